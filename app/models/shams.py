@@ -1,0 +1,75 @@
+"""SHAMS (شناسه ملی سند) profile ``dabir-shams/1``: the four elements of the circular.
+
+Canonical text ``ORIGIN-DOMAIN-YEAR-SEQUENCE`` in ASCII (``14000123453-O-1405-187``);
+people see it in Persian digits with the Persian domain letter, wrapped in a left-to-right
+isolate so that right-to-left text never reorders it. Another profile can replace this
+module without touching its callers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from app.models.persian import to_ascii_digits, to_persian_digits, validate_national_id
+
+PROFILE = "dabir-shams/1"
+LRI, PDI = "\u2066", "\u2069"
+
+
+class Domain(StrEnum):
+    OUTGOING = "O"
+    INTERNAL = "I"
+
+    @property
+    def persian_letter(self) -> str:
+        return "ص" if self is Domain.OUTGOING else "د"
+
+
+_PERSIAN_DOMAIN = {"ص": Domain.OUTGOING, "د": Domain.INTERNAL}
+_CANONICAL = re.compile(r"^(\d{11})-([OI])-(\d{4})-([1-9]\d{0,9})$")
+
+
+class InvalidShams(ValueError):
+    pass
+
+
+@dataclass(frozen=True, order=True)
+class Shams:
+    origin: str
+    domain: Domain
+    year: int
+    sequence: int
+
+    def __post_init__(self) -> None:
+        validate_national_id(self.origin)
+        if not 1300 <= self.year <= 1700:
+            raise InvalidShams(f"year {self.year} is out of range")
+        if self.sequence < 1:
+            raise InvalidShams("sequence starts at 1")
+
+    @property
+    def canonical(self) -> str:
+        return f"{self.origin}-{self.domain.value}-{self.year}-{self.sequence}"
+
+    def __str__(self) -> str:
+        return self.canonical
+
+    @property
+    def display(self) -> str:
+        """Persian digits and domain letter, isolated left-to-right: safe inside RTL text."""
+        text = f"{self.origin}-{self.domain.persian_letter}-{self.year}-{self.sequence}"
+        return f"{LRI}{to_persian_digits(text)}{PDI}"
+
+    @classmethod
+    def parse(cls, text: str) -> Shams:
+        """Accept the canonical form or the displayed form (Persian digits/letter, isolates)."""
+        raw = to_ascii_digits(text.strip().strip(LRI + PDI + "\u200e\u200f"))
+        for fa, domain in _PERSIAN_DOMAIN.items():
+            raw = raw.replace(f"-{fa}-", f"-{domain.value}-")
+        match = _CANONICAL.match(raw)
+        if not match:
+            raise InvalidShams(f"{text!r} is not a SHAMS of the form ORIGIN-DOMAIN-YEAR-SEQUENCE")
+        origin, domain, year, seq = match.groups()
+        return cls(origin, Domain(domain), int(year), int(seq))
