@@ -1,0 +1,64 @@
+"""Content-addressed blob store for attachments, beside the database.
+
+A blob is written to a temporary file, fsynced, then renamed to ``ab/cdef…`` (its SHA-256),
+so a crash never leaves a half-written blob under a real name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import BinaryIO
+
+CHUNK = 1024 * 1024
+
+
+class BlobStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+
+    def path(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / sha256[2:]
+
+    def has(self, sha256: str) -> bool:
+        return self.path(sha256).is_file()
+
+    def put_stream(self, stream: BinaryIO) -> tuple[str, int]:
+        """Store a stream; return (sha256, size). Storing the same bytes twice keeps one copy."""
+        digest = hashlib.sha256()
+        size = 0
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := stream.read(CHUNK):
+                    digest.update(chunk)
+                    out.write(chunk)
+                    size += len(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            sha = digest.hexdigest()
+            final = self.path(sha)
+            final.parent.mkdir(exist_ok=True)
+            os.replace(tmp, final)
+            return sha, size
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def put_file(self, path: Path) -> tuple[str, int]:
+        with path.open("rb") as f:
+            return self.put_stream(f)
+
+    def open(self, sha256: str) -> BinaryIO:
+        return self.path(sha256).open("rb")
+
+    def verify(self, sha256: str) -> bool:
+        """Re-hash a stored blob (before sending an attachment on)."""
+        digest = hashlib.sha256()
+        with self.open(sha256) as f:
+            while chunk := f.read(CHUNK):
+                digest.update(chunk)
+        return digest.hexdigest() == sha256

@@ -1,0 +1,111 @@
+"""Opening the local store: one SQLite file (WAL) in the user's data folder, migrated on start."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.models import guards
+from app.models.blobs import BlobStore
+
+DATA_DIR_ENV = "DABIR_DATA_DIR"
+DB_FILE = "dabir.sqlite3"
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get(DATA_DIR_ENV)
+    if env:
+        return Path(env).expanduser()
+    return platformdirs.user_data_path("Dabir", appauthor=False)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # Python's sqlite3 opens transactions lazily and not for all statements; let SQLAlchemy
+    # drive BEGIN itself so every session is one real transaction.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")  # a committed letter survives power loss, not only a crash
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def make_engine(db_path: Path, *, immediate: bool = True) -> Engine:
+    """An engine whose transactions begin IMMEDIATE (writers) or deferred (readers).
+
+    A deferred transaction that reads and then writes fails with SQLITE_BUSY, without
+    waiting, when another process (the sync worker, a second window) wrote in between;
+    taking the write lock up front makes writers queue behind each other instead.
+    """
+    engine = create_engine(f"sqlite:///{db_path}", connect_args={"check_same_thread": False})
+    event.listen(engine, "connect", _sqlite_pragmas)
+    begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+    event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(begin))
+    return engine
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+class Store:
+    """The local store of one Dabir profile: database plus attachment blobs."""
+
+    def __init__(self, data_dir: Path, *, run_migrations: bool = True) -> None:
+        self.data_dir = data_dir
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.db_path = data_dir / DB_FILE
+        self.engine = make_engine(self.db_path)
+        if run_migrations:
+            migrate(self.engine)
+        self.read_engine = make_engine(self.db_path, immediate=False)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
+        guards.install(self._sessions)
+        self.blobs = BlobStore(data_dir / "blobs")
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One write transaction: commits when the block ends, rolls back on any exception."""
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    @contextmanager
+    def reader(self) -> Iterator[Session]:
+        """A read-only snapshot (lists, search); never blocks behind writers."""
+        session = self._read_sessions()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
+    def close(self) -> None:
+        self.engine.dispose()
+        self.read_engine.dispose()
+
+
+def open_store(data_dir: Path | None = None) -> Store:
+    return Store(data_dir or default_data_dir())

@@ -1,0 +1,77 @@
+"""Session hooks that hold for every write: sealed content stays sealed, the index follows.
+
+They run inside the flush, so the check and the search index commit or roll back with the
+change itself, whichever code path made it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.models.lifecycle import EDITABLE, SealedContent, State
+from app.models.search import reindex
+from app.models.tables import Attachment, Letter, Recipient
+
+LETTER_CONTENT = (
+    "kind", "subject", "body", "sender_agency", "sender_unit", "sender_person", "sender_name",
+    "priority", "classification", "in_reply_to", "in_reply_to_shams", "follow_up_of", "follow_up_of_shams",
+)  # fmt: skip
+RECIPIENT_CONTENT = ("position", "role", "agency", "unit", "person", "name")
+ATTACHMENT_CONTENT = ("position", "sha256", "size", "media_type", "file_name", "remote_address")
+INDEXED = ("subject", "body", "sender_name", "shams")
+
+
+def _changed(obj: Any, attrs: tuple[str, ...]) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[a].history.has_changes() for a in attrs)
+
+
+def _assert_editable(letter: Letter | None) -> None:
+    if letter is None:
+        return
+    if letter.kind == "incoming" or State(letter.state) not in EDITABLE or letter.signatures:
+        raise SealedContent(f"letter {letter.guid} is {letter.state}; its signed content cannot change")
+
+
+def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
+    with session.no_autoflush:
+        for obj in session.dirty:
+            if isinstance(obj, Letter) and _changed(obj, LETTER_CONTENT):
+                _assert_editable(obj)
+            elif isinstance(obj, Recipient) and _changed(obj, RECIPIENT_CONTENT):
+                _assert_editable(obj.letter)
+            elif isinstance(obj, Attachment) and _changed(obj, ATTACHMENT_CONTENT):
+                _assert_editable(obj.letter)
+        for obj in (*session.new, *session.deleted):
+            if isinstance(obj, Recipient | Attachment):
+                letter = obj.letter
+                if letter is not None and letter not in session.new and letter not in session.deleted:
+                    _assert_editable(letter)
+
+
+def _after_flush(session: Session, _ctx: Any) -> None:
+    guids: set[str] = set()
+    for obj in session.new:
+        if isinstance(obj, Letter):
+            guids.add(obj.guid)
+        elif isinstance(obj, Recipient):
+            guids.add(obj.letter_guid)
+    for obj in session.dirty:
+        if isinstance(obj, Letter) and _changed(obj, INDEXED):
+            guids.add(obj.guid)
+        elif isinstance(obj, Recipient) and _changed(obj, RECIPIENT_CONTENT):
+            guids.add(obj.letter_guid)
+    for obj in session.deleted:
+        if isinstance(obj, Recipient):
+            guids.add(obj.letter_guid)
+    guids.discard(None)  # type: ignore[arg-type]
+    if guids:
+        reindex(session.connection(), sorted(guids))
+
+
+def install(factory: sessionmaker[Session]) -> None:
+    event.listen(factory, "before_flush", _before_flush)
+    event.listen(factory, "after_flush", _after_flush)

@@ -1,0 +1,149 @@
+"""Server receipt (رسید ثبت): binds SHAMS and registration time to the signed content.
+
+Format ``dabir.receipt`` version 1, shared by the central server (which makes receipts) and
+the client (which stores, shows and verifies them)::
+
+    {"format": "dabir.receipt", "version": 1, "alg": "ES256" | "EdDSA",
+     "payload": {"shams": "14000123453-O-1405-187", "registered_at": "2026-03-21T08:15:02Z",
+                 "content_sha256": "<hex>", "guid": "<uuid>", "server_cert_sha256": "<hex>"},
+     "signature": "<base64>"}
+
+The signature covers the RFC 8785 bytes of ``payload`` (so any JSON re-serialization of the
+receipt keeps it verifiable). ES256 signatures are DER-encoded ECDSA P-256/SHA-256. The
+payload names the server certificate by SHA-256 fingerprint so that a verifier holding
+several server certificates (key rollover) knows which one to use.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+from typing import Any
+
+import rfc8785
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+FORMAT = "dabir.receipt"
+VERSION = 1
+PAYLOAD_FIELDS = ("shams", "registered_at", "content_sha256", "guid", "server_cert_sha256")
+
+
+class InvalidReceipt(ValueError):
+    def __init__(self, message: str, message_fa: str = "رسید ثبت نامه معتبر نیست.") -> None:
+        super().__init__(message)
+        self.message_fa = message_fa
+
+
+def load_certificate(cert: bytes | x509.Certificate) -> x509.Certificate:
+    if isinstance(cert, x509.Certificate):
+        return cert
+    if cert.lstrip().startswith(b"-----BEGIN"):
+        return x509.load_pem_x509_certificate(cert)
+    return x509.load_der_x509_certificate(cert)
+
+
+def cert_fingerprint(cert: bytes | x509.Certificate) -> str:
+    return load_certificate(cert).fingerprint(hashes.SHA256()).hex()
+
+
+def format_time(moment: dt.datetime) -> str:
+    """RFC 3339 in UTC with second precision: the only time format a receipt carries."""
+    if moment.tzinfo is None:
+        raise ValueError("registration time must be timezone-aware")
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(text: str) -> dt.datetime:
+    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+
+
+def make_receipt(
+    *,
+    shams: str,
+    registered_at: dt.datetime,
+    content_sha256: str,
+    guid: str,
+    private_key: ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey,
+    certificate: bytes | x509.Certificate,
+) -> dict[str, Any]:
+    payload = {
+        "shams": shams,
+        "registered_at": format_time(registered_at),
+        "content_sha256": content_sha256,
+        "guid": guid,
+        "server_cert_sha256": cert_fingerprint(certificate),
+    }
+    data = rfc8785.dumps(payload)
+    if isinstance(private_key, ec.EllipticCurvePrivateKey):
+        alg, sig = "ES256", private_key.sign(data, ec.ECDSA(hashes.SHA256()))
+    elif isinstance(private_key, ed25519.Ed25519PrivateKey):
+        alg, sig = "EdDSA", private_key.sign(data)
+    else:  # pragma: no cover - guarded by the type hints
+        raise TypeError("receipt keys are ECDSA P-256 or Ed25519")
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "alg": alg,
+        "payload": payload,
+        "signature": base64.b64encode(sig).decode("ascii"),
+    }
+
+
+def verify_receipt(receipt: dict[str, Any], server_cert: bytes | x509.Certificate) -> bool:
+    """Return True if ``receipt`` was signed by ``server_cert`` (DER or PEM); raise InvalidReceipt otherwise."""
+    if not isinstance(receipt, dict) or receipt.get("format") != FORMAT or receipt.get("version") != VERSION:
+        raise InvalidReceipt("not a Dabir receipt (format/version)")
+    payload = receipt.get("payload")
+    if not isinstance(payload, dict) or set(payload) != set(PAYLOAD_FIELDS):
+        raise InvalidReceipt(f"receipt payload must have exactly the fields {PAYLOAD_FIELDS}")
+    if not all(isinstance(payload[f], str) for f in PAYLOAD_FIELDS):
+        raise InvalidReceipt("receipt payload fields must be strings")
+    try:
+        parse_time(payload["registered_at"])
+        sig = base64.b64decode(receipt.get("signature", ""), validate=True)
+    except (ValueError, TypeError, binascii.Error) as exc:
+        raise InvalidReceipt(f"malformed receipt: {exc}") from exc
+    cert = load_certificate(server_cert)
+    if cert_fingerprint(cert) != payload["server_cert_sha256"]:
+        raise InvalidReceipt(
+            "receipt was issued under another server certificate",
+            "رسید با گواهی دیگری از کارگزار صادر شده است.",
+        )
+    key = cert.public_key()
+    data = rfc8785.dumps(payload)
+    alg = receipt.get("alg")
+    try:
+        if alg == "ES256" and isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(sig, data, ec.ECDSA(hashes.SHA256()))
+        elif alg == "EdDSA" and isinstance(key, ed25519.Ed25519PublicKey):
+            key.verify(sig, data)
+        else:
+            raise InvalidReceipt(f"algorithm {alg!r} does not match the server certificate's key")
+    except InvalidSignature as exc:
+        raise InvalidReceipt("receipt signature does not verify", "امضای رسید ثبت نامه معتبر نیست.") from exc
+    return True
+
+
+def receipt_matches(receipt: dict[str, Any], *, guid: str, content_sha256: str, shams: str | None = None) -> bool:
+    """Does the (already verified) receipt belong to this letter content?"""
+    p = receipt.get("payload") or {}
+    return (
+        p.get("guid") == guid
+        and p.get("content_sha256") == content_sha256
+        and (shams is None or p.get("shams") == shams)
+    )
+
+
+def public_key_pem(cert: bytes | x509.Certificate) -> bytes:
+    return load_certificate(cert).public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,89 @@
+"""Full-text search over letters with SQLite FTS5 and Persian normalization on both sides.
+
+The index table ``letters_fts`` (migration 0002) holds normalized text keyed by the letter's
+rowid. Writes go through :func:`reindex`, which the store calls after every flush that
+touches a letter, so the index commits or rolls back with the letter itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from html.parser import HTMLParser
+
+from sqlalchemy import Connection, text
+
+from app.models.persian import normalize
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        if tag in {"p", "br", "div", "li", "tr", "td"}:
+            self.parts.append(" ")
+
+
+def html_to_text(body: str) -> str:
+    """Plain text of a rich-text body (Qt's HTML or plain text)."""
+    if "<" not in body:
+        return body
+    parser = _TextExtractor()
+    parser.feed(body)
+    parser.close()
+    return "".join(parser.parts)
+
+
+def index_row(subject: str, body: str, parties: Iterable[str], shams: str | None) -> dict[str, str]:
+    return {
+        "subject": normalize(subject),
+        "body": normalize(html_to_text(body)),
+        "parties": normalize(" ".join(p for p in parties if p)),
+        "shams": normalize(shams or ""),
+    }
+
+
+_LETTERS_SQL = text(
+    "SELECT l.rowid, l.subject, l.body, l.sender_name, l.shams FROM letters l WHERE l.guid = :guid"
+)
+_PARTIES_SQL = text("SELECT name, unit, person FROM recipients WHERE letter_guid = :guid")
+
+
+def reindex(conn: Connection, guids: Iterable[str]) -> None:
+    """Rewrite the index rows of these letters from their stored data (missing ones are skipped)."""
+    for guid in guids:
+        row = conn.execute(_LETTERS_SQL, {"guid": guid}).first()
+        if row is None:
+            continue  # deleted: the AFTER DELETE trigger already removed its row
+        rowid, subject, body, sender_name, shams = row
+        parties = [sender_name]
+        parties += [" ".join(r) for r in conn.execute(_PARTIES_SQL, {"guid": guid})]
+        values = index_row(subject, body, parties, shams)
+        conn.execute(text("DELETE FROM letters_fts WHERE rowid = :r"), {"r": rowid})
+        conn.execute(
+            text(
+                "INSERT INTO letters_fts(rowid, subject, body, parties, shams) "
+                "VALUES (:r, :subject, :body, :parties, :shams)"
+            ),
+            {"r": rowid, **values},
+        )
+
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_query(user_text: str) -> str | None:
+    """A safe FTS5 MATCH expression: every normalized word must occur, as a prefix.
+
+    Prefix matching gives search-as-you-type; quoting each token keeps FTS5 syntax
+    (AND, NEAR, column filters, quotes) typed by a user from being interpreted.
+    """
+    tokens = _TOKEN.findall(normalize(user_text))
+    if not tokens:
+        return None
+    return " ".join(f'"{t}"*' for t in tokens)

@@ -1,0 +1,245 @@
+"""Tables of the local store (SQLAlchemy 2). The schema itself is owned by Alembic migrations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out (SQLite has no time zones)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: object) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use aware UTC datetimes")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: object) -> dt.datetime | None:
+        return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def new_guid() -> str:
+    return str(uuid.uuid4())
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Letter(Base):
+    __tablename__ = "letters"
+
+    guid: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_guid)
+    kind: Mapped[str] = mapped_column(String(10))  # outgoing | internal | incoming
+    state: Mapped[str] = mapped_column(String(24), default="draft")
+    subject: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text, default="")
+    sender_agency: Mapped[str] = mapped_column(String(11), default="")
+    sender_unit: Mapped[str] = mapped_column(String(200), default="")
+    sender_person: Mapped[str] = mapped_column(String(200), default="")
+    sender_name: Mapped[str] = mapped_column(String(500), default="")
+    priority: Mapped[str] = mapped_column(String(10), default="normal")
+    classification: Mapped[str] = mapped_column(String(12), default="normal")
+    in_reply_to: Mapped[str | None] = mapped_column(String(36))
+    in_reply_to_shams: Mapped[str] = mapped_column(String(40), default="")
+    follow_up_of: Mapped[str | None] = mapped_column(String(36))
+    follow_up_of_shams: Mapped[str] = mapped_column(String(40), default="")
+    shams: Mapped[str | None] = mapped_column(String(40), unique=True)
+    registered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    incoming_number: Mapped[str | None] = mapped_column(String(40))
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+    # Incoming letters keep the exact package bytes received, whatever their verdict.
+    source_package: Mapped[bytes | None] = mapped_column(LargeBinary)
+    verification: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    recipients: Mapped[list[Recipient]] = relationship(
+        back_populates="letter", cascade="all, delete-orphan", order_by="Recipient.position"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="letter", cascade="all, delete-orphan", order_by="Attachment.position"
+    )
+    signatures: Mapped[list[Signature]] = relationship(back_populates="letter", cascade="all, delete-orphan")
+    receipts: Mapped[list[Receipt]] = relationship(back_populates="letter", cascade="all, delete-orphan")
+
+    __table_args__ = (
+        Index("ix_letters_state_updated", "state", "updated_at"),
+        Index("ix_letters_kind_created", "kind", "created_at"),
+    )
+
+
+class Recipient(Base):
+    __tablename__ = "recipients"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    letter_guid: Mapped[str] = mapped_column(ForeignKey("letters.guid", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(4), default="to")  # to | cc
+    agency: Mapped[str] = mapped_column(String(11))
+    unit: Mapped[str] = mapped_column(String(200), default="")
+    person: Mapped[str] = mapped_column(String(200), default="")
+    name: Mapped[str] = mapped_column(String(500), default="")
+    ack_state: Mapped[str | None] = mapped_column(String(16))  # delivered | registered
+    ack_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    ack_number: Mapped[str | None] = mapped_column(String(40))
+
+    letter: Mapped[Letter] = relationship(back_populates="recipients")
+    __table_args__ = (UniqueConstraint("letter_guid", "position"),)
+
+
+class Attachment(Base):
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    letter_guid: Mapped[str] = mapped_column(ForeignKey("letters.guid", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    media_type: Mapped[str] = mapped_column(String(200))
+    file_name: Mapped[str] = mapped_column(String(500), default="")
+    remote_address: Mapped[str | None] = mapped_column(String(2000))
+
+    letter: Mapped[Letter] = relationship(back_populates="attachments")
+    __table_args__ = (UniqueConstraint("letter_guid", "position"),)
+
+
+class Signature(Base):
+    __tablename__ = "signatures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    letter_guid: Mapped[str] = mapped_column(ForeignKey("letters.guid", ondelete="CASCADE"), index=True)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    cms: Mapped[bytes] = mapped_column(LargeBinary)
+    signer_subject: Mapped[str] = mapped_column(String(1000), default="")
+    signer_national_code: Mapped[str | None] = mapped_column(String(10))
+    signed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    letter: Mapped[Letter] = relationship(back_populates="signatures")
+
+
+class Receipt(Base):
+    __tablename__ = "receipts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    letter_guid: Mapped[str] = mapped_column(ForeignKey("letters.guid", ondelete="CASCADE"), index=True)
+    shams: Mapped[str] = mapped_column(String(40))
+    registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict] = mapped_column(JSON)  # the server-signed receipt as received
+
+    letter: Mapped[Letter] = relationship(back_populates="receipts")
+
+
+class OutboxOperation(Base):
+    """A unit of sync work; advanced in the same transaction that stores its result."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    letter_guid: Mapped[str] = mapped_column(ForeignKey("letters.guid", ondelete="CASCADE"), index=True)
+    op: Mapped[str] = mapped_column(String(16))  # register | send | collect_acks
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | done | failed
+    idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+
+
+class Referral(Base):
+    """One node of an incoming letter's referral tree (درخت وارده)."""
+
+    __tablename__ = "referrals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guid: Mapped[str] = mapped_column(String(36), unique=True, default=new_guid)
+    letter_guid: Mapped[str] = mapped_column(ForeignKey("letters.guid", ondelete="CASCADE"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"))
+    from_person: Mapped[str] = mapped_column(String(200))
+    to_person: Mapped[str] = mapped_column(String(200))
+    instruction: Mapped[str] = mapped_column(String(40))  # action | information | comment
+    postscript: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Agency(Base):
+    __tablename__ = "agencies"
+
+    national_id: Mapped[str] = mapped_column(String(11), primary_key=True)
+    name: Mapped[str] = mapped_column(String(500))
+    name_norm: Mapped[str] = mapped_column(String(500), index=True)
+
+
+class Unit(Base):
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency: Mapped[str] = mapped_column(ForeignKey("agencies.national_id"), index=True)
+    code: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(500))
+    name_norm: Mapped[str] = mapped_column(String(500), index=True)
+    parent_code: Mapped[str | None] = mapped_column(String(200))
+    __table_args__ = (UniqueConstraint("agency", "code"),)
+
+
+class Person(Base):
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency: Mapped[str] = mapped_column(ForeignKey("agencies.national_id"), index=True)
+    unit_code: Mapped[str | None] = mapped_column(String(200))
+    username: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(500))
+    name_norm: Mapped[str] = mapped_column(String(500), index=True)
+    title: Mapped[str] = mapped_column(String(500), default="")
+    national_code: Mapped[str | None] = mapped_column(String(10))
+    __table_args__ = (UniqueConstraint("agency", "username"),)
+
+
+class AuditEvent(Base):
+    """Append-only: triggers in the migration refuse UPDATE and DELETE."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200), default="")
+    action: Mapped[str] = mapped_column(String(60))
+    letter_guid: Mapped[str | None] = mapped_column(String(36), index=True)
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class Setting(Base):
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[dict] = mapped_column(JSON)
