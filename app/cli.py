@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from app import __version__
 
 # Each module exposes ``register(subparsers)`` and sets ``func`` on its parsers.
-COMMAND_MODULES = ("app.token.cli",)
+COMMAND_MODULES = ("app.token.cli", "app.sync.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

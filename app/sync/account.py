@@ -1,0 +1,98 @@
+"""Which server and user this profile syncs as; the session token lives in the OS keyring.
+
+The password is used once, to log in, and never stored; the bearer token the server returns
+goes to the keyring (Windows Credential Manager, macOS Keychain, Secret Service on Linux),
+never into the database or a file of ours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import keyring
+from keyring.errors import KeyringError
+
+from app.models.db import Store
+from app.models.tables import Setting
+from app.sync.api import DabirApi
+
+KEYRING_SERVICE = "dabir"
+
+
+class AccountError(RuntimeError):
+    def __init__(self, message: str, message_fa: str) -> None:
+        super().__init__(message)
+        self.message_fa = message_fa
+
+
+@dataclass(frozen=True)
+class Account:
+    server_url: str
+    username: str
+    ca_bundle: str | None = None  # a PEM file; None = the system's trust store
+
+    @property
+    def keyring_user(self) -> str:
+        return f"{self.username}@{self.server_url}"
+
+
+def load_account(store: Store) -> Account | None:
+    with store.reader() as s:
+        row = s.get(Setting, "account")
+        return Account(**row.value) if row else None
+
+
+def save_account(store: Store, account: Account) -> None:
+    with store.session() as s:
+        row = s.get(Setting, "account")
+        value = {"server_url": account.server_url, "username": account.username, "ca_bundle": account.ca_bundle}
+        if row is None:
+            s.add(Setting(key="account", value=value))
+        else:
+            row.value = value
+
+
+def _keyring_call(fn, *args):  # type: ignore[no-untyped-def]
+    try:
+        return fn(*args)
+    except KeyringError as exc:
+        raise AccountError(
+            f"no usable system keyring ({exc}); on Linux install and unlock a Secret Service "
+            "provider such as gnome-keyring",
+            "گاوصندوق رمزهای سیستم‌عامل در دسترس نیست؛ لطفاً با مسئول فناوری اطلاعات تماس بگیرید.",
+        ) from exc
+
+
+def login(store: Store, account: Account, password: str) -> dict:
+    """Log in once with the password; keep only the session token, in the keyring."""
+    with DabirApi(account.server_url, account.ca_bundle) as api:
+        info = api.login(account.username, password)
+    _keyring_call(keyring.set_password, KEYRING_SERVICE, account.keyring_user, info["token"])
+    save_account(store, account)
+    return {k: v for k, v in info.items() if k != "token"}
+
+
+def logout(store: Store) -> None:
+    account = load_account(store)
+    if account is None:
+        return
+    token = _keyring_call(keyring.get_password, KEYRING_SERVICE, account.keyring_user)
+    if token:
+        with DabirApi(account.server_url, account.ca_bundle, token) as api:
+            api.logout()
+        _keyring_call(keyring.delete_password, KEYRING_SERVICE, account.keyring_user)
+
+
+def open_api(store: Store) -> DabirApi:
+    account = load_account(store)
+    if account is None:
+        raise AccountError("this profile has no server account; run 'dabir login' first",
+                           "این نمایه هنوز به کارگزار متصل نشده است؛ ابتدا وارد شوید.")
+    token = _keyring_call(keyring.get_password, KEYRING_SERVICE, account.keyring_user)
+    if not token:
+        raise AccountError("not logged in; run 'dabir login'", "ابتدا وارد سامانه شوید.")
+    if account.ca_bundle and not Path(account.ca_bundle).is_file():
+        raise AccountError(f"CA bundle {account.ca_bundle} is missing",
+                           "پرونده گواهی مرجع کارگزار پیدا نشد؛ با مسئول فناوری اطلاعات تماس بگیرید.")
+    return DabirApi(account.server_url, account.ca_bundle, token)

@@ -1,0 +1,389 @@
+"""The sync engine: drains the outbox to the central server and pulls what the server holds.
+
+Qt-free; the desktop app drives it from a background thread, ``dabir sync --once`` from the
+command line. Network calls never run inside a store transaction (the write lock would stall
+the GUI); each step re-reads its operation, calls the server with the operation's fixed
+idempotency key, then commits the result *and* the operation's progress in one transaction.
+A crash between the call and the commit just repeats the call, and the server answers it
+with the same SHAMS and receipt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import letters as L
+from app.models.db import Store
+from app.models.lifecycle import State
+from app.models.package import InvalidPackage, LetterPackage
+from app.models.persian import normalize
+from app.models.receipt import InvalidReceipt, parse_time, receipt_matches, verify_receipt
+from app.models.tables import (
+    Agency,
+    Letter,
+    OutboxOperation,
+    Person,
+    Receipt,
+    Recipient,
+    Setting,
+    Unit,
+    utcnow,
+)
+from app.sync import outbox
+from app.sync.api import ApiError
+
+log = logging.getLogger(__name__)
+PAGE = 100
+
+
+class Api(Protocol):  # what the engine needs of app.sync.api.DabirApi
+    def register(self, package: LetterPackage, *, idempotency_key: str) -> dict[str, Any]: ...
+    def send(self, package: LetterPackage, *, idempotency_key: str) -> dict[str, Any]: ...
+    def inbox(self, after: int = 0, limit: int = 100) -> dict[str, Any]: ...
+    def ack(self, guid: str, status: str, incoming_number: str | None = None, *, idempotency_key: str) -> dict[str, Any]: ...
+    def acks(self, after: int = 0, limit: int = 500) -> dict[str, Any]: ...
+    def directory(self, after: int = 0, limit: int = 500) -> dict[str, Any]: ...
+    def receipt_certificate(self) -> bytes: ...
+
+
+class Offline(Exception):
+    """The server cannot be reached (or is failing): stop this run, retry later."""
+
+
+class LoginRequired(Exception):
+    message_fa = "نشست کاربری منقضی شده است؛ لطفاً دوباره وارد شوید."
+
+
+@dataclass
+class SyncReport:
+    online: bool = True
+    registered: list[str] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    received: list[str] = field(default_factory=list)
+    acknowledged: list[str] = field(default_factory=list)
+    directory_changes: int = 0
+    pending: int = 0
+    error: str | None = None
+
+
+Event = Callable[[str, dict[str, Any]], None]
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        store: Store,
+        api: Api,
+        *,
+        actor: str = "sync",
+        verify_incoming: Callable[[LetterPackage], dict[str, Any]] | None = None,
+        on_event: Event | None = None,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
+        self.store = store
+        self.api = api
+        self.actor = actor
+        self.verify_incoming = verify_incoming
+        self.on_event = on_event or (lambda name, data: None)
+        self.clock = clock
+
+    # -- the run ---------------------------------------------------------------------------
+    def run_once(self) -> SyncReport:
+        report = SyncReport()
+        try:
+            self._drain_outbox(report)
+            self._pull_acks(report)
+            self._pull_inbox(report)
+            self._drain_outbox(report)  # acknowledgements queued by the inbox pull
+            self._pull_directory(report)
+        except Offline as exc:
+            report.online = False
+            report.error = str(exc)
+        except LoginRequired as exc:
+            report.error = str(exc)
+        with self.store.session() as s:
+            report.pending = outbox.pending_count(s)
+            row = s.get(Setting, "sync:last")
+            value = {"at": self.clock().isoformat(), "online": report.online, "error": report.error}
+            if row is None:
+                s.add(Setting(key="sync:last", value=value))
+            else:
+                row.value = value
+        return report
+
+    def _call(self, fn: Callable[[], Any]) -> Any:
+        """One server call, with its failure classified: offline, login, or a refusal."""
+        try:
+            return fn()
+        except httpx.TransportError as exc:  # the client maps these to status 0; belt and braces
+            raise Offline(f"server unreachable: {type(exc).__name__}: {exc}") from exc
+        except ApiError as exc:
+            if exc.status == 401:
+                raise LoginRequired(exc.message_en) from exc
+            if exc.retryable or exc.status == 408:  # 0 = no answer (timeout, refused, dropped)
+                raise Offline(str(exc)) from exc
+            raise
+
+    # -- outbox ----------------------------------------------------------------------------
+    def _drain_outbox(self, report: SyncReport) -> None:
+        while True:
+            with self.store.reader() as s:
+                items = [(i.id, i.op, i.letter_guid, i.idempotency_key) for i in outbox.due(s, self.clock())]
+            if not items:
+                return
+            for op_id, op, guid, key in items:
+                try:
+                    self._run_op(op_id, op, guid, key, report)
+                except Offline as exc:
+                    with self.store.session() as s:
+                        item = s.get(OutboxOperation, op_id)
+                        if item is not None and item.status == "pending":
+                            outbox.retry_later(item, str(exc), self.clock())
+                    raise
+
+    def _run_op(self, op_id: int, op: str, guid: str, key: str, report: SyncReport) -> None:
+        with self.store.reader() as s:
+            letter = s.get(Letter, guid)
+            package = outbox.letter_package(letter) if letter is not None and op != outbox.ACK else None
+        try:
+            if op == outbox.REGISTER:
+                result = self._call(lambda: self.api.register(package, idempotency_key=key))
+                self._registered(op_id, guid, result, package, report)
+            elif op == outbox.SEND:
+                result = self._call(lambda: self.api.send(package, idempotency_key=key))
+                self._finish(op_id, guid, State.SENT, report.sent, "sent", result)
+            elif op == outbox.ACK:
+                self._call(lambda: self.api.ack(guid, "delivered", idempotency_key=key))
+                self._finish(op_id, guid, None, None, "ack_sent", {})
+            else:
+                raise ValueError(f"unknown outbox operation {op!r}")
+        except ApiError as exc:  # the server refused: the user must correct the letter
+            self._rejected(op_id, guid, exc, report)
+
+    def _registered(
+        self, op_id: int, guid: str, result: dict[str, Any], package: LetterPackage, report: SyncReport
+    ) -> None:
+        receipt = result["receipt"]
+        self._check_receipt(receipt, package, result["shams"])
+        with self.store.session() as s:
+            item = s.get(OutboxOperation, op_id)
+            if item is None or item.status != "pending":
+                return  # another worker finished it
+            letter = s.get(Letter, guid)
+            letter.shams = result["shams"]
+            letter.registered_at = parse_time(result["registered_at"])
+            letter.receipts.append(
+                Receipt(
+                    shams=result["shams"],
+                    registered_at=letter.registered_at,
+                    content_sha256=receipt["payload"]["content_sha256"],
+                    data=receipt,
+                )
+            )
+            L.transition(s, letter, State.REGISTERED, actor=self.actor, shams=result["shams"])
+            item.status = "done"
+            outbox.enqueue(s, outbox.SEND, guid)
+        report.registered.append(guid)
+        self.on_event("registered", {"guid": guid, "shams": result["shams"]})
+
+    def _check_receipt(self, receipt: dict[str, Any], package: LetterPackage, shams: str) -> None:
+        # A receipt for other content would bind our SHAMS to words we never signed.
+        if not receipt_matches(receipt, guid=package.guid, content_sha256=package.content_sha256(), shams=shams):
+            raise Offline("server receipt does not match the letter; not accepted")
+        cert = self._receipt_cert()
+        try:
+            verify_receipt(receipt, cert)
+        except InvalidReceipt as exc:
+            raise Offline(f"server receipt signature is not valid: {exc}") from exc
+
+    def _receipt_cert(self) -> bytes:
+        """The server's receipt certificate, fetched once over verified TLS and then pinned."""
+        with self.store.reader() as s:
+            row = s.get(Setting, "server:receipt_cert")
+            if row is not None:
+                return row.value["pem"].encode()
+        pem = self._call(self.api.receipt_certificate)
+        with self.store.session() as s:
+            if s.get(Setting, "server:receipt_cert") is None:
+                s.add(Setting(key="server:receipt_cert", value={"pem": pem.decode()}))
+        return pem
+
+    def _finish(
+        self, op_id: int, guid: str, target: State | None, bucket: list[str] | None, event: str, data: dict[str, Any]
+    ) -> None:
+        with self.store.session() as s:
+            item = s.get(OutboxOperation, op_id)
+            if item is None or item.status != "pending":
+                return
+            if target is not None:
+                letter = s.get(Letter, guid)
+                L.transition(s, letter, target, actor=self.actor)
+            item.status = "done"
+        if bucket is not None:
+            bucket.append(guid)
+        self.on_event(event, {"guid": guid, **data})
+
+    def _rejected(self, op_id: int, guid: str, exc: ApiError, report: SyncReport) -> None:
+        reason = exc.message_fa or exc.message_en
+        with self.store.session() as s:
+            item = s.get(OutboxOperation, op_id)
+            if item is None or item.status != "pending":
+                return
+            item.status = "failed"
+            item.last_error = f"{exc.status} {exc.code}: {exc.message_en}"
+            letter = s.get(Letter, guid)
+            if letter is not None and item.op in (outbox.REGISTER, outbox.SEND):
+                letter.reject_reason = reason
+                L.transition(s, letter, State.REJECTED, actor=self.actor, code=exc.code, field=exc.field)
+        log.warning("server refused %s of %s: %s %s", item.op if item else "?", guid, exc.status, exc.code)
+        report.rejected.append((guid, reason))
+        self.on_event("rejected", {"guid": guid, "reason": reason, "code": exc.code})
+
+    # -- feeds -----------------------------------------------------------------------------
+    def _pull_acks(self, report: SyncReport) -> None:
+        while True:
+            with self.store.reader() as s:
+                after = outbox.get_cursor(s, "acks")
+            page = self._call(lambda a=after: self.api.acks(after=a, limit=PAGE))
+            with self.store.session() as s:
+                for ack in page["items"]:
+                    if self._apply_ack(s, ack):
+                        report.acknowledged.append(ack["guid"])
+                outbox.set_cursor(s, "acks", page["cursor"])
+            for ack in page["items"]:
+                self.on_event("acknowledged", ack)
+            if not page.get("more"):
+                return
+
+    def _apply_ack(self, s: Session, ack: dict[str, Any]) -> bool:
+        letter = s.get(Letter, ack["guid"])
+        if letter is None:
+            return False
+        rank = {"delivered": 1, "registered": 2}
+        for r in letter.recipients:
+            if r.agency == ack["recipient_agency"] and rank.get(ack["status"], 0) > rank.get(r.ack_state or "", 0):
+                r.ack_state = ack["status"]
+                r.ack_at = parse_time(ack["at"])
+                r.ack_number = ack.get("incoming_number")
+        states = [r.ack_state for r in letter.recipients if r.agency != letter.sender_agency or letter.kind == "outgoing"]
+        if states and all(st == "registered" for st in states):
+            target = State.ACKNOWLEDGED
+        elif states and all(st in ("delivered", "registered") for st in states):
+            target = State.DELIVERED
+        else:
+            return True
+        if letter.state != target and target in _NEXT.get(State(letter.state), ()):
+            L.transition(s, letter, target, actor=self.actor)
+        return True
+
+    def _pull_inbox(self, report: SyncReport) -> None:
+        while True:
+            with self.store.reader() as s:
+                after = outbox.get_cursor(s, "inbox")
+            page = self._call(lambda a=after: self.api.inbox(after=a, limit=PAGE))
+            verdicts = {item["guid"]: self._verify(item) for item in page["items"]}
+            new: list[str] = []
+            with self.store.session() as s:
+                for item in page["items"]:
+                    if self._store_incoming(s, item, verdicts[item["guid"]]):
+                        new.append(item["guid"])
+                    outbox.enqueue(s, outbox.ACK, item["guid"])
+                outbox.set_cursor(s, "inbox", page["cursor"])
+            report.received += new
+            for guid in new:
+                self.on_event("received", {"guid": guid})
+            if not page.get("more"):
+                return
+
+    def _verify(self, item: dict[str, Any]) -> dict[str, Any]:
+        try:
+            package = LetterPackage.from_dict(item["package"])
+        except InvalidPackage as exc:
+            return {"valid": False, "reasons": [str(exc)], "reasons_fa": [exc.message_fa]}
+        if self.verify_incoming is None:
+            return {"valid": None, "reasons": ["not verified: no trust roots configured"],
+                    "reasons_fa": ["ریشه‌های اعتماد تنظیم نشده است؛ امضا بررسی نشد."]}
+        return self.verify_incoming(package)
+
+    def _store_incoming(self, s: Session, item: dict[str, Any], verdict: dict[str, Any]) -> bool:
+        if s.get(Letter, item["guid"]) is not None:
+            return False  # at-least-once delivery: already here
+        raw = json.dumps(item["package"], ensure_ascii=False, sort_keys=True).encode()
+        content = item["package"].get("content", {}) if isinstance(item["package"], dict) else {}
+        sender = content.get("sender") or {}
+        letter = Letter(
+            guid=item["guid"],
+            kind="incoming",
+            state=(State.INVALID if verdict.get("valid") is False else State.RECEIVED).value,
+            subject=str(content.get("subject") or "(بدون موضوع)")[:500],
+            body=str(content.get("body") or ""),
+            sender_agency=str(sender.get("agency") or item.get("from_agency") or "")[:11],
+            sender_unit=str(sender.get("unit") or ""),
+            sender_person=str(sender.get("person") or ""),
+            sender_name=str(sender.get("name") or ""),
+            priority=content.get("priority") if content.get("priority") in ("normal", "urgent", "immediate") else "normal",
+            classification=content.get("classification", "normal")
+            if content.get("classification") in ("normal", "confidential", "secret", "top_secret")
+            else "normal",
+            shams=item.get("shams"),
+            registered_at=parse_time(item["registered_at"]) if item.get("registered_at") else None,
+            source_package=raw,
+            verification=verdict,
+        )
+        for i, r in enumerate(content.get("recipients") or []):
+            letter.recipients.append(
+                Recipient(position=i, role=r.get("role", "to"), agency=str(r.get("agency", ""))[:11],
+                          unit=r.get("unit", ""), person=r.get("person", ""), name=r.get("name", ""))
+            )
+        s.add(letter)
+        L.audit(s, "received", letter.guid, self.actor, channel=item.get("channel"), valid=verdict.get("valid"))
+        return True
+
+    def _pull_directory(self, report: SyncReport) -> None:
+        while True:
+            with self.store.reader() as s:
+                after = outbox.get_cursor(s, "directory")
+            page = self._call(lambda a=after: self.api.directory(after=a, limit=500))
+            with self.store.session() as s:
+                report.directory_changes += apply_directory(s, page)
+                outbox.set_cursor(s, "directory", page["cursor"])
+            if not page.get("more"):
+                return
+
+
+_NEXT = {State.SENT: (State.DELIVERED, State.ACKNOWLEDGED), State.DELIVERED: (State.ACKNOWLEDGED,)}
+
+
+def apply_directory(s: Session, page: dict[str, Any]) -> int:
+    """Upsert one page of directory changes (agencies, units, people)."""
+    n = 0
+    for a in page.get("agencies", []):
+        row = s.get(Agency, a["national_id"]) or Agency(national_id=a["national_id"])
+        row.name, row.name_norm = a["name"], normalize(a["name"])
+        s.add(row)
+        n += 1
+    s.flush()
+    for u in page.get("units", []):
+        row = s.scalar(select(Unit).where(Unit.agency == u["agency"], Unit.code == u["code"]))
+        row = row or Unit(agency=u["agency"], code=u["code"])
+        row.name, row.name_norm, row.parent_code = u["name"], normalize(u["name"]), u.get("parent")
+        s.add(row)
+        n += 1
+    for p in page.get("people", []):
+        row = s.scalar(select(Person).where(Person.agency == p["agency"], Person.username == p["username"]))
+        row = row or Person(agency=p["agency"], username=p["username"])
+        row.name, row.name_norm = p["display_name"], normalize(p["display_name"])
+        row.title, row.unit_code = p.get("title") or "", p.get("unit")
+        s.add(row)
+        n += 1
+    return n

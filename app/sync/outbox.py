@@ -1,0 +1,97 @@
+"""The persisted outbox: what still has to reach the server, kept in the local store.
+
+Every operation has a fixed idempotency key derived from the letter GUID, so a retry after a
+crash or a timeout asks the server the same question and gets the same answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import letters as L
+from app.models.lifecycle import State
+from app.models.package import LetterPackage
+from app.models.tables import Letter, OutboxOperation, Setting, utcnow
+
+REGISTER, SEND, ACK = "register", "send", "ack"
+BACKOFF_BASE = 2.0  # seconds
+BACKOFF_CAP = 300.0
+
+
+def idempotency_key(op: str, guid: str, extra: str = "") -> str:
+    return f"{op}:{guid}" + (f":{extra}" if extra else "")
+
+
+def enqueue(session: Session, op: str, guid: str, *, extra: str = "") -> OutboxOperation:
+    """Add an operation unless one with the same key exists (queueing twice is harmless)."""
+    key = idempotency_key(op, guid, extra)
+    existing = session.scalar(select(OutboxOperation).where(OutboxOperation.idempotency_key == key))
+    if existing is not None:
+        return existing
+    item = OutboxOperation(letter_guid=guid, op=op, idempotency_key=key)
+    session.add(item)
+    return item
+
+
+def queue_letter(session: Session, letter: Letter, *, actor: str = "") -> None:
+    """Signed letter → outbox. Works offline; the sync engine takes it from here."""
+    L.transition(session, letter, State.QUEUED, actor=actor)
+    enqueue(session, REGISTER, letter.guid)
+
+
+def due(session: Session, now: dt.datetime, limit: int = 100) -> list[OutboxOperation]:
+    return list(
+        session.scalars(
+            select(OutboxOperation)
+            .where(OutboxOperation.status == "pending", OutboxOperation.next_attempt_at <= now)
+            .order_by(OutboxOperation.id)
+            .limit(limit)
+        )
+    )
+
+
+def pending_count(session: Session) -> int:
+    return len(session.scalars(select(OutboxOperation.id).where(OutboxOperation.status == "pending")).all())
+
+
+def backoff_delay(attempts: int, rng: random.Random | None = None) -> float:
+    """Exponential backoff with full jitter: many clients coming back online don't stampede."""
+    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempts - 1))
+    return (rng or random).uniform(ceiling / 2, ceiling)
+
+
+def retry_later(item: OutboxOperation, error: str, now: dt.datetime) -> None:
+    item.attempts += 1
+    item.last_error = error[:2000]
+    item.next_attempt_at = now + dt.timedelta(seconds=backoff_delay(item.attempts))
+
+
+def letter_package(letter: Letter) -> LetterPackage:
+    return LetterPackage(
+        content=L.letter_content(letter),
+        signatures=[s.cms for s in letter.signatures],
+        receipts=[r.data for r in letter.receipts],
+    )
+
+
+def get_cursor(session: Session, name: str) -> int:
+    row = session.get(Setting, f"cursor:{name}")
+    return int(row.value["cursor"]) if row else 0
+
+
+def set_cursor(session: Session, name: str, value: int) -> None:
+    row = session.get(Setting, f"cursor:{name}")
+    if row is None:
+        session.add(Setting(key=f"cursor:{name}", value={"cursor": value, "at": utcnow().isoformat()}))
+    else:
+        row.value = {"cursor": value, "at": utcnow().isoformat()}
+
+
+def last_sync(session: Session) -> dict[str, Any] | None:
+    row = session.get(Setting, "sync:last")
+    return row.value if row else None

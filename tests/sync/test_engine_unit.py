@@ -1,0 +1,191 @@
+"""Sync engine logic against a scripted server (the real server process is in test_end_to_end)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from sqlalchemy import select
+
+from app.models import letters as L
+from app.models.canonical import content_sha256
+from app.models.db import Store
+from app.models.package import LetterPackage
+from app.models.persian import national_id_check_digit
+from app.models.receipt import make_receipt
+from app.models.tables import Letter, OutboxOperation
+from app.sync import outbox
+from app.sync.api import ApiError
+from app.sync.engine import SyncEngine
+
+A = "1400012345" + national_id_check_digit("1400012345")
+B = "1010038714" + national_id_check_digit("1010038714")
+
+
+def _server_identity() -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "receipts")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(1).not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=9))
+        .sign(key, hashes.SHA256())
+    )
+    return key, cert
+
+
+class ScriptedServer:
+    """Answers like the central server; ``failures`` queues exceptions for the next calls."""
+
+    def __init__(self) -> None:
+        self.key, self.cert = _server_identity()
+        self.failures: list[Exception] = []
+        self.registered: dict[str, str] = {}
+        self.sent: list[str] = []
+        self.keys: list[str] = []
+        self.inbox_items: list[dict[str, Any]] = []
+        self.ack_items: list[dict[str, Any]] = []
+        self.acked: list[str] = []
+
+    def _maybe_fail(self) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+
+    def register(self, package: LetterPackage, *, idempotency_key: str) -> dict[str, Any]:
+        self._maybe_fail()
+        self.keys.append(idempotency_key)
+        shams = self.registered.setdefault(package.guid, f"{A}-O-1405-{len(self.registered) + 1}")
+        when = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
+        receipt = make_receipt(shams=shams, registered_at=when, content_sha256=package.content_sha256(),
+                               guid=package.guid, private_key=self.key, certificate=self.cert)
+        return {"guid": package.guid, "shams": shams, "registered_at": "2026-11-25T10:00:00Z", "receipt": receipt}
+
+    def send(self, package: LetterPackage, *, idempotency_key: str) -> dict[str, Any]:
+        self._maybe_fail()
+        assert package.receipts, "a letter is sent with its receipt"
+        self.sent.append(package.guid)
+        return {"guid": package.guid, "status": "sent"}
+
+    def inbox(self, after: int = 0, limit: int = 100) -> dict[str, Any]:
+        self._maybe_fail()
+        items = [i for i in self.inbox_items if i["cursor"] > after][:limit]
+        return {"items": items, "cursor": items[-1]["cursor"] if items else after, "more": False}
+
+    def ack(self, guid: str, status: str, incoming_number: str | None = None, *, idempotency_key: str) -> dict:
+        self._maybe_fail()
+        self.acked.append(guid)
+        return {}
+
+    def acks(self, after: int = 0, limit: int = 500) -> dict[str, Any]:
+        items = [i for i in self.ack_items if i["cursor"] > after]
+        return {"items": items, "cursor": items[-1]["cursor"] if items else after, "more": False}
+
+    def directory(self, after: int = 0, limit: int = 500) -> dict[str, Any]:
+        if after:
+            return {"agencies": [], "units": [], "people": [], "cursor": after, "more": False}
+        return {"agencies": [{"national_id": B, "name": "سازمان برنامه و بودجه", "active": True}],
+                "units": [], "people": [{"agency": B, "username": "ali", "display_name": "علی رضایی",
+                                         "title": "مدیر کل", "unit": None, "active": True}],
+                "cursor": 3, "more": False}
+
+    def receipt_certificate(self) -> bytes:
+        return self.cert.public_bytes(serialization.Encoding.PEM)
+
+
+def queued_letter(store: Store, subject: str = "درخواست همکاری") -> str:
+    with store.session() as s:
+        letter = L.create_letter(s, kind="outgoing", subject=subject, body="<p>متن</p>",
+                                 sender={"agency": A, "name": "وزارت"}, recipients=[{"agency": B, "name": "سازمان"}])
+        L.add_signature(s, letter, cms=b"cms", content_sha256_hex=content_sha256(L.letter_content(letter)))
+        outbox.queue_letter(s, letter)
+        return letter.guid
+
+
+def test_queued_letter_is_registered_then_sent_with_its_receipt(store: Store):
+    server = ScriptedServer()
+    guid = queued_letter(store)
+    events: list[str] = []
+    report = SyncEngine(store, server, on_event=lambda n, d: events.append(n)).run_once()
+    assert report.online and report.registered == [guid] and report.sent == [guid] and report.pending == 0
+    with store.reader() as s:
+        letter = s.get(Letter, guid)
+        assert letter.state == "sent" and letter.shams == server.registered[guid]
+        assert letter.receipts[0].data["payload"]["shams"] == letter.shams
+        assert letter.registered_at == dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
+    assert server.keys == [f"register:{guid}"] and "registered" in events and "sent" in events
+
+
+def test_unreachable_server_keeps_the_letter_queued_with_backoff(store: Store):
+    server = ScriptedServer()
+    guid = queued_letter(store)
+    server.failures = [ApiError(0, "transport_error", "", "timeout")]
+    report = SyncEngine(store, server).run_once()
+    assert not report.online and report.pending == 1
+    with store.reader() as s:
+        op = s.scalar(select(OutboxOperation))
+        assert s.get(Letter, guid).state == "queued"
+        assert op.attempts == 1 and op.next_attempt_at > dt.datetime.now(dt.UTC)
+        assert "timeout" in op.last_error
+    later = lambda: dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)  # noqa: E731
+    server.failures = [ApiError(503, "unavailable", "", "busy")]
+    assert not SyncEngine(store, server, clock=later).run_once().online  # 5xx: retried, not rejected
+    assert SyncEngine(store, server, clock=later).run_once().registered == []  # backing off
+    even_later = lambda: dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)  # noqa: E731
+    report = SyncEngine(store, server, clock=even_later).run_once()
+    assert report.online and report.sent == [guid]
+
+
+def test_server_refusal_rejects_the_letter_with_the_reason(store: Store):
+    server = ScriptedServer()
+    guid = queued_letter(store)
+    server.failures = [ApiError(422, "invalid_signature", "امضای نامه معتبر نیست.", "bad signature", "signatures")]
+    report = SyncEngine(store, server).run_once()
+    assert report.rejected == [(guid, "امضای نامه معتبر نیست.")]
+    with store.reader() as s:
+        letter = s.get(Letter, guid)
+        assert letter.state == "rejected" and letter.reject_reason == "امضای نامه معتبر نیست."
+    with store.session() as s:
+        L.transition(s, s.get(Letter, guid), "draft")  # back to the secretary for correction
+
+
+def test_receipt_for_other_content_is_not_accepted(store: Store):
+    server = ScriptedServer()
+    guid = queued_letter(store)
+    real = server.register
+    server.register = lambda p, idempotency_key: {**real(p, idempotency_key=idempotency_key), "shams": f"{A}-O-1405-99"}
+    report = SyncEngine(store, server).run_once()
+    assert not report.online and "receipt" in report.error
+    with store.reader() as s:
+        assert s.get(Letter, guid).shams is None
+
+
+def test_inbox_letters_are_stored_acknowledged_and_acks_applied(store: Store):
+    server = ScriptedServer()
+    guid = queued_letter(store)
+    SyncEngine(store, server).run_once()
+    incoming_guid = str(uuid.uuid4())
+    package = {"format": "dabir.letter-package", "version": 1, "signatures": [], "receipts": [],
+               "content": {"v": 1, "guid": incoming_guid, "kind": "outgoing", "subject": "دعوت به جلسه",
+                           "body": "", "sender": {"agency": B, "unit": "", "person": "", "name": "سازمان"},
+                           "recipients": [{"role": "to", "agency": A, "unit": "", "person": "", "name": "وزارت"}],
+                           "priority": "urgent", "classification": "normal", "links": [], "attachments": []}}
+    server.inbox_items = [{"cursor": 1, "guid": incoming_guid, "shams": f"{B}-O-1405-7", "channel": "payam",
+                           "registered_at": "2026-11-25T09:00:00Z", "package": package}]
+    server.ack_items = [{"cursor": 1, "guid": guid, "recipient_agency": B, "status": "delivered",
+                         "incoming_number": None, "at": "2026-11-25T11:00:00Z"}]
+    report = SyncEngine(store, server).run_once()
+    assert report.received == [incoming_guid] and server.acked == [incoming_guid]
+    assert report.directory_changes == 0  # the directory came in the first run
+    with store.reader() as s:
+        incoming = s.get(Letter, incoming_guid)
+        assert incoming.kind == "incoming" and incoming.priority == "urgent"
+        assert incoming.verification["valid"] is None  # no trust roots configured in this test
+        assert s.get(Letter, guid).state == "delivered"
+    again = SyncEngine(store, server).run_once()  # cursors persisted: nothing twice
+    assert again.received == [] and server.acked == [incoming_guid]
