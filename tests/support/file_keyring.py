@@ -1,0 +1,40 @@
+"""A keyring backend for tests only: a JSON file named by DABIR_TEST_KEYRING_FILE.
+
+CI machines have no Secret Service; production uses the OS keyring. Selected in-process
+with ``keyring.set_keyring(FileKeyring())`` or, for subprocesses, with
+``PYTHON_KEYRING_BACKEND=tests.support.file_keyring.FileKeyring``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from keyring.backend import KeyringBackend
+
+
+class FileKeyring(KeyringBackend):
+    priority = 1  # type: ignore[assignment]
+
+    @property
+    def path(self) -> Path:
+        return Path(os.environ["DABIR_TEST_KEYRING_FILE"])
+
+    def _load(self) -> dict[str, str]:
+        return json.loads(self.path.read_text()) if self.path.exists() else {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self._load().get(f"{service}\x00{username}")
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        data = self._load()
+        data[f"{service}\x00{username}"] = password
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data))
+        tmp.replace(self.path)
+
+    def delete_password(self, service: str, username: str) -> None:
+        data = self._load()
+        data.pop(f"{service}\x00{username}", None)
+        self.path.write_text(json.dumps(data))

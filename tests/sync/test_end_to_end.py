@@ -1,0 +1,281 @@
+"""Outgoing letters end to end against the real dabir-server process over HTTPS.
+
+The sender drafts and signs on a SoftHSM token while the server is down, queues, the server
+comes up, sync registers (SHAMS + receipt) and sends via Payam; the recipient agency's client
+pulls its inbox, verifies the signature against the trust roots and acknowledges delivery.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+from cryptography.hazmat.primitives import serialization
+from sqlalchemy import func, select
+
+from app.models import letters as L
+from app.models.canonical import content_sha256
+from app.models.db import Store, open_store
+from app.models.package import LetterPackage
+from app.models.persian import national_code_check_digit
+from app.models.shams import Shams
+from app.models.tables import Letter, OutboxOperation
+from app.sync import account as acc
+from app.sync import outbox
+from app.sync.api import DabirApi
+from app.sync.engine import SyncEngine
+from app.token.signing import open_signing_session, sign_detached
+from app.token.trust import TrustStore
+from app.token.verify import verify_detached
+from tests.server.helpers import SoftSigner, make_signer
+from tests.support.file_keyring import FileKeyring
+from tests.support.pki import TestPKI, pem
+from tests.support.server_process import DEMO_PASSWORD, ServerProcess
+from tests.support.softhsm import SoftHSM, provision_signing_key, softhsm_available
+
+REPO = Path(__file__).resolve().parents[2]
+PIN = "246810"
+SIGNER_CODE = "001020304" + national_code_check_digit("001020304")
+pytestmark = [pytest.mark.server, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def pki() -> TestPKI:
+    return TestPKI(name="Dabir Sync Test")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, pki: TestPKI) -> Iterator[ServerProcess]:
+    srv = ServerProcess(tmp_path_factory.mktemp("sync-server"), pki)
+    srv.setup()  # init + demo agencies; not started yet: the client works offline first
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(autouse=True)
+def file_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "keyring.json"
+    monkeypatch.setenv("DABIR_TEST_KEYRING_FILE", str(path))
+    previous = keyring.get_keyring()
+    keyring.set_keyring(FileKeyring())
+    yield path
+    keyring.set_keyring(previous)
+
+
+def agencies(server: ServerProcess) -> tuple[dict, dict]:
+    a, b = server.demo["agencies"][:2]
+    return a, b
+
+
+def draft(store: Store, sender: dict, recipient: dict, subject: str) -> str:
+    with store.session() as s:
+        letter = L.create_letter(
+            s, kind="outgoing", subject=subject, body="<p>با سلام؛ احتراماً به پیوست گزارش ارسال می‌شود.</p>",
+            sender={"agency": sender["national_id"], "unit": "secretariat", "person": "a.secretary", "name": sender["name"]},
+            recipients=[{"role": "to", "agency": recipient["national_id"], "name": recipient["name"]}],
+        )
+        return letter.guid
+
+
+def sign_in_store(store: Store, guid: str, sign: callable) -> None:
+    with store.session() as s:
+        letter = s.get(Letter, guid)
+        content = L.letter_content(letter)
+        from app.models.canonical import canonical_bytes
+
+        cms = sign(canonical_bytes(content))
+        L.add_signature(s, letter, cms=cms, content_sha256_hex=content_sha256(content))
+        outbox.queue_letter(s, letter)
+
+
+def upload_signatory_cert(server: ServerProcess, prefix: str, cert_pem: str) -> None:
+    with DabirApi(server.base_url, server.ca_bundle) as admin:
+        admin.login(f"{prefix}.admin", DEMO_PASSWORD)
+        admin.add_signatory_certificate(f"{prefix}.signatory", cert_pem)
+
+
+def trust_verifier(pki: TestPKI):  # type: ignore[no-untyped-def]
+    trust = TrustStore.from_certificates([pki.root_cert.public_bytes(serialization.Encoding.DER)],
+                                         [pki.intermediate_cert.public_bytes(serialization.Encoding.DER)])
+
+    def verify(package: LetterPackage) -> dict:
+        verdicts = [verify_detached(package.content_bytes(), cms, trust) for cms in package.signatures]
+        ok = bool(verdicts) and all(v.valid for v in verdicts)
+        return {"valid": ok, "signers": [v.signer_subject for v in verdicts],
+                "reasons": [r for v in verdicts for r in v.reasons], "reasons_fa": [r for v in verdicts for r in v.reasons_fa]}
+
+    return verify
+
+
+@pytest.mark.softhsm
+@pytest.mark.skipif(not softhsm_available(), reason="needs Debian softhsm2")
+def test_offline_draft_signed_on_token_is_delivered_once_server_is_up(tmp_path: Path, server: ServerProcess, pki: TestPKI):
+    a, b = agencies(server)
+    sender_store = open_store(tmp_path / "sender")
+    guid = draft(sender_store, a, b, "گزارش عملکرد سه‌ماهه سوم")
+
+    # Sign on a SoftHSM token: the key was generated on the token and never leaves it.
+    hsm = SoftHSM(tmp_path / "hsm")
+    old_conf = os.environ.get("SOFTHSM2_CONF")
+    try:
+        hsm.init_token("Dabir Signer", PIN)
+        lib = hsm.private_module(tmp_path / "module")  # own module instance: own token folder
+        key = provision_signing_key(lib, "Dabir Signer", PIN, pki, label="signing", key_id=b"\x01",
+                                    common_name="مدیرکل امضاکننده", national_code=SIGNER_CODE)
+        token = lib.get_token(token_label="Dabir Signer")
+        with open_signing_session(token, PIN) as signing:
+            sign_in_store(sender_store, guid, signing.sign)
+    finally:
+        if old_conf is None:
+            os.environ.pop("SOFTHSM2_CONF", None)
+        else:
+            os.environ["SOFTHSM2_CONF"] = old_conf
+
+    # Server down: the sync engine reports offline and keeps the letter queued.
+    down = DabirApi("https://127.0.0.1:9", server.ca_bundle, token="x")
+    report = SyncEngine(sender_store, down).run_once()
+    assert not report.online and report.pending == 1
+    with sender_store.reader() as s:
+        assert s.get(Letter, guid).state == "queued"
+
+    server.start()
+    upload_signatory_cert(server, "a", pem(key.certificate).decode())
+    acc.login(sender_store, acc.Account(server.base_url, "a.secretary", str(server.ca_bundle)), DEMO_PASSWORD)
+    with sender_store.reader() as s:  # the token went to the keyring, not the database
+        assert DEMO_PASSWORD not in str(s.execute(select(func.group_concat(Letter.guid))).all())
+    assert keyring.get_password(acc.KEYRING_SERVICE, f"a.secretary@{server.base_url}")
+
+    # Server back: the engine refuses to register from the stale offline report; run it now.
+    far = lambda: __import__("datetime").datetime.now(__import__("datetime").UTC) + __import__("datetime").timedelta(hours=1)  # noqa: E731
+    with acc.open_api(sender_store) as api:
+        report = SyncEngine(sender_store, api, clock=far).run_once()
+    assert report.online and report.registered == [guid] and report.sent == [guid], report
+    with sender_store.reader() as s:
+        letter = s.get(Letter, guid)
+        shams = Shams.parse(letter.shams)
+        assert shams.origin == a["national_id"] and shams.domain.value == "O" and shams.sequence >= 1
+        assert letter.state == "sent" and letter.receipts and letter.registered_at is not None
+
+    # The recipient agency pulls its inbox, verifies, acknowledges delivery.
+    recipient_store = open_store(tmp_path / "recipient")
+    acc.login(recipient_store, acc.Account(server.base_url, "b.secretary", str(server.ca_bundle)), DEMO_PASSWORD)
+    with acc.open_api(recipient_store) as api:
+        report = SyncEngine(recipient_store, api, verify_incoming=trust_verifier(pki)).run_once()
+    assert report.received == [guid]
+    with recipient_store.reader() as s:
+        incoming = s.get(Letter, guid)
+        assert incoming.kind == "incoming" and incoming.state == "received" and incoming.shams == letter.shams
+        assert incoming.verification["valid"] is True and incoming.subject == "گزارش عملکرد سه‌ماهه سوم"
+        assert incoming.source_package and incoming.sender_agency == a["national_id"]
+
+    # The delivery acknowledgement flows back to the sender.
+    with acc.open_api(sender_store) as api:
+        report = SyncEngine(sender_store, api).run_once()
+    assert report.acknowledged == [guid]
+    with sender_store.reader() as s:
+        letter = s.get(Letter, guid)
+        assert letter.state == "delivered" and letter.recipients[0].ack_state == "delivered"
+
+
+@pytest.fixture(scope="module")
+def soft_signer(pki: TestPKI) -> SoftSigner:
+    return make_signer(pki, "امضاکننده آزمون", "0012345679")
+
+
+def test_server_refusal_moves_letter_to_rejected_with_persian_reason(tmp_path: Path, server: ServerProcess,
+                                                                     pki: TestPKI):
+    a, b = agencies(server)
+    server.start() if server.proc is None else None
+    stranger = make_signer(TestPKI(name="Unknown CA"), "ناشناس", "0012345679")  # not under the trust roots
+    store = open_store(tmp_path / "sender")
+    guid = draft(store, a, b, "نامه با امضای نامعتبر")
+    sign_in_store(store, guid, lambda data: sign_detached(data, stranger.pyhanko()))
+    acc.login(store, acc.Account(server.base_url, "a.secretary", str(server.ca_bundle)), DEMO_PASSWORD)
+    with acc.open_api(store) as api:
+        report = SyncEngine(store, api).run_once()
+    assert [g for g, _ in report.rejected] == [guid]
+    with store.reader() as s:
+        letter = s.get(Letter, guid)
+        assert letter.state == "rejected" and letter.shams is None
+        assert letter.reject_reason and any("\u0600" <= ch <= "\u06ff" for ch in letter.reject_reason)
+
+
+def _sync_subprocess(data_dir: Path, keyring_file: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "DABIR_TEST_KEYRING_FILE": str(keyring_file),
+           "PYTHON_KEYRING_BACKEND": "tests.support.file_keyring.FileKeyring"}
+    return subprocess.Popen([sys.executable, "-m", "app", "--data-dir", str(data_dir), "sync", "--once"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
+
+
+def test_kill_9_at_any_moment_neither_loses_nor_duplicates(tmp_path: Path, server: ServerProcess, pki: TestPKI,
+                                                          soft_signer: SoftSigner, file_keyring: Path):
+    a, b = agencies(server)
+    if server.proc is None:
+        server.start()
+    upload_signatory_cert(server, "a", soft_signer.cert_pem)
+    store = open_store(tmp_path / "sender")
+    guids = [draft(store, a, b, f"نامه آزمون بازیابی شماره {i}") for i in range(24)]
+    signer = soft_signer.pyhanko()
+    for guid in guids:
+        sign_in_store(store, guid, lambda data: sign_detached(data, signer))
+    acc.login(store, acc.Account(server.base_url, "a.secretary", str(server.ca_bundle)), DEMO_PASSWORD)
+    store.close()
+
+    rng = random.Random(20261125)
+    kills = 0
+    for _ in range(22):
+        proc = _sync_subprocess(tmp_path / "sender", file_keyring)
+        time.sleep(rng.uniform(0.3, 2.5))  # start-up takes about a second: kill before, during and after work
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait()
+        # make retries due at once: the killed runs may have recorded a backoff
+        st = open_store(tmp_path / "sender")
+        with st.session() as s:
+            for op in s.scalars(select(OutboxOperation).where(OutboxOperation.status == "pending")):
+                op.next_attempt_at = op.created_at
+        st.close()
+    assert kills >= 15
+    for _ in range(5):  # finish without interruption
+        proc = _sync_subprocess(tmp_path / "sender", file_keyring)
+        _, err = proc.communicate(timeout=120)
+        st = open_store(tmp_path / "sender")
+        with st.reader() as s:
+            pending = outbox.pending_count(s)
+        st.close()
+        if pending == 0:
+            break
+    assert pending == 0, err.decode()
+
+    store = open_store(tmp_path / "sender")
+    with store.reader() as s:
+        letters = [s.get(Letter, g) for g in guids]
+        states = {(letter.state, letter.reject_reason) for letter in letters}
+        assert states == {("sent", None)}, states
+        shams = [Shams.parse(letter.shams) for letter in letters]
+        assert len({x.canonical for x in shams}) == len(guids)  # exactly one SHAMS each
+        assert all(len(letter.receipts) == 1 for letter in letters)
+    seqs = sorted(x.sequence for x in shams)
+    assert seqs == list(range(seqs[0], seqs[0] + len(guids)))  # gap-free, never reused
+    # The server holds exactly one copy of each, and the recipient's inbox has each once.
+    with DabirApi(server.base_url, server.ca_bundle) as api:
+        api.login("b.secretary", DEMO_PASSWORD)
+        seen: list[str] = []
+        after = 0
+        while True:
+            page = api.inbox(after=after, limit=100)
+            seen += [i["guid"] for i in page["items"]]
+            after = page["cursor"]
+            if not page["more"]:
+                break
+    crashed = [g for g in seen if g in set(guids)]
+    assert sorted(crashed) == sorted(guids)
