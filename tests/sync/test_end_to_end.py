@@ -7,6 +7,7 @@ pulls its inbox, verifies the signature against the trust roots and acknowledges
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import random
 import signal
@@ -153,8 +154,8 @@ def test_offline_draft_signed_on_token_is_delivered_once_server_is_up(tmp_path: 
         assert DEMO_PASSWORD not in str(s.execute(select(func.group_concat(Letter.guid))).all())
     assert keyring.get_password(acc.KEYRING_SERVICE, f"a.secretary@{server.base_url}")
 
-    # Server back: the engine refuses to register from the stale offline report; run it now.
-    far = lambda: __import__("datetime").datetime.now(__import__("datetime").UTC) + __import__("datetime").timedelta(hours=1)  # noqa: E731
+    # Server back: the next due run registers and sends.
+    far = lambda: dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)  # noqa: E731  (past the offline backoff)
     with acc.open_api(sender_store) as api:
         report = SyncEngine(sender_store, api, clock=far).run_once()
     assert report.online and report.registered == [guid] and report.sent == [guid], report
@@ -193,7 +194,8 @@ def soft_signer(pki: TestPKI) -> SoftSigner:
 def test_server_refusal_moves_letter_to_rejected_with_persian_reason(tmp_path: Path, server: ServerProcess,
                                                                      pki: TestPKI):
     a, b = agencies(server)
-    server.start() if server.proc is None else None
+    if server.proc is None:
+        server.start()
     stranger = make_signer(TestPKI(name="Unknown CA"), "ناشناس", "0012345679")  # not under the trust roots
     store = open_store(tmp_path / "sender")
     guid = draft(store, a, b, "نامه با امضای نامعتبر")
