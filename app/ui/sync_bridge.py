@@ -1,0 +1,104 @@
+"""The sync engine in the desktop app: runs it off the GUI thread, re-emits its events as signals.
+
+Electrum's pattern: the core (``app.sync``) knows nothing of Qt; this bridge is the one place
+that turns its callbacks into Qt signals, which Qt queues onto the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from app.models.db import Store
+from app.sync import account
+from app.sync.engine import SyncEngine, SyncReport
+from app.ui.ops import Op, OpContext
+
+log = logging.getLogger(__name__)
+DEFAULT_INTERVAL_MS = 30_000
+
+
+class SyncBridge(QObject):
+    #: {"online": bool|None, "pending": int, "last_sync": iso str|None, "error": str|None, "running": bool}
+    statusChanged = Signal(dict)
+    #: ("registered" | "sent" | "rejected" | "received" | "acknowledged" | "ack_sent", data)
+    letterEvent = Signal(str, dict)
+    #: a run finished and the store changed (lists should refresh)
+    storeChanged = Signal()
+
+    def __init__(
+        self,
+        store: Store,
+        parent: QObject | None = None,
+        *,
+        interval_ms: int = DEFAULT_INTERVAL_MS,
+        engine_factory: Callable[[Store, Callable[[str, dict[str, Any]], None]], SyncEngine] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.store = store
+        self._engine_factory = engine_factory or _default_engine
+        self._running: Op[SyncReport] | None = None
+        self._again = False
+        self.status: dict[str, Any] = {"online": None, "pending": 0, "last_sync": None, "error": None,
+                                       "running": False}
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.sync_now)
+
+    def start(self) -> None:
+        self._timer.start()
+        self.sync_now()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def sync_now(self) -> None:
+        """Run once now; if a run is in progress, run again right after it."""
+        if self._running is not None:
+            self._again = True
+            return
+        self._set(running=True)
+
+        def work(ctx: OpContext) -> SyncReport:
+            engine = self._engine_factory(self.store, lambda name, data: self.letterEvent.emit(name, dict(data)))
+            try:
+                return engine.run_once()
+            finally:
+                api = getattr(engine, "api", None)
+                if api is not None and hasattr(api, "close"):
+                    api.close()
+
+        self._running = Op(self, work).success(self._done).failure(self._failed).run()
+
+    def _done(self, report: SyncReport) -> None:
+        self._running = None
+        from datetime import UTC, datetime
+
+        self._set(running=False, online=report.online, pending=report.pending, error=report.error,
+                  last_sync=datetime.now(UTC).isoformat())
+        self.storeChanged.emit()
+        self._maybe_again()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._running = None
+        message = getattr(exc, "message_fa", None) or str(exc)
+        log.warning("sync could not run: %s", exc)
+        self._set(running=False, online=None if isinstance(exc, account.AccountError) else False, error=message)
+        self._maybe_again()
+
+    def _maybe_again(self) -> None:
+        if self._again:
+            self._again = False
+            self.sync_now()
+
+    def _set(self, **changes: Any) -> None:
+        self.status.update(changes)
+        self.statusChanged.emit(dict(self.status))
+
+
+def _default_engine(store: Store, on_event: Callable[[str, dict[str, Any]], None]) -> SyncEngine:
+    api = account.open_api(store)
+    return SyncEngine(store, api, actor=account.load_account(store).username, on_event=on_event)
