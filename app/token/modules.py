@@ -1,0 +1,138 @@
+"""PKCS#11 modules: load one from a path, and find well-known vendors' modules on this machine.
+
+python-pkcs11 keeps one loaded library per path for the life of the process (``pkcs11.lib``),
+which is what we want: C_Initialize is process-wide, and sessions from the dialog, the
+watcher and the CLI share it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pkcs11
+
+from app.token.errors import ModuleLoadError
+
+log = logging.getLogger(__name__)
+
+# Extra module paths (os.pathsep-separated) that an administrator can add without a release.
+ENV_EXTRA_MODULES = "DABIR_PKCS11_MODULES"
+
+_LINUX_LIB_DIRS = (
+    "/usr/lib",
+    "/usr/lib64",
+    "/usr/local/lib",
+    "/usr/lib/x86_64-linux-gnu",
+    "/usr/lib/aarch64-linux-gnu",
+    "/usr/lib/i386-linux-gnu",
+)
+_WIN_SYSTEM = os.path.join(os.environ.get("SYSTEMROOT", r"C:\Windows"), "System32")
+_WIN_PF = os.environ.get("PROGRAMFILES", r"C:\Program Files")
+_WIN_PF86 = os.environ.get("PROGRAMFILES(X86)", r"C:\Program Files (x86)")
+
+
+@dataclass(frozen=True)
+class KnownModule:
+    name: str
+    vendor: str
+    linux: tuple[str, ...]  # absolute paths, or bare file names looked up in _LINUX_LIB_DIRS (+ /pkcs11, /softhsm)
+    windows: tuple[str, ...]  # absolute paths, or bare DLL names looked up in System32
+
+
+KNOWN_MODULES: tuple[KnownModule, ...] = (
+    KnownModule("SoftHSM2", "OpenDNSSEC (software token, tests and pilots)",
+                ("libsofthsm2.so",), (r"C:\SoftHSM2\lib\softhsm2-x64.dll", r"C:\SoftHSM2\lib\softhsm2.dll")),
+    KnownModule("OpenSC", "OpenSC (smart cards, PIV, many national ID cards)",
+                ("opensc-pkcs11.so",),
+                (os.path.join(_WIN_PF, "OpenSC Project", "OpenSC", "pkcs11", "opensc-pkcs11.dll"), "opensc-pkcs11.dll")),
+    KnownModule("Feitian ePass2003", "Feitian (widely issued with Iranian signing certificates)",
+                ("libcastle.so.1.0.0", "libeps2003csp11.so", "libeps2003csp11v2.so"),
+                ("eps2003csp11.dll", "eps2003csp11v2.dll")),
+    KnownModule("Feitian ePass3003", "Feitian",
+                ("libshuttle_p11v220.so", "libshuttle_p11v220.so.1.0.0"), ("ShuttleCsp11_3003.dll",)),
+    KnownModule("SafeNet eToken", "Thales/SafeNet Authentication Client",
+                ("libeTPkcs11.so", "libeToken.so"), ("eTPKCS11.dll",)),
+    KnownModule("Gemalto IDPrime", "Thales/Gemalto",
+                ("libIDPrimePKCS11.so", "libgclib.so"), ("IDPrimePKCS11.dll", "gclib.dll")),
+    KnownModule("YubiKey PIV", "Yubico",
+                ("libykcs11.so", "libykcs11.so.2"),
+                (os.path.join(_WIN_PF, "Yubico", "Yubico PIV Tool", "bin", "libykcs11.dll"), "libykcs11.dll")),
+    KnownModule("Rutoken", "Aktiv", ("librtpkcs11ecp.so",), ("rtPKCS11ECP.dll",)),
+    KnownModule("Bit4id", "Bit4id", ("libbit4xpki.so", "libbit4ipki.so"), ("bit4xpki.dll", "bit4ipki.dll")),
+)
+
+
+@dataclass(frozen=True)
+class ModuleCandidate:
+    name: str
+    vendor: str
+    path: str | None  # first existing path, or None
+    searched: tuple[str, ...]
+
+    @property
+    def found(self) -> bool:
+        return self.path is not None
+
+
+def _expand(entry: str, windows: bool) -> list[str]:
+    if os.path.isabs(entry) or (windows and ":" in entry):
+        return [entry]
+    if windows:
+        return [os.path.join(_WIN_SYSTEM, entry), os.path.join(_WIN_PF86, entry)]
+    out = []
+    for base in _LINUX_LIB_DIRS:
+        out += [f"{base}/{entry}", f"{base}/pkcs11/{entry}", f"{base}/softhsm/{entry}"]
+    return out
+
+
+def detect_modules(*, platform: str | None = None, extra_paths: tuple[str, ...] = ()) -> list[ModuleCandidate]:
+    """Every well-known module with the first path that exists (``path=None`` when absent).
+
+    Extra paths (from settings or ``DABIR_PKCS11_MODULES``) are reported as "custom" entries.
+    """
+    windows = (platform or sys.platform).startswith("win")
+    result = []
+    for known in KNOWN_MODULES:
+        searched = tuple(p for entry in (known.windows if windows else known.linux) for p in _expand(entry, windows))
+        path = next((p for p in searched if os.path.isfile(p)), None)
+        result.append(ModuleCandidate(known.name, known.vendor, path, searched))
+    env_extra = tuple(p for p in os.environ.get(ENV_EXTRA_MODULES, "").split(os.pathsep) if p)
+    for p in (*extra_paths, *env_extra):
+        result.append(ModuleCandidate(f"custom: {Path(p).name}", "configured", p if os.path.isfile(p) else None, (p,)))
+    return result
+
+
+def found_modules(**kwargs: object) -> list[ModuleCandidate]:
+    return [m for m in detect_modules(**kwargs) if m.found]  # type: ignore[arg-type]
+
+
+_load_lock = threading.Lock()
+
+
+def load_module(path: str | os.PathLike[str]) -> pkcs11.lib:
+    """Load (or reuse) the PKCS#11 module at ``path``; a clear ModuleLoadError instead of a crash."""
+    p = os.fspath(path)
+    if not p:
+        raise ModuleLoadError("no PKCS#11 module path is configured",
+                              "مسیر کتابخانه توکن (PKCS#11) در تنظیمات تعیین نشده است.")
+    if not os.path.isfile(p):
+        raise ModuleLoadError(f"PKCS#11 module not found: {p}",
+                              f"کتابخانه توکن در مسیر «{p}» یافت نشد؛ لطفاً نرم‌افزار توکن را نصب کنید یا مسیر را اصلاح کنید.")
+    with _load_lock:
+        try:
+            return pkcs11.lib(p)
+        except (RuntimeError, OSError, pkcs11.PKCS11Error) as exc:
+            log.warning("cannot load PKCS#11 module %s: %s", p, exc)
+            raise ModuleLoadError(
+                f"cannot load PKCS#11 module {p}: {type(exc).__name__}: {exc or 'not a PKCS#11 library'}",
+                f"کتابخانه «{p}» بارگذاری نشد؛ این پرونده کتابخانه معتبر توکن (PKCS#11) نیست یا با این رایانه سازگار نیست.",
+            ) from exc
+
+
+def module_description(lib: pkcs11.lib) -> str:
+    return f"{lib.manufacturer_id.strip()} {lib.library_description.strip()}".strip()

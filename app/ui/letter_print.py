@@ -1,0 +1,562 @@
+"""Print and PDF of a registered letter on its letterhead (A4 portrait, right-to-left, Vazirmatn).
+
+Every page is a full letterhead sheet: header (logo, agency, invocation, number/date/attachment
+block and priority/classification marks), the flowing content (recipients, subject, body,
+signatories, copies) laid out by one paginated ``QTextDocument``, and a footer with the
+verification QR code and, for letters of more than one page, «صفحه ۱ از ۲».
+
+The same painter code drives ``QPdfWriter`` (:func:`render_letter_pdf`) and ``QPrinter``
+(:func:`print_letter`). The PDF is plain (no form fields, no signature): ``app/token`` can add a
+PAdES signature to it later as an incremental update.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import string
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6 import QtGui
+from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontDatabase,
+    QGuiApplication,
+    QImage,
+    QPagedPaintDevice,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPainterPath,
+    QPdfWriter,
+    QPen,
+    QTextBlockFormat,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+    QTextDocumentFragment,
+    QTextFormat,
+    QTextOption,
+)
+from PySide6.QtWidgets import QDialog, QWidget
+
+from app.models.letter_view import LetterView
+from app.models.persian import to_persian_digits
+from app.models.qr_payload import qr_matrix
+from app.models.shams import LRI, PDI, InvalidShams, Shams
+from app.ui.fonts import FAMILY, load_bundled_fonts
+from app.ui.resources import resources_dir
+
+DEFAULT_LETTERHEAD = "main"
+PDF_DPI = 300
+RED = QColor("#c00000")
+GREY = QColor("#555555")
+
+# Qt's AlignLeft/AlignRight mirror in right-to-left text; AlignAbsolute pins them to the page.
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignAbsolute
+LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignAbsolute
+CENTER = Qt.AlignmentFlag.AlignHCenter
+# QTextDocument scales fixed lengths (margins) from 96 dpi to its paint device's resolution.
+_DOC_DPI = 96.0
+
+BODY_PT = 11.5
+SMALL_PT = 7.5
+
+
+class LetterPrintError(RuntimeError):
+    message_fa = "چاپ نامه ممکن نشد."
+
+
+# --- letterheads ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    name: str
+    title: str
+    invocation: str
+    html: str  # the template with placeholders
+    logo: Path | None
+
+    def render(self, view: LetterView) -> str:
+        values = {
+            "agency_name": view.agency_name,
+            "sender_unit": view.sender_unit,
+            "agency_id": to_persian_digits(view.agency_id),
+            **view.extra,
+        }
+        return string.Template(self.html).safe_substitute({k: html.escape(v) for k, v in values.items()})
+
+
+_META = re.compile(r"""<meta\s+name="([\w-]+)"\s+content="([^"]*)"\s*/?>""", re.IGNORECASE)
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+
+
+def letterheads_dir() -> Path:
+    return resources_dir() / "letterheads"
+
+
+def load_letterhead(name: str = DEFAULT_LETTERHEAD) -> Letterhead:
+    if not re.fullmatch(r"[\w-]+", name):
+        raise LetterPrintError(f"bad letterhead name {name!r}")
+    path = letterheads_dir() / f"{name}.html"
+    if not path.is_file():
+        raise LetterPrintError(f"letterhead {name!r} not found at {path}")
+    text = _COMMENT.sub("", path.read_text(encoding="utf-8"))
+    meta = {k.lower(): v for k, v in _META.findall(text)}
+    logo = path.parent / meta["logo"] if meta.get("logo") else None
+    return Letterhead(
+        name=name,
+        title=meta.get("title", name),
+        invocation=meta.get("invocation", ""),
+        html=_META.sub("", text).strip(),
+        logo=logo if logo and logo.is_file() else None,
+    )
+
+
+def list_letterheads() -> list[tuple[str, str]]:
+    """(code name, Persian title) of every bundled letterhead, the default first."""
+    names = sorted(p.stem for p in letterheads_dir().glob("*.html"))
+    names.sort(key=lambda n: n != DEFAULT_LETTERHEAD)
+    return [(n, load_letterhead(n).title) for n in names]
+
+
+# --- page geometry -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    """Millimetres in, device pixels out. Binding margin on the right: Persian sheets bind there."""
+
+    dpi: float
+    page_w_mm: float
+    page_h_mm: float
+    right_mm: float = 25.0
+    left_mm: float = 15.0
+    top_mm: float = 10.0
+    bottom_mm: float = 10.0
+    header_mm: float = 42.0
+    footer_mm: float = 30.0
+
+    def px(self, mm: float) -> float:
+        return mm * self.dpi / 25.4
+
+    @property
+    def left(self) -> float:
+        return self.px(self.left_mm)
+
+    @property
+    def right(self) -> float:
+        return self.px(self.page_w_mm - self.right_mm)
+
+    @property
+    def width(self) -> float:
+        return self.right - self.left
+
+    @property
+    def header_top(self) -> float:
+        return self.px(self.top_mm)
+
+    @property
+    def content_top(self) -> float:
+        return self.px(self.top_mm + self.header_mm + 4)
+
+    @property
+    def footer_top(self) -> float:
+        return self.px(self.page_h_mm - self.bottom_mm - self.footer_mm)
+
+    @property
+    def content_height(self) -> float:
+        return self.footer_top - self.px(2) - self.content_top
+
+    @property
+    def bottom(self) -> float:
+        return self.px(self.page_h_mm - self.bottom_mm)
+
+
+def _geometry(device: QPagedPaintDevice) -> _Geometry:
+    size = device.pageLayout().fullRect(QPageLayout.Unit.Millimeter)
+    # A printer may report its own resolution; layout in its logical pixels keeps fonts in points.
+    return _Geometry(dpi=device.logicalDpiY(), page_w_mm=size.width(), page_h_mm=size.height())
+
+
+# --- fonts and text ------------------------------------------------------------------------------
+
+
+def _ensure_fonts() -> None:
+    if QGuiApplication.instance() is None:
+        raise LetterPrintError("a QGuiApplication must exist before printing (fonts need it)")
+    families = load_bundled_fonts()
+    if FAMILY not in families and FAMILY not in QFontDatabase.families():
+        # A letter printed in a fallback font may show empty boxes for Persian letters: refuse.
+        raise LetterPrintError(f"the bundled font {FAMILY} is missing from resources/fonts")
+
+
+def _font(pt: float, weight: QFont.Weight = QFont.Weight.Normal) -> QFont:
+    font = QFont(FAMILY)
+    font.setPointSizeF(pt)
+    font.setWeight(weight)
+    font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
+    # Optional ligatures (e.g. بی) have no Unicode mapping in Qt's PDF, so text extraction would
+    # drop letters; the required Arabic forms (init/medi/fina, rlig) stay on.
+    for tag in ("liga", "calt"):
+        font.setFeature(QFont.Tag(tag), 0)
+    return font
+
+
+def _new_doc(device: QPagedPaintDevice, pt: float = BODY_PT) -> QTextDocument:
+    doc = QTextDocument()
+    doc.documentLayout().setPaintDevice(device)  # lay out in the device's DPI, not the screen's
+    doc.setDefaultFont(_font(pt))
+    doc.setDocumentMargin(0)
+    option = QTextOption()
+    option.setTextDirection(Qt.LayoutDirection.RightToLeft)
+    option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+    doc.setDefaultTextOption(option)
+    return doc
+
+
+def _doc_mm(mm: float) -> float:
+    return mm * _DOC_DPI / 25.4
+
+
+def _block(align: Qt.AlignmentFlag, *, top_mm: float = 0, bottom_mm: float = 0) -> QTextBlockFormat:
+    fmt = QTextBlockFormat()
+    fmt.setAlignment(align)
+    fmt.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
+    fmt.setTopMargin(_doc_mm(top_mm))
+    fmt.setBottomMargin(_doc_mm(bottom_mm))
+    return fmt
+
+
+def _qt_bidi(text: str) -> str:
+    """Qt's bidi engine ignores the isolates LRI…PDI of ``Shams.display``; a left-to-right
+    override (LRO…PDF) keeps the same promise there: the number reads left to right, in order."""
+    return text.replace(LRI, "\u202d").replace(PDI, "\u202c")
+
+
+def _chars(pt: float = BODY_PT, *, bold: bool = False, color: QColor | None = None) -> QTextCharFormat:
+    fmt = QTextCharFormat()
+    fmt.setFont(_font(pt, QFont.Weight.Bold if bold else QFont.Weight.Normal))
+    if color is not None:
+        fmt.setForeground(QBrush(color))
+    return fmt
+
+
+class _Writer:
+    """Appends right-to-left paragraphs of plain runs to a document (no HTML escaping to get wrong)."""
+
+    def __init__(self, doc: QTextDocument) -> None:
+        self.doc = doc
+        self.cursor = QTextCursor(doc)
+        self._first = True
+
+    def paragraph(
+        self,
+        runs: list[tuple[str, QTextCharFormat]],
+        align: Qt.AlignmentFlag = RIGHT,
+        *,
+        top_mm: float = 0,
+        bottom_mm: float = 0,
+        right_px: float = 0,
+    ) -> None:
+        fmt = _block(align, top_mm=top_mm, bottom_mm=bottom_mm)
+        fmt.setRightMargin(right_px)
+        if self._first:
+            self.cursor.setBlockFormat(fmt)
+            self._first = False
+        else:
+            self.cursor.insertBlock(fmt)
+        for text, chars in runs:
+            self.cursor.insertText(_qt_bidi(text), chars)
+
+
+# The editor's rich text names its own font; the print uses the bundled one so nothing is missing.
+_BODY_RE = re.compile(r"<body[^>]*>(.*)</body>", re.DOTALL | re.IGNORECASE)
+_FONT_FAMILY = re.compile(r"font-family\s*:\s*[^;\"]*;?", re.IGNORECASE)
+_FONT_FACE = re.compile(r"""\sface\s*=\s*("[^"]*"|'[^']*'|\S+)""", re.IGNORECASE)
+
+
+def _body_html(stored: str) -> str:
+    if not QtGui.Qt.mightBeRichText(stored):  # type: ignore[attr-defined]  (a QtGui function)
+        paragraphs = [html.escape(p) for p in stored.splitlines()] or [""]
+        return "".join(f"<p>{p}</p>" for p in paragraphs)
+    match = _BODY_RE.search(stored)
+    inner = match.group(1) if match else stored
+    return _FONT_FACE.sub("", _FONT_FAMILY.sub("", inner))
+
+
+def _content_document(view: LetterView, device: QPagedPaintDevice, geo: _Geometry) -> QTextDocument:
+    doc = _new_doc(device)
+    w = _Writer(doc)
+    plain, bold, small = _chars(), _chars(bold=True), _chars(9.5)
+
+    for i, name in enumerate(view.recipients or ("",)):
+        w.paragraph([("به: " if i == 0 else "\u2003\u2003", bold), (name, bold)])
+    w.paragraph([("موضوع: ", bold), (view.subject, plain)], top_mm=2)
+    if view.in_reply_to_shams:
+        w.paragraph([("عطف به نامهٔ شمارهٔ ", small), (_shams_display(view.in_reply_to_shams), small)])
+    if view.follow_up_of_shams:
+        w.paragraph([("پیرو نامهٔ شمارهٔ ", small), (_shams_display(view.follow_up_of_shams), small)])
+
+    # Body: the stored rich text, then every block made RTL and justified unless it says otherwise.
+    w.paragraph([], RIGHT, top_mm=3)
+    start = w.cursor.position()
+    w.cursor.insertFragment(QTextDocumentFragment.fromHtml(_body_html(view.body_html)))
+    end = w.cursor.position()
+    block = doc.findBlock(start)
+    while block.isValid() and block.position() <= end:
+        fmt = block.blockFormat()
+        explicit_ltr = fmt.hasProperty(QTextFormat.Property.LayoutDirection) and (
+            fmt.layoutDirection() == Qt.LayoutDirection.LeftToRight
+        )
+        if not explicit_ltr:
+            fmt.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
+            align = fmt.alignment() & Qt.AlignmentFlag.AlignHorizontal_Mask
+            kept = align in (Qt.AlignmentFlag.AlignHCenter, Qt.AlignmentFlag.AlignLeft)
+            if not (fmt.hasProperty(QTextFormat.Property.BlockAlignment) and kept):
+                fmt.setAlignment(Qt.AlignmentFlag.AlignJustify)
+            elif align == Qt.AlignmentFlag.AlignLeft:
+                fmt.setAlignment(LEFT)
+        fmt.setLineHeight(135, QTextBlockFormat.LineHeightTypes.ProportionalHeight.value)
+        QTextCursor(block).setBlockFormat(fmt)
+        block = block.next()
+    w.cursor.movePosition(QTextCursor.MoveOperation.End)
+
+    # Signatories: name over title, centred in a column at the left, as Iranian letters are signed.
+    # Measured: Qt scales top/bottom block margins from 96 dpi but takes side margins in device pixels.
+    indent = geo.width - geo.px(70)
+    for i, s in enumerate(view.signatories):
+        w.paragraph([(s.name, bold)], CENTER, top_mm=12 if i == 0 else 6, right_px=indent)
+        if s.title:
+            w.paragraph([(s.title, plain)], CENTER, right_px=indent)
+
+    if view.copies:
+        w.paragraph([("رونوشت:", _chars(10, bold=True))], top_mm=10)
+        for name in view.copies:
+            w.paragraph([("– ", _chars(10)), (name, _chars(10))])
+
+    doc.setPageSize(QSizeF(geo.width, geo.content_height))
+    return doc
+
+
+def _shams_display(text: str) -> str:
+    try:
+        return Shams.parse(text).display
+    except (InvalidShams, ValueError):
+        return f"{LRI}{to_persian_digits(text)}{PDI}"
+
+
+def _html_doc(device: QPagedPaintDevice, width: float, html_text: str, pt: float = 10) -> QTextDocument:
+    doc = _new_doc(device, pt)
+    doc.setHtml(f'<div dir="rtl">{html_text}</div>')
+    doc.setTextWidth(width)
+    return doc
+
+
+def _runs_doc(
+    device: QPagedPaintDevice,
+    width: float,
+    lines: list[list[tuple[str, QTextCharFormat]]],
+    align: Qt.AlignmentFlag = RIGHT,
+) -> QTextDocument:
+    doc = _new_doc(device)
+    w = _Writer(doc)
+    for runs in lines:
+        w.paragraph(runs, align)
+    doc.setTextWidth(width)
+    return doc
+
+
+def _draw_doc(painter: QPainter, doc: QTextDocument, x: float, y: float) -> None:
+    painter.save()
+    painter.translate(x, y)
+    doc.drawContents(painter)
+    painter.restore()
+
+
+# --- page parts ----------------------------------------------------------------------------------
+
+
+def _draw_header(
+    painter: QPainter, device: QPagedPaintDevice, geo: _Geometry, view: LetterView, head: Letterhead
+) -> None:
+    top = geo.header_top
+    # Right column: logo (or its placeholder frame) over the template's identity block.
+    col_w = geo.px(62)
+    col_x = geo.right - col_w
+    logo = QRectF(col_x + (col_w - geo.px(16)) / 2, top, geo.px(16), geo.px(16))
+    image = QImage(str(head.logo)) if head.logo else QImage()
+    if not image.isNull():
+        painter.drawImage(logo, image)
+    else:
+        painter.save()
+        painter.setPen(QPen(QColor("#999999"), geo.px(0.3), Qt.PenStyle.DashLine))
+        painter.drawRoundedRect(logo, geo.px(2), geo.px(2))
+        painter.restore()
+        hint = _runs_doc(device, logo.width(), [[("محل نشان", _chars(6.5, color=QColor("#999999")))]], CENTER)
+        _draw_doc(painter, hint, logo.x(), logo.center().y() - hint.size().height() / 2)
+    identity = _html_doc(device, col_w, head.render(view))
+    _draw_doc(painter, identity, col_x, logo.bottom() + geo.px(2))
+
+    # Centre: invocation, and the classification stamp in red under it.
+    centre_w = geo.px(50)
+    centre_x = geo.left + (geo.width - centre_w) / 2
+    lines: list[list[tuple[str, QTextCharFormat]]] = []
+    if head.invocation:
+        lines.append([(head.invocation, _chars(10.5, bold=True))])
+    if view.classification_mark:
+        lines.append([(view.classification_mark, _chars(13, bold=True, color=RED))])
+    if lines:
+        _draw_doc(painter, _runs_doc(device, centre_w, lines, CENTER), centre_x, top)
+
+    # Left block: number, date, attachment; priority in red.
+    label, value = _chars(10), _chars(10, bold=True)
+    block_lines = [
+        [("شماره: ", label), (view.number_display, value)],
+        [("تاریخ: ", label), (view.date_display, value)],
+        [("پیوست: ", label), (view.attachment_display, value)],
+    ]
+    if view.priority_mark:
+        block_lines.append([(view.priority_mark, _chars(12, bold=True, color=RED))])
+    _draw_doc(painter, _runs_doc(device, geo.px(64), block_lines), geo.left, top + geo.px(8))
+
+    y = geo.px(geo.top_mm + geo.header_mm)
+    painter.save()
+    painter.setPen(QPen(QColor("#333333"), geo.px(0.35)))
+    painter.drawLine(QPointF(geo.left, y), QPointF(geo.right, y))
+    painter.restore()
+
+
+def _draw_qr(painter: QPainter, text: str, rect: QRectF) -> None:
+    """Vector modules merged into one path: crisp at any print size, and no hairline seams."""
+    matrix = qr_matrix(text)
+    n = len(matrix)
+    m = rect.width() / n
+    path = QPainterPath()
+    for r, row in enumerate(matrix):
+        c = 0
+        while c < n:
+            if row[c]:
+                start = c
+                while c < n and row[c]:
+                    c += 1
+                path.addRect(QRectF(rect.x() + start * m, rect.y() + r * m, (c - start) * m, m))
+            else:
+                c += 1
+    painter.save()
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.fillRect(rect.adjusted(-4 * m, -4 * m, 4 * m, 4 * m), Qt.GlobalColor.white)  # quiet zone
+    path.setFillRule(Qt.FillRule.WindingFill)
+    painter.fillPath(path, QBrush(Qt.GlobalColor.black))
+    painter.restore()
+
+
+def _draw_footer(
+    painter: QPainter,
+    device: QPagedPaintDevice,
+    geo: _Geometry,
+    qr_text: str,
+    verify_url: str,
+    page: int,
+    pages: int,
+) -> None:
+    y = geo.footer_top
+    painter.save()
+    painter.setPen(QPen(QColor("#999999"), geo.px(0.25)))
+    painter.drawLine(QPointF(geo.left, y), QPointF(geo.right, y))
+    painter.restore()
+
+    size = geo.px(22)
+    qr = QRectF(geo.right - size, geo.bottom - size, size, size)
+    _draw_qr(painter, qr_text, qr)
+    caption_w = geo.px(80)
+    caption = _runs_doc(
+        device,
+        caption_w,
+        [
+            [
+                (
+                    "استعلام اصالت نامه: رمزینه را پویش کنید یا به این نشانی بروید:",
+                    _chars(SMALL_PT, color=GREY),
+                )
+            ],
+            [(f"{LRI}{verify_url}{PDI}", _chars(6.5, color=GREY))],
+        ],
+    )
+    _draw_doc(painter, caption, qr.left() - geo.px(4) - caption_w, qr.top())
+
+    if pages > 1:
+        text = f"صفحه {to_persian_digits(page)} از {to_persian_digits(pages)}"
+        number = _runs_doc(device, geo.px(40), [[(text, _chars(9))]], LEFT)
+        _draw_doc(painter, number, geo.left, geo.bottom - number.size().height())
+
+
+# --- entry points --------------------------------------------------------------------------------
+
+
+def paint_letter(device: QPagedPaintDevice, view: LetterView, *, server_base: str) -> int:
+    """Paint every page of ``view`` on ``device`` (full-page coordinates); return the page count."""
+    _ensure_fonts()
+    head = load_letterhead(view.letterhead)
+    payload = view.qr_payload(server_base)
+    qr_text = payload.encode()
+    geo = _geometry(device)
+    content = _content_document(view, device, geo)
+    pages = max(1, content.pageCount())
+    painter = QPainter()
+    if not painter.begin(device):
+        raise LetterPrintError("could not start painting on the output device")
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        for page in range(pages):
+            if page and not device.newPage():
+                raise LetterPrintError("the output device refused a new page")
+            _draw_header(painter, device, geo, view, head)
+            painter.save()
+            painter.translate(geo.left, geo.content_top - page * geo.content_height)
+            content.drawContents(painter, QRectF(0, page * geo.content_height, geo.width, geo.content_height))
+            painter.restore()
+            _draw_footer(painter, device, geo, qr_text, payload.verification_url, page + 1, pages)
+    finally:
+        painter.end()
+    return pages
+
+
+def render_letter_pdf(letter_view: LetterView, path: str | Path, *, server_base: str) -> Path:
+    """Write the letter as an A4 PDF (fonts embedded, ready to be PAdES-signed later)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = QPdfWriter(str(path))
+    writer.setResolution(PDF_DPI)
+    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    writer.setPageOrientation(QPageLayout.Orientation.Portrait)
+    writer.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
+    writer.setTitle(letter_view.subject)
+    writer.setCreator("Dabir (دبیر)")
+    writer.setAuthor(letter_view.agency_name)
+    paint_letter(writer, letter_view, server_base=server_base)
+    del writer  # the file is complete only once the writer is gone
+    return path
+
+
+def print_letter(letter_view: LetterView, parent_widget: QWidget | None, *, server_base: str) -> bool:
+    """Ask for a printer (QPrintDialog) and print; False when the user cancels."""
+    from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    printer.setPageOrientation(QPageLayout.Orientation.Portrait)
+    printer.setFullPage(True)  # our margins are the letterhead's, not the driver's
+    printer.setDocName(f"{letter_view.shams.canonical} {letter_view.subject}")
+    dialog = QPrintDialog(printer, parent_widget)
+    dialog.setWindowTitle("چاپ نامه")
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return False
+    paint_letter(printer, letter_view, server_base=server_base)
+    return True

@@ -1,0 +1,338 @@
+"""The signing dialog: choose token and certificate, type the PIN once, sign one letter or a batch.
+
+Token work never runs on the GUI thread: the watcher is a plain thread whose callbacks are
+forwarded through a Qt signal, and certificate listing and signing run in QThreadPool tasks
+that report back with signals. The PIN leaves the field the moment "Sign" is pressed and is
+dropped by the task right after login.
+
+Strings are Persian source text through ``self.tr`` (formal administrative Persian).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pkcs11
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.models.jalali import TEHRAN, format_date
+from app.models.package import LetterPackage
+from app.models.persian import to_persian_digits
+from app.token.certificates import TokenCertificate, list_signing_certificates
+from app.token.errors import BatchInterrupted, PinError, TokenError
+from app.token.signing import BatchResult, TokenSigningSession, open_signing_session
+from app.token.tokens import TokenInfo, find_token
+from app.token.watcher import TokenWatcher
+
+
+class _TaskSignals(QObject):
+    progress = Signal(int, int)
+    finished = Signal(object)
+    failed = Signal(object)
+
+
+class _Task(QRunnable):
+    """Runs ``fn(signals)`` on the pool; the result or exception comes back as a signal."""
+
+    def __init__(self, fn: Callable[[_TaskSignals], Any]) -> None:
+        super().__init__()
+        self.fn = fn
+        self.signals = _TaskSignals()
+
+    def run(self) -> None:
+        try:
+            result = self.fn(self.signals)
+        except Exception as exc:  # reported to the GUI, which shows message_fa
+            self.signals.failed.emit(exc)
+        else:
+            self.signals.finished.emit(result)
+
+
+class _WatcherBridge(QObject):
+    tokens_changed = Signal(list)
+
+
+def _fa(n: int) -> str:
+    return to_persian_digits(str(n))
+
+
+class SignDialog(QDialog):
+    """Sign ``packages`` in place (a signature is appended to each signed package)."""
+
+    batch_finished = Signal(object)  # BatchResult, or the exception that stopped the batch
+
+    def __init__(self, packages: Sequence[LetterPackage], lib: pkcs11.lib, parent: QWidget | None = None,
+                 *, watch_interval: float = 0.5) -> None:
+        super().__init__(parent)
+        self.packages = list(packages)
+        self.lib = lib
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(2)
+        self._cancel = threading.Event()
+        self._certs: list[TokenCertificate] = []
+        self._running = False
+        self.result_batch: BatchResult | None = None
+
+        self.setObjectName("signDialog")
+        self.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
+        self.setWindowTitle(self.tr("امضای نامه"))
+        self.setMinimumWidth(560)
+
+        self.intro = QLabel(self._intro_text())
+        self.intro.setWordWrap(True)
+        self.token_status = QLabel()
+        self.token_status.setObjectName("tokenStatus")
+        self.token_status.setWordWrap(True)
+        self.token_combo = QComboBox()
+        self.cert_combo = QComboBox()
+        self.cert_detail = QLabel()
+        self.cert_detail.setWordWrap(True)
+        self.cert_detail.setObjectName("certDetail")
+        self.pin_edit = QLineEdit()
+        self.pin_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin_edit.setPlaceholderText(self.tr("گذرواژه توکن (PIN)"))
+        self.pin_edit.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
+        self.pin_warning = QLabel()
+        self.pin_warning.setObjectName("pinWarning")
+        self.pin_warning.setWordWrap(True)
+        self.pin_warning.setStyleSheet("color: #a15c00;")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, max(1, len(self.packages)))
+        self.progress.setValue(0)
+        self._set_progress(0)
+        self.status = QLabel()
+        self.status.setObjectName("status")
+        self.status.setWordWrap(True)
+
+        form = QFormLayout()
+        form.addRow(self.tr("توکن:"), self.token_combo)
+        form.addRow("", self.token_status)
+        form.addRow(self.tr("گواهی امضا:"), self.cert_combo)
+        form.addRow("", self.cert_detail)
+        form.addRow(self.tr("گذرواژه:"), self.pin_edit)
+        form.addRow("", self.pin_warning)
+
+        self.buttons = QDialogButtonBox()
+        self.sign_button = QPushButton(self.tr("امضا"))
+        self.sign_button.setDefault(True)
+        self.cancel_button = QPushButton(self.tr("انصراف"))
+        self.buttons.addButton(self.sign_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.RejectRole)
+        self.sign_button.clicked.connect(self.start_signing)
+        self.cancel_button.clicked.connect(self._on_cancel)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.intro)
+        layout.addLayout(form)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(self.buttons)
+
+        self.token_combo.currentIndexChanged.connect(self._on_token_selected)
+        self.cert_combo.currentIndexChanged.connect(self._on_cert_selected)
+
+        self._bridge = _WatcherBridge(self)
+        self._bridge.tokens_changed.connect(self.set_tokens)
+        self.watcher = TokenWatcher(lib, on_change=self._bridge.tokens_changed.emit, interval=watch_interval)
+        self.watcher.start()
+        self._update_buttons()
+
+    # -- text --------------------------------------------------------------------------------
+    def _intro_text(self) -> str:
+        n = len(self.packages)
+        if n == 1:
+            subject = self.packages[0].content.get("subject", "")
+            return self.tr("نامه «{0}» با گواهی امضای الکترونیکی شما امضا می‌شود.").format(subject)
+        return self.tr("{0} نامه با یک بار ورود گذرواژه امضا می‌شود.").format(_fa(n))
+
+    # -- tokens ------------------------------------------------------------------------------
+    @Slot(list)
+    def set_tokens(self, tokens: list[TokenInfo]) -> None:
+        current = self.token_combo.currentData()
+        self.token_combo.blockSignals(True)
+        self.token_combo.clear()
+        for t in tokens:
+            self.token_combo.addItem(f"{t.label} ({t.manufacturer})", (t.label, t.serial))
+        idx = self.token_combo.findData(current) if current is not None else -1
+        self.token_combo.setCurrentIndex(idx if idx >= 0 else (0 if tokens else -1))
+        self.token_combo.blockSignals(False)
+        if not tokens:
+            self.token_status.setText(self.tr("توکنی به رایانه وصل نیست؛ لطفاً توکن امضا را وصل کنید."))
+        elif len(tokens) == 1:
+            self.token_status.setText(self.tr("توکن «{0}» آماده است.").format(tokens[0].label))
+        else:
+            self.token_status.setText(self.tr("{0} توکن به رایانه وصل است.").format(_fa(len(tokens))))
+        if self.token_combo.currentData() != current or not tokens:
+            self._on_token_selected()
+        self._show_pin_status(next((t for t in tokens if (t.label, t.serial) == self.token_combo.currentData()), None))
+
+    def _show_pin_status(self, token: TokenInfo | None) -> None:
+        if token is None:
+            self.pin_warning.clear()
+            return
+        self.pin_warning.setText(token.pin.warning_fa or "")
+        pad = token.pin.protected_path
+        self.pin_edit.setEnabled(not pad)
+        if pad:
+            self.pin_edit.setPlaceholderText(self.tr("گذرواژه را روی صفحه‌کلید کارت‌خوان وارد کنید."))
+
+    def _selected_token(self) -> pkcs11.Token:
+        label, serial = self.token_combo.currentData()
+        return find_token(self.lib, label=label, serial=serial)
+
+    def _on_token_selected(self) -> None:
+        self.cert_combo.clear()
+        self._certs = []
+        if self.token_combo.currentData() is None:
+            self._update_buttons()
+            return
+
+        def work(_signals: _TaskSignals) -> list[TokenCertificate]:
+            with self._selected_token().open() as session:
+                return list_signing_certificates(session)
+
+        task = _Task(work)
+        task.signals.finished.connect(self._set_certificates)
+        task.signals.failed.connect(self._show_error)
+        self.pool.start(task)
+
+    @Slot(object)
+    def _set_certificates(self, certs: list[TokenCertificate]) -> None:
+        self._certs = certs
+        self.cert_combo.blockSignals(True)
+        self.cert_combo.clear()
+        for c in certs:
+            name = c.info.common_name or c.label
+            usage = self.tr("عدم انکار") if c.info.non_repudiation else self.tr("امضای دیجیتال")
+            self.cert_combo.addItem(f"{name} — {usage}", c.id.hex() or c.label)
+        self.cert_combo.blockSignals(False)
+        if not certs:
+            self.cert_detail.setText(self.tr("روی این توکن گواهی امضا یافت نشد."))
+        self._on_cert_selected()
+
+    def _on_cert_selected(self) -> None:
+        i = self.cert_combo.currentIndex()
+        if 0 <= i < len(self._certs):
+            info = self._certs[i].info
+            issuer = info.issuer_common_name or info.issuer
+            lines = [self.tr("صادرکننده: {0}").format(f"\u2068{issuer}\u2069"),  # isolate: Latin names keep their order
+                     self.tr("اعتبار: از {0} تا {1}").format(format_date(info.not_before.astimezone(TEHRAN)),
+                                                            format_date(info.not_after.astimezone(TEHRAN)))]
+            if info.national_code:
+                lines.insert(0, self.tr("کد ملی: {0}").format(to_persian_digits(info.national_code)))
+            self.cert_detail.setText("\n".join(lines))
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        ready = not self._running and self.token_combo.currentData() is not None and bool(self._certs)
+        self.sign_button.setEnabled(ready)
+        self.cancel_button.setText(self.tr("توقف امضا") if self._running else self.tr("انصراف"))
+
+    # -- signing -----------------------------------------------------------------------------
+    @Slot()
+    def start_signing(self) -> None:
+        i = self.cert_combo.currentIndex()
+        if self._running or not (0 <= i < len(self._certs)):
+            return
+        cert = self._certs[i]
+        pin: str | None = self.pin_edit.text() if self.pin_edit.isEnabled() else None
+        self.pin_edit.clear()  # the PIN lives only until login, in the task below
+        if pin == "":
+            self.status.setText(self.tr("لطفاً گذرواژه توکن را وارد کنید."))
+            return
+        self._cancel.clear()
+        self._running = True
+        self._set_progress(0)
+        self.status.setText(self.tr("در حال ورود به توکن…"))
+        self._update_buttons()
+        token = self._selected_token()
+        packages, cancel = self.packages, self._cancel
+        box = [pin]
+        pin = None
+
+        def work(signals: _TaskSignals) -> BatchResult:
+            session: TokenSigningSession = open_signing_session(token, box.pop(), cert_id=cert.id or None,
+                                                                cert_label=None if cert.id else cert.label)
+            with session:
+                return session.sign_packages(packages, progress=signals.progress.emit, cancel=cancel)
+
+        task = _Task(work)
+        task.signals.progress.connect(self._on_progress)
+        task.signals.finished.connect(self._on_finished)
+        task.signals.failed.connect(self._on_failed)
+        self.pool.start(task)
+
+    def _set_progress(self, done: int) -> None:
+        self.progress.setValue(done)
+        # Qt's %v/%m would print ASCII digits in a bidi-broken order
+        self.progress.setFormat("\u200f" + self.tr("{0} از {1} نامه").format(_fa(done), _fa(len(self.packages))))
+
+    @Slot(int, int)
+    def _on_progress(self, done: int, total: int) -> None:
+        self._set_progress(done)
+        self.status.setText(self.tr("{0} نامه از {1} نامه امضا شد.").format(_fa(done), _fa(total)))
+
+    @Slot(object)
+    def _on_finished(self, result: BatchResult) -> None:
+        self._running = False
+        self.result_batch = result
+        self.pin_warning.clear()  # a good PIN resets the token's wrong-PIN counter
+        self.watcher.rescan()
+        if result.cancelled:
+            self.status.setText(self.tr("امضا به درخواست شما متوقف شد؛ {0} نامه امضا شد و {1} نامه بدون تغییر ماند.")
+                                .format(_fa(result.signed), _fa(len(self.packages) - result.signed)))
+        else:
+            self.status.setText(self.tr("امضای {0} نامه با موفقیت انجام شد.").format(_fa(result.signed)))
+        self._update_buttons()
+        self.batch_finished.emit(result)
+
+    @Slot(object)
+    def _on_failed(self, exc: BaseException) -> None:
+        self._running = False
+        self._show_error(exc)
+        if isinstance(exc, PinError) and exc.status is not None:
+            self.pin_warning.setText(getattr(exc.status, "warning_fa", None) or "")
+        if isinstance(exc, BatchInterrupted):
+            self._set_progress(exc.signed)
+            self.watcher.rescan()
+        self._update_buttons()
+        self.batch_finished.emit(exc)
+
+    @Slot(object)
+    def _show_error(self, exc: BaseException) -> None:
+        if isinstance(exc, TokenError):
+            self.status.setText(exc.message_fa)
+        else:
+            self.status.setText(self.tr("خطای پیش‌بینی‌نشده‌ای رخ داد؛ جزئیات در گزارش برنامه ثبت شد."))
+
+    def _on_cancel(self) -> None:
+        if self._running:
+            self._cancel.set()
+            self.status.setText(self.tr("در حال توقف؛ نامه در حال امضا تکمیل می‌شود…"))
+        else:
+            self.reject()
+
+    def done(self, r: int) -> None:
+        self._cancel.set()
+        self.watcher.stop()
+        self.pool.waitForDone(10_000)
+        super().done(r)
+
+    def closeEvent(self, event: Any) -> None:
+        if self._running:
+            self._cancel.set()
+        super().closeEvent(event)
