@@ -164,6 +164,7 @@ def test_offline_draft_signed_on_token_is_delivered_once_server_is_up(tmp_path: 
         shams = Shams.parse(letter.shams)
         assert shams.origin == a["national_id"] and shams.domain.value == "O" and shams.sequence >= 1
         assert letter.state == "sent" and letter.receipts and letter.registered_at is not None
+        sender_shams = letter.shams
 
     # The recipient agency pulls its inbox, verifies, acknowledges delivery.
     recipient_store = open_store(tmp_path / "recipient")
@@ -173,7 +174,7 @@ def test_offline_draft_signed_on_token_is_delivered_once_server_is_up(tmp_path: 
     assert report.received == [guid]
     with recipient_store.reader() as s:
         incoming = s.get(Letter, guid)
-        assert incoming.kind == "incoming" and incoming.state == "received" and incoming.shams == letter.shams
+        assert incoming.kind == "incoming" and incoming.state == "received" and incoming.shams == sender_shams
         assert incoming.verification["valid"] is True and incoming.subject == "گزارش عملکرد سه‌ماهه سوم"
         assert incoming.source_package and incoming.sender_agency == a["national_id"]
 
