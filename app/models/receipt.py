@@ -19,13 +19,12 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import hashlib
 from typing import Any
 
 import rfc8785
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 FORMAT = "dabir.receipt"
@@ -137,13 +136,3 @@ def receipt_matches(receipt: dict[str, Any], *, guid: str, content_sha256: str, 
         and p.get("content_sha256") == content_sha256
         and (shams is None or p.get("shams") == shams)
     )
-
-
-def public_key_pem(cert: bytes | x509.Certificate) -> bytes:
-    return load_certificate(cert).public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-
-
-def content_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()

@@ -110,8 +110,10 @@ class TrustStore:
         cached = self._paths.get(key)
         if cached is not None and cached.holds_at(moment):
             return cached
-        result = self._validate(cert, moment, extra)
+        # asn1crypto parses the shared root/intermediate objects lazily and is not thread-safe:
+        # concurrent first use raised IndexError inside pyhanko-certvalidator (seen on the server).
         with self._lock:
+            result = self._validate(cert, moment, extra)
             self._paths[key] = result
         return result
 

@@ -19,7 +19,10 @@ import pathlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from asn1crypto import cms
+from asn1crypto import (
+    cms,
+    tsp,  # noqa: F401  (registers signing_certificate_v2 with cms.CMSAttribute)
+)
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature

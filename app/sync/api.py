@@ -1,0 +1,213 @@
+"""Typed HTTP client for the Dabir central server API (``/api/v1``). No Qt here.
+
+One ``httpx.Client`` per ``DabirApi``: keep-alive connection pool, HTTP/2 when the server
+offers it (ALPN), TLS verified against the given CA bundle, explicit timeouts. Every
+state-changing call sends an ``Idempotency-Key``; callers that may retry (the outbox) pass
+a stable key, otherwise a fresh one is generated.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from app.models.package import LetterPackage
+
+API_PREFIX = "/api/v1"
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+
+@dataclass
+class ApiError(Exception):
+    """A refusal from the server (structured error body) or a transport failure (status 0)."""
+
+    status: int
+    code: str
+    message_fa: str
+    message_en: str
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = f" [{self.field}]" if self.field else ""
+        return f"{self.status} {self.code}{where}: {self.message_en}"
+
+    @property
+    def retryable(self) -> bool:
+        return self.status in (0, 429, 502, 503, 504) or self.status >= 500
+
+
+def _ssl_context(ca_bundle: str | Path | None) -> ssl.SSLContext | bool:
+    if ca_bundle is None:
+        return True  # system trust store
+    ctx = ssl.create_default_context(cafile=str(ca_bundle))
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    return ctx
+
+
+def _http2_available() -> bool:
+    try:
+        import h2  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class DabirApi:
+    def __init__(self, base_url: str, ca_bundle: str | Path | None = None, token: str | None = None, *,
+                 timeout: httpx.Timeout | float = DEFAULT_TIMEOUT, max_connections: int = 20) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self._http = httpx.Client(
+            base_url=self.base_url, verify=_ssl_context(ca_bundle), http2=_http2_available(), timeout=timeout,
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            headers={"Accept": "application/json", "User-Agent": "dabir-client/1"},
+        )
+
+    # -- plumbing ----------------------------------------------------------------------
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> DabirApi:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _request(self, method: str, path: str, *, json_body: Any = None, content: bytes | None = None,
+                 params: dict[str, Any] | None = None, idempotency_key: str | None = None,
+                 auth: bool = True) -> httpx.Response:
+        headers: dict[str, str] = {}
+        if auth:
+            if not self.token:
+                raise ApiError(401, "unauthenticated", "ابتدا وارد شوید.", "Not logged in.")
+            headers["Authorization"] = f"Bearer {self.token}"
+        if method in ("POST", "PUT", "PATCH", "DELETE"):
+            headers["Idempotency-Key"] = idempotency_key or str(uuid.uuid4())
+        if content is not None:
+            headers["Content-Type"] = "application/json"
+        try:
+            resp = self._http.request(method, API_PREFIX + path if not path.startswith("/healthz") else path,
+                                      json=json_body, content=content, params=params, headers=headers)
+        except httpx.TransportError as exc:
+            raise ApiError(0, "transport_error", "ارتباط با کارگزار برقرار نشد.",
+                           f"Could not reach the server: {type(exc).__name__}") from exc
+        if resp.status_code >= 400:
+            raise self._error(resp)
+        return resp
+
+    @staticmethod
+    def _error(resp: httpx.Response) -> ApiError:
+        try:
+            err = resp.json()["error"]
+            return ApiError(resp.status_code, str(err["code"]), str(err.get("message_fa") or ""),
+                            str(err.get("message_en") or ""), err.get("field"))
+        except (ValueError, KeyError, TypeError):
+            return ApiError(resp.status_code, "http_error", "پاسخ نامعتبر از کارگزار دریافت شد.",
+                            f"Unexpected HTTP {resp.status_code} response")
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        return self._request(method, path, **kwargs).json()
+
+    # -- identity ----------------------------------------------------------------------
+    def login(self, username: str, password: str) -> dict[str, Any]:
+        data = self._json("POST", "/auth/login", json_body={"username": username, "password": password}, auth=False)
+        self.token = data["token"]
+        return data
+
+    def logout(self) -> None:
+        self._request("POST", "/auth/logout")
+        self.token = None
+
+    def me(self) -> dict[str, Any]:
+        return self._json("GET", "/me")
+
+    def healthz(self) -> bool:
+        return self._request("GET", "/healthz", auth=False).json().get("status") == "ok"
+
+    # -- directory -----------------------------------------------------------------------
+    def directory(self, after: int = 0, limit: int = 500) -> dict[str, Any]:
+        return self._json("GET", "/directory", params={"after": after, "limit": limit})
+
+    # -- letters -----------------------------------------------------------------------
+    @staticmethod
+    def _package_bytes(package: LetterPackage | bytes) -> bytes:
+        return package if isinstance(package, bytes) else package.to_json_bytes()
+
+    def register(self, package: LetterPackage | bytes, *, idempotency_key: str | None = None) -> dict[str, Any]:
+        """Register a signed letter: returns {guid, shams, registered_at, content_sha256, receipt, verify_url}.
+
+        The letter GUID is the natural idempotency key: a retry returns the same SHAMS and receipt."""
+        raw = self._package_bytes(package)
+        key = idempotency_key or (f"register:{package.guid}" if isinstance(package, LetterPackage) else None)
+        return self._json("POST", "/letters", content=raw, idempotency_key=key)
+
+    def send(self, package: LetterPackage | bytes, *, idempotency_key: str | None = None) -> dict[str, Any]:
+        """Dispatch a registered package (with its receipt): outgoing via Payam, internal inside the agency."""
+        raw = self._package_bytes(package)
+        kind = (package.content if isinstance(package, LetterPackage) else json.loads(raw)["content"])["kind"]
+        guid = package.guid if isinstance(package, LetterPackage) else None
+        key = idempotency_key or (f"send:{guid}" if guid else None)
+        path = "/internal/messages" if kind == "internal" else "/payam/messages"
+        return self._json("POST", path, content=raw, idempotency_key=key)
+
+    def letter(self, guid: str) -> dict[str, Any]:
+        return self._json("GET", f"/letters/{guid}")
+
+    def inbox(self, after: int = 0, limit: int = 100) -> dict[str, Any]:
+        return self._json("GET", "/inbox", params={"after": after, "limit": limit})
+
+    def ack(self, guid: str, status: str, incoming_number: str | None = None, *,
+            idempotency_key: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"status": status}
+        if incoming_number is not None:
+            body["incoming_number"] = incoming_number
+        return self._json("POST", f"/inbox/{guid}/ack", json_body=body,
+                          idempotency_key=idempotency_key or f"ack:{guid}:{status}")
+
+    def acks(self, after: int = 0, limit: int = 500, guid: str | None = None) -> dict[str, Any]:
+        if guid:
+            return self._json("GET", f"/letters/{guid}/acks", params={"after": after, "limit": limit})
+        return self._json("GET", "/acks", params={"after": after, "limit": limit})
+
+    # -- public --------------------------------------------------------------------------
+    def verify_shams(self, shams: str) -> dict[str, Any]:
+        return self._json("GET", f"/verify/{shams}", auth=False)
+
+    def receipt_certificate(self) -> bytes:
+        return self._request("GET", "/receipt-certificate", auth=False).content
+
+    # -- administration --------------------------------------------------------------------
+    def add_unit(self, code: str, name: str, parent: str | None = None) -> dict[str, Any]:
+        return self._json("POST", "/admin/units", json_body={"code": code, "name": name, "parent": parent})
+
+    def add_user(self, username: str, display_name: str, password: str, roles: list[str], **extra: Any) -> dict[str, Any]:
+        body = {"username": username, "display_name": display_name, "password": password, "roles": roles, **extra}
+        return self._json("POST", "/admin/users", json_body=body)
+
+    def update_user(self, username: str, **changes: Any) -> dict[str, Any]:
+        return self._json("PATCH", f"/admin/users/{username}", json_body=changes)
+
+    def add_signatory_certificate(self, username: str, certificate_pem: str) -> dict[str, Any]:
+        return self._json("POST", f"/admin/users/{username}/certificates", json_body={"certificate_pem": certificate_pem})
+
+    def add_trust_root(self, certificate_pem: str) -> dict[str, Any]:
+        return self._json("POST", "/admin/trust-roots", json_body={"certificate_pem": certificate_pem})
+
+    def trust_roots(self) -> dict[str, Any]:
+        return self._json("GET", "/admin/trust-roots")
+
+    # -- low level (tests, tools) ------------------------------------------------------------
+    def raw_post(self, path: str, body: bytes, *, idempotency_key: str | None) -> httpx.Response:
+        """POST exact bytes with an exact (or no) Idempotency-Key; returns the response, no raising."""
+        headers = {"Content-Type": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key
+        return self._http.post(API_PREFIX + path, content=body, headers=headers)

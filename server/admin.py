@@ -1,0 +1,169 @@
+"""Agency administration: agencies (operator, CLI), units, users, signatory certificates, trust roots."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.models.persian import InvalidIdentifier, validate_national_code, validate_national_id
+from server.auth import ROLES, Principal, Role, hash_password, revoke_user_tokens
+from server.context import ServerContext
+from server.directory import touch
+from server.errors import ApiError, not_found
+from server.models import agencies, certificates, trust_roots, units, users
+
+
+def _conflict(what_fa: str, what_en: str, field: str) -> ApiError:
+    return ApiError(409, "already_exists", f"{what_fa} از پیش وجود دارد.", f"{what_en} already exists.", field)
+
+
+def create_agency(ctx: ServerContext, national_id: str, name: str) -> int:
+    try:
+        national_id = validate_national_id(national_id)
+    except InvalidIdentifier as exc:
+        raise ApiError(422, "invalid_national_id", exc.message_fa, str(exc), "national_id") from exc
+    try:
+        with ctx.db.write() as conn:
+            return conn.execute(insert(agencies).values(
+                national_id=national_id, name=name, active=True, change_seq=touch(ctx, conn),
+                created_at=ctx.clock())).inserted_primary_key[0]
+    except IntegrityError as exc:
+        raise _conflict("سازمانی با این شناسه ملی", "An agency with this national id", "national_id") from exc
+
+
+def agency_id_of(conn: Connection, national_id: str) -> int | None:
+    return conn.execute(select(agencies.c.id).where(agencies.c.national_id == national_id)).scalar()
+
+
+def create_unit(ctx: ServerContext, agency_id: int, code: str, name: str, parent_code: str | None = None) -> None:
+    try:
+        with ctx.db.write() as conn:
+            conn.execute(insert(units).values(agency_id=agency_id, code=code, name=name, parent_code=parent_code,
+                                              active=True, change_seq=touch(ctx, conn)))
+    except IntegrityError as exc:
+        raise _conflict("واحدی با این کد", "A unit with this code", "code") from exc
+
+
+def _check_roles(roles: list[str]) -> str:
+    bad = [r for r in roles if r not in ROLES]
+    if bad or not roles:
+        raise ApiError(422, "invalid_role", "نقش انتخاب‌شده معتبر نیست.",
+                       f"Roles must be a non-empty subset of {sorted(ROLES)}.", "roles")
+    return ",".join(sorted(set(roles)))
+
+
+def _unit_exists(conn: Connection, agency_id: int, code: str | None) -> None:
+    if code and conn.execute(select(units.c.id).where(units.c.agency_id == agency_id, units.c.code == code)).first() is None:
+        raise ApiError(422, "unknown_unit", "واحد سازمانی انتخاب‌شده وجود ندارد.", "No such unit.", "unit")
+
+
+def create_user(ctx: ServerContext, agency_id: int, *, username: str, display_name: str, password: str,
+                roles: list[str], unit: str | None = None, national_code: str | None = None,
+                title: str = "") -> None:
+    role_text = _check_roles(roles)
+    if national_code:
+        try:
+            national_code = validate_national_code(national_code)
+        except InvalidIdentifier as exc:
+            raise ApiError(422, "invalid_national_code", exc.message_fa, str(exc), "national_code") from exc
+    pw_hash = hash_password(password)
+    try:
+        with ctx.db.write() as conn:
+            _unit_exists(conn, agency_id, unit)
+            conn.execute(insert(users).values(
+                agency_id=agency_id, username=username, display_name=display_name, title=title,
+                national_code=national_code, unit_code=unit, roles=role_text, password_hash=pw_hash, active=True,
+                change_seq=touch(ctx, conn), created_at=ctx.clock()))
+    except IntegrityError as exc:
+        raise _conflict("کاربری با این نام کاربری", "A user with this username", "username") from exc
+
+
+def _user_in_agency(conn: Connection, agency_id: int, username: str) -> Any:
+    row = conn.execute(select(users).where(users.c.username == username, users.c.agency_id == agency_id)).mappings().first()
+    if row is None:
+        raise not_found("username")
+    return row
+
+
+def update_user(ctx: ServerContext, admin: Principal, username: str, changes: dict[str, Any]) -> dict[str, Any]:
+    admin.require(Role.AGENCY_ADMIN)
+    values: dict[str, Any] = {}
+    if changes.get("roles") is not None:
+        values["roles"] = _check_roles(changes["roles"])
+    if changes.get("display_name") is not None:
+        values["display_name"] = changes["display_name"]
+    if changes.get("title") is not None:
+        values["title"] = changes["title"]
+    if changes.get("active") is not None:
+        values["active"] = bool(changes["active"])
+    if changes.get("password") is not None:
+        values["password_hash"] = hash_password(changes["password"])
+    with ctx.db.write() as conn:
+        row = _user_in_agency(conn, admin.agency_id, username)
+        if "unit" in changes and changes["unit"] is not None:
+            _unit_exists(conn, admin.agency_id, changes["unit"])
+            values["unit_code"] = changes["unit"]
+        values["change_seq"] = touch(ctx, conn)
+        conn.execute(update(users).where(users.c.id == row["id"]).values(**values))
+        if "password_hash" in values or values.get("active") is False or "roles" in values:
+            revoke_user_tokens(conn, row["id"], ctx.clock())  # a changed identity must log in again
+    return {"username": username, "updated": sorted(k for k in values if k not in ("change_seq", "password_hash"))
+            + (["password"] if "password_hash" in values else [])}
+
+
+def _load_cert(pem_text: str, field: str) -> x509.Certificate:
+    try:
+        return x509.load_pem_x509_certificate(pem_text.encode("ascii"))
+    except (ValueError, UnicodeEncodeError) as exc:
+        raise ApiError(422, "invalid_certificate", "گواهی بارگذاری‌شده قابل خواندن نیست (قالب PEM لازم است).",
+                       "The certificate is not a readable PEM X.509 certificate.", field) from exc
+
+
+def add_signatory_certificate(ctx: ServerContext, admin: Principal, username: str, pem_text: str) -> dict[str, Any]:
+    admin.require(Role.AGENCY_ADMIN)
+    cert = _load_cert(pem_text, "certificate_pem")
+    fp = cert.fingerprint(hashes.SHA256()).hex()
+    with ctx.db.write() as conn:
+        row = _user_in_agency(conn, admin.agency_id, username)
+        if Role.SIGNATORY.value not in row["roles"].split(","):
+            raise ApiError(422, "not_a_signatory", "این کاربر نقش امضاکننده ندارد.",
+                           "The user does not have the signatory role.", "username")
+        conn.execute(ctx.db.insert_ignore(certificates).values(
+            agency_id=admin.agency_id, user_id=row["id"], sha256=fp,
+            der=cert.public_bytes(serialization.Encoding.DER), subject=cert.subject.rfc4514_string(),
+            not_after=cert.not_valid_after_utc, added_at=ctx.clock()))
+    return {"username": username, "sha256": fp, "subject": cert.subject.rfc4514_string()}
+
+
+def add_trust_root(ctx: ServerContext, admin: Principal, pem_text: str) -> dict[str, Any]:
+    admin.require(Role.AGENCY_ADMIN)
+    cert = _load_cert(pem_text, "certificate_pem")
+    bc = None
+    with contextlib.suppress(x509.ExtensionNotFound):
+        bc = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
+    if bc is None or not bc.ca:
+        raise ApiError(422, "not_a_ca", "گواهی بارگذاری‌شده گواهی مرکز صدور نیست.",
+                       "A trust root must be a CA certificate.", "certificate_pem")
+    fp = cert.fingerprint(hashes.SHA256()).hex()
+    with ctx.db.write() as conn:
+        conn.execute(ctx.db.insert_ignore(trust_roots).values(
+            agency_id=admin.agency_id, sha256=fp, der=cert.public_bytes(serialization.Encoding.DER),
+            subject=cert.subject.rfc4514_string(), added_at=ctx.clock()))
+    return {"sha256": fp, "subject": cert.subject.rfc4514_string()}
+
+
+def list_trust_roots(ctx: ServerContext, admin: Principal, server_roots: list[bytes]) -> dict[str, Any]:
+    admin.require(Role.AGENCY_ADMIN)
+    with ctx.db.read() as conn:
+        rows = conn.execute(select(trust_roots).where(trust_roots.c.agency_id == admin.agency_id)).mappings().all()
+    server = [x509.load_der_x509_certificate(d) for d in server_roots]
+    return {
+        "server": [{"sha256": c.fingerprint(hashes.SHA256()).hex(), "subject": c.subject.rfc4514_string()}
+                   for c in server],
+        "agency": [{"sha256": r["sha256"], "subject": r["subject"]} for r in rows],
+    }

@@ -1,0 +1,140 @@
+"""Identity: argon2 passwords, opaque bearer tokens (stored as SHA-256), roles, login throttling."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from fastapi import Request
+from sqlalchemy import and_, delete, func, insert, select, update
+
+from server.context import ServerContext, as_utc
+from server.errors import ApiError, forbidden, unauthenticated
+from server.models import agencies, login_failures, tokens, users
+
+
+class Role(StrEnum):
+    SECRETARY = "secretary"
+    SIGNATORY = "signatory"
+    STAFF = "staff"
+    AGENCY_ADMIN = "agency_admin"
+    RASAD_OBSERVER = "rasad_observer"
+
+
+ROLES = frozenset(r.value for r in Role)
+_hasher = PasswordHasher()
+# A real hash to check against when the user does not exist, so timing does not reveal usernames.
+_DUMMY_HASH = _hasher.hash("dabir-no-such-user")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: int
+    username: str
+    agency_id: int
+    agency_national_id: str
+    roles: frozenset[str]
+    unit_code: str | None
+
+    def require(self, *roles: Role) -> None:
+        if not self.roles & {r.value for r in roles}:
+            raise forbidden(f"This action requires one of the roles: {', '.join(r.value for r in roles)}.")
+
+
+def _too_many() -> ApiError:
+    return ApiError(429, "too_many_attempts",
+                    "تعداد تلاش‌های ناموفق ورود بیش از حد مجاز است؛ لطفاً یک دقیقه دیگر دوباره تلاش کنید.",
+                    "Too many failed login attempts; try again in a minute.", headers={"Retry-After": "60"})
+
+
+def login(ctx: ServerContext, username: str, password: str, ip: str) -> dict[str, object]:
+    now = ctx.clock()
+    window = now - dt.timedelta(minutes=1)
+    with ctx.db.read() as conn:
+        failures = conn.execute(
+            select(func.count()).select_from(login_failures).where(
+                and_(login_failures.c.username == username, login_failures.c.ip == ip, login_failures.c.at > window))
+        ).scalar_one()
+        row = conn.execute(
+            select(users, agencies.c.national_id.label("agency_national_id"), agencies.c.active.label("agency_active"))
+            .join(agencies, agencies.c.id == users.c.agency_id).where(users.c.username == username)
+        ).mappings().first()
+    if failures >= ctx.settings.login_attempts_per_minute:
+        raise _too_many()
+    ok = verify_password(row["password_hash"] if row else _DUMMY_HASH, password)
+    if not (ok and row and row["active"] and row["agency_active"]):
+        with ctx.db.write() as conn:
+            conn.execute(insert(login_failures).values(username=username, ip=ip, at=now))
+            conn.execute(delete(login_failures).where(login_failures.c.at < now - dt.timedelta(hours=1)))
+        raise ApiError(401, "invalid_credentials", "نام کاربری یا گذرواژه نادرست است.",
+                       "Wrong username or password.", "password")
+    token = secrets.token_urlsafe(32)
+    expires = now + dt.timedelta(seconds=ctx.settings.token_ttl_seconds)
+    with ctx.db.write() as conn:
+        conn.execute(insert(tokens).values(token_hash=token_hash(token), user_id=row["id"], created_at=now,
+                                           expires_at=expires))
+        conn.execute(delete(tokens).where(tokens.c.expires_at < now - dt.timedelta(days=1)))
+    return {
+        "token": token,
+        "token_type": "bearer",
+        "expires_at": expires.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "user": {"username": row["username"], "display_name": row["display_name"],
+                 "agency": row["agency_national_id"], "roles": sorted(row["roles"].split(",")),
+                 "unit": row["unit_code"]},
+    }
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise unauthenticated()
+    return value.strip()
+
+
+def authenticate(ctx: ServerContext, token: str) -> Principal:
+    now = ctx.clock()
+    with ctx.db.read() as conn:
+        row = conn.execute(
+            select(tokens.c.expires_at, tokens.c.revoked_at, users.c.id, users.c.username, users.c.roles,
+                   users.c.unit_code, users.c.active, users.c.agency_id, agencies.c.national_id,
+                   agencies.c.active.label("agency_active"))
+            .join(users, users.c.id == tokens.c.user_id).join(agencies, agencies.c.id == users.c.agency_id)
+            .where(tokens.c.token_hash == token_hash(token))
+        ).mappings().first()
+    if (row is None or row["revoked_at"] is not None or as_utc(row["expires_at"]) <= now
+            or not row["active"] or not row["agency_active"]):
+        raise unauthenticated()
+    return Principal(row["id"], row["username"], row["agency_id"], row["national_id"],
+                     frozenset(row["roles"].split(",")), row["unit_code"])
+
+
+def logout(ctx: ServerContext, token: str) -> None:
+    with ctx.db.write() as conn:
+        conn.execute(update(tokens).where(tokens.c.token_hash == token_hash(token), tokens.c.revoked_at.is_(None))
+                     .values(revoked_at=ctx.clock()))
+
+
+def revoke_user_tokens(conn: object, user_id: int, now: dt.datetime) -> None:
+    conn.execute(update(tokens).where(tokens.c.user_id == user_id, tokens.c.revoked_at.is_(None))  # type: ignore[attr-defined]
+                 .values(revoked_at=now))

@@ -1,0 +1,275 @@
+"""``dabir-server``: init | serve | demo | add-agency.
+
+Settings come from (lowest first) defaults, a TOML file (``--config`` or
+``DABIR_SERVER_CONFIG``), ``DABIR_SERVER_*`` environment variables, then the options below.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import os
+import secrets
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from server.config import ENV_PREFIX, Settings, load_settings
+from server.migrate import upgrade
+
+log = logging.getLogger("dabir.server")
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", type=Path, help="TOML configuration file")
+    p.add_argument("--data-dir", help="data folder (database, keys, certificates)")
+    p.add_argument("--database-url", help="SQLAlchemy URL; default SQLite in the data folder")
+    p.add_argument("--tls-cert", help="TLS certificate (PEM); default <data-dir>/tls/cert.pem")
+    p.add_argument("--tls-key", help="TLS private key (PEM)")
+    p.add_argument("--trust-dir", help="folder of trust-root PEMs for letter signatures")
+
+
+def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
+    overrides = {k: getattr(args, k, None) for k in ("data_dir", "database_url", "tls_cert", "tls_key", "trust_dir")}
+    overrides.update(extra)
+    return load_settings(args.config, overrides)
+
+
+def _setup_logging(settings: Settings) -> None:
+    root = logging.getLogger("dabir.server")
+    root.setLevel(logging.INFO)
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    access = logging.getLogger("dabir.server.access")
+    access.propagate = False
+    if not access.handlers:
+        h: logging.Handler
+        if settings.access_log in ("", "off"):
+            access.disabled = True
+            return
+        h = logging.StreamHandler(sys.stderr) if settings.access_log == "-" else logging.FileHandler(settings.access_log)
+        h.setFormatter(logging.Formatter("%(message)s"))
+        access.addHandler(h)
+        access.setLevel(logging.INFO)
+
+
+# -- init ------------------------------------------------------------------------------
+def cmd_init(args: argparse.Namespace) -> int:
+    from server.receipts import create_receipt_identity, create_tls_identity
+
+    settings = _settings(args)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.trust_dir_path.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.db_url)
+    print(f"database ready: {_redact(settings.db_url)}")
+    if not settings.receipt_cert_path.exists():
+        ca_cert = ca_key = None
+        if args.receipt_ca_cert:
+            ca_cert = x509.load_pem_x509_certificate(Path(args.receipt_ca_cert).read_bytes())
+            ca_key = serialization.load_pem_private_key(Path(args.receipt_ca_key).read_bytes(), password=None)
+        create_receipt_identity(settings.receipt_cert_path, settings.receipt_key_path, ca_cert=ca_cert, ca_key=ca_key)
+        print(f"receipt certificate created: {settings.receipt_cert_path}")
+    if not settings.tls_cert_path.exists():
+        create_tls_identity(settings.tls_cert_path, settings.tls_key_path)
+        print(f"self-signed localhost TLS certificate created: {settings.tls_cert_path}")
+    return 0
+
+
+def _redact(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}"
+    return url
+
+
+# -- serve -----------------------------------------------------------------------------
+def app_factory() -> Any:
+    """Used by uvicorn worker processes: settings come from the environment set by ``serve``."""
+    from server.app import create_app
+
+    settings = load_settings()
+    _setup_logging(settings)
+    return create_app(settings)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = _settings(args, host=args.host, port=args.port, workers=args.workers)
+    _setup_logging(settings)
+    upgrade(settings.db_url)
+    sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((settings.host, settings.port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    port = sock.getsockname()[1]
+    if not settings.public_url:
+        settings = load_settings(args.config, {**_overrides(settings), "public_url": f"https://{settings.host}:{port}"})
+    # Worker processes rebuild the settings from the environment.
+    for key, value in _overrides(settings).items():
+        if value is not None:
+            os.environ[ENV_PREFIX + key.upper()] = str(value)
+    config = uvicorn.Config(
+        "server.cli:app_factory", factory=True, ssl_certfile=str(settings.tls_cert_path),
+        ssl_keyfile=str(settings.tls_key_path), workers=settings.workers, access_log=False,
+        log_level="warning", proxy_headers=False, server_header=False, timeout_keep_alive=30,
+    )
+    print(f"dabir-server listening on https://{settings.host}:{port}", flush=True)
+    if args.port_file:
+        tmp = Path(str(args.port_file) + ".tmp")
+        tmp.write_text(str(port))
+        tmp.replace(args.port_file)  # atomic: the test never reads a half-written file
+    server = uvicorn.Server(config)
+    if settings.workers > 1:
+        from uvicorn.supervisors import Multiprocess
+
+        Multiprocess(config, sockets=[sock]).run()
+    else:
+        server.run(sockets=[sock])
+    return 0
+
+
+def _overrides(settings: Settings) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return {k: v for k, v in asdict(settings).items() if v is not None}
+
+
+# -- demo and operator commands ----------------------------------------------------------
+def _valid_national_id(prefix10: str) -> str:
+    from app.models.persian import national_id_check_digit
+
+    return prefix10 + national_id_check_digit(prefix10)
+
+
+def _valid_national_code(prefix9: str) -> str:
+    from app.models.persian import national_code_check_digit
+
+    return prefix9 + national_code_check_digit(prefix9)
+
+
+DEMO_AGENCIES = [
+    ("1400012345", "a", "سازمان نمونه الف (وزارت آزمایش)"),
+    ("1400067890", "b", "سازمان نمونه ب (اداره کل پایلوت)"),
+]
+DEMO_UNITS = [("secretariat", "دبیرخانه"), ("office", "دفتر مدیرکل"), ("it", "فناوری اطلاعات")]
+DEMO_USERS = [
+    ("secretary", "دبیر دبیرخانه", ["secretary"], "secretariat"),
+    ("signatory", "مدیرکل (امضاکننده)", ["signatory"], "office"),
+    ("staff", "کارشناس", ["staff"], "it"),
+    ("admin", "راهبر سازمان", ["agency_admin"], "it"),
+]
+
+
+def seed_demo(settings: Settings, password: str) -> list[dict[str, Any]]:
+    from server.admin import agency_id_of, create_agency, create_unit, create_user
+    from server.app import create_context
+    from server.errors import ApiError
+
+    ctx = create_context(settings)
+    out = []
+    try:
+        for n, (prefix, letter, name) in enumerate(DEMO_AGENCIES):
+            nid = _valid_national_id(prefix)
+            with ctx.db.read() as conn:
+                aid = agency_id_of(conn, nid)
+            if aid is None:
+                aid = create_agency(ctx, nid, name)
+            users = []
+            for code, uname in DEMO_UNITS:
+                with contextlib.suppress(ApiError):  # already seeded
+                    create_unit(ctx, aid, code, uname)
+            for m, (role_name, display, roles, unit) in enumerate(DEMO_USERS):
+                username = f"{letter}.{role_name}"
+                with contextlib.suppress(ApiError):
+                    create_user(ctx, aid, username=username, display_name=display, password=password, roles=roles,
+                                unit=unit, national_code=_valid_national_code(f"00{n}1{m}2345"))
+                users.append({"username": username, "roles": roles})
+            out.append({"national_id": nid, "name": name, "users": users})
+    finally:
+        ctx.db.dispose()
+    return out
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    upgrade(settings.db_url)
+    password = args.password or os.environ.get(ENV_PREFIX + "DEMO_PASSWORD") or secrets.token_urlsafe(9)
+    agencies = seed_demo(settings, password)
+    if args.json:
+        print(json.dumps({"password": password, "agencies": agencies}, ensure_ascii=False))
+        return 0
+    print("Demo agencies seeded. Log in to the Dabir client (or POST /api/v1/auth/login) with:")
+    for a in agencies:
+        print(f"  {a['name']}  national id {a['national_id']}")
+        for u in a["users"]:
+            print(f"    {u['username']:<16} roles: {', '.join(u['roles'])}")
+    print(f"  password for every demo user: {password}")
+    print("Change these passwords before anyone else can reach this server.")
+    return 0
+
+
+def cmd_add_agency(args: argparse.Namespace) -> int:
+    from server.admin import create_agency, create_user
+    from server.app import create_context
+
+    settings = _settings(args)
+    upgrade(settings.db_url)
+    ctx = create_context(settings)
+    try:
+        aid = create_agency(ctx, args.national_id, args.name)
+        password = os.environ.get(ENV_PREFIX + "ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+        create_user(ctx, aid, username=args.admin_username, display_name="راهبر سازمان", password=password,
+                    roles=["agency_admin"])
+    finally:
+        ctx.db.dispose()
+    print(f"agency {args.national_id} created; administrator {args.admin_username}")
+    if not os.environ.get(ENV_PREFIX + "ADMIN_PASSWORD"):
+        print(f"initial administrator password (shown once): {password}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="dabir-server", description="Dabir reference central server")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("init", help="create the database, receipt key/certificate and TLS certificate")
+    _common(p)
+    p.add_argument("--receipt-ca-cert", help="issue the receipt certificate from this CA (PEM) …")
+    p.add_argument("--receipt-ca-key", help="… with this CA key (PEM, unencrypted)")
+    p.set_defaults(func=cmd_init)
+    p = sub.add_parser("serve", help="run the HTTPS API")
+    _common(p)
+    p.add_argument("--host")
+    p.add_argument("--port", type=int, help="0 picks a free port")
+    p.add_argument("--port-file", type=Path, help="write the actual port to this file")
+    p.add_argument("--workers", type=int, help="worker processes (default 1)")
+    p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("demo", help="seed two demo agencies with units and users")
+    _common(p)
+    p.add_argument("--password", help="password for every demo user (default: random, printed)")
+    p.add_argument("--json", action="store_true", help="print the seeded accounts as JSON")
+    p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("add-agency", help="register an agency and its first administrator")
+    _common(p)
+    p.add_argument("--national-id", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--admin-username", required=True)
+    p.set_defaults(func=cmd_add_agency)
+    args = parser.parse_args(argv)
+    if getattr(args, "receipt_ca_cert", None) and not getattr(args, "receipt_ca_key", None):
+        parser.error("--receipt-ca-cert needs --receipt-ca-key")
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""Server configuration: defaults < TOML file < ``DABIR_SERVER_*`` environment < command line."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "DABIR_SERVER_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("./dabir-server-data")
+    # Empty: SQLite file ``<data_dir>/dabir.sqlite3``. Otherwise any SQLAlchemy URL
+    # (``postgresql+psycopg://user:pass@host/db``).
+    database_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8443
+    workers: int = 1
+    tls_cert: Path | None = None  # default <data_dir>/tls/cert.pem
+    tls_key: Path | None = None
+    receipt_cert: Path | None = None  # default <data_dir>/receipt/cert.pem
+    receipt_key: Path | None = None
+    trust_dir: Path | None = None  # server-wide trust roots (PEM files); default <data_dir>/trust
+    public_url: str = ""  # printed in QR codes; default https://host:port
+    token_ttl_seconds: int = 8 * 3600
+    login_attempts_per_minute: int = 5
+    max_request_bytes: int = 8 * 1024 * 1024
+    require_registered_signers: bool = True
+    access_log: str = "-"  # "-" = stderr, else a file path (JSON lines)
+    sqlite_synchronous: str = "FULL"  # FULL: a receipt handed out survives a power cut
+    db_pool_size: int = 20
+
+    # -- derived paths ---------------------------------------------------------------------
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "dabir.sqlite3"
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.sqlite_path.resolve()}"
+
+    @property
+    def tls_cert_path(self) -> Path:
+        return self.tls_cert or self.data_dir / "tls" / "cert.pem"
+
+    @property
+    def tls_key_path(self) -> Path:
+        return self.tls_key or self.data_dir / "tls" / "key.pem"
+
+    @property
+    def receipt_cert_path(self) -> Path:
+        return self.receipt_cert or self.data_dir / "receipt" / "cert.pem"
+
+    @property
+    def receipt_key_path(self) -> Path:
+        return self.receipt_key or self.data_dir / "receipt" / "key.pem"
+
+    @property
+    def trust_dir_path(self) -> Path:
+        return self.trust_dir or self.data_dir / "trust"
+
+
+def _coerce(name: str, value: Any) -> Any:
+    kind = {f.name: f.type for f in fields(Settings)}[name]
+    if value is None or (value == "" and "None" in str(kind)):
+        return None
+    if "Path" in str(kind):
+        return Path(str(value)).expanduser()
+    if kind in ("int", int):
+        return int(value)
+    if kind in ("bool", bool):
+        return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes", "on")
+    return str(value)
+
+
+def load_settings(config_file: Path | None = None, overrides: dict[str, Any] | None = None,
+                  environ: dict[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+    names = {f.name for f in fields(Settings)}
+    values: dict[str, Any] = {}
+    config_file = config_file or (Path(env[ENV_PREFIX + "CONFIG"]) if env.get(ENV_PREFIX + "CONFIG") else None)
+    if config_file:
+        data = tomllib.loads(Path(config_file).read_text(encoding="utf-8"))
+        data = data.get("server", data)  # accept a [server] table or top-level keys
+        unknown = set(data) - names
+        if unknown:
+            raise ValueError(f"unknown settings in {config_file}: {', '.join(sorted(unknown))}")
+        values.update({k: _coerce(k, v) for k, v in data.items()})
+    for name in names:
+        if ENV_PREFIX + name.upper() in env:
+            values[name] = _coerce(name, env[ENV_PREFIX + name.upper()])
+    for k, v in (overrides or {}).items():
+        if v is not None:
+            values[k] = _coerce(k, v)
+    return replace(Settings(), **values)

@@ -1,0 +1,80 @@
+"""Structured API errors: ``{"error": {"code", "message_fa", "message_en", "field"}}``.
+
+Nothing internal (stack traces, SQL, file paths) ever reaches a response.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("dabir.server")
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message_fa: str, message_en: str, field: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(f"{code}: {message_en}")
+        self.status = status
+        self.code = code
+        self.message_fa = message_fa
+        self.message_en = message_en
+        self.field = field
+        self.headers = headers
+
+    def body(self) -> dict[str, object]:
+        return {"error": {"code": self.code, "message_fa": self.message_fa, "message_en": self.message_en,
+                          "field": self.field}}
+
+    def response(self) -> JSONResponse:
+        return JSONResponse(self.body(), status_code=self.status, headers=self.headers)
+
+
+# Frequently used errors (formal administrative register, Persian punctuation).
+def unauthenticated() -> ApiError:
+    return ApiError(401, "unauthenticated", "نشست کاری معتبر نیست؛ لطفاً دوباره وارد شوید.",
+                    "Missing, expired or revoked bearer token.", headers={"WWW-Authenticate": "Bearer"})
+
+
+def forbidden(what_en: str = "Your role does not permit this action.") -> ApiError:
+    return ApiError(403, "forbidden", "شما مجوز انجام این کار را ندارید.", what_en)
+
+
+def not_found(field: str | None = None) -> ApiError:
+    return ApiError(404, "not_found", "مورد درخواست‌شده یافت نشد.", "Not found.", field)
+
+
+_STATUS_FA = {
+    404: ("not_found", "نشانی درخواست‌شده وجود ندارد.", "No such endpoint."),
+    405: ("method_not_allowed", "این روش درخواست برای این نشانی مجاز نیست.", "Method not allowed."),
+    413: ("request_too_large", "حجم درخواست بیش از حد مجاز است.", "Request body is too large."),
+}
+
+
+def install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return exc.response()
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
+        field = ".".join(loc) or None
+        return ApiError(422, "invalid_request", "داده‌های درخواست نادرست است؛ لطفاً بخش مشخص‌شده را بررسی کنید.",
+                        f"Invalid request: {first.get('msg', 'validation failed')}", field).response()
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code, fa, en = _STATUS_FA.get(exc.status_code, ("http_error", "درخواست پذیرفته نشد.", "Request refused."))
+        return ApiError(exc.status_code, code, fa, en).response()
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return ApiError(500, "internal_error", "خطای داخلی در کارگزار رخ داد؛ لطفاً دوباره تلاش کنید.",
+                        "Internal server error.").response()

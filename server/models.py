@@ -1,0 +1,176 @@
+"""Database tables (SQLAlchemy Core). The schema is created by the Alembic migrations in
+``server/migrations``; keep the two in step (a new column = a new migration)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+# Cursors (directory, inbox, acks) come from named counter rows updated inside the writing
+# transaction: the row lock orders commits, so a reader that saw cursor N never later finds
+# a row with a smaller cursor appear (an autoincrement id does not guarantee that on PostgreSQL).
+sequences = Table(
+    "sequences", metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+agencies = Table(
+    "agencies", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("national_id", String(11), nullable=False, unique=True),
+    Column("name", String(500), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("change_seq", BigInteger, nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+units = Table(
+    "units", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("agency_id", Integer, ForeignKey("agencies.id"), nullable=False),
+    Column("code", String(64), nullable=False),
+    Column("name", String(500), nullable=False),
+    Column("parent_code", String(64)),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("change_seq", BigInteger, nullable=False, index=True),
+    UniqueConstraint("agency_id", "code", name="uq_units_agency_code"),
+)
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("agency_id", Integer, ForeignKey("agencies.id"), nullable=False),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(500), nullable=False),
+    Column("title", String(500), nullable=False, default=""),
+    Column("national_code", String(10)),
+    Column("unit_code", String(64)),
+    Column("roles", String(200), nullable=False),  # comma-separated
+    Column("password_hash", String(200), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("change_seq", BigInteger, nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+certificates = Table(
+    "certificates", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("agency_id", Integer, ForeignKey("agencies.id"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("der", LargeBinary, nullable=False),
+    Column("subject", String(1000), nullable=False),
+    Column("not_after", DateTime(timezone=True), nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("agency_id", "sha256", name="uq_certificates_agency_sha"),
+)
+
+trust_roots = Table(
+    "trust_roots", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("agency_id", Integer, ForeignKey("agencies.id"), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("der", LargeBinary, nullable=False),
+    Column("subject", String(1000), nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("agency_id", "sha256", name="uq_trust_roots_agency_sha"),
+)
+
+tokens = Table(
+    "tokens", metadata,
+    Column("token_hash", String(64), primary_key=True),  # SHA-256 of the bearer token
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+login_failures = Table(
+    "login_failures", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False),
+    Column("ip", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_login_failures_user_ip_at", "username", "ip", "at"),
+)
+
+shams_counters = Table(
+    "shams_counters", metadata,
+    Column("origin", String(11), primary_key=True),
+    Column("domain", String(1), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("last_seq", BigInteger, nullable=False),
+)
+
+letters = Table(
+    "letters", metadata,
+    Column("guid", String(36), primary_key=True),
+    Column("agency_id", Integer, ForeignKey("agencies.id"), nullable=False),
+    Column("origin", String(11), nullable=False),
+    Column("domain", String(1), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("shams", String(40), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("content_sha256", String(64), nullable=False),
+    Column("registered_at", DateTime(timezone=True), nullable=False),
+    Column("registered_by", Integer, ForeignKey("users.id"), nullable=False),
+    Column("signer_national_codes", String(200), nullable=False, default=""),
+    Column("receipt", Text, nullable=False),  # JSON
+    Column("package", LargeBinary, nullable=False),  # letter package JSON incl. receipt
+    Column("sent_at", DateTime(timezone=True)),
+    UniqueConstraint("origin", "domain", "year", "seq", name="uq_letters_shams_parts"),
+)
+
+deliveries = Table(
+    "deliveries", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("cursor", BigInteger, nullable=False, unique=True),
+    Column("letter_guid", String(36), ForeignKey("letters.guid"), nullable=False),
+    Column("sender_agency_id", Integer, ForeignKey("agencies.id"), nullable=False),
+    Column("recipient_agency_id", Integer, ForeignKey("agencies.id"), nullable=False),
+    Column("channel", String(16), nullable=False),  # payam | internal
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("letter_guid", "recipient_agency_id", name="uq_deliveries_letter_recipient"),
+    Index("ix_deliveries_recipient_cursor", "recipient_agency_id", "cursor"),
+)
+
+acks = Table(
+    "acks", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("cursor", BigInteger, nullable=False, unique=True),
+    Column("letter_guid", String(36), ForeignKey("letters.guid"), nullable=False),
+    Column("sender_agency_id", Integer, ForeignKey("agencies.id"), nullable=False),
+    Column("recipient_agency_id", Integer, ForeignKey("agencies.id"), nullable=False),
+    Column("status", String(16), nullable=False),  # delivered | registered
+    Column("incoming_number", String(100)),
+    Column("at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("letter_guid", "recipient_agency_id", "status", name="uq_acks_letter_recipient_status"),
+    Index("ix_acks_sender_cursor", "sender_agency_id", "cursor"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys", metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

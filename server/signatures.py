@@ -1,0 +1,87 @@
+"""Letter signature verification against trust roots (server-wide folder + per-agency uploads)."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from sqlalchemy import Connection, select
+
+from app.token.trust import TrustStore
+from app.token.verify import SignatureVerdict, verify_detached
+from server.models import trust_roots
+
+
+def load_pem_dir(path: Path) -> list[bytes]:
+    """Every certificate in every *.pem/*.crt/*.cer file of a folder, as DER."""
+    out: list[bytes] = []
+    if not path.is_dir():
+        return out
+    for f in sorted(path.iterdir()):
+        if f.suffix.lower() not in (".pem", ".crt", ".cer"):
+            continue
+        data = f.read_bytes()
+        if b"-----BEGIN" in data:
+            out += [c.public_bytes(serialization.Encoding.DER) for c in x509.load_pem_x509_certificates(data)]
+        else:
+            out.append(x509.load_der_x509_certificate(data).public_bytes(serialization.Encoding.DER))
+    return out
+
+
+def _self_signed(der: bytes) -> bool:
+    cert = x509.load_der_x509_certificate(der)
+    return cert.subject == cert.issuer
+
+
+@dataclass
+class LetterCheck:
+    valid: bool
+    verdicts: list[SignatureVerdict]
+
+    @property
+    def reasons_en(self) -> list[str]:
+        return [r for v in self.verdicts for r in v.reasons]
+
+    @property
+    def reasons_fa(self) -> list[str]:
+        return [r for v in self.verdicts for r in v.reasons_fa]
+
+    @property
+    def signer_certs(self) -> list[bytes]:
+        return [v.certificate_der for v in self.verdicts if v.certificate_der]
+
+    @property
+    def signer_national_codes(self) -> list[str]:
+        return [v.signer_national_code for v in self.verdicts if v.signer_national_code]
+
+
+class SignatureChecker:
+    """Builds (and caches) a TrustStore per set of anchors; anchors = server-wide ∪ agencies' uploads."""
+
+    def __init__(self, trust_dir: Path) -> None:
+        self.trust_dir = trust_dir
+        self.server_roots = load_pem_dir(trust_dir)
+        self._stores: dict[tuple[str, ...], TrustStore] = {}
+        self._lock = threading.Lock()
+
+    def store_for(self, conn: Connection, agency_ids: list[int]) -> TrustStore:
+        rows = conn.execute(select(trust_roots.c.der).where(trust_roots.c.agency_id.in_(agency_ids))).scalars().all()
+        certs = list(dict.fromkeys([*self.server_roots, *rows]))
+        key = tuple(sorted(hashlib.sha256(r).hexdigest() for r in certs))
+        with self._lock:
+            store = self._stores.get(key)
+            if store is None:
+                # As TrustStore.from_directory: self-signed certificates are anchors, others
+                # (a licensed intermediate placed beside its root) help build paths.
+                roots = [c for c in certs if _self_signed(c)]
+                inter = [c for c in certs if not _self_signed(c)]
+                store = self._stores[key] = TrustStore.from_certificates(roots, intermediates=inter)
+        return store
+
+    def check(self, content: bytes, signatures: list[bytes], store: TrustStore) -> LetterCheck:
+        verdicts = [verify_detached(content, cms, store) for cms in signatures]
+        return LetterCheck(bool(verdicts) and all(v.valid for v in verdicts), verdicts)

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from app.sync.api import DabirApi
+from tests.server.helpers import SoftSigner, make_signer
+from tests.support.pki import TestPKI
+from tests.support.server_process import DEMO_PASSWORD, ServerProcess
+
+
+@dataclass
+class Env:
+    server: ServerProcess
+    pki: TestPKI
+    nid_a: str
+    nid_b: str
+    signer_a: SoftSigner
+    signer_b: SoftSigner
+
+    def client(self, username: str | None = None, password: str = DEMO_PASSWORD) -> DabirApi:
+        api = DabirApi(self.server.base_url, self.server.ca_bundle)
+        if username:
+            api.login(username, password)
+        return api
+
+
+@pytest.fixture(scope="session")
+def pki() -> TestPKI:
+    return TestPKI()
+
+
+@pytest.fixture(scope="session")
+def signers(pki: TestPKI) -> tuple[SoftSigner, SoftSigner]:
+    return make_signer(pki, "Signatory A", "0010203044"), make_signer(pki, "Signatory B", "0012345679")
+
+
+def demo_nids(server: ServerProcess) -> tuple[str, str]:
+    agencies = server.demo["agencies"]
+    assert isinstance(agencies, list)
+    return agencies[0]["national_id"], agencies[1]["national_id"]
+
+
+def start_env(workdir: Path, pki: TestPKI, signers: tuple[SoftSigner, SoftSigner], database_url: str = "",
+              **env_extra: str) -> Env:
+    server = ServerProcess(workdir, pki, database_url=database_url, env_extra=dict(env_extra))
+    server.setup()
+    server.start()
+    nid_a, nid_b = demo_nids(server)
+    env = Env(server, pki, nid_a, nid_b, *signers)
+    for prefix, signer in (("a", signers[0]), ("b", signers[1])):
+        with env.client(f"{prefix}.admin") as admin:
+            admin.add_signatory_certificate(f"{prefix}.signatory", signer.cert_pem)
+    return env
+
+
+@pytest.fixture(scope="session")
+def env(tmp_path_factory: pytest.TempPathFactory, pki: TestPKI, signers: tuple[SoftSigner, SoftSigner]) -> Iterator[Env]:
+    e = start_env(tmp_path_factory.mktemp("server-sqlite"), pki, signers)
+    try:
+        yield e
+    finally:
+        e.server.stop()
+
+
+def _pg_url_or_skip() -> str:
+    url = os.environ.get("DABIR_TEST_PG_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("DABIR_TEST_PG_URL is not set (run scripts/start-test-postgres.sh); required in CI")
+        pytest.skip("DABIR_TEST_PG_URL is not set (run scripts/start-test-postgres.sh)")
+    return url
+
+
+@pytest.fixture(scope="session")
+def pg_database_url() -> Iterator[str]:
+    """A fresh database on the test cluster for this session, dropped afterwards."""
+    import psycopg
+
+    url = _pg_url_or_skip()
+    parts = urlsplit(url)
+    admin_dsn = urlunsplit(("postgresql", parts.netloc, parts.path, "", ""))
+    name = f"dabir_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
+    finally:
+        with psycopg.connect(admin_dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_env(tmp_path_factory: pytest.TempPathFactory, pki: TestPKI, signers: tuple[SoftSigner, SoftSigner],
+           pg_database_url: str) -> Iterator[Env]:
+    e = start_env(tmp_path_factory.mktemp("server-pg"), pki, signers, database_url=pg_database_url)
+    try:
+        yield e
+    finally:
+        e.server.stop()

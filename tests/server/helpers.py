@@ -1,0 +1,112 @@
+"""Letters, software signers and bulk signing for the server tests and the bench."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from pyhanko.sign.signers import SimpleSigner
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from app.models.canonical import build_content
+from app.models.package import LetterPackage
+from app.token.signing import sign_detached
+from tests.support.pki import TestPKI, der, pem
+
+
+@dataclass
+class SoftSigner:
+    """An in-memory signing key and its certificate (EC P-256: fast to sign in bulk)."""
+
+    key_der: bytes
+    cert_der: bytes
+    chain_der: list[bytes]
+
+    @property
+    def cert_pem(self) -> str:
+        from cryptography import x509
+
+        return pem(x509.load_der_x509_certificate(self.cert_der)).decode()
+
+    def pyhanko(self) -> SimpleSigner:
+        return SimpleSigner(
+            signing_cert=asn1_x509.Certificate.load(self.cert_der),
+            signing_key=asn1_keys.PrivateKeyInfo.load(self.key_der),
+            cert_registry=SimpleCertificateStore.from_certs([asn1_x509.Certificate.load(c) for c in self.chain_der]),
+        )
+
+
+def make_signer(pki: TestPKI, common_name: str, national_code: str) -> SoftSigner:
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = pki.issue_signing_cert(key.public_key(), common_name, national_code=national_code)
+    key_der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    return SoftSigner(key_der, der(cert), [der(pki.intermediate_cert)])
+
+
+def make_package(sender: str, recipients: list[dict[str, Any]] | list[str], *, kind: str = "outgoing",
+                 body: str = "متن آزمایشی نامه.", subject: str = "نامه آزمایشی", guid: str | None = None) -> LetterPackage:
+    recs = [r if isinstance(r, dict) else {"agency": r} for r in recipients]
+    content = build_content(guid=guid or str(uuid.uuid4()), kind=kind, subject=subject, body=body,
+                            sender={"agency": sender, "unit": "secretariat"}, recipients=recs)
+    return LetterPackage(content=content)
+
+
+def sign(package: LetterPackage, signer: SoftSigner) -> LetterPackage:
+    package.signatures = [sign_detached(package.content_bytes(), signer.pyhanko())]
+    return package
+
+
+class FastResigner:
+    """Bulk signing for the concurrency tests and the bench.
+
+    pyHanko spends ~25–50 ms per signature re-serializing certificates with asn1crypto, which
+    would dominate a 1,600-letter test. This makes one real CAdES signature with pyHanko and
+    reuses it as a template: for each letter only the message-digest attribute and the
+    signature value change (signed with the same key), which is exactly what pyHanko would
+    produce for that content a moment later. The server verifies every one in full.
+    """
+
+    def __init__(self, signer: SoftSigner) -> None:
+        import hashlib
+
+        from asn1crypto import cms
+
+        key = serialization.load_der_private_key(signer.key_der, password=None)
+        assert isinstance(key, ec.EllipticCurvePrivateKey)
+        self._key = key
+        self._template = sign_detached(b"template", signer.pyhanko())
+        si = cms.ContentInfo.load(self._template)["content"]["signer_infos"][0]
+        attrs, sig = si["signed_attrs"].dump(), si["signature"].native
+        self._attrs_at = self._template.index(attrs)
+        self._attrs_len = len(attrs)
+        self._digest_at = self._template.index(hashlib.sha256(b"template").digest())
+        self._sig_at, self._sig_len = self._template.index(sig), len(sig)
+
+    def sign(self, content: bytes) -> bytes:
+        """Splice bytes: the digest has a fixed length, and we re-sign until the DER ECDSA
+        signature has the template's length, so no enclosing length field changes."""
+        import hashlib
+
+        from cryptography.hazmat.primitives import hashes
+
+        out = bytearray(self._template)
+        out[self._digest_at:self._digest_at + 32] = hashlib.sha256(content).digest()
+        attrs = bytes(out[self._attrs_at:self._attrs_at + self._attrs_len])
+        to_sign = b"\x31" + attrs[1:]  # signed as SET OF (tag 0x31), stored as [0] IMPLICIT
+        while True:
+            sig = self._key.sign(to_sign, ec.ECDSA(hashes.SHA256()))
+            if len(sig) == self._sig_len:
+                break
+        out[self._sig_at:self._sig_at + self._sig_len] = sig
+        return bytes(out)
+
+    def sign_packages(self, packages: list[LetterPackage]) -> list[LetterPackage]:
+        for p in packages:
+            p.signatures = [self.sign(p.content_bytes())]
+        return packages

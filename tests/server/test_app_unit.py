@@ -1,0 +1,105 @@
+"""In-process tests (FastAPI TestClient) with an injected clock: year rollover and token expiry."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.models.jalali import TEHRAN
+from server.app import create_app
+from server.cli import cmd_init, seed_demo
+from server.config import load_settings
+from tests.server.helpers import FastResigner, make_package, make_signer
+from tests.support.pki import TestPKI
+
+PASSWORD = "unit-password-1"
+
+
+class FakeClock:
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@pytest.fixture
+def app_env(tmp_path: Path):  # type: ignore[no-untyped-def]
+    pki = TestPKI()
+    pki.write_trust_dir(tmp_path / "trust")
+    settings = load_settings(overrides={"data_dir": tmp_path / "data", "trust_dir": tmp_path / "trust",
+                                        "require_registered_signers": False, "token_ttl_seconds": 600,
+                                        "sqlite_synchronous": "NORMAL", "access_log": "off"}, environ={})
+    cmd_init(argparse.Namespace(config=None, data_dir=str(tmp_path / "data"), database_url=None, tls_cert=None,
+                                tls_key=None, trust_dir=str(tmp_path / "trust"), receipt_ca_cert=None))
+    agencies = seed_demo(settings, PASSWORD)
+    clock = FakeClock(dt.datetime(2026, 3, 20, 20, 29, 58, tzinfo=dt.UTC))
+    app = create_app(settings, clock=clock)
+    client = TestClient(app)
+    nid_a, nid_b = agencies[0]["national_id"], agencies[1]["national_id"]
+    signer = FastResigner(make_signer(pki, "A", "0012345679"))
+    yield client, clock, nid_a, nid_b, signer
+    app.state.ctx.db.dispose()
+
+
+def _login(client: TestClient, user: str) -> dict[str, str]:
+    r = client.post("/api/v1/auth/login", json={"username": user, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+def test_year_rolls_over_at_farvardin_first_tehran_time(app_env) -> None:  # type: ignore[no-untyped-def]
+    client, clock, nid_a, nid_b, signer = app_env
+    headers = _login(client, "a.secretary")
+
+    def register() -> str:
+        pkg = signer.sign_packages([make_package(nid_a, [nid_b])])[0]
+        r = client.post("/api/v1/letters", content=pkg.to_json_bytes(),
+                        headers={**headers, "Idempotency-Key": pkg.guid})
+        assert r.status_code == 200, r.text
+        return r.json()["shams"]
+
+    # 1404/12/29 23:59:58 Tehran (UTC+3:30) = 2026-03-20 20:29:58 UTC; Nowruz 1405 is 2026-03-21 Tehran.
+    assert clock.now.astimezone(TEHRAN).strftime("%H:%M") == "23:59"
+    assert register() == f"{nid_a}-O-1404-1"
+    assert register() == f"{nid_a}-O-1404-2"
+    clock.now += dt.timedelta(seconds=2)  # 00:00:00 on 1 Farvardin 1405 in Tehran (still 20 March in UTC)
+    assert clock.now.date() == dt.date(2026, 3, 20)
+    assert register() == f"{nid_a}-O-1405-1"
+    assert register() == f"{nid_a}-O-1405-2"
+
+
+def test_token_expires(app_env) -> None:  # type: ignore[no-untyped-def]
+    client, clock, *_ = app_env
+    headers = _login(client, "a.staff")
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    clock.now += dt.timedelta(seconds=601)
+    r = client.get("/api/v1/me", headers=headers)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "unauthenticated"
+
+
+def test_internal_errors_are_structured(app_env) -> None:  # type: ignore[no-untyped-def]
+    client, *_ = app_env
+    app = client.app
+
+    @app.get("/boom")  # type: ignore[attr-defined]
+    def boom() -> None:
+        raise RuntimeError("secret internals /etc/passwd")
+
+    r = TestClient(app, raise_server_exceptions=False).get("/boom")
+    assert r.status_code == 500
+    assert r.json()["error"]["code"] == "internal_error" and "secret" not in r.text
+
+
+def test_settings_from_toml_and_env(tmp_path: Path) -> None:
+    cfg = tmp_path / "server.toml"
+    cfg.write_text('[server]\nport = 9443\ntoken_ttl_seconds = 60\ndata_dir = "/srv/dabir"\n')
+    s = load_settings(cfg, environ={"DABIR_SERVER_PORT": "10443", "DABIR_SERVER_REQUIRE_REGISTERED_SIGNERS": "no"})
+    assert (s.port, s.token_ttl_seconds, str(s.data_dir), s.require_registered_signers) == (10443, 60, "/srv/dabir", False)
+    cfg.write_text("bogus = 1\n")
+    with pytest.raises(ValueError):
+        load_settings(cfg, environ={})

@@ -1,0 +1,117 @@
+"""Run the real ``dabir-server`` (init + serve) as a subprocess over HTTPS for tests and benches."""
+
+from __future__ import annotations
+
+import json
+import os
+import ssl
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from tests.support.pki import TestPKI, key_pem, pem
+
+SERVER_CMD = [sys.executable, "-m", "server.cli"]
+DEMO_PASSWORD = "demo-password-1"
+
+
+@dataclass
+class ServerProcess:
+    workdir: Path
+    pki: TestPKI
+    database_url: str = ""
+    env_extra: dict[str, str] = field(default_factory=dict)
+    workers: int = 1
+    proc: subprocess.Popen[bytes] | None = None
+    port: int = 0
+    demo: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    @property
+    def ca_bundle(self) -> Path:
+        return self.workdir / "ca-bundle.pem"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.workdir / "data"
+
+    @property
+    def log_path(self) -> Path:
+        return self.workdir / "server.log"
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update({
+            "DABIR_SERVER_DATA_DIR": str(self.data_dir),
+            "DABIR_SERVER_TLS_CERT": str(self.workdir / "tls-cert.pem"),
+            "DABIR_SERVER_TLS_KEY": str(self.workdir / "tls-key.pem"),
+            "DABIR_SERVER_TRUST_DIR": str(self.workdir / "trust"),
+            "DABIR_SERVER_DATABASE_URL": self.database_url,
+            "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        })
+        env.update(self.env_extra)
+        return env
+
+    def cli(self, *args: str) -> str:
+        out = subprocess.run([*SERVER_CMD, *args], env=self.env(), capture_output=True, timeout=120)
+        if out.returncode != 0:
+            raise RuntimeError(f"dabir-server {' '.join(args)} failed:\n{out.stderr.decode(errors='replace')}")
+        return out.stdout.decode()
+
+    def setup(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        key, cert = self.pki.issue_tls_cert()
+        (self.workdir / "tls-cert.pem").write_bytes(pem(cert) + pem(self.pki.intermediate_cert))
+        (self.workdir / "tls-key.pem").write_bytes(key_pem(key))
+        self.pki.write_trust_dir(self.workdir / "trust")
+        self.pki.write_ca_bundle(self.ca_bundle)
+        self.cli("init")
+        self.demo = json.loads(self.cli("demo", "--password", DEMO_PASSWORD, "--json"))
+
+    def start(self, timeout: float = 30.0) -> None:
+        port_file = self.workdir / "port"
+        port_file.unlink(missing_ok=True)
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [*SERVER_CMD, "serve", "--host", "127.0.0.1", "--port", "0", "--port-file", str(port_file),
+             "--workers", str(self.workers)],
+            env=self.env(), stdout=log, stderr=log, start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"dabir-server exited early:\n{self.log_path.read_text(errors='replace')[-3000:]}")
+            if port_file.exists():
+                self.port = int(port_file.read_text())
+                try:
+                    verify = ssl.create_default_context(cafile=str(self.ca_bundle))
+                    r = httpx.get(f"{self.base_url}/healthz", verify=verify, timeout=2)
+                    if r.status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("dabir-server did not become healthy in time")
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, 15)  # our own process group (start_new_session)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, 9)
+                self.proc.wait()
+        self.proc = None
+
+    def access_log(self) -> str:
+        return self.log_path.read_text(errors="replace")
