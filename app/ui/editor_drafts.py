@@ -1,0 +1,119 @@
+"""What the letter editor reads from and writes to the store, kept apart from the widgets.
+
+Signatories and the letterhead are not part of the signed content (nor of the letters
+table); until the schema has a place for them they are kept per draft in ``settings`` under
+``draft_extras:<guid>``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.models.letters import create_letter, edit_letter
+from app.models.lifecycle import EDITABLE, State
+from app.models.tables import Letter, Setting
+from app.ui.link_picker import LetterLink, load_link
+from app.ui.recipient_picker import DirectoryEntry
+
+EXTRAS_KEY = "draft_extras:{guid}"
+
+
+@dataclass
+class DraftValues:
+    subject: str = ""
+    body: str = ""  # Qt rich text (HTML) or, for letters made elsewhere, plain text
+    priority: str = "normal"
+    classification: str = "normal"
+    to: list[DirectoryEntry] = field(default_factory=list)
+    cc: list[DirectoryEntry] = field(default_factory=list)
+    in_reply_to: LetterLink | None = None
+    follow_up_of: LetterLink | None = None
+    signatories: list[DirectoryEntry] = field(default_factory=list)
+    letterhead: str = ""
+
+    def recipients(self) -> list[dict[str, str]]:
+        return [e.as_recipient("to") for e in self.to] + [e.as_recipient("cc") for e in self.cc]
+
+
+@dataclass(frozen=True)
+class LoadedDraft:
+    values: DraftValues
+    kind: str
+    state: str
+    signed: bool
+
+    @property
+    def editable(self) -> bool:
+        """Drafts, and signed letters (whose signature an edit drops); nothing further along."""
+        return self.kind != "incoming" and (
+            State(self.state) in EDITABLE or State(self.state) is State.SIGNED
+        )
+
+
+def _link(link: LetterLink | None) -> tuple[str, str] | None:
+    return (link.guid, link.shams) if link else None
+
+
+def load_draft(session: Session, guid: str) -> LoadedDraft:
+    letter = session.get(Letter, guid)
+    if letter is None:
+        raise LookupError(f"letter {guid} is not in the store")
+    extras = session.get(Setting, EXTRAS_KEY.format(guid=guid))
+    data: dict[str, Any] = extras.value if extras is not None else {}
+    recipients = [(r.role, DirectoryEntry.from_recipient(r)) for r in letter.recipients]
+    values = DraftValues(
+        subject=letter.subject,
+        body=letter.body,
+        priority=letter.priority,
+        classification=letter.classification,
+        to=[e for role, e in recipients if role == "to"],
+        cc=[e for role, e in recipients if role == "cc"],
+        in_reply_to=load_link(session, letter.in_reply_to, letter.in_reply_to_shams),
+        follow_up_of=load_link(session, letter.follow_up_of, letter.follow_up_of_shams),
+        signatories=[DirectoryEntry.from_dict(d) for d in data.get("signatories", [])],
+        letterhead=data.get("letterhead", ""),
+    )
+    signed = bool(letter.signatures) or letter.state == State.SIGNED
+    return LoadedDraft(values, letter.kind, letter.state, signed)
+
+
+def is_signed(session: Session, guid: str) -> bool:
+    letter = session.get(Letter, guid)
+    return letter is not None and (bool(letter.signatures) or letter.state == State.SIGNED)
+
+
+def save_draft(
+    session: Session,
+    guid: str | None,
+    values: DraftValues,
+    *,
+    kind: str,
+    sender: dict[str, str],
+    actor: str = "",
+) -> str:
+    """Create the draft or update it (dropping a signature, see ``edit_letter``); its guid."""
+    common: dict[str, Any] = {
+        "subject": values.subject,
+        "body": values.body,
+        "priority": values.priority,
+        "classification": values.classification,
+        "recipients": values.recipients(),
+        "in_reply_to": _link(values.in_reply_to),
+        "follow_up_of": _link(values.follow_up_of),
+    }
+    letter = session.get(Letter, guid) if guid else None
+    if letter is None:
+        letter = create_letter(session, kind=kind, sender=sender, actor=actor, guid=guid, **common)
+    else:
+        edit_letter(session, letter, actor=actor, **common)
+    key = EXTRAS_KEY.format(guid=letter.guid)
+    extras = {"signatories": [e.as_dict() for e in values.signatories], "letterhead": values.letterhead}
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=extras))
+    elif row.value != extras:
+        row.value = extras
+    return letter.guid

@@ -1,0 +1,477 @@
+"""The letter editor: one draft (outgoing or internal) from the local store, autosaved.
+
+Embeddable in a tab or a window. Changes are written after a short pause in typing
+(``autosave_ms``), on Ctrl+S and when the editor closes, each time in one store
+transaction; the write is a single small SQLite transaction, so it runs on the GUI thread.
+Saving an edit to a signed letter drops its signature, so it first asks
+(:meth:`LetterEditor.confirm_drop_signature`, which tests replace).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QTextOption
+from PySide6.QtGui import Qt as QtGuiNs  # Qt.mightBeRichText lives in QtGui
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.models import jalali
+from app.models.canonical import CLASSIFICATIONS, MAX_SUBJECT, PRIORITIES, InvalidContent, validate_subject
+from app.models.db import Store
+from app.models.letters import letter_content
+from app.models.lifecycle import IllegalTransition, SealedContent
+from app.models.persian import to_persian_digits
+from app.models.tables import Letter
+from app.ui.editor_drafts import DraftValues, is_signed, load_draft, save_draft
+from app.ui.labels import classification_name, priority_name, state_name
+from app.ui.link_picker import LinkPicker
+from app.ui.recipient_picker import RecipientPicker
+from app.ui.rich_text_toolbar import RichTextToolbar
+
+AUTOSAVE_MS = 1500
+ERROR_STYLE = "color: #c62828;"
+
+
+def _error_label(parent: QWidget) -> QLabel:
+    label = QLabel(parent)
+    label.setStyleSheet(ERROR_STYLE)
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
+class LetterEditor(QWidget):
+    """Edits one letter. ``guid=None`` starts a new draft, created in the store on first save."""
+
+    saved = Signal(str)  # guid, after every successful write
+    submitForSignature = Signal(str)  # guid; Ctrl+Enter, after a successful save
+    titleChanged = Signal(str)  # for the tab or window title
+
+    def __init__(
+        self,
+        store: Store,
+        guid: str | None = None,
+        *,
+        kind: str = "outgoing",
+        sender: dict[str, str] | None = None,
+        actor: str = "",
+        letterheads: Sequence[str] | None = None,
+        autosave_ms: int = AUTOSAVE_MS,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._guid = guid
+        self._kind = kind
+        self._sender = dict(sender or {})
+        self._actor = actor
+        self._dirty = False
+        self._loading = False
+        self._read_only = False
+        self._unsign_declined = False  # the user kept the signature: autosave stops asking
+        self._state = "draft"
+
+        self._build(list(letterheads or [self.tr("Main letterhead")]))
+        self._autosave = QTimer(self)
+        self._autosave.setSingleShot(True)
+        self._autosave.setInterval(autosave_ms)
+        self._autosave.timeout.connect(self._autosave_now)
+        self._connect_changes()
+        self._install_shortcuts()
+        if guid is not None:
+            self._load(guid)
+        self._update_header()
+        self._emit_title()
+
+    # --- construction -----------------------------------------------------------------
+
+    def _build(self, letterheads: list[str]) -> None:
+        self._heading = QLabel(self)
+        font = self._heading.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self._heading.setFont(font)
+        self._date = QLabel(self)
+        self._date.setToolTip(self.tr("Date of the draft; the letter date is set at registration"))
+        self._banner = _error_label(self)
+
+        self.subject = QLineEdit(self)
+        self.subject.setMaxLength(MAX_SUBJECT)
+        self.subject.setPlaceholderText(self.tr("Subject of the letter"))
+        self.subject.setAccessibleName(self.tr("Subject"))
+        self.subject_error = _error_label(self)
+        self.to_picker = RecipientPicker(self._store, self, placeholder=self.tr("Add a recipient…"))
+        self.cc_picker = RecipientPicker(self._store, self, placeholder=self.tr("Add a copy recipient…"))
+        self.recipients_error = _error_label(self)
+        self.priority = QComboBox(self)
+        for value in PRIORITIES:
+            self.priority.addItem(priority_name(value), value)
+        self.classification = QComboBox(self)
+        for value in CLASSIFICATIONS:
+            self.classification.addItem(classification_name(value), value)
+        self.letterhead = QComboBox(self)
+        self.letterhead.addItems(letterheads)
+        self.in_reply_to = LinkPicker(self._store, self)
+        self.follow_up_of = LinkPicker(self._store, self)
+        self.signatories = RecipientPicker(
+            self._store, self, kinds=("person",), placeholder=self.tr("Add a signatory…")
+        )
+
+        self.body = QTextEdit(self)
+        self.body.setAcceptRichText(True)
+        self.body.setAccessibleName(self.tr("Body"))
+        self.body.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
+        self._set_rtl_default(self.body)
+        self.toolbar = RichTextToolbar(self.body, self)
+
+        self.status = QLabel(self)
+        self.error = _error_label(self)
+        self.save_button = QPushButton(self.tr("Save"), self)
+        self.save_button.clicked.connect(self.save)
+        self.submit_button = QPushButton(self.tr("Send for signature"), self)
+        self.submit_button.clicked.connect(self.submit_for_signature)
+
+        header = QHBoxLayout()
+        header.addWidget(self._heading)
+        header.addStretch(1)
+        header.addWidget(self._date)
+
+        grid = QGridLayout()
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        grid.setHorizontalSpacing(8)
+
+        def row(
+            r: int, label: str, field: QWidget, col: int = 0, span: int = 1, below: QWidget | None = None
+        ) -> None:
+            caption = QLabel(label, self)
+            caption.setBuddy(field)
+            grid.addWidget(caption, r, col, Qt.AlignmentFlag.AlignTop)
+            if below is None:
+                grid.addWidget(field, r, col + 1, 1, span)
+                return
+            box = QVBoxLayout()
+            box.setSpacing(2)
+            box.addWidget(field)
+            box.addWidget(below)
+            grid.addLayout(box, r, col + 1, 1, span)
+
+        row(0, self.tr("Subject:"), self.subject, span=3, below=self.subject_error)
+        row(1, self.tr("To:"), self.to_picker, below=self.recipients_error)
+        row(1, self.tr("Copy to:"), self.cc_picker, col=2)
+        row(2, self.tr("In reply to:"), self.in_reply_to)
+        row(2, self.tr("Follow-up of:"), self.follow_up_of, col=2)
+        row(3, self.tr("Priority:"), self.priority)
+        row(3, self.tr("Classification:"), self.classification, col=2)
+        row(4, self.tr("Signatories:"), self.signatories)
+        row(4, self.tr("Letterhead:"), self.letterhead, col=2)
+
+        footer = QHBoxLayout()
+        footer.addWidget(self.status)
+        footer.addWidget(self.error, 1)
+        footer.addStretch(0)
+        footer.addWidget(self.save_button)
+        footer.addWidget(self.submit_button)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addWidget(self._banner)
+        layout.addLayout(grid)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(self.body, 1)
+        layout.addLayout(footer)
+
+    @staticmethod
+    def _set_rtl_default(edit: QTextEdit) -> None:
+        # New paragraphs are right-to-left and start on the right, whatever the UI language.
+        option = edit.document().defaultTextOption()
+        option.setTextDirection(Qt.LayoutDirection.RightToLeft)
+        option.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignAbsolute)
+        option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        edit.document().setDefaultTextOption(option)
+
+    def _connect_changes(self) -> None:
+        self.subject.textChanged.connect(self._on_changed)
+        self.subject.textChanged.connect(lambda _t: self._emit_title())
+        self.body.document().contentsChanged.connect(self._on_changed)
+        for picker in (self.to_picker, self.cc_picker, self.signatories):
+            picker.changed.connect(self._on_changed)
+        for link in (self.in_reply_to, self.follow_up_of):
+            link.changed.connect(self._on_changed)
+        for combo in (self.priority, self.classification, self.letterhead):
+            combo.currentIndexChanged.connect(self._on_changed)
+
+    def _install_shortcuts(self) -> None:
+        def shortcut(keys: Sequence[QKeySequence | str], slot: object, text: str) -> QAction:
+            act = QAction(text, self)
+            act.setShortcuts([QKeySequence(k) for k in keys])
+            act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            act.triggered.connect(slot)
+            self.addAction(act)
+            return act
+
+        self.save_action = shortcut([QKeySequence.StandardKey.Save], self.save, self.tr("Save"))
+        self.submit_action = shortcut(
+            ["Ctrl+Return", "Ctrl+Enter"], self.submit_for_signature, self.tr("Send for signature")
+        )
+        # The formatting shortcuts work from anywhere in the editor, not only the toolbar.
+        self.addActions(self.toolbar.formattingActions())
+        self.save_button.setToolTip(self._with_keys(self.tr("Save"), self.save_action))
+        self.submit_button.setToolTip(self._with_keys(self.tr("Send for signature"), self.submit_action))
+
+    @staticmethod
+    def _with_keys(text: str, action: QAction) -> str:
+        return f"{text} ({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})"
+
+    # --- public API -------------------------------------------------------------------
+
+    @property
+    def guid(self) -> str | None:
+        return self._guid
+
+    def isDirty(self) -> bool:
+        return self._dirty
+
+    def isReadOnly(self) -> bool:
+        return self._read_only
+
+    def title(self) -> str:
+        return self.subject.text().strip() or self.tr("New letter")
+
+    def values(self) -> DraftValues:
+        """What the editor currently shows, as the store would take it."""
+        return DraftValues(
+            subject=self.subject.text(),
+            body=self.body.toHtml() if not self.body.document().isEmpty() else "",
+            priority=self.priority.currentData(),
+            classification=self.classification.currentData(),
+            to=self.to_picker.entries(),
+            cc=self.cc_picker.entries(),
+            in_reply_to=self.in_reply_to.link(),
+            follow_up_of=self.follow_up_of.link(),
+            signatories=self.signatories.entries(),
+            letterhead=self.letterhead.currentText(),
+        )
+
+    def save(self) -> bool:
+        """Write now (Ctrl+S). Returns whether the store holds what the editor shows."""
+        return self._save(explicit=True)
+
+    def submit_for_signature(self) -> bool:
+        """Save, check the letter is complete, then emit ``submitForSignature`` (Ctrl+Enter)."""
+        if self._read_only or not self._save(explicit=True) or self._guid is None:
+            return False
+        with self._store.reader() as session:
+            letter = session.get(Letter, self._guid)
+            try:
+                letter_content(letter)
+            except InvalidContent as exc:
+                self._show_error(exc)
+                return False
+        self.submitForSignature.emit(self._guid)
+        return True
+
+    def flush(self) -> bool:
+        """Before closing: save pending changes; if they cannot be saved, ask to discard them."""
+        self._autosave.stop()
+        if not self._dirty or self._read_only:
+            return True
+        if self._save(explicit=True):
+            return True
+        return self.confirm_discard()
+
+    def confirm_drop_signature(self) -> bool:
+        """Ask before an edit removes the letter's signature (tests replace this)."""
+        answer = QMessageBox.question(
+            self,
+            self.tr("Signed letter"),
+            self.tr("Editing removes the signature of the letter. Continue?"),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def confirm_discard(self) -> bool:
+        """Ask whether unsaved (unsavable) changes may be thrown away (tests replace this)."""
+        answer = QMessageBox.warning(
+            self,
+            self.tr("Unsaved changes"),
+            self.tr("The changes could not be saved. Close anyway and lose them?"),
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Discard
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.flush():
+            event.accept()
+        else:
+            event.ignore()
+
+    # --- loading ----------------------------------------------------------------------
+
+    def _load(self, guid: str) -> None:
+        with self._store.reader() as session:
+            draft = load_draft(session, guid)
+        v = draft.values
+        self._kind, self._state = draft.kind, draft.state
+        self._loading = True
+        try:
+            self.subject.setText(v.subject)
+            if QtGuiNs.mightBeRichText(v.body):
+                self.body.setHtml(v.body)
+            else:
+                self.body.setPlainText(v.body)
+            self._set_rtl_default(self.body)
+            self.body.document().clearUndoRedoStacks()  # undo must not empty the loaded letter
+            self.subject.setModified(False)
+            self.priority.setCurrentIndex(max(0, self.priority.findData(v.priority)))
+            self.classification.setCurrentIndex(max(0, self.classification.findData(v.classification)))
+            self.to_picker.setEntries(v.to)
+            self.cc_picker.setEntries(v.cc)
+            self.signatories.setEntries(v.signatories)
+            self.in_reply_to.setLink(v.in_reply_to)
+            self.follow_up_of.setLink(v.follow_up_of)
+            self.in_reply_to.setExcludedGuid(guid)
+            self.follow_up_of.setExcludedGuid(guid)
+            if v.letterhead:
+                if self.letterhead.findText(v.letterhead) < 0:
+                    self.letterhead.addItem(v.letterhead)
+                self.letterhead.setCurrentText(v.letterhead)
+        finally:
+            self._loading = False
+        if not draft.editable:
+            self._set_read_only(SealedContent.message_fa)
+
+    def _set_read_only(self, message: str) -> None:
+        self._read_only = True
+        self._autosave.stop()
+        self.subject.setReadOnly(True)
+        self.body.setReadOnly(True)
+        for w in (
+            self.priority,
+            self.classification,
+            self.letterhead,
+            self.toolbar,
+            self.save_button,
+            self.submit_button,
+        ):
+            w.setEnabled(False)
+        for picker in (self.to_picker, self.cc_picker, self.signatories, self.in_reply_to, self.follow_up_of):
+            picker.setReadOnly(True)
+        self._banner.setText(message)
+        self._banner.show()
+
+    # --- saving -----------------------------------------------------------------------
+
+    def _on_changed(self, *_args: object) -> None:
+        if self._loading or self._read_only:
+            return
+        self._dirty = True
+        self.status.setText(self.tr("Unsaved changes"))
+        if not self._unsign_declined:
+            self._autosave.start()
+
+    def _autosave_now(self) -> None:
+        self._save(explicit=False)
+
+    def _save(self, *, explicit: bool) -> bool:
+        self._autosave.stop()
+        if self._read_only:
+            return False
+        if not self._dirty and self._guid is not None:
+            return True  # the store already holds what is shown
+        values = self.values()
+        try:
+            validate_subject(values.subject)
+        except InvalidContent as exc:
+            self._show_error(exc)
+            return False
+        if self._guid is not None:
+            with self._store.reader() as session:
+                signed = is_signed(session, self._guid)
+            if signed:
+                if self._unsign_declined and not explicit:
+                    return False
+                if not self.confirm_drop_signature():
+                    self._unsign_declined = True
+                    self.status.setText(self.tr("Not saved: the letter keeps its signature"))
+                    return False
+        try:
+            with self._store.session() as session:
+                guid = save_draft(
+                    session, self._guid, values, kind=self._kind, sender=self._sender, actor=self._actor
+                )
+        except InvalidContent as exc:
+            self._show_error(exc)
+            return False
+        except (SealedContent, IllegalTransition) as exc:
+            self._set_read_only(exc.message_fa)
+            return False
+        first = self._guid is None
+        self._guid = guid
+        self._dirty = False
+        self._unsign_declined = False
+        self._state = "draft"
+        if first:
+            self.in_reply_to.setExcludedGuid(guid)
+            self.follow_up_of.setExcludedGuid(guid)
+        self._clear_errors()
+        now = dt.datetime.now(jalali.TEHRAN)
+        self.status.setText(self.tr("Saved at %1").replace("%1", to_persian_digits(f"{now:%H:%M}")))
+        self._update_header()
+        self.saved.emit(guid)
+        return True
+
+    # --- feedback ---------------------------------------------------------------------
+
+    def _show_error(self, exc: InvalidContent) -> None:
+        """Show the Persian reason next to the field it concerns; nothing typed is lost."""
+        self._clear_errors()
+        message = to_persian_digits(exc.message_fa)
+        if exc.field == "subject":
+            if not self.subject.text().strip():
+                message = self.tr("Enter the subject of the letter.")
+            target = self.subject_error
+            self.subject.setFocus()
+        elif exc.field.startswith("recipients"):
+            target = self.recipients_error
+        else:
+            target = self.error
+        target.setText(message)
+        target.show()
+        self.status.setText(self.tr("Not saved"))
+
+    def _clear_errors(self) -> None:
+        for label in (self.subject_error, self.recipients_error, self.error):
+            label.clear()
+            label.hide()
+
+    def fieldError(self, name: str) -> str:
+        """The error shown beside ``subject``, ``recipients`` or in general (``""`` if none)."""
+        label = {"subject": self.subject_error, "recipients": self.recipients_error}.get(name, self.error)
+        return label.text() if not label.isHidden() else ""
+
+    def _update_header(self) -> None:
+        kind = self.tr("Internal letter") if self._kind == "internal" else self.tr("Outgoing letter")
+        self._heading.setText(f"{kind} — {state_name(self._state)}")
+        today = jalali.to_gregorian(*jalali.today())
+        self._date.setText(self.tr("Date: %1").replace("%1", jalali.format_long(today)))
+
+    def _emit_title(self) -> None:
+        title = self.title()
+        self.setWindowTitle(title)
+        self.titleChanged.emit(title)

@@ -1,0 +1,128 @@
+"""Shared setup for the letter-editor and date-picker GUI tests: a Persian, right-to-left app.
+
+Plain functions rather than fixtures: ``tests/ui/conftest.py`` belongs to the main-window
+tests, so each test module wraps these in its own fixtures.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, Qt, QTranslator
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QWidget
+
+from app.ui.fonts import apply_app_font
+from app.ui.i18n import find_lrelease
+from app.ui.resources import translations_dir
+
+_QM_DIR = Path(tempfile.mkdtemp(prefix="dabir-editor-qm-"))
+CATALOGS = ("editor_fa", "dabir_fa")  # ours, and the main catalogue if it exists yet
+
+
+def compile_catalog(name: str) -> Path | None:
+    """Compile ``translations/fa/<name>.ts`` into a temp dir (never beside the sources)."""
+    ts = translations_dir() / "fa" / f"{name}.ts"
+    tool = find_lrelease()
+    if not ts.exists() or tool is None:
+        return None
+    qm = _QM_DIR / f"{name}.qm"
+    if not qm.exists() or qm.stat().st_mtime < ts.stat().st_mtime:
+        subprocess.run([tool, "-silent", str(ts), "-qm", str(qm)], check=True, capture_output=True)
+    return qm
+
+
+@contextmanager
+def persian_ui(app: QApplication) -> Iterator[None]:
+    """Right-to-left layout, the bundled font and Persian translations; undone afterwards."""
+    old_direction, old_font = app.layoutDirection(), app.font()
+    translators = []
+    for name in CATALOGS:
+        qm = compile_catalog(name)
+        translator = QTranslator(app)
+        if qm is not None and translator.load(str(qm)):
+            app.installTranslator(translator)
+            translators.append(translator)
+    app.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
+    apply_app_font(app)
+    try:
+        yield
+    finally:
+        for translator in translators:
+            app.removeTranslator(translator)
+        app.setLayoutDirection(old_direction)
+        app.setFont(old_font)
+
+
+def save_screenshot(widget: QWidget, path: Path) -> Path:
+    QApplication.processEvents()
+    assert widget.grab().save(str(path)), f"could not write {path}"
+    return path
+
+
+def type_text(widget: QWidget, text: str) -> None:
+    """Type any text, key by key (``QTest.keyClicks`` asserts on anything beyond Latin-1)."""
+    for ch in text:
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            event = QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch)
+            QApplication.sendEvent(widget, event)
+
+
+# --- a small directory and letters for the editor tests ---------------------------------
+
+OWN_AGENCY = "14000123453"  # the sender's agency (a valid national id)
+
+
+def _nid(first10: str) -> str:
+    from app.models.persian import national_id_check_digit
+
+    return first10 + national_id_check_digit(first10)
+
+
+MINISTRY = _nid("1000000001")
+ORGANIZATION = _nid("1000000002")
+
+
+def seed_directory(store) -> None:  # type: ignore[no-untyped-def]
+    from app.models.persian import normalize
+    from app.models.tables import Agency, Person, Unit
+
+    def named(cls, name: str, **kw):  # type: ignore[no-untyped-def]
+        return cls(name=name, name_norm=normalize(name), **kw)
+
+    with store.session() as s:
+        s.add_all(
+            [
+                named(Agency, "وزارت علوم، تحقیقات و فناوری", national_id=MINISTRY),
+                named(Agency, "سازمان امور اداری و استخدامی کشور", national_id=ORGANIZATION),
+                named(Agency, "دبیرخانه مرکزی", national_id=OWN_AGENCY),
+            ]
+        )
+        s.flush()
+        s.add_all(
+            [
+                named(Unit, "دفتر فناوری اطلاعات", agency=MINISTRY, code="it"),
+                named(
+                    Person,
+                    "علی رضایی",
+                    agency=MINISTRY,
+                    username="rezaei",
+                    unit_code="it",
+                    title="مدیرکل دفتر فناوری اطلاعات",
+                    national_code="0013542419",
+                ),
+                named(Person, "کاظم یزدی", agency=ORGANIZATION, username="yazdi", title="معاون توسعه مدیریت"),
+                named(
+                    Person,
+                    "مریم کریمی",
+                    agency=OWN_AGENCY,
+                    username="karimi",
+                    title="مدیرکل دبیرخانه",
+                    national_code="0067749828",
+                ),
+            ]
+        )
