@@ -1,0 +1,61 @@
+"""The secretary's folders, with how many letters each holds (Persian digits)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
+
+from app.models.folders import Folder
+from app.ui.labels import folder_name, persian_number
+
+_FOLDER_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class FolderList(QTreeWidget):
+    """Two columns, name and count; a flat list, so no tree decoration."""
+
+    folder_selected = Signal(Folder)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("folderList")
+        self.setColumnCount(2)
+        self.setHeaderHidden(True)
+        self.setRootIsDecorated(False)
+        self.setIndentation(0)
+        self.setUniformRowHeights(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setStyleSheet("QTreeWidget::item { padding: 5px 8px; }")  # room to aim and to read
+        self.header().setStretchLastSection(False)
+        self.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self._items: dict[Folder, QTreeWidgetItem] = {}
+        for folder in Folder:
+            item = QTreeWidgetItem([folder_name(folder), ""])
+            item.setData(0, _FOLDER_ROLE, folder.value)
+            # Trailing edge: the left in a right-to-left window (Qt mirrors "leading/trailing").
+            item.setTextAlignment(1, Qt.AlignmentFlag.AlignTrailing | Qt.AlignmentFlag.AlignVCenter)
+            self.addTopLevelItem(item)
+            self._items[folder] = item
+        self.currentItemChanged.connect(self._on_current_changed)
+
+    def _on_current_changed(self, current: QTreeWidgetItem | None, _previous: object) -> None:
+        if current is not None:
+            self.folder_selected.emit(Folder(current.data(0, _FOLDER_ROLE)))
+
+    def current_folder(self) -> Folder | None:
+        item = self.currentItem()
+        return None if item is None else Folder(item.data(0, _FOLDER_ROLE))
+
+    def select(self, folder: Folder) -> None:
+        self.setCurrentItem(self._items[folder])
+
+    def set_counts(self, counts: dict[Folder, int]) -> None:
+        for folder, n in counts.items():
+            self._items[folder].setText(1, persian_number(n))
+
+    def count_text(self, folder: Folder) -> str:
+        return self._items[folder].text(1)
+
+    def item_for(self, folder: Folder) -> QTreeWidgetItem:
+        return self._items[folder]

@@ -1,0 +1,53 @@
+"""Display names for model values, through Qt's translation system (English source strings)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication
+
+from app.models.folders import Folder
+from app.models.lifecycle import STATE_NAMES_FA, State
+from app.models.persian import to_persian_digits
+
+
+def folder_name(folder: Folder) -> str:
+    names = {
+        Folder.DRAFTS: QCoreApplication.translate("Folder", "Drafts"),
+        Folder.AWAITING_SIGNATURE: QCoreApplication.translate("Folder", "Awaiting signature"),
+        Folder.OUTBOX: QCoreApplication.translate("Folder", "Outbox"),
+        Folder.SENT: QCoreApplication.translate("Folder", "Sent"),
+        Folder.INCOMING: QCoreApplication.translate("Folder", "Incoming"),
+        Folder.ARCHIVE: QCoreApplication.translate("Folder", "Archive"),
+    }
+    return names[folder]
+
+
+def priority_name(value: str) -> str:
+    names = {
+        "normal": QCoreApplication.translate("Priority", "Normal"),
+        "urgent": QCoreApplication.translate("Priority", "Urgent"),
+        "immediate": QCoreApplication.translate("Priority", "Immediate"),
+    }
+    return names.get(value, value)
+
+
+def classification_name(value: str) -> str:
+    names = {
+        "normal": QCoreApplication.translate("Classification", "Normal"),
+        "confidential": QCoreApplication.translate("Classification", "Confidential"),
+        "secret": QCoreApplication.translate("Classification", "Secret"),
+        "top_secret": QCoreApplication.translate("Classification", "Top secret"),
+    }
+    return names.get(value, value)
+
+
+def state_name(value: str) -> str:
+    # The lifecycle owns the official Persian state names (also used in error messages).
+    try:
+        return STATE_NAMES_FA[State(value)]
+    except ValueError:
+        return value
+
+
+def persian_number(n: int) -> str:
+    """``12345`` → ``۱۲٬۳۴۵`` (Persian digits, Arabic thousands separator)."""
+    return to_persian_digits(f"{n:,}".replace(",", "\u066c"))

@@ -1,0 +1,54 @@
+"""The letter list view: fixed row heights (100,000 rows must not be measured) and a paint signal."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPaintEvent
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+from app.ui.letter_table_model import Column, LetterTableModel
+
+_WIDTHS = {
+    Column.COUNTERPART: 260,
+    Column.SHAMS: 210,
+    Column.DATE: 130,
+    Column.STATE: 130,
+    Column.PRIORITY: 70,
+}
+
+
+class LetterTable(QTableView):
+    # Emitted after a paint of the viewport, with the number of rows the model had then.
+    painted = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("letterTable")
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setAlternatingRowColors(True)
+        self.setShowGrid(False)
+        self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setSortingEnabled(False)  # the store orders (newest first); sorting would need all rows
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        vh = self.verticalHeader()
+        vh.hide()
+        vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vh.setDefaultSectionSize(int(self.fontMetrics().height() * 1.6))
+        hh = self.horizontalHeader()
+        hh.setHighlightSections(False)
+        hh.setDefaultAlignment(Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignVCenter)
+
+    def setModel(self, model: LetterTableModel) -> None:  # type: ignore[override]
+        super().setModel(model)
+        hh = self.horizontalHeader()
+        hh.setSectionResizeMode(Column.SUBJECT, QHeaderView.ResizeMode.Stretch)
+        for column, width in _WIDTHS.items():
+            hh.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            self.setColumnWidth(column, width)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        model = self.model()
+        self.painted.emit(model.rowCount() if model is not None else 0)

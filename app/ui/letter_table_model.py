@@ -1,0 +1,331 @@
+"""The letter list: a table model that loads one folder page by page, as Anki's browser does.
+
+A folder or search change runs the count and the first page on a worker (:class:`Op`), so
+typing never waits for SQLite; the model keeps showing the old rows until the new ones
+arrive and drops answers to queries that have been superseded. Further pages are fetched
+on demand by the view (``canFetchMore``/``fetchMore``) as the user scrolls; that
+page too is read on a worker and appended when it arrives, so scrolling never freezes the
+window, however slow the store is (many pages deep, ``OFFSET`` is not free).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QThreadPool,
+    Signal,
+)
+from PySide6.QtGui import QColor
+
+from app.models.db import Store
+from app.models.folders import Folder, LetterRow, count_letters, fetch_letters
+from app.models.jalali import format_datetime
+from app.models.persian import to_persian_digits
+from app.models.shams import InvalidShams, Shams
+from app.ui.labels import classification_name, priority_name, state_name
+from app.ui.ops import Op, OpContext
+
+PAGE_SIZE = 100  # a screenful is ~25 rows; the view asks for more as it scrolls
+GUID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class Column(IntEnum):
+    SUBJECT = 0
+    COUNTERPART = 1
+    SHAMS = 2
+    DATE = 3
+    STATE = 4
+    PRIORITY = 5
+
+
+def column_title(column: Column) -> str:
+    return {
+        Column.SUBJECT: QCoreApplication.translate("LetterTableModel", "Subject"),
+        Column.COUNTERPART: QCoreApplication.translate("LetterTableModel", "Counterpart"),
+        Column.SHAMS: QCoreApplication.translate("LetterTableModel", "Number"),
+        Column.DATE: QCoreApplication.translate("LetterTableModel", "Date"),
+        Column.STATE: QCoreApplication.translate("LetterTableModel", "State"),
+        Column.PRIORITY: QCoreApplication.translate("LetterTableModel", "Priority"),
+    }[column]
+
+
+@dataclass(frozen=True, slots=True)
+class DisplayRow:
+    """A letter row formatted for display: once, when first painted (not per paint, and not
+    for the rows of a page that are never scrolled into view)."""
+
+    row: LetterRow
+    cells: tuple[str, ...]
+    tooltip: str
+
+
+LRM = "\u200e"
+
+
+def shams_display(shams: str | None) -> str:
+    """``Shams.display``, made to read ORIGIN-ص-YEAR-SEQUENCE left to right on screen.
+
+    Inside its LTR isolate, the Arabic letter ص/د still makes the numbers after it Arabic
+    numbers (UBA rule W2), which then run right to left: ``…-۲-۱۴۰۵-ص``. A left-to-right
+    mark after the letter stops that. (To be fixed in ``Shams.display`` itself; harmless then.)
+    """
+    if not shams:
+        return ""
+    try:
+        parsed = Shams.parse(shams)
+    except (InvalidShams, ValueError):  # a foreign or legacy number: still show it, in Persian digits
+        return "\u2066" + to_persian_digits(shams) + "\u2069"
+    letter = parsed.domain.persian_letter
+    text = parsed.display
+    return text if letter + LRM in text else text.replace(f"-{letter}-", f"-{letter}{LRM}-")
+
+
+def format_row(row: LetterRow) -> DisplayRow:
+    cells = (
+        row.subject,
+        row.counterpart,
+        shams_display(row.shams),
+        format_datetime(row.date),
+        state_name(row.state),
+        priority_name(row.priority),
+    )
+    tooltip = row.subject
+    if row.classification != "normal":
+        tooltip = f"{row.subject}\n{classification_name(row.classification)}"
+    return DisplayRow(row, cells, tooltip)
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    generation: int
+    folder: Folder
+    query: str
+    rows: list[LetterRow]
+
+
+_URGENT = QColor("#b45309")
+_IMMEDIATE = QColor("#b91c1c")
+
+
+class LetterTableModel(QAbstractTableModel):
+    """Rows of one folder (optionally filtered by a search), newest first, loaded lazily.
+
+    A change of folder or search first reads one page and shows it, then counts the matches
+    in a second query: the list updates as soon as possible and the count follows.
+    """
+
+    # Emitted on the GUI thread: the first page of a new folder/search is in place …
+    reloaded = Signal()
+    # … and then how many letters match in all.
+    counted = Signal(int)
+    load_failed = Signal(str)
+
+    def __init__(self, store: Store, parent: QObject | None = None, *, page_size: int = PAGE_SIZE) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._page_size = page_size
+        self._rows: list[LetterRow] = []
+        self._display: dict[int, DisplayRow] = {}
+        self._total: int | None = None  # None until counted
+        self._exhausted = True  # a short page was read: nothing more to fetch
+        # What the rows show; what was last asked for may still be loading.
+        self._folder = Folder.DRAFTS
+        self._query = ""
+        self._wanted: tuple[Folder, str] = (self._folder, self._query)
+        self._generation = 0
+        self._pending: Op[_Page] | None = None
+        self._counting: Op[int] | None = None
+        self._fetching: Op[list[LetterRow]] | None = None
+        # One worker for pages, so they arrive in order and a superseded one is cancelled before
+        # it starts; another for counts, so that a slow count never holds up scrolling.
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._count_pool = QThreadPool(self)
+        self._count_pool.setMaxThreadCount(1)
+        self.pages_fetched = 0  # pages read since the last reload (tests, bench)
+
+    # --- what to show ---------------------------------------------------------------
+
+    @property
+    def folder(self) -> Folder:
+        return self._folder
+
+    @property
+    def query(self) -> str:
+        return self._query
+
+    @property
+    def total(self) -> int | None:
+        """How many letters match, once counted (``None`` while counting)."""
+        return self._total
+
+    @property
+    def loading(self) -> bool:
+        return self._pending is not None or self._counting is not None
+
+    def set_folder(self, folder: Folder) -> None:
+        self.load(folder, self._wanted[1])
+
+    def set_query(self, query: str) -> None:
+        self.load(self._wanted[0], query)
+
+    def load(self, folder: Folder, query: str = "", *, force: bool = False) -> None:
+        """Show ``folder`` filtered by ``query``; the rows change when the first page is read."""
+        query = query.strip()
+        if not force and (folder, query) == self._wanted and (self.loading or self._generation):
+            return
+        self._wanted = (folder, query)
+        self._generation += 1
+        generation, size, store = self._generation, self._page_size, self._store
+        for op in (self._pending, self._counting, self._fetching):
+            if op is not None:
+                op.cancel()
+        self._counting = self._fetching = None
+
+        def first_page(_ctx: OpContext) -> _Page:
+            with store.reader() as s:
+                rows = fetch_letters(s, folder, 0, size, query or None)
+            return _Page(generation, folder, query, rows)
+
+        self._pending = Op(self, first_page).in_pool(self._pool).success(self._apply).failure(self._failed).run()
+
+    def refresh(self) -> None:
+        self.load(*self._wanted, force=True)
+
+    def wait(self, timeout_ms: int = 10_000) -> None:
+        """Block until the page and the count asked for are in (tests, bench)."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        while True:
+            for pool in (self._pool, self._count_pool):
+                pool.waitForDone(max(0, int((deadline - time.monotonic()) * 1000)))
+            QCoreApplication.sendPostedEvents()
+            QCoreApplication.processEvents()
+            if not (self.loading or self._fetching) or time.monotonic() > deadline:
+                return
+
+    def _apply(self, page: _Page) -> None:
+        if page.generation != self._generation:
+            return  # an answer to a question nobody is asking any more
+        self._pending = None
+        self.beginResetModel()
+        self._folder, self._query = page.folder, page.query
+        self._rows = page.rows
+        self._display = {}
+        self._total = None
+        self._exhausted = len(page.rows) < self._page_size
+        self.pages_fetched = 1
+        self.endResetModel()
+        self.reloaded.emit()
+        if self._exhausted:
+            self._set_total(page.generation, len(page.rows))
+            return
+        folder, query, store = page.folder, page.query, self._store
+
+        def count(_ctx: OpContext) -> int:
+            with store.reader() as s:
+                return count_letters(s, folder, query or None)
+
+        self._counting = (
+            Op(self, count)
+            .in_pool(self._count_pool)
+            .success(lambda n: self._set_total(page.generation, n))
+            .failure(self._failed)
+            .run()
+        )
+
+    def _set_total(self, generation: int, total: int) -> None:
+        if generation != self._generation:
+            return
+        self._counting = None
+        self._total = max(total, len(self._rows))
+        self.counted.emit(self._total)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._pending = self._counting = self._fetching = None
+        self.load_failed.emit(str(exc))
+
+    # --- lazy paging ----------------------------------------------------------------
+
+    def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008 (Qt's signature)
+        return not parent.isValid() and not self._exhausted
+
+    def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008
+        """Ask for the next page; it is appended when it arrives (the view asks again meanwhile)."""
+        if parent.isValid() or self._exhausted or self._fetching is not None or self._pending is not None:
+            return
+        generation, offset, size = self._generation, len(self._rows), self._page_size
+        folder, query, store = self._folder, self._query, self._store
+
+        def next_page(_ctx: OpContext) -> list[LetterRow]:
+            with store.reader() as s:
+                return fetch_letters(s, folder, offset, size, query or None)
+
+        self._fetching = (
+            Op(self, next_page)
+            .in_pool(self._pool)
+            .success(lambda rows: self._append(generation, offset, rows))
+            .failure(self._failed)
+            .run()
+        )
+
+    def _append(self, generation: int, offset: int, rows: list[LetterRow]) -> None:
+        if generation != self._generation or offset != len(self._rows):
+            return
+        self._fetching = None
+        self._exhausted = len(rows) < self._page_size or (
+            self._total is not None and offset + len(rows) >= self._total
+        )
+        if rows:
+            self.beginInsertRows(QModelIndex(), offset, offset + len(rows) - 1)
+            self._rows.extend(rows)
+            self.pages_fetched += 1
+            self.endInsertRows()
+
+    # --- QAbstractTableModel --------------------------------------------------------
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(Column)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return column_title(Column(section))
+        return None
+
+    def letter_at(self, row: int) -> LetterRow:
+        return self._rows[row]
+
+    def _display_row(self, row: int) -> DisplayRow:
+        item = self._display.get(row)
+        if item is None:
+            item = self._display[row] = format_row(self._rows[row])
+        return item
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        if role == GUID_ROLE:
+            return self._rows[index.row()].guid
+        item = self._display_row(index.row())
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return item.cells[col]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return item.tooltip if col == Column.SUBJECT else item.cells[col]
+        if role == Qt.ItemDataRole.ForegroundRole and col == Column.PRIORITY:
+            return {"urgent": _URGENT, "immediate": _IMMEDIATE}.get(item.row.priority)
+        return None
