@@ -15,7 +15,8 @@ from enum import StrEnum
 from app.models.persian import to_ascii_digits, to_persian_digits, validate_national_id
 
 PROFILE = "dabir-shams/1"
-LRI, PDI = "\u2066", "\u2069"
+LRI, PDI = "\u2066", "\u2069"  # isolate: the number does not disturb the sentence around it
+LRO, PDF = "\u202d", "\u202c"  # override: inside, even the letter ص/د cannot turn the digits around
 
 
 class Domain(StrEnum):
@@ -58,14 +59,19 @@ class Shams:
 
     @property
     def display(self) -> str:
-        """Persian digits and domain letter, isolated left-to-right: safe inside RTL text."""
+        """Persian digits and domain letter, always read ORIGIN-ص-YEAR-SEQUENCE left to right.
+
+        An isolate alone is not enough: after the Arabic-script letter the digits become
+        Arabic numbers and run right to left (…-۲-۱۴۰۵-ص), and Qt's text engine ignores
+        isolates anyway; a left-to-right override inside the isolate holds everywhere.
+        """
         text = f"{self.origin}-{self.domain.persian_letter}-{self.year}-{self.sequence}"
-        return f"{LRI}{to_persian_digits(text)}{PDI}"
+        return _wrap(to_persian_digits(text))
 
     @classmethod
     def parse(cls, text: str) -> Shams:
         """Accept the canonical form or the displayed form (Persian digits/letter, isolates)."""
-        raw = to_ascii_digits(text.strip().strip(LRI + PDI + "\u200e\u200f"))
+        raw = to_ascii_digits(text.strip().strip(LRI + PDI + LRO + PDF + "\u200e\u200f"))
         for fa, domain in _PERSIAN_DOMAIN.items():
             raw = raw.replace(f"-{fa}-", f"-{domain.value}-")
         match = _CANONICAL.match(raw)
@@ -73,3 +79,18 @@ class Shams:
             raise InvalidShams(f"{text!r} is not a SHAMS of the form ORIGIN-DOMAIN-YEAR-SEQUENCE")
         origin, domain, year, seq = match.groups()
         return cls(origin, Domain(domain), int(year), int(seq))
+
+
+def _wrap(text: str) -> str:
+    return f"{LRI}{LRO}{text}{PDF}{PDI}"
+
+
+def display_text(text: str | None) -> str:
+    """How a number is shown to people: a SHAMS as :attr:`Shams.display`; anything else
+    (a legacy or foreign number) in Persian digits, held left to right the same way."""
+    if not text:
+        return ""
+    try:
+        return Shams.parse(text).display
+    except ValueError:
+        return _wrap(to_persian_digits(text))

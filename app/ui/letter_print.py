@@ -47,7 +47,7 @@ from PySide6.QtWidgets import QDialog, QWidget
 from app.models.letter_view import LetterView
 from app.models.persian import to_persian_digits
 from app.models.qr_payload import qr_matrix
-from app.models.shams import LRI, PDI, InvalidShams, Shams
+from app.models.shams import LRI, PDI, display_text
 from app.ui.fonts import FAMILY, load_bundled_fonts
 from app.ui.resources import resources_dir
 
@@ -299,9 +299,9 @@ def _content_document(view: LetterView, device: QPagedPaintDevice, geo: _Geometr
         w.paragraph([("به: " if i == 0 else "\u2003\u2003", bold), (name, bold)])
     w.paragraph([("موضوع: ", bold), (view.subject, plain)], top_mm=2)
     if view.in_reply_to_shams:
-        w.paragraph([("عطف به نامهٔ شمارهٔ ", small), (_shams_display(view.in_reply_to_shams), small)])
+        w.paragraph([("عطف به نامهٔ شمارهٔ ", small), (display_text(view.in_reply_to_shams), small)])
     if view.follow_up_of_shams:
-        w.paragraph([("پیرو نامهٔ شمارهٔ ", small), (_shams_display(view.follow_up_of_shams), small)])
+        w.paragraph([("پیرو نامهٔ شمارهٔ ", small), (display_text(view.follow_up_of_shams), small)])
 
     # Body: the stored rich text, then every block made RTL and justified unless it says otherwise.
     w.paragraph([], RIGHT, top_mm=3)
@@ -342,13 +342,6 @@ def _content_document(view: LetterView, device: QPagedPaintDevice, geo: _Geometr
 
     doc.setPageSize(QSizeF(geo.width, geo.content_height))
     return doc
-
-
-def _shams_display(text: str) -> str:
-    try:
-        return Shams.parse(text).display
-    except (InvalidShams, ValueError):
-        return f"{LRI}{to_persian_digits(text)}{PDI}"
 
 
 def _html_doc(device: QPagedPaintDevice, width: float, html_text: str, pt: float = 10) -> QTextDocument:

@@ -30,8 +30,7 @@ from PySide6.QtGui import QColor
 from app.models.db import Store
 from app.models.folders import Folder, LetterRow, count_letters, fetch_letters
 from app.models.jalali import format_datetime
-from app.models.persian import to_persian_digits
-from app.models.shams import InvalidShams, Shams
+from app.models.shams import display_text
 from app.ui.labels import classification_name, priority_name, state_name
 from app.ui.ops import Op, OpContext
 
@@ -71,32 +70,11 @@ class DisplayRow:
     tooltip: str
 
 
-LRM = "\u200e"
-
-
-def shams_display(shams: str | None) -> str:
-    """``Shams.display``, made to read ORIGIN-ص-YEAR-SEQUENCE left to right on screen.
-
-    Inside its LTR isolate, the Arabic letter ص/د still makes the numbers after it Arabic
-    numbers (UBA rule W2), which then run right to left: ``…-۲-۱۴۰۵-ص``. A left-to-right
-    mark after the letter stops that. (To be fixed in ``Shams.display`` itself; harmless then.)
-    """
-    if not shams:
-        return ""
-    try:
-        parsed = Shams.parse(shams)
-    except (InvalidShams, ValueError):  # a foreign or legacy number: still show it, in Persian digits
-        return "\u2066" + to_persian_digits(shams) + "\u2069"
-    letter = parsed.domain.persian_letter
-    text = parsed.display
-    return text if letter + LRM in text else text.replace(f"-{letter}-", f"-{letter}{LRM}-")
-
-
 def format_row(row: LetterRow) -> DisplayRow:
     cells = (
         row.subject,
         row.counterpart,
-        shams_display(row.shams),
+        display_text(row.shams),
         format_datetime(row.date),
         state_name(row.state),
         priority_name(row.priority),

@@ -15,8 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.models.db import Store
 from app.models.folders import Folder, fetch_letters
-from app.models.persian import to_persian_digits
-from app.models.shams import LRI, PDI, InvalidShams, Shams
+from app.models.shams import display_text
 from app.models.tables import Letter
 from app.ui.editor_search_box import SearchBox
 
@@ -30,18 +29,8 @@ class LetterLink:
     subject: str = ""
 
 
-def shams_display(shams: str) -> str:
-    """Persian digits inside a left-to-right isolate, whatever form ``shams`` is in."""
-    if not shams:
-        return ""
-    try:
-        return Shams.parse(shams).display
-    except (InvalidShams, ValueError):
-        return f"{LRI}{to_persian_digits(shams)}{PDI}"
-
-
 def link_label(link: LetterLink) -> str:
-    number = shams_display(link.shams)
+    number = display_text(link.shams)
     subject = f"«{link.subject}»" if link.subject else ""
     return f"{subject} {number}".strip()
 

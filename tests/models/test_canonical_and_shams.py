@@ -7,7 +7,7 @@ import pytest
 from app.models.canonical import InvalidContent, build_content, canonical_bytes, validate_content
 from app.models.package import InvalidPackage, LetterPackage
 from app.models.persian import national_id_check_digit
-from app.models.shams import Domain, InvalidShams, Shams
+from app.models.shams import Domain, InvalidShams, Shams, display_text
 
 AGENCY = "1400012345" + national_id_check_digit("1400012345")
 GUID = "0b6f5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
@@ -99,10 +99,11 @@ def test_package_round_trip_and_tamper_detection():
 def test_shams_canonical_and_display():
     s = Shams(AGENCY, Domain.OUTGOING, 1405, 187)
     assert s.canonical == f"{AGENCY}-O-1405-187"
-    assert s.display.startswith("\u2066") and s.display.endswith("\u2069")
+    assert s.display.startswith("\u2066\u202d") and s.display.endswith("\u202c\u2069")  # isolate + override
     assert "ص" in s.display and "۱۸۷" in s.display
     assert Shams.parse(s.display) == s == Shams.parse(s.canonical)
-    assert Shams(AGENCY, Domain.INTERNAL, 1405, 1).display[1:-1].split("-")[1] == "د"
+    assert Shams(AGENCY, Domain.INTERNAL, 1405, 1).display[2:-2].split("-")[1] == "د"
+    assert display_text("12/3456") == "\u2066\u202d۱۲/۳۴۵۶\u202c\u2069" and display_text(None) == ""
     for bad in (f"{AGENCY}-X-1405-1", f"{AGENCY}-O-1405-0", "123-O-1405-1", f"{AGENCY}-O-1405-01"):
         with pytest.raises((InvalidShams, ValueError)):
             Shams.parse(bad)

@@ -24,7 +24,7 @@ from app.models.persian import (
     normalize,
     to_persian_digits,
 )
-from app.models.shams import LRI, PDI, Shams
+from app.models.shams import LRI, LRO, PDF, PDI, Shams
 from app.ui import letter_print as P
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
@@ -165,7 +165,7 @@ def test_pdf_of_a_registered_letter(app, store: Store, tmp_path: Path, artifacts
 
     # The number reads left to right in Persian digits, with the label at its right (RTL line).
     seen = words(pdf)
-    shams_display = view.shams.display.strip(LRI + PDI)
+    shams_display = view.shams.display.strip(LRI + LRO + PDF + PDI)
     number = [w for w in seen if w[2] == shams_display]
     assert number, f"{shams_display} not found as one word in {[w[2] for w in seen][:20]}"
     assert rtl_line(seen, number[0][1]) == "شماره:" + shams_display
@@ -201,7 +201,7 @@ def test_long_letter_is_paginated(app, store: Store, tmp_path: Path, artifacts_d
             rtl_line(seen, max(w[1] for w in seen))
             == f"صفحه{to_persian_digits(page)}از{to_persian_digits(pages)}"
         )
-        assert any(w[2] == view.shams.display.strip(LRI + PDI) for w in seen), "number repeated on every page"
+        assert any(w[2] == view.shams.display.strip(LRI + LRO + PDF + PDI) for w in seen), "number repeated on every page"
     text = plain_text(pdf)
     assert "فوری" not in text and "محرمانه" not in text  # normal letters carry no marks
     run(

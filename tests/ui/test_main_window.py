@@ -115,7 +115,7 @@ def test_shams_date_and_priority_are_shown_in_persian(persian_app, store: Store,
     qtbot.addWidget(win)
     _show(win, qtbot, Folder.SENT)
     cell = lambda c: win.model.data(win.model.index(0, c))  # noqa: E731
-    assert cell(Column.SHAMS) == "\u2066۱۴۰۰۰۱۲۳۴۵۳-ص\u200e-۱۴۰۵-۱۸۷\u2069"
+    assert cell(Column.SHAMS) == "\u2066\u202d۱۴۰۰۰۱۲۳۴۵۳-ص-۱۴۰۵-۱۸۷\u202c\u2069"  # held LTR
     assert cell(Column.DATE) == "۱۴۰۵/۰۹/۰۲ ۱۴:۳۰"
     assert cell(Column.PRIORITY) == "آنی"
     tooltip = win.model.data(win.model.index(0, Column.SUBJECT), Qt.ItemDataRole.ToolTipRole)
