@@ -1,4 +1,9 @@
-"""The secretary's folders and the queries behind the letter list (lazy, paged)."""
+"""The secretary's folders and the queries behind the letter list (lazy, paged).
+
+A page is read in two steps: the rowids of the page, newest first, walking the
+``ix_letters_folder_order`` index (so the cost is one page, not the folder), then the
+columns of just those rows.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, and_, func, select, text
+from sqlalchemy import ColumnElement, and_, func, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from app.models.lifecycle import State
@@ -30,6 +35,7 @@ FOLDER_STATES: dict[Folder, tuple[State, ...]] = {
     Folder.SENT: (State.SENT, State.DELIVERED, State.ACKNOWLEDGED),
     Folder.INCOMING: (State.RECEIVED, State.INVALID, State.REGISTERED_INCOMING),
 }
+_STATE_FOLDER = {state.value: folder for folder, states in FOLDER_STATES.items() for state in states}
 
 
 def folder_filter(folder: Folder) -> ColumnElement[bool]:
@@ -51,18 +57,16 @@ class LetterRow:
     classification: str
 
 
-def _search_filter(query: str | None) -> ColumnElement[bool] | None:
-    match = fts_query(query or "")
-    if match is None:
-        return None
-    return text("letters.rowid IN (SELECT rowid FROM letters_fts WHERE letters_fts MATCH :q)").bindparams(q=match)
-
-
 def _where(folder: Folder, query: str | None) -> list[ColumnElement[bool]]:
     conds = [folder_filter(folder)]
-    search = _search_filter(query)
-    if search is not None:
-        conds.append(search)
+    match = fts_query(query or "")
+    if match is not None:
+        # The unary + keeps SQLite from driving the query by rowid through this IN-list: it
+        # walks the folder in list order and stops at a page, testing each row against the
+        # matches (a broad word can match most of the store; sorting all of them is the slow plan).
+        conds.append(
+            text("+letters.rowid IN (SELECT rowid FROM letters_fts WHERE letters_fts MATCH :q)").bindparams(q=match)
+        )
     return conds
 
 
@@ -78,51 +82,63 @@ _FIRST_RECIPIENT = (
     .correlate(Letter)
     .scalar_subquery()
 )
+_ROWID = literal_column("letters.rowid")
 
 
 def fetch_letters(
     session: Session, folder: Folder, offset: int, limit: int, query: str | None = None
 ) -> list[LetterRow]:
     """One page of a folder, newest first."""
-    stmt = (
-        select(
-            Letter.guid,
-            Letter.kind,
-            Letter.state,
-            Letter.subject,
-            Letter.sender_name,
-            _FIRST_RECIPIENT,
-            Letter.shams,
-            func.coalesce(Letter.registered_at, Letter.updated_at),
-            Letter.priority,
-            Letter.classification,
-        )
+    page = session.scalars(
+        select(_ROWID)
+        .select_from(Letter)
         .where(*_where(folder, query))
-        .order_by(Letter.updated_at.desc(), Letter.guid)
+        .order_by(Letter.updated_at.desc(), Letter.guid.desc())
         .offset(offset)
         .limit(limit)
-    )
-    rows = []
-    for guid, kind, state, subject, sender, first_rcpt, shams, when, prio, cls in session.execute(stmt):
-        if isinstance(when, str):  # coalesce() loses the column type on SQLite
-            when = dt.datetime.fromisoformat(when)
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=dt.UTC)
-        rows.append(
-            LetterRow(
-                guid=guid,
-                kind=kind,
-                state=state,
-                subject=subject,
-                counterpart=(sender if kind == "incoming" else first_rcpt) or "",
-                shams=shams,
-                date=when,
-                priority=prio,
-                classification=cls,
-            )
+    ).all()
+    if not page:
+        return []
+    stmt = select(
+        _ROWID,
+        Letter.guid,
+        Letter.kind,
+        Letter.state,
+        Letter.subject,
+        Letter.sender_name,
+        _FIRST_RECIPIENT,
+        Letter.shams,
+        Letter.registered_at,
+        Letter.updated_at,
+        Letter.priority,
+        Letter.classification,
+    ).where(_ROWID.in_(page))
+    rows: dict[int, LetterRow] = {}
+    for rowid, guid, kind, state, subject, sender, first_rcpt, shams, registered, updated, prio, cls in session.execute(
+        stmt
+    ):
+        rows[rowid] = LetterRow(
+            guid=guid,
+            kind=kind,
+            state=state,
+            subject=subject,
+            counterpart=(sender if kind == "incoming" else first_rcpt) or "",
+            shams=shams,
+            date=registered or updated,
+            priority=prio,
+            classification=cls,
         )
-    return rows
+    return [rows[r] for r in page if r in rows]
 
 
 def folder_counts(session: Session) -> dict[Folder, int]:
-    return {f: count_letters(session, f) for f in Folder}
+    """All folder sizes in one pass over the folder index."""
+    counts = dict.fromkeys(Folder, 0)
+    for archived, state, n in session.execute(
+        select(Letter.archived, Letter.state, func.count()).group_by(Letter.archived, Letter.state)
+    ):
+        if archived:
+            counts[Folder.ARCHIVE] += n
+        elif state in _STATE_FOLDER:
+            counts[_STATE_FOLDER[state]] += n
+    return counts

@@ -41,9 +41,7 @@ def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
         for obj in session.dirty:
             if isinstance(obj, Letter) and _changed(obj, LETTER_CONTENT):
                 _assert_editable(obj)
-            elif isinstance(obj, Recipient) and _changed(obj, RECIPIENT_CONTENT):
-                _assert_editable(obj.letter)
-            elif isinstance(obj, Attachment) and _changed(obj, ATTACHMENT_CONTENT):
+            elif (isinstance(obj, Recipient) and _changed(obj, RECIPIENT_CONTENT)) or (isinstance(obj, Attachment) and _changed(obj, ATTACHMENT_CONTENT)):
                 _assert_editable(obj.letter)
         for obj in (*session.new, *session.deleted):
             if isinstance(obj, Recipient | Attachment):

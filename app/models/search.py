@@ -78,12 +78,14 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
 def fts_query(user_text: str) -> str | None:
-    """A safe FTS5 MATCH expression: every normalized word must occur, as a prefix.
+    """A safe FTS5 MATCH expression: every normalized word must occur.
 
-    Prefix matching gives search-as-you-type; quoting each token keeps FTS5 syntax
-    (AND, NEAR, column filters, quotes) typed by a user from being interpreted.
+    Search-as-you-type: the last word is still being typed, so it matches as a prefix; the
+    words before it are complete and match whole (expanding a short finished word such as
+    «و» into every word that starts with it made broad searches several times slower).
+    Quoting each token keeps FTS5 syntax typed by a user (AND, NEAR, quotes) inert.
     """
     tokens = _TOKEN.findall(normalize(user_text))
     if not tokens:
         return None
-    return " ".join(f'"{t}"*' for t in tokens)
+    return " ".join([*(f'"{t}"' for t in tokens[:-1]), f'"{tokens[-1]}"*'])

@@ -91,6 +91,7 @@ class Letter(Base):
     __table_args__ = (
         Index("ix_letters_state_updated", "state", "updated_at"),
         Index("ix_letters_kind_created", "kind", "created_at"),
+        Index("ix_letters_folder_order", "archived", "updated_at", "guid", "state"),
     )
 
 
