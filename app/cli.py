@@ -14,26 +14,30 @@ from app import __version__
 COMMAND_MODULES = ("app.token.cli", "app.sync.cli")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dabir", description="Dabir secretariat client (دبیر)")
+def _base_parser(*, add_help: bool = True) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dabir", description="Dabir secretariat client (دبیر)", add_help=add_help)
     parser.add_argument("--version", action="version", version=f"dabir {__version__}")
     parser.add_argument("--data-dir", help="where the local store lives (default: the user data folder; env DABIR_DATA_DIR)")
     parser.add_argument("--log-level", default="WARNING", help="DEBUG, INFO, WARNING or ERROR")
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _base_parser()
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:  # a real missing dependency, not an absent optional module
-                raise
-            continue
+        module = importlib.import_module(name)
         module.register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    base, rest = _base_parser(add_help=False).parse_known_args(argv)
+    if rest:  # a subcommand or --help: only now pay for importing the command modules
+        args = build_parser().parse_args(argv)
+    else:
+        args, args.command = base, None
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command is None:
         from app.ui.main import run_gui  # Qt only when the window is wanted

@@ -10,7 +10,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from app.models.db import Store, open_store  # noqa: E402  (after the Qt platform is chosen)
+from app.models.db import Store, open_store
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 

@@ -256,3 +256,15 @@ def test_store_survives_kill_9_during_writes(tmp_path: Path):
     assert con.execute("PRAGMA foreign_key_check").fetchall() == []
     con.close()
     json.dumps(committed)
+
+
+def test_schema_head_constant_matches_the_migrations(store: Store):
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from app.models.db import MIGRATIONS, SCHEMA_HEAD, schema_version
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(cfg).get_current_head() == SCHEMA_HEAD
+    assert schema_version(store.engine) == SCHEMA_HEAD
