@@ -1,0 +1,121 @@
+"""A local demo: the central server with two agencies, a SoftHSM token, one Dabir window per agency.
+
+    .venv/bin/python scripts/demo.py [--smoke]
+
+First run: a demo CA (root → licensed intermediate), the server (HTTPS on 127.0.0.1, a TLS
+certificate from that CA, the CA as trust root), the two demo agencies and their users, a
+SoftHSM token per agency with the signatory's key generated on it and its certificate, each
+agency's client profile logged in as its secretary. Everything lives in `.demo/` (delete it to
+start over). Later runs reuse it, start the server again and open the two windows.
+
+Demo only: the session tokens go to a JSON file (`.demo/keyring.json`) instead of the OS
+keyring, so that the demo works on a machine without a Secret Service.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from app.models.persian import national_code_check_digit  # noqa: E402
+from tests.support.pki import TestPKI, pem  # noqa: E402
+from tests.support.server_process import DEMO_PASSWORD, ServerProcess  # noqa: E402
+from tests.support.softhsm import SOFTHSM_MODULE, SoftHSM, provision_signing_key  # noqa: E402
+
+DEFAULT_DIR = ROOT / ".demo"
+PIN = "123456"
+AGENCIES = (("a", "Dabir Demo A", "علی رضایی"), ("b", "Dabir Demo B", "مریم کریمی"))
+
+
+def client_env(demo: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "SOFTHSM2_CONF": str(demo / "softhsm" / "softhsm2.conf"),
+        "PYTHON_KEYRING_BACKEND": "tests.support.file_keyring.FileKeyring",
+        "DABIR_TEST_KEYRING_FILE": str(demo / "keyring.json"),
+    }
+
+
+def first_run(server: ServerProcess, demo: Path) -> list[dict]:
+    print("demo: creating the demo CA, server, agencies and SoftHSM tokens (first run only)…")
+    server.setup()
+    hsm = SoftHSM(demo / "softhsm")
+    for _, label, _ in AGENCIES:
+        hsm.init_token(label, PIN)
+    lib = hsm.lib()
+    signatories = []
+    for i, (prefix, label, name) in enumerate(AGENCIES):
+        national_code = f"00{i + 1}1234567"[:9]
+        key = provision_signing_key(lib, label, PIN, server.pki, label="signatory", key_id=bytes([i + 1]),
+                                    common_name=name, national_code=national_code + national_code_check_digit(national_code))
+        signatories.append({"prefix": prefix, "token": label, "cert_pem": pem(key.certificate).decode()})
+    return signatories
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="open the windows, let them paint, quit (for tests)")
+    parser.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="where the demo keeps its state (default .demo/)")
+    args = parser.parse_args()
+    demo = args.dir.resolve()
+    demo.mkdir(exist_ok=True)
+    state_file = demo / "state.json"
+    server = ServerProcess(demo / "server", TestPKI(name="Dabir Demo"))
+    os.environ.update({k: v for k, v in client_env(demo).items() if k.startswith(("SOFTHSM", "PYTHON_KEYRING", "DABIR_TEST"))})
+
+    state = json.loads(state_file.read_text()) if state_file.exists() else None
+    if state is None:
+        state = {"signatories": first_run(server, demo), "agencies": server.demo["agencies"], "certs_uploaded": False}
+        state_file.write_text(json.dumps(state, ensure_ascii=False, indent=1))
+    server.start()
+    try:
+        from app.models.db import open_store
+        from app.models.tables import Setting
+        from app.sync import account as acc
+        from app.sync.api import DabirApi
+
+        if not state["certs_uploaded"]:
+            for s in state["signatories"]:
+                with DabirApi(server.base_url, server.ca_bundle) as admin:
+                    admin.login(f"{s['prefix']}.admin", DEMO_PASSWORD)
+                    admin.add_signatory_certificate(f"{s['prefix']}.signatory", s["cert_pem"])
+            state["certs_uploaded"] = True
+            state_file.write_text(json.dumps(state, ensure_ascii=False, indent=1))
+
+        procs = []
+        for (prefix, token, signer), agency in zip(AGENCIES, state["agencies"], strict=True):
+            profile = demo / f"agency-{prefix}"
+            store = open_store(profile)
+            acc.login(store, acc.Account(server.base_url, f"{prefix}.secretary", str(server.ca_bundle)), DEMO_PASSWORD)
+            with store.session() as s:
+                for key, value in (("token:module", {"path": SOFTHSM_MODULE}),
+                                   ("agency", {"national_id": agency["national_id"], "name": agency["name"]})):
+                    row = s.get(Setting, key)
+                    if row is None:
+                        s.add(Setting(key=key, value=value))
+                    else:
+                        row.value = value
+            store.close()
+            print(f"demo: {agency['name']} ({agency['national_id']}): window for {prefix}.secretary, "
+                  f"token «{token}» PIN {PIN} (signatory {signer})")
+            env = client_env(demo)
+            if args.smoke:
+                env["DABIR_SMOKE"] = "1"
+            procs.append(subprocess.Popen([sys.executable, "-m", "app", "--data-dir", str(profile)], env=env, cwd=ROOT))
+        print(f"demo: server {server.base_url} — every demo user's password is {DEMO_PASSWORD}")
+        codes = [p.wait() for p in procs]
+        return max(codes)
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

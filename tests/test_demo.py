@@ -1,0 +1,24 @@
+"""The README's run command: the demo starts the server, the tokens and both windows."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_demo_starts_server_tokens_and_two_windows(tmp_path: Path):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    for run in ("first", "again"):  # the second run reuses the demo state
+        out = subprocess.run([sys.executable, str(ROOT / "scripts" / "demo.py"), "--smoke", "--dir", str(tmp_path)],
+                             env=env, capture_output=True, text=True, timeout=240)
+        assert out.returncode == 0, f"{run}: {out.stdout}{out.stderr}"
+        assert out.stderr.count("dabir: ready in") == 2  # one window per agency painted its list
+        assert "a.secretary" in out.stdout and "b.secretary" in out.stdout
+    for prefix in ("a", "b"):
+        assert (tmp_path / f"agency-{prefix}" / "dabir.sqlite3").exists()
+    assert (tmp_path / "softhsm" / "tokens").is_dir()
