@@ -44,8 +44,10 @@ def _text(value: Any, field: str, *, max_len: int, required: bool = False) -> st
         value = ""
     if not isinstance(value, str):
         raise InvalidContent(field, "must be text", "مقدار واردشده باید متن باشد.")
-    if any(0xD800 <= ord(c) <= 0xDFFF for c in value):
-        raise InvalidContent(field, "is not valid UTF-8 text", "متن واردشده نویسه‌های نامعتبر دارد.")
+    try:
+        value.encode("utf-8")  # refuses lone surrogates (undecodable input smuggled into a str)
+    except UnicodeEncodeError:
+        raise InvalidContent(field, "is not valid UTF-8 text", "متن واردشده نویسه‌های نامعتبر دارد.") from None
     value = unicodedata.normalize("NFC", value)
     if "\x00" in value:
         raise InvalidContent(field, "contains a NUL character", "متن واردشده نویسه‌های نامعتبر دارد.")

@@ -33,6 +33,9 @@ _LETTERS = str.maketrans(
     }
 )
 _SPACES = re.compile(r"\s+")
+# Every combining mark of the Basic Multilingual Plane, for str.translate (a per-character
+# Python loop made normalizing a letter body the slowest step of saving it).
+_COMBINING = dict.fromkeys(c for c in range(0x10000) if unicodedata.combining(chr(c)))
 
 
 def to_ascii_digits(text: str) -> str:
@@ -58,8 +61,7 @@ def normalize(text: str) -> str:
     for ch in _ZW_VARIANTS:
         text = text.replace(ch, "")
     # Drop combining marks (Arabic harakat U+064B–U+065F, superscript alef U+0670, …).
-    text = "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
-    text = unicodedata.normalize("NFC", text)
+    text = unicodedata.normalize("NFC", unicodedata.normalize("NFD", text).translate(_COMBINING))
     return _SPACES.sub(" ", text).strip().casefold()
 
 
