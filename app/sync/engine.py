@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -55,6 +56,15 @@ class Api(Protocol):  # what the engine needs of app.sync.api.DabirApi
     def receipt_certificate(self) -> bytes: ...
 
 
+@dataclass(frozen=True)
+class _Call:
+    op_id: int
+    op: str
+    guid: str
+    key: str
+    package: LetterPackage | None
+
+
 class Offline(Exception):
     """The server cannot be reached (or is failing): stop this run, retry later."""
 
@@ -89,8 +99,11 @@ class SyncEngine:
         verify_incoming: Callable[[LetterPackage], dict[str, Any]] | None = None,
         on_event: Event | None = None,
         clock: Callable[[], dt.datetime] = utcnow,
+        parallel: int = 8,
     ) -> None:
         self.store = store
+        self.parallel = max(1, parallel)
+        self._pool: ThreadPoolExecutor | None = None
         self.api = api
         self.actor = actor
         self.verify_incoming = verify_incoming
@@ -100,6 +113,7 @@ class SyncEngine:
     # -- the run ---------------------------------------------------------------------------
     def run_once(self) -> SyncReport:
         report = SyncReport()
+        self._pool = ThreadPoolExecutor(self.parallel, thread_name_prefix="dabir-sync")
         try:
             self._drain_outbox(report)
             self._pull_acks(report)
@@ -111,6 +125,9 @@ class SyncEngine:
             report.error = str(exc)
         except LoginRequired as exc:
             report.error = str(exc)
+        finally:
+            self._pool.shutdown(wait=True)
+            self._pool = None
         with self.store.session() as s:
             report.pending = outbox.pending_count(s)
             row = s.get(Setting, "sync:last")
@@ -136,65 +153,94 @@ class SyncEngine:
 
     # -- outbox ----------------------------------------------------------------------------
     def _drain_outbox(self, report: SyncReport) -> None:
+        """Due operations in chunks: the chunk's calls run concurrently (the server has several
+        workers and each call is mostly waiting), then all their results commit in one
+        transaction, each with its own operation's progress, so a crash loses none of them
+        and a retry repeats only calls whose results were not yet stored."""
         while True:
             with self.store.reader() as s:
-                items = [(i.id, i.op, i.letter_guid, i.idempotency_key) for i in outbox.due(s, self.clock())]
-            if not items:
+                due = outbox.due(s, self.clock(), limit=self.parallel * 4)
+                calls = [
+                    _Call(i.id, i.op, i.letter_guid, i.idempotency_key,
+                          outbox.letter_package(letter) if i.op != outbox.ACK and (letter := s.get(Letter, i.letter_guid)) else None)
+                    for i in due
+                ]
+            if not calls:
                 return
-            for op_id, op, guid, key in items:
-                try:
-                    self._run_op(op_id, op, guid, key, report)
-                except Offline as exc:
-                    with self.store.session() as s:
-                        item = s.get(OutboxOperation, op_id)
-                        if item is not None and item.status == "pending":
-                            outbox.retry_later(item, str(exc), self.clock())
-                    raise
+            if any(c.op == outbox.REGISTER for c in calls):
+                self._receipt_cert()  # fetched once, before the concurrent calls need it
+            for start in range(0, len(calls), self.parallel):
+                chunk = calls[start : start + self.parallel]
+                assert self._pool is not None
+                outcomes = list(self._pool.map(self._perform, chunk))
+                offline = self._apply(chunk, outcomes, report)
+                if offline is not None:
+                    raise offline
 
-    def _run_op(self, op_id: int, op: str, guid: str, key: str, report: SyncReport) -> None:
-        with self.store.reader() as s:
-            letter = s.get(Letter, guid)
-            package = outbox.letter_package(letter) if letter is not None and op != outbox.ACK else None
+    def _perform(self, call: _Call) -> Any:
+        """One server call (worker thread, no store access): its result or the exception."""
         try:
-            if op == outbox.REGISTER:
-                result = self._call(lambda: self.api.register(package, idempotency_key=key))
-                self._registered(op_id, guid, result, package, report)
-            elif op == outbox.SEND:
-                result = self._call(lambda: self.api.send(package, idempotency_key=key))
-                self._finish(op_id, guid, State.SENT, report.sent, "sent", result)
-            elif op == outbox.ACK:
-                self._call(lambda: self.api.ack(guid, "delivered", idempotency_key=key))
-                self._finish(op_id, guid, None, None, "ack_sent", {})
-            else:
-                raise ValueError(f"unknown outbox operation {op!r}")
-        except ApiError as exc:  # the server refused: the user must correct the letter
-            self._rejected(op_id, guid, exc, report)
+            if call.op == outbox.REGISTER:
+                result = self._call(lambda: self.api.register(call.package, idempotency_key=call.key))
+                self._check_receipt(result["receipt"], call.package, result["shams"])
+                return result
+            if call.op == outbox.SEND:
+                return self._call(lambda: self.api.send(call.package, idempotency_key=call.key))
+            if call.op == outbox.ACK:
+                return self._call(lambda: self.api.ack(call.guid, "delivered", idempotency_key=call.key))
+            raise ValueError(f"unknown outbox operation {call.op!r}")
+        except (ApiError, Offline, LoginRequired) as exc:
+            return exc
+
+    def _apply(self, chunk: list[_Call], outcomes: list[Any], report: SyncReport) -> Exception | None:
+        """Store a chunk's outcomes in one transaction; return the first offline/login error."""
+        stop: Exception | None = None
+        events: list[tuple[str, dict[str, Any]]] = []
+        with self.store.session() as s:
+            for call, outcome in zip(chunk, outcomes, strict=True):
+                item = s.get(OutboxOperation, call.op_id)
+                if item is None or item.status != "pending":
+                    continue  # another worker finished it
+                if isinstance(outcome, Offline | LoginRequired):
+                    if isinstance(outcome, Offline):
+                        outbox.retry_later(item, str(outcome), self.clock())
+                    stop = stop or outcome
+                elif isinstance(outcome, ApiError):  # the server refused: the user must correct it
+                    events.append(self._rejected(s, item, outcome, report))
+                elif call.op == outbox.REGISTER:
+                    events.append(self._registered(s, item, outcome, report))
+                elif call.op == outbox.SEND:
+                    L.transition(s, s.get(Letter, call.guid), State.SENT, actor=self.actor)
+                    item.status = "done"
+                    report.sent.append(call.guid)
+                    events.append(("sent", {"guid": call.guid, **outcome}))
+                else:
+                    item.status = "done"
+                    events.append(("ack_sent", {"guid": call.guid}))
+        for name, data in events:
+            self.on_event(name, data)
+        return stop
 
     def _registered(
-        self, op_id: int, guid: str, result: dict[str, Any], package: LetterPackage, report: SyncReport
-    ) -> None:
+        self, s: Session, item: OutboxOperation, result: dict[str, Any], report: SyncReport
+    ) -> tuple[str, dict[str, Any]]:
         receipt = result["receipt"]
-        self._check_receipt(receipt, package, result["shams"])
-        with self.store.session() as s:
-            item = s.get(OutboxOperation, op_id)
-            if item is None or item.status != "pending":
-                return  # another worker finished it
-            letter = s.get(Letter, guid)
-            letter.shams = result["shams"]
-            letter.registered_at = parse_time(result["registered_at"])
-            letter.receipts.append(
-                Receipt(
-                    shams=result["shams"],
-                    registered_at=letter.registered_at,
-                    content_sha256=receipt["payload"]["content_sha256"],
-                    data=receipt,
-                )
+        letter = s.get(Letter, item.letter_guid)
+        letter.shams = result["shams"]
+        letter.registered_at = parse_time(result["registered_at"])
+        letter.receipts.append(
+            Receipt(
+                shams=result["shams"],
+                registered_at=letter.registered_at,
+                content_sha256=receipt["payload"]["content_sha256"],
+                data=receipt,
             )
-            L.transition(s, letter, State.REGISTERED, actor=self.actor, shams=result["shams"])
-            item.status = "done"
-            outbox.enqueue(s, outbox.SEND, guid)
-        report.registered.append(guid)
-        self.on_event("registered", {"guid": guid, "shams": result["shams"]})
+        )
+        L.transition(s, letter, State.REGISTERED, actor=self.actor, shams=result["shams"])
+        item.status = "done"
+        outbox.enqueue(s, outbox.SEND, letter.guid)
+        report.registered.append(letter.guid)
+        return "registered", {"guid": letter.guid, "shams": result["shams"]}
 
     def _check_receipt(self, receipt: dict[str, Any], package: LetterPackage, shams: str) -> None:
         # A receipt for other content would bind our SHAMS to words we never signed.
@@ -218,36 +264,19 @@ class SyncEngine:
                 s.add(Setting(key="server:receipt_cert", value={"pem": pem.decode()}))
         return pem
 
-    def _finish(
-        self, op_id: int, guid: str, target: State | None, bucket: list[str] | None, event: str, data: dict[str, Any]
-    ) -> None:
-        with self.store.session() as s:
-            item = s.get(OutboxOperation, op_id)
-            if item is None or item.status != "pending":
-                return
-            if target is not None:
-                letter = s.get(Letter, guid)
-                L.transition(s, letter, target, actor=self.actor)
-            item.status = "done"
-        if bucket is not None:
-            bucket.append(guid)
-        self.on_event(event, {"guid": guid, **data})
-
-    def _rejected(self, op_id: int, guid: str, exc: ApiError, report: SyncReport) -> None:
+    def _rejected(
+        self, s: Session, item: OutboxOperation, exc: ApiError, report: SyncReport
+    ) -> tuple[str, dict[str, Any]]:
         reason = exc.message_fa or exc.message_en
-        with self.store.session() as s:
-            item = s.get(OutboxOperation, op_id)
-            if item is None or item.status != "pending":
-                return
-            item.status = "failed"
-            item.last_error = f"{exc.status} {exc.code}: {exc.message_en}"
-            letter = s.get(Letter, guid)
-            if letter is not None and item.op in (outbox.REGISTER, outbox.SEND):
-                letter.reject_reason = reason
-                L.transition(s, letter, State.REJECTED, actor=self.actor, code=exc.code, field=exc.field)
-        log.warning("server refused %s of %s: %s %s", item.op if item else "?", guid, exc.status, exc.code)
-        report.rejected.append((guid, reason))
-        self.on_event("rejected", {"guid": guid, "reason": reason, "code": exc.code})
+        item.status = "failed"
+        item.last_error = f"{exc.status} {exc.code}: {exc.message_en}"
+        letter = s.get(Letter, item.letter_guid)
+        if letter is not None and item.op in (outbox.REGISTER, outbox.SEND):
+            letter.reject_reason = reason
+            L.transition(s, letter, State.REJECTED, actor=self.actor, code=exc.code, field=exc.field)
+        log.warning("server refused %s of %s: %s %s", item.op, item.letter_guid, exc.status, exc.code)
+        report.rejected.append((item.letter_guid, reason))
+        return "rejected", {"guid": item.letter_guid, "reason": reason, "code": exc.code}
 
     # -- feeds -----------------------------------------------------------------------------
     def _pull_acks(self, report: SyncReport) -> None:
