@@ -15,6 +15,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QThreadPool, QTimer
 from PySide6.QtGui import Qt
@@ -23,6 +24,10 @@ from PySide6.QtWidgets import QApplication
 from app.models.db import default_data_dir, open_store
 from app.ui.fonts import apply_app_font
 from app.ui.i18n import install_translator
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
+    from app.ui.sync_bridge import SyncBridge
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +45,19 @@ def prepare_app(app: QApplication) -> None:
     app.setApplicationDisplayName(app.translate("MainWindow", "Dabir"))
 
 
+def start_sync(window: MainWindow) -> SyncBridge | None:
+    """Sync in the background only for a profile that has a server account (else: offline work)."""
+    from app.sync.account import load_account
+    from app.ui.sync_bridge import SyncBridge
+
+    if load_account(window.store) is None:
+        return None
+    bridge = SyncBridge(window.store, window)
+    window.attach_bridge(bridge)
+    bridge.start()
+    return bridge
+
+
 def run_gui(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -52,6 +70,7 @@ def run_gui(args: argparse.Namespace) -> int:
     store = open_store(data_dir)
     try:
         window = MainWindow(store)
+        bridge = start_sync(window)
         if os.environ.get(SMOKE_ENV):
 
             def ready() -> None:
@@ -63,6 +82,8 @@ def run_gui(args: argparse.Namespace) -> int:
             QTimer.singleShot(SMOKE_TIMEOUT_MS, lambda: app.exit(1))
         window.show()
         code = app.exec()
+        if bridge is not None:
+            bridge.stop()
         window.model.wait()
         QThreadPool.globalInstance().waitForDone()
         return code

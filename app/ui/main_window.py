@@ -1,21 +1,52 @@
-"""The main window: folders on the right, the letter list with its search box, a status bar."""
+"""The main window: folders on the right, the letter list with its search box, a status bar.
+
+Letters open in tabs beside the list: drafts in the editor, everything else in the read-only
+details view. The workflow actions (sign, sync, print, export) live in
+:mod:`app.ui.workflow_actions`; the sync engine's status and events arrive from a
+:class:`app.ui.sync_bridge.SyncBridge` once the profile has a server account.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
+from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.models.db import Store
-from app.models.folders import Folder, folder_counts
+from app.models.folders import Folder, LetterRow, folder_counts
+from app.models.jalali import format_datetime
+from app.models.letters import transition
+from app.models.lifecycle import State
+from app.models.tables import Letter, Setting
+from app.sync import account
 from app.ui.folder_list import FolderList
 from app.ui.labels import persian_number
+from app.ui.letter_details import LetterDetails
+from app.ui.letter_editor import LetterEditor
 from app.ui.letter_table import LetterTable
 from app.ui.letter_table_model import LetterTableModel
+from app.ui.login_dialog import SENDER_SETTING, LoginDialog
+from app.ui.notifications import Notifier
 from app.ui.ops import Op, OpContext
+from app.ui.outbox_panel import OutboxPanel
 from app.ui.search_box import SearchBox
+from app.ui.sync_bridge import SyncBridge
+from app.ui.workflow_actions import WorkflowActions
+
+EDITABLE_STATES = ("draft", "rejected")
 
 START_FOLDER = Folder.INCOMING  # what a secretary checks first
 
@@ -34,18 +65,27 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("Dabir"))
         self.resize(1200, 720)
 
+        self.bridge: SyncBridge | None = None
         self.folders = FolderList()
         self.search = SearchBox()
         self.model = LetterTableModel(store, self)
         self.table = LetterTable()
         self.table.setModel(self.model)
+        self.outbox = OutboxPanel(store)
+        self.outbox.hide()
 
         right = QWidget()
         box = QVBoxLayout(right)
         box.setContentsMargins(6, 6, 6, 0)
         box.setSpacing(6)
         box.addWidget(self.search)
-        box.addWidget(self.table)
+        list_split = QSplitter(Qt.Orientation.Vertical)
+        list_split.addWidget(self.table)
+        list_split.addWidget(self.outbox)
+        list_split.setStretchFactor(0, 3)
+        list_split.setStretchFactor(1, 2)
+        list_split.setChildrenCollapsible(False)
+        box.addWidget(list_split)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.folders)  # first widget = right edge in a right-to-left window
@@ -53,13 +93,36 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([220, 980])
         splitter.setChildrenCollapsible(False)
-        self.setCentralWidget(splitter)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("letterTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.setTabsClosable(True)
+        self.tabs.addTab(splitter, self.tr("Letters"))
+        bar = self.tabs.tabBar()
+        for side in (bar.ButtonPosition.LeftSide, bar.ButtonPosition.RightSide):
+            bar.setTabButton(0, side, None)  # the list itself cannot be closed
+        self.tabs.tabCloseRequested.connect(self.close_tab)
+        self.setCentralWidget(self.tabs)
+        self._open: dict[str, QWidget] = {}  # guid -> its editor or details tab
 
         self.status_label = QLabel()
         self.statusBar().addWidget(self.status_label, 1)
+        self.sync_label = QLabel(self.tr("Not connected to the server"))
+        self.sync_label.setObjectName("syncState")
+        self.queue_label = QLabel()
+        self.queue_label.setObjectName("syncQueue")
+        self.last_sync_label = QLabel()
+        self.last_sync_label.setObjectName("lastSync")
+        for label in (self.sync_label, self.queue_label, self.last_sync_label):
+            label.setContentsMargins(8, 0, 8, 0)
+            self.statusBar().addPermanentWidget(label)
+        self.notifier = Notifier(self)
+        self.last_warning: tuple[str, str] | None = None
+        self.actions_ = WorkflowActions(self)
+        self._build_menus()
 
         refresh = QAction(self.tr("Refresh"), self)
-        refresh.setShortcut(QKeySequence.StandardKey.Refresh)
+        refresh.setShortcut(QKeySequence("Ctrl+R"))  # F5 is «همگام‌سازی»
         refresh.triggered.connect(self.refresh)
         self.addAction(refresh)
         find = QAction(self.tr("Search"), self)
@@ -73,17 +136,249 @@ class MainWindow(QMainWindow):
         self.model.counted.connect(self._on_counted)
         self.model.load_failed.connect(self._on_load_failed)
         self.table.painted.connect(self._on_painted)
+        self.table.activated.connect(self._on_activated)
+        self.table.selectionModel().selectionChanged.connect(self._update_actions)
+        self.model.modelReset.connect(self._update_actions)
+        self.outbox.letterActivated.connect(self.open_letter)
+        self._update_actions()
         self._loaded_once = False
         self._ready_sent = False
         self._rows_painted_sent = False
 
         self.folders.select(START_FOLDER)  # starts the first load; the counts follow it
 
+    def _build_menus(self) -> None:
+        a = self.actions_
+        letter = self.menuBar().addMenu(self.tr("&Letter"))
+        for action in (a.new_outgoing, a.new_internal, a.open_letter, None, a.sign, None, a.print, a.export_pdf,
+                       a.export_signed_pdf):
+            letter.addSeparator() if action is None else letter.addAction(action)
+        server = self.menuBar().addMenu(self.tr("&Server"))
+        server.addAction(a.sync)
+        server.addAction(a.login)
+        toolbar = QToolBar(self.tr("Letters"))
+        toolbar.setObjectName("workflowToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for action in (a.new_outgoing, a.new_internal, None, a.sign, None, a.print, a.export_pdf, None, a.sync):
+            toolbar.addSeparator() if action is None else toolbar.addAction(action)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
+        self.toolbar = toolbar
+
+    # --- who is working -----------------------------------------------------------------
+
+    @property
+    def actor(self) -> str:
+        acct = account.load_account(self.store)
+        return acct.username if acct else ""
+
+    def sender(self) -> dict[str, str]:
+        with self.store.reader() as s:
+            row = s.get(Setting, SENDER_SETTING)
+            return dict(row.value) if row is not None else {}
+
+    # --- letters in tabs ----------------------------------------------------------------
+
+    def selected_rows(self) -> list[LetterRow]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [self.model.letter_at(r) for r in rows if r < self.model.rowCount()]
+
+    def current_tab_guid(self) -> str | None:
+        widget = self.tabs.currentWidget()
+        return next((g for g, w in self._open.items() if w is widget), None)
+
+    def _update_actions(self, *_args: object) -> None:
+        self.actions_.update_enabled([r.state for r in self.selected_rows()])
+
+    def _on_activated(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.open_letter(self.model.letter_at(index.row()).guid)
+
+    def open_selected(self) -> None:
+        rows = self.selected_rows()
+        if len(rows) == 1:
+            self.open_letter(rows[0].guid)
+
+    def new_letter(self, kind: str = "outgoing") -> LetterEditor:
+        editor = LetterEditor(self.store, kind=kind, sender=self.sender(), actor=self.actor)
+        self._add_editor(editor)
+        editor.subject.setFocus()
+        return editor
+
+    def open_letter(self, guid: str) -> QWidget:
+        """Drafts and returned letters in the editor, everything else in the details view."""
+        if guid in self._open:
+            self.tabs.setCurrentWidget(self._open[guid])
+            return self._open[guid]
+        with self.store.reader() as s:
+            letter = s.get(Letter, guid)
+            state = letter.state if letter is not None else None
+            reason = letter.reject_reason if letter is not None else None
+        if state is None:
+            raise LookupError(guid)
+        if state in EDITABLE_STATES:
+            if state == State.REJECTED:
+                self._return_to_draft(guid)
+            editor = LetterEditor(self.store, guid, sender=self.sender(), actor=self.actor)
+            self._add_editor(editor, guid)
+            if state == State.REJECTED and reason:
+                editor._banner.setText(self.tr("Returned by the server: %1").replace("%1", reason))
+                editor._banner.show()
+            return editor
+        details = LetterDetails(self.store, guid)
+        details.correctRequested.connect(self._correct)
+        self._add_tab(details, guid, details.title())
+        return details
+
+    def _return_to_draft(self, guid: str) -> None:
+        with self.store.session() as s:
+            letter = s.get(Letter, guid)
+            if letter is not None and letter.state == State.REJECTED:
+                transition(s, letter, State.DRAFT, actor=self.actor, reason="correction")
+        self.reload_all()
+
+    def _correct(self, guid: str) -> None:
+        self.close_tab(self.tabs.indexOf(self._open[guid]))
+        self.open_letter(guid)
+
+    def _add_tab(self, widget: QWidget, guid: str | None, title: str) -> None:
+        if guid is not None:
+            self._open[guid] = widget
+        index = self.tabs.addTab(widget, title)
+        self.tabs.setTabToolTip(index, title)
+        self.tabs.setCurrentIndex(index)
+
+    def _add_editor(self, editor: LetterEditor, guid: str | None = None) -> None:
+        self._add_tab(editor, guid, editor.title())
+        editor.titleChanged.connect(lambda title: self._retitle(editor, title))
+        editor.saved.connect(lambda g: self._editor_saved(editor, g))
+        editor.submitForSignature.connect(self.submit_for_signature)
+
+    def _retitle(self, widget: QWidget, title: str) -> None:
+        index = self.tabs.indexOf(widget)
+        if index > 0:
+            self.tabs.setTabText(index, title)
+
+    def _editor_saved(self, editor: LetterEditor, guid: str) -> None:
+        self._open[guid] = editor
+        self._retitle(editor, editor.title())
+        self.refresh()
+
+    def close_tab(self, index: int) -> bool:
+        if index <= 0:
+            return False
+        widget = self.tabs.widget(index)
+        if isinstance(widget, LetterEditor) and not widget.flush():
+            return False
+        self.tabs.removeTab(index)
+        for guid in [g for g, w in self._open.items() if w is widget]:
+            del self._open[guid]
+        widget.deleteLater()
+        return True
+
+    def submit_for_signature(self, guid: str) -> None:
+        with self.store.session() as s:
+            letter = s.get(Letter, guid)
+            if letter is not None and letter.state == State.DRAFT:
+                transition(s, letter, State.AWAITING_SIGNATURE, actor=self.actor)
+        widget = self._open.get(guid)
+        if widget is not None:
+            self.close_tab(self.tabs.indexOf(widget))
+        self.show_message(self.tr("The letter was sent for signature."))
+        self.reload_all()
+
+    # --- messages -----------------------------------------------------------------------
+
+    def show_message(self, text: str, ms: int = 8000) -> None:
+        self.statusBar().showMessage(text, ms)
+
+    def warn(self, title: str, text: str) -> None:
+        self.last_warning = (title, text)
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()  # never blocks the event loop (the sync engine keeps reporting)
+
+    # --- sync ---------------------------------------------------------------------------
+
+    def attach_bridge(self, bridge: SyncBridge) -> None:
+        self.bridge = bridge
+        bridge.statusChanged.connect(self._on_sync_status)
+        bridge.letterEvent.connect(self._on_letter_event)
+        bridge.storeChanged.connect(self.reload_all)
+        self._on_sync_status(bridge.status)
+
+    def sync_now(self, *, quiet: bool = False) -> None:
+        if self.bridge is not None:
+            self.bridge.sync_now()
+        elif not quiet:
+            self.show_message(self.tr("Log in to the server first (Server menu)."))
+
+    def show_login(self) -> LoginDialog:
+        dialog = LoginDialog(self.store, self)
+        dialog.loggedIn.connect(self._logged_in)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
+
+    def _logged_in(self, _info: dict) -> None:
+        self.show_message(self.tr("Logged in to the server."))
+        if self.bridge is None:
+            self.attach_bridge(SyncBridge(self.store, self))
+            assert self.bridge is not None
+            self.bridge.start()
+        else:
+            self.bridge.sync_now()
+
+    def _on_sync_status(self, status: dict[str, Any]) -> None:
+        online = status.get("online")
+        if status.get("running"):
+            text, color = self.tr("Synchronizing…"), "#0d47a1"
+        elif online is True:
+            text, color = self.tr("Online"), "#1b5e20"
+        elif online is False:
+            text, color = self.tr("Offline"), "#b71c1c"
+        else:
+            text, color = self.tr("Not connected to the server"), "#6d4c41"
+        self.sync_label.setText(f"● {text}")
+        self.sync_label.setStyleSheet(f"color: {color};")
+        if status.get("error"):
+            self.sync_label.setToolTip(str(status["error"]))
+        self.queue_label.setText(self.tr("Queue: %1").replace("%1", persian_number(int(status.get("pending") or 0))))
+        last = status.get("last_sync")
+        if last:
+            when = format_datetime(dt.datetime.fromisoformat(last))
+            self.last_sync_label.setText(self.tr("Last sync: %1").replace("%1", when))
+
+    def _subject(self, guid: str) -> str:
+        with self.store.reader() as s:
+            letter = s.get(Letter, guid)
+            return letter.subject if letter is not None else ""
+
+    def _on_letter_event(self, name: str, data: dict[str, Any]) -> None:
+        guid = str(data.get("guid", ""))
+        if name == "rejected":
+            text = self.tr("The letter “%1” was returned by the server: %2")
+            self.notifier.notify(self.tr("Letter returned"),
+                                 text.replace("%1", self._subject(guid)).replace("%2", str(data.get("reason", ""))),
+                                 warning=True)
+        elif name == "acknowledged":
+            text = (self.tr("The letter “%1” was registered by the recipient.") if data.get("status") == "registered"
+                    else self.tr("The letter “%1” was delivered to the recipient."))
+            self.notifier.notify(self.tr("Letter delivered"), text.replace("%1", self._subject(guid)))
+
+    def reload_all(self) -> None:
+        self.refresh()
+        for widget in self._open.values():
+            if isinstance(widget, LetterDetails):
+                widget.reload()
+
     # --- actions --------------------------------------------------------------------
 
     def refresh(self) -> None:
         self.model.refresh()
         self.refresh_counts()
+        if self.folders.current_folder() is Folder.OUTBOX:
+            self.outbox.refresh()
 
     def refresh_counts(self) -> None:
         store = self.store
@@ -97,6 +392,9 @@ class MainWindow(QMainWindow):
     def _on_folder(self, folder: Folder) -> None:
         self.status_label.setText(self.tr("Loading…"))
         self.model.set_folder(folder)
+        self.outbox.setVisible(folder is Folder.OUTBOX)
+        if folder is Folder.OUTBOX:
+            self.outbox.refresh()
 
     def _on_reloaded(self) -> None:
         if not self._loaded_once:  # the list first: counting every folder would slow it down
@@ -124,5 +422,11 @@ class MainWindow(QMainWindow):
             self.ready.emit()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        for index in range(self.tabs.count() - 1, 0, -1):
+            if not self.close_tab(index):  # an editor whose changes could not be saved
+                event.ignore()
+                return
+        if self.bridge is not None:
+            self.bridge.stop()
         self.model.wait()  # no query may outlive the store it reads
         super().closeEvent(event)

@@ -1,11 +1,13 @@
 """The signing dialog: choose token and certificate, type the PIN once, sign one letter or a batch.
 
 Token work never runs on the GUI thread: the watcher is a plain thread whose callbacks are
-forwarded through a Qt signal, and certificate listing and signing run in QThreadPool tasks
-that report back with signals. The PIN leaves the field the moment "Sign" is pressed and is
-dropped by the task right after login.
+forwarded through a Qt signal, and certificate listing and signing run as :class:`app.ui.ops.Op`
+on the dialog's own pool (so that closing the dialog can wait for them). The PIN leaves the
+field the moment "Sign" is pressed and is dropped by the worker right after login.
 
-Strings are Persian source text through ``self.tr`` (formal administrative Persian).
+Strings are English source text through ``self.tr``; the formal Persian is in
+``translations/fa/sign_fa.ts``. :class:`app.ui.pin_dialog.PinDialog` reuses this dialog with
+another ``job`` (a signed PDF instead of letter packages).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import pkcs11
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -32,34 +34,15 @@ from PySide6.QtWidgets import (
 from app.models.jalali import TEHRAN, format_date
 from app.models.package import LetterPackage
 from app.models.persian import to_persian_digits
-from app.token.certificates import TokenCertificate, list_signing_certificates
+from app.token.certificates import CertificateInfo, TokenCertificate, list_signing_certificates
 from app.token.errors import BatchInterrupted, PinError, TokenError
 from app.token.signing import BatchResult, TokenSigningSession, open_signing_session
 from app.token.tokens import TokenInfo, find_token
 from app.token.watcher import TokenWatcher
+from app.ui.ops import Op, OpContext
 
-
-class _TaskSignals(QObject):
-    progress = Signal(int, int)
-    finished = Signal(object)
-    failed = Signal(object)
-
-
-class _Task(QRunnable):
-    """Runs ``fn(signals)`` on the pool; the result or exception comes back as a signal."""
-
-    def __init__(self, fn: Callable[[_TaskSignals], Any]) -> None:
-        super().__init__()
-        self.fn = fn
-        self.signals = _TaskSignals()
-
-    def run(self) -> None:
-        try:
-            result = self.fn(self.signals)
-        except Exception as exc:  # reported to the GUI, which shows message_fa
-            self.signals.failed.emit(exc)
-        else:
-            self.signals.finished.emit(result)
+#: What runs on the worker once logged in: (session, op context, cancel flag) -> result.
+SigningJob = Callable[[TokenSigningSession, OpContext, threading.Event], Any]
 
 
 class _WatcherBridge(QObject):
@@ -76,10 +59,12 @@ class SignDialog(QDialog):
     batch_finished = Signal(object)  # BatchResult, or the exception that stopped the batch
 
     def __init__(self, packages: Sequence[LetterPackage], lib: pkcs11.lib, parent: QWidget | None = None,
-                 *, watch_interval: float = 0.5) -> None:
+                 *, watch_interval: float = 0.5, job: SigningJob | None = None) -> None:
         super().__init__(parent)
         self.packages = list(packages)
         self.lib = lib
+        self._job = job or self._sign_packages
+        self.signer_info: CertificateInfo | None = None  # the certificate of the last signing run
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(2)
         self._cancel = threading.Event()
@@ -89,7 +74,7 @@ class SignDialog(QDialog):
 
         self.setObjectName("signDialog")
         self.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
-        self.setWindowTitle(self.tr("امضای نامه"))
+        self.setWindowTitle(self.tr("Sign letters"))
         self.setMinimumWidth(560)
 
         self.intro = QLabel(self._intro_text())
@@ -104,7 +89,7 @@ class SignDialog(QDialog):
         self.cert_detail.setObjectName("certDetail")
         self.pin_edit = QLineEdit()
         self.pin_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.pin_edit.setPlaceholderText(self.tr("گذرواژه توکن (PIN)"))
+        self.pin_edit.setPlaceholderText(self.tr("Token password (PIN)"))
         self.pin_edit.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
         self.pin_warning = QLabel()
         self.pin_warning.setObjectName("pinWarning")
@@ -119,17 +104,17 @@ class SignDialog(QDialog):
         self.status.setWordWrap(True)
 
         form = QFormLayout()
-        form.addRow(self.tr("توکن:"), self.token_combo)
+        form.addRow(self.tr("Token:"), self.token_combo)
         form.addRow("", self.token_status)
-        form.addRow(self.tr("گواهی امضا:"), self.cert_combo)
+        form.addRow(self.tr("Signing certificate:"), self.cert_combo)
         form.addRow("", self.cert_detail)
-        form.addRow(self.tr("گذرواژه:"), self.pin_edit)
+        form.addRow(self.tr("Password:"), self.pin_edit)
         form.addRow("", self.pin_warning)
 
         self.buttons = QDialogButtonBox()
-        self.sign_button = QPushButton(self.tr("امضا"))
+        self.sign_button = QPushButton(self.tr("Sign"))
         self.sign_button.setDefault(True)
-        self.cancel_button = QPushButton(self.tr("انصراف"))
+        self.cancel_button = QPushButton(self.tr("Cancel"))
         self.buttons.addButton(self.sign_button, QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.RejectRole)
         self.sign_button.clicked.connect(self.start_signing)
@@ -156,8 +141,8 @@ class SignDialog(QDialog):
         n = len(self.packages)
         if n == 1:
             subject = self.packages[0].content.get("subject", "")
-            return self.tr("نامه «{0}» با گواهی امضای الکترونیکی شما امضا می‌شود.").format(subject)
-        return self.tr("{0} نامه با یک بار ورود گذرواژه امضا می‌شود.").format(_fa(n))
+            return self.tr("The letter “{0}” will be signed with your electronic signature certificate.").format(subject)
+        return self.tr("{0} letters will be signed with a single PIN entry.").format(_fa(n))
 
     # -- tokens ------------------------------------------------------------------------------
     @Slot(list)
@@ -171,11 +156,11 @@ class SignDialog(QDialog):
         self.token_combo.setCurrentIndex(idx if idx >= 0 else (0 if tokens else -1))
         self.token_combo.blockSignals(False)
         if not tokens:
-            self.token_status.setText(self.tr("توکنی به رایانه وصل نیست؛ لطفاً توکن امضا را وصل کنید."))
+            self.token_status.setText(self.tr("No token is connected; please connect your signing token."))
         elif len(tokens) == 1:
-            self.token_status.setText(self.tr("توکن «{0}» آماده است.").format(tokens[0].label))
+            self.token_status.setText(self.tr("Token “{0}” is ready.").format(tokens[0].label))
         else:
-            self.token_status.setText(self.tr("{0} توکن به رایانه وصل است.").format(_fa(len(tokens))))
+            self.token_status.setText(self.tr("{0} tokens are connected.").format(_fa(len(tokens))))
         if self.token_combo.currentData() != current or not tokens:
             self._on_token_selected()
         self._show_pin_status(next((t for t in tokens if (t.label, t.serial) == self.token_combo.currentData()), None))
@@ -188,7 +173,7 @@ class SignDialog(QDialog):
         pad = token.pin.protected_path
         self.pin_edit.setEnabled(not pad)
         if pad:
-            self.pin_edit.setPlaceholderText(self.tr("گذرواژه را روی صفحه‌کلید کارت‌خوان وارد کنید."))
+            self.pin_edit.setPlaceholderText(self.tr("Enter the PIN on the card reader’s keypad."))
 
     def _selected_token(self) -> pkcs11.Token:
         label, serial = self.token_combo.currentData()
@@ -201,14 +186,13 @@ class SignDialog(QDialog):
             self._update_buttons()
             return
 
-        def work(_signals: _TaskSignals) -> list[TokenCertificate]:
-            with self._selected_token().open() as session:
+        token = self._selected_token()
+
+        def work(_ctx: OpContext) -> list[TokenCertificate]:
+            with token.open() as session:
                 return list_signing_certificates(session)
 
-        task = _Task(work)
-        task.signals.finished.connect(self._set_certificates)
-        task.signals.failed.connect(self._show_error)
-        self.pool.start(task)
+        Op(self, work).in_pool(self.pool).success(self._set_certificates).failure(self._show_error).run()
 
     @Slot(object)
     def _set_certificates(self, certs: list[TokenCertificate]) -> None:
@@ -217,11 +201,11 @@ class SignDialog(QDialog):
         self.cert_combo.clear()
         for c in certs:
             name = c.info.common_name or c.label
-            usage = self.tr("عدم انکار") if c.info.non_repudiation else self.tr("امضای دیجیتال")
+            usage = self.tr("non-repudiation") if c.info.non_repudiation else self.tr("digital signature")
             self.cert_combo.addItem(f"{name} — {usage}", c.id.hex() or c.label)
         self.cert_combo.blockSignals(False)
         if not certs:
-            self.cert_detail.setText(self.tr("روی این توکن گواهی امضا یافت نشد."))
+            self.cert_detail.setText(self.tr("No signing certificate was found on this token."))
         self._on_cert_selected()
 
     def _on_cert_selected(self) -> None:
@@ -229,18 +213,18 @@ class SignDialog(QDialog):
         if 0 <= i < len(self._certs):
             info = self._certs[i].info
             issuer = info.issuer_common_name or info.issuer
-            lines = [self.tr("صادرکننده: {0}").format(f"\u2068{issuer}\u2069"),  # isolate: Latin names keep their order
-                     self.tr("اعتبار: از {0} تا {1}").format(format_date(info.not_before.astimezone(TEHRAN)),
+            lines = [self.tr("Issuer: {0}").format(f"\u2068{issuer}\u2069"),  # isolate: Latin names keep their order
+                     self.tr("Valid from {0} to {1}").format(format_date(info.not_before.astimezone(TEHRAN)),
                                                             format_date(info.not_after.astimezone(TEHRAN)))]
             if info.national_code:
-                lines.insert(0, self.tr("کد ملی: {0}").format(to_persian_digits(info.national_code)))
+                lines.insert(0, self.tr("National code: {0}").format(to_persian_digits(info.national_code)))
             self.cert_detail.setText("\n".join(lines))
         self._update_buttons()
 
     def _update_buttons(self) -> None:
         ready = not self._running and self.token_combo.currentData() is not None and bool(self._certs)
         self.sign_button.setEnabled(ready)
-        self.cancel_button.setText(self.tr("توقف امضا") if self._running else self.tr("انصراف"))
+        self.cancel_button.setText(self.tr("Stop signing") if self._running else self.tr("Cancel"))
 
     # -- signing -----------------------------------------------------------------------------
     @Slot()
@@ -252,55 +236,64 @@ class SignDialog(QDialog):
         pin: str | None = self.pin_edit.text() if self.pin_edit.isEnabled() else None
         self.pin_edit.clear()  # the PIN lives only until login, in the task below
         if pin == "":
-            self.status.setText(self.tr("لطفاً گذرواژه توکن را وارد کنید."))
+            self.status.setText(self.tr("Please enter the token PIN."))
             return
         self._cancel.clear()
         self._running = True
         self._set_progress(0)
-        self.status.setText(self.tr("در حال ورود به توکن…"))
+        self.status.setText(self.tr("Logging in to the token…"))
         self._update_buttons()
+        self.signer_info = cert.info
         token = self._selected_token()
-        packages, cancel = self.packages, self._cancel
+        job, cancel = self._job, self._cancel
         box = [pin]
         pin = None
 
-        def work(signals: _TaskSignals) -> BatchResult:
-            session: TokenSigningSession = open_signing_session(token, box.pop(), cert_id=cert.id or None,
-                                                                cert_label=None if cert.id else cert.label)
+        def work(ctx: OpContext) -> Any:
+            session = open_signing_session(token, box.pop(), cert_id=cert.id or None,
+                                           cert_label=None if cert.id else cert.label)
             with session:
-                return session.sign_packages(packages, progress=signals.progress.emit, cancel=cancel)
+                return job(session, ctx, cancel)
 
-        task = _Task(work)
-        task.signals.progress.connect(self._on_progress)
-        task.signals.finished.connect(self._on_finished)
-        task.signals.failed.connect(self._on_failed)
-        self.pool.start(task)
+        # The dialog's own cancel flag, not Op.cancel: a stopped batch still reports what it signed.
+        Op(self, work).in_pool(self.pool).with_progress(self._on_progress).success(self._on_finished) \
+            .failure(self._on_failed).run()
+
+    def _sign_packages(self, session: TokenSigningSession, ctx: OpContext, cancel: threading.Event) -> BatchResult:
+        return session.sign_packages(self.packages, progress=lambda done, total: ctx.progress(done, total),
+                                     cancel=cancel)
 
     def _set_progress(self, done: int) -> None:
         self.progress.setValue(done)
         # Qt's %v/%m would print ASCII digits in a bidi-broken order
-        self.progress.setFormat("\u200f" + self.tr("{0} از {1} نامه").format(_fa(done), _fa(len(self.packages))))
+        self.progress.setFormat("\u200f" + self.tr("{0} of {1} letters").format(_fa(done), _fa(len(self.packages))))
 
-    @Slot(int, int)
-    def _on_progress(self, done: int, total: int) -> None:
+    def _on_progress(self, done: int, total: int, _text: str = "") -> None:
         self._set_progress(done)
-        self.status.setText(self.tr("{0} نامه از {1} نامه امضا شد.").format(_fa(done), _fa(total)))
+        self.status.setText(self.tr("{0} of {1} letters signed.").format(_fa(done), _fa(total)))
 
-    @Slot(object)
-    def _on_finished(self, result: BatchResult) -> None:
+    def _on_finished(self, result: Any) -> None:
         self._running = False
-        self.result_batch = result
         self.pin_warning.clear()  # a good PIN resets the token's wrong-PIN counter
         self.watcher.rescan()
-        if result.cancelled:
-            self.status.setText(self.tr("امضا به درخواست شما متوقف شد؛ {0} نامه امضا شد و {1} نامه بدون تغییر ماند.")
-                                .format(_fa(result.signed), _fa(len(self.packages) - result.signed)))
+        if not isinstance(result, BatchResult):
+            self._job_finished(result)
         else:
-            self.status.setText(self.tr("امضای {0} نامه با موفقیت انجام شد.").format(_fa(result.signed)))
+            self._batch_finished(result)
         self._update_buttons()
         self.batch_finished.emit(result)
 
-    @Slot(object)
+    def _job_finished(self, result: Any) -> None:
+        """A ``job`` other than the letter batch finished (subclasses say what it did)."""
+
+    def _batch_finished(self, result: BatchResult) -> None:
+        self.result_batch = result
+        if result.cancelled:
+            self.status.setText(self.tr("Signing stopped at your request; {0} letters were signed and {1} were left unchanged.")
+                                .format(_fa(result.signed), _fa(len(self.packages) - result.signed)))
+        else:
+            self.status.setText(self.tr("{0} letters were signed successfully.").format(_fa(result.signed)))
+
     def _on_failed(self, exc: BaseException) -> None:
         self._running = False
         self._show_error(exc)
@@ -312,17 +305,16 @@ class SignDialog(QDialog):
         self._update_buttons()
         self.batch_finished.emit(exc)
 
-    @Slot(object)
     def _show_error(self, exc: BaseException) -> None:
         if isinstance(exc, TokenError):
             self.status.setText(exc.message_fa)
         else:
-            self.status.setText(self.tr("خطای پیش‌بینی‌نشده‌ای رخ داد؛ جزئیات در گزارش برنامه ثبت شد."))
+            self.status.setText(self.tr("An unexpected error occurred; the details were written to the application log."))
 
     def _on_cancel(self) -> None:
         if self._running:
             self._cancel.set()
-            self.status.setText(self.tr("در حال توقف؛ نامه در حال امضا تکمیل می‌شود…"))
+            self.status.setText(self.tr("Stopping; the letter being signed will be completed first…"))
         else:
             self.reject()
 

@@ -15,6 +15,17 @@ from tests.token.conftest import PIN_A, TokenWorld, letter
 pytestmark = [pytest.mark.softhsm, pytest.mark.gui]
 
 
+@pytest.fixture(autouse=True)
+def persian(qapp):  # type: ignore[no-untyped-def]
+    """The dialog's strings are English source text; its Persian comes from translations/fa."""
+    from app.ui.i18n import install_translator
+
+    translators = install_translator(qapp)
+    yield
+    for t in translators:
+        qapp.removeTranslator(t)
+
+
 def test_sign_dialog_signs_a_batch(qtbot, world: TokenWorld, artifacts_dir: Path) -> None:  # type: ignore[no-untyped-def]
     from app.ui.fonts import apply_app_font
     from app.ui.sign_dialog import SignDialog

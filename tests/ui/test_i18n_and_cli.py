@@ -40,7 +40,9 @@ def test_catalog_is_complete_and_in_sync_with_the_code(tmp_path: Path) -> None:
     fresh = tmp_path / "fresh.ts"
     lupdate = Path(sys.executable).with_name("pyside6-lupdate")
     subprocess.run([str(lupdate), *OUR_SOURCES, "-ts", str(fresh)], cwd=ROOT, check=True, capture_output=True)
-    assert _messages(fresh) == _messages(CATALOG)
+    # The main window's workflow strings (issue #5) live in their own catalogue, workflow_fa.ts.
+    workflow = {m for m in _messages(CATALOG.with_name("workflow_fa.ts")) if m[0] == "MainWindow"}
+    assert _messages(fresh) == _messages(CATALOG) | workflow
 
 
 def test_persian_uses_persian_punctuation_not_latin() -> None:

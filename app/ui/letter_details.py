@@ -1,0 +1,277 @@
+"""A read-only view of one letter: parties, state, SHAMS, signatures, receipt, acknowledgements.
+
+Everything it shows is read in one short snapshot (:func:`read_details`, Qt-free) and rendered
+as right-to-left rich text; a rejected letter leads with the server's reason.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QTextOption
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QTextBrowser, QVBoxLayout, QWidget
+from sqlalchemy.orm import Session
+
+from app.models.canonical import InvalidContent, content_sha256
+from app.models.db import Store
+from app.models.jalali import format_datetime
+from app.models.letters import letter_content
+from app.models.persian import to_persian_digits
+from app.models.receipt import InvalidReceipt, receipt_matches, verify_receipt
+from app.models.shams import display_text
+from app.models.tables import Letter, Setting
+from app.ui.labels import classification_name, priority_name, state_name
+
+BANNER_STYLE = "background: #fdecea; color: #b71c1c; border: 1px solid #ef9a9a; border-radius: 4px; padding: 8px;"
+
+
+@dataclass(frozen=True)
+class Party:
+    name: str
+    role: str
+    ack_state: str | None = None
+    ack_at: Any = None
+    ack_number: str | None = None
+
+
+@dataclass(frozen=True)
+class Details:
+    guid: str
+    kind: str
+    state: str
+    subject: str
+    body: str
+    sender: str
+    parties: list[Party]
+    priority: str
+    classification: str
+    shams: str | None
+    registered_at: Any
+    reject_reason: str | None
+    signatures: list[tuple[str, str | None, Any]]  # (signer subject, national code, signed at)
+    receipt: str  # "verified" | "invalid" | "unverified" | "none"
+    receipt_problem: str = ""
+    verification: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _receipt_status(session: Session, letter: Letter) -> tuple[str, str]:
+    if not letter.receipts:
+        return "none", ""
+    pinned = session.get(Setting, "server:receipt_cert")
+    if pinned is None:
+        return "unverified", ""
+    receipt = letter.receipts[-1].data
+    try:
+        verify_receipt(receipt, pinned.value["pem"].encode())
+        ours = content_sha256(letter_content(letter))
+    except InvalidReceipt as exc:
+        return "invalid", getattr(exc, "message_fa", "") or str(exc)
+    except InvalidContent as exc:
+        return "invalid", exc.message_fa
+    if not receipt_matches(receipt, guid=letter.guid, content_sha256=ours, shams=letter.shams):
+        return "invalid", ""
+    return "verified", ""
+
+
+def read_details(session: Session, guid: str) -> Details:
+    letter = session.get(Letter, guid)
+    if letter is None:
+        raise LookupError(f"letter {guid} is not in the store")
+    receipt, problem = _receipt_status(session, letter)
+    return Details(
+        guid=letter.guid,
+        kind=letter.kind,
+        state=letter.state,
+        subject=letter.subject,
+        body=letter.body,
+        sender=letter.sender_name or letter.sender_unit or letter.sender_agency,
+        parties=[Party(r.name or r.unit or r.agency, r.role, r.ack_state, r.ack_at, r.ack_number)
+                 for r in letter.recipients],
+        priority=letter.priority,
+        classification=letter.classification,
+        shams=letter.shams,
+        registered_at=letter.registered_at,
+        reject_reason=letter.reject_reason if letter.state == "rejected" else None,
+        signatures=[(s.signer_subject, s.signer_national_code, s.signed_at) for s in letter.signatures],
+        receipt=receipt,
+        receipt_problem=problem,
+        verification=letter.verification,
+    )
+
+
+def _cn(subject: str) -> str:
+    for part in subject.replace("/", ",").split(","):
+        key, _, value = part.strip().partition("=")
+        if key.strip().upper() == "CN" and value:
+            return value.strip()
+    return subject
+
+
+class LetterDetails(QWidget):
+    """Shows one letter; ``correctRequested`` asks to reopen a rejected letter as a draft."""
+
+    correctRequested = Signal(str)
+
+    def __init__(self, store: Store, guid: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("letterDetails")
+        self.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
+        self.store = store
+        self.guid = guid
+        self.details: Details | None = None
+
+        self.heading = QLabel()
+        self.heading.setObjectName("detailsHeading")
+        self.heading.setWordWrap(True)
+        font = self.heading.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        self.heading.setFont(font)
+        self.state_label = QLabel()
+        self.state_label.setObjectName("detailsState")
+        self.state_label.setStyleSheet("padding: 2px 10px; border-radius: 9px; background: #e3f2fd; color: #0d47a1;")
+        self.banner = QLabel()
+        self.banner.setObjectName("rejectBanner")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet(BANNER_STYLE)
+        self.correct_button = QPushButton(self.tr("Correct and resubmit"))
+        self.correct_button.clicked.connect(lambda: self.correctRequested.emit(self.guid))
+        self.info = QTextBrowser()
+        self.info.setObjectName("detailsInfo")
+        self.info.setOpenLinks(False)
+        self.body = QTextBrowser()
+        self.body.setObjectName("detailsBody")
+        option = QTextOption(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignAbsolute)
+        option.setTextDirection(Qt.LayoutDirection.RightToLeft)  # Qt's rich text ignores the widget's direction
+        for browser in (self.info, self.body):
+            browser.document().setDefaultTextOption(option)
+            browser.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
+
+        top = QHBoxLayout()
+        top.addWidget(self.heading, 1)
+        top.addWidget(self.state_label, 0, Qt.AlignmentFlag.AlignTop)
+        banner_row = QHBoxLayout()
+        banner_row.addWidget(self.banner, 1)
+        banner_row.addWidget(self.correct_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.info)
+        splitter.addWidget(self.body)
+        splitter.setSizes([440, 160])
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(banner_row)
+        layout.addWidget(splitter, 1)
+        self.reload()
+
+    # --- public -------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Re-read the letter (one small snapshot read) and show it."""
+        with self.store.reader() as s:
+            self.details = read_details(s, self.guid)
+        self._render(self.details)
+
+    def text(self) -> str:
+        """Everything shown, as plain text (tests and accessibility)."""
+        parts = [self.heading.text(), self.state_label.text()]
+        if not self.banner.isHidden():
+            parts.append(self.banner.text())
+        return "\n".join([*parts, self.info.toPlainText(), self.body.toPlainText()])
+
+    def title(self) -> str:
+        return self.details.subject if self.details else ""
+
+    # --- rendering ----------------------------------------------------------------------
+
+    def _render(self, d: Details) -> None:
+        self.heading.setText(d.subject)
+        self.state_label.setText(state_name(d.state))
+        rejected = d.state == "rejected"
+        self.banner.setVisible(rejected)
+        self.correct_button.setVisible(rejected)
+        if rejected:
+            reason = d.reject_reason or self.tr("The server did not give a reason.")
+            self.banner.setText(self.tr("Returned by the server: %1").replace("%1", reason))
+        self.info.setHtml(self._info_html(d))
+        if "<" in d.body:
+            self.body.setHtml(d.body)
+        else:
+            self.body.setPlainText(d.body)
+
+    def _row(self, label: str, value: str) -> str:
+        # Qt's rich-text tables do not mirror columns in right-to-left text: the value cell comes
+        # first in the source so that the label ends up on the right.
+        return f"<tr><td>{value}</td>" \
+               f'<td style="color:#555; padding-right:16px; white-space:nowrap;">{html.escape(label)}</td></tr>'
+
+    def _info_html(self, d: Details) -> str:
+        e = html.escape
+        rows = [self._row(self.tr("Sender:"), e(d.sender))]
+        to = [p.name for p in d.parties if p.role == "to"]
+        cc = [p.name for p in d.parties if p.role == "cc"]
+        rows.append(self._row(self.tr("Recipients:"), e("، ".join(to)) or "—"))
+        if cc:
+            rows.append(self._row(self.tr("Copies:"), e("، ".join(cc))))
+        rows.append(self._row(self.tr("Priority:"), e(priority_name(d.priority))))
+        rows.append(self._row(self.tr("Classification:"), e(classification_name(d.classification))))
+        rows.append(self._row(self.tr("Number (SHAMS):"), e(display_text(d.shams)) or self.tr("Not numbered yet")))
+        if d.registered_at is not None:
+            rows.append(self._row(self.tr("Registered on:"), e(format_datetime(d.registered_at))))
+        rows.append(self._row(self.tr("Server receipt:"), self._receipt_text(d)))
+        out = [f'<table dir="rtl" align="right" cellspacing="4">{"".join(rows)}</table>']
+
+        signatures_title = self.tr("Signatures")
+        out.append(f"<h4>{e(signatures_title)}</h4>")
+        if d.signatures:
+            items = []
+            for subject, code, at in d.signatures:
+                line = e(_cn(subject) or self.tr("Unknown signer"))
+                if code:
+                    line += " — " + e(self.tr("national code %1").replace("%1", to_persian_digits(code)))
+                if at is not None:
+                    line += " — " + e(format_datetime(at))
+                items.append(f"<li>{line}</li>")
+            out.append(f'<ul dir="rtl">{"".join(items)}</ul>')
+        else:
+            not_signed = self.tr("Not signed yet.")
+            out.append(f"<p>{e(not_signed)}</p>")
+
+        if d.kind != "incoming" and d.state in ("sent", "delivered", "acknowledged"):
+            acks_title = self.tr("Acknowledgements")
+            out.append(f"<h4>{e(acks_title)}</h4>")
+            items = [f"<li>{e(p.name)}: {e(self._ack_text(p))}</li>" for p in d.parties]
+            out.append(f'<ul dir="rtl">{"".join(items)}</ul>')
+        if d.kind == "incoming" and d.verification:
+            verification_title = self.tr("Verification")
+            out.append(f"<h4>{e(verification_title)}</h4>")
+            valid = d.verification.get("valid")
+            verdict = self.tr("Valid") if valid else self.tr("Not verified") if valid is None else self.tr("Invalid")
+            reasons = "؛ ".join(d.verification.get("reasons_fa") or [])
+            out.append(f"<p>{e(verdict)}{'؛ ' + e(reasons) if reasons else ''}</p>")
+        return f'<div dir="rtl">{"".join(out)}</div>'
+
+    def _receipt_text(self, d: Details) -> str:
+        if d.receipt == "verified":
+            verified = self.tr("Received and verified")
+            return f'<span style="color:#1b5e20;">{html.escape(verified)}</span>'
+        if d.receipt == "invalid":
+            text = self.tr("Received but NOT valid")
+            if d.receipt_problem:
+                text += "؛ " + d.receipt_problem
+            return f'<span style="color:#b71c1c;">{html.escape(text)}</span>'
+        if d.receipt == "unverified":
+            return html.escape(self.tr("Received; not verified (no server certificate)"))
+        return html.escape(self.tr("None yet"))
+
+    def _ack_text(self, p: Party) -> str:
+        when = format_datetime(p.ack_at) if p.ack_at is not None else ""
+        if p.ack_state == "registered":
+            number = display_text(p.ack_number) if p.ack_number else "—"
+            return self.tr("Registered as incoming no. %1 on %2").replace("%1", number).replace("%2", when)
+        if p.ack_state == "delivered":
+            return self.tr("Delivered on %1").replace("%1", when)
+        return self.tr("Awaiting acknowledgement")

@@ -1,0 +1,54 @@
+"""Token and PIN for one signed PDF: the sign dialog's token, certificate and PIN steps, another job."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pkcs11
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QWidget
+
+from app.token.signing import TokenSigningSession
+from app.ui.ops import OpContext
+from app.ui.sign_dialog import SignDialog
+
+#: (input pdf, output pdf, pyHanko signer) -> the output path; app.token.pades.sign_pdf in the app.
+PdfSigner = Callable[[Path, Path, object], Path]
+
+
+class PinDialog(SignDialog):
+    """Signs ``input_pdf`` into ``output_pdf`` (PAdES) on the chosen token after the PIN."""
+
+    signed = Signal(object)  # the output path
+
+    def __init__(self, input_pdf: Path, output_pdf: Path, lib: pkcs11.lib, sign_pdf: PdfSigner,
+                 subject: str, parent: QWidget | None = None, *, watch_interval: float = 0.5) -> None:
+        self.input_pdf, self.output_pdf, self.subject = input_pdf, output_pdf, subject
+
+        def job(session: TokenSigningSession, ctx: OpContext, _cancel: threading.Event) -> Path:
+            ctx.progress(0, 1)
+            out = sign_pdf(input_pdf, output_pdf, session.signer)
+            ctx.progress(1, 1)
+            return Path(out)
+
+        super().__init__([], lib, parent, watch_interval=watch_interval, job=job)
+        self.setObjectName("pinDialog")
+        self.setWindowTitle(self.tr("Sign the PDF"))
+        self.progress.setRange(0, 1)
+        self.progress.hide()
+
+    def _intro_text(self) -> str:
+        return self.tr("The PDF of the letter “{0}” will be signed with your signature certificate.").format(
+            getattr(self, "subject", ""))
+
+    def _set_progress(self, done: int) -> None:
+        self.progress.setValue(done)
+
+    def _on_progress(self, done: int, total: int, _text: str = "") -> None:
+        self.progress.setValue(done)
+
+    def _job_finished(self, result: object) -> None:
+        self.status.setText(self.tr("The signed PDF was saved."))
+        self.signed.emit(result)

@@ -1,0 +1,84 @@
+"""The read-only letter view (SHAMS, receipt, acknowledgements, a rejection) and PDF export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QThreadPool
+
+from app.models.db import Store
+from app.models.jalali import format_datetime
+from app.models.persian import normalize
+from app.models.receipt import parse_time
+from app.models.shams import display_text
+from app.models.tables import Letter, Setting
+from app.sync.engine import SyncEngine
+from app.ui.letter_details import LetterDetails
+from app.ui.main_window import MainWindow
+from app.ui.sync_bridge import SyncBridge
+from tests.sync.test_engine_unit import B, ScriptedServer, queued_letter
+from tests.ui.editor_conftest_helpers import save_screenshot
+from tests.ui.workflow_helpers import pdf_text
+
+pytestmark = [pytest.mark.gui]
+SUBJECT = "درخواست تمدید قرارداد پشتیبانی"
+ACK_AT = "2026-11-26T08:30:00Z"
+
+
+def test_details_show_shams_receipt_and_acknowledgement(window: MainWindow, store: Store, qtbot, artifacts_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    server = ScriptedServer()
+    guid = queued_letter(store, SUBJECT)
+    bridge = SyncBridge(store, window, engine_factory=lambda st, ev: SyncEngine(st, server, on_event=ev))
+    window.attach_bridge(bridge)
+    with qtbot.waitSignal(bridge.storeChanged, timeout=10_000):
+        bridge.sync_now()
+    server.ack_items = [{"cursor": 1, "guid": guid, "recipient_agency": B, "status": "registered",
+                         "incoming_number": "1405/7781", "at": ACK_AT}]
+    with qtbot.waitSignal(bridge.storeChanged, timeout=10_000):
+        bridge.sync_now()
+    assert window.notifier.history[-1] == ("تحویل نامه", f"نامه «{SUBJECT}» نزد گیرنده ثبت شد.")
+    with store.reader() as s:
+        shams = s.get(Letter, guid).shams
+        assert s.get(Letter, guid).state == "acknowledged"
+
+    details = window.open_letter(guid)
+    assert isinstance(details, LetterDetails)
+    text = details.text()
+    assert display_text(shams) in text  # ۱۴۰۰۰۱۲۳۴۵۳-ص-۱۴۰۵-۱, held left to right
+    assert "ثبت‌شده نزد گیرنده" in text and "دریافت و تأیید شد" in text
+    assert f"ثبت شد به شماره وارده {display_text('1405/7781')} — {format_datetime(parse_time(ACK_AT))}" in text
+    assert "۱۴۰۵/۰۹/۰۴" in text  # registered 2026-11-25 10:00 UTC = ۴ آذر ۱۴۰۵, Tehran
+    window.resize(1100, 700)
+    save_screenshot(window, artifacts_dir / "letter_details.png")
+
+    # Export PDF (through an Op): the letter with its subject.
+    with store.session() as s:
+        s.add(Setting(key="server:base_url", value={"url": "https://dabir.example.ir"}))
+    out = tmp_path / "letter.pdf"
+    window.actions_.ask_save_path = lambda _title, _name: str(out)
+    op = window.actions_.export_selected_pdf()  # the open details tab is the current letter
+    assert op is not None
+    qtbot.waitUntil(lambda: op.is_done, timeout=20_000)
+    assert window.last_warning is None, window.last_warning
+    assert out.read_bytes().startswith(b"%PDF")
+    assert normalize(SUBJECT) in pdf_text(out)
+    assert "ذخیره شد" in window.statusBar().currentMessage()
+    QThreadPool.globalInstance().waitForDone(10_000)
+
+
+def test_a_rejected_letter_leads_with_the_servers_reason(persian_app, store: Store, qtbot) -> None:  # type: ignore[no-untyped-def]
+    guid = queued_letter(store, "درخواست تخصیص اعتبار")
+    with store.session() as s:
+        letter = s.get(Letter, guid)
+        letter.state = "rejected"
+        letter.reject_reason = "شناسه ملی گیرنده در فهرست دستگاه‌ها نیست."
+    details = LetterDetails(store, guid)
+    qtbot.addWidget(details)
+    details.show()
+    assert details.banner.isVisible() and details.correct_button.isVisible()
+    assert details.banner.text() == "بازگشت از سوی کارگزار: شناسه ملی گیرنده در فهرست دستگاه‌ها نیست."
+    assert "بازگشتی" in details.state_label.text() and "هنوز شماره‌گذاری نشده است" in details.text()
+    with qtbot.waitSignal(details.correctRequested) as blocker:
+        details.correct_button.click()
+    assert blocker.args == [guid]

@@ -1,0 +1,44 @@
+"""Shared pieces of the workflow GUI tests (plain functions; the fixtures live in each module)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import unicodedata
+from pathlib import Path
+
+from app.models import letters as L
+from app.models.db import Store
+from app.models.lifecycle import State
+from app.models.persian import normalize
+from app.models.tables import Letter, Setting
+from app.ui.login_dialog import SENDER_SETTING
+from tests.sync.test_engine_unit import A, B
+
+SENDER = {"agency": A, "unit": "دبیرخانه مرکزی", "person": "s.ahmadi", "name": "وزارت نمونه"}
+
+
+def set_sender(store: Store) -> None:
+    with store.session() as s:
+        s.add(Setting(key=SENDER_SETTING, value=SENDER))
+
+
+def awaiting_letter(store: Store, subject: str) -> str:
+    with store.session() as s:
+        letter = L.create_letter(s, kind="outgoing", subject=subject, body="<p>با سلام و احترام، متن نامه.</p>",
+                                 sender=SENDER, recipients=[{"agency": B, "name": "سازمان برنامه و بودجه"}])
+        L.transition(s, letter, State.AWAITING_SIGNATURE)
+        return letter.guid
+
+
+def state_of(store: Store, guid: str) -> str:
+    with store.reader() as s:
+        letter = s.get(Letter, guid)
+        assert letter is not None
+        return letter.state
+
+
+def pdf_text(pdf: Path) -> str:
+    assert shutil.which("pdftotext"), "needs poppler-utils"
+    out = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return normalize(unicodedata.normalize("NFKC", out))  # Qt writes presentation forms
