@@ -238,7 +238,7 @@ class SyncEngine:
         )
         L.transition(s, letter, State.REGISTERED, actor=self.actor, shams=result["shams"])
         item.status = "done"
-        outbox.enqueue(s, outbox.SEND, letter.guid)
+        outbox.enqueue(s, outbox.SEND, letter.guid, extra=outbox.content_tag(receipt["payload"]["content_sha256"]))
         report.registered.append(letter.guid)
         return "registered", {"guid": letter.guid, "shams": result["shams"]}
 

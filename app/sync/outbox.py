@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import letters as L
+from app.models.canonical import content_sha256
 from app.models.lifecycle import State
 from app.models.package import LetterPackage
 from app.models.tables import Letter, OutboxOperation, Setting, utcnow
@@ -38,10 +39,15 @@ def enqueue(session: Session, op: str, guid: str, *, extra: str = "") -> OutboxO
     return item
 
 
+def content_tag(content_sha256: str) -> str:
+    """Part of the idempotency key: a letter corrected after a refusal is a new request."""
+    return content_sha256[:16]
+
+
 def queue_letter(session: Session, letter: Letter, *, actor: str = "") -> None:
     """Signed letter → outbox. Works offline; the sync engine takes it from here."""
     L.transition(session, letter, State.QUEUED, actor=actor)
-    enqueue(session, REGISTER, letter.guid)
+    enqueue(session, REGISTER, letter.guid, extra=content_tag(content_sha256(L.letter_content(letter))))
 
 
 def due(session: Session, now: dt.datetime, limit: int = 100) -> list[OutboxOperation]:
