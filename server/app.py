@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from cryptography.hazmat.primitives import serialization
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.models.package import InvalidPackage, LetterPackage
@@ -18,7 +18,7 @@ from server.config import Settings
 from server.context import Clock, ServerContext, utc_now
 from server.db import Database
 from server.errors import ApiError, install_handlers
-from server.idempotency import run_idempotent
+from server.idempotency import request_hash, require_key, run_idempotent
 from server.middleware import AccessLog, BodyLimit
 from server.receipts import load_receipt_identity
 from server.signatures import SignatureChecker
@@ -135,11 +135,16 @@ def build_router() -> APIRouter:
         return directory.changes(ctx_of(request), after, limit)
 
     # -- SHAMS registration --------------------------------------------------------------
+    # The hot paths (register, send) run on the event loop: their checks are short reads and CPU
+    # work (signature verification), and their write is awaited from the group-commit thread, so
+    # no thread-pool hop per request (and no worker thread blocked on a commit).
     @r.post("/letters", tags=["shams"], openapi_extra=_PACKAGE_BODY)
-    def register_letter(request: Request, user: User, raw: Raw, key: IdemKey = None) -> JSONResponse:
+    async def register_letter(request: Request, raw: Raw, key: IdemKey = None) -> Response:
         ctx = ctx_of(request)
-        return run_idempotent(ctx, user, key, request, raw, lambda: (
-            200, shams.register(ctx, request.app.state.checker, user, parse_package(raw))))
+        user = current(request)
+        idem = require_key(key)
+        return await ctx.db.run_steps_async(shams.register(ctx, request.app.state.checker, user, parse_package(raw), idem,
+                                                   request_hash(request, raw)))
 
     @r.get("/letters/{guid}", tags=["shams"])
     def get_letter(request: Request, user: User, guid: str) -> dict[str, Any]:
@@ -150,24 +155,28 @@ def build_router() -> APIRouter:
         return payam.acks_feed(ctx_of(request), user, after, limit, guid)
 
     # -- exchange ----------------------------------------------------------------------
-    @r.post("/payam/messages", tags=["payam"], openapi_extra=_PACKAGE_BODY)
-    def payam_send(request: Request, user: User, raw: Raw, key: IdemKey = None) -> JSONResponse:
+    async def send(request: Request, raw: bytes, key: str | None, internal: bool) -> Response:
         ctx = ctx_of(request)
-        return run_idempotent(ctx, user, key, request, raw, lambda: (
-            200, payam.send_outgoing(ctx, request.app.state.checker, user, parse_package(raw))))
+        user = current(request)
+        idem = require_key(key)
+        fn = payam.send_internal if internal else payam.send_outgoing
+        return await ctx.db.run_steps_async(fn(ctx, request.app.state.checker, user, parse_package(raw), idem,
+                                               request_hash(request, raw)))
+
+    @r.post("/payam/messages", tags=["payam"], openapi_extra=_PACKAGE_BODY)
+    async def payam_send(request: Request, raw: Raw, key: IdemKey = None) -> Response:
+        return await send(request, raw, key, False)
 
     @r.post("/internal/messages", tags=["internal"], openapi_extra=_PACKAGE_BODY)
-    def internal_send(request: Request, user: User, raw: Raw, key: IdemKey = None) -> JSONResponse:
-        ctx = ctx_of(request)
-        return run_idempotent(ctx, user, key, request, raw, lambda: (
-            200, payam.send_internal(ctx, request.app.state.checker, user, parse_package(raw))))
+    async def internal_send(request: Request, raw: Raw, key: IdemKey = None) -> Response:
+        return await send(request, raw, key, True)
 
     @r.get("/inbox", tags=["payam"])
     def get_inbox(request: Request, user: User, after: After = 0, limit: Limit = 100) -> dict[str, Any]:
         return payam.inbox(ctx_of(request), user, after, limit)
 
     @r.post("/inbox/{guid}/ack", tags=["payam"])
-    def post_ack(request: Request, user: User, guid: str, body: AckIn, raw: Raw, key: IdemKey = None) -> JSONResponse:
+    def post_ack(request: Request, user: User, guid: str, body: AckIn, raw: Raw, key: IdemKey = None) -> Response:
         ctx = ctx_of(request)
         return run_idempotent(ctx, user, key, request, raw, lambda: (
             200, payam.acknowledge(ctx, user, guid, body.status, body.incoming_number)))
@@ -190,7 +199,7 @@ def build_router() -> APIRouter:
 
     # -- agency administration -----------------------------------------------------------
     @r.post("/admin/units", tags=["admin"])
-    def admin_add_unit(request: Request, user: User, body: UnitIn, raw: Raw, key: IdemKey = None) -> JSONResponse:
+    def admin_add_unit(request: Request, user: User, body: UnitIn, raw: Raw, key: IdemKey = None) -> Response:
         ctx = ctx_of(request)
 
         def act() -> tuple[int, Any]:
@@ -200,7 +209,7 @@ def build_router() -> APIRouter:
         return run_idempotent(ctx, user, key, request, raw, act)
 
     @r.post("/admin/users", tags=["admin"])
-    def admin_add_user(request: Request, user: User, body: UserIn, raw: Raw, key: IdemKey = None) -> JSONResponse:
+    def admin_add_user(request: Request, user: User, body: UserIn, raw: Raw, key: IdemKey = None) -> Response:
         ctx = ctx_of(request)
         def act() -> tuple[int, Any]:
             user.require(admin.Role.AGENCY_ADMIN)
@@ -212,20 +221,20 @@ def build_router() -> APIRouter:
 
     @r.patch("/admin/users/{username}", tags=["admin"])
     def admin_patch_user(request: Request, user: User, username: str, body: UserPatch, raw: Raw,
-                         key: IdemKey = None) -> JSONResponse:
+                         key: IdemKey = None) -> Response:
         ctx = ctx_of(request)
         return run_idempotent(ctx, user, key, request, _without_password(body), lambda: (
             200, admin.update_user(ctx, user, username, body.model_dump(exclude_unset=True))))
 
     @r.post("/admin/users/{username}/certificates", tags=["admin"])
     def admin_add_cert(request: Request, user: User, username: str, body: CertIn, raw: Raw,
-                       key: IdemKey = None) -> JSONResponse:
+                       key: IdemKey = None) -> Response:
         ctx = ctx_of(request)
         return run_idempotent(ctx, user, key, request, raw, lambda: (
             201, admin.add_signatory_certificate(ctx, user, username, body.certificate_pem)))
 
     @r.post("/admin/trust-roots", tags=["admin"])
-    def admin_add_root(request: Request, user: User, body: CertIn, raw: Raw, key: IdemKey = None) -> JSONResponse:
+    def admin_add_root(request: Request, user: User, body: CertIn, raw: Raw, key: IdemKey = None) -> Response:
         ctx = ctx_of(request)
         return run_idempotent(ctx, user, key, request, raw, lambda: (
             201, admin.add_trust_root(ctx, user, body.certificate_pem)))

@@ -112,21 +112,26 @@ def bearer_token(request: Request) -> str:
     return value.strip()
 
 
+_AUTH_SQL = (
+    "SELECT t.expires_at, t.revoked_at, u.id, u.username, u.roles, u.unit_code, u.active, u.agency_id,"
+    " a.national_id, a.active FROM tokens t JOIN users u ON u.id = t.user_id"
+    " JOIN agencies a ON a.id = u.agency_id WHERE t.token_hash = ?"
+)
+
+
 def authenticate(ctx: ServerContext, token: str) -> Principal:
+    """Every request reads its token afresh (a revoked token or deactivated user stops at once);
+    the statement goes straight to the driver, without SQLAlchemy compilation."""
     now = ctx.clock()
-    with ctx.db.read() as conn:
-        row = conn.execute(
-            select(tokens.c.expires_at, tokens.c.revoked_at, users.c.id, users.c.username, users.c.roles,
-                   users.c.unit_code, users.c.active, users.c.agency_id, agencies.c.national_id,
-                   agencies.c.active.label("agency_active"))
-            .join(users, users.c.id == tokens.c.user_id).join(agencies, agencies.c.id == users.c.agency_id)
-            .where(tokens.c.token_hash == token_hash(token))
-        ).mappings().first()
-    if (row is None or row["revoked_at"] is not None or as_utc(row["expires_at"]) <= now
-            or not row["active"] or not row["agency_active"]):
+    db = ctx.db
+    with db.raw_read() as conn:
+        row = conn.exec_driver_sql(db.sql(_AUTH_SQL), (token_hash(token),)).first()
+    if row is None:
         raise unauthenticated()
-    return Principal(row["id"], row["username"], row["agency_id"], row["national_id"],
-                     frozenset(row["roles"].split(",")), row["unit_code"])
+    expires_at, revoked_at, user_id, username, roles, unit_code, active, agency_id, national_id, agency_active = row
+    if (revoked_at is not None or as_utc(db.dt_value(expires_at)) <= now or not active or not agency_active):
+        raise unauthenticated()
+    return Principal(user_id, username, agency_id, national_id, frozenset(roles.split(",")), unit_code)
 
 
 def logout(ctx: ServerContext, token: str) -> None:

@@ -92,10 +92,20 @@ def _redact(url: str) -> str:
 
 
 # -- serve -----------------------------------------------------------------------------
+SWITCH_INTERVAL_S = 0.0005
+
+
 def app_factory() -> Any:
     """Used by uvicorn worker processes: settings come from the environment set by ``serve``."""
+    import sys
+
     from server.app import create_app
 
+    # Group commit runs on its own thread, which gives up the GIL at every SQLite/PostgreSQL
+    # call; with the default 5 ms switch interval it then waits behind the request threads'
+    # CPU work (signature checks) and every write transaction stretches to ~10-20 ms. A short
+    # interval keeps the writer's turn-around near the real I/O time.
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     settings = load_settings()
     _setup_logging(settings)
     return create_app(settings)

@@ -4,23 +4,40 @@ SQLite: one file in WAL mode with a busy timeout. Writes run in ``BEGIN IMMEDIAT
 transactions (the write lock is taken up front, so two allocations never both read the
 same counter and then fail to upgrade); reads use a separate engine with deferred BEGIN so
 they never wait for the write lock. PostgreSQL: READ COMMITTED, counter rows are locked by
-``UPDATE … RETURNING`` / ``SELECT … FOR UPDATE`` inside the writing transaction.
+``UPDATE … RETURNING`` inside the writing transaction.
+
+Hot paths (registration, sending) use raw driver connections (:class:`RawConn`) and hand their
+write to the per-process :class:`GroupCommitter` (many requests, one transaction, one fsync).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import contextlib
+import fcntl
+import os
+import queue
+import threading
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event, insert, select, update
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
-from server.models import sequences
+from server.models import letters, sequences
 
 SQLITE_BUSY_TIMEOUT_S = 30
+_SEQ_UPDATE = "UPDATE sequences SET value = value + 1 WHERE name = ? RETURNING value"
+_SEQ_CREATE = "INSERT INTO sequences (name, value) VALUES (?, 0) ON CONFLICT DO NOTHING"
+GROUP_COMMIT_MAX = 64  # items per group-commit transaction
+T = TypeVar("T")
+# A request handler written as a generator: it yields write jobs (``fn(conn) -> result``) for the
+# group committer and is sent each job's result (or thrown its exception); it returns the answer.
+WriteSteps = Generator[Callable[[Any], Any], Any, T]
 
 
 def _sqlite_engine(url: str, *, immediate: bool, synchronous: str, pool_size: int) -> Engine:
@@ -48,24 +65,279 @@ def _sqlite_engine(url: str, *, immediate: bool, synchronous: str, pool_size: in
     return engine
 
 
+class _WriteLock:
+    """Serializes this server's SQLite writers: a thread lock in the process plus an ``flock`` on
+    a file beside the database across the uvicorn workers. A blocked ``flock`` wakes the moment
+    the holder releases it, whereas SQLite's own busy handler sleeps and polls (1, 2, 5 … 100 ms),
+    which under contention cost far more than the transactions themselves. ``BEGIN IMMEDIATE``
+    and the busy timeout stay as the guard against other writers (the ``dabir-server`` CLI)."""
+
+    def __init__(self, path: str) -> None:
+        self._thread = threading.Lock()
+        self._path = path
+        self._fd: int | None = None
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        with self._thread:
+            if self._fd is None:
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+class RawConn:
+    """A pooled driver connection with the one method the hot paths use, ``exec_driver_sql``
+    (same name and placeholders as SQLAlchemy's, so those functions take either), without
+    SQLAlchemy's per-statement execution context. Statements must be written for
+    :meth:`Database.sql`."""
+
+    __slots__ = ("_cur", "dialect")
+
+    def __init__(self, dbapi_conn: Any, dialect: Any) -> None:
+        self._cur = dbapi_conn.cursor()
+        self.dialect = dialect
+
+    def exec_driver_sql(self, sql: str, params: tuple[Any, ...] = ()) -> RawConn:
+        self._cur.execute(sql, params)
+        return self
+
+    def first(self) -> Any:
+        return self._cur.fetchone()
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._cur.fetchall())
+
+
+class _Job:
+    __slots__ = ("fn", "future")
+
+    def __init__(self, fn: Callable[[Connection], Any]) -> None:
+        self.fn = fn
+        self.future: Future[Any] = Future()
+
+
+class GroupCommitter:
+    """Runs short write jobs of many request threads in shared transactions (group commit).
+
+    One thread per process takes every job waiting (up to ``GROUP_COMMIT_MAX``), runs each in
+    its own SAVEPOINT inside one write transaction and commits once: one fsync for the group
+    instead of one per request. A job that raises is rolled back to its savepoint (its counter
+    increments included, so SHAMS stay gap-free) and gets its exception; the others commit.
+    Results are handed back only after the COMMIT, so a receipt is never given out for a
+    registration that is not durable. If the COMMIT itself fails, every job of the group gets
+    the error (nothing of the group was written).
+    """
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    def submit(self, fn: Callable[[Connection], T]) -> T:
+        return self.submit_future(fn).result()
+
+    def submit_future(self, fn: Callable[[Any], Any]) -> Future[Any]:
+        if self._thread is None:
+            with self._start_lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="dabir-group-commit", daemon=True)
+                    self._thread.start()
+        job = _Job(fn)
+        self._queue.put(job)
+        return job.future
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def _run(self) -> None:
+        self._db.keep_connections()
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            jobs = [first]
+            stop = False
+            while len(jobs) < GROUP_COMMIT_MAX:
+                try:
+                    job = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if job is None:
+                    stop = True
+                    break
+                jobs.append(job)
+            self._run_group(jobs)
+            if stop:
+                return
+
+    def _run_group(self, jobs: list[_Job]) -> None:
+        done: list[tuple[_Job, Any]] = []
+        failed: list[tuple[_Job, BaseException]] = []
+        try:
+            with self._db.raw_write() as conn:
+                for job in jobs:
+                    conn.exec_driver_sql("SAVEPOINT job")
+                    try:
+                        result = job.fn(conn)
+                    except Exception as exc:  # back to the savepoint; the rest of the group goes on
+                        conn.exec_driver_sql("ROLLBACK TO SAVEPOINT job")
+                        conn.exec_driver_sql("RELEASE SAVEPOINT job")
+                        failed.append((job, exc))
+                    else:
+                        conn.exec_driver_sql("RELEASE SAVEPOINT job")
+                        done.append((job, result))
+        except BaseException as exc:  # COMMIT (or BEGIN) failed: nothing of the group is written
+            for job in jobs:
+                if not job.future.done():
+                    job.future.set_exception(exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        for job, result in done:
+            job.future.set_result(result)
+        for job, err in failed:
+            job.future.set_exception(err)
+
+
 class Database:
     def __init__(self, url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = 20) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self._write_lock: _WriteLock | None = None
         if self.is_sqlite:
             path = url.split("///", 1)[1] if "///" in url else ""
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
+                self._write_lock = _WriteLock(path + ".writelock")
             self.writer = _sqlite_engine(url, immediate=True, synchronous=sqlite_synchronous, pool_size=pool_size)
             self.reader = _sqlite_engine(url, immediate=False, synchronous=sqlite_synchronous, pool_size=pool_size)
         else:
             self.writer = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
             self.reader = self.writer
+        self.committer = GroupCommitter(self)
+        self._local = threading.local()
+        self._all_kept: list[dict[int, Any]] = []
+        # Raw driver connections raise the driver's own exceptions.
+        driver = self.writer.dialect.dbapi
+        self.integrity_errors: tuple[type[BaseException], ...] = (IntegrityError, driver.IntegrityError)
+        # What a group-committed job may retry: a twin won a unique key, or (PostgreSQL) the job
+        # was chosen as a deadlock victim / hit a lock timeout.
+        self.retryable_errors = (*self.integrity_errors, OperationalError, driver.OperationalError)
+        # Hot-path statements go straight to the driver (no SQLAlchemy compilation per call):
+        # written with ``?`` placeholders, turned into the driver's style here. Datetimes are
+        # converted exactly as SQLAlchemy's DateTime type would (SQLite stores text).
+        self._paramstyle_pg = not self.is_sqlite
+        dt_type = letters.c.registered_at.type.dialect_impl(self.writer.dialect)
+        self._dt_in = dt_type.bind_processor(self.writer.dialect)
+        self._dt_out = dt_type.result_processor(self.writer.dialect, None)
+
+    def sql(self, text: str) -> str:
+        """A driver-level statement written with ``?`` placeholders, in this driver's style."""
+        return text.replace("?", "%s") if self._paramstyle_pg else text
+
+    def dt_param(self, value: Any) -> Any:
+        return self._dt_in(value) if self._dt_in and value is not None else value
+
+    def dt_value(self, value: Any) -> Any:
+        return self._dt_out(value) if self._dt_out and value is not None else value
+
+    def batched_write(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn(conn)`` in a group-commit write transaction (see :class:`GroupCommitter`)."""
+        return self.committer.submit(fn)
+
+    async def run_steps_async(self, steps: WriteSteps[T]) -> T:
+        """Drive a :data:`WriteSteps` generator on the event loop: the checks run inline (short
+        reads and CPU work), the event loop awaits the group commit instead of a thread blocking."""
+        if getattr(self._local, "kept", None) is None:
+            self.keep_connections()  # the event-loop thread: one transaction at a time
+        try:
+            job = next(steps)
+            while True:
+                try:
+                    result = await asyncio.wrap_future(self.committer.submit_future(job))
+                except Exception as exc:
+                    job = steps.throw(exc)
+                else:
+                    job = steps.send(result)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        with self.writer.begin() as conn:
+        if self._write_lock is None:
+            with self.writer.begin() as conn:
+                yield conn
+            return
+        with self._write_lock.held(), self.writer.begin() as conn:
             yield conn
+
+    @contextmanager
+    def raw_write(self) -> Iterator[RawConn]:
+        """A write transaction on a raw pooled driver connection (group commit)."""
+        lock = self._write_lock.held() if self._write_lock is not None else contextlib.nullcontext()
+        with lock:
+            yield from self._raw(self.writer, "BEGIN IMMEDIATE" if self.is_sqlite else None)
+
+    @contextmanager
+    def raw_read(self) -> Iterator[RawConn]:
+        """A read transaction (one snapshot) on a raw pooled driver connection: the hot paths'
+        reads without SQLAlchemy's per-statement overhead."""
+        yield from self._raw(self.reader, "BEGIN" if self.is_sqlite else None)
+
+    def keep_connections(self) -> None:
+        """Let the calling thread keep its raw connections between transactions (the event-loop
+        thread and the group-commit thread: each runs one transaction at a time). Saves the pool
+        checkout and, on PostgreSQL, the pre-ping round trip per transaction. A connection that
+        fails with a driver-level connection error is invalidated and replaced on next use."""
+        self._local.kept = {}
+        self._all_kept.append(self._local.kept)
+
+    def _raw(self, engine: Engine, begin: str | None) -> Iterator[RawConn]:
+        kept: dict[int, Any] | None = getattr(self._local, "kept", None)
+        dbapi_conn = kept.pop(id(engine), None) if kept is not None else None
+        if dbapi_conn is None:
+            dbapi_conn = engine.raw_connection()
+        driver = engine.dialect.dbapi
+        keep = kept is not None
+        try:
+            conn = RawConn(dbapi_conn, engine.dialect)
+            if begin:
+                conn.exec_driver_sql(begin)
+            try:
+                yield conn
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    if self.is_sqlite:
+                        conn.exec_driver_sql("ROLLBACK")
+                    else:
+                        dbapi_conn.rollback()
+                raise
+            if self.is_sqlite:
+                conn.exec_driver_sql("COMMIT")
+            else:
+                dbapi_conn.commit()
+        except (driver.OperationalError, driver.InterfaceError):
+            keep = False
+            dbapi_conn.invalidate()  # maybe a dead connection: never hand it out again
+            raise
+        finally:
+            if keep and kept is not None and id(engine) not in kept:
+                kept[id(engine)] = dbapi_conn
+            else:
+                dbapi_conn.close()  # back to the pool
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -73,6 +345,13 @@ class Database:
             yield conn
 
     def dispose(self) -> None:
+        self.committer.stop()
+        for kept in self._all_kept:
+            while kept:
+                with contextlib.suppress(Exception):
+                    kept.popitem()[1].close()
+        if self._write_lock is not None:
+            self._write_lock.close()
         self.writer.dispose()
         if self.reader is not self.writer:
             self.reader.dispose()
@@ -83,13 +362,13 @@ class Database:
         ins = sqlite.insert(table) if self.is_sqlite else postgresql.insert(table)
         return ins.on_conflict_do_nothing()
 
-    def next_value(self, conn: Connection, name: str) -> int:
+    def next_value(self, conn: Connection | RawConn, name: str) -> int:
         """Increment and return the named counter; the row stays locked until commit."""
-        conn.execute(self.insert_ignore(sequences).values(name=name, value=0))
-        return conn.execute(
-            update(sequences).where(sequences.c.name == name).values(value=sequences.c.value + 1)
-            .returning(sequences.c.value)
-        ).scalar_one()
+        row = conn.exec_driver_sql(self.sql(_SEQ_UPDATE), (name,)).first()
+        if row is None:
+            conn.exec_driver_sql(self.sql(_SEQ_CREATE), (name,))
+            row = conn.exec_driver_sql(self.sql(_SEQ_UPDATE), (name,)).first()
+        return int(row[0])  # type: ignore[index]
 
     def current_value(self, conn: Connection, name: str) -> int:
         return conn.execute(select(sequences.c.value).where(sequences.c.name == name)).scalar() or 0

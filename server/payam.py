@@ -11,19 +11,25 @@ the sender's own agency on the ``internal`` channel.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from fastapi.responses import Response
+from sqlalchemy import Connection, insert, select
 
 from app.models.package import LetterPackage
 from app.models.receipt import InvalidReceipt, format_time, receipt_matches, verify_receipt
 from app.models.shams import InvalidShams, Shams
+from app.token.trust import TrustStore
 from server.auth import Principal, Role
 from server.context import ServerContext, as_utc
+from server.db import WriteSteps
 from server.errors import ApiError, not_found
-from server.models import acks, agencies, deliveries, letters, units, users
-from server.shams import registration_view
+from server.idempotency import json_bytes, lookup, stored_response
+from server.idempotency import store as store_idempotent
+from server.models import acks, agencies, deliveries, letters
+from server.shams import _letter_row, registration_view
 from server.signatures import SignatureChecker
 
 
@@ -31,7 +37,17 @@ def _fail(status: int, code: str, fa: str, en: str, field: str | None) -> ApiErr
     return ApiError(status, code, fa, en, field)
 
 
-def _check_registered(ctx: ServerContext, conn: Connection, principal: Principal, package: LetterPackage) -> Any:
+_AGENCY_ID = "SELECT id FROM agencies WHERE national_id = ? AND active = ?"
+_UNIT_ID = "SELECT id FROM units WHERE agency_id = ? AND code = ?"
+_USER_ID = "SELECT id FROM users WHERE agency_id = ? AND username = ?"
+_DELIVERED = "SELECT cursor FROM deliveries WHERE letter_guid = ? AND recipient_agency_id = ?"
+_DELIVERY_INSERT = ("INSERT INTO deliveries (cursor, letter_guid, sender_agency_id, recipient_agency_id, channel,"
+                    " created_at) VALUES (?, ?, ?, ?, ?, ?)")
+_MARK_SENT = "UPDATE letters SET sent_at = ? WHERE guid = ? AND sent_at IS NULL"
+
+
+def _check_registered(ctx: ServerContext, conn: Connection, principal: Principal, package: LetterPackage,
+                      content_sha: str) -> Any:
     content = package.content
     if content["sender"]["agency"] != principal.agency_national_id:
         raise _fail(403, "foreign_sender", "فرستنده نامه سازمان شما نیست؛ ارسال این نامه مجاز نیست.",
@@ -44,22 +60,23 @@ def _check_registered(ctx: ServerContext, conn: Connection, principal: Principal
         verify_receipt(receipt, ctx.receipt_cert)
     except InvalidReceipt as exc:
         raise _fail(422, "invalid_receipt", exc.message_fa, f"Receipt check failed: {exc}", "receipts") from exc
-    if not receipt_matches(receipt, guid=package.guid, content_sha256=package.content_sha256()):
+    if not receipt_matches(receipt, guid=package.guid, content_sha256=content_sha):
         raise _fail(422, "receipt_mismatch", "رسید ثبت با متن این نامه مطابقت ندارد.",
                     "The receipt does not belong to this letter content.", "receipts")
-    row = conn.execute(select(letters).where(letters.c.guid == package.guid)).mappings().first()
+    row = _letter_row(ctx, conn, package.guid)
     if (row is None or row["agency_id"] != principal.agency_id or row["shams"] != receipt["payload"]["shams"]
-            or row["content_sha256"] != package.content_sha256()):
+            or row["content_sha256"] != content_sha):
         raise _fail(422, "shams_mismatch", "شناسه ملی سند (شمس) با ثبت این نامه در کارگزار مطابقت ندارد.",
                     "The SHAMS in the receipt does not match the server's registration of this letter.",
                     "receipts")
     return row
 
 
-def _check_signatures(checker: SignatureChecker, conn: Connection, package: LetterPackage,
-                      agency_ids: list[int]) -> None:
-    for agency_id in agency_ids:
-        check = checker.check(package.content_bytes(), package.signatures, checker.store_for(conn, [agency_id]))
+def _check_signatures(checker: SignatureChecker, content_bytes: bytes, package: LetterPackage,
+                      stores: list[TrustStore]) -> None:
+    """The signatures against each recipient agency's trust (checked outside any transaction)."""
+    for store in stores:
+        check = checker.check(content_bytes, package.signatures, store)
         if not check.valid:
             raise _fail(422, "invalid_signature",
                         "امضای الکترونیکی نامه معتبر نیست: " + "؛ ".join(check.reasons_fa or ["نامشخص"]) + ".",
@@ -67,81 +84,100 @@ def _check_signatures(checker: SignatureChecker, conn: Connection, package: Lett
                         + "; ".join(check.reasons_en or ["unknown"]), "signatures")
 
 
-def _deliver(ctx: ServerContext, package: LetterPackage, sender_agency_id: int, recipient_ids: list[int],
-             channel: str) -> list[dict[str, Any]]:
-    out = []
-    with ctx.db.write() as conn:
-        now = ctx.clock()
-        for rid in recipient_ids:
-            exists = conn.execute(select(deliveries.c.cursor).where(
-                deliveries.c.letter_guid == package.guid, deliveries.c.recipient_agency_id == rid)).first()
-            if exists is None:
-                conn.execute(insert(deliveries).values(
-                    cursor=ctx.db.next_value(conn, "inbox"), letter_guid=package.guid,
-                    sender_agency_id=sender_agency_id, recipient_agency_id=rid, channel=channel, created_at=now))
-            out.append(rid)
-        conn.execute(update(letters).where(letters.c.guid == package.guid, letters.c.sent_at.is_(None))
-                     .values(sent_at=now))
-        nid = dict(conn.execute(select(agencies.c.id, agencies.c.national_id).where(agencies.c.id.in_(out))).all())
-    return [{"agency": nid[r], "status": "queued"} for r in out]
+def _deliver_in(ctx: ServerContext, conn: Connection, guid: str, sender_agency_id: int,
+                recipients: list[tuple[int, str]], channel: str) -> list[dict[str, Any]]:
+    """One inbox row per (letter, recipient agency); resending is a no-op."""
+    db = ctx.db
+    now = db.dt_param(ctx.clock())
+    for rid, _nid in recipients:
+        if conn.exec_driver_sql(db.sql(_DELIVERED), (guid, rid)).first() is None:
+            conn.exec_driver_sql(db.sql(_DELIVERY_INSERT), (
+                db.next_value(conn, "inbox"), guid, sender_agency_id, rid, channel, now))
+    conn.exec_driver_sql(db.sql(_MARK_SENT), (now, guid))
+    return [{"agency": nid, "status": "queued"} for _rid, nid in recipients]
 
 
-def send_outgoing(ctx: ServerContext, checker: SignatureChecker, principal: Principal,
-                  package: LetterPackage) -> dict[str, Any]:
+def _send(ctx: ServerContext, checker: SignatureChecker, principal: Principal, package: LetterPackage,
+          key: str, digest: str, internal: bool) -> WriteSteps[Response]:
+    """Send = checks in one read transaction, signature checks outside any transaction, then one
+    short group-committed write: inbox rows, ``sent_at`` and the idempotency record together."""
     principal.require(Role.SECRETARY)
     content = package.content
-    if content["kind"] != "outgoing":
-        raise _fail(422, "not_outgoing", "نامه داخلی از راه پیام ارسال نمی‌شود؛ از ارسال داخلی استفاده کنید.",
-                    "Internal letters are not sent through Payam; use /internal/messages.", "content.kind")
-    with ctx.db.read() as conn:
-        row = _check_registered(ctx, conn, principal, package)
-        recipient_ids: list[int] = []
-        for i, r in enumerate(content["recipients"]):
-            aid = conn.execute(select(agencies.c.id).where(agencies.c.national_id == r["agency"],
-                                                           agencies.c.active.is_(True))).scalar()
-            if aid is None:
-                raise _fail(422, "unknown_recipient", "سازمان گیرنده در شبکه پیام شناخته نیست.",
-                            "The recipient agency is not known to the exchange.", f"content.recipients[{i}].agency")
-            if aid == principal.agency_id:
-                raise _fail(422, "recipient_is_sender",
-                            "نامه صادره به سازمان خود فرستنده ارسال نمی‌شود؛ برای آن نامه داخلی بنویسید.",
-                            "An outgoing letter cannot be addressed to the sender's own agency.",
-                            f"content.recipients[{i}].agency")
-            if aid not in recipient_ids:
-                recipient_ids.append(aid)
-        _check_signatures(checker, conn, package, recipient_ids)
-    stored = LetterPackage.from_json_bytes(row["package"])
-    sent = _deliver(ctx, stored, principal.agency_id, recipient_ids, "payam")
-    return {"guid": package.guid, "shams": row["shams"], "status": "sent", "recipients": sent}
-
-
-def send_internal(ctx: ServerContext, checker: SignatureChecker, principal: Principal,
-                  package: LetterPackage) -> dict[str, Any]:
-    principal.require(Role.SECRETARY)
-    content = package.content
-    if content["kind"] != "internal":
+    if internal and content["kind"] != "internal":
         raise _fail(422, "not_internal", "نامه صادره فقط از راه پیام ارسال می‌شود.",
                     "Outgoing letters go through Payam; use /payam/messages.", "content.kind")
-    with ctx.db.read() as conn:
-        row = _check_registered(ctx, conn, principal, package)
-        for i, r in enumerate(content["recipients"]):
-            if r["agency"] != principal.agency_national_id:
-                raise _fail(422, "internal_recipient_outside_agency",
-                            "گیرندگان نامه داخلی باید از واحدها یا کارکنان همین سازمان باشند.",
-                            "Internal letters go only to units and people of the same agency.",
-                            f"content.recipients[{i}].agency")
-            if r["unit"] and conn.execute(select(units.c.id).where(
-                    units.c.agency_id == principal.agency_id, units.c.code == r["unit"])).first() is None:
-                raise _fail(422, "unknown_recipient", "واحد گیرنده در این سازمان وجود ندارد.",
-                            "No such unit in this agency.", f"content.recipients[{i}].unit")
-            if r["person"] and conn.execute(select(users.c.id).where(
-                    users.c.agency_id == principal.agency_id, users.c.username == r["person"])).first() is None:
-                raise _fail(422, "unknown_recipient", "کارمند گیرنده در این سازمان وجود ندارد.",
-                            "No such person in this agency.", f"content.recipients[{i}].person")
-        _check_signatures(checker, conn, package, [principal.agency_id])
-    stored = LetterPackage.from_json_bytes(row["package"])
-    sent = _deliver(ctx, stored, principal.agency_id, [principal.agency_id], "internal")
-    return {"guid": package.guid, "shams": row["shams"], "status": "sent", "recipients": sent}
+    if not internal and content["kind"] != "outgoing":
+        raise _fail(422, "not_outgoing", "نامه داخلی از راه پیام ارسال نمی‌شود؛ از ارسال داخلی استفاده کنید.",
+                    "Internal letters are not sent through Payam; use /internal/messages.", "content.kind")
+    content_bytes = package.content_bytes()
+    content_sha = hashlib.sha256(content_bytes).hexdigest()
+    db = ctx.db
+    recipients: list[tuple[int, str]] = []  # (agency id, national id)
+    with db.raw_read() as conn:
+        replay = lookup(db, conn, principal.user_id, key, digest)
+        if replay is not None:
+            return replay
+        row = _check_registered(ctx, conn, principal, package, content_sha)
+        if internal:
+            for i, r in enumerate(content["recipients"]):
+                if r["agency"] != principal.agency_national_id:
+                    raise _fail(422, "internal_recipient_outside_agency",
+                                "گیرندگان نامه داخلی باید از واحدها یا کارکنان همین سازمان باشند.",
+                                "Internal letters go only to units and people of the same agency.",
+                                f"content.recipients[{i}].agency")
+                if r["unit"] and conn.exec_driver_sql(db.sql(_UNIT_ID), (principal.agency_id, r["unit"])).first() is None:
+                    raise _fail(422, "unknown_recipient", "واحد گیرنده در این سازمان وجود ندارد.",
+                                "No such unit in this agency.", f"content.recipients[{i}].unit")
+                if r["person"] and conn.exec_driver_sql(db.sql(_USER_ID),
+                                                        (principal.agency_id, r["person"])).first() is None:
+                    raise _fail(422, "unknown_recipient", "کارمند گیرنده در این سازمان وجود ندارد.",
+                                "No such person in this agency.", f"content.recipients[{i}].person")
+            recipients = [(principal.agency_id, principal.agency_national_id)]
+        else:
+            for i, r in enumerate(content["recipients"]):
+                found = conn.exec_driver_sql(db.sql(_AGENCY_ID), (r["agency"], True)).first()
+                if found is None:
+                    raise _fail(422, "unknown_recipient", "سازمان گیرنده در شبکه پیام شناخته نیست.",
+                                "The recipient agency is not known to the exchange.", f"content.recipients[{i}].agency")
+                if found[0] == principal.agency_id:
+                    raise _fail(422, "recipient_is_sender",
+                                "نامه صادره به سازمان خود فرستنده ارسال نمی‌شود؛ برای آن نامه داخلی بنویسید.",
+                                "An outgoing letter cannot be addressed to the sender's own agency.",
+                                f"content.recipients[{i}].agency")
+                if all(found[0] != rid for rid, _ in recipients):
+                    recipients.append((found[0], r["agency"]))
+        stores = [checker.store_for(conn, [rid]) for rid, _ in recipients]
+    _check_signatures(checker, content_bytes, package, stores)
+    channel = "internal" if internal else "payam"
+
+    def write(conn: Connection) -> Response:
+        sent = _deliver_in(ctx, conn, package.guid, principal.agency_id, recipients, channel)
+        data = json_bytes({"guid": package.guid, "shams": row["shams"], "status": "sent", "recipients": sent})
+        store_idempotent(ctx, conn, principal.user_id, key, digest, 200, data)
+        return stored_response(200, data, replayed=False)
+
+    for _attempt in range(3):
+        try:
+            return (yield write)
+        except db.retryable_errors:
+            # A concurrent twin committed first (its inbox row or idempotency record hit a unique
+            # key and this job rolled back): answer as a replay would (or 409), else go again —
+            # the inbox rows the twin made are then found and left alone.
+            with db.raw_read() as conn:
+                replay = lookup(db, conn, principal.user_id, key, digest)
+            if replay is not None:
+                return replay
+    raise _fail(503, "busy", "کارگزار موقتاً پاسخ‌گو نیست؛ لطفاً دوباره تلاش کنید.", "Try again.", None)
+
+
+def send_outgoing(ctx: ServerContext, checker: SignatureChecker, principal: Principal, package: LetterPackage,
+                  key: str, digest: str) -> WriteSteps[Response]:
+    return _send(ctx, checker, principal, package, key, digest, internal=False)
+
+
+def send_internal(ctx: ServerContext, checker: SignatureChecker, principal: Principal, package: LetterPackage,
+                  key: str, digest: str) -> WriteSteps[Response]:
+    return _send(ctx, checker, principal, package, key, digest, internal=True)
 
 
 def _agency_map(conn: Connection) -> dict[int, str]:

@@ -10,11 +10,12 @@ Idempotent per letter GUID: a retry gets the stored SHAMS and the very same rece
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from fastapi.responses import Response
+from sqlalchemy import Connection
 
 from app.models.jalali import format_datetime, jalali_year_of
 from app.models.package import LetterPackage
@@ -22,8 +23,10 @@ from app.models.receipt import format_time, make_receipt
 from app.models.shams import Domain, Shams
 from server.auth import Principal, Role
 from server.context import ServerContext, as_utc
+from server.db import WriteSteps
 from server.errors import ApiError
-from server.models import certificates, letters, shams_counters
+from server.idempotency import json_bytes, lookup, stored_response
+from server.idempotency import store as store_idempotent
 from server.signatures import SignatureChecker
 
 
@@ -31,21 +34,39 @@ def domain_for(kind: str) -> Domain:
     return Domain.INTERNAL if kind == "internal" else Domain.OUTGOING
 
 
-def next_sequence(ctx: ServerContext, conn: Connection, origin: str, domain: Domain, year: int) -> int:
-    """Increment the counter row; on PostgreSQL the UPDATE holds the row lock until commit."""
-    conn.execute(ctx.db.insert_ignore(shams_counters).values(origin=origin, domain=domain.value, year=year,
-                                                             last_seq=0))
-    if not ctx.db.is_sqlite:
-        conn.execute(select(shams_counters.c.last_seq).where(
-            shams_counters.c.origin == origin, shams_counters.c.domain == domain.value,
-            shams_counters.c.year == year).with_for_update())
-    return conn.execute(
-        update(shams_counters)
-        .where(shams_counters.c.origin == origin, shams_counters.c.domain == domain.value,
-               shams_counters.c.year == year)
-        .values(last_seq=shams_counters.c.last_seq + 1)
-        .returning(shams_counters.c.last_seq)
-    ).scalar_one()
+_COUNTER_UPDATE = ("UPDATE shams_counters SET last_seq = last_seq + 1"
+                   " WHERE origin = ? AND domain = ? AND year = ? RETURNING last_seq")
+_COUNTER_CREATE = ("INSERT INTO shams_counters (origin, domain, year, last_seq) VALUES (?, ?, ?, 0)"
+                   " ON CONFLICT DO NOTHING")
+_LETTER_SQL = ("SELECT guid, agency_id, shams, content_sha256, registered_at, receipt FROM letters"
+               " WHERE guid = ?")
+_LETTER_INSERT = ("INSERT INTO letters (guid, agency_id, origin, domain, year, seq, shams, kind, content_sha256,"
+                  " registered_at, registered_by, signer_national_codes, receipt, package)"
+                  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_REGISTERED_CERTS = "SELECT sha256 FROM certificates WHERE agency_id = ?"
+_LETTER_COLUMNS = ("guid", "agency_id", "shams", "content_sha256", "registered_at", "receipt")
+
+
+def take_sequence(ctx: ServerContext, conn: Connection, origin: str, domain: Domain, year: int) -> int:
+    """Hot-path form of :func:`next_sequence`: ``UPDATE … RETURNING`` takes the counter row's
+    write lock until commit (PostgreSQL) inside the ``BEGIN IMMEDIATE`` write (SQLite); the row
+    is created on first use of an (origin, domain, year)."""
+    db = ctx.db
+    params = (origin, domain.value, year)
+    row = conn.exec_driver_sql(db.sql(_COUNTER_UPDATE), params).first()
+    if row is None:
+        conn.exec_driver_sql(db.sql(_COUNTER_CREATE), params)
+        row = conn.exec_driver_sql(db.sql(_COUNTER_UPDATE), params).first()
+    return int(row[0])  # type: ignore[index]
+
+
+def _letter_row(ctx: ServerContext, conn: Connection, guid: str) -> dict[str, Any] | None:
+    row = conn.exec_driver_sql(ctx.db.sql(_LETTER_SQL), (guid,)).first()
+    if row is None:
+        return None
+    out = dict(zip(_LETTER_COLUMNS, row, strict=True))
+    out["registered_at"] = ctx.db.dt_value(out["registered_at"])
+    return out
 
 
 def registration_view(row: Any, ctx: ServerContext) -> dict[str, Any]:
@@ -77,10 +98,6 @@ def _check_sender(principal: Principal, content: dict[str, Any]) -> None:
                                f"content.recipients[{i}].agency")
 
 
-def _existing(conn: Connection, guid: str) -> Any:
-    return conn.execute(select(letters).where(letters.c.guid == guid)).mappings().first()
-
-
 def _same_letter(row: Any, principal: Principal, content_sha: str) -> bool:
     if row["agency_id"] != principal.agency_id or row["content_sha256"] != content_sha:
         raise ApiError(409, "guid_conflict",
@@ -90,70 +107,95 @@ def _same_letter(row: Any, principal: Principal, content_sha: str) -> bool:
     return True
 
 
-def register(ctx: ServerContext, checker: SignatureChecker, principal: Principal,
-             package: LetterPackage) -> dict[str, Any]:
+def register(ctx: ServerContext, checker: SignatureChecker, principal: Principal, package: LetterPackage,
+             key: str, digest: str) -> WriteSteps[Response]:
+    """Register a letter: checks in one read transaction and signature verification outside any
+    transaction, then one short group-committed write that allocates the SHAMS and stores the
+    letter, its receipt and the idempotency record together (all or nothing).
+
+    The write does not re-read what the checks read: a concurrent twin that committed in between
+    (same GUID from another request, or the same Idempotency-Key) makes an INSERT hit the
+    primary key; that job's savepoint — its counter increment included — rolls back, and the
+    next round answers from what the twin stored (replay, 409, or the registered letter).
+
+    Written as :data:`~server.db.WriteSteps` (it yields its write job), driven by
+    ``Database.run_steps_async`` on the event loop.
+    """
     content = package.content
     _check_sender(principal, content)
-    guid, content_sha = package.guid, package.content_sha256()
-    with ctx.db.read() as conn:
-        row = _existing(conn, guid)
-        if row is not None and _same_letter(row, principal, content_sha):
-            return registration_view(row, ctx)
-        if not package.signatures:
-            raise ApiError(422, "unsigned", "نامه امضا نشده است؛ ثبت نامه بدون امضای الکترونیکی ممکن نیست.",
-                           "The letter carries no signature.", "signatures")
-        store = checker.store_for(conn, [principal.agency_id])
-        check = checker.check(package.content_bytes(), package.signatures, store)
-        if not check.valid:
-            raise ApiError(422, "invalid_signature",
-                           "امضای الکترونیکی نامه معتبر نیست: " + "؛ ".join(check.reasons_fa or ["نامشخص"]) + ".",
-                           "The letter's signature is not valid: " + "; ".join(check.reasons_en or ["unknown"]),
-                           "signatures")
-        if ctx.settings.require_registered_signers:
-            from app.models.receipt import cert_fingerprint
-
-            registered = set(conn.execute(select(certificates.c.sha256).where(
-                certificates.c.agency_id == principal.agency_id)).scalars())
-            if not all(cert_fingerprint(c) in registered for c in check.signer_certs):
-                raise ApiError(422, "signer_not_registered",
-                               "گواهی امضاکننده برای این سازمان ثبت نشده است؛ با راهبر سازمان تماس بگیرید.",
-                               "The signing certificate is not registered for a signatory of your agency.",
-                               "signatures")
-    codes = ",".join(check.signer_national_codes)
+    guid = package.guid
+    content_bytes = package.content_bytes()
+    content_sha = hashlib.sha256(content_bytes).hexdigest()
+    db = ctx.db
+    signer_codes: str | None = None  # set once the signatures are verified
     for _attempt in range(3):
+        with db.raw_read() as conn:
+            replay = lookup(db, conn, principal.user_id, key, digest)
+            if replay is not None:
+                return replay
+            row = _letter_row(ctx, conn, guid)
+            if row is None and signer_codes is None:
+                if not package.signatures:
+                    raise ApiError(422, "unsigned", "نامه امضا نشده است؛ ثبت نامه بدون امضای الکترونیکی ممکن نیست.",
+                                   "The letter carries no signature.", "signatures")
+                store = checker.store_for(conn, [principal.agency_id])
+                registered = (set(r[0] for r in conn.exec_driver_sql(db.sql(_REGISTERED_CERTS), (principal.agency_id,)))
+                              if ctx.settings.require_registered_signers else None)
+        stored: bytes | None = None
+        if row is not None:  # already registered (a retry by GUID): the same SHAMS and receipt
+            _same_letter(row, principal, content_sha)
+            stored = json_bytes(registration_view(row, ctx))
+        elif signer_codes is None:
+            signer_codes = _verified_signers(checker, content_bytes, package, store, registered)
+
+        def write(conn: Connection, stored: bytes | None = stored, codes: str = signer_codes or "") -> Response:
+            body = stored if stored is not None else json_bytes(registration_view(
+                _allocate_in(ctx, conn, principal, package, content_sha, codes), ctx))
+            store_idempotent(ctx, conn, principal.user_id, key, digest, 200, body)
+            return stored_response(200, body, replayed=False)
+
         try:
-            return _allocate(ctx, principal, package, content_sha, codes)
-        except IntegrityError:
-            # A concurrent retry of the same GUID won; our transaction (and counter) rolled back.
-            with ctx.db.read() as conn:
-                row = _existing(conn, guid)
-            if row is not None and _same_letter(row, principal, content_sha):
-                return registration_view(row, ctx)
+            return (yield write)
+        except db.retryable_errors:
+            continue  # a concurrent twin committed first (or a deadlock victim): look again
     raise ApiError(503, "busy", "کارگزار موقتاً پاسخ‌گو نیست؛ لطفاً دوباره تلاش کنید.", "Try again.")
 
 
-def _allocate(ctx: ServerContext, principal: Principal, package: LetterPackage, content_sha: str,
-              signer_codes: str) -> dict[str, Any]:
+def _verified_signers(checker: SignatureChecker, content_bytes: bytes, package: LetterPackage, store: Any,
+                      registered: set[str] | None) -> str:
+    check = checker.check(content_bytes, package.signatures, store)
+    if not check.valid:
+        raise ApiError(422, "invalid_signature",
+                       "امضای الکترونیکی نامه معتبر نیست: " + "؛ ".join(check.reasons_fa or ["نامشخص"]) + ".",
+                       "The letter's signature is not valid: " + "; ".join(check.reasons_en or ["unknown"]),
+                       "signatures")
+    if registered is not None:
+        from app.models.receipt import cert_fingerprint
+
+        if not all(cert_fingerprint(c) in registered for c in check.signer_certs):
+            raise ApiError(422, "signer_not_registered",
+                           "گواهی امضاکننده برای این سازمان ثبت نشده است؛ با راهبر سازمان تماس بگیرید.",
+                           "The signing certificate is not registered for a signatory of your agency.",
+                           "signatures")
+    return ",".join(check.signer_national_codes)
+
+
+def _allocate_in(ctx: ServerContext, conn: Connection, principal: Principal, package: LetterPackage,
+                 content_sha: str, signer_codes: str) -> dict[str, Any]:
     content = package.content
     domain = domain_for(content["kind"])
     origin = principal.agency_national_id
-    with ctx.db.write() as conn:
-        row = _existing(conn, package.guid)
-        if row is not None and _same_letter(row, principal, content_sha):
-            return registration_view(row, ctx)
-        now = ctx.clock().astimezone(dt.UTC).replace(microsecond=0)
-        year = jalali_year_of(now)  # rolls over at 1 Farvardin, Tehran time
-        seq = next_sequence(ctx, conn, origin, domain, year)
-        shams = Shams(origin, domain, year, seq)
-        receipt = make_receipt(shams=shams.canonical, registered_at=now, content_sha256=content_sha,
-                               guid=package.guid, private_key=ctx.receipt_key, certificate=ctx.receipt_cert)
-        stored = LetterPackage(content=content, signatures=package.signatures, receipts=[receipt])
-        values = {
-            "guid": package.guid, "agency_id": principal.agency_id, "origin": origin, "domain": domain.value,
-            "year": year, "seq": seq, "shams": shams.canonical, "kind": content["kind"],
-            "content_sha256": content_sha, "registered_at": now, "registered_by": principal.user_id,
-            "signer_national_codes": signer_codes, "receipt": json.dumps(receipt, ensure_ascii=False),
-            "package": stored.to_json_bytes(),
-        }
-        conn.execute(insert(letters).values(**values))
-    return registration_view(values, ctx)
+    now = ctx.clock().astimezone(dt.UTC).replace(microsecond=0)
+    year = jalali_year_of(now)  # rolls over at 1 Farvardin, Tehran time
+    seq = take_sequence(ctx, conn, origin, domain, year)
+    shams = Shams(origin, domain, year, seq)
+    receipt = make_receipt(shams=shams.canonical, registered_at=now, content_sha256=content_sha,
+                           guid=package.guid, private_key=ctx.receipt_key, certificate=ctx.receipt_cert)
+    stored = LetterPackage(content=content, signatures=package.signatures, receipts=[receipt])
+    receipt_json = json.dumps(receipt, ensure_ascii=False)
+    db = ctx.db
+    conn.exec_driver_sql(db.sql(_LETTER_INSERT), (
+        package.guid, principal.agency_id, origin, domain.value, year, seq, shams.canonical, content["kind"],
+        content_sha, db.dt_param(now), principal.user_id, signer_codes, receipt_json, stored.to_json_bytes()))
+    return {"guid": package.guid, "shams": shams.canonical, "registered_at": now, "content_sha256": content_sha,
+            "receipt": receipt_json}

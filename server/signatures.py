@@ -9,11 +9,11 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from app.token.trust import TrustStore
 from app.token.verify import SignatureVerdict, verify_detached
-from server.models import trust_roots
+from server.db import RawConn
 
 
 def load_pem_dir(path: Path) -> list[bytes]:
@@ -65,13 +65,24 @@ class SignatureChecker:
     def __init__(self, trust_dir: Path) -> None:
         self.trust_dir = trust_dir
         self.server_roots = load_pem_dir(trust_dir)
+        self._server_hashes = frozenset(hashlib.sha256(c).hexdigest() for c in self.server_roots)
         self._stores: dict[tuple[str, ...], TrustStore] = {}
         self._lock = threading.Lock()
+        self._verify_lock = threading.Lock()
 
-    def store_for(self, conn: Connection, agency_ids: list[int]) -> TrustStore:
-        rows = conn.execute(select(trust_roots.c.der).where(trust_roots.c.agency_id.in_(agency_ids))).scalars().all()
+    def store_for(self, conn: Connection | RawConn, agency_ids: list[int]) -> TrustStore:
+        """The store for these agencies' current anchors. Every call reads the anchors' hashes
+        (an upload takes effect at once); the DER is loaded and parsed only for a new set."""
+        marks = ",".join(("?" if conn.dialect.paramstyle == "qmark" else "%s") for _ in agency_ids)
+        where = f" FROM trust_roots WHERE agency_id IN ({marks})"
+        uploaded = [r[0] for r in conn.exec_driver_sql("SELECT sha256" + where, tuple(agency_ids))]
+        key = tuple(sorted({*self._server_hashes, *uploaded}))
+        store = self._stores.get(key)
+        if store is not None:
+            return store
+        rows = [bytes(r[0]) for r in conn.exec_driver_sql("SELECT der" + where, tuple(agency_ids))]
         certs = list(dict.fromkeys([*self.server_roots, *rows]))
-        key = tuple(sorted(hashlib.sha256(r).hexdigest() for r in certs))
+        key = tuple(sorted({hashlib.sha256(r).hexdigest() for r in certs}))
         with self._lock:
             store = self._stores.get(key)
             if store is None:
@@ -83,5 +94,12 @@ class SignatureChecker:
         return store
 
     def check(self, content: bytes, signatures: list[bytes], store: TrustStore) -> LetterCheck:
-        verdicts = [verify_detached(content, cms, store) for cms in signatures]
+        # One verification at a time per process: app.token.verify caches parsed asn1crypto
+        # certificates across calls and stores (signer and embedded intermediates), and
+        # asn1crypto parses lazily and is not thread-safe — two threads validating paths with the
+        # same cached intermediate under two TrustStores (register: the sender's, send: each
+        # recipient's) saw it half-parsed ("intermediate certificate 1 is not a CA"). The work is
+        # CPU-bound Python under the GIL anyway, so the lock costs next to no throughput.
+        with self._verify_lock:
+            verdicts = [verify_detached(content, cms, store) for cms in signatures]
         return LetterCheck(bool(verdicts) and all(v.valid for v in verdicts), verdicts)
