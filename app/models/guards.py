@@ -12,7 +12,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.models.lifecycle import EDITABLE, SealedContent, State
-from app.models.search import reindex
+from app.models.search import reindex, reindex_shams
 from app.models.tables import Attachment, Letter, Recipient
 
 LETTER_CONTENT = (
@@ -52,6 +52,7 @@ def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
 
 def _after_flush(session: Session, _ctx: Any) -> None:
     guids: set[str] = set()
+    numbered: dict[str, str | None] = {}  # only the SHAMS changed: no need to re-read the body
     for obj in session.new:
         if isinstance(obj, Letter):
             guids.add(obj.guid)
@@ -59,7 +60,10 @@ def _after_flush(session: Session, _ctx: Any) -> None:
             guids.add(obj.letter_guid)
     for obj in session.dirty:
         if isinstance(obj, Letter) and _changed(obj, INDEXED):
-            guids.add(obj.guid)
+            if _changed(obj, INDEXED[:-1]):
+                guids.add(obj.guid)
+            else:
+                numbered[obj.guid] = obj.shams
         elif isinstance(obj, Recipient) and _changed(obj, RECIPIENT_CONTENT):
             guids.add(obj.letter_guid)
     for obj in session.deleted:
@@ -68,6 +72,9 @@ def _after_flush(session: Session, _ctx: Any) -> None:
     guids.discard(None)  # type: ignore[arg-type]
     if guids:
         reindex(session.connection(), sorted(guids))
+    for guid, shams in numbered.items():
+        if guid not in guids:
+            reindex_shams(session.connection(), guid, shams)
 
 
 def install(factory: sessionmaker[Session]) -> None:

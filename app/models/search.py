@@ -74,6 +74,14 @@ def reindex(conn: Connection, guids: Iterable[str]) -> None:
         )
 
 
+def reindex_shams(conn: Connection, guid: str, shams: str | None) -> None:
+    """A letter was numbered: update just that column of its index row."""
+    conn.execute(
+        text("UPDATE letters_fts SET shams = :s WHERE rowid = (SELECT rowid FROM letters WHERE guid = :g)"),
+        {"s": normalize(shams or ""), "g": guid},
+    )
+
+
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 

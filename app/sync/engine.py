@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import httpx
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.models import letters as L
 from app.models.db import Store
@@ -160,22 +160,31 @@ class SyncEngine:
         while True:
             with self.store.reader() as s:
                 due = outbox.due(s, self.clock(), limit=self.parallel * 4)
+                letters = _load_letters(s, [i.letter_guid for i in due if i.op != outbox.ACK])
                 calls = [
                     _Call(i.id, i.op, i.letter_guid, i.idempotency_key,
-                          outbox.letter_package(letter) if i.op != outbox.ACK and (letter := s.get(Letter, i.letter_guid)) else None)
+                          outbox.letter_package(letters[i.letter_guid]) if i.letter_guid in letters else None)
                     for i in due
                 ]
             if not calls:
                 return
             if any(c.op == outbox.REGISTER for c in calls):
                 self._receipt_cert()  # fetched once, before the concurrent calls need it
-            for start in range(0, len(calls), self.parallel):
-                chunk = calls[start : start + self.parallel]
-                assert self._pool is not None
-                outcomes = list(self._pool.map(self._perform, chunk))
-                offline = self._apply(chunk, outcomes, report)
-                if offline is not None:
-                    raise offline
+            assert self._pool is not None
+            # All calls go out at once (at most `parallel` in flight); results are stored a chunk
+            # at a time while later calls are still running. After a stop, calls already in
+            # flight finish unread: their results are simply asked for again next time.
+            futures = [self._pool.submit(self._perform, c) for c in calls]
+            try:
+                for start in range(0, len(calls), self.parallel):
+                    chunk = calls[start : start + self.parallel]
+                    outcomes = [f.result() for f in futures[start : start + self.parallel]]
+                    offline = self._apply(chunk, outcomes, report)
+                    if offline is not None:
+                        raise offline
+            finally:
+                for f in futures:
+                    f.cancel()
 
     def _perform(self, call: _Call) -> Any:
         """One server call (worker thread, no store access): its result or the exception."""
@@ -196,9 +205,11 @@ class SyncEngine:
         """Store a chunk's outcomes in one transaction; return the first offline/login error."""
         stop: Exception | None = None
         events: list[tuple[str, dict[str, Any]]] = []
-        with self.store.session() as s:
+        with self.store.session() as s, s.no_autoflush:
+            items = {i.id: i for i in s.scalars(select(OutboxOperation).where(OutboxOperation.id.in_([c.op_id for c in chunk])))}
+            _load_letters(s, [c.guid for c in chunk])  # into the identity map: s.get() below is free
             for call, outcome in zip(chunk, outcomes, strict=True):
-                item = s.get(OutboxOperation, call.op_id)
+                item = items.get(call.op_id)
                 if item is None or item.status != "pending":
                     continue  # another worker finished it
                 if isinstance(outcome, Offline | LoginRequired):
@@ -228,8 +239,9 @@ class SyncEngine:
         letter = s.get(Letter, item.letter_guid)
         letter.shams = result["shams"]
         letter.registered_at = parse_time(result["registered_at"])
-        letter.receipts.append(
+        s.add(  # not letter.receipts.append: that would load the collection first
             Receipt(
+                letter_guid=letter.guid,
                 shams=result["shams"],
                 registered_at=letter.registered_at,
                 content_sha256=receipt["payload"]["content_sha256"],
@@ -388,6 +400,19 @@ class SyncEngine:
                 outbox.set_cursor(s, "directory", page["cursor"])
             if not page.get("more"):
                 return
+
+
+def _load_letters(s: Session, guids: list[str]) -> dict[str, Letter]:
+    """Letters with everything a package needs, in a few queries instead of one per row."""
+    if not guids:
+        return {}
+    rows = s.scalars(
+        select(Letter)
+        .where(Letter.guid.in_(guids))
+        .options(selectinload(Letter.recipients), selectinload(Letter.attachments),
+                 selectinload(Letter.signatures), selectinload(Letter.receipts))
+    )
+    return {letter.guid: letter for letter in rows}
 
 
 _NEXT = {State.SENT: (State.DELIVERED, State.ACKNOWLEDGED), State.DELIVERED: (State.ACKNOWLEDGED,)}

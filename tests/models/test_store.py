@@ -268,3 +268,13 @@ def test_schema_head_constant_matches_the_migrations(store: Store):
     cfg.set_main_option("script_location", str(MIGRATIONS))
     assert ScriptDirectory.from_config(cfg).get_current_head() == SCHEMA_HEAD
     assert schema_version(store.engine) == SCHEMA_HEAD
+
+
+def test_numbering_a_letter_makes_it_findable_by_shams(store: Store):
+    with store.session() as s:
+        guid = draft(s, subject="ابلاغ بخشنامه").guid
+    with store.session() as s:
+        s.get(Letter, guid).shams = f"{AGENCY}-O-1405-187"
+    with store.reader() as s:
+        assert count_letters(s, Folder.DRAFTS, "1405 187") == 1
+        assert count_letters(s, Folder.DRAFTS, "بخشنامه") == 1  # the rest of the row is intact
