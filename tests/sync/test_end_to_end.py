@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -225,29 +226,43 @@ def test_kill_9_at_any_moment_neither_loses_nor_duplicates(tmp_path: Path, serve
         server.start()
     upload_signatory_cert(server, "a", soft_signer.cert_pem)
     store = open_store(tmp_path / "sender")
-    guids = [draft(store, a, b, f"نامه آزمون بازیابی شماره {i}") for i in range(24)]
-    signer = soft_signer.pyhanko()
-    for guid in guids:
-        sign_in_store(store, guid, lambda data: sign_detached(data, signer))
     acc.login(store, acc.Account(server.base_url, "a.secretary", str(server.ca_bundle)), DEMO_PASSWORD)
     store.close()
+    signer = soft_signer.pyhanko()
+    db = tmp_path / "sender" / "dabir.sqlite3"
+
+    def done_ops() -> int:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
+            return con.execute("SELECT count(*) FROM outbox WHERE status = 'done'").fetchone()[0]
 
     rng = random.Random(20261125)
-    kills = 0
-    for _ in range(22):
-        proc = _sync_subprocess(tmp_path / "sender", file_keyring)
-        time.sleep(rng.uniform(0.3, 2.5))  # start-up takes about a second: kill before, during and after work
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-            kills += 1
-        proc.wait()
-        # make retries due at once: the killed runs may have recorded a backoff
-        st = open_store(tmp_path / "sender")
-        with st.session() as s:
+    guids: list[str] = []
+    kills = in_work = 0
+    for run in range(22):
+        st = open_store(tmp_path / "sender")  # more letters arrive between runs: there is always work
+        for i in range(5):
+            guid = draft(st, a, b, f"نامه آزمون بازیابی {run}-{i}")
+            sign_in_store(st, guid, lambda data: sign_detached(data, signer))
+            guids.append(guid)
+        with st.session() as s:  # make retries due at once: killed runs may have recorded a backoff
             for op in s.scalars(select(OutboxOperation).where(OutboxOperation.status == "pending")):
                 op.next_attempt_at = op.created_at
         st.close()
-    assert kills >= 15
+        before = done_ops()
+        proc = _sync_subprocess(tmp_path / "sender", file_keyring)
+        if run % 2:  # at a random moment: start-up, a request in flight, a commit…
+            time.sleep(rng.uniform(0.2, 1.6))
+        else:  # just after the first result was committed: inside the drain
+            deadline = time.monotonic() + 20
+            while done_ops() == before and proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.003)
+            time.sleep(rng.uniform(0, 0.05))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+            in_work += done_ops() > before
+        proc.wait()
+    assert kills >= 20 and in_work >= 8, (kills, in_work)
     for _ in range(5):  # finish without interruption
         proc = _sync_subprocess(tmp_path / "sender", file_keyring)
         _, err = proc.communicate(timeout=120)
