@@ -24,11 +24,11 @@ from app.models.tables import Agency, Letter, Setting
 from app.sync import account
 from app.token.modules import load_module
 from app.ui.ops import Op, OpContext
-from app.ui.sign_dialog import SignDialog
 from app.ui.signing_flow import ApplyReport, apply_signatures, module_path, packages_for
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
+    from app.ui.sign_dialog import SignDialog
 
 SERVER_BASE_SETTING = "server:base_url"
 PRINTABLE = ("registered", "sent", "delivered", "acknowledged")
@@ -119,6 +119,8 @@ class WorkflowActions(QObject):
         if not packages:
             self.window.show_message(self.tr("None of the selected letters is awaiting signature any more."))
             return
+        from app.ui.sign_dialog import SignDialog  # pyHanko: loaded when someone signs, not at start-up
+
         dialog = SignDialog(packages, lib, self.window)
         dialog.batch_finished.connect(lambda _result: self._store_signatures(dialog))
         dialog.finished.connect(dialog.deleteLater)
