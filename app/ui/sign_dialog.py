@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import pkcs11
-from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -43,6 +43,12 @@ from app.ui.ops import Op, OpContext
 
 #: What runs on the worker once logged in: (session, op context, cancel flag) -> result.
 SigningJob = Callable[[TokenSigningSession, OpContext, threading.Event], Any]
+
+
+def _tr(text: str) -> str:
+    """Translations under the SignDialog context, also for subclasses (PinDialog): PySide's
+    self.tr() would look them up under the subclass's name."""
+    return QCoreApplication.translate("SignDialog", text)
 
 
 class _WatcherBridge(QObject):
@@ -74,7 +80,7 @@ class SignDialog(QDialog):
 
         self.setObjectName("signDialog")
         self.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
-        self.setWindowTitle(self.tr("Sign letters"))
+        self.setWindowTitle(_tr("Sign letters"))
         self.setMinimumWidth(560)
 
         self.intro = QLabel(self._intro_text())
@@ -89,7 +95,7 @@ class SignDialog(QDialog):
         self.cert_detail.setObjectName("certDetail")
         self.pin_edit = QLineEdit()
         self.pin_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.pin_edit.setPlaceholderText(self.tr("Token password (PIN)"))
+        self.pin_edit.setPlaceholderText(_tr("Token password (PIN)"))
         self.pin_edit.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
         self.pin_warning = QLabel()
         self.pin_warning.setObjectName("pinWarning")
@@ -104,17 +110,17 @@ class SignDialog(QDialog):
         self.status.setWordWrap(True)
 
         form = QFormLayout()
-        form.addRow(self.tr("Token:"), self.token_combo)
+        form.addRow(_tr("Token:"), self.token_combo)
         form.addRow("", self.token_status)
-        form.addRow(self.tr("Signing certificate:"), self.cert_combo)
+        form.addRow(_tr("Signing certificate:"), self.cert_combo)
         form.addRow("", self.cert_detail)
-        form.addRow(self.tr("Password:"), self.pin_edit)
+        form.addRow(_tr("Password:"), self.pin_edit)
         form.addRow("", self.pin_warning)
 
         self.buttons = QDialogButtonBox()
-        self.sign_button = QPushButton(self.tr("Sign"))
+        self.sign_button = QPushButton(_tr("Sign"))
         self.sign_button.setDefault(True)
-        self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.cancel_button = QPushButton(_tr("Cancel"))
         self.buttons.addButton(self.sign_button, QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.RejectRole)
         self.sign_button.clicked.connect(self.start_signing)
@@ -141,8 +147,8 @@ class SignDialog(QDialog):
         n = len(self.packages)
         if n == 1:
             subject = self.packages[0].content.get("subject", "")
-            return self.tr("The letter “{0}” will be signed with your electronic signature certificate.").format(subject)
-        return self.tr("{0} letters will be signed with a single PIN entry.").format(_fa(n))
+            return _tr("The letter “{0}” will be signed with your electronic signature certificate.").format(subject)
+        return _tr("{0} letters will be signed with a single PIN entry.").format(_fa(n))
 
     # -- tokens ------------------------------------------------------------------------------
     @Slot(list)
@@ -156,11 +162,11 @@ class SignDialog(QDialog):
         self.token_combo.setCurrentIndex(idx if idx >= 0 else (0 if tokens else -1))
         self.token_combo.blockSignals(False)
         if not tokens:
-            self.token_status.setText(self.tr("No token is connected; please connect your signing token."))
+            self.token_status.setText(_tr("No token is connected; please connect your signing token."))
         elif len(tokens) == 1:
-            self.token_status.setText(self.tr("Token “{0}” is ready.").format(tokens[0].label))
+            self.token_status.setText(_tr("Token “{0}” is ready.").format(tokens[0].label))
         else:
-            self.token_status.setText(self.tr("{0} tokens are connected.").format(_fa(len(tokens))))
+            self.token_status.setText(_tr("{0} tokens are connected.").format(_fa(len(tokens))))
         if self.token_combo.currentData() != current or not tokens:
             self._on_token_selected()
         self._show_pin_status(next((t for t in tokens if (t.label, t.serial) == self.token_combo.currentData()), None))
@@ -173,7 +179,7 @@ class SignDialog(QDialog):
         pad = token.pin.protected_path
         self.pin_edit.setEnabled(not pad)
         if pad:
-            self.pin_edit.setPlaceholderText(self.tr("Enter the PIN on the card reader’s keypad."))
+            self.pin_edit.setPlaceholderText(_tr("Enter the PIN on the card reader’s keypad."))
 
     def _selected_token(self) -> pkcs11.Token:
         label, serial = self.token_combo.currentData()
@@ -201,11 +207,11 @@ class SignDialog(QDialog):
         self.cert_combo.clear()
         for c in certs:
             name = c.info.common_name or c.label
-            usage = self.tr("non-repudiation") if c.info.non_repudiation else self.tr("digital signature")
+            usage = _tr("non-repudiation") if c.info.non_repudiation else _tr("digital signature")
             self.cert_combo.addItem(f"{name} — {usage}", c.id.hex() or c.label)
         self.cert_combo.blockSignals(False)
         if not certs:
-            self.cert_detail.setText(self.tr("No signing certificate was found on this token."))
+            self.cert_detail.setText(_tr("No signing certificate was found on this token."))
         self._on_cert_selected()
 
     def _on_cert_selected(self) -> None:
@@ -213,18 +219,18 @@ class SignDialog(QDialog):
         if 0 <= i < len(self._certs):
             info = self._certs[i].info
             issuer = info.issuer_common_name or info.issuer
-            lines = [self.tr("Issuer: {0}").format(f"\u2068{issuer}\u2069"),  # isolate: Latin names keep their order
-                     self.tr("Valid from {0} to {1}").format(format_date(info.not_before.astimezone(TEHRAN)),
+            lines = [_tr("Issuer: {0}").format(f"\u2068{issuer}\u2069"),  # isolate: Latin names keep their order
+                     _tr("Valid from {0} to {1}").format(format_date(info.not_before.astimezone(TEHRAN)),
                                                             format_date(info.not_after.astimezone(TEHRAN)))]
             if info.national_code:
-                lines.insert(0, self.tr("National code: {0}").format(to_persian_digits(info.national_code)))
+                lines.insert(0, _tr("National code: {0}").format(to_persian_digits(info.national_code)))
             self.cert_detail.setText("\n".join(lines))
         self._update_buttons()
 
     def _update_buttons(self) -> None:
         ready = not self._running and self.token_combo.currentData() is not None and bool(self._certs)
         self.sign_button.setEnabled(ready)
-        self.cancel_button.setText(self.tr("Stop signing") if self._running else self.tr("Cancel"))
+        self.cancel_button.setText(_tr("Stop signing") if self._running else _tr("Cancel"))
 
     # -- signing -----------------------------------------------------------------------------
     @Slot()
@@ -236,12 +242,12 @@ class SignDialog(QDialog):
         pin: str | None = self.pin_edit.text() if self.pin_edit.isEnabled() else None
         self.pin_edit.clear()  # the PIN lives only until login, in the task below
         if pin == "":
-            self.status.setText(self.tr("Please enter the token PIN."))
+            self.status.setText(_tr("Please enter the token PIN."))
             return
         self._cancel.clear()
         self._running = True
         self._set_progress(0)
-        self.status.setText(self.tr("Logging in to the token…"))
+        self.status.setText(_tr("Logging in to the token…"))
         self._update_buttons()
         self.signer_info = cert.info
         token = self._selected_token()
@@ -266,11 +272,11 @@ class SignDialog(QDialog):
     def _set_progress(self, done: int) -> None:
         self.progress.setValue(done)
         # Qt's %v/%m would print ASCII digits in a bidi-broken order
-        self.progress.setFormat("\u200f" + self.tr("{0} of {1} letters").format(_fa(done), _fa(len(self.packages))))
+        self.progress.setFormat("\u200f" + _tr("{0} of {1} letters").format(_fa(done), _fa(len(self.packages))))
 
     def _on_progress(self, done: int, total: int, _text: str = "") -> None:
         self._set_progress(done)
-        self.status.setText(self.tr("{0} of {1} letters signed.").format(_fa(done), _fa(total)))
+        self.status.setText(_tr("{0} of {1} letters signed.").format(_fa(done), _fa(total)))
 
     def _on_finished(self, result: Any) -> None:
         self._running = False
@@ -289,10 +295,10 @@ class SignDialog(QDialog):
     def _batch_finished(self, result: BatchResult) -> None:
         self.result_batch = result
         if result.cancelled:
-            self.status.setText(self.tr("Signing stopped at your request; {0} letters were signed and {1} were left unchanged.")
+            self.status.setText(_tr("Signing stopped at your request; {0} letters were signed and {1} were left unchanged.")
                                 .format(_fa(result.signed), _fa(len(self.packages) - result.signed)))
         else:
-            self.status.setText(self.tr("{0} letters were signed successfully.").format(_fa(result.signed)))
+            self.status.setText(_tr("{0} letters were signed successfully.").format(_fa(result.signed)))
 
     def _on_failed(self, exc: BaseException) -> None:
         self._running = False
@@ -309,12 +315,12 @@ class SignDialog(QDialog):
         if isinstance(exc, TokenError):
             self.status.setText(exc.message_fa)
         else:
-            self.status.setText(self.tr("An unexpected error occurred; the details were written to the application log."))
+            self.status.setText(_tr("An unexpected error occurred; the details were written to the application log."))
 
     def _on_cancel(self) -> None:
         if self._running:
             self._cancel.set()
-            self.status.setText(self.tr("Stopping; the letter being signed will be completed first…"))
+            self.status.setText(_tr("Stopping; the letter being signed will be completed first…"))
         else:
             self.reject()
 
