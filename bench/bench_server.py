@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.models.shams import Shams
 from app.sync.api import DabirApi
-from tests.server.helpers import FastResigner, make_package, make_signer
+from tests.server.helpers import BulkSigner, make_package, make_signer
 from tests.support.pki import TestPKI
 from tests.support.server_process import DEMO_PASSWORD, ServerProcess
 
@@ -132,7 +132,7 @@ def bench(backend: str, database_url: str, workers: int, per_client: int, payam_
         sec = DabirApi(server.base_url, server.ca_bundle)
         sec.login("a.secretary", DEMO_PASSWORD)
         assert sec.token
-        resigner = FastResigner(signer)
+        resigner = BulkSigner(signer)
 
         def letters(n: int) -> list[Any]:
             return resigner.sign_packages([make_package(nid_a, [nid_b], body=BODY_5KB) for _ in range(n)])

@@ -13,7 +13,7 @@ from app.models.jalali import TEHRAN
 from server.app import create_app
 from server.cli import cmd_init, seed_demo
 from server.config import load_settings
-from tests.server.helpers import FastResigner, make_package, make_signer
+from tests.server.helpers import BulkSigner, make_package, make_signer
 from tests.support.pki import TestPKI
 
 PASSWORD = "unit-password-1"
@@ -41,7 +41,7 @@ def app_env(tmp_path: Path):  # type: ignore[no-untyped-def]
     app = create_app(settings, clock=clock)
     client = TestClient(app)
     nid_a, nid_b = agencies[0]["national_id"], agencies[1]["national_id"]
-    signer = FastResigner(make_signer(pki, "A", "0012345679"))
+    signer = BulkSigner(make_signer(pki, "A", "0012345679"))
     yield client, clock, nid_a, nid_b, signer
     app.state.ctx.db.dispose()
 

@@ -11,14 +11,14 @@ from app.models.package import LetterPackage
 from app.models.shams import Shams
 from app.sync.api import DabirApi
 from tests.server.conftest import Env
-from tests.server.helpers import FastResigner, make_package
+from tests.server.helpers import BulkSigner, make_package
 
 THREADS, PER_THREAD = 16, 100
 
 
 def _signed_letters(env: Env) -> list[list[LetterPackage]]:
     """Signed up front so the threads measure only the server."""
-    resigner = FastResigner(env.signer_a)
+    resigner = BulkSigner(env.signer_a)
     return [resigner.sign_packages([make_package(env.nid_a, [env.nid_b], body="بند " * 200)
                                     for _ in range(PER_THREAD)]) for _ in range(THREADS)]
 
@@ -60,7 +60,7 @@ def _hammer(env: Env) -> None:
 
 def make_and_sign(env: Env) -> LetterPackage:
     pkg = make_package(env.nid_a, [env.nid_b])
-    return FastResigner(env.signer_a).sign_packages([pkg])[0]
+    return BulkSigner(env.signer_a).sign_packages([pkg])[0]
 
 
 @pytest.mark.server

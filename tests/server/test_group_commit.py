@@ -14,7 +14,7 @@ from app.models.shams import Shams
 from server.db import Database
 from server.migrate import upgrade
 from tests.server.conftest import Env
-from tests.server.helpers import FastResigner, make_package
+from tests.server.helpers import BulkSigner, make_package
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ def test_results_only_after_commit(db: Database) -> None:
 
 
 def _race(env: Env, same_key: bool) -> None:
-    pkg = FastResigner(env.signer_a).sign_packages([make_package(env.nid_a, [env.nid_b])])[0]
+    pkg = BulkSigner(env.signer_a).sign_packages([make_package(env.nid_a, [env.nid_b])])[0]
     raw = pkg.to_json_bytes()
     with env.client("a.secretary") as probe:
         token = probe.token
@@ -80,7 +80,7 @@ def _race(env: Env, same_key: bool) -> None:
     assert {s for s, _ in results} == {200}
     assert len({shams for _, shams in results}) == 1, "one GUID, one SHAMS"
     # and the counter moved by exactly one: the next letter gets the next number
-    nxt = FastResigner(env.signer_a).sign_packages([make_package(env.nid_a, [env.nid_b])])[0]
+    nxt = BulkSigner(env.signer_a).sign_packages([make_package(env.nid_a, [env.nid_b])])[0]
     with env.client("a.secretary") as api:
         assert Shams.parse(api.register(nxt)["shams"]).sequence == Shams.parse(results[0][1]).sequence + 1
 
