@@ -102,6 +102,7 @@ class MainWindow(QMainWindow):
         for side in (bar.ButtonPosition.LeftSide, bar.ButtonPosition.RightSide):
             bar.setTabButton(0, side, None)  # the list itself cannot be closed
         self.tabs.tabCloseRequested.connect(self.close_tab)
+        self.tabs.currentChanged.connect(self._update_actions)
         self.setCentralWidget(self.tabs)
         self._open: dict[str, QWidget] = {}  # guid -> its editor or details tab
 
@@ -187,8 +188,18 @@ class MainWindow(QMainWindow):
         widget = self.tabs.currentWidget()
         return next((g for g, w in self._open.items() if w is widget), None)
 
+    def action_targets(self) -> list[tuple[str, str]]:
+        """(guid, state) of what the letter actions apply to: the letter in the current tab,
+        otherwise the rows selected in the list."""
+        guid = self.current_tab_guid()
+        if guid is not None:
+            with self.store.reader() as s:
+                letter = s.get(Letter, guid)
+                return [(guid, letter.state)] if letter is not None else []
+        return [(r.guid, r.state) for r in self.selected_rows()]
+
     def _update_actions(self, *_args: object) -> None:
-        self.actions_.update_enabled([r.state for r in self.selected_rows()])
+        self.actions_.update_enabled([state for _, state in self.action_targets()])
 
     def _on_activated(self, index: QModelIndex) -> None:
         if index.isValid():

@@ -167,10 +167,10 @@ class WorkflowActions(QObject):
         if not server_base(self.store):  # the QR code's verification address cannot be left out
             self.window.warn(self.tr("Print"), self.tr("The server address is not set; log in to the server first."))
             return None
-        rows = self.window.selected_rows()
-        guid = rows[0].guid if len(rows) == 1 else self.window.current_tab_guid()
-        if guid is None:
+        targets = self.window.action_targets()
+        if len(targets) != 1:
             return None
+        guid = targets[0][0]
         try:
             return letter_view(self.store, guid)
         except NotRegistered as exc:

@@ -44,6 +44,13 @@ def test_details_show_shams_receipt_and_acknowledgement(window: MainWindow, stor
 
     details = window.open_letter(guid)
     assert isinstance(details, LetterDetails)
+    # the actions follow the letter in the current tab, whatever the list selection is
+    assert window.actions_.print.isEnabled() and window.actions_.export_pdf.isEnabled()
+    window.tabs.setCurrentIndex(0)
+    window.table.clearSelection()
+    assert not window.actions_.print.isEnabled()
+    window.tabs.setCurrentWidget(details)
+    assert window.actions_.export_signed_pdf.isEnabled()
     text = details.text()
     assert display_text(shams) in text  # ۱۴۰۰۰۱۲۳۴۵۳-ص-۱۴۰۵-۱, held left to right
     assert "ثبت‌شده نزد گیرنده" in text and "دریافت و تأیید شد" in text
