@@ -207,7 +207,9 @@ class SyncEngine:
         events: list[tuple[str, dict[str, Any]]] = []
         with self.store.session() as s, s.no_autoflush:
             items = {i.id: i for i in s.scalars(select(OutboxOperation).where(OutboxOperation.id.in_([c.op_id for c in chunk])))}
-            _load_letters(s, [c.guid for c in chunk])  # into the identity map: s.get() below is free
+            # Held here: the session's identity map is weak, so letters loaded and dropped would be
+            # queried again one by one.
+            letters = {x.guid: x for x in s.scalars(select(Letter).where(Letter.guid.in_([c.guid for c in chunk])))}
             for call, outcome in zip(chunk, outcomes, strict=True):
                 item = items.get(call.op_id)
                 if item is None or item.status != "pending":
@@ -219,9 +221,9 @@ class SyncEngine:
                 elif isinstance(outcome, ApiError):  # the server refused: the user must correct it
                     events.append(self._rejected(s, item, outcome, report))
                 elif call.op == outbox.REGISTER:
-                    events.append(self._registered(s, item, outcome, report))
+                    events.append(self._registered(s, item, letters[call.guid], outcome, report))
                 elif call.op == outbox.SEND:
-                    L.transition(s, s.get(Letter, call.guid), State.SENT, actor=self.actor)
+                    L.transition(s, letters[call.guid], State.SENT, actor=self.actor)
                     item.status = "done"
                     report.sent.append(call.guid)
                     events.append(("sent", {"guid": call.guid, **outcome}))
@@ -233,10 +235,9 @@ class SyncEngine:
         return stop
 
     def _registered(
-        self, s: Session, item: OutboxOperation, result: dict[str, Any], report: SyncReport
+        self, s: Session, item: OutboxOperation, letter: Letter, result: dict[str, Any], report: SyncReport
     ) -> tuple[str, dict[str, Any]]:
         receipt = result["receipt"]
-        letter = s.get(Letter, item.letter_guid)
         letter.shams = result["shams"]
         letter.registered_at = parse_time(result["registered_at"])
         s.add(  # not letter.receipts.append: that would load the collection first
