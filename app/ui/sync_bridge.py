@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -75,8 +76,6 @@ class SyncBridge(QObject):
 
     def _done(self, report: SyncReport) -> None:
         self._running = None
-        from datetime import UTC, datetime
-
         self._set(running=False, online=report.online, pending=report.pending, error=report.error,
                   last_sync=datetime.now(UTC).isoformat())
         self.storeChanged.emit()
