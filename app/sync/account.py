@@ -18,6 +18,7 @@ from app.models.tables import Setting
 from app.sync.api import DabirApi
 
 KEYRING_SERVICE = "dabir"
+SENDER_SETTING = "profile:sender"  # who new letters are written as, from the login answer
 
 
 class AccountError(RuntimeError):
@@ -70,7 +71,21 @@ def login(store: Store, account: Account, password: str) -> dict:
         info = api.login(account.username, password)
     _keyring_call(keyring.set_password, KEYRING_SERVICE, account.keyring_user, info["token"])
     save_account(store, account)
+    if isinstance(info.get("user"), dict):
+        remember_sender(store, info["user"])
     return {k: v for k, v in info.items() if k != "token"}
+
+
+def remember_sender(store: Store, user: dict) -> None:
+    """Who this profile writes as (the sender of new letters), from the server's login answer."""
+    value = {"agency": user.get("agency") or "", "unit": user.get("unit") or "",
+             "person": user.get("username") or "", "name": user.get("display_name") or ""}
+    with store.session() as s:
+        row = s.get(Setting, SENDER_SETTING)
+        if row is None:
+            s.add(Setting(key=SENDER_SETTING, value=value))
+        else:
+            row.value = value
 
 
 def logout(store: Store) -> None:

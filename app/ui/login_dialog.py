@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
@@ -19,24 +17,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.models.db import Store
-from app.models.tables import Setting
 from app.sync import account
 from app.sync.api import ApiError
 from app.ui.ops import Op, OpContext
-
-SENDER_SETTING = "profile:sender"
-
-
-def remember_sender(store: Store, user: dict[str, Any]) -> None:
-    """Who this profile writes as (the sender of new letters), from the server's login answer."""
-    value = {"agency": user.get("agency") or "", "unit": user.get("unit") or "",
-             "person": user.get("username") or "", "name": user.get("display_name") or ""}
-    with store.session() as s:
-        row = s.get(Setting, SENDER_SETTING)
-        if row is None:
-            s.add(Setting(key=SENDER_SETTING, value=value))
-        else:
-            row.value = value
 
 
 class LoginDialog(QDialog):
@@ -104,10 +87,7 @@ class LoginDialog(QDialog):
         password = ""
 
         def work(_ctx: OpContext) -> dict:
-            info = account.login(store, acct, box.pop())
-            if isinstance(info.get("user"), dict):
-                remember_sender(store, info["user"])
-            return info
+            return account.login(store, acct, box.pop())
 
         self.status.setText(self.tr("Logging in…"))
         self.login_button.setEnabled(False)

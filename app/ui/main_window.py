@@ -32,13 +32,14 @@ from app.models.letters import transition
 from app.models.lifecycle import State
 from app.models.tables import Letter, Setting
 from app.sync import account
+from app.sync.account import SENDER_SETTING
 from app.ui.folder_list import FolderList
 from app.ui.labels import persian_number
 from app.ui.letter_details import LetterDetails
 from app.ui.letter_editor import LetterEditor
 from app.ui.letter_table import LetterTable
 from app.ui.letter_table_model import LetterTableModel
-from app.ui.login_dialog import SENDER_SETTING, LoginDialog
+from app.ui.login_dialog import LoginDialog
 from app.ui.notifications import Notifier
 from app.ui.ops import Op, OpContext
 from app.ui.outbox_panel import OutboxPanel

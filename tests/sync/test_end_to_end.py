@@ -29,7 +29,7 @@ from app.models.db import Store, open_store
 from app.models.package import LetterPackage
 from app.models.persian import national_code_check_digit
 from app.models.shams import Shams
-from app.models.tables import Letter, OutboxOperation
+from app.models.tables import Letter, OutboxOperation, Setting
 from app.sync import account as acc
 from app.sync import outbox
 from app.sync.api import DabirApi
@@ -154,6 +154,8 @@ def test_offline_draft_signed_on_token_is_delivered_once_server_is_up(tmp_path: 
     with sender_store.reader() as s:  # the token went to the keyring, not the database
         assert DEMO_PASSWORD not in str(s.execute(select(func.group_concat(Letter.guid))).all())
     assert keyring.get_password(acc.KEYRING_SERVICE, f"a.secretary@{server.base_url}")
+    with sender_store.reader() as s:  # new letters are written as the logged-in secretary's agency
+        assert s.get(Setting, acc.SENDER_SETTING).value["agency"] == a["national_id"]
 
     # Server back: the next due run registers and sends.
     far = lambda: dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)  # noqa: E731  (past the offline backoff)

@@ -12,7 +12,7 @@ from app.models.db import Store
 from app.models.lifecycle import State
 from app.models.persian import normalize
 from app.models.tables import Letter, Setting
-from app.ui.login_dialog import SENDER_SETTING
+from app.sync.account import SENDER_SETTING
 from tests.sync.test_engine_unit import A, B
 
 SENDER = {"agency": A, "unit": "دبیرخانه مرکزی", "person": "s.ahmadi", "name": "وزارت نمونه"}
