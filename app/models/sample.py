@@ -289,7 +289,7 @@ _LETTER_COLUMNS = (
     "guid", "kind", "state", "subject", "body", "sender_agency", "sender_unit", "sender_person",
     "sender_name", "priority", "classification", "in_reply_to", "in_reply_to_shams", "follow_up_of",
     "follow_up_of_shams", "shams", "registered_at", "incoming_number", "archived", "reject_reason",
-    "source_package", "verification", "created_at", "updated_at",
+    "source_package", "verification", "letterhead", "signatories", "created_at", "updated_at",
 )  # fmt: skip
 _RECIPIENT_COLUMNS = (
     "letter_guid", "position", "role", "agency", "unit", "person", "name", "ack_state", "ack_at", "ack_number",
@@ -430,7 +430,7 @@ def fill_sample_letters(
                     "follow_up_of_shams": "", "shams": shams, "registered_at": _ts(registered),
                     "incoming_number": incoming_number, "archived": int(state in FINAL and rng.random() < 0.15),
                     "reject_reason": rng.choice(REJECT_REASONS) if state == "rejected" else None,
-                    "source_package": None, "verification": None,
+                    "source_package": None, "verification": None, "letterhead": "", "signatories": "[]",
                     "created_at": _ts(created), "updated_at": _ts(updated),
                 }
             )  # fmt: skip

@@ -73,6 +73,9 @@ class Letter(Base):
     incoming_number: Mapped[str | None] = mapped_column(String(40))
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     reject_reason: Mapped[str | None] = mapped_column(Text)
+    # Not signed content: the layout it is printed on and who is to sign it.
+    letterhead: Mapped[str] = mapped_column(String(100), default="")
+    signatories: Mapped[list] = mapped_column(JSON, default=list)
     # Incoming letters keep the exact package bytes received, whatever their verdict.
     source_package: Mapped[bytes | None] = mapped_column(LargeBinary)
     verification: Mapped[dict | None] = mapped_column(JSON)

@@ -1,8 +1,7 @@
 """What the letter editor reads from and writes to the store, kept apart from the widgets.
 
-Signatories and the letterhead are not part of the signed content (nor of the letters
-table); until the schema has a place for them they are kept per draft in ``settings`` under
-``draft_extras:<guid>``.
+Signatories and the letterhead are stored with the letter but are not part of the signed
+content.
 """
 
 from __future__ import annotations
@@ -14,11 +13,9 @@ from sqlalchemy.orm import Session
 
 from app.models.letters import create_letter, edit_letter
 from app.models.lifecycle import EDITABLE, State
-from app.models.tables import Letter, Setting
+from app.models.tables import Letter
 from app.ui.link_picker import LetterLink, load_link
 from app.ui.recipient_picker import DirectoryEntry
-
-EXTRAS_KEY = "draft_extras:{guid}"
 
 
 @dataclass
@@ -61,8 +58,6 @@ def load_draft(session: Session, guid: str) -> LoadedDraft:
     letter = session.get(Letter, guid)
     if letter is None:
         raise LookupError(f"letter {guid} is not in the store")
-    extras = session.get(Setting, EXTRAS_KEY.format(guid=guid))
-    data: dict[str, Any] = extras.value if extras is not None else {}
     recipients = [(r.role, DirectoryEntry.from_recipient(r)) for r in letter.recipients]
     values = DraftValues(
         subject=letter.subject,
@@ -73,8 +68,8 @@ def load_draft(session: Session, guid: str) -> LoadedDraft:
         cc=[e for role, e in recipients if role == "cc"],
         in_reply_to=load_link(session, letter.in_reply_to, letter.in_reply_to_shams),
         follow_up_of=load_link(session, letter.follow_up_of, letter.follow_up_of_shams),
-        signatories=[DirectoryEntry.from_dict(d) for d in data.get("signatories", [])],
-        letterhead=data.get("letterhead", ""),
+        signatories=[DirectoryEntry.from_dict(d) for d in letter.signatories or []],
+        letterhead=letter.letterhead,
     )
     signed = bool(letter.signatures) or letter.state == State.SIGNED
     return LoadedDraft(values, letter.kind, letter.state, signed)
@@ -109,11 +104,9 @@ def save_draft(
         letter = create_letter(session, kind=kind, sender=sender, actor=actor, guid=guid, **common)
     else:
         edit_letter(session, letter, actor=actor, **common)
-    key = EXTRAS_KEY.format(guid=letter.guid)
-    extras = {"signatories": [e.as_dict() for e in values.signatories], "letterhead": values.letterhead}
-    row = session.get(Setting, key)
-    if row is None:
-        session.add(Setting(key=key, value=extras))
-    elif row.value != extras:
-        row.value = extras
+    signatories = [e.as_dict() for e in values.signatories]
+    if letter.signatories != signatories:
+        letter.signatories = signatories
+    if letter.letterhead != values.letterhead:
+        letter.letterhead = values.letterhead
     return letter.guid

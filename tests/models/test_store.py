@@ -278,3 +278,32 @@ def test_numbering_a_letter_makes_it_findable_by_shams(store: Store):
     with store.reader() as s:
         assert count_letters(s, Folder.DRAFTS, "1405 187") == 1
         assert count_letters(s, Folder.DRAFTS, "بخشنامه") == 1  # the rest of the row is intact
+
+
+def test_migration_0004_moves_draft_extras_into_the_letter(tmp_path: Path):
+    engine = make_engine(tmp_path / "dabir.sqlite3")
+    migrate(engine, "0003")
+    now = dt.datetime(2026, 1, 1)
+    guid = "22222222-2222-2222-2222-222222222222"
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO letters (guid, kind, state, subject, body, sender_agency, sender_unit, sender_person,"
+                " sender_name, priority, classification, in_reply_to_shams, follow_up_of_shams, archived,"
+                " created_at, updated_at) VALUES (:g, 'outgoing', 'draft', 'ابلاغ', '', :a, '', '', '', 'normal',"
+                " 'normal', '', '', 0, :t, :t)"
+            ),
+            {"g": guid, "a": AGENCY, "t": now},
+        )
+        conn.execute(
+            text("INSERT INTO settings (key, value) VALUES (:k, :v)"),
+            {"k": f"draft_extras:{guid}",
+             "v": json.dumps({"letterhead": "سربرگ معاونت", "signatories": [{"person": "karimi"}]})},
+        )
+    engine.dispose()
+    store = Store(tmp_path)
+    with store.reader() as s:
+        letter = s.get(Letter, guid)
+        assert letter.letterhead == "سربرگ معاونت" and letter.signatories == [{"person": "karimi"}]
+        assert s.execute(text("SELECT count(*) FROM settings WHERE key LIKE 'draft_extras:%'")).scalar() == 0
+    store.close()

@@ -16,7 +16,7 @@ from app.models.canonical import content_sha256
 from app.models.db import Store
 from app.models.letters import add_signature, create_letter, letter_content, transition
 from app.models.lifecycle import State
-from app.models.tables import Letter, Setting, utcnow
+from app.models.tables import Letter, utcnow
 from app.ui.letter_editor import AUTOSAVE_MS, LetterEditor
 from app.ui.link_picker import LetterLink
 from app.ui.recipient_picker import DirectoryEntry, search_directory
@@ -385,11 +385,9 @@ def test_links_signatories_and_letterhead_are_kept(fa_app, qtbot, directory: Sto
     letter = stored(directory, editor.guid)
     assert (letter.in_reply_to, letter.in_reply_to_shams) == (old_guid, shams)
     assert (letter.follow_up_of, letter.follow_up_of_shams) == (old_guid, shams)
-    with directory.reader() as s:
-        extras = s.get(Setting, f"draft_extras:{editor.guid}").value
-    assert extras["letterhead"] == "سربرگ معاونت"
-    assert [d["person"] for d in extras["signatories"]] == ["karimi"]
-    assert extras["signatories"][0]["national_code"] == "0067749828"
+    assert letter.letterhead == "سربرگ معاونت"
+    assert [d["person"] for d in letter.signatories] == ["karimi"]
+    assert letter.signatories[0]["national_code"] == "0067749828"
 
     again = make_editor(qtbot, directory, editor.guid, letterheads=["سربرگ اصلی", "سربرگ معاونت"])
     assert again.in_reply_to.link() == LetterLink(old_guid, shams, "دعوت به جلسه هماهنگی")
