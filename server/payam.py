@@ -29,7 +29,7 @@ from server.errors import ApiError, not_found
 from server.idempotency import json_bytes, lookup, stored_response
 from server.idempotency import store as store_idempotent
 from server.models import acks, agencies, deliveries, letters
-from server.shams import _letter_row, registration_view
+from server.shams import _letter_row, check_internal_recipients, registration_view
 from server.signatures import SignatureChecker
 
 
@@ -119,12 +119,8 @@ def _send(ctx: ServerContext, checker: SignatureChecker, principal: Principal, p
             return replay
         row = _check_registered(ctx, conn, principal, package, content_sha)
         if internal:
+            check_internal_recipients(content, principal)
             for i, r in enumerate(content["recipients"]):
-                if r["agency"] != principal.agency_national_id:
-                    raise _fail(422, "internal_recipient_outside_agency",
-                                "گیرندگان نامه داخلی باید از واحدها یا کارکنان همین سازمان باشند.",
-                                "Internal letters go only to units and people of the same agency.",
-                                f"content.recipients[{i}].agency")
                 if r["unit"] and conn.exec_driver_sql(db.sql(_UNIT_ID), (principal.agency_id, r["unit"])).first() is None:
                     raise _fail(422, "unknown_recipient", "واحد گیرنده در این سازمان وجود ندارد.",
                                 "No such unit in this agency.", f"content.recipients[{i}].unit")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from ipaddress import ip_address
 from pathlib import Path
 
 from cryptography import x509
@@ -60,24 +61,27 @@ def load_receipt_identity(cert_path: Path, key_path: Path) -> tuple[ReceiptKey, 
     return key, cert
 
 
-def create_tls_identity(cert_path: Path, key_path: Path, hosts: tuple[str, ...] = ("localhost", "127.0.0.1")) -> None:
-    """A self-signed localhost TLS certificate for a pilot/test install (replace with a real one)."""
-    from ipaddress import ip_address
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hosts[0])])
+def subject_alt_names(hosts: tuple[str, ...]) -> x509.SubjectAlternativeName:
+    """IP addresses as IP SANs, everything else as DNS names (TLS clients check one or the other)."""
     sans: list[x509.GeneralName] = []
     for h in hosts:
         try:
             sans.append(x509.IPAddress(ip_address(h)))
         except ValueError:
             sans.append(x509.DNSName(h))
+    return x509.SubjectAlternativeName(sans)
+
+
+def create_tls_identity(cert_path: Path, key_path: Path, hosts: tuple[str, ...] = ("localhost", "127.0.0.1")) -> None:
+    """A self-signed localhost TLS certificate for a pilot/test install (replace with a real one)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hosts[0])])
     now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=825))
-        .add_extension(x509.SubjectAlternativeName(sans), critical=False)
+        .add_extension(subject_alt_names(hosts), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .sign(key, hashes.SHA256())
     )

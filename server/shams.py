@@ -90,12 +90,7 @@ def _check_sender(principal: Principal, content: dict[str, Any]) -> None:
         raise ApiError(403, "foreign_sender", "فرستنده نامه سازمان شما نیست؛ ثبت این نامه مجاز نیست.",
                        "The letter's sender agency is not your agency.", "content.sender.agency")
     if content["kind"] == "internal":
-        for i, r in enumerate(content["recipients"]):
-            if r["agency"] != principal.agency_national_id:
-                raise ApiError(422, "internal_recipient_outside_agency",
-                               "گیرندگان نامه داخلی باید از واحدها یا کارکنان همین سازمان باشند.",
-                               "Internal letters go only to units and people of the same agency.",
-                               f"content.recipients[{i}].agency")
+        check_internal_recipients(content, principal)
 
 
 def _same_letter(row: Any, principal: Principal, content_sha: str) -> bool:
@@ -199,3 +194,13 @@ def _allocate_in(ctx: ServerContext, conn: Connection, principal: Principal, pac
         content_sha, db.dt_param(now), principal.user_id, signer_codes, receipt_json, stored.to_json_bytes()))
     return {"guid": package.guid, "shams": shams.canonical, "registered_at": now, "content_sha256": content_sha,
             "receipt": receipt_json}
+
+
+def check_internal_recipients(content: dict[str, Any], principal: Principal) -> None:
+    """An internal letter (domain I) stays inside the sender's agency: at registration and at delivery."""
+    for i, r in enumerate(content["recipients"]):
+        if r["agency"] != principal.agency_national_id:
+            raise ApiError(422, "internal_recipient_outside_agency",
+                           "گیرندگان نامه داخلی باید از واحدها یا کارکنان همین سازمان باشند.",
+                           "Internal letters go only to units and people of the same agency.",
+                           f"content.recipients[{i}].agency")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from ipaddress import ip_address
 from pathlib import Path
 
 from cryptography import x509
@@ -16,6 +15,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes, PrivateKeyTypes
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from server.receipts import subject_alt_names
 
 UTC = dt.UTC
 
@@ -167,12 +168,6 @@ class TestPKI:
     def issue_tls_cert(self, hosts: tuple[str, ...] = ("127.0.0.1", "localhost")) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
         key = new_rsa_key()
         now = _now()
-        sans: list[x509.GeneralName] = []
-        for h in hosts:
-            try:
-                sans.append(x509.IPAddress(ip_address(h)))
-            except ValueError:
-                sans.append(x509.DNSName(h))
         cert = (
             x509.CertificateBuilder()
             .subject_name(_name(hosts[0], self.name))
@@ -182,7 +177,7 @@ class TestPKI:
             .not_valid_before(now - dt.timedelta(days=1))
             .not_valid_after(now + dt.timedelta(days=30))
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.SubjectAlternativeName(sans), critical=False)
+            .add_extension(subject_alt_names(hosts), critical=False)
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
             .sign(self.intermediate_key, hashes.SHA256())
         )
