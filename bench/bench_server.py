@@ -1,14 +1,22 @@
 """Central-server bench: SHAMS allocations/s and Payam submissions/s over HTTPS.
 
-16 concurrent clients (one keep-alive HTTPS connection each, the real ``app.sync.api.DabirApi``)
-against the real ``dabir-server`` subprocess. The clients run in several processes (default
-4 processes × 4 threads) so that the load generator's GIL is not the bottleneck; the client
-and server CPU seconds spent in the timed window are reported separately. Letters (5 KB
-bodies) are signed and serialized up front. Checks that the allocated SHAMS are unique and
-gap-free and that every send was accepted.
+16 concurrent clients, one keep-alive HTTPS connection each, against the real ``dabir-server``
+subprocess. Letters (5 KB bodies) are signed and serialized up front. Two load generators:
 
-    .venv/bin/python bench/bench_server.py [--workers 2] [--per-client 200] [--payam-per-client 50]
-        [--backend sqlite|postgres|both] [--procs 4] [--sqlite-synchronous FULL|NORMAL] [--profile PREFIX]
+* ``--load wrk`` (default): Debian's ``wrk`` (C, 16 connections over 2 threads,
+  ``bench/wrk_letters.lua``) posts the pre-signed packages — the server's own capacity, with
+  the load generator taking little of the two shared cores. The Payam phase sends the letters
+  the SHAMS phase registered (their stored packages, receipts included).
+* ``--load python``: the real client code (``app.sync.api.DabirApi``, httpx) in several
+  processes (default 4 processes × 4 threads) — what 16 Dabir clients on this machine get.
+
+Client and server CPU seconds in the timed window are reported separately. Checks that the
+allocated SHAMS are unique and gap-free and that every send was accepted.
+
+    .venv/bin/python bench/bench_server.py [--load wrk|python] [--workers 2] [--backend sqlite|postgres|both]
+        [--letters 12000] [--duration 8]                       (wrk)
+        [--per-client 200] [--payam-per-client 50] [--procs 4]  (python)
+        [--sqlite-synchronous FULL|NORMAL] [--profile PREFIX]
 
 BENCH_DIR=/path keeps the server data directory (and server.log) at a known place.
 """
@@ -16,8 +24,12 @@ BENCH_DIR=/path keeps the server data directory (and server.log) at a known plac
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing as mp
 import os
+import resource
+import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -34,6 +46,8 @@ from app.sync.api import DabirApi
 from tests.server.helpers import BulkSigner, make_package, make_signer
 from tests.support.pki import TestPKI
 from tests.support.server_process import DEMO_PASSWORD, ServerProcess
+
+HERE = Path(__file__).resolve().parent
 
 CLIENTS = 16
 BODY_5KB = ("این متن آزمایشی نامه است. " * 200)[:2600]  # ~5 KB of UTF-8
@@ -115,12 +129,13 @@ def run_parallel(token: str, server: ServerProcess, batches: list[list[Item]], o
             "client_cpu": sum(c for _, c, _ in collected), "server_cpu": server_cpu}
 
 
-def bench(backend: str, database_url: str, workers: int, per_client: int, payam_per_client: int, procs: int,
-          synchronous: str, profile: str = "") -> dict[str, Any]:
+def start_bench_server(backend: str, database_url: str, workers: int,
+                       synchronous: str) -> tuple[ServerProcess, DabirApi, BulkSigner, str, str]:
+    """The server (demo agencies, a registered signatory certificate) and a logged-in secretary."""
     pki = TestPKI()
     env = {"DABIR_SERVER_ACCESS_LOG": "off", "DABIR_SERVER_SQLITE_SYNCHRONOUS": synchronous}
-    server = ServerProcess(Path(os.environ.get("BENCH_DIR") or tempfile.mkdtemp(prefix=f"dabir-bench-{backend}-")), pki, database_url=database_url,
-                           env_extra=env, workers=workers)
+    workdir = Path(os.environ.get("BENCH_DIR") or tempfile.mkdtemp(prefix=f"dabir-bench-{backend}-"))
+    server = ServerProcess(workdir, pki, database_url=database_url, env_extra=env, workers=workers)
     server.setup()
     server.start()
     try:
@@ -132,25 +147,110 @@ def bench(backend: str, database_url: str, workers: int, per_client: int, payam_
         sec = DabirApi(server.base_url, server.ca_bundle)
         sec.login("a.secretary", DEMO_PASSWORD)
         assert sec.token
-        resigner = BulkSigner(signer)
+    except BaseException:
+        server.stop()
+        raise
+    return server, sec, BulkSigner(signer), nid_a, nid_b
+
+
+def run_wrk(server: ServerProcess, token: str, path: str, items: list[Item], duration: float,
+            workdir: Path) -> dict[str, Any]:
+    """16 keep-alive connections from wrk (2 threads) posting ``items`` for at most ``duration``."""
+    bodies = workdir / f"wrk-bodies-{path.strip('/').replace('/', '-')}.txt"
+    with bodies.open("wb") as f:
+        for key, raw in items:
+            # the packages are indented JSON: newlines only between tokens, so a space keeps the meaning
+            f.write(key.encode() + b"\t" + raw.replace(b"\n", b" ") + b"\n")
+    cmd = ["wrk", "-t2", f"-c{CLIENTS}", f"-d{max(1, round(duration))}s", "--timeout", "10s", "-s",
+           str(HERE / "wrk_letters.lua"), server.base_url, "--", str(bodies), "2", token, path]
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_cpu0 = _proc_tree_cpu(server.proc.pid)  # type: ignore[union-attr]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 120)
+    server_cpu = _proc_tree_cpu(server.proc.pid) - server_cpu0  # type: ignore[union-attr]
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    line = next((x for x in out.stdout.splitlines() if x.startswith("WRK ")), None)
+    if out.returncode != 0 or line is None:
+        raise RuntimeError(f"wrk failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
+    summary = json.loads(line[4:])
+    if summary["status_errors"] or summary["socket_errors"]:
+        raise RuntimeError(f"wrk saw errors: {summary}\n{out.stderr}")
+    return {"elapsed": summary["duration_us"] / 1e6, "summary": summary, "server_cpu": server_cpu,
+            "client_cpu": (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)}
+
+
+def server_rows(server: ServerProcess, sql: str) -> list[tuple[Any, ...]]:
+    """Read the server's database directly (the bench's own bookkeeping, not an API)."""
+    if not server.database_url:
+        import sqlite3
+
+        with sqlite3.connect(f"file:{server.data_dir / 'dabir.sqlite3'}?mode=ro", uri=True) as conn:
+            return conn.execute(sql).fetchall()
+    import psycopg
+
+    parts = urlsplit(server.database_url)
+    with psycopg.connect(urlunsplit(("postgresql", parts.netloc, parts.path, "", ""))) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def bench_wrk(backend: str, database_url: str, workers: int, letters: int, duration: float, synchronous: str,
+              profile: str = "") -> dict[str, Any]:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (scripts/setup installs it: Debian package wrk)")
+    server, sec, signer, nid_a, nid_b = start_bench_server(backend, database_url, workers, synchronous)
+    workdir = server.workdir
+    try:
+        t0 = time.perf_counter()
+        packages = signer.sign_packages([make_package(nid_a, [nid_b], body=BODY_5KB) for _ in range(letters)])
+        items = [(f"register:{p.guid}", p.to_json_bytes()) for p in packages]
+        print(f"  {letters} letters signed in {time.perf_counter() - t0:.1f} s", flush=True)
+        spy = _start_profile(server, profile)
+        reg = run_wrk(server, sec.token, "/api/v1/letters", items, duration, workdir)
+        _stop_profile(spy)
+        seqs = sorted(r[0] for r in server_rows(server, "SELECT seq FROM letters"))
+        dupes = len(seqs) - len(set(seqs))
+        gaps = (seqs[-1] - seqs[0] + 1) - len(set(seqs)) if seqs else 0
+        # Payam: send what was registered (the stored package carries its receipt).
+        stored = server_rows(server, "SELECT guid, package FROM letters ORDER BY seq")
+        sends = [(f"send:{guid}", bytes(pkg)) for guid, pkg in stored]
+        snd = run_wrk(server, sec.token, "/api/v1/payam/messages", sends, duration, workdir)
+        sent = server_rows(server, "SELECT COUNT(*) FROM letters WHERE sent_at IS NOT NULL")[0][0]
+        sec.close()
+        return {"backend": backend, "workers": workers, "allocations": len(seqs), "reg": reg, "dupes": dupes,
+                "gaps": gaps, "package_bytes": len(items[0][1]), "sends": sent, "snd": snd}
+    finally:
+        server.stop()
+
+
+def _start_profile(server: ServerProcess, profile: str) -> subprocess.Popen[bytes] | None:
+    """py-spy (pip install py-spy) on the server workers during the timed allocations."""
+    if not profile:
+        return None
+    spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "-p", str(server.proc.pid),  # type: ignore[union-attr]
+                            "--subprocesses", "--gil", "-f", "raw", "-r", "250", "-o", profile],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1)
+    return spy
+
+
+def _stop_profile(spy: subprocess.Popen[bytes] | None) -> None:
+    if spy is not None:
+        spy.send_signal(2)
+        spy.wait()
+
+
+def bench(backend: str, database_url: str, workers: int, per_client: int, payam_per_client: int, procs: int,
+          synchronous: str, profile: str = "") -> dict[str, Any]:
+    server, sec, resigner, nid_a, nid_b = start_bench_server(backend, database_url, workers, synchronous)
+    try:
 
         def letters(n: int) -> list[Any]:
             return resigner.sign_packages([make_package(nid_a, [nid_b], body=BODY_5KB) for _ in range(n)])
 
         batches = [[(p.guid, p.to_json_bytes()) for p in letters(per_client)] for _ in range(CLIENTS)]
         size = len(batches[0][0][1])
-        spy = None
-        if profile:  # py-spy (pip install py-spy) on the server workers during the timed allocations
-            import subprocess
-
-            spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "-p", str(server.proc.pid),  # type: ignore[union-attr]
-                                    "--subprocesses", "--gil", "-f", "raw", "-r", "250", "-o", profile],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(1)
+        spy = _start_profile(server, profile)
         reg = run_parallel(sec.token, server, batches, "register", procs)
-        if spy is not None:
-            spy.send_signal(2)
-            spy.wait()
+        _stop_profile(spy)
         parsed = sorted(Shams.parse(s).sequence for s in reg["results"])
         dupes = len(parsed) - len(set(parsed))
         gaps = (parsed[-1] - parsed[0] + 1) - len(set(parsed))
@@ -181,13 +281,18 @@ def fresh_pg_database(url: str) -> str:
 
 
 def _cpu(r: dict[str, Any], n: int) -> str:
-    return (f"[CPU ms/request: server {r['server_cpu'] * 1000 / n:.2f}, clients {r['client_cpu'] * 1000 / n:.2f}; "
+    lat = r.get("summary")
+    lat_text = f"latency p50 {lat['p50_ms']:.1f} ms p95 {lat['p95_ms']:.1f} ms " if lat else ""
+    return (lat_text + f"[CPU ms/request: server {r['server_cpu'] * 1000 / n:.2f}, clients {r['client_cpu'] * 1000 / n:.2f}; "
             f"machine busy {(r['server_cpu'] + r['client_cpu']) / r['elapsed'] / (os.cpu_count() or 1):.0%}]")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--load", choices=("wrk", "python"), default="wrk")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--letters", type=int, default=12000, help="wrk: letters signed up front")
+    ap.add_argument("--duration", type=float, default=8.0, help="wrk: seconds per phase at most")
     ap.add_argument("--per-client", type=int, default=200)
     ap.add_argument("--payam-per-client", type=int, default=50)
     ap.add_argument("--procs", type=int, default=4, help="client processes sharing the 16 clients")
@@ -206,11 +311,17 @@ def main() -> int:
             runs.append(("postgres", fresh_pg_database(url)))
     print(f"load average before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}", flush=True)
     for backend, url in runs:
-        r = bench(backend, url, args.workers, args.per_client, args.payam_per_client, args.procs,
-                  args.sqlite_synchronous, args.profile and f"{args.profile}.{backend}.txt")
+        prof = args.profile and f"{args.profile}.{backend}.txt"
+        if args.load == "wrk":
+            r = bench_wrk(backend, url, args.workers, args.letters, args.duration, args.sqlite_synchronous, prof)
+            clients = "load wrk (16 connections, 2 threads)"
+        else:
+            r = bench(backend, url, args.workers, args.per_client, args.payam_per_client, args.procs,
+                      args.sqlite_synchronous, prof)
+            clients = f"load python (DabirApi, {args.procs} processes)"
         label = f"sqlite/{args.sqlite_synchronous}" if backend == "sqlite" else "postgres"
         reg, snd = r["reg"], r["snd"]
-        print(f"{label:<13} workers={r['workers']} client procs={args.procs}\n"
+        print(f"{label:<13} workers={r['workers']} {clients}\n"
               f"  SHAMS allocations: {r['allocations']} in {reg['elapsed']:.2f} s = "
               f"{r['allocations'] / reg['elapsed']:.0f}/s (duplicates {r['dupes']}, gaps {r['gaps']})  "
               f"{_cpu(reg, r['allocations'])}\n"

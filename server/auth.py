@@ -105,7 +105,10 @@ def login(ctx: ServerContext, username: str, password: str, ip: str) -> dict[str
 
 
 def bearer_token(request: Request) -> str:
-    header = request.headers.get("authorization", "")
+    return bearer_from_header(request.headers.get("authorization", ""))
+
+
+def bearer_from_header(header: str) -> str:
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
         raise unauthenticated()

@@ -44,6 +44,11 @@ def forbidden(what_en: str = "Your role does not permit this action.") -> ApiErr
     return ApiError(403, "forbidden", "شما مجوز انجام این کار را ندارید.", what_en)
 
 
+def internal_error() -> ApiError:
+    return ApiError(500, "internal_error", "خطای داخلی در کارگزار رخ داد؛ لطفاً دوباره تلاش کنید.",
+                    "Internal server error.")
+
+
 def not_found(field: str | None = None) -> ApiError:
     return ApiError(404, "not_found", "مورد درخواست‌شده یافت نشد.", "Not found.", field)
 
@@ -76,5 +81,4 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return ApiError(500, "internal_error", "خطای داخلی در کارگزار رخ داد؛ لطفاً دوباره تلاش کنید.",
-                        "Internal server error.").response()
+        return internal_error().response()

@@ -34,8 +34,13 @@ _STORE_SQL = ("INSERT INTO idempotency_keys (user_id, key, request_hash, status_
 
 
 def request_hash(request: Request, raw: bytes) -> str:
+    return request_digest(request.method, request.url.path, request.url.query, raw)
+
+
+def request_digest(method: str, path: str, query: str, raw: bytes) -> str:
+    """What a stored Idempotency-Key record is bound to: method, path, query and body."""
     h = hashlib.sha256()
-    h.update(f"{request.method} {request.url.path}?{request.url.query}\n".encode())
+    h.update(f"{method} {path}?{query}\n".encode())
     h.update(raw)
     return h.hexdigest()
 

@@ -165,9 +165,8 @@ def _verified_signers(checker: SignatureChecker, content_bytes: bytes, package: 
                        "The letter's signature is not valid: " + "; ".join(check.reasons_en or ["unknown"]),
                        "signatures")
     if registered is not None:
-        from app.models.receipt import cert_fingerprint
-
-        if not all(cert_fingerprint(c) in registered for c in check.signer_certs):
+        # a certificate's SHA-256 fingerprint is the hash of its DER (as certificates.sha256 stores it)
+        if not all(hashlib.sha256(c).hexdigest() in registered for c in check.signer_certs):
             raise ApiError(422, "signer_not_registered",
                            "گواهی امضاکننده برای این سازمان ثبت نشده است؛ با راهبر سازمان تماس بگیرید.",
                            "The signing certificate is not registered for a signatory of your agency.",
@@ -191,7 +190,8 @@ def _allocate_in(ctx: ServerContext, conn: Connection, principal: Principal, pac
     db = ctx.db
     conn.exec_driver_sql(db.sql(_LETTER_INSERT), (
         package.guid, principal.agency_id, origin, domain.value, year, seq, shams.canonical, content["kind"],
-        content_sha, db.dt_param(now), principal.user_id, signer_codes, receipt_json, stored.to_json_bytes()))
+        content_sha, db.dt_param(now), principal.user_id, signer_codes, receipt_json,
+        json_bytes(stored.to_dict())))  # compact: C encoder, inside the write lock
     return {"guid": package.guid, "shams": shams.canonical, "registered_at": now, "content_sha256": content_sha,
             "receipt": receipt_json}
 

@@ -95,6 +95,63 @@ def test_internal_errors_are_structured(app_env) -> None:  # type: ignore[no-unt
     assert r.json()["error"]["code"] == "internal_error" and "secret" not in r.text
 
 
+def _package_exchanges(client: TestClient, raw: bytes) -> list[tuple[int, object]]:
+    """The same requests to the package endpoints: status and body (times and ids aside)."""
+    headers = _login(client, "a.secretary")
+    key = {"Idempotency-Key": "register:1"}
+    calls = [
+        ("/api/v1/letters", {}, raw),                                        # no token: 401
+        ("/api/v1/letters", headers, raw),                                   # no key: 428
+        ("/api/v1/letters", {**headers, **key}, b"{not json"),               # 422 invalid_package
+        ("/api/v1/letters", {**headers, **key}, raw),                        # 200, SHAMS
+        ("/api/v1/letters", {**headers, **key}, raw),                        # replay: same answer
+        ("/api/v1/letters", {**headers, **key}, raw.replace("آزمایشی".encode(), "دیگر".encode(), 1)),  # 409
+        ("/api/v1/payam/messages", {**headers, "Idempotency-Key": "send:1"}, raw),  # no receipt: 422
+        ("/api/v1/internal/messages", {**headers, "Idempotency-Key": "send:2"}, raw),  # not internal: 422
+    ]
+    out: list[tuple[int, object]] = []
+    for path, h, body in calls:
+        r = client.post(path, headers=h, content=body)
+        data = r.json()
+        if r.status_code == 200:
+            data = {k: data[k] for k in ("guid", "shams", "content_sha256")}
+        out.append((r.status_code, data))
+    return out
+
+
+def test_package_lane_answers_as_the_declared_routes(app_env) -> None:  # type: ignore[no-untyped-def]
+    """PackageLane (pure ASGI, ahead of FastAPI routing) and the FastAPI routes run one handler:
+    same statuses, same structured errors, same registration for the same requests."""
+    client, _clock, nid_a, nid_b, signer = app_env
+    raw = signer.sign_packages([make_package(nid_a, [nid_b])])[0].to_json_bytes()
+    lane = _package_exchanges(client, raw)
+    assert [s for s, _ in lane] == [401, 428, 422, 200, 200, 409, 422, 422]
+    # the same server data, FastAPI routes only: the replay and the conflict answer alike
+    settings = client.app.state.ctx.settings  # type: ignore[attr-defined]
+    plain = create_app(settings, clock=client.app.state.ctx.clock, package_lane=False)  # type: ignore[attr-defined]
+    try:
+        routes = _package_exchanges(TestClient(plain), raw)
+    finally:
+        plain.state.ctx.db.dispose()
+    assert routes == lane
+
+
+def test_package_lane_hides_internal_errors(app_env, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    import server.package_routes as lane_module
+
+    client, _clock, nid_a, nid_b, signer = app_env
+
+    def broken(*_args: object) -> object:
+        raise RuntimeError("secret internals /etc/passwd")
+
+    monkeypatch.setitem(lane_module.HANDLERS, "/api/v1/letters", broken)
+    headers = {**_login(client, "a.secretary"), "Idempotency-Key": "k1"}
+    raw = signer.sign_packages([make_package(nid_a, [nid_b])])[0].to_json_bytes()
+    r = TestClient(client.app, raise_server_exceptions=False).post("/api/v1/letters", headers=headers, content=raw)
+    assert r.status_code == 500
+    assert r.json()["error"]["code"] == "internal_error" and "secret" not in r.text
+
+
 def test_settings_from_toml_and_env(tmp_path: Path) -> None:
     cfg = tmp_path / "server.toml"
     cfg.write_text('[server]\nport = 9443\ntoken_ttl_seconds = 60\ndata_dir = "/srv/dabir"\n')
