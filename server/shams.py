@@ -164,13 +164,12 @@ def _verified_signers(checker: SignatureChecker, content_bytes: bytes, package: 
                        "امضای الکترونیکی نامه معتبر نیست: " + "؛ ".join(check.reasons_fa or ["نامشخص"]) + ".",
                        "The letter's signature is not valid: " + "; ".join(check.reasons_en or ["unknown"]),
                        "signatures")
-    if registered is not None:
-        # a certificate's SHA-256 fingerprint is the hash of its DER (as certificates.sha256 stores it)
-        if not all(hashlib.sha256(c).hexdigest() in registered for c in check.signer_certs):
-            raise ApiError(422, "signer_not_registered",
-                           "گواهی امضاکننده برای این سازمان ثبت نشده است؛ با راهبر سازمان تماس بگیرید.",
-                           "The signing certificate is not registered for a signatory of your agency.",
-                           "signatures")
+    # a certificate's SHA-256 fingerprint is the hash of its DER (as certificates.sha256 stores it)
+    if registered is not None and not all(hashlib.sha256(c).hexdigest() in registered for c in check.signer_certs):
+        raise ApiError(422, "signer_not_registered",
+                       "گواهی امضاکننده برای این سازمان ثبت نشده است؛ با راهبر سازمان تماس بگیرید.",
+                       "The signing certificate is not registered for a signatory of your agency.",
+                       "signatures")
     return ",".join(check.signer_national_codes)
 
 

@@ -68,7 +68,6 @@ class SignatureChecker:
         self._server_hashes = frozenset(hashlib.sha256(c).hexdigest() for c in self.server_roots)
         self._stores: dict[tuple[str, ...], TrustStore] = {}
         self._lock = threading.Lock()
-        self._verify_lock = threading.Lock()
 
     def store_for(self, conn: Connection | RawConn, agency_ids: list[int]) -> TrustStore:
         """The store for these agencies' current anchors. Every call reads the anchors' hashes
@@ -94,12 +93,8 @@ class SignatureChecker:
         return store
 
     def check(self, content: bytes, signatures: list[bytes], store: TrustStore) -> LetterCheck:
-        # One verification at a time per process: app.token.verify caches parsed asn1crypto
-        # certificates across calls and stores (signer and embedded intermediates), and
-        # asn1crypto parses lazily and is not thread-safe — two threads validating paths with the
-        # same cached intermediate under two TrustStores (register: the sender's, send: each
-        # recipient's) saw it half-parsed ("intermediate certificate 1 is not a CA"). The work is
-        # CPU-bound Python under the GIL anyway, so the lock costs next to no throughput.
-        with self._verify_lock:
-            verdicts = [verify_detached(content, cms, store) for cms in signatures]
+        # No lock: app.token.verify parses every cached certificate completely before sharing it
+        # (asn1crypto parses lazily and is not thread-safe), and path building is serialized
+        # per TrustStore by its own lock.
+        verdicts = [verify_detached(content, cms, store) for cms in signatures]
         return LetterCheck(bool(verdicts) and all(v.valid for v in verdicts), verdicts)

@@ -117,6 +117,14 @@ class TrustStore:
             self._paths[key] = result
         return result
 
+    def cached_path(self, cert_der: bytes, extra_ders: Iterable[bytes], moment: dt.datetime) -> PathResult | None:
+        """The cached result :meth:`validate_path` would return for these certificates (given as DER)
+        at ``moment``, or None when it would have to validate; never validates, never blocks."""
+        cached = self._paths.get((cert_der, frozenset(extra_ders)))
+        if cached is not None and cached.holds_at(moment):
+            return cached
+        return None
+
     def _validate(self, cert: asn1_x509.Certificate, moment: dt.datetime, extra: list[asn1_x509.Certificate]) -> PathResult:
         if not self.roots:
             return PathResult(False, reason="no trust roots are configured",

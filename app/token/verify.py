@@ -9,6 +9,15 @@ is it revoked (CRL). Every failure is collected, in English and Persian, with th
 The signature math is done here with ``cryptography`` rather than through pyHanko's full
 validation pipeline: it is the same checks, an order of magnitude faster, and the expensive
 part (path building) is cached by :class:`TrustStore`.
+
+A letter signature in the usual shape (one signer, the four CAdES-BES signed attributes, DER)
+whose every check passes is verified on a fast path: :mod:`app.token.cms_reader` cuts it into
+raw pieces and everything that depends only on the signer's certificate and the embedded chain
+(parsed certificate, description, public key, signing-certificate-v2 match, validated path) is
+looked up in caches, so a warm call costs little more than the RSA/ECDSA check itself. Any other
+shape, and any check that does not pass, goes through the full asn1crypto path below, which
+alone writes failure reasons — so every reason and warning is word for word what it always was.
+Revocation is checked last, by the same code on both paths.
 """
 
 from __future__ import annotations
@@ -21,7 +30,7 @@ from functools import lru_cache
 
 from asn1crypto import (
     cms,
-    tsp,  # noqa: F401  (registers signing_certificate_v2 with cms.CMSAttribute)
+    tsp,  # also registers signing_certificate_v2 with cms.CMSAttribute
 )
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -30,9 +39,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from app.models.persian import to_persian_digits
-from app.token.certificates import describe_certificate
+from app.token import cms_reader
+from app.token.certificates import CertificateInfo, describe_certificate
 from app.token.crl import crl_store
-from app.token.trust import TrustStore
+from app.token.trust import PathResult, TrustStore
 
 CLOCK_SKEW = dt.timedelta(minutes=5)
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
@@ -110,11 +120,40 @@ def _attrs(signed_attrs: cms.CMSAttributes) -> dict[str, object]:
     return out
 
 
+_WARM_PROPERTIES = ("critical_extensions", "self_issued", "self_signed", "sha1", "sha256", "issuer_serial",
+                    "authority_issuer_serial", "crl_distribution_points", "delta_crl_distribution_points",
+                    "ocsp_urls", "ca", "max_path_length")
+
+
+def _warm(cert: asn1_x509.Certificate) -> None:
+    """Finish asn1crypto's lazy parsing before the object is shared between threads.
+
+    asn1crypto fills children lists, ``.native`` dicts and the extension attributes in place on
+    first use; two threads doing that at once on one object saw it half-built (certvalidator
+    then said "intermediate certificate 1 is not a CA"). Once everything is parsed, later use
+    only reads (or re-stores equal values), so a cached certificate is safe to share.
+    """
+    try:
+        cert.native  # noqa: B018  (builds every child, recursively, and parses extension values)
+        for name in _WARM_PROPERTIES:
+            getattr(cert, name)
+        for name in (cert.subject, cert.issuer):
+            name.sha1  # noqa: B018
+            name.sha256  # noqa: B018
+        cert.public_key.sha1  # noqa: B018
+        cert.public_key.sha256  # noqa: B018
+    except Exception:  # a certificate asn1crypto cannot fully parse stays lazy, as before
+        pass
+
+
 @lru_cache(maxsize=1024)
 def _cert_ids(der: bytes) -> tuple[bytes, int, bytes | None, asn1_x509.Certificate]:
-    """(issuer DER, serial, subject key id, parsed cert) of an embedded certificate, parsed once."""
+    """(issuer DER, serial, subject key id, parsed cert) of an embedded certificate, parsed once
+    (completely: the object is shared by threads, see :func:`_warm`)."""
     cert = asn1_x509.Certificate.load(der)
-    return cert.issuer.dump(), cert.serial_number, cert.key_identifier, cert
+    ids = cert.issuer.dump(), cert.serial_number, cert.key_identifier, cert
+    _warm(cert)
+    return ids
 
 
 def _embedded(sd: cms.SignedData) -> list[bytes]:
@@ -189,6 +228,23 @@ def verify_detached(
 ) -> SignatureVerdict:
     """Verify a detached CMS signature over ``content``; never raises for a bad signature."""
     now = now or dt.datetime.now(dt.UTC)
+    verdict = _verify_fast(content, cms_der, trust, online=online, crl_cache_dir=crl_cache_dir, now=now)
+    if verdict is not None:
+        return verdict
+    return _verify_full(content, cms_der, trust, online=online, crl_cache_dir=crl_cache_dir, now=now)
+
+
+# -- the full path: asn1crypto, every check, every reason ------------------------------------------
+
+def _verify_full(
+    content: bytes,
+    cms_der: bytes,
+    trust: TrustStore,
+    *,
+    online: bool,
+    crl_cache_dir: pathlib.Path | None,
+    now: dt.datetime,
+) -> SignatureVerdict:
     c = _Collector()
     try:
         info = cms.ContentInfo.load(cms_der)
@@ -273,18 +329,8 @@ def verify_detached(
     if not path.ok:
         c.fail(path.reason or "the certificate chain is not valid", path.reason_fa or "زنجیره گواهی معتبر نیست.")
 
-    # revocation of the signer's certificate (and of intermediates that publish a CRL)
-    if path.ok and len(path.path) >= 2:
-        store = crl_store(crl_cache_dir)
-        for subject, issuer in zip(path.path, path.path[1:], strict=False):
-            sub_c, iss_c = _crypto_cert(subject.dump()), _crypto_cert(issuer.dump())
-            if subject is not path.path[0] and not x509_has_cdp(sub_c):
-                continue
-            status = store.status(sub_c, iss_c, online=online, now=now)
-            if status.state == "revoked":
-                c.fail(status.message or "the certificate is revoked", status.message_fa or "گواهی باطل شده است.")
-            elif status.state == "unknown":
-                c.warn(status.message or "revocation was not checked", status.message_fa or "وضعیت ابطال بررسی نشد.")
+    if path.ok:
+        _check_revocation(path, c, online=online, crl_cache_dir=crl_cache_dir, now=now)
 
     return SignatureVerdict(
         valid=not c.reasons,
@@ -295,6 +341,198 @@ def verify_detached(
         reasons_fa=c.reasons_fa,
         warnings=c.warnings,
         certificate_der=cert_der,
+        warnings_fa=c.warnings_fa,
+    )
+
+
+# -- revocation (both paths) ------------------------------------------------------------------------
+
+_CrlPairs = tuple[tuple[x509.Certificate, x509.Certificate], ...]
+_crl_pairs_cache: dict[int, tuple[PathResult, _CrlPairs]] = {}
+
+
+def _crl_pairs(path: PathResult) -> _CrlPairs:
+    """(certificate, issuer) pairs of a validated path whose revocation is checked: the signer's
+    certificate, and each CA certificate that names a CRL distribution point. Computed once per
+    (cached) PathResult: keyed by identity, the entry keeps the result alive so the id is not reused."""
+    entry = _crl_pairs_cache.get(id(path))
+    if entry is not None and entry[0] is path:
+        return entry[1]
+    pairs = []
+    for subject, issuer in zip(path.path, path.path[1:], strict=False):
+        sub_c, iss_c = _crypto_cert(subject.dump()), _crypto_cert(issuer.dump())
+        if subject is not path.path[0] and not x509_has_cdp(sub_c):
+            continue
+        pairs.append((sub_c, iss_c))
+    if len(_crl_pairs_cache) >= 1024:
+        _crl_pairs_cache.clear()
+    _crl_pairs_cache[id(path)] = (path, tuple(pairs))
+    return tuple(pairs)
+
+
+def _check_revocation(path: PathResult, c: _Collector, *, online: bool, crl_cache_dir: pathlib.Path | None,
+                      now: dt.datetime) -> None:
+    """Revocation of the signer's certificate (and of intermediates that publish a CRL)."""
+    if len(path.path) < 2:
+        return
+    store = crl_store(crl_cache_dir)
+    for sub_c, iss_c in _crl_pairs(path):
+        status = store.status(sub_c, iss_c, online=online, now=now)
+        if status.state == "revoked":
+            c.fail(status.message or "the certificate is revoked", status.message_fa or "گواهی باطل شده است.")
+        elif status.state == "unknown":
+            c.warn(status.message or "revocation was not checked", status.message_fa or "وضعیت ابطال بررسی نشد.")
+
+
+# -- the fast path: a letter signature in the usual shape that passes every check ------------------
+
+@dataclass(frozen=True)
+class _Signer:
+    """What the checks need from the signer's certificate and the embedded chain, found once."""
+
+    cert_der: bytes
+    extra_ders: tuple[bytes, ...]  # the other embedded certificates, in order (path building)
+    info: CertificateInfo
+    public_key: object
+    may_sign: bool  # key usage allows signing documents, not a CA
+
+
+@lru_cache(maxsize=1024)
+def _fast_signer(certificates: bytes, sid_der: bytes) -> _Signer | None:
+    """The signer (as :func:`_find_signer_cert` picks it) from SignedData.certificates' contents."""
+    try:
+        embedded = cms_reader.split_certificates(certificates)
+        cert_der = _find_signer_cert(embedded, cms.SignerIdentifier.load(sid_der))
+        if cert_der is None:
+            return None
+        info = describe_certificate(cert_der)
+        public_key = _crypto_cert(cert_der).public_key()
+    except Exception:  # whatever it is, the full path reports (or raises) it
+        return None
+    may_sign = (info.non_repudiation or info.digital_signature) and not info.is_ca
+    return _Signer(cert_der, tuple(d for d in embedded if d != cert_der), info, public_key, may_sign)
+
+
+@lru_cache(maxsize=64)
+def _fast_digest(der: bytes) -> str | None:
+    try:
+        name = cms.DigestAlgorithm.load(der)["algorithm"].native
+    except Exception:
+        return None
+    return name if name in _HASHES else None
+
+
+@lru_cache(maxsize=64)
+def _fast_signature_algo(der: bytes) -> str | None:
+    """'rsassa_pkcs1v15' or 'ecdsa' (the hash comes from the digest algorithm, as on the full path)."""
+    try:
+        algo = cms.SignedDigestAlgorithm.load(der).signature_algo
+    except Exception:
+        return None
+    return algo if algo in ("rsassa_pkcs1v15", "ecdsa") else None
+
+
+@lru_cache(maxsize=1024)
+def _fast_signing_certificate_ok(value_der: bytes, cert_der: bytes) -> bool:
+    """The signing-certificate-v2 check of the full path, run once per (attribute, certificate)."""
+    c = _Collector()
+    try:
+        attr = tsp.SigningCertificateV2.load(value_der)
+        if not attr:  # as ``attrs.get("signing_certificate_v2") or ...`` on the full path
+            return False
+        _check_signing_certificate_attr(attr, cert_der, c)
+    except Exception:
+        return False
+    return not c.reasons
+
+
+def _fast_time(tag: int, raw: bytes) -> dt.datetime:
+    """A signing time in the strict forms YYMMDDHHMMSSZ / YYYYMMDDHHMMSSZ, as asn1crypto reads them."""
+    if tag == 0x17 and len(raw) == 13 and raw[12] == 0x5A and raw[:12].isdigit():
+        year = int(raw[0:2])
+        year += 2000 if year < 50 else 1900
+        rest = raw[2:12]
+    elif tag == 0x18 and len(raw) == 15 and raw[14] == 0x5A and raw[:14].isdigit() and raw[:4] != b"0000":
+        year = int(raw[0:4])
+        rest = raw[4:14]
+    else:
+        raise cms_reader.Unusual("signing time form")
+    return dt.datetime(year, int(rest[0:2]), int(rest[2:4]), int(rest[4:6]), int(rest[6:8]), int(rest[8:10]),
+                       tzinfo=dt.UTC)
+
+
+_SIGNED_DATA_ATTR = cms_reader.OID_DATA  # the content-type attribute's value for a letter
+
+
+def _fast_checks(content: bytes, cms_der: bytes, trust: TrustStore,
+                 now: dt.datetime) -> tuple[_Signer, dt.datetime, PathResult] | None:
+    """Every check of the full path before revocation, for the usual shape; None unless all pass."""
+    parts = cms_reader.read_signature(cms_der)
+    signer = _fast_signer(parts.certificates, parts.sid)
+    if signer is None or not signer.may_sign:
+        return None
+    digest_name = _fast_digest(parts.digest_algorithm)
+    if digest_name is None or not parts.signed_attrs:
+        return None
+    if hashlib.new(digest_name, content).digest() != parts.message_digest:
+        return None
+    if parts.content_type != _SIGNED_DATA_ATTR:
+        return None
+    algo = _fast_signature_algo(parts.signature_algorithm)
+    key = signer.public_key
+    signed = cms_reader.set_of(parts.signed_attrs)
+    if algo == "rsassa_pkcs1v15" and isinstance(key, rsa.RSAPublicKey):
+        key.verify(parts.signature, signed, padding.PKCS1v15(), _HASHES[digest_name]())
+    elif algo == "ecdsa" and isinstance(key, ec.EllipticCurvePublicKey):
+        key.verify(parts.signature, signed, ec.ECDSA(_HASHES[digest_name]()))
+    else:
+        return None
+    if not _fast_signing_certificate_ok(parts.signing_certificate_v2, signer.cert_der):
+        return None
+    moment = _fast_time(*parts.signing_time)
+    info = signer.info
+    if moment > now + CLOCK_SKEW or moment > info.not_after or moment < info.not_before:
+        return None
+    # inside the end-entity's validity the full path's path moment is the signing time itself
+    path = trust.cached_path(signer.cert_der, signer.extra_ders, moment)
+    if path is None:
+        path = trust.validate_path(_cert_ids(signer.cert_der)[3], moment,
+                                   [_cert_ids(d)[3] for d in signer.extra_ders])
+    if not path.ok:
+        return None
+    return signer, moment, path
+
+
+def _verify_fast(
+    content: bytes,
+    cms_der: bytes,
+    trust: TrustStore,
+    *,
+    online: bool,
+    crl_cache_dir: pathlib.Path | None,
+    now: dt.datetime,
+) -> SignatureVerdict | None:
+    """The verdict for a signature in the usual shape that passes every check but revocation;
+    None for anything else (the caller then runs the full path, which has no side effects yet)."""
+    try:
+        checked = _fast_checks(content, cms_der, trust, now)
+    except Exception:  # Unusual, InvalidSignature, anything: the full path decides
+        return None
+    if checked is None:
+        return None
+    signer, signing_time, path = checked
+    c = _Collector()
+    _check_revocation(path, c, online=online, crl_cache_dir=crl_cache_dir, now=now)
+    info = signer.info
+    return SignatureVerdict(
+        valid=not c.reasons,
+        signer_subject=info.subject,
+        signer_national_code=info.national_code,
+        signing_time=signing_time,
+        reasons=c.reasons,
+        reasons_fa=c.reasons_fa,
+        warnings=c.warnings,
+        certificate_der=signer.cert_der,
         warnings_fa=c.warnings_fa,
     )
 
