@@ -104,6 +104,12 @@ class _Collector:
         self.warnings.append(en)
         self.warnings_fa.append(fa)
 
+    def verdict(self, info: CertificateInfo, signing_time: dt.datetime | None, cert_der: bytes) -> SignatureVerdict:
+        return SignatureVerdict(valid=not self.reasons, signer_subject=info.subject,
+                                signer_national_code=info.national_code, signing_time=signing_time,
+                                reasons=self.reasons, reasons_fa=self.reasons_fa, warnings=self.warnings,
+                                certificate_der=cert_der, warnings_fa=self.warnings_fa)
+
 
 @lru_cache(maxsize=1024)
 def _crypto_cert(der: bytes) -> x509.Certificate:
@@ -332,17 +338,7 @@ def _verify_full(
     if path.ok:
         _check_revocation(path, c, online=online, crl_cache_dir=crl_cache_dir, now=now)
 
-    return SignatureVerdict(
-        valid=not c.reasons,
-        signer_subject=cinfo.subject,
-        signer_national_code=cinfo.national_code,
-        signing_time=signing_time,
-        reasons=c.reasons,
-        reasons_fa=c.reasons_fa,
-        warnings=c.warnings,
-        certificate_der=cert_der,
-        warnings_fa=c.warnings_fa,
-    )
+    return c.verdict(cinfo, signing_time, cert_der)
 
 
 # -- revocation (both paths) ------------------------------------------------------------------------
@@ -523,18 +519,7 @@ def _verify_fast(
     signer, signing_time, path = checked
     c = _Collector()
     _check_revocation(path, c, online=online, crl_cache_dir=crl_cache_dir, now=now)
-    info = signer.info
-    return SignatureVerdict(
-        valid=not c.reasons,
-        signer_subject=info.subject,
-        signer_national_code=info.national_code,
-        signing_time=signing_time,
-        reasons=c.reasons,
-        reasons_fa=c.reasons_fa,
-        warnings=c.warnings,
-        certificate_der=signer.cert_der,
-        warnings_fa=c.warnings_fa,
-    )
+    return c.verdict(signer.info, signing_time, signer.cert_der)
 
 
 def x509_has_cdp(cert: x509.Certificate) -> bool:
