@@ -129,9 +129,10 @@ def run_parallel(token: str, server: ServerProcess, batches: list[list[Item]], o
             "client_cpu": sum(c for _, c, _ in collected), "server_cpu": server_cpu}
 
 
-def start_bench_server(backend: str, database_url: str, workers: int,
-                       synchronous: str) -> tuple[ServerProcess, DabirApi, BulkSigner, str, str]:
-    """The server (demo agencies, a registered signatory certificate) and a logged-in secretary."""
+def start_bench_server(backend: str, database_url: str, workers: int, synchronous: str,
+                       key: str = "rsa") -> tuple[ServerProcess, DabirApi, BulkSigner, str, str]:
+    """The server (demo agencies, a registered signatory certificate) and a logged-in secretary.
+    Letters are signed with RSA-2048 (what the agencies' tokens carry) unless ``key`` is "ec"."""
     pki = TestPKI()
     env = {"DABIR_SERVER_ACCESS_LOG": "off", "DABIR_SERVER_SQLITE_SYNCHRONOUS": synchronous}
     workdir = Path(os.environ.get("BENCH_DIR") or tempfile.mkdtemp(prefix=f"dabir-bench-{backend}-"))
@@ -140,7 +141,7 @@ def start_bench_server(backend: str, database_url: str, workers: int,
     server.start()
     try:
         nid_a, nid_b = (a["national_id"] for a in server.demo["agencies"])  # type: ignore[union-attr]
-        signer = make_signer(pki, "Bench signatory", "0012345679")
+        signer = make_signer(pki, "Bench signatory", "0012345679", rsa_key=key == "rsa")
         with DabirApi(server.base_url, server.ca_bundle) as admin:
             admin.login("a.admin", DEMO_PASSWORD)
             admin.add_signatory_certificate("a.signatory", signer.cert_pem)
@@ -193,10 +194,10 @@ def server_rows(server: ServerProcess, sql: str) -> list[tuple[Any, ...]]:
 
 
 def bench_wrk(backend: str, database_url: str, workers: int, letters: int, duration: float, synchronous: str,
-              profile: str = "") -> dict[str, Any]:
+              profile: str = "", key: str = "rsa") -> dict[str, Any]:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (scripts/setup installs it: Debian package wrk)")
-    server, sec, signer, nid_a, nid_b = start_bench_server(backend, database_url, workers, synchronous)
+    server, sec, signer, nid_a, nid_b = start_bench_server(backend, database_url, workers, synchronous, key)
     workdir = server.workdir
     try:
         t0 = time.perf_counter()
@@ -239,8 +240,8 @@ def _stop_profile(spy: subprocess.Popen[bytes] | None) -> None:
 
 
 def bench(backend: str, database_url: str, workers: int, per_client: int, payam_per_client: int, procs: int,
-          synchronous: str, profile: str = "") -> dict[str, Any]:
-    server, sec, resigner, nid_a, nid_b = start_bench_server(backend, database_url, workers, synchronous)
+          synchronous: str, profile: str = "", key: str = "rsa") -> dict[str, Any]:
+    server, sec, resigner, nid_a, nid_b = start_bench_server(backend, database_url, workers, synchronous, key)
     try:
 
         def letters(n: int) -> list[Any]:
@@ -297,6 +298,7 @@ def main() -> int:
     ap.add_argument("--payam-per-client", type=int, default=50)
     ap.add_argument("--procs", type=int, default=4, help="client processes sharing the 16 clients")
     ap.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
+    ap.add_argument("--key", choices=("rsa", "ec"), default="rsa", help="signing key: RSA-2048 (tokens) or EC P-256")
     ap.add_argument("--sqlite-synchronous", choices=("FULL", "NORMAL"), default="FULL")
     ap.add_argument("--profile", default="", help="write a py-spy raw profile of the server (allocation phase)")
     args = ap.parse_args()
@@ -313,15 +315,15 @@ def main() -> int:
     for backend, url in runs:
         prof = args.profile and f"{args.profile}.{backend}.txt"
         if args.load == "wrk":
-            r = bench_wrk(backend, url, args.workers, args.letters, args.duration, args.sqlite_synchronous, prof)
+            r = bench_wrk(backend, url, args.workers, args.letters, args.duration, args.sqlite_synchronous, prof, args.key)
             clients = "load wrk (16 connections, 2 threads)"
         else:
             r = bench(backend, url, args.workers, args.per_client, args.payam_per_client, args.procs,
-                      args.sqlite_synchronous, prof)
+                      args.sqlite_synchronous, prof, args.key)
             clients = f"load python (DabirApi, {args.procs} processes)"
         label = f"sqlite/{args.sqlite_synchronous}" if backend == "sqlite" else "postgres"
         reg, snd = r["reg"], r["snd"]
-        print(f"{label:<13} workers={r['workers']} {clients}\n"
+        print(f"{label:<13} workers={r['workers']} {clients}, {args.key} signatures\n"
               f"  SHAMS allocations: {r['allocations']} in {reg['elapsed']:.2f} s = "
               f"{r['allocations'] / reg['elapsed']:.0f}/s (duplicates {r['dupes']}, gaps {r['gaps']})  "
               f"{_cpu(reg, r['allocations'])}\n"

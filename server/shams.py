@@ -189,8 +189,7 @@ def _allocate_in(ctx: ServerContext, conn: Connection, principal: Principal, pac
     db = ctx.db
     conn.exec_driver_sql(db.sql(_LETTER_INSERT), (
         package.guid, principal.agency_id, origin, domain.value, year, seq, shams.canonical, content["kind"],
-        content_sha, db.dt_param(now), principal.user_id, signer_codes, receipt_json,
-        json_bytes(stored.to_dict())))  # compact: C encoder, inside the write lock
+        content_sha, db.dt_param(now), principal.user_id, signer_codes, receipt_json, stored.to_json_bytes()))
     return {"guid": package.guid, "shams": shams.canonical, "registered_at": now, "content_sha256": content_sha,
             "receipt": receipt_json}
 

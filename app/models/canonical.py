@@ -9,6 +9,7 @@ Strings are NFC-normalized on the way in (an editor on another OS may hand us NF
 from __future__ import annotations
 
 import hashlib
+import json
 import unicodedata
 import uuid
 from typing import Any
@@ -152,8 +153,40 @@ def build_content(
     }
 
 
+_INT_MIN, _INT_MAX = -(2**53) + 1, 2**53 - 1  # RFC 8785: integers exact in an IEEE double
+
+
+def _json_subset(value: Any) -> bool:
+    """Is ``value`` made only of what the C JSON encoder writes exactly as RFC 8785 does?
+
+    Strings (both escape ``"``, ``\\`` and control characters alike and keep the rest as
+    UTF-8), safe integers, booleans, null, lists and objects whose keys are ASCII (sorting by
+    code point and by UTF-16 unit agree there). Floats, big integers, other key types and
+    subclasses are left to the reference implementation, which also raises its own errors.
+    """
+    t = type(value)
+    if t is str or t is bool or value is None:
+        return True
+    if t is int:
+        return _INT_MIN <= value <= _INT_MAX
+    if t is dict:
+        return all(type(k) is str and k.isascii() and _json_subset(v) for k, v in value.items())
+    if t is list or t is tuple:
+        return all(_json_subset(v) for v in value)
+    return False
+
+
 def canonical_bytes(content: dict[str, Any]) -> bytes:
-    """RFC 8785 bytes of an already-built content dictionary (see :func:`build_content`)."""
+    """RFC 8785 bytes of an already-built content dictionary (see :func:`build_content`).
+
+    Content dictionaries (strings, small integers, ASCII keys) go through the C JSON encoder,
+    which gives the same bytes as the pure-Python ``rfc8785`` package about ten times faster;
+    anything else, and any error, is left to ``rfc8785``."""
+    if _json_subset(content):
+        try:
+            return json.dumps(content, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+        except (UnicodeEncodeError, RecursionError):  # lone surrogates: rfc8785 raises its own error
+            pass
     return rfc8785.dumps(content)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.base import PASSIVE_NO_INITIALIZE
 
 from app.models.lifecycle import EDITABLE, SealedContent, State
 from app.models.search import reindex, reindex_shams
@@ -26,7 +27,10 @@ INDEXED = ("subject", "body", "sender_name", "shams")
 
 def _changed(obj: Any, attrs: tuple[str, ...]) -> bool:
     state = inspect(obj)
-    return any(state.attrs[a].history.has_changes() for a in attrs)
+    # An attribute set since the last flush has its old value in committed_state; only those
+    # can have changes (state.attrs builds a view of every attribute on each access).
+    touched = [a for a in attrs if a in state.committed_state]
+    return bool(touched) and any(state.get_history(a, PASSIVE_NO_INITIALIZE).has_changes() for a in touched)
 
 
 def _assert_editable(letter: Letter | None) -> None:

@@ -58,7 +58,9 @@ class LetterPackage:
         }
 
     def to_json_bytes(self) -> bytes:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+        """The package file / request body: compact, keys sorted, so the same package is always
+        the same bytes (the server keys idempotent replays on them); the C encoder writes it."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
     @classmethod
     def from_dict(cls, data: Any) -> LetterPackage:
@@ -90,3 +92,4 @@ class LetterPackage:
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise InvalidPackage(f"letter package is not UTF-8 JSON: {exc}") from exc
         return cls.from_dict(data)
+

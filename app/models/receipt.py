@@ -21,11 +21,12 @@ import binascii
 import datetime as dt
 from typing import Any
 
-import rfc8785
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+from app.models.canonical import canonical_bytes
 
 FORMAT = "dabir.receipt"
 VERSION = 1
@@ -77,7 +78,7 @@ def make_receipt(
         "guid": guid,
         "server_cert_sha256": cert_fingerprint(certificate),
     }
-    data = rfc8785.dumps(payload)
+    data = canonical_bytes(payload)
     if isinstance(private_key, ec.EllipticCurvePrivateKey):
         alg, sig = "ES256", private_key.sign(data, ec.ECDSA(hashes.SHA256()))
     elif isinstance(private_key, ed25519.Ed25519PrivateKey):
@@ -114,7 +115,7 @@ def verify_receipt(receipt: dict[str, Any], server_cert: bytes | x509.Certificat
             "رسید با گواهی دیگری از کارگزار صادر شده است.",
         )
     key = cert.public_key()
-    data = rfc8785.dumps(payload)
+    data = canonical_bytes(payload)
     alg = receipt.get("alg")
     try:
         if alg == "ES256" and isinstance(key, ec.EllipticCurvePublicKey):

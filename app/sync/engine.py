@@ -19,15 +19,16 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
+from cryptography import x509
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from app.models import letters as L
 from app.models.db import Store
 from app.models.lifecycle import State
 from app.models.package import InvalidPackage, LetterPackage
 from app.models.persian import normalize
-from app.models.receipt import InvalidReceipt, parse_time, receipt_matches, verify_receipt
+from app.models.receipt import InvalidReceipt, load_certificate, parse_time, receipt_matches, verify_receipt
 from app.models.tables import (
     Agency,
     Letter,
@@ -109,10 +110,12 @@ class SyncEngine:
         self.verify_incoming = verify_incoming
         self.on_event = on_event or (lambda name, data: None)
         self.clock = clock
+        self._cert: x509.Certificate | None = None  # the pinned receipt certificate, read once a run
 
     # -- the run ---------------------------------------------------------------------------
     def run_once(self) -> SyncReport:
         report = SyncReport()
+        self._cert = None
         self._pool = ThreadPoolExecutor(self.parallel, thread_name_prefix="dabir-sync")
         try:
             self._drain_outbox(report)
@@ -159,11 +162,11 @@ class SyncEngine:
         and a retry repeats only calls whose results were not yet stored."""
         while True:
             with self.store.reader() as s:
-                due = outbox.due(s, self.clock(), limit=self.parallel * 4)
-                letters = _load_letters(s, [i.letter_guid for i in due if i.op != outbox.ACK])
+                due = outbox.due(s, self.clock(), limit=self.parallel * 8)
+                packages = outbox.letter_packages(s, [i.letter_guid for i in due if i.op != outbox.ACK])
                 calls = [
                     _Call(i.id, i.op, i.letter_guid, i.idempotency_key,
-                          outbox.letter_package(letters[i.letter_guid]) if i.letter_guid in letters else None)
+                          packages.get(i.letter_guid) if i.op != outbox.ACK else None)
                     for i in due
                 ]
             if not calls:
@@ -172,16 +175,26 @@ class SyncEngine:
                 self._receipt_cert()  # fetched once, before the concurrent calls need it
             assert self._pool is not None
             # All calls go out at once (at most `parallel` in flight); results are stored a chunk
-            # at a time while later calls are still running. After a stop, calls already in
-            # flight finish unread: their results are simply asked for again next time.
+            # at a time while later calls are still running: the next 2 × parallel results in
+            # order (fewer if one says the server is gone), and with them every later one already
+            # there (up to 4 × parallel), so that storing, which costs mostly per transaction,
+            # keeps up. After a stop, calls already in flight finish unread: their results are
+            # simply asked for again next time.
             futures = [self._pool.submit(self._perform, c) for c in calls]
             try:
-                for start in range(0, len(calls), self.parallel):
-                    chunk = calls[start : start + self.parallel]
-                    outcomes = [f.result() for f in futures[start : start + self.parallel]]
-                    offline = self._apply(chunk, outcomes, report)
+                start = 0
+                while start < len(calls):
+                    end, wanted = start, min(start + 2 * self.parallel, len(calls))
+                    while end < wanted:
+                        end += 1
+                        if isinstance(futures[end - 1].result(), Offline | LoginRequired):
+                            break
+                    while end < len(calls) and end - start < self.parallel * 4 and futures[end].done():
+                        end += 1
+                    offline = self._apply(calls[start:end], [f.result() for f in futures[start:end]], report)
                     if offline is not None:
                         raise offline
+                    start = end
             finally:
                 for f in futures:
                     f.cancel()
@@ -205,6 +218,7 @@ class SyncEngine:
         """Store a chunk's outcomes in one transaction; return the first offline/login error."""
         stop: Exception | None = None
         events: list[tuple[str, dict[str, Any]]] = []
+        follow_ups: list[tuple[str, str, str]] = []  # (op, guid, extra) to enqueue with this chunk
         with self.store.session() as s, s.no_autoflush:
             items = {i.id: i for i in s.scalars(select(OutboxOperation).where(OutboxOperation.id.in_([c.op_id for c in chunk])))}
             # Held here: the session's identity map is weak, so letters loaded and dropped would be
@@ -221,7 +235,7 @@ class SyncEngine:
                 elif isinstance(outcome, ApiError):  # the server refused: the user must correct it
                     events.append(self._rejected(s, item, outcome, report))
                 elif call.op == outbox.REGISTER:
-                    events.append(self._registered(s, item, letters[call.guid], outcome, report))
+                    events.append(self._registered(s, item, letters[call.guid], outcome, report, follow_ups))
                 elif call.op == outbox.SEND:
                     L.transition(s, letters[call.guid], State.SENT, actor=self.actor)
                     item.status = "done"
@@ -230,12 +244,14 @@ class SyncEngine:
                 else:
                     item.status = "done"
                     events.append(("ack_sent", {"guid": call.guid}))
+            outbox.enqueue_many(s, follow_ups)
         for name, data in events:
             self.on_event(name, data)
         return stop
 
     def _registered(
-        self, s: Session, item: OutboxOperation, letter: Letter, result: dict[str, Any], report: SyncReport
+        self, s: Session, item: OutboxOperation, letter: Letter, result: dict[str, Any], report: SyncReport,
+        follow_ups: list[tuple[str, str, str]],
     ) -> tuple[str, dict[str, Any]]:
         receipt = result["receipt"]
         letter.shams = result["shams"]
@@ -251,7 +267,7 @@ class SyncEngine:
         )
         L.transition(s, letter, State.REGISTERED, actor=self.actor, shams=result["shams"])
         item.status = "done"
-        outbox.enqueue(s, outbox.SEND, letter.guid, extra=outbox.content_tag(receipt["payload"]["content_sha256"]))
+        follow_ups.append((outbox.SEND, letter.guid, outbox.content_tag(receipt["payload"]["content_sha256"])))
         report.registered.append(letter.guid)
         return "registered", {"guid": letter.guid, "shams": result["shams"]}
 
@@ -265,16 +281,25 @@ class SyncEngine:
         except InvalidReceipt as exc:
             raise Offline(f"server receipt signature is not valid: {exc}") from exc
 
-    def _receipt_cert(self) -> bytes:
-        """The server's receipt certificate, fetched once over verified TLS and then pinned."""
+    def _receipt_cert(self) -> x509.Certificate:
+        """The server's receipt certificate, fetched once over verified TLS and then pinned
+        (read from the store once a run, not once a receipt)."""
+        cert = self._cert
+        if cert is None:
+            cert = self._cert = load_certificate(self._pinned_pem())
+        return cert
+
+    def _pinned_pem(self) -> bytes:
         with self.store.reader() as s:
             row = s.get(Setting, "server:receipt_cert")
             if row is not None:
                 return row.value["pem"].encode()
         pem = self._call(self.api.receipt_certificate)
         with self.store.session() as s:
-            if s.get(Setting, "server:receipt_cert") is None:
-                s.add(Setting(key="server:receipt_cert", value={"pem": pem.decode()}))
+            row = s.get(Setting, "server:receipt_cert")
+            if row is not None:  # pinned meanwhile by another worker: that one stands
+                return row.value["pem"].encode()
+            s.add(Setting(key="server:receipt_cert", value={"pem": pem.decode()}))
         return pem
 
     def _rejected(
@@ -401,19 +426,6 @@ class SyncEngine:
                 outbox.set_cursor(s, "directory", page["cursor"])
             if not page.get("more"):
                 return
-
-
-def _load_letters(s: Session, guids: list[str]) -> dict[str, Letter]:
-    """Letters with everything a package needs, in a few queries instead of one per row."""
-    if not guids:
-        return {}
-    rows = s.scalars(
-        select(Letter)
-        .where(Letter.guid.in_(guids))
-        .options(selectinload(Letter.recipients), selectinload(Letter.attachments),
-                 selectinload(Letter.signatures), selectinload(Letter.receipts))
-    )
-    return {letter.guid: letter for letter in rows}
 
 
 _NEXT = {State.SENT: (State.DELIVERED, State.ACKNOWLEDGED), State.DELIVERED: (State.ACKNOWLEDGED,)}

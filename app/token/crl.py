@@ -15,6 +15,7 @@ import pathlib
 import threading
 import urllib.request
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -35,17 +36,18 @@ class RevocationStatus:
     revoked_at: dt.datetime | None = None
 
 
-def distribution_points(cert: x509.Certificate) -> list[str]:
+@lru_cache(maxsize=1024)  # per certificate (hashable, equal by DER): asked on every verification
+def distribution_points(cert: x509.Certificate) -> tuple[str, ...]:
     try:
         cdp = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
     except x509.ExtensionNotFound:
-        return []
+        return ()
     urls = []
     for point in cdp:
         for name in point.full_name or ():
             if isinstance(name, x509.UniformResourceIdentifier) and name.value.lower().startswith(("http://", "https://")):
                 urls.append(name.value)
-    return urls
+    return tuple(urls)
 
 
 def _fa_date(when: dt.datetime) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from pyhanko.sign.signers import SimpleSigner
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -41,8 +41,10 @@ class SoftSigner:
         )
 
 
-def make_signer(pki: TestPKI, common_name: str, national_code: str) -> SoftSigner:
-    key = ec.generate_private_key(ec.SECP256R1())
+def make_signer(pki: TestPKI, common_name: str, national_code: str, *, rsa_key: bool = False) -> SoftSigner:
+    """EC P-256 by default (fast to sign in bulk); ``rsa_key``: RSA-2048, as on the agencies' tokens."""
+    key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048) if rsa_key else ec.generate_private_key(ec.SECP256R1()))
     cert = pki.issue_signing_cert(key.public_key(), common_name, national_code=national_code)
     key_der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
