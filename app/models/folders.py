@@ -1,8 +1,10 @@
 """The secretary's folders and the queries behind the letter list (lazy, paged).
 
-A page is read in two steps: the rowids of the page, newest first, walking the
-``ix_letters_folder_order`` index (so the cost is one page, not the folder), then the
-columns of just those rows.
+A page is read in two steps: the rowids of the page, newest first, then the columns of just
+those rows. Without a search the rowids come from walking the ``ix_letters_folder_order``
+index (so the cost is one page, not the folder). With a search they come from the match
+stream itself, newest first (the index is keyed in list order, see :mod:`app.models.search`),
+so a broad word costs a page of matches, not all of them; see :func:`_search_page`.
 """
 
 from __future__ import annotations
@@ -10,12 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 
 from sqlalchemy import ColumnElement, and_, func, literal_column, select, text
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from app.models.lifecycle import State
-from app.models.search import fts_query
+from app.models.search import SEARCH_KEY_SPAN, fts_query
 from app.models.tables import Letter, Recipient
 
 
@@ -65,9 +69,64 @@ def _where(folder: Folder, query: str | None) -> list[ColumnElement[bool]]:
         # walks the folder in list order and stops at a page, testing each row against the
         # matches (a broad word can match most of the store; sorting all of them is the slow plan).
         conds.append(
-            text("+letters.rowid IN (SELECT rowid FROM letters_fts WHERE letters_fts MATCH :q)").bindparams(q=match)
+            text("+letters.search_key IN (SELECT rowid FROM letters_search WHERE letters_search MATCH :q)").bindparams(
+                q=match
+            )
         )
     return conds
+
+
+@cache
+def _folder_sql(folder: Folder) -> str:
+    """The folder filter as SQL text (its values are this module's constants, never user input)."""
+    return str(folder_filter(folder).compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
+
+
+# How many of the newest matches the stream reads looking for a page before it gives up and
+# the folder walk takes over (a word common elsewhere but rare in this folder).
+_STREAM_CANDIDATES = 4000
+
+
+def _search_page(session: Session, folder: Folder, match: str, offset: int, limit: int) -> list[int] | None:
+    """The rowids of a search page, newest first, read from the match stream; None: walk instead.
+
+    Matches come newest first (``letters_search`` rowid DESC is search_key order) with the
+    folder tested inside ``ix_letters_search_key``; reading stops once the page is in hand.
+    The key orders by whole seconds of ``updated_at``, so the letters of the last second
+    reached are all read too, and what was read is put in exact list order here.
+    """
+    need = offset + limit
+    rows = session.execute(
+        text(
+            "SELECT k, r, u, g FROM (SELECT s.rowid AS k, letters.rowid AS r, letters.updated_at AS u, "
+            "letters.guid AS g, (" + _folder_sql(folder) + ") AS f "
+            "FROM letters_search s CROSS JOIN letters INDEXED BY ix_letters_search_key "
+            "ON letters.search_key = s.rowid WHERE letters_search MATCH :q ORDER BY s.rowid DESC LIMIT :cap) "
+            "WHERE f"
+        ),
+        {"q": match, "cap": _STREAM_CANDIDATES},
+    )
+    found = rows.fetchmany(need)
+    complete = False  # the page is known to be among what was read
+    if len(found) == need:
+        second = found[-1][0] // SEARCH_KEY_SPAN
+        for row in rows:
+            if row[0] // SEARCH_KEY_SPAN != second:
+                complete = True
+                break
+            found.append(row)
+    rows.close()
+    if not complete:
+        # The stream ended: it was either every match (then the page is among them) or the
+        # read limit (then this folder holds too few of them: the folder walk is cheaper).
+        seen = session.execute(
+            text("SELECT count(*) FROM (SELECT 1 FROM letters_search WHERE letters_search MATCH :q LIMIT :cap)"),
+            {"q": match, "cap": _STREAM_CANDIDATES},
+        ).scalar_one()
+        if seen >= _STREAM_CANDIDATES:
+            return None
+    found.sort(key=lambda row: (row[2], row[3]), reverse=True)  # ORDER BY updated_at DESC, guid DESC
+    return [row[1] for row in found[offset:need]]
 
 
 def count_letters(session: Session, folder: Folder, query: str | None = None) -> int:
@@ -89,14 +148,17 @@ def fetch_letters(
     session: Session, folder: Folder, offset: int, limit: int, query: str | None = None
 ) -> list[LetterRow]:
     """One page of a folder, newest first."""
-    page = session.scalars(
-        select(_ROWID)
-        .select_from(Letter)
-        .where(*_where(folder, query))
-        .order_by(Letter.updated_at.desc(), Letter.guid.desc())
-        .offset(offset)
-        .limit(limit)
-    ).all()
+    match = fts_query(query or "")
+    page = _search_page(session, folder, match, offset, limit) if match is not None and limit > 0 else None
+    if page is None:
+        page = session.scalars(
+            select(_ROWID)
+            .select_from(Letter)
+            .where(*_where(folder, query))
+            .order_by(Letter.updated_at.desc(), Letter.guid.desc())
+            .offset(offset)
+            .limit(limit)
+        ).all()
     if not page:
         return []
     stmt = select(

@@ -1,8 +1,16 @@
 """Full-text search over letters with SQLite FTS5 and Persian normalization on both sides.
 
-The index table ``letters_fts`` (migration 0002) holds normalized text keyed by the letter's
-rowid. Writes go through :func:`reindex`, which the store calls after every flush that
-touches a letter, so the index commits or rolls back with the letter itself.
+The FTS5 table ``letters_search`` (migration 0005) holds normalized text keyed by the letter's
+``search_key``, which sorts like the letter list (newest ``updated_at`` last)::
+
+    search_key = (whole seconds of updated_at since 2000-01-01) * SEARCH_KEY_SPAN + rowid % SEARCH_KEY_SPAN
+
+so a match read ``ORDER BY rowid DESC`` comes newest first, to the second, and a page can stop
+early (:mod:`app.models.folders`). SQL triggers keep the key and move the index row when
+``updated_at`` changes. The view ``letters_fts`` shows the same rows keyed by the letter's
+rowid, as migrations 0002-0004 had the table; writes go through :func:`reindex`, which the
+store calls after every flush that touches a letter, so the index commits or rolls back with
+the letter itself.
 """
 
 from __future__ import annotations
@@ -14,6 +22,8 @@ from html.parser import HTMLParser
 from sqlalchemy import Connection, text
 
 from app.models.persian import normalize
+
+SEARCH_KEY_SPAN = 1 << 30  # search_key // SEARCH_KEY_SPAN: the second of updated_at (since 2000)
 
 
 class _TextExtractor(HTMLParser):
@@ -55,7 +65,11 @@ _PARTIES_SQL = text("SELECT name, unit, person FROM recipients WHERE letter_guid
 
 
 def reindex(conn: Connection, guids: Iterable[str]) -> None:
-    """Rewrite the index rows of these letters from their stored data (missing ones are skipped)."""
+    """Rewrite the index rows of these letters from their stored data (missing ones are skipped).
+
+    Written through ``letters_fts`` by the letter's rowid: a table up to revision 0004 (migration
+    0002 back-fills with this function), a view over ``letters_search`` from 0005.
+    """
     for guid in guids:
         row = conn.execute(_LETTERS_SQL, {"guid": guid}).first()
         if row is None:
@@ -77,7 +91,7 @@ def reindex(conn: Connection, guids: Iterable[str]) -> None:
 def reindex_shams(conn: Connection, guid: str, shams: str | None) -> None:
     """A letter was numbered: update just that column of its index row."""
     conn.execute(
-        text("UPDATE letters_fts SET shams = :s WHERE rowid = (SELECT rowid FROM letters WHERE guid = :g)"),
+        text("UPDATE letters_search SET shams = :s WHERE rowid = (SELECT search_key FROM letters WHERE guid = :g)"),
         {"s": normalize(shams or ""), "g": guid},
     )
 

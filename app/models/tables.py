@@ -94,6 +94,8 @@ class Letter(Base):
     __table_args__ = (
         Index("ix_letters_state_updated", "state", "updated_at"),
         Index("ix_letters_kind_created", "kind", "created_at"),
+        # Migration 0005 appends letters.search_key to this index; that column, its index
+        # ix_letters_search_key and the search table are SQL-only (triggers keep them), not mapped.
         Index("ix_letters_folder_order", "archived", "updated_at", "guid", "state"),
     )
 

@@ -1,0 +1,125 @@
+"""Search pages read from the match stream in list order (migration 0005) equal the plain query."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from app.models import folders as F
+from app.models.db import Store, make_engine, migrate
+from app.models.folders import Folder, count_letters, fetch_letters
+from app.models.sample import fill_sample_letters
+from app.models.search import fts_query, reindex
+from app.models.tables import Letter
+
+QUERIES = ["قرارداد", "قرار", "1404", "۱۴۰۵", "كتاب", "سازمان برنامه و بودجه", "و", "ا", "گزارش عملکرد", "xyz"]
+
+
+def reference(s, folder: Folder, query: str, offset: int, limit: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """The page as plain SQL defines it: the matches in the folder, newest first."""
+    return list(
+        s.execute(
+            text(
+                f"SELECT guid FROM letters WHERE {F._folder_sql(folder)} AND rowid IN (SELECT l.rowid FROM "
+                "letters_search m JOIN letters l ON l.search_key = m.rowid WHERE letters_search MATCH :q) "
+                "ORDER BY updated_at DESC, guid DESC LIMIT :l OFFSET :o"
+            ),
+            {"q": fts_query(query), "l": limit, "o": offset},
+        ).scalars()
+    )
+
+
+def _check_all(store: Store, offsets=((0, 100), (0, 7), (7, 7), (95, 10), (300, 50))) -> None:  # type: ignore[no-untyped-def]
+    with store.reader() as s:
+        for folder in Folder:
+            for query in QUERIES:
+                for offset, limit in offsets:
+                    got = [r.guid for r in fetch_letters(s, folder, offset, limit, query)]
+                    assert got == reference(s, folder, query, offset, limit), (folder, query, offset, limit)
+
+
+@pytest.fixture
+def filled(store: Store) -> Store:
+    fill_sample_letters(store, 600, seed=7)
+    with store.session() as s:
+        # Many letters in the same second (and some in the same microsecond): the key ties on
+        # its second, the query must still follow updated_at, guid exactly.
+        s.execute(text("UPDATE letters SET updated_at = '2020-01-01 10:00:00.000000' WHERE rowid % 5 = 0"))
+        s.execute(text("UPDATE letters SET updated_at = '2020-01-01 10:00:00.' || printf('%06d', rowid) WHERE rowid % 7 = 0"))
+    return store
+
+
+def test_stream_pages_equal_the_plain_query(filled: Store) -> None:
+    _check_all(filled)
+
+
+@pytest.mark.parametrize("cap", [1, 3, 40])
+def test_short_stream_falls_back_to_the_same_pages(filled: Store, monkeypatch: pytest.MonkeyPatch, cap: int) -> None:
+    monkeypatch.setattr(F, "_STREAM_CANDIDATES", cap)  # every match read, or the folder walk
+    _check_all(filled, offsets=((0, 100), (7, 7), (95, 10)))
+
+
+def test_index_follows_keys_after_edits_and_deletes(filled: Store) -> None:
+    with filled.reader() as s:
+        old = fetch_letters(s, Folder.INCOMING, 0, 5, "1404")
+        last = fetch_letters(s, Folder.INCOMING, 0, 10_000, "1404")[-1]
+    with filled.session() as s:
+        s.get(Letter, last.guid).archived = False  # any change: updated_at moves it to the top
+        s.get(Letter, last.guid).incoming_number = "x-1"
+    with filled.reader() as s:
+        new = fetch_letters(s, Folder.INCOMING, 0, 5, "1404")
+        assert [r.guid for r in new] == [last.guid] + [r.guid for r in old[:4]]
+        keys = s.execute(text("SELECT count(*), count(DISTINCT search_key) FROM letters")).one()
+        assert keys[0] == keys[1] == s.scalar(text("SELECT count(*) FROM letters_search"))
+        assert s.scalar(text("SELECT count(*) FROM letters_fts")) == keys[0]  # every row reachable by key
+    with filled.session() as s:
+        s.delete(s.get(Letter, last.guid))
+    with filled.reader() as s:
+        assert s.scalar(text("SELECT count(*) FROM letters_search")) == keys[0] - 1
+        assert last.guid not in [r.guid for r in fetch_letters(s, Folder.INCOMING, 0, 10_000, "1404")]
+    _check_all(filled, offsets=((0, 100),))
+
+
+def test_migration_0005_keeps_the_search_results_of_a_0004_store(tmp_path: Path) -> None:
+    engine = make_engine(tmp_path / "dabir.sqlite3")
+    migrate(engine, "0004")
+    base = dt.datetime(2026, 3, 1, 8, 0, 0)
+    rows = []
+    with engine.begin() as conn:
+        for i in range(60):
+            guid = f"00000000-0000-4000-8000-{i:012d}"
+            when = base + dt.timedelta(seconds=i // 3, microseconds=(i % 2) * 10)  # ties within a second
+            conn.execute(
+                text(
+                    "INSERT INTO letters (guid, kind, state, subject, body, sender_agency, sender_unit,"
+                    " sender_person, sender_name, priority, classification, in_reply_to_shams,"
+                    " follow_up_of_shams, archived, letterhead, signatories, created_at, updated_at) VALUES"
+                    " (:g, 'incoming', 'received', :s, '', '', '', '', 'استانداری', 'normal', 'normal', '', '',"
+                    " :a, '', '[]', :t, :t)"
+                ),
+                {"g": guid, "s": f"گزارش عملكرد {1403 + i % 3}", "a": int(i % 10 == 0),
+                 "t": when.strftime("%Y-%m-%d %H:%M:%S.%f")},
+            )
+            rows.append((when, guid, i))
+        reindex(conn, [g for _, g, _ in rows])  # the 0004 index, keyed by rowid
+        conn.execute(text("DELETE FROM letters WHERE guid = :g"), {"g": rows[5][1]})  # a gap in the rowids
+    engine.dispose()
+    store = Store(tmp_path)  # upgrades to head
+    live = [r for r in rows if r[2] != 5]
+    newest = sorted(live, reverse=True)
+    with store.reader() as s:
+        assert s.scalar(text("SELECT count(*) FROM letters_search")) == len(live)
+        want = [g for _, g, i in newest if i % 10 != 0]
+        assert [r.guid for r in fetch_letters(s, Folder.INCOMING, 0, 100, "عملکرد")] == want
+        assert [r.guid for r in fetch_letters(s, Folder.INCOMING, 4, 9, "گزارش")] == want[4:13]
+        assert [r.guid for r in fetch_letters(s, Folder.ARCHIVE, 0, 100, "استانداری")] == [
+            g for _, g, i in newest if i % 10 == 0
+        ]
+        want_1404 = [g for _, g, i in newest if i % 10 != 0 and i % 3 == 1]
+        assert [r.guid for r in fetch_letters(s, Folder.INCOMING, 0, 100, "1404")] == want_1404
+        assert count_letters(s, Folder.INCOMING, "1404") == len(want_1404)
+        assert count_letters(s, Folder.INCOMING, "عملکرد") == len(want)
+    store.close()
