@@ -43,6 +43,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.models.shams import Shams
 from app.sync.api import DabirApi
+from server.idempotency import json_bytes
+from server.shams import stored_package
 from tests.server.helpers import BulkSigner, make_package, make_signer
 from tests.support.pki import TestPKI
 from tests.support.server_process import DEMO_PASSWORD, ServerProcess
@@ -211,8 +213,9 @@ def bench_wrk(backend: str, database_url: str, workers: int, letters: int, durat
         dupes = len(seqs) - len(set(seqs))
         gaps = (seqs[-1] - seqs[0] + 1) - len(set(seqs)) if seqs else 0
         # Payam: send what was registered (the stored package carries its receipt).
-        stored = server_rows(server, "SELECT guid, package FROM letters ORDER BY seq")
-        sends = [(f"send:{guid}", bytes(pkg)) for guid, pkg in stored]
+        stored = server_rows(server, "SELECT guid, package, receipt FROM letters ORDER BY seq")
+        sends = [(f"send:{guid}", json_bytes(stored_package({"package": pkg, "receipt": receipt})))
+                 for guid, pkg, receipt in stored]
         snd = run_wrk(server, sec.token, "/api/v1/payam/messages", sends, duration, workdir)
         sent = server_rows(server, "SELECT COUNT(*) FROM letters WHERE sent_at IS NOT NULL")[0][0]
         sec.close()

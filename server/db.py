@@ -118,11 +118,25 @@ class RawConn:
 
 
 class _Job:
-    __slots__ = ("fn", "future")
+    """A write job from a thread (``future``) or from an event loop (``loop`` + ``afuture``)."""
 
-    def __init__(self, fn: Callable[[Connection], Any]) -> None:
+    __slots__ = ("afuture", "fn", "future", "loop")
+
+    def __init__(self, fn: Callable[[Connection], Any], loop: asyncio.AbstractEventLoop | None = None) -> None:
         self.fn = fn
-        self.future: Future[Any] = Future()
+        self.loop = loop
+        self.future: Future[Any] | None = None if loop else Future()
+        self.afuture: asyncio.Future[Any] | None = loop.create_future() if loop else None
+
+
+def _settle(outcomes: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
+    """On the event loop: hand a committed group's results to the awaiting requests."""
+    for fut, ok, value in outcomes:
+        if not fut.done():
+            if ok:
+                fut.set_result(value)
+            else:
+                fut.set_exception(value)
 
 
 class GroupCommitter:
@@ -147,14 +161,23 @@ class GroupCommitter:
         return self.submit_future(fn).result()
 
     def submit_future(self, fn: Callable[[Any], Any]) -> Future[Any]:
+        job = _Job(fn)
+        self._put(job)
+        return job.future  # type: ignore[return-value]
+
+    def submit_async(self, fn: Callable[[Any], Any]) -> asyncio.Future[Any]:
+        """From the event loop: the result arrives with one loop wake-up per committed group."""
+        job = _Job(fn, asyncio.get_running_loop())
+        self._put(job)
+        return job.afuture  # type: ignore[return-value]
+
+    def _put(self, job: _Job) -> None:
         if self._thread is None:
             with self._start_lock:
                 if self._thread is None:
                     self._thread = threading.Thread(target=self._run, name="dabir-group-commit", daemon=True)
                     self._thread.start()
-        job = _Job(fn)
         self._queue.put(job)
-        return job.future
 
     def stop(self) -> None:
         if self._thread is not None:
@@ -200,16 +223,26 @@ class GroupCommitter:
                         conn.exec_driver_sql("RELEASE SAVEPOINT job")
                         done.append((job, result))
         except BaseException as exc:  # COMMIT (or BEGIN) failed: nothing of the group is written
-            for job in jobs:
-                if not job.future.done():
-                    job.future.set_exception(exc)
+            self._hand_out([(job, False, exc) for job in jobs])
             if not isinstance(exc, Exception):
                 raise
             return
-        for job, result in done:
-            job.future.set_result(result)
-        for job, err in failed:
-            job.future.set_exception(err)
+        self._hand_out([(job, True, result) for job, result in done] + [(job, False, err) for job, err in failed])
+
+    @staticmethod
+    def _hand_out(outcomes: list[tuple[_Job, bool, Any]]) -> None:
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
+        for job, ok, value in outcomes:
+            if job.loop is not None:
+                by_loop.setdefault(job.loop, []).append((job.afuture, ok, value))  # type: ignore[arg-type]
+            elif not job.future.done():  # type: ignore[union-attr]
+                if ok:
+                    job.future.set_result(value)  # type: ignore[union-attr]
+                else:
+                    job.future.set_exception(value)  # type: ignore[union-attr]
+        for loop, items in by_loop.items():
+            with contextlib.suppress(RuntimeError):  # that loop has closed: nobody is waiting
+                loop.call_soon_threadsafe(_settle, items)
 
 
 class Database:
@@ -267,7 +300,7 @@ class Database:
             job = next(steps)
             while True:
                 try:
-                    result = await asyncio.wrap_future(self.committer.submit_future(job))
+                    result = await self.committer.submit_async(job)
                 except Exception as exc:
                     job = steps.throw(exc)
                 else:

@@ -29,7 +29,7 @@ from server.errors import ApiError, not_found
 from server.idempotency import json_bytes, lookup, stored_response
 from server.idempotency import store as store_idempotent
 from server.models import acks, agencies, deliveries, letters
-from server.shams import _letter_row, check_internal_recipients, registration_view
+from server.shams import _letter_row, check_internal_recipients, registration_view, stored_package
 from server.signatures import SignatureChecker
 
 
@@ -186,7 +186,7 @@ def inbox(ctx: ServerContext, principal: Principal, after: int, limit: int) -> d
         rows = conn.execute(
             select(deliveries.c.cursor, deliveries.c.channel, deliveries.c.sender_agency_id, deliveries.c.created_at,
                    letters.c.guid, letters.c.shams, letters.c.registered_at, letters.c.content_sha256,
-                   letters.c.package)
+                   letters.c.package, letters.c.receipt)
             .join(letters, letters.c.guid == deliveries.c.letter_guid)
             .where(deliveries.c.recipient_agency_id == principal.agency_id, deliveries.c.cursor > after)
             .order_by(deliveries.c.cursor).limit(limit)
@@ -196,7 +196,7 @@ def inbox(ctx: ServerContext, principal: Principal, after: int, limit: int) -> d
         "cursor": r["cursor"], "channel": r["channel"], "guid": r["guid"], "shams": r["shams"],
         "from_agency": nid[r["sender_agency_id"]], "registered_at": format_time(as_utc(r["registered_at"])),
         "queued_at": format_time(as_utc(r["created_at"])), "content_sha256": r["content_sha256"],
-        "package": json.loads(r["package"]),
+        "package": stored_package(r),
     } for r in rows]
     return {"items": items, "cursor": items[-1]["cursor"] if items else after, "more": len(items) == limit}
 
@@ -255,7 +255,7 @@ def letter_view(ctx: ServerContext, principal: Principal, guid: str) -> dict[str
                 deliveries.c.letter_guid == guid, deliveries.c.recipient_agency_id == principal.agency_id)).first() is None:
             raise not_found("guid")
         view = registration_view(row, ctx)
-        view["package"] = json.loads(row["package"])
+        view["package"] = stored_package(row)
         if own:
             nid = _agency_map(conn)
             view["sent_at"] = format_time(as_utc(row["sent_at"])) if row["sent_at"] else None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from functools import lru_cache, partial
 from typing import Any
 
 from fastapi.responses import Response
@@ -69,19 +70,32 @@ def _letter_row(ctx: ServerContext, conn: Connection, guid: str) -> dict[str, An
     return out
 
 
-def registration_view(row: Any, ctx: ServerContext) -> dict[str, Any]:
-    shams = Shams.parse(row["shams"])
+def registration_view(row: Any, ctx: ServerContext, shams: Shams | None = None) -> dict[str, Any]:
+    shams = shams or Shams.parse(row["shams"])
     registered_at = as_utc(row["registered_at"])
     return {
         "guid": row["guid"],
         "shams": shams.canonical,
         "shams_display": shams.display,
         "registered_at": format_time(registered_at),
-        "registered_at_jalali": format_datetime(registered_at, persian_digits=False),
+        "registered_at_jalali": _jalali_text(registered_at),
         "content_sha256": row["content_sha256"],
         "receipt": json.loads(row["receipt"]),
         "verify_url": f"{ctx.settings.public_url.rstrip('/')}/api/v1/verify/{shams.canonical}",
     }
+
+
+# Registration times have whole seconds and hundreds of letters share one: convert each once.
+_jalali_text = lru_cache(maxsize=256)(partial(format_datetime, persian_digits=False))
+_jalali_year = lru_cache(maxsize=256)(jalali_year_of)
+
+
+def stored_package(row: Any) -> dict[str, Any]:
+    """The letter package as registered: the stored content and signatures, with the receipt
+    (kept in its own column, so the write that allocates the SHAMS serializes only the receipt)."""
+    package = json.loads(row["package"])
+    package["receipts"] = [json.loads(row["receipt"])]
+    return package
 
 
 def _check_sender(principal: Principal, content: dict[str, Any]) -> None:
@@ -123,6 +137,7 @@ def register(ctx: ServerContext, checker: SignatureChecker, principal: Principal
     content_sha = hashlib.sha256(content_bytes).hexdigest()
     db = ctx.db
     signer_codes: str | None = None  # set once the signatures are verified
+    package_json = b""
     for _attempt in range(3):
         with db.raw_read() as conn:
             replay = lookup(db, conn, principal.user_id, key, digest)
@@ -142,10 +157,16 @@ def register(ctx: ServerContext, checker: SignatureChecker, principal: Principal
             stored = json_bytes(registration_view(row, ctx))
         elif signer_codes is None:
             signer_codes = _verified_signers(checker, content_bytes, package, store, registered)
+            # serialized here, outside the write (which holds the writer lock): no receipt in it
+            package_json = LetterPackage(content=content, signatures=package.signatures).to_json_bytes()
 
-        def write(conn: Connection, stored: bytes | None = stored, codes: str = signer_codes or "") -> Response:
-            body = stored if stored is not None else json_bytes(registration_view(
-                _allocate_in(ctx, conn, principal, package, content_sha, codes), ctx))
+        def write(conn: Connection, stored: bytes | None = stored, codes: str = signer_codes or "",
+                  package_json: bytes = package_json) -> Response:
+            if stored is None:
+                row, shams = _allocate_in(ctx, conn, principal, package, content_sha, codes, package_json)
+                body = json_bytes(registration_view(row, ctx, shams))
+            else:
+                body = stored
             store_idempotent(ctx, conn, principal.user_id, key, digest, 200, body)
             return stored_response(200, body, replayed=False)
 
@@ -174,24 +195,23 @@ def _verified_signers(checker: SignatureChecker, content_bytes: bytes, package: 
 
 
 def _allocate_in(ctx: ServerContext, conn: Connection, principal: Principal, package: LetterPackage,
-                 content_sha: str, signer_codes: str) -> dict[str, Any]:
+                 content_sha: str, signer_codes: str, package_json: bytes) -> tuple[dict[str, Any], Shams]:
     content = package.content
     domain = domain_for(content["kind"])
     origin = principal.agency_national_id
     now = ctx.clock().astimezone(dt.UTC).replace(microsecond=0)
-    year = jalali_year_of(now)  # rolls over at 1 Farvardin, Tehran time
+    year = _jalali_year(now)  # rolls over at 1 Farvardin, Tehran time
     seq = take_sequence(ctx, conn, origin, domain, year)
     shams = Shams(origin, domain, year, seq)
     receipt = make_receipt(shams=shams.canonical, registered_at=now, content_sha256=content_sha,
                            guid=package.guid, private_key=ctx.receipt_key, certificate=ctx.receipt_cert)
-    stored = LetterPackage(content=content, signatures=package.signatures, receipts=[receipt])
     receipt_json = json.dumps(receipt, ensure_ascii=False)
     db = ctx.db
     conn.exec_driver_sql(db.sql(_LETTER_INSERT), (
         package.guid, principal.agency_id, origin, domain.value, year, seq, shams.canonical, content["kind"],
-        content_sha, db.dt_param(now), principal.user_id, signer_codes, receipt_json, stored.to_json_bytes()))
+        content_sha, db.dt_param(now), principal.user_id, signer_codes, receipt_json, package_json))
     return {"guid": package.guid, "shams": shams.canonical, "registered_at": now, "content_sha256": content_sha,
-            "receipt": receipt_json}
+            "receipt": receipt_json}, shams
 
 
 def check_internal_recipients(content: dict[str, Any], principal: Principal) -> None:

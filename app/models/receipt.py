@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+from functools import lru_cache
 from typing import Any
 
 from cryptography import x509
@@ -48,7 +49,12 @@ def load_certificate(cert: bytes | x509.Certificate) -> x509.Certificate:
 
 
 def cert_fingerprint(cert: bytes | x509.Certificate) -> str:
-    return load_certificate(cert).fingerprint(hashes.SHA256()).hex()
+    return _fingerprint(load_certificate(cert))
+
+
+@lru_cache(maxsize=64)  # the server's own certificate, asked for every receipt it signs
+def _fingerprint(cert: x509.Certificate) -> str:
+    return cert.fingerprint(hashes.SHA256()).hex()
 
 
 def format_time(moment: dt.datetime) -> str:
