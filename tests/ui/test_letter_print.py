@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import unicodedata
 from pathlib import Path
+from typing import ClassVar
 from xml.etree import ElementTree
 
 import pytest
@@ -263,3 +264,50 @@ def test_printer_path_paints_the_same_pages(app, store: Store, tmp_path: Path):
     assert P.paint_letter(printer, registered_view(store, paragraphs=14), server_base=BASE) >= 2
     del printer
     assert normalize(SUBJECT) in plain_text(tmp_path / "printed.pdf")
+
+
+class _FakePrintDialog:
+    """Stands in for QPrintDialog: records what it was given and answers as the user would."""
+
+    accept: ClassVar[bool] = True
+    out: ClassVar[Path] = Path()
+    seen: ClassVar[list[_FakePrintDialog]] = []
+
+    def __init__(self, printer, parent=None) -> None:  # type: ignore[no-untyped-def]
+        self.printer, self.parent, self.title = printer, parent, ""
+        _FakePrintDialog.seen.append(self)
+
+    def setWindowTitle(self, title: str) -> None:
+        self.title = title
+
+    def exec(self) -> int:
+        from PySide6.QtWidgets import QDialog
+
+        if not self.accept:
+            return QDialog.DialogCode.Rejected
+        self.printer.setOutputFileName(str(self.out))  # the "printer" the user picked: a PDF file
+        return QDialog.DialogCode.Accepted
+
+
+@pytest.mark.parametrize("accept", [True, False])
+def test_print_letter_asks_for_a_printer_then_prints(app, store: Store, tmp_path: Path, monkeypatch, accept: bool):
+    """print_letter(): A4, full page (our margins), the SHAMS in the job name, a Persian dialog
+    title; printed only when the dialog is accepted."""
+    from PySide6 import QtPrintSupport
+    from PySide6.QtGui import QPageSize
+
+    monkeypatch.setattr(QtPrintSupport, "QPrintDialog", _FakePrintDialog)
+    _FakePrintDialog.seen, _FakePrintDialog.accept, _FakePrintDialog.out = [], accept, tmp_path / "paper.pdf"
+    view = registered_view(store)
+    assert P.print_letter(view, None, server_base=BASE) is accept
+    dialog = _FakePrintDialog.seen[0]
+    assert dialog.title == "چاپ نامه"
+    printer = dialog.printer
+    assert printer.pageLayout().pageSize().id() == QPageSize.PageSizeId.A4 and printer.fullPage()
+    assert view.shams.canonical in printer.docName()
+    del printer, dialog
+    _FakePrintDialog.seen = []
+    printed = tmp_path / "paper.pdf"
+    assert printed.exists() is accept
+    if accept:
+        assert normalize(SUBJECT) in plain_text(printed)
