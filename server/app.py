@@ -20,11 +20,10 @@ from server.db import Database
 from server.errors import install_handlers
 from server.idempotency import run_idempotent
 from server.middleware import AccessLog, BodyLimit
-from server.package_routes import PackageLane, handle_package
+from server.package_routes import API, PackageLane, handle_package
 from server.receipts import load_receipt_identity
 from server.signatures import SignatureChecker
 
-API = "/api/v1"
 log = logging.getLogger("dabir.server")
 
 

@@ -40,13 +40,7 @@ def idempotency_key(op: str, guid: str, extra: str = "") -> str:
 
 def enqueue(session: Session, op: str, guid: str, *, extra: str = "") -> OutboxOperation:
     """Add an operation unless one with the same key exists (queueing twice is harmless)."""
-    key = idempotency_key(op, guid, extra)
-    existing = session.scalar(select(OutboxOperation).where(OutboxOperation.idempotency_key == key))
-    if existing is not None:
-        return existing
-    item = OutboxOperation(letter_guid=guid, op=op, idempotency_key=key)
-    session.add(item)
-    return item
+    return enqueue_many(session, [(op, guid, extra)])[0]
 
 
 def enqueue_many(session: Session, ops: list[tuple[str, str, str]]) -> list[OutboxOperation]:
@@ -106,6 +100,7 @@ def retry_later(item: OutboxOperation, error: str, now: dt.datetime) -> None:
 
 
 def letter_package(letter: Letter) -> LetterPackage:
+    """The package of a letter (an ORM object, or the rows :func:`letter_packages` reads)."""
     return LetterPackage(
         content=L.letter_content(letter),
         signatures=[s.cms for s in letter.signatures],
@@ -144,14 +139,7 @@ def letter_packages(session: Session, guids: list[str]) -> dict[str, LetterPacka
     for name, query in children:
         for row in conn.execute(query):
             getattr(letters[row.letter_guid], name).append(row)
-    return {
-        guid: LetterPackage(
-            content=L.letter_content(letter),  # type: ignore[arg-type]
-            signatures=[s.cms for s in letter.signatures],
-            receipts=[r.data for r in letter.receipts],
-        )
-        for guid, letter in letters.items()
-    }
+    return {guid: letter_package(letter) for guid, letter in letters.items()}  # type: ignore[arg-type]
 
 
 def get_cursor(session: Session, name: str) -> int:

@@ -457,9 +457,6 @@ def _fast_time(tag: int, raw: bytes) -> dt.datetime:
                        tzinfo=dt.UTC)
 
 
-_SIGNED_DATA_ATTR = cms_reader.OID_DATA  # the content-type attribute's value for a letter
-
-
 def _fast_checks(content: bytes, cms_der: bytes, trust: TrustStore,
                  now: dt.datetime) -> tuple[_Signer, dt.datetime, PathResult] | None:
     """Every check of the full path before revocation, for the usual shape; None unless all pass."""
@@ -472,7 +469,7 @@ def _fast_checks(content: bytes, cms_der: bytes, trust: TrustStore,
         return None
     if hashlib.new(digest_name, content).digest() != parts.message_digest:
         return None
-    if parts.content_type != _SIGNED_DATA_ATTR:
+    if parts.content_type != cms_reader.OID_DATA:  # the content-type attribute: id-data
         return None
     algo = _fast_signature_algo(parts.signature_algorithm)
     key = signer.public_key
