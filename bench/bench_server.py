@@ -106,6 +106,29 @@ def _proc_tree_cpu(root: int) -> float:
     return total / TICK
 
 
+def _postgres_cpu() -> float:
+    """User+system CPU seconds of every PostgreSQL process (its backends do part of the work)."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            head, _, rest = Path(f"/proc/{entry}/stat").read_text().rpartition(")")
+        except OSError:
+            continue
+        if head.endswith("(postgres"):
+            fields = rest.split()
+            total += int(fields[11]) + int(fields[12])
+    return total / TICK
+
+
+def _machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat: what else ran shows."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return (sum(values) - idle) / TICK, sum(values) / TICK
+
+
 def run_parallel(token: str, server: ServerProcess, batches: list[list[Item]], op: str,
                  procs: int) -> dict[str, Any]:
     ctx = mp.get_context("fork")
@@ -167,9 +190,10 @@ def run_wrk(server: ServerProcess, token: str, path: str, items: list[Item], dur
     cmd = ["wrk", "-t2", f"-c{CLIENTS}", f"-d{max(1, round(duration))}s", "--timeout", "10s", "-s",
            str(HERE / "wrk_letters.lua"), server.base_url, "--", str(bodies), "2", token, path]
     cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    server_cpu0 = _proc_tree_cpu(server.proc.pid)  # type: ignore[union-attr]
+    server_cpu0, db_cpu0, machine0 = _proc_tree_cpu(server.proc.pid), _postgres_cpu(), _machine_cpu()  # type: ignore[union-attr]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 120)
     server_cpu = _proc_tree_cpu(server.proc.pid) - server_cpu0  # type: ignore[union-attr]
+    db_cpu, machine1 = _postgres_cpu() - db_cpu0, _machine_cpu()
     cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     line = next((x for x in out.stdout.splitlines() if x.startswith("WRK ")), None)
     if out.returncode != 0 or line is None:
@@ -177,8 +201,9 @@ def run_wrk(server: ServerProcess, token: str, path: str, items: list[Item], dur
     summary = json.loads(line[4:])
     if summary["status_errors"] or summary["socket_errors"]:
         raise RuntimeError(f"wrk saw errors: {summary}\n{out.stderr}")
-    return {"elapsed": summary["duration_us"] / 1e6, "summary": summary, "server_cpu": server_cpu,
-            "client_cpu": (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)}
+    return {"elapsed": summary["duration_us"] / 1e6, "summary": summary, "server_cpu": server_cpu, "db_cpu": db_cpu,
+            "client_cpu": (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime),
+            "machine_busy": (machine1[0] - machine0[0]) / (machine1[1] - machine0[1])}
 
 
 def server_rows(server: ServerProcess, sql: str) -> list[tuple[Any, ...]]:
@@ -287,8 +312,11 @@ def fresh_pg_database(url: str) -> str:
 def _cpu(r: dict[str, Any], n: int) -> str:
     lat = r.get("summary")
     lat_text = f"latency p50 {lat['p50_ms']:.1f} ms p95 {lat['p95_ms']:.1f} ms " if lat else ""
-    return (lat_text + f"[CPU ms/request: server {r['server_cpu'] * 1000 / n:.2f}, clients {r['client_cpu'] * 1000 / n:.2f}; "
-            f"machine busy {(r['server_cpu'] + r['client_cpu']) / r['elapsed'] / (os.cpu_count() or 1):.0%}]")
+    db = f", PostgreSQL {r['db_cpu'] * 1000 / n:.2f}" if r.get("db_cpu") else ""
+    ours = r["server_cpu"] + r["client_cpu"] + r.get("db_cpu", 0)
+    machine = f", all processes {r['machine_busy']:.0%}" if "machine_busy" in r else ""
+    return (lat_text + f"[CPU ms/request: server {r['server_cpu'] * 1000 / n:.2f}{db}, clients {r['client_cpu'] * 1000 / n:.2f}; "
+            f"machine busy: these {ours / r['elapsed'] / (os.cpu_count() or 1):.0%}{machine}]")
 
 
 def main() -> int:

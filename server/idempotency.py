@@ -22,7 +22,7 @@ from sqlalchemy import Connection
 
 from server.auth import Principal
 from server.context import ServerContext
-from server.db import Database
+from server.db import Database, RawConn
 from server.errors import ApiError
 from server.models import idempotency_keys
 
@@ -66,7 +66,11 @@ def stored_response(status: int, data: bytes, *, replayed: bool) -> Response:
 def lookup(db: Database, conn: Connection, user_id: int, key: str, digest: str) -> Response | None:
     """The stored response for this key (a replay), None if the key is new; 409 if the key was
     used for a different request."""
-    row = conn.exec_driver_sql(db.sql(_LOOKUP_SQL), (user_id, key)).first()
+    return replay_of(conn.exec_driver_sql(db.sql(_LOOKUP_SQL), (user_id, key)).first(), digest)
+
+
+def replay_of(row: Any, digest: str) -> Response | None:
+    """:func:`lookup` for a record already read: ``(request_hash, status_code, body)`` or None."""
     if row is None:
         return None
     if row[0] != digest:
@@ -76,12 +80,12 @@ def lookup(db: Database, conn: Connection, user_id: int, key: str, digest: str) 
     return stored_response(row[1], bytes(row[2]), replayed=True)
 
 
-def store(ctx: ServerContext, conn: Connection, user_id: int, key: str, digest: str, status: int,
+def store(ctx: ServerContext, conn: RawConn, user_id: int, key: str, digest: str, status: int,
           data: bytes) -> None:
     """Record the response inside the transaction that did the work (a plain INSERT: a concurrent
     twin with the same key makes this raise, and the caller's transaction or savepoint rolls back)."""
     db = ctx.db
-    conn.exec_driver_sql(db.sql(_STORE_SQL), (user_id, key, digest, status, data, db.dt_param(ctx.clock())))
+    conn.queue(db.sql(_STORE_SQL), (user_id, key, digest, status, data, db.dt_param(ctx.clock())))
 
 
 def run_idempotent(ctx: ServerContext, principal: Principal, key: str | None, request: Request, raw: bytes,

@@ -24,7 +24,7 @@ from app.models.shams import InvalidShams, Shams
 from app.token.trust import TrustStore
 from server.auth import Principal, Role
 from server.context import ServerContext, as_utc
-from server.db import WriteSteps
+from server.db import RawConn, WriteSteps
 from server.errors import ApiError, not_found
 from server.idempotency import json_bytes, lookup, stored_response
 from server.idempotency import store as store_idempotent
@@ -84,16 +84,15 @@ def _check_signatures(checker: SignatureChecker, content_bytes: bytes, package: 
                         + "; ".join(check.reasons_en or ["unknown"]), "signatures")
 
 
-def _deliver_in(ctx: ServerContext, conn: Connection, guid: str, sender_agency_id: int,
+def _deliver_in(ctx: ServerContext, conn: RawConn, guid: str, sender_agency_id: int,
                 recipients: list[tuple[int, str]], channel: str) -> list[dict[str, Any]]:
     """One inbox row per (letter, recipient agency); resending is a no-op."""
     db = ctx.db
     now = db.dt_param(ctx.clock())
     for rid, _nid in recipients:
         if conn.exec_driver_sql(db.sql(_DELIVERED), (guid, rid)).first() is None:
-            conn.exec_driver_sql(db.sql(_DELIVERY_INSERT), (
-                db.next_value(conn, "inbox"), guid, sender_agency_id, rid, channel, now))
-    conn.exec_driver_sql(db.sql(_MARK_SENT), (now, guid))
+            conn.queue(db.sql(_DELIVERY_INSERT), (db.next_value(conn, "inbox"), guid, sender_agency_id, rid, channel, now))
+    conn.queue(db.sql(_MARK_SENT), (now, guid))
     return [{"agency": nid, "status": "queued"} for _rid, nid in recipients]
 
 
@@ -146,7 +145,7 @@ def _send(ctx: ServerContext, checker: SignatureChecker, principal: Principal, p
     _check_signatures(checker, content_bytes, package, stores)
     channel = "internal" if internal else "payam"
 
-    def write(conn: Connection) -> Response:
+    def write(conn: RawConn) -> Response:
         sent = _deliver_in(ctx, conn, package.guid, principal.agency_id, recipients, channel)
         data = json_bytes({"guid": package.guid, "shams": row["shams"], "status": "sent", "recipients": sent})
         store_idempotent(ctx, conn, principal.user_id, key, digest, 200, data)

@@ -24,9 +24,9 @@ from app.models.receipt import format_time, make_receipt
 from app.models.shams import Domain, Shams
 from server.auth import Principal, Role
 from server.context import ServerContext, as_utc
-from server.db import WriteSteps
+from server.db import RawConn, WriteSteps
 from server.errors import ApiError
-from server.idempotency import json_bytes, lookup, stored_response
+from server.idempotency import json_bytes, replay_of, stored_response
 from server.idempotency import store as store_idempotent
 from server.signatures import SignatureChecker
 
@@ -44,8 +44,21 @@ _LETTER_SQL = ("SELECT guid, agency_id, shams, content_sha256, registered_at, re
 _LETTER_INSERT = ("INSERT INTO letters (guid, agency_id, origin, domain, year, seq, shams, kind, content_sha256,"
                   " registered_at, registered_by, signer_national_codes, receipt, package)"
                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-_REGISTERED_CERTS = "SELECT sha256 FROM certificates WHERE agency_id = ?"
 _LETTER_COLUMNS = ("guid", "agency_id", "shams", "content_sha256", "registered_at", "receipt")
+# What a registration checks, read at once: the Idempotency-Key record, the letter if already
+# registered, the agency's uploaded trust roots and its signatories' certificates (by SHA-256).
+_REGISTRATION_FACTS = (
+    "SELECT i.request_hash, i.status_code, i.body,"
+    " l.guid, l.agency_id, l.shams, l.content_sha256, l.registered_at, l.receipt,"
+    " (SELECT {agg} FROM trust_roots WHERE agency_id = ?), (SELECT {agg} FROM certificates WHERE agency_id = ?)"
+    " FROM (SELECT 1 AS one) AS d"
+    " LEFT JOIN idempotency_keys i ON i.user_id = ? AND i.key = ?"
+    " LEFT JOIN letters l ON l.guid = ?"
+)
+
+
+def _csv(value: str | None) -> list[str]:
+    return value.split(",") if value else []
 
 
 def take_sequence(ctx: ServerContext, conn: Connection, origin: str, domain: Domain, year: int) -> int:
@@ -61,10 +74,12 @@ def take_sequence(ctx: ServerContext, conn: Connection, origin: str, domain: Dom
     return int(row[0])  # type: ignore[index]
 
 
-def _letter_row(ctx: ServerContext, conn: Connection, guid: str) -> dict[str, Any] | None:
+def _letter_row(ctx: ServerContext, conn: Connection | RawConn, guid: str) -> dict[str, Any] | None:
     row = conn.exec_driver_sql(ctx.db.sql(_LETTER_SQL), (guid,)).first()
-    if row is None:
-        return None
+    return None if row is None else _letter_view(ctx, row)
+
+
+def _letter_view(ctx: ServerContext, row: Any) -> dict[str, Any]:
     out = dict(zip(_LETTER_COLUMNS, row, strict=True))
     out["registered_at"] = ctx.db.dt_value(out["registered_at"])
     return out
@@ -80,7 +95,7 @@ def registration_view(row: Any, ctx: ServerContext, shams: Shams | None = None) 
         "registered_at": format_time(registered_at),
         "registered_at_jalali": _jalali_text(registered_at),
         "content_sha256": row["content_sha256"],
-        "receipt": json.loads(row["receipt"]),
+        "receipt": row["receipt"] if isinstance(row["receipt"], dict) else json.loads(row["receipt"]),
         "verify_url": f"{ctx.settings.public_url.rstrip('/')}/api/v1/verify/{shams.canonical}",
     }
 
@@ -140,17 +155,20 @@ def register(ctx: ServerContext, checker: SignatureChecker, principal: Principal
     package_json = b""
     for _attempt in range(3):
         with db.raw_read() as conn:
-            replay = lookup(db, conn, principal.user_id, key, digest)
+            # everything the checks need in one statement (a round trip each would cost more than the
+            # statements themselves on PostgreSQL)
+            facts = conn.exec_driver_sql(db.sql(_REGISTRATION_FACTS.format(agg=db.csv_agg("sha256"))), (
+                principal.agency_id, principal.agency_id, principal.user_id, key, guid)).first()
+            replay = replay_of(facts[0:3] if facts[0] is not None else None, digest)
             if replay is not None:
                 return replay
-            row = _letter_row(ctx, conn, guid)
+            row = _letter_view(ctx, facts[3:9]) if facts[3] is not None else None
             if row is None and signer_codes is None:
                 if not package.signatures:
                     raise ApiError(422, "unsigned", "نامه امضا نشده است؛ ثبت نامه بدون امضای الکترونیکی ممکن نیست.",
                                    "The letter carries no signature.", "signatures")
-                store = checker.store_for(conn, [principal.agency_id])
-                registered = (set(r[0] for r in conn.exec_driver_sql(db.sql(_REGISTERED_CERTS), (principal.agency_id,)))
-                              if ctx.settings.require_registered_signers else None)
+                store = checker.store_for(conn, [principal.agency_id], uploaded=_csv(facts[9]))
+                registered = set(_csv(facts[10])) if ctx.settings.require_registered_signers else None
         stored: bytes | None = None
         if row is not None:  # already registered (a retry by GUID): the same SHAMS and receipt
             _same_letter(row, principal, content_sha)
@@ -158,9 +176,9 @@ def register(ctx: ServerContext, checker: SignatureChecker, principal: Principal
         elif signer_codes is None:
             signer_codes = _verified_signers(checker, content_bytes, package, store, registered)
             # serialized here, outside the write (which holds the writer lock): no receipt in it
-            package_json = LetterPackage(content=content, signatures=package.signatures).to_json_bytes()
+            package_json = LetterPackage(content=content, signatures=package.signatures).to_json_bytes(content_bytes)
 
-        def write(conn: Connection, stored: bytes | None = stored, codes: str = signer_codes or "",
+        def write(conn: RawConn, stored: bytes | None = stored, codes: str = signer_codes or "",
                   package_json: bytes = package_json) -> Response:
             if stored is None:
                 row, shams = _allocate_in(ctx, conn, principal, package, content_sha, codes, package_json)
@@ -194,7 +212,7 @@ def _verified_signers(checker: SignatureChecker, content_bytes: bytes, package: 
     return ",".join(check.signer_national_codes)
 
 
-def _allocate_in(ctx: ServerContext, conn: Connection, principal: Principal, package: LetterPackage,
+def _allocate_in(ctx: ServerContext, conn: RawConn, principal: Principal, package: LetterPackage,
                  content_sha: str, signer_codes: str, package_json: bytes) -> tuple[dict[str, Any], Shams]:
     content = package.content
     domain = domain_for(content["kind"])
@@ -207,11 +225,11 @@ def _allocate_in(ctx: ServerContext, conn: Connection, principal: Principal, pac
                            guid=package.guid, private_key=ctx.receipt_key, certificate=ctx.receipt_cert)
     receipt_json = json.dumps(receipt, ensure_ascii=False)
     db = ctx.db
-    conn.exec_driver_sql(db.sql(_LETTER_INSERT), (
+    conn.queue(db.sql(_LETTER_INSERT), (
         package.guid, principal.agency_id, origin, domain.value, year, seq, shams.canonical, content["kind"],
         content_sha, db.dt_param(now), principal.user_id, signer_codes, receipt_json, package_json))
     return {"guid": package.guid, "shams": shams.canonical, "registered_at": now, "content_sha256": content_sha,
-            "receipt": receipt_json}, shams
+            "receipt": receipt}, shams  # the receipt as a dict: not parsed back from what was just written
 
 
 def check_internal_recipients(content: dict[str, Any], principal: Principal) -> None:

@@ -69,12 +69,15 @@ class SignatureChecker:
         self._stores: dict[tuple[str, ...], TrustStore] = {}
         self._lock = threading.Lock()
 
-    def store_for(self, conn: Connection | RawConn, agency_ids: list[int]) -> TrustStore:
+    def store_for(self, conn: Connection | RawConn, agency_ids: list[int], *,
+                  uploaded: list[str] | None = None) -> TrustStore:
         """The store for these agencies' current anchors. Every call reads the anchors' hashes
-        (an upload takes effect at once); the DER is loaded and parsed only for a new set."""
+        (an upload takes effect at once) unless the caller has just read them (``uploaded``);
+        the DER is loaded and parsed only for a new set."""
         marks = ",".join(("?" if conn.dialect.paramstyle == "qmark" else "%s") for _ in agency_ids)
         where = f" FROM trust_roots WHERE agency_id IN ({marks})"
-        uploaded = [r[0] for r in conn.exec_driver_sql("SELECT sha256" + where, tuple(agency_ids))]
+        if uploaded is None:
+            uploaded = [r[0] for r in conn.exec_driver_sql("SELECT sha256" + where, tuple(agency_ids))]
         key = tuple(sorted({*self._server_hashes, *uploaded}))
         store = self._stores.get(key)
         if store is not None:

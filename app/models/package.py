@@ -26,6 +26,10 @@ VERSION = 1
 MAX_PACKAGE_BYTES = 64 * 1024 * 1024
 
 
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
 class InvalidPackage(ValueError):
     def __init__(self, message: str, message_fa: str = "بسته نامه نامعتبر است.") -> None:
         super().__init__(message)
@@ -57,10 +61,18 @@ class LetterPackage:
             "receipts": list(self.receipts),
         }
 
-    def to_json_bytes(self) -> bytes:
+    def to_json_bytes(self, content_bytes: bytes | None = None) -> bytes:
         """The package file / request body: compact, keys sorted, so the same package is always
-        the same bytes (the server keys idempotent replays on them); the C encoder writes it."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        the same bytes (the server keys idempotent replays on them); the C encoder writes it.
+
+        ``content_bytes``: the content's canonical bytes, when already computed (to check the
+        signatures). They are the content's part of this JSON (RFC 8785 is compact, sorted
+        JSON), so they are spliced in rather than written again."""
+        if content_bytes is None:
+            return _dumps(self.to_dict())
+        rest = self.to_dict()
+        del rest["content"]
+        return b'{"content":' + content_bytes + b"," + _dumps(rest)[1:]
 
     @classmethod
     def from_dict(cls, data: Any) -> LetterPackage:

@@ -72,3 +72,17 @@ def test_package_json_of_a_real_package():
                                              separators=(",", ":")).encode()
     assert canonical_bytes(pkg.content) == rfc8785.dumps(pkg.content)
     assert LetterPackage.from_json_bytes(pkg.to_json_bytes()) == pkg
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_package_json_with_spliced_content_is_the_same_bytes(seed: int):
+    """The server splices the canonical content bytes it already has into the stored package."""
+    from tests.models.test_canonical_and_shams import content
+
+    rng = random.Random(seed)
+    c = content()
+    c["subject"], c["body"] = _text(rng) or "x", _text(rng) + "<p>متن</p>"
+    receipts = [{"payload": {"shams": _text(rng)}, "alg": "ES256"}] if seed % 2 else []
+    pkg = LetterPackage(content=c, signatures=[rng.randbytes(rng.randint(1, 900)) for _ in range(seed % 3)],
+                        receipts=receipts)
+    assert pkg.to_json_bytes(canonical_bytes(c)) == pkg.to_json_bytes()

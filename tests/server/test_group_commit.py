@@ -5,6 +5,8 @@ letter / the same Idempotency-Key through the real server."""
 from __future__ import annotations
 
 import threading
+import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -17,44 +19,92 @@ from tests.server.conftest import Env
 from tests.server.helpers import BulkSigner, make_package
 
 
-@pytest.fixture
-def db(tmp_path: Path):  # type: ignore[no-untyped-def]
-    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """SQLite, and PostgreSQL, where the group's writes run in pipeline mode (statements whose
+    rows are not read are queued, and their errors surface later)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    else:
+        url = request.getfixturevalue("pg_database_url")
     upgrade(url)
     d = Database(url)
     yield d
     d.dispose()
 
 
-def test_failing_job_rolls_back_alone(db: Database) -> None:
-    barrier = threading.Barrier(8)
+def _in_groups(db: Database, n: int, fn_for: object) -> list[object]:
+    """Run n jobs at once (so that they share groups); each job's result or exception."""
+    barrier = threading.Barrier(n)
 
-    def job(i: int) -> int:
+    def job(i: int) -> object:
         barrier.wait()
+        return db.batched_write(fn_for(i))  # type: ignore[operator]
 
+    with ThreadPoolExecutor(n) as pool:
+        futures = [pool.submit(job, i) for i in range(n)]
+    return [f.exception() or f.result() for f in futures]
+
+
+def test_failing_job_rolls_back_alone(db: Database) -> None:
+    name = f"test-{uuid.uuid4().hex}"
+
+    def fn_for(i: int):  # type: ignore[no-untyped-def]
         def fn(conn):  # type: ignore[no-untyped-def]
-            value = db.next_value(conn, "test")
+            value = db.next_value(conn, name)
             if i % 3 == 0:
                 raise ValueError(f"job {i} refuses")
             return value
-        return db.batched_write(fn)
+        return fn
 
-    with ThreadPoolExecutor(8) as pool:
-        futures = [pool.submit(job, i) for i in range(8)]
-    ok = sorted(f.result() for f in futures if f.exception() is None)
-    refused = [f.exception() for f in futures if f.exception() is not None]
+    outcomes = _in_groups(db, 8, fn_for)
+    ok = sorted(o for o in outcomes if isinstance(o, int))
+    refused = [o for o in outcomes if isinstance(o, BaseException)]
     assert len(refused) == 3 and all(isinstance(e, ValueError) for e in refused)
     assert ok == list(range(1, 6)), "a refused job's counter increment must roll back with it"
     with db.read() as conn:
-        assert db.current_value(conn, "test") == 5
+        assert db.current_value(conn, name) == 5
+
+
+def test_error_of_an_unread_statement_fails_its_own_job(db: Database) -> None:
+    """A duplicate key on a queued INSERT (on PostgreSQL sent later, with the next statement or
+    at the end of the job) fails the job that queued it — not the next one — and rolls back that
+    job's counter; a job that fails before anything of it reached the server leaves no trace."""
+    name, dup, lost = f"seq-{uuid.uuid4().hex}", f"dup-{uuid.uuid4().hex}", f"lost-{uuid.uuid4().hex}"
+    with db.write() as conn:
+        conn.exec_driver_sql(db.sql("INSERT INTO sequences (name, value) VALUES (?, 0)"), (dup,))
+
+    def fn_for(i: int):  # type: ignore[no-untyped-def]
+        def fn(conn):  # type: ignore[no-untyped-def]
+            if i == 9:  # refused before any statement: its queued SAVEPOINT is simply dropped
+                conn.queue(db.sql("INSERT INTO sequences (name, value) VALUES (?, 9)"), (lost,))
+                raise ValueError("refused early")
+            value = db.next_value(conn, name)
+            if i % 2 == 0:  # the unique key is violated by a statement whose result is not read
+                conn.queue(db.sql("INSERT INTO sequences (name, value) VALUES (?, 1)"), (dup,))
+            return value
+        return fn
+
+    outcomes = _in_groups(db, 10, fn_for)
+    failed = [i for i, o in enumerate(outcomes) if isinstance(o, BaseException)]
+    assert failed == [0, 2, 4, 6, 8, 9]
+    assert all(isinstance(outcomes[i], db.integrity_errors) for i in failed[:-1])
+    assert isinstance(outcomes[9], ValueError)
+    assert sorted(o for o in outcomes if isinstance(o, int)) == [1, 2, 3, 4]
+    with db.read() as conn:
+        assert db.current_value(conn, name) == 4
+        assert db.current_value(conn, lost) == 0
+        assert db.current_value(conn, dup) == 0
 
 
 def test_results_only_after_commit(db: Database) -> None:
+    name = f"seen-{uuid.uuid4().hex}"
+
     def fn(conn):  # type: ignore[no-untyped-def]
-        return db.next_value(conn, "seen")
+        return db.next_value(conn, name)
     assert db.batched_write(fn) == 1
     with db.read() as conn:  # visible to a fresh reader once the caller has its result
-        assert db.current_value(conn, "seen") == 1
+        assert db.current_value(conn, name) == 1
 
 
 def _race(env: Env, same_key: bool) -> None:
