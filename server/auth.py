@@ -7,6 +7,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -115,26 +116,64 @@ def bearer_from_header(header: str) -> str:
     return value.strip()
 
 
-_AUTH_SQL = (
-    "SELECT t.expires_at, t.revoked_at, u.id, u.username, u.roles, u.unit_code, u.active, u.agency_id,"
-    " a.national_id, a.active FROM tokens t JOIN users u ON u.id = t.user_id"
-    " JOIN agencies a ON a.id = u.agency_id WHERE t.token_hash = ?"
-)
+_AUTH_COLUMNS = ("t.expires_at, t.revoked_at, u.id, u.username, u.roles, u.unit_code, u.active, u.agency_id,"
+                 " a.national_id, a.active")
+_AUTH_WIDTH = 10
+_AUTH_FROM = " FROM tokens t JOIN users u ON u.id = t.user_id JOIN agencies a ON a.id = u.agency_id"
+_AUTH_SQL = f"SELECT {_AUTH_COLUMNS}{_AUTH_FROM} WHERE t.token_hash = ?"
 
 
 def authenticate(ctx: ServerContext, token: str) -> Principal:
     """Every request reads its token afresh (a revoked token or deactivated user stops at once);
     the statement goes straight to the driver, without SQLAlchemy compilation."""
-    now = ctx.clock()
     db = ctx.db
     with db.raw_read() as conn:
         row = conn.exec_driver_sql(db.sql(_AUTH_SQL), (token_hash(token),)).first()
+    return _principal_of(ctx, row)
+
+
+def _principal_of(ctx: ServerContext, row: Any) -> Principal:
     if row is None:
         raise unauthenticated()
     expires_at, revoked_at, user_id, username, roles, unit_code, active, agency_id, national_id, agency_active = row
-    if (revoked_at is not None or as_utc(db.dt_value(expires_at)) <= now or not active or not agency_active):
+    if (revoked_at is not None or as_utc(ctx.db.dt_value(expires_at)) <= ctx.clock() or not active
+            or not agency_active):
         raise unauthenticated()
     return Principal(user_id, username, agency_id, national_id, frozenset(roles.split(",")), unit_code)
+
+
+class Caller:
+    """Who sends a request, by bearer token: authenticated when :attr:`principal` is first asked
+    for, or by a handler whose own first read carries the token check (:meth:`read_with`) —
+    on PostgreSQL every statement saved is a round trip and ~0.1 ms of CPU."""
+
+    __slots__ = ("_ctx", "_principal", "_token")
+
+    def __init__(self, ctx: ServerContext, token: str) -> None:
+        self._ctx = ctx
+        self._token = token
+        self._principal: Principal | None = None
+
+    @property
+    def principal(self) -> Principal:
+        if self._principal is None:
+            self._principal = authenticate(self._ctx, self._token)
+        return self._principal
+
+    @property
+    def known(self) -> Principal | None:
+        """The principal if already authenticated (for the access log)."""
+        return self._principal
+
+    def read_with(self, conn: Any, columns: str, joins: str, params: tuple[Any, ...]) -> Any:
+        """``SELECT <token check>, columns FROM tokens … joins WHERE <this token>``: the token is
+        checked afresh as by :func:`authenticate` (401 if it fails), and the rest of the row is
+        returned. ``columns`` and ``joins`` may use ``u`` (the user) and ``a`` (the agency);
+        ``params`` are those of ``joins`` (columns take none)."""
+        sql = f"SELECT {_AUTH_COLUMNS}, {columns}{_AUTH_FROM}{joins} WHERE t.token_hash = ?"
+        row = conn.exec_driver_sql(self._ctx.db.sql(sql), (*params, token_hash(self._token))).first()
+        self._principal = _principal_of(self._ctx, row[:_AUTH_WIDTH] if row is not None else None)
+        return row[_AUTH_WIDTH:]
 
 
 def logout(ctx: ServerContext, token: str) -> None:

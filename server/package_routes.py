@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.models.package import InvalidPackage, LetterPackage
 from server import payam, shams
-from server.auth import authenticate, bearer_from_header
+from server.auth import Caller, bearer_from_header
 from server.context import ServerContext
 from server.errors import ApiError, internal_error
 from server.idempotency import request_digest, require_key
@@ -44,12 +44,23 @@ def parse_package(raw: bytes) -> LetterPackage:
 
 async def handle_package(ctx: ServerContext, checker: SignatureChecker, scope: Scope, raw: bytes,
                          authorization: str, idempotency_key: str | None) -> Response:
-    """Authenticate, require the key, parse, then run the endpoint's write steps (raises ApiError)."""
-    user = authenticate(ctx, bearer_from_header(authorization))
-    scope.setdefault("state", {})["username"] = user.username  # for the access log
-    key = require_key(idempotency_key)
-    digest = request_digest(scope["method"], scope["path"], scope.get("query_string", b"").decode("latin-1"), raw)
-    return await ctx.db.run_steps_async(HANDLERS[scope["path"]](ctx, checker, user, parse_package(raw), key, digest))
+    """Authenticate, require the key, parse, then run the endpoint's write steps (raises ApiError).
+
+    The handler authenticates the caller itself (registration: within its first read); a
+    request refused before that is authenticated first, so that 401 still comes before 428/422."""
+    caller = Caller(ctx, bearer_from_header(authorization))
+    try:
+        try:
+            key = require_key(idempotency_key)
+            package = parse_package(raw)
+        except ApiError:
+            caller.principal  # noqa: B018 (authenticates: who asks is answered first)
+            raise
+        digest = request_digest(scope["method"], scope["path"], scope.get("query_string", b"").decode("latin-1"), raw)
+        return await ctx.db.run_steps_async(HANDLERS[scope["path"]](ctx, checker, caller, package, key, digest))
+    finally:
+        if caller.known is not None:
+            scope.setdefault("state", {})["username"] = caller.known.username  # for the access log
 
 
 class PackageLane:

@@ -22,7 +22,7 @@ from app.models.package import LetterPackage
 from app.models.receipt import InvalidReceipt, format_time, receipt_matches, verify_receipt
 from app.models.shams import InvalidShams, Shams
 from app.token.trust import TrustStore
-from server.auth import Principal, Role
+from server.auth import Caller, Principal, Role
 from server.context import ServerContext, as_utc
 from server.db import RawConn, WriteSteps
 from server.errors import ApiError, not_found
@@ -165,14 +165,14 @@ def _send(ctx: ServerContext, checker: SignatureChecker, principal: Principal, p
     raise _fail(503, "busy", "کارگزار موقتاً پاسخ‌گو نیست؛ لطفاً دوباره تلاش کنید.", "Try again.", None)
 
 
-def send_outgoing(ctx: ServerContext, checker: SignatureChecker, principal: Principal, package: LetterPackage,
+def send_outgoing(ctx: ServerContext, checker: SignatureChecker, caller: Caller, package: LetterPackage,
                   key: str, digest: str) -> WriteSteps[Response]:
-    return _send(ctx, checker, principal, package, key, digest, internal=False)
+    return _send(ctx, checker, caller.principal, package, key, digest, internal=False)
 
 
-def send_internal(ctx: ServerContext, checker: SignatureChecker, principal: Principal, package: LetterPackage,
+def send_internal(ctx: ServerContext, checker: SignatureChecker, caller: Caller, package: LetterPackage,
                   key: str, digest: str) -> WriteSteps[Response]:
-    return _send(ctx, checker, principal, package, key, digest, internal=True)
+    return _send(ctx, checker, caller.principal, package, key, digest, internal=True)
 
 
 def _agency_map(conn: Connection) -> dict[int, str]:

@@ -22,7 +22,7 @@ from app.models.jalali import format_datetime, jalali_year_of
 from app.models.package import LetterPackage
 from app.models.receipt import format_time, make_receipt
 from app.models.shams import Domain, Shams
-from server.auth import Principal, Role
+from server.auth import Caller, Principal, Role
 from server.context import ServerContext, as_utc
 from server.db import RawConn, WriteSteps
 from server.errors import ApiError
@@ -45,16 +45,15 @@ _LETTER_INSERT = ("INSERT INTO letters (guid, agency_id, origin, domain, year, s
                   " registered_at, registered_by, signer_national_codes, receipt, package)"
                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _LETTER_COLUMNS = ("guid", "agency_id", "shams", "content_sha256", "registered_at", "receipt")
-# What a registration checks, read at once: the Idempotency-Key record, the letter if already
-# registered, the agency's uploaded trust roots and its signatories' certificates (by SHA-256).
-_REGISTRATION_FACTS = (
-    "SELECT i.request_hash, i.status_code, i.body,"
-    " l.guid, l.agency_id, l.shams, l.content_sha256, l.registered_at, l.receipt,"
-    " (SELECT {agg} FROM trust_roots WHERE agency_id = ?), (SELECT {agg} FROM certificates WHERE agency_id = ?)"
-    " FROM (SELECT 1 AS one) AS d"
-    " LEFT JOIN idempotency_keys i ON i.user_id = ? AND i.key = ?"
-    " LEFT JOIN letters l ON l.guid = ?"
+# What a registration checks, read with the token check (server.auth.Caller.read_with): the
+# Idempotency-Key record, the letter if already registered, the agency's uploaded trust roots and
+# its signatories' certificates (by SHA-256).
+_FACTS_COLUMNS = (
+    "i.request_hash, i.status_code, i.body, l.guid, l.agency_id, l.shams, l.content_sha256, l.registered_at,"
+    " l.receipt, (SELECT {agg} FROM trust_roots WHERE agency_id = u.agency_id),"
+    " (SELECT {agg} FROM certificates WHERE agency_id = u.agency_id)"
 )
+_FACTS_JOINS = " LEFT JOIN idempotency_keys i ON i.user_id = u.id AND i.key = ? LEFT JOIN letters l ON l.guid = ?"
 
 
 def _csv(value: str | None) -> list[str]:
@@ -131,7 +130,7 @@ def _same_letter(row: Any, principal: Principal, content_sha: str) -> bool:
     return True
 
 
-def register(ctx: ServerContext, checker: SignatureChecker, principal: Principal, package: LetterPackage,
+def register(ctx: ServerContext, checker: SignatureChecker, caller: Caller, package: LetterPackage,
              key: str, digest: str) -> WriteSteps[Response]:
     """Register a letter: checks in one read transaction and signature verification outside any
     transaction, then one short group-committed write that allocates the SHAMS and stores the
@@ -146,7 +145,6 @@ def register(ctx: ServerContext, checker: SignatureChecker, principal: Principal
     ``Database.run_steps_async`` on the event loop.
     """
     content = package.content
-    _check_sender(principal, content)
     guid = package.guid
     content_bytes = package.content_bytes()
     content_sha = hashlib.sha256(content_bytes).hexdigest()
@@ -155,10 +153,12 @@ def register(ctx: ServerContext, checker: SignatureChecker, principal: Principal
     package_json = b""
     for _attempt in range(3):
         with db.raw_read() as conn:
-            # everything the checks need in one statement (a round trip each would cost more than the
-            # statements themselves on PostgreSQL)
-            facts = conn.exec_driver_sql(db.sql(_REGISTRATION_FACTS.format(agg=db.csv_agg("sha256"))), (
-                principal.agency_id, principal.agency_id, principal.user_id, key, guid)).first()
+            # the token and everything the checks need in one statement (on PostgreSQL a round
+            # trip each would cost more than the statements themselves)
+            agg = db.csv_agg("sha256")
+            facts = caller.read_with(conn, _FACTS_COLUMNS.format(agg=agg), _FACTS_JOINS, (key, guid))
+            principal = caller.principal
+            _check_sender(principal, content)
             replay = replay_of(facts[0:3] if facts[0] is not None else None, digest)
             if replay is not None:
                 return replay
@@ -179,7 +179,7 @@ def register(ctx: ServerContext, checker: SignatureChecker, principal: Principal
             package_json = LetterPackage(content=content, signatures=package.signatures).to_json_bytes(content_bytes)
 
         def write(conn: RawConn, stored: bytes | None = stored, codes: str = signer_codes or "",
-                  package_json: bytes = package_json) -> Response:
+                  package_json: bytes = package_json, principal: Principal = principal) -> Response:
             if stored is None:
                 row, shams = _allocate_in(ctx, conn, principal, package, content_sha, codes, package_json)
                 body = json_bytes(registration_view(row, ctx, shams))

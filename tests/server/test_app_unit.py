@@ -136,6 +136,36 @@ def test_package_lane_answers_as_the_declared_routes(app_env) -> None:  # type: 
     assert routes == lane
 
 
+def test_registration_checks_the_token_in_its_first_read(app_env) -> None:  # type: ignore[no-untyped-def]
+    """The registration reads the token with its checks, in one statement: a bad, expired or
+    logged-out token is still refused with 401 before anything else is said (428, 422, 403),
+    and a role or agency that may not register gets 403 without a SHAMS being spent."""
+    client, clock, nid_a, nid_b, signer = app_env
+    raw = signer.sign_packages([make_package(nid_a, [nid_b])])[0].to_json_bytes()
+    secretary = _login(client, "a.secretary")
+
+    def post(headers: dict[str, str], body: bytes = raw, key: str | None = "k-first-read") -> tuple[int, str]:
+        h = {**headers, **({"Idempotency-Key": key} if key else {})}
+        r = client.post("/api/v1/letters", headers=h, content=body)
+        return r.status_code, r.json()["error"]["code"] if r.status_code != 200 else r.json()["shams"]
+
+    bad = {"Authorization": "Bearer not-a-token"}
+    assert post(bad) == (401, "unauthenticated")
+    assert post(bad, key=None) == (401, "unauthenticated")
+    assert post(bad, body=b"{not json") == (401, "unauthenticated")
+    assert post(secretary, key=None) == (428, "idempotency_key_required")
+    assert post(_login(client, "a.staff")) == (403, "forbidden")
+    assert post(_login(client, "b.secretary"), key="k-foreign") == (403, "foreign_sender")
+    logged_out = _login(client, "a.secretary")
+    assert client.post("/api/v1/auth/logout", headers=logged_out).status_code in (200, 204)
+    assert post(logged_out) == (401, "unauthenticated")
+    expiring = _login(client, "a.secretary")
+    clock.now += dt.timedelta(seconds=601)
+    assert post(expiring) == (401, "unauthenticated")
+    secretary = _login(client, "a.secretary")
+    assert post(secretary) == (200, f"{nid_a}-O-1405-1"), "the refusals spent no SHAMS"
+
+
 def test_package_lane_hides_internal_errors(app_env, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     import server.package_routes as lane_module
 
