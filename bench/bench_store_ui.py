@@ -118,7 +118,7 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from app.models.db import open_store  # imported before QApplication, as in run_gui
-    from app.ui.main import prepare_app
+    from app.ui.main import freeze_startup_objects, prepare_app
 
     app = QApplication(sys.argv[:1])
     t0 = time.perf_counter()
@@ -140,6 +140,7 @@ def main() -> int:
     print(f"window: QApplication → first paint with rows  {(painted[0] - t0) * 1000:.0f} ms  (target ≤ 1000 ms)")
     model = window.model
     model.wait()
+    freeze_startup_objects()  # as run_gui does once the window is up
 
     def wait_for(signal: object, timeout_ms: int = 30_000) -> None:
         loop = QEventLoop()
@@ -175,6 +176,9 @@ def main() -> int:
           f"max {max(first_page):.1f} ms  (target p95 ≤ 20 ms)")  # fmt: skip
     print(f"        load average during the searches: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (2 cores shared)")
     print(f"        keystroke → list repainted  p50 {pct(repainted, 50):.1f} ms  p95 {pct(repainted, 95):.1f} ms")
+    # Later rounds repeat the queries, so the list's text layouts are cached; the first is not.
+    first = repainted[: len(QUERIES)]
+    print(f"        … first round only (texts new to the list)  p50 {pct(first, 50):.1f} ms  p95 {pct(first, 95):.1f} ms")
     print(f"        keystroke → count shown  p50 {pct(counted, 50):.1f} ms  p95 {pct(counted, 95):.1f} ms")
     for q, ts in sorted(per_query.items(), key=lambda kv: -statistics.median(kv[1])):
         print(f"        {statistics.median(ts):7.1f} ms  {q}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
 ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
@@ -97,6 +98,7 @@ def validate_national_code(value: str) -> str:
 _LEGAL_WEIGHTS = (29, 27, 23, 19, 17, 29, 27, 23, 19, 17)
 
 
+@lru_cache(maxsize=1024)  # a few hundred agencies' ids, checked on every SHAMS shown or received
 def validate_national_id(value: str) -> str:
     """Validate a legal entity's 11-digit national id (شناسه ملی); return it in ASCII digits."""
     nid = to_ascii_digits(value.strip())

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
+from app.ui.letter_row_delegate import LetterRowDelegate
 from app.ui.letter_table_model import Column, LetterTableModel
 
 _WIDTHS = {
@@ -32,6 +33,9 @@ class LetterTable(QTableView):
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setSortingEnabled(False)  # the store orders (newest first); sorting would need all rows
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        # Draws each cell's text from a layout made once (Qt's own drawing shapes it per paint).
+        self.row_delegate = LetterRowDelegate(self)
+        self.setItemDelegate(self.row_delegate)
         vh = self.verticalHeader()
         vh.hide()
         vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
@@ -47,6 +51,11 @@ class LetterTable(QTableView):
         for column, width in _WIDTHS.items():
             hh.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             self.setColumnWidth(column, width)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            self.row_delegate.clear_cache()  # its margins and layouts were the old style's and font's
+        super().changeEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)

@@ -35,6 +35,9 @@ from app.ui.labels import classification_name, priority_name, state_name
 from app.ui.ops import Op, OpContext
 
 PAGE_SIZE = 100  # a screenful is ~25 rows; the view asks for more as it scrolls
+# The first page of a folder or search: a screenful and a half, so that the answer to a keystroke
+# is read, formatted and painted sooner; the next pages come as the view asks for them.
+FIRST_PAGE_SIZE = 40
 GUID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -93,8 +96,12 @@ class _Page:
     rows: list[LetterRow]
 
 
-_URGENT = QColor("#b45309")
-_IMMEDIATE = QColor("#b91c1c")
+_PRIORITY_COLORS = {"urgent": QColor("#b45309"), "immediate": QColor("#b91c1c")}
+
+
+def priority_color(item: DisplayRow, column: int) -> QColor | None:
+    """The text colour of an urgent or immediate letter's priority cell (else the palette's)."""
+    return _PRIORITY_COLORS.get(item.row.priority) if column == Column.PRIORITY else None
 
 
 class LetterTableModel(QAbstractTableModel):
@@ -110,10 +117,12 @@ class LetterTableModel(QAbstractTableModel):
     counted = Signal(int)
     load_failed = Signal(str)
 
-    def __init__(self, store: Store, parent: QObject | None = None, *, page_size: int = PAGE_SIZE) -> None:
+    def __init__(self, store: Store, parent: QObject | None = None, *, page_size: int = PAGE_SIZE,
+                 first_page_size: int = FIRST_PAGE_SIZE) -> None:
         super().__init__(parent)
         self._store = store
         self._page_size = page_size
+        self._first_page_size = first_page_size
         self._rows: list[LetterRow] = []
         self._display: dict[int, DisplayRow] = {}
         self._total: int | None = None  # None until counted
@@ -166,7 +175,7 @@ class LetterTableModel(QAbstractTableModel):
             return
         self._wanted = (folder, query)
         self._generation += 1
-        generation, size, store = self._generation, self._page_size, self._store
+        generation, size, store = self._generation, self._first_page_size, self._store
         for op in (self._pending, self._counting, self._fetching):
             if op is not None:
                 op.cancel()
@@ -202,7 +211,7 @@ class LetterTableModel(QAbstractTableModel):
         self._rows = page.rows
         self._display = {}
         self._total = None
-        self._exhausted = len(page.rows) < self._page_size
+        self._exhausted = len(page.rows) < self._first_page_size
         self.pages_fetched = 1
         self.endResetModel()
         self.reloaded.emit()
@@ -287,7 +296,8 @@ class LetterTableModel(QAbstractTableModel):
     def letter_at(self, row: int) -> LetterRow:
         return self._rows[row]
 
-    def _display_row(self, row: int) -> DisplayRow:
+    def display_row(self, row: int) -> DisplayRow:
+        """Row ``row`` formatted for display (formatted on first use, then kept)."""
         item = self._display.get(row)
         if item is None:
             item = self._display[row] = format_row(self._rows[row])
@@ -298,12 +308,12 @@ class LetterTableModel(QAbstractTableModel):
             return None
         if role == GUID_ROLE:
             return self._rows[index.row()].guid
-        item = self._display_row(index.row())
+        item = self.display_row(index.row())
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return item.cells[col]
         if role == Qt.ItemDataRole.ToolTipRole:
             return item.tooltip if col == Column.SUBJECT else item.cells[col]
-        if role == Qt.ItemDataRole.ForegroundRole and col == Column.PRIORITY:
-            return {"urgent": _URGENT, "immediate": _IMMEDIATE}.get(item.row.priority)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return priority_color(item, col)
         return None
