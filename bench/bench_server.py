@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.models.shams import Shams
 from app.sync.api import DabirApi
+from bench.machine import describe
 from server.idempotency import json_bytes
 from server.shams import stored_package
 from tests.server.helpers import BulkSigner, make_package, make_signer
@@ -342,7 +343,7 @@ def main() -> int:
             print("DABIR_TEST_PG_URL not set: skipping PostgreSQL", file=sys.stderr)
         else:
             runs.append(("postgres", fresh_pg_database(url)))
-    print(f"load average before: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}", flush=True)
+    print(describe(), flush=True)
     for backend, url in runs:
         prof = args.profile and f"{args.profile}.{backend}.txt"
         if args.load == "wrk":

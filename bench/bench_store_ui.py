@@ -30,6 +30,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import describe  # noqa: E402 (after the path is set)
+
 QUERIES = [
     "قرارداد پشتیبانی",
     "گزارش عملکرد",
@@ -102,6 +104,7 @@ def main() -> int:
         tmp = Path(tempfile.mkdtemp(prefix="dabir-bench-"))
         data_dir = tmp / "profile"
     print(f"store: {data_dir}")
+    print(describe(), flush=True)
     if not args.reuse:
         if data_dir.exists():
             shutil.rmtree(data_dir)
