@@ -127,7 +127,7 @@ class RawConn:
 
     def queue(self, sql: str, params: tuple[Any, ...] = ()) -> None:
         if self._batch is None:
-            self._cur.execute(sql, params)
+            self._plain.execute(sql, params)  # nothing to save on SQLite: run it now
         else:
             self._pending.append((sql, params))
 

@@ -157,18 +157,19 @@ def register(ctx: ServerContext, checker: SignatureChecker, caller: Caller, pack
             # trip each would cost more than the statements themselves)
             agg = db.csv_agg("sha256")
             facts = caller.read_with(conn, _FACTS_COLUMNS.format(agg=agg), _FACTS_JOINS, (key, guid))
+            idem, letter, roots, certs = facts[0:3], facts[3:9], facts[9], facts[10]
             principal = caller.principal
             _check_sender(principal, content)
-            replay = replay_of(facts[0:3] if facts[0] is not None else None, digest)
+            replay = replay_of(idem if idem[0] is not None else None, digest)
             if replay is not None:
                 return replay
-            row = _letter_view(ctx, facts[3:9]) if facts[3] is not None else None
+            row = _letter_view(ctx, letter) if letter[0] is not None else None
             if row is None and signer_codes is None:
                 if not package.signatures:
                     raise ApiError(422, "unsigned", "نامه امضا نشده است؛ ثبت نامه بدون امضای الکترونیکی ممکن نیست.",
                                    "The letter carries no signature.", "signatures")
-                store = checker.store_for(conn, [principal.agency_id], uploaded=_csv(facts[9]))
-                registered = set(_csv(facts[10])) if ctx.settings.require_registered_signers else None
+                store = checker.store_for(conn, [principal.agency_id], uploaded=_csv(roots))
+                registered = set(_csv(certs)) if ctx.settings.require_registered_signers else None
         stored: bytes | None = None
         if row is not None:  # already registered (a retry by GUID): the same SHAMS and receipt
             _same_letter(row, principal, content_sha)
