@@ -6,11 +6,13 @@ The FTS5 table ``letters_search`` (migration 0005) holds normalized text keyed b
     search_key = (whole seconds of updated_at since 2000-01-01) * SEARCH_KEY_SPAN + rowid % SEARCH_KEY_SPAN
 
 so a match read ``ORDER BY rowid DESC`` comes newest first, to the second, and a page can stop
-early (:mod:`app.models.folders`). SQL triggers keep the key and move the index row when
-``updated_at`` changes. The view ``letters_fts`` shows the same rows keyed by the letter's
-rowid, as migrations 0002-0004 had the table; writes go through :func:`reindex`, which the
-store calls after every flush that touches a letter, so the index commits or rolls back with
-the letter itself.
+early (:mod:`app.models.folders`). Since migration 0006 the table also keeps prefix indexes
+(``prefix = '1 2 3 4'``), so the last, still-typed word of :func:`fts_query` (``"word"*``) is
+read from its own doclist instead of merging every word it begins. SQL triggers keep the key
+and move the index row when ``updated_at`` changes. The view ``letters_fts`` shows the same
+rows keyed by the letter's rowid, as migrations 0002-0004 had the table; writes go through
+:func:`reindex`, which the store calls after every flush that touches a letter, so the index
+commits or rolls back with the letter itself.
 """
 
 from __future__ import annotations

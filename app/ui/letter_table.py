@@ -45,7 +45,12 @@ class LetterTable(QTableView):
         hh.setDefaultAlignment(Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignVCenter)
 
     def setModel(self, model: LetterTableModel) -> None:  # type: ignore[override]
+        old = self.model()
+        if isinstance(old, LetterTableModel):
+            self.painted.disconnect(old.view_painted)
         super().setModel(model)
+        if isinstance(model, LetterTableModel):
+            self.painted.connect(model.view_painted)  # its count waits for the first paint
         hh = self.horizontalHeader()
         hh.setSectionResizeMode(Column.SUBJECT, QHeaderView.ResizeMode.Stretch)
         for column, width in _WIDTHS.items():

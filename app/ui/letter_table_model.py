@@ -1,8 +1,10 @@
 """The letter list: a table model that loads one folder page by page, as Anki's browser does.
 
-A folder or search change runs the count and the first page on a worker (:class:`Op`), so
-typing never waits for SQLite; the model keeps showing the old rows until the new ones
-arrive and drops answers to queries that have been superseded. Further pages are fetched
+A folder or search change reads the first page on a worker (:class:`Op`), so typing never
+waits for SQLite; the model keeps showing the old rows until the new ones arrive and drops
+answers to queries that have been superseded. The count of all matches follows on another
+worker once the view has painted the new rows: started at once, it took a core from the
+paint on a two-core machine (the repaint after a keystroke took 6.7 instead of 5.0 ms at p50). Further pages are fetched
 on demand by the view (``canFetchMore``/``fetchMore``) as the user scrolls; that
 page too is read on a worker and appended when it arrives, so scrolling never freezes the
 window, however slow the store is (many pages deep, ``OFFSET`` is not free).
@@ -23,6 +25,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
     QThreadPool,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QColor
@@ -39,6 +42,9 @@ PAGE_SIZE = 100  # a screenful is ~25 rows; the view asks for more as it scrolls
 # is read, formatted and painted sooner; the next pages come as the view asks for them.
 FIRST_PAGE_SIZE = 40
 GUID_ROLE = Qt.ItemDataRole.UserRole + 1
+# The count starts when the view reports a paint of the new rows, or after this long without
+# one (no view, a hidden window).
+COUNT_FALLBACK_MS = 100
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -134,6 +140,11 @@ class LetterTableModel(QAbstractTableModel):
         self._generation = 0
         self._pending: Op[_Page] | None = None
         self._counting: Op[int] | None = None
+        self._count_due: _Page | None = None  # counted once the view has painted its first page
+        self._count_timer = QTimer(self)
+        self._count_timer.setSingleShot(True)
+        self._count_timer.setInterval(COUNT_FALLBACK_MS)
+        self._count_timer.timeout.connect(self.start_count)
         self._fetching: Op[list[LetterRow]] | None = None
         # One worker for pages, so they arrive in order and a superseded one is cancelled before
         # it starts; another for counts, so that a slow count never holds up scrolling.
@@ -160,7 +171,7 @@ class LetterTableModel(QAbstractTableModel):
 
     @property
     def loading(self) -> bool:
-        return self._pending is not None or self._counting is not None
+        return self._pending is not None or self._counting is not None or self._count_due is not None
 
     def set_folder(self, folder: Folder) -> None:
         self.load(folder, self._wanted[1])
@@ -179,7 +190,8 @@ class LetterTableModel(QAbstractTableModel):
         for op in (self._pending, self._counting, self._fetching):
             if op is not None:
                 op.cancel()
-        self._counting = self._fetching = None
+        self._counting = self._fetching = self._count_due = None
+        self._count_timer.stop()
 
         def first_page(_ctx: OpContext) -> _Page:
             with store.reader() as s:
@@ -195,6 +207,7 @@ class LetterTableModel(QAbstractTableModel):
         """Block until the page and the count asked for are in (tests, bench)."""
         deadline = time.monotonic() + timeout_ms / 1000
         while True:
+            self.start_count()  # not waiting for a paint
             for pool in (self._pool, self._count_pool):
                 pool.waitForDone(max(0, int((deadline - time.monotonic()) * 1000)))
             QCoreApplication.sendPostedEvents()
@@ -213,10 +226,24 @@ class LetterTableModel(QAbstractTableModel):
         self._total = None
         self._exhausted = len(page.rows) < self._first_page_size
         self.pages_fetched = 1
+        if not self._exhausted:
+            self._count_due = page
+            self._count_timer.start()
         self.endResetModel()
         self.reloaded.emit()
         if self._exhausted:
             self._set_total(page.generation, len(page.rows))
+
+    def view_painted(self, *_args: object) -> None:
+        """The view painted: the count of a new first page can start now (see the module doc)."""
+        if self._count_due is not None:
+            self.start_count()
+
+    def start_count(self) -> None:
+        """Count the matches of the first page shown, if that count is still due."""
+        page, self._count_due = self._count_due, None
+        self._count_timer.stop()
+        if page is None or page.generation != self._generation:
             return
         folder, query, store = page.folder, page.query, self._store
 
@@ -240,7 +267,8 @@ class LetterTableModel(QAbstractTableModel):
         self.counted.emit(self._total)
 
     def _failed(self, exc: BaseException) -> None:
-        self._pending = self._counting = self._fetching = None
+        self._pending = self._counting = self._fetching = self._count_due = None
+        self._count_timer.stop()
         self.load_failed.emit(str(exc))
 
     # --- lazy paging ----------------------------------------------------------------

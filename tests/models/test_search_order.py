@@ -1,21 +1,34 @@
-"""Search pages read from the match stream in list order (migration 0005) equal the plain query."""
+"""Search pages read from the match stream in list order (migration 0005) equal the plain query;
+migration 0006 rebuilds the index with prefix indexes and changes no result."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, Engine, text
 
 from app.models import folders as F
-from app.models.db import Store, make_engine, migrate
+from app.models.db import MIGRATIONS, Store, make_engine, migrate, schema_version
 from app.models.folders import Folder, count_letters, fetch_letters
 from app.models.sample import fill_sample_letters
 from app.models.search import fts_query, reindex
 from app.models.tables import Letter
 
-QUERIES = ["قرارداد", "قرار", "1404", "۱۴۰۵", "كتاب", "سازمان برنامه و بودجه", "و", "ا", "گزارش عملکرد", "xyz"]
+QUERIES = [
+    "قرارداد",
+    "قرار",
+    "1404",
+    "۱۴۰۵",
+    "كتاب",
+    "سازمان برنامه و بودجه",
+    "و",
+    "ا",
+    "گزارش عملکرد",
+    "xyz",
+]
 
 
 def reference(s, folder: Folder, query: str, offset: int, limit: int) -> list[str]:  # type: ignore[no-untyped-def]
@@ -48,7 +61,11 @@ def filled(store: Store) -> Store:
         # Many letters in the same second (and some in the same microsecond): the key ties on
         # its second, the query must still follow updated_at, guid exactly.
         s.execute(text("UPDATE letters SET updated_at = '2020-01-01 10:00:00.000000' WHERE rowid % 5 = 0"))
-        s.execute(text("UPDATE letters SET updated_at = '2020-01-01 10:00:00.' || printf('%06d', rowid) WHERE rowid % 7 = 0"))
+        s.execute(
+            text(
+                "UPDATE letters SET updated_at = '2020-01-01 10:00:00.' || printf('%06d', rowid) WHERE rowid % 7 = 0"
+            )
+        )
     return store
 
 
@@ -57,7 +74,9 @@ def test_stream_pages_equal_the_plain_query(filled: Store) -> None:
 
 
 @pytest.mark.parametrize("cap", [1, 3, 40])
-def test_short_stream_falls_back_to_the_same_pages(filled: Store, monkeypatch: pytest.MonkeyPatch, cap: int) -> None:
+def test_short_stream_falls_back_to_the_same_pages(
+    filled: Store, monkeypatch: pytest.MonkeyPatch, cap: int
+) -> None:
     monkeypatch.setattr(F, "_STREAM_CANDIDATES", cap)  # every match read, or the folder walk
     _check_all(filled, offsets=((0, 100), (7, 7), (95, 10)))
 
@@ -83,27 +102,41 @@ def test_index_follows_keys_after_edits_and_deletes(filled: Store) -> None:
     _check_all(filled, offsets=((0, 100),))
 
 
+def _insert_letters(
+    conn: Connection, *, sender: Callable[[int], str], body: Callable[[int], str]
+) -> list[tuple[dt.datetime, str, int]]:
+    """60 incoming letters, raw (as an old revision's store holds them): (updated_at, guid, i)."""
+    base = dt.datetime(2026, 3, 1, 8, 0, 0)
+    rows = []
+    for i in range(60):
+        guid = f"00000000-0000-4000-8000-{i:012d}"
+        when = base + dt.timedelta(seconds=i // 3, microseconds=(i % 2) * 10)  # ties within a second
+        conn.execute(
+            text(
+                "INSERT INTO letters (guid, kind, state, subject, body, sender_agency, sender_unit,"
+                " sender_person, sender_name, priority, classification, in_reply_to_shams,"
+                " follow_up_of_shams, archived, letterhead, signatories, created_at, updated_at) VALUES"
+                " (:g, 'incoming', 'received', :s, :b, '', '', '', :n, 'normal', 'normal', '', '',"
+                " :a, '', '[]', :t, :t)"
+            ),
+            {
+                "g": guid,
+                "s": f"گزارش عملكرد {1403 + i % 3}",
+                "b": body(i),
+                "n": sender(i),
+                "a": int(i % 10 == 0),
+                "t": when.strftime("%Y-%m-%d %H:%M:%S.%f"),
+            },
+        )
+        rows.append((when, guid, i))
+    return rows
+
+
 def test_migration_0005_keeps_the_search_results_of_a_0004_store(tmp_path: Path) -> None:
     engine = make_engine(tmp_path / "dabir.sqlite3")
     migrate(engine, "0004")
-    base = dt.datetime(2026, 3, 1, 8, 0, 0)
-    rows = []
     with engine.begin() as conn:
-        for i in range(60):
-            guid = f"00000000-0000-4000-8000-{i:012d}"
-            when = base + dt.timedelta(seconds=i // 3, microseconds=(i % 2) * 10)  # ties within a second
-            conn.execute(
-                text(
-                    "INSERT INTO letters (guid, kind, state, subject, body, sender_agency, sender_unit,"
-                    " sender_person, sender_name, priority, classification, in_reply_to_shams,"
-                    " follow_up_of_shams, archived, letterhead, signatories, created_at, updated_at) VALUES"
-                    " (:g, 'incoming', 'received', :s, '', '', '', '', 'استانداری', 'normal', 'normal', '', '',"
-                    " :a, '', '[]', :t, :t)"
-                ),
-                {"g": guid, "s": f"گزارش عملكرد {1403 + i % 3}", "a": int(i % 10 == 0),
-                 "t": when.strftime("%Y-%m-%d %H:%M:%S.%f")},
-            )
-            rows.append((when, guid, i))
+        rows = _insert_letters(conn, sender=lambda _i: "استانداری", body=lambda _i: "")
         reindex(conn, [g for _, g, _ in rows])  # the 0004 index, keyed by rowid
         conn.execute(text("DELETE FROM letters WHERE guid = :g"), {"g": rows[5][1]})  # a gap in the rowids
     engine.dispose()
@@ -122,4 +155,126 @@ def test_migration_0005_keeps_the_search_results_of_a_0004_store(tmp_path: Path)
         assert [r.guid for r in fetch_letters(s, Folder.INCOMING, 0, 100, "1404")] == want_1404
         assert count_letters(s, Folder.INCOMING, "1404") == len(want_1404)
         assert count_letters(s, Folder.INCOMING, "عملکرد") == len(want)
+    store.close()
+
+
+SQL_0005 = (
+    "CREATE VIRTUAL TABLE letters_search USING fts5("
+    "subject, body, parties, shams, tokenize = 'unicode61 remove_diacritics 2')"
+)
+PREFIX_QUERIES = ["1404", "140", "1", "گزا", "گ", "عملکرد", "استانداری", "وزارت", "xyz"]
+
+
+def _store_at_0005(tmp_path: Path) -> list[str]:
+    """A 0005 store of 60 letters, keyed by its triggers; returns their guids."""
+    engine = make_engine(tmp_path / "dabir.sqlite3")
+    migrate(engine, "0005")
+    with engine.begin() as conn:
+        guids = [
+            guid
+            for _, guid, _ in _insert_letters(
+                conn, sender=lambda i: "استانداری" if i % 4 else "وزارت کشور", body=lambda i: f"<p>نامه شماره {i}</p>"
+            )
+        ]
+        reindex(conn, guids)  # through the letters_fts view, by the key the insert trigger set
+        # Keys out of insertion order (the update trigger moves them), and a gap.
+        conn.execute(text("UPDATE letters SET updated_at = '2026-04-01 09:00:00.000000' WHERE rowid % 7 = 0"))
+        conn.execute(text("DELETE FROM letters WHERE guid = :g"), {"g": guids[5]})
+    engine.dispose()
+    return guids[:5] + guids[6:]
+
+
+def _index_rows(engine: Engine) -> list[tuple]:  # type: ignore[type-arg]
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text("SELECT rowid, * FROM letters_search ORDER BY rowid"))]
+
+
+def _index_sql(engine: Engine) -> str:
+    with engine.connect() as conn:
+        return conn.scalar(text("SELECT sql FROM sqlite_master WHERE name = 'letters_search'"))
+
+
+def _dependents(engine: Engine) -> set[tuple]:  # type: ignore[type-arg]
+    with engine.connect() as conn:
+        return {
+            tuple(r)
+            for r in conn.execute(
+                text("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN ('view', 'trigger')")
+            )
+        }
+
+
+def _results(store: Store) -> dict[tuple, object]:  # type: ignore[type-arg]
+    found: dict[tuple, object] = {}  # type: ignore[type-arg]
+    with store.reader() as s:
+        for folder in (Folder.INCOMING, Folder.ARCHIVE):
+            for query in PREFIX_QUERIES:
+                for offset, limit in ((0, 100), (4, 9)):
+                    found[folder, query, offset] = [
+                        r.guid for r in fetch_letters(s, folder, offset, limit, query)
+                    ]
+                found[folder, query] = count_letters(s, folder, query)
+    return found
+
+
+def _downgrade(engine: Engine, revision: str) -> None:
+    """What migrate() does for an upgrade (it only upgrades)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
+def test_migration_0006_adds_prefix_indexes_and_keeps_rows_and_results(tmp_path: Path) -> None:
+    live = _store_at_0005(tmp_path)
+    before = Store(tmp_path, run_migrations=False)
+    assert schema_version(before.engine) == "0005"
+    assert _index_sql(before.engine) == SQL_0005
+    rows, dependents, results = _index_rows(before.engine), _dependents(before.engine), _results(before)
+    before.close()
+    assert len(rows) == len(live)
+    assert results[Folder.INCOMING, "1404"] > 0 and results[Folder.INCOMING, "گ"] > 0
+
+    store = Store(tmp_path)  # upgrades to head
+    assert schema_version(store.engine) == "0006"
+    assert "prefix = '1 2 3 4'" in _index_sql(store.engine)
+    assert _index_rows(store.engine) == rows  # every row, under its own key (the letter's search_key)
+    assert _dependents(store.engine) == dependents  # the view and triggers, exactly as they were
+    assert _results(store) == results
+
+    # The triggers still keep the index: an edit moves the letter's key and its row...
+    last = results[Folder.INCOMING, "1404", 0][-1]
+    with store.session() as s:
+        s.get(Letter, last).incoming_number = "x-1"  # any change: updated_at moves it to the top
+    with store.reader() as s:
+        assert fetch_letters(s, Folder.INCOMING, 0, 1, "140")[0].guid == last
+        keys = s.execute(text("SELECT count(*), count(DISTINCT search_key) FROM letters")).one()
+        assert keys[0] == keys[1] == len(live) == s.scalar(text("SELECT count(*) FROM letters_search"))
+        assert s.scalar(
+            text("SELECT count(*) FROM letters l JOIN letters_search m ON m.rowid = l.search_key")
+        ) == len(live)
+    # ...and a delete removes it.
+    with store.session() as s:
+        s.delete(s.get(Letter, last))
+    with store.reader() as s:
+        assert s.scalar(text("SELECT count(*) FROM letters_search")) == len(live) - 1
+        assert last not in [r.guid for r in fetch_letters(s, Folder.INCOMING, 0, 100, "14")]
+        assert count_letters(s, Folder.INCOMING, "1404") == results[Folder.INCOMING, "1404"] - 1
+    store.close()
+
+
+def test_migration_0006_downgrades_to_the_0005_index(tmp_path: Path) -> None:
+    _store_at_0005(tmp_path)
+    store = Store(tmp_path)
+    rows, dependents, results = _index_rows(store.engine), _dependents(store.engine), _results(store)
+    _downgrade(store.engine, "0005")
+    assert schema_version(store.engine) == "0005"
+    assert _index_sql(store.engine) == SQL_0005
+    assert _index_rows(store.engine) == rows
+    assert _dependents(store.engine) == dependents
+    assert _results(store) == results
     store.close()

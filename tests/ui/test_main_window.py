@@ -177,6 +177,43 @@ def test_lazy_model_fetches_pages_not_everything(persian_app, store: Store, qtbo
     assert len(set(guids)) == total  # pages neither overlap nor skip
 
 
+def test_count_starts_after_the_new_rows_are_painted(
+    persian_app, store: Store, qtbot, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    # On two cores a count running beside the repaint slowed it by a third: it waits its turn.
+    import app.ui.letter_table_model as table_model
+
+    fill_sample_letters(store, 300, seed=9)
+    win = MainWindow(store)
+    qtbot.addWidget(win)
+    win.show()
+    win.model.wait()
+    events: list[str] = []
+    counting = table_model.count_letters
+
+    def count_letters(*args, **kwargs):  # type: ignore[no-untyped-def]
+        events.append("count")  # on the worker
+        return counting(*args, **kwargs)
+
+    monkeypatch.setattr(table_model, "count_letters", count_letters)
+    win.model.reloaded.connect(lambda: events.append("rows"))
+    win.table.painted.connect(lambda _n: events.append("painted"))
+    win.search.setText("گزارش")
+    with qtbot.waitSignal(win.model.counted, timeout=5000) as counted:
+        win.search.commit()
+    rows = events.index("rows")
+    assert events.index("count") > events.index("painted", rows)
+    assert counted.args == [win.model.total] and win.model.total > win.model.rowCount()
+
+
+def test_count_arrives_without_a_view(persian_app, store: Store, qtbot) -> None:  # type: ignore[no-untyped-def]
+    fill_sample_letters(store, 300, seed=9)
+    model = LetterTableModel(store, first_page_size=40)
+    with qtbot.waitSignal(model.counted, timeout=5000) as counted:
+        model.load(Folder.SENT)  # nothing paints: the count starts after a short wait
+    assert model.rowCount() == 40 and counted.args[0] > 40 and not model.loading
+
+
 def test_view_fetches_more_when_scrolled(persian_app, store: Store, qtbot) -> None:  # type: ignore[no-untyped-def]
     fill_sample_letters(store, 3000, seed=8)
     win = MainWindow(store)
