@@ -104,11 +104,12 @@ class RawConn:
     :meth:`queue` takes a statement whose result nobody reads (an INSERT, a SAVEPOINT). On
     PostgreSQL it is sent together with the next statement, or at :meth:`flush`, as one
     multi-statement query: each statement costs a round trip to the server and ~80 µs of
-    psycopg's Python, so a registration's write costs two of them instead of five. Its error
-    surfaces there (the group committer flushes at the end of each job). On SQLite a queued
-    statement runs at once (no round trip to save)."""
+    psycopg's Python. Its error surfaces there: the group committer finds whose it was (see
+    :meth:`GroupCommitter._run_group`). On SQLite a queued statement runs at once (no round
+    trip to save). On PostgreSQL the connection is in autocommit and the group committer's
+    ``BEGIN`` and ``COMMIT`` are queued too, so they cost no round trip of their own."""
 
-    __slots__ = ("_batch", "_cur", "_pending", "_plain", "dialect")
+    __slots__ = ("_batch", "_cur", "_pending", "_plain", "committed", "dialect")
 
     def __init__(self, dbapi_conn: Any, dialect: Any, *, batching: bool = False) -> None:
         self._cur = self._plain = dbapi_conn.cursor()
@@ -116,6 +117,7 @@ class RawConn:
         # psycopg's client-side binding cursor: the only one that sends several statements at once
         self._batch = ClientCursor(dbapi_conn.driver_connection) if batching else None
         self._pending: list[tuple[str, tuple[Any, ...]]] = []
+        self.committed = False
 
     def exec_driver_sql(self, sql: str, params: tuple[Any, ...] = ()) -> RawConn:
         if self._pending:
@@ -135,10 +137,35 @@ class RawConn:
         if self._pending:
             self._send_pending(None, ())
 
-    def discard(self) -> list[tuple[str, tuple[Any, ...]]]:
-        """Forget the queued statements (after an error) and return them."""
-        unsent, self._pending = self._pending, []
-        return unsent
+    def mark(self) -> int:
+        """A place in the queue, for :meth:`unsent_since` and :meth:`drop_since`."""
+        return len(self._pending)
+
+    def unsent_since(self, mark: int, sql: str) -> bool:
+        """Whether ``sql``, queued after ``mark``, is still waiting (nothing after it was sent)."""
+        return any(s == sql for s, _ in self._pending[mark:])
+
+    def drop_since(self, mark: int) -> None:
+        """Forget what was queued after ``mark``."""
+        del self._pending[mark:]
+
+    def discard(self) -> None:
+        """Forget every queued statement (the transaction is being rolled back)."""
+        self._pending = []
+
+    def run_now(self, sql: str) -> None:
+        """Run a transaction-control statement now, never as a prepared statement (on PostgreSQL
+        psycopg would prepare a statement it has run five times; not in an aborted transaction)."""
+        (self._batch or self._plain).execute(sql)
+
+    def commit(self) -> None:
+        """Commit, the queued statements first (on PostgreSQL in the same round trip)."""
+        if self._batch is None:
+            self._plain.execute("COMMIT")
+        else:
+            self.queue("COMMIT")
+            self.flush()
+        self.committed = True
 
     def _send_pending(self, sql: str | None, params: tuple[Any, ...]) -> None:
         statements = self._pending + ([(sql, params)] if sql is not None else [])
@@ -247,29 +274,80 @@ class GroupCommitter:
                 return
 
     def _run_group(self, jobs: list[_Job]) -> None:
-        done: list[tuple[_Job, Any]] = []
-        failed: list[tuple[_Job, BaseException]] = []
+        """Run the jobs, each in its own savepoint, and commit them together.
+
+        On PostgreSQL a job's last statements are queued (nothing reads their results) and go
+        out with the next job's first statement, the last job's with the ``COMMIT``: a job costs
+        one round trip less, the group two (``BEGIN`` is queued too). So an error may surface
+        in the job after the one that caused it; the savepoints say whose it was: the newest
+        savepoint that still exists (``ROLLBACK TO`` it succeeds) belongs to the job whose
+        statement failed, since each job releases its savepoint after its last statement. That
+        job gets the error; the jobs after it had nothing executed and run again. On SQLite
+        every statement runs at once, so the job at fault is always the one that raised.
+        """
+        results: dict[int, Any] = {}
+        failed: dict[int, BaseException] = {}
         try:
             with self._db.raw_write() as conn:
-                for job in jobs:
-                    conn.queue("SAVEPOINT job")
-                    try:
-                        result = job.fn(conn)
-                        conn.queue("RELEASE SAVEPOINT job")
-                        conn.flush()  # an error of a queued statement belongs to this job
-                    except Exception as exc:  # back to the savepoint; the rest of the group goes on
-                        if ("SAVEPOINT job", ()) not in conn.discard():  # the job reached the server
-                            conn.exec_driver_sql("ROLLBACK TO SAVEPOINT job")
-                            conn.exec_driver_sql("RELEASE SAVEPOINT job")
-                        failed.append((job, exc))
+                unconfirmed: list[int] = []  # jobs whose last statements are still queued
+                k = 0
+                while True:
+                    error: Exception | None = None
+                    if k == len(jobs):
+                        try:
+                            conn.commit()
+                            break
+                        except Exception as exc:
+                            error, suspects = exc, unconfirmed
                     else:
-                        done.append((job, result))
+                        savepoint = f"SAVEPOINT job{k}"
+                        mark = conn.mark()
+                        conn.queue(savepoint)
+                        try:
+                            results[k] = jobs[k].fn(conn)
+                        except Exception as exc:
+                            if conn.unsent_since(mark, savepoint):  # nothing of this job was sent
+                                conn.drop_since(mark)
+                                failed[k] = exc
+                            else:
+                                error, suspects = exc, [*unconfirmed, k]
+                        else:
+                            conn.queue(f"RELEASE SAVEPOINT job{k}")
+                            if not conn.unsent_since(mark, savepoint):  # what was queued before went through
+                                unconfirmed = []
+                            if conn.mark():
+                                unconfirmed.append(k)
+                        k += 1
+                    if error is not None:
+                        # The job at fault gets the error (if none did, COMMIT failed: raised);
+                        # the jobs after it had nothing executed and run again.
+                        culprit = self._blame(conn, suspects, error)
+                        for later in range(culprit, len(jobs)):
+                            results.pop(later, None)
+                            failed.pop(later, None)
+                        failed[culprit] = error
+                        unconfirmed = []
+                        k = culprit + 1
         except BaseException as exc:  # COMMIT (or BEGIN) failed: nothing of the group is written
             self._hand_out([(job, False, exc) for job in jobs])
             if not isinstance(exc, Exception):
                 raise
             return
-        self._hand_out([(job, True, result) for job, result in done] + [(job, False, err) for job, err in failed])
+        self._hand_out([(jobs[i], True, r) for i, r in results.items()]
+                       + [(jobs[i], False, e) for i, e in failed.items()])
+
+    @staticmethod
+    def _blame(conn: RawConn, candidates: list[int], exc: Exception) -> int:
+        """The job whose statement raised ``exc``, rolled back to its savepoint (see above)."""
+        conn.discard()
+        for k in reversed(candidates):
+            try:
+                conn.run_now(f"ROLLBACK TO SAVEPOINT job{k}")
+            except Exception:  # no such savepoint: the error came before it
+                continue
+            conn.run_now(f"RELEASE SAVEPOINT job{k}")
+            return k
+        raise exc  # none of the jobs': the transaction itself failed
 
     @staticmethod
     def _hand_out(outcomes: list[tuple[_Job, bool, Any]]) -> None:
@@ -300,12 +378,16 @@ class Database:
             self.writer = _sqlite_engine(url, immediate=True, synchronous=sqlite_synchronous, pool_size=pool_size)
             self.reader = _sqlite_engine(url, immediate=False, synchronous=sqlite_synchronous, pool_size=pool_size)
             self._raw_reader = self.reader
+            self._raw_writer = self.writer
         else:
             self.writer = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
             self.reader = self.writer
             # Hot-path reads in autocommit: under READ COMMITTED each statement takes its own
             # snapshot in a transaction too, so BEGIN and COMMIT would only add two round trips.
             self._raw_reader = create_engine(url, pool_size=4, max_overflow=pool_size, pool_pre_ping=True,
+                                             isolation_level="AUTOCOMMIT")
+            # The group committer's: it sends BEGIN and COMMIT itself, queued with its statements.
+            self._raw_writer = create_engine(url, pool_size=2, max_overflow=pool_size, pool_pre_ping=True,
                                              isolation_level="AUTOCOMMIT")
         self.committer = GroupCommitter(self)
         self._local = threading.local()
@@ -373,7 +455,10 @@ class Database:
         """A write transaction on a raw pooled driver connection (group commit)."""
         lock = self._write_lock.held() if self._write_lock is not None else contextlib.nullcontext()
         with lock:
-            yield from self._raw(self.writer, "BEGIN IMMEDIATE" if self.is_sqlite else None, batching=not self.is_sqlite)
+            if self.is_sqlite:
+                yield from self._raw(self.writer, "BEGIN IMMEDIATE")
+            else:  # an autocommit connection: BEGIN goes out with the first statement
+                yield from self._raw(self._raw_writer, "BEGIN", batching=True)
 
     @contextmanager
     def raw_read(self) -> Iterator[RawConn]:
@@ -400,20 +485,22 @@ class Database:
         try:
             conn = RawConn(dbapi_conn, engine.dialect, batching=batching)
             if begin:
-                conn.exec_driver_sql(begin)
+                conn.queue(begin)  # on PostgreSQL: sent with the first statement
             try:
                 yield conn
             except BaseException:
+                conn.discard()
                 with contextlib.suppress(Exception):
-                    if self.is_sqlite:
-                        conn.exec_driver_sql("ROLLBACK")
+                    if begin:
+                        conn.run_now("ROLLBACK")  # (PostgreSQL: a warning if nothing was begun)
                     else:
                         dbapi_conn.rollback()
                 raise
-            conn.flush()
-            if self.is_sqlite:
-                conn.exec_driver_sql("COMMIT")
+            if begin:
+                if not conn.committed:
+                    conn.commit()
             else:
+                conn.flush()
                 dbapi_conn.commit()
         except (driver.OperationalError, driver.InterfaceError):
             keep = False
@@ -438,7 +525,7 @@ class Database:
                     kept.popitem()[1].close()
         if self._write_lock is not None:
             self._write_lock.close()
-        for engine in {self.writer, self.reader, self._raw_reader}:
+        for engine in {self.writer, self.reader, self._raw_reader, self._raw_writer}:
             engine.dispose()
 
     # -- dialect helpers ---------------------------------------------------------------------

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from app.models.shams import Shams
-from server.db import Database
+from server.db import Database, _Job
 from server.migrate import upgrade
 from tests.server.conftest import Env
 from tests.server.helpers import BulkSigner, make_package
@@ -95,6 +95,77 @@ def test_error_of_an_unread_statement_fails_its_own_job(db: Database) -> None:
         assert db.current_value(conn, name) == 4
         assert db.current_value(conn, lost) == 0
         assert db.current_value(conn, dup) == 0
+
+
+def _run_one_group(db: Database, fns: list[object]) -> list[object]:
+    """Run these jobs as one group, in this order (each job's result or exception)."""
+    jobs = [_Job(fn) for fn in fns]  # type: ignore[arg-type]
+    db.committer._run_group(jobs)
+    return [job.future.exception() or job.future.result() for job in jobs]  # type: ignore[union-attr]
+
+
+def _value(db: Database, name: str) -> int:
+    with db.read() as conn:
+        return db.current_value(conn, name)
+
+
+def test_error_carried_into_later_jobs_is_blamed_on_its_own(db: Database) -> None:
+    """On PostgreSQL a job's queued statements go out with the next job's first statement (or
+    the COMMIT): an error there belongs to the job that queued it; jobs after it whose
+    statements never ran run again, once."""
+    name, dup, mark = f"seq-{uuid.uuid4().hex}", f"dup-{uuid.uuid4().hex}", f"only-{uuid.uuid4().hex}"
+    with db.write() as conn:
+        conn.exec_driver_sql(db.sql("INSERT INTO sequences (name, value) VALUES (?, 0)"), (dup,))
+    runs: list[str] = []
+
+    def failing_tail(conn):  # type: ignore[no-untyped-def]
+        runs.append("a")
+        value = db.next_value(conn, name)
+        conn.queue(db.sql("INSERT INTO sequences (name, value) VALUES (?, 1)"), (dup,))
+        return value
+
+    def only_queues(conn):  # type: ignore[no-untyped-def]
+        runs.append("b")
+        conn.queue(db.sql("INSERT INTO sequences (name, value) VALUES (?, 7)"), (mark,))
+        return "queued"
+
+    def reads(conn):  # type: ignore[no-untyped-def]
+        runs.append("c")
+        return db.next_value(conn, name)
+
+    outcomes = _run_one_group(db, [failing_tail, only_queues, reads])
+    assert isinstance(outcomes[0], db.integrity_errors)
+    assert outcomes[1:] == ["queued", 1], "the failed job's counter increment rolled back"
+    assert _value(db, name) == 1 and _value(db, mark) == 7 and _value(db, dup) == 0
+    # SQLite runs each statement at once: nothing to run again; PostgreSQL reruns b and c once.
+    assert runs == (["a", "b", "c"] if db.is_sqlite else ["a", "b", "c", "b", "c"])
+
+    # The last job's queued statements go with the COMMIT: its error is its own too.
+    outcomes = _run_one_group(db, [reads, failing_tail])
+    assert outcomes[0] == 2 and isinstance(outcomes[1], db.integrity_errors)
+    assert _value(db, name) == 2
+
+
+def test_failed_commit_fails_the_whole_group(db: Database) -> None:
+    name = f"seq-{uuid.uuid4().hex}"
+    with db.write() as conn:  # a check that runs only at COMMIT
+        conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS gc_parent (id INTEGER PRIMARY KEY)")
+        conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS gc_child (parent INTEGER "
+                             "REFERENCES gc_parent (id) DEFERRABLE INITIALLY DEFERRED)")
+
+    def counts(conn):  # type: ignore[no-untyped-def]
+        return db.next_value(conn, name)
+
+    def orphan(conn):  # type: ignore[no-untyped-def]
+        conn.queue(db.sql("INSERT INTO gc_child (parent) VALUES (?)"), (404,))
+        return "queued"
+
+    outcomes = _run_one_group(db, [counts, orphan, counts])
+    assert all(isinstance(o, db.integrity_errors) for o in outcomes), outcomes
+    assert _value(db, name) == 0
+    with db.read() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM gc_child").scalar() == 0
+    assert _run_one_group(db, [counts]) == [1]  # the connection is usable again
 
 
 def test_results_only_after_commit(db: Database) -> None:
