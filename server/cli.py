@@ -99,8 +99,10 @@ def app_factory() -> Any:
     """Used by uvicorn worker processes: settings come from the environment set by ``serve``."""
     import sys
 
+    from server import response_writes
     from server.app import create_app
 
+    response_writes.install()  # a response's head and body in one TLS write
     # Group commit runs on its own thread, which gives up the GIL at every SQLite/PostgreSQL
     # call; with the default 5 ms switch interval it then waits behind the request threads'
     # CPU work (signature checks) and every write transaction stretches to ~10-20 ms. A short

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
+from app.models.receipt import ReceiptSigner
 from server.config import Settings
 from server.db import Database
 
@@ -32,3 +33,7 @@ class ServerContext:
     receipt_cert: x509.Certificate
     clock: Clock = utc_now
     extra: dict[str, object] = field(default_factory=dict)
+    receipt_signer: ReceiptSigner = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.receipt_signer = ReceiptSigner(self.receipt_key, self.receipt_cert)

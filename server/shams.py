@@ -20,7 +20,7 @@ from sqlalchemy import Connection
 
 from app.models.jalali import format_datetime, jalali_year_of
 from app.models.package import LetterPackage
-from app.models.receipt import format_time, make_receipt
+from app.models.receipt import format_time
 from app.models.shams import Domain, Shams
 from server.auth import Caller, Principal, Role
 from server.context import ServerContext, as_utc
@@ -222,8 +222,8 @@ def _allocate_in(ctx: ServerContext, conn: RawConn, principal: Principal, packag
     year = _jalali_year(now)  # rolls over at 1 Farvardin, Tehran time
     seq = take_sequence(ctx, conn, origin, domain, year)
     shams = Shams(origin, domain, year, seq)
-    receipt = make_receipt(shams=shams.canonical, registered_at=now, content_sha256=content_sha,
-                           guid=package.guid, private_key=ctx.receipt_key, certificate=ctx.receipt_cert)
+    receipt = ctx.receipt_signer.receipt(shams=shams.canonical, registered_at=now, content_sha256=content_sha,
+                                         guid=package.guid)
     receipt_json = json.dumps(receipt, ensure_ascii=False)
     db = ctx.db
     conn.queue(db.sql(_LETTER_INSERT), (

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -61,11 +62,52 @@ def format_time(moment: dt.datetime) -> str:
     """RFC 3339 in UTC with second precision: the only time format a receipt carries."""
     if moment.tzinfo is None:
         raise ValueError("registration time must be timezone-aware")
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    m = moment if moment.tzinfo is dt.UTC else moment.astimezone(dt.UTC)
+    # formatted by hand: strftime was a sizeable part of making a receipt
+    return f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}Z"
 
 
 def parse_time(text: str) -> dt.datetime:
     return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+
+
+class ReceiptSigner:
+    """Makes receipts with one key and certificate. What is the same for every receipt (the
+    algorithm, the certificate's fingerprint) is worked out once: the server signs one
+    receipt per registration, and those look-ups were a third of the time it took."""
+
+    __slots__ = ("_alg", "_fingerprint", "_sign")
+
+    def __init__(
+        self,
+        private_key: ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey,
+        certificate: bytes | x509.Certificate,
+    ) -> None:
+        self._fingerprint = cert_fingerprint(certificate)
+        if isinstance(private_key, ec.EllipticCurvePrivateKey):
+            ecdsa = ec.ECDSA(hashes.SHA256())
+            self._alg = "ES256"
+            self._sign: Callable[[bytes], bytes] = lambda data: private_key.sign(data, ecdsa)
+        elif isinstance(private_key, ed25519.Ed25519PrivateKey):
+            self._alg, self._sign = "EdDSA", private_key.sign
+        else:
+            raise TypeError("receipt keys are ECDSA P-256 or Ed25519")
+
+    def receipt(self, *, shams: str, registered_at: dt.datetime, content_sha256: str, guid: str) -> dict[str, Any]:
+        payload = {
+            "shams": shams,
+            "registered_at": format_time(registered_at),
+            "content_sha256": content_sha256,
+            "guid": guid,
+            "server_cert_sha256": self._fingerprint,
+        }
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "alg": self._alg,
+            "payload": payload,
+            "signature": base64.b64encode(self._sign(canonical_bytes(payload))).decode("ascii"),
+        }
 
 
 def make_receipt(
@@ -77,27 +119,9 @@ def make_receipt(
     private_key: ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey,
     certificate: bytes | x509.Certificate,
 ) -> dict[str, Any]:
-    payload = {
-        "shams": shams,
-        "registered_at": format_time(registered_at),
-        "content_sha256": content_sha256,
-        "guid": guid,
-        "server_cert_sha256": cert_fingerprint(certificate),
-    }
-    data = canonical_bytes(payload)
-    if isinstance(private_key, ec.EllipticCurvePrivateKey):
-        alg, sig = "ES256", private_key.sign(data, ec.ECDSA(hashes.SHA256()))
-    elif isinstance(private_key, ed25519.Ed25519PrivateKey):
-        alg, sig = "EdDSA", private_key.sign(data)
-    else:  # pragma: no cover - guarded by the type hints
-        raise TypeError("receipt keys are ECDSA P-256 or Ed25519")
-    return {
-        "format": FORMAT,
-        "version": VERSION,
-        "alg": alg,
-        "payload": payload,
-        "signature": base64.b64encode(sig).decode("ascii"),
-    }
+    return ReceiptSigner(private_key, certificate).receipt(
+        shams=shams, registered_at=registered_at, content_sha256=content_sha256, guid=guid
+    )
 
 
 def verify_receipt(receipt: dict[str, Any], server_cert: bytes | x509.Certificate) -> bool:

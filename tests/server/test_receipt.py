@@ -6,7 +6,14 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from app.models.receipt import InvalidReceipt, cert_fingerprint, make_receipt, verify_receipt
+from app.models.receipt import (
+    InvalidReceipt,
+    ReceiptSigner,
+    cert_fingerprint,
+    format_time,
+    make_receipt,
+    verify_receipt,
+)
 from server.receipts import create_receipt_identity, load_receipt_identity
 
 
@@ -60,3 +67,25 @@ def test_ed25519_receipt(tmp_path) -> None:  # type: ignore[no-untyped-def]
             .serial_number(1).not_valid_before(now).not_valid_after(now + _dt.timedelta(days=1)).sign(key, None))
     r = _receipt(key, cert)
     assert r["alg"] == "EdDSA" and verify_receipt(r, cert)
+
+
+def test_registration_time_is_utc_to_the_second_whatever_its_zone() -> None:
+    tehran = dt.timezone(dt.timedelta(hours=3, minutes=30))
+    moment = dt.datetime(2026, 3, 21, 11, 45, 2, 987654, tzinfo=tehran)
+    assert format_time(moment) == "2026-03-21T08:15:02Z" == format_time(moment.astimezone(dt.UTC))
+    assert format_time(dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone(dt.timedelta(0)))) == "2026-01-02T03:04:05Z"
+    with pytest.raises(ValueError, match="timezone-aware"):
+        format_time(dt.datetime(2026, 3, 21, 8, 15, 2))
+
+
+def test_one_signer_makes_many_receipts(identity) -> None:  # type: ignore[no-untyped-def]
+    key, cert = identity
+    signer = ReceiptSigner(key, cert)
+    when = dt.datetime(2026, 3, 21, 8, 15, 2, tzinfo=dt.UTC)
+    receipts = [signer.receipt(shams=f"14000123453-O-1405-{n}", registered_at=when, content_sha256="ab" * 32,
+                               guid="0f8e1d5c-8a0b-4d7e-9c63-2b1f6a3d9e10") for n in (187, 188)]
+    assert [r["payload"]["shams"] for r in receipts] == ["14000123453-O-1405-187", "14000123453-O-1405-188"]
+    assert all(verify_receipt(r, cert) for r in receipts)
+    assert receipts[0]["payload"] == _receipt(key, cert)["payload"]
+    with pytest.raises(TypeError):
+        ReceiptSigner(object(), cert)  # type: ignore[arg-type]
