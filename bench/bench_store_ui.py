@@ -8,6 +8,7 @@ Measures
   window      in process: QApplication exists → font, translator, store, window → first paint with rows
   search      search box: text set and committed (debounce bypassed; it adds 150 ms by design)
               → first page of results in the model (model reset), → the view repainted, → count shown
+  typing      each prefix of a few queries typed letter by letter: the first page read from the store
   scroll      one more page when the view scrolls (fetchMore), at increasing depths
 Targets: window ≤ 1.0 s, search p95 ≤ 20 ms. A store filled before migration 0005 (search index
 in list order) is upgraded when opened (~20 s for 100,000 letters); --reuse then measures it.
@@ -54,6 +55,10 @@ QUERIES = [
     "حفاظت محیط زیست",
     "آیین‌نامه",
 ]
+
+
+# Typed one letter at a time (search-as-you-type after each pause): short prefixes match widely.
+TYPED = ["قرارداد پشتیبانی", "احمدی", "۱۴۰۵", "بخشنامه", "سازمان برنامه"]
 
 
 def pct(values: list[float], p: float) -> float:
@@ -185,6 +190,23 @@ def main() -> int:
     print(f"        keystroke → count shown  p50 {pct(counted, 50):.1f} ms  p95 {pct(counted, 95):.1f} ms")
     for q, ts in sorted(per_query.items(), key=lambda kv: -statistics.median(kv[1])):
         print(f"        {statistics.median(ts):7.1f} ms  {q}")
+
+    # Typing a query letter by letter: each prefix is a search (the last word matches as a prefix).
+    from app.models.folders import fetch_letters
+    from app.ui.letter_table_model import FIRST_PAGE_SIZE
+
+    typed: list[tuple[float, str]] = []
+    for q in TYPED:
+        for end in range(1, len(q) + 1):
+            if q[end - 1] != " ":
+                start = time.perf_counter()
+                with store.reader() as s:
+                    fetch_letters(s, model.folder, 0, FIRST_PAGE_SIZE, q[:end])
+                typed.append(((time.perf_counter() - start) * 1000, q[:end]))
+    times = [t for t, _ in typed]
+    slowest = max(typed)
+    print(f"typing letter by letter ({len(typed)} prefixes of {len(TYPED)} queries): first page read "
+          f"p50 {pct(times, 50):.1f} ms  p95 {pct(times, 95):.1f} ms  max {slowest[0]:.1f} ms («{slowest[1]}»)")
 
     # Scrolling: one page at a time, as the view asks while the user scrolls down.
     blocked: list[float] = []
