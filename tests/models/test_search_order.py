@@ -73,6 +73,22 @@ def test_stream_pages_equal_the_plain_query(filled: Store) -> None:
     _check_all(filled)
 
 
+def test_rows_carry_what_the_letters_hold(filled: Store) -> None:
+    """Each list row as the ORM reads its letter: the counterpart (the sender of what came in,
+    else the first recipient), the date (registration, else last change; aware UTC)."""
+    with filled.reader() as s:
+        for folder in (Folder.INCOMING, Folder.SENT, Folder.DRAFTS):
+            rows = fetch_letters(s, folder, 0, 60, None) + fetch_letters(s, folder, 0, 60, "1404")
+            assert rows
+            for row in rows:
+                letter = s.get(Letter, row.guid)
+                first = min(letter.recipients, key=lambda r: r.position).name if letter.recipients else ""
+                assert row.counterpart == (letter.sender_name if letter.kind == "incoming" else first)
+                assert row.date == (letter.registered_at or letter.updated_at) and row.date.tzinfo is not None
+                assert (row.kind, row.state, row.subject, row.shams, row.priority, row.classification) == (
+                    letter.kind, letter.state, letter.subject, letter.shams, letter.priority, letter.classification)
+
+
 @pytest.mark.parametrize("cap", [1, 3, 40])
 def test_short_stream_falls_back_to_the_same_pages(
     filled: Store, monkeypatch: pytest.MonkeyPatch, cap: int
