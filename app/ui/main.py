@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 SMOKE_ENV = "DABIR_SMOKE"
 SMOKE_TIMEOUT_MS = 30_000
+GUI_SWITCH_INTERVAL_S = 0.001  # see prepare_app
 
 
 def prepare_app(app: QApplication) -> None:
@@ -44,6 +45,9 @@ def prepare_app(app: QApplication) -> None:
     apply_app_font(app)
     install_translator(app)
     app.setApplicationDisplayName(app.translate("MainWindow", "Dabir"))
+    # Workers (search pages, counts, signing, sync) run Python too: with the default 5 ms, the GUI
+    # thread could wait that long for the interpreter lock in the middle of a repaint.
+    sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
 
 
 def freeze_startup_objects() -> None:
