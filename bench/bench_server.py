@@ -195,6 +195,8 @@ def run_wrk(server: ServerProcess, token: str, path: str, items: list[Item], dur
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 120)
     server_cpu = _proc_tree_cpu(server.proc.pid) - server_cpu0  # type: ignore[union-attr]
     db_cpu, machine1 = _postgres_cpu() - db_cpu0, _machine_cpu()
+    if not server.database_url.startswith("postgres"):
+        db_cpu = 0.0  # (a PostgreSQL cluster left running for the other backend is not this run's)
     cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     line = next((x for x in out.stdout.splitlines() if x.startswith("WRK ")), None)
     if out.returncode != 0 or line is None:
