@@ -18,9 +18,10 @@ import fcntl
 import os
 import queue
 import threading
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Hashable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -38,7 +39,7 @@ GROUP_COMMIT_MAX = 64  # items per group-commit transaction
 T = TypeVar("T")
 # A request handler written as a generator: it yields write jobs (``fn(conn) -> result``) for the
 # group committer and is sent each job's result (or thrown its exception); it returns the answer.
-WriteSteps = Generator[Callable[[Any], Any], Any, T]
+WriteSteps = Generator["Callable[[Any], Any] | Numbered", Any, T]
 
 
 def _sqlite_engine(url: str, *, immediate: bool, synchronous: str, pool_size: int) -> Engine:
@@ -184,12 +185,35 @@ class RawConn:
         return iter(self._cur.fetchall())
 
 
+@dataclass(frozen=True, slots=True)
+class Numbered:
+    """A write job that takes the next number of a gap-free counter: ``fn(conn, number)``.
+
+    ``allocate(conn, key, n)`` takes ``n`` numbers of the counter ``key`` and returns the last;
+    the counter's row stays locked until commit. The group committer takes the numbers of a
+    whole group with one statement per counter and hands them out in the order of the jobs."""
+
+    key: Hashable
+    allocate: Callable[[Any, Hashable, int], int]
+    fn: Callable[[Any, int], Any]
+
+
+def _call(job: _Job, conn: RawConn, number: int | None = None) -> Any:
+    """Run a job; a numbered one takes its own number if the group did not give it one."""
+    fn = job.fn
+    if isinstance(fn, Numbered):
+        return fn.fn(conn, fn.allocate(conn, fn.key, 1) if number is None else number)
+    return fn(conn)
+
+
 class _Job:
-    """A write job from a thread (``future``) or from an event loop (``loop`` + ``afuture``)."""
+    """A write job from a thread (``future``) or from an event loop (``loop`` + ``afuture``):
+    ``fn(conn)``, or a :class:`Numbered` job."""
 
     __slots__ = ("afuture", "fn", "future", "loop")
 
-    def __init__(self, fn: Callable[[Connection], Any], loop: asyncio.AbstractEventLoop | None = None) -> None:
+    def __init__(self, fn: Callable[[Connection], Any] | Numbered,
+                 loop: asyncio.AbstractEventLoop | None = None) -> None:
         self.fn = fn
         self.loop = loop
         self.future: Future[Any] | None = None if loop else Future()
@@ -227,12 +251,12 @@ class GroupCommitter:
     def submit(self, fn: Callable[[Connection], T]) -> T:
         return self.submit_future(fn).result()
 
-    def submit_future(self, fn: Callable[[Any], Any]) -> Future[Any]:
+    def submit_future(self, fn: Callable[[Any], Any] | Numbered) -> Future[Any]:
         job = _Job(fn)
         self._put(job)
         return job.future  # type: ignore[return-value]
 
-    def submit_async(self, fn: Callable[[Any], Any]) -> asyncio.Future[Any]:
+    def submit_async(self, fn: Callable[[Any], Any] | Numbered) -> asyncio.Future[Any]:
         """From the event loop: the result arrives with one loop wake-up per committed group."""
         job = _Job(fn, asyncio.get_running_loop())
         self._put(job)
@@ -274,6 +298,33 @@ class GroupCommitter:
                 return
 
     def _run_group(self, jobs: list[_Job]) -> None:
+        if not self._run_at_once(jobs):
+            self._run_each(jobs)
+
+    def _run_at_once(self, jobs: list[_Job]) -> bool:
+        """The usual case, in two round trips on PostgreSQL: each counter's numbers for the whole
+        group taken with one statement, the jobs run without savepoints, their queued statements
+        sent with the ``COMMIT``. If anything fails, all of it is rolled back (the counters too:
+        no gap) and False is returned; the group then runs job by job (:meth:`_run_each`), where
+        a failure stays its job's own."""
+        try:
+            with self._db.raw_write() as conn:
+                numbers: dict[int, int] = {}
+                by_key: dict[Hashable, list[int]] = {}
+                for i, job in enumerate(jobs):
+                    if isinstance(job.fn, Numbered):
+                        by_key.setdefault(job.fn.key, []).append(i)
+                for key, keyed in by_key.items():
+                    last = jobs[keyed[0]].fn.allocate(conn, key, len(keyed))  # type: ignore[union-attr]
+                    numbers.update((i, last - len(keyed) + 1 + n) for n, i in enumerate(keyed))
+                results = [_call(job, conn, numbers.get(i)) for i, job in enumerate(jobs)]
+                conn.commit()
+        except Exception:
+            return False
+        self._hand_out([(job, True, result) for job, result in zip(jobs, results, strict=True)])
+        return True
+
+    def _run_each(self, jobs: list[_Job]) -> None:
         """Run the jobs, each in its own savepoint, and commit them together.
 
         On PostgreSQL a job's last statements are queued (nothing reads their results) and go
@@ -304,7 +355,7 @@ class GroupCommitter:
                         mark = conn.mark()
                         conn.queue(savepoint)
                         try:
-                            results[k] = jobs[k].fn(conn)
+                            results[k] = _call(jobs[k], conn)
                         except Exception as exc:
                             if conn.unsent_since(mark, savepoint):  # nothing of this job was sent
                                 conn.drop_since(mark)

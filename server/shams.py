@@ -24,7 +24,7 @@ from app.models.receipt import format_time
 from app.models.shams import Domain, Shams
 from server.auth import Caller, Principal, Role
 from server.context import ServerContext, as_utc
-from server.db import RawConn, WriteSteps
+from server.db import Numbered, RawConn, WriteSteps
 from server.errors import ApiError
 from server.idempotency import json_bytes, replay_of, stored_response
 from server.idempotency import store as store_idempotent
@@ -35,7 +35,7 @@ def domain_for(kind: str) -> Domain:
     return Domain.INTERNAL if kind == "internal" else Domain.OUTGOING
 
 
-_COUNTER_UPDATE = ("UPDATE shams_counters SET last_seq = last_seq + 1"
+_COUNTER_UPDATE = ("UPDATE shams_counters SET last_seq = last_seq + ?"
                    " WHERE origin = ? AND domain = ? AND year = ? RETURNING last_seq")
 _COUNTER_CREATE = ("INSERT INTO shams_counters (origin, domain, year, last_seq) VALUES (?, ?, ?, 0)"
                    " ON CONFLICT DO NOTHING")
@@ -60,16 +60,16 @@ def _csv(value: str | None) -> list[str]:
     return value.split(",") if value else []
 
 
-def take_sequence(ctx: ServerContext, conn: Connection, origin: str, domain: Domain, year: int) -> int:
-    """Hot-path form of :func:`next_sequence`: ``UPDATE … RETURNING`` takes the counter row's
-    write lock until commit (PostgreSQL) inside the ``BEGIN IMMEDIATE`` write (SQLite); the row
-    is created on first use of an (origin, domain, year)."""
+def take_sequences(ctx: ServerContext, conn: Connection | RawConn, key: Any, n: int) -> int:
+    """Take ``n`` numbers of the (origin, domain value, year) counter ``key`` and return the last
+    (a group's registrations take theirs together, see :class:`server.db.Numbered`). ``UPDATE … RETURNING`` takes the counter row's write lock until
+    commit (PostgreSQL) inside the ``BEGIN IMMEDIATE`` write (SQLite); the row is created on first
+    use of an (origin, domain, year)."""
     db = ctx.db
-    params = (origin, domain.value, year)
-    row = conn.exec_driver_sql(db.sql(_COUNTER_UPDATE), params).first()
+    row = conn.exec_driver_sql(db.sql(_COUNTER_UPDATE), (n, *key)).first()
     if row is None:
-        conn.exec_driver_sql(db.sql(_COUNTER_CREATE), params)
-        row = conn.exec_driver_sql(db.sql(_COUNTER_UPDATE), params).first()
+        conn.exec_driver_sql(db.sql(_COUNTER_CREATE), key)
+        row = conn.exec_driver_sql(db.sql(_COUNTER_UPDATE), (n, *key)).first()
     return int(row[0])  # type: ignore[index]
 
 
@@ -179,10 +179,16 @@ def register(ctx: ServerContext, checker: SignatureChecker, caller: Caller, pack
             # serialized here, outside the write (which holds the writer lock): no receipt in it
             package_json = LetterPackage(content=content, signatures=package.signatures).to_json_bytes(content_bytes)
 
-        def write(conn: RawConn, stored: bytes | None = stored, codes: str = signer_codes or "",
-                  package_json: bytes = package_json, principal: Principal = principal) -> Response:
+        # The registration time: whole seconds, UTC (as the receipt carries it); its Jalali year
+        # (which rolls over at 1 Farvardin, Tehran time) picks the counter.
+        now = ctx.clock().astimezone(dt.UTC).replace(microsecond=0)
+
+        def write(conn: RawConn, seq: int | None = None, stored: bytes | None = stored,
+                  codes: str = signer_codes or "", package_json: bytes = package_json,
+                  principal: Principal = principal, now: dt.datetime = now) -> Response:
             if stored is None:
-                row, shams = _allocate_in(ctx, conn, principal, package, content_sha, codes, package_json)
+                assert seq is not None
+                row, shams = _store_letter(ctx, conn, principal, package, content_sha, codes, package_json, now, seq)
                 body = json_bytes(registration_view(row, ctx, shams))
             else:
                 body = stored
@@ -190,7 +196,10 @@ def register(ctx: ServerContext, checker: SignatureChecker, caller: Caller, pack
             return stored_response(200, body, replayed=False)
 
         try:
-            return (yield write)
+            if stored is not None:
+                return (yield write)
+            counter = (principal.agency_national_id, domain_for(content["kind"]).value, _jalali_year(now))
+            return (yield Numbered(counter, partial(take_sequences, ctx), write))
         except db.retryable_errors:
             continue  # a concurrent twin committed first (or a deadlock victim): look again
     raise ApiError(503, "busy", "کارگزار موقتاً پاسخ‌گو نیست؛ لطفاً دوباره تلاش کنید.", "Try again.")
@@ -213,14 +222,15 @@ def _verified_signers(checker: SignatureChecker, content_bytes: bytes, package: 
     return ",".join(check.signer_national_codes)
 
 
-def _allocate_in(ctx: ServerContext, conn: RawConn, principal: Principal, package: LetterPackage,
-                 content_sha: str, signer_codes: str, package_json: bytes) -> tuple[dict[str, Any], Shams]:
+def _store_letter(ctx: ServerContext, conn: RawConn, principal: Principal, package: LetterPackage,
+                  content_sha: str, signer_codes: str, package_json: bytes, now: dt.datetime,
+                  seq: int) -> tuple[dict[str, Any], Shams]:
+    """Queue the registered letter: SHAMS number ``seq`` of the Jalali year of ``now``, with its
+    signed receipt."""
     content = package.content
     domain = domain_for(content["kind"])
     origin = principal.agency_national_id
-    now = ctx.clock().astimezone(dt.UTC).replace(microsecond=0)
-    year = _jalali_year(now)  # rolls over at 1 Farvardin, Tehran time
-    seq = take_sequence(ctx, conn, origin, domain, year)
+    year = _jalali_year(now)
     shams = Shams(origin, domain, year, seq)
     receipt = ctx.receipt_signer.receipt(shams=shams.canonical, registered_at=now, content_sha256=content_sha,
                                          guid=package.guid)

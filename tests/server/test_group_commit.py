@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from app.models.shams import Shams
-from server.db import Database, _Job
+from server.db import Database, Numbered, _Job
 from server.migrate import upgrade
 from tests.server.conftest import Env
 from tests.server.helpers import BulkSigner, make_package
@@ -97,10 +97,11 @@ def test_error_of_an_unread_statement_fails_its_own_job(db: Database) -> None:
         assert db.current_value(conn, dup) == 0
 
 
-def _run_one_group(db: Database, fns: list[object]) -> list[object]:
-    """Run these jobs as one group, in this order (each job's result or exception)."""
+def _run_one_group(db: Database, fns: list[object], *, each: bool = False) -> list[object]:
+    """Run these jobs as one group, in this order (each job's result or exception); ``each``:
+    straight on the job-by-job path (where the group goes when running it at once failed)."""
     jobs = [_Job(fn) for fn in fns]  # type: ignore[arg-type]
-    db.committer._run_group(jobs)
+    (db.committer._run_each if each else db.committer._run_group)(jobs)
     return [job.future.exception() or job.future.result() for job in jobs]  # type: ignore[union-attr]
 
 
@@ -133,7 +134,7 @@ def test_error_carried_into_later_jobs_is_blamed_on_its_own(db: Database) -> Non
         runs.append("c")
         return db.next_value(conn, name)
 
-    outcomes = _run_one_group(db, [failing_tail, only_queues, reads])
+    outcomes = _run_one_group(db, [failing_tail, only_queues, reads], each=True)
     assert isinstance(outcomes[0], db.integrity_errors)
     assert outcomes[1:] == ["queued", 1], "the failed job's counter increment rolled back"
     assert _value(db, name) == 1 and _value(db, mark) == 7 and _value(db, dup) == 0
@@ -141,7 +142,7 @@ def test_error_carried_into_later_jobs_is_blamed_on_its_own(db: Database) -> Non
     assert runs == (["a", "b", "c"] if db.is_sqlite else ["a", "b", "c", "b", "c"])
 
     # The last job's queued statements go with the COMMIT: its error is its own too.
-    outcomes = _run_one_group(db, [reads, failing_tail])
+    outcomes = _run_one_group(db, [reads, failing_tail], each=True)
     assert outcomes[0] == 2 and isinstance(outcomes[1], db.integrity_errors)
     assert _value(db, name) == 2
 
@@ -217,3 +218,72 @@ def test_same_letter_raced_sqlite(env: Env, same_key: bool) -> None:
 @pytest.mark.parametrize("same_key", [True, False])
 def test_same_letter_raced_postgres(pg_env: Env, same_key: bool) -> None:
     _race(pg_env, same_key)
+
+
+def _take(db: Database):  # type: ignore[no-untyped-def]
+    """A counter allocation like the SHAMS one: n numbers of the named sequence, the last returned."""
+    def allocate(conn, name, n):  # type: ignore[no-untyped-def]
+        sql = "UPDATE sequences SET value = value + ? WHERE name = ? RETURNING value"
+        row = conn.exec_driver_sql(db.sql(sql), (n, name)).first()
+        if row is None:
+            conn.exec_driver_sql(db.sql("INSERT INTO sequences (name, value) VALUES (?, 0) ON CONFLICT DO NOTHING"),
+                                 (name,))
+            row = conn.exec_driver_sql(db.sql(sql), (n, name)).first()
+        return int(row[0])
+    return allocate
+
+
+def test_numbered_jobs_of_a_group_share_one_allocation(db: Database) -> None:
+    """A group's numbered jobs get their numbers from one statement per counter, in job order;
+    what each job wrote went with its own number."""
+    a, b = f"a-{uuid.uuid4().hex[:12]}", f"b-{uuid.uuid4().hex[:12]}"
+    allocate = _take(db)
+    taken: list[int] = []
+
+    def counting(conn, name, n):  # type: ignore[no-untyped-def]
+        taken.append(n)
+        return allocate(conn, name, n)
+
+    def fn_for(i: int, phase: str = "one") -> Numbered:
+        def fn(conn, number):  # type: ignore[no-untyped-def]
+            conn.queue(db.sql("INSERT INTO sequences (name, value) VALUES (?, ?)"), (f"{phase}-{a}-{i}", number))
+            return number
+        return Numbered(a if i % 3 else b, counting, fn)
+
+    outcomes = _run_one_group(db, [fn_for(i) for i in range(9)])
+    assert outcomes == [1, 1, 2, 2, 3, 4, 3, 5, 6] and sorted(taken) == [3, 6]
+    with db.read() as conn:
+        assert _value(db, a) == 6 and _value(db, b) == 3
+        assert [db.current_value(conn, f"one-{a}-{i}") for i in range(9)] == outcomes
+    # and under concurrency, in whatever groups the jobs fall: unique, no gap
+    outcomes = _in_groups(db, 24, lambda i: fn_for(i, "many"))
+    assert sorted(outcomes[i] for i in range(24) if i % 3) == list(range(7, 23))  # type: ignore[type-var]
+    assert sorted(outcomes[i] for i in range(24) if not i % 3) == list(range(4, 12))  # type: ignore[type-var]
+
+
+def test_a_failing_numbered_job_leaves_no_gap(db: Database) -> None:
+    """A group whose numbered jobs partly fail (a Python error after taking the number, a
+    duplicate key in a queued statement) is rolled back whole and run job by job: those jobs get
+    their errors, the others consecutive numbers from 1, and the counter ends where they do."""
+    name, dup = f"n-{uuid.uuid4().hex}", f"dup-{uuid.uuid4().hex}"
+    with db.write() as conn:
+        conn.exec_driver_sql(db.sql("INSERT INTO sequences (name, value) VALUES (?, 0)"), (dup,))
+    allocate = _take(db)
+
+    def fn_for(i: int) -> Numbered:
+        def fn(conn, number):  # type: ignore[no-untyped-def]
+            if i % 5 == 1:
+                raise ValueError(f"job {i} refuses number {number}")
+            if i % 5 == 3:
+                conn.queue(db.sql("INSERT INTO sequences (name, value) VALUES (?, 1)"), (dup,))
+            return number
+        return Numbered(name, allocate, fn)
+
+    outcomes = _run_one_group(db, [fn_for(i) for i in range(10)])
+    assert [i for i, o in enumerate(outcomes) if isinstance(o, BaseException)] == [1, 3, 6, 8]
+    assert [o for o in outcomes if isinstance(o, int)] == [1, 2, 3, 4, 5, 6]
+    assert _value(db, name) == 6 and _value(db, dup) == 0
+    outcomes = _in_groups(db, 15, fn_for)
+    assert [i for i, o in enumerate(outcomes) if isinstance(o, BaseException)] == [1, 3, 6, 8, 11, 13]
+    assert sorted(o for o in outcomes if isinstance(o, int)) == list(range(7, 16))  # type: ignore[type-var]
+    assert _value(db, name) == 15
