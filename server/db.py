@@ -106,7 +106,7 @@ class RawConn:
     PostgreSQL it is sent together with the next statement, or at :meth:`flush`, as one
     multi-statement query: each statement costs a round trip to the server and ~80 µs of
     psycopg's Python. Its error surfaces there: the group committer finds whose it was (see
-    :meth:`GroupCommitter._run_group`). On SQLite a queued statement runs at once (no round
+    :meth:`GroupCommitter._run_each`). On SQLite a queued statement runs at once (no round
     trip to save). On PostgreSQL the connection is in autocommit and the group committer's
     ``BEGIN`` and ``COMMIT`` are queued too, so they cost no round trip of their own."""
 

@@ -62,9 +62,9 @@ def _csv(value: str | None) -> list[str]:
 
 def take_sequences(ctx: ServerContext, conn: Connection | RawConn, key: Any, n: int) -> int:
     """Take ``n`` numbers of the (origin, domain value, year) counter ``key`` and return the last
-    (a group's registrations take theirs together, see :class:`server.db.Numbered`). ``UPDATE … RETURNING`` takes the counter row's write lock until
-    commit (PostgreSQL) inside the ``BEGIN IMMEDIATE`` write (SQLite); the row is created on first
-    use of an (origin, domain, year)."""
+    (a group's registrations take theirs together, see :class:`server.db.Numbered`).
+    ``UPDATE … RETURNING`` takes the counter row's write lock until commit (PostgreSQL) inside the
+    ``BEGIN IMMEDIATE`` write (SQLite); the row is created on first use of an (origin, domain, year)."""
     db = ctx.db
     row = conn.exec_driver_sql(db.sql(_COUNTER_UPDATE), (n, *key)).first()
     if row is None:
