@@ -25,12 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from psycopg import ClientCursor
 from sqlalchemy import Connection, Engine, create_engine, event, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from server.models import letters, sequences
+from server.pq_pipeline import Pipeline
 
 SQLITE_BUSY_TIMEOUT_S = 30
 _SEQ_UPDATE = "UPDATE sequences SET value = value + 1 WHERE name = ? RETURNING value"
@@ -103,34 +103,33 @@ class RawConn:
     :meth:`Database.sql`.
 
     :meth:`queue` takes a statement whose result nobody reads (an INSERT, a SAVEPOINT). On
-    PostgreSQL it is sent together with the next statement, or at :meth:`flush`, as one
-    multi-statement query: each statement costs a round trip to the server and ~80 µs of
-    psycopg's Python. Its error surfaces there: the group committer finds whose it was (see
+    PostgreSQL it is sent together with the next statement, or at :meth:`flush`, in one
+    pipeline (:mod:`server.pq_pipeline`): each statement would cost a round trip to the server.
+    Its error surfaces there: the group committer finds whose it was (see
     :meth:`GroupCommitter._run_each`). On SQLite a queued statement runs at once (no round
     trip to save). On PostgreSQL the connection is in autocommit and the group committer's
     ``BEGIN`` and ``COMMIT`` are queued too, so they cost no round trip of their own."""
 
-    __slots__ = ("_batch", "_cur", "_pending", "_plain", "committed", "dialect")
+    __slots__ = ("_cur", "_pending", "_pipe", "_result", "committed", "dialect")
 
-    def __init__(self, dbapi_conn: Any, dialect: Any, *, batching: bool = False) -> None:
-        self._cur = self._plain = dbapi_conn.cursor()
+    def __init__(self, dbapi_conn: Any, dialect: Any, pipeline: Pipeline | None = None) -> None:
         self.dialect = dialect
-        # psycopg's client-side binding cursor: the only one that sends several statements at once
-        self._batch = ClientCursor(dbapi_conn.driver_connection) if batching else None
+        self._pipe = pipeline
+        self._cur = None if pipeline is not None else dbapi_conn.cursor()
+        self._result: Any = None  # PostgreSQL: the last statement's result
         self._pending: list[tuple[str, tuple[Any, ...]]] = []
         self.committed = False
 
     def exec_driver_sql(self, sql: str, params: tuple[Any, ...] = ()) -> RawConn:
-        if self._pending:
-            self._send_pending(sql, params)
+        if self._pipe is None:
+            self._cur.execute(sql, params)
         else:
-            self._cur = self._plain
-            self._plain.execute(sql, params)
+            self._send_pending(sql, params)
         return self
 
     def queue(self, sql: str, params: tuple[Any, ...] = ()) -> None:
-        if self._batch is None:
-            self._plain.execute(sql, params)  # nothing to save on SQLite: run it now
+        if self._pipe is None:
+            self._cur.execute(sql, params)  # nothing to save on SQLite: run it now
         else:
             self._pending.append((sql, params))
 
@@ -155,14 +154,17 @@ class RawConn:
         self._pending = []
 
     def run_now(self, sql: str) -> None:
-        """Run a transaction-control statement now, never as a prepared statement (on PostgreSQL
-        psycopg would prepare a statement it has run five times; not in an aborted transaction)."""
-        (self._batch or self._plain).execute(sql)
+        """Run a transaction-control statement now (on PostgreSQL never prepared: not in an
+        aborted transaction)."""
+        if self._pipe is None:
+            self._cur.execute(sql)
+        else:
+            self._pipe.run([(sql, ())])
 
     def commit(self) -> None:
         """Commit, the queued statements first (on PostgreSQL in the same round trip)."""
-        if self._batch is None:
-            self._plain.execute("COMMIT")
+        if self._pipe is None:
+            self._cur.execute("COMMIT")
         else:
             self.queue("COMMIT")
             self.flush()
@@ -171,18 +173,21 @@ class RawConn:
     def _send_pending(self, sql: str | None, params: tuple[Any, ...]) -> None:
         statements = self._pending + ([(sql, params)] if sql is not None else [])
         self._pending = []
-        assert self._batch is not None
-        self._batch.execute("; ".join(s for s, _ in statements), tuple(p for _, ps in statements for p in ps))
-        if sql is not None:
-            while self._batch.nextset():  # the last statement's rows are the ones asked for
-                pass
-            self._cur = self._batch
+        self._result = self._pipe.run(statements)  # type: ignore[union-attr]
 
     def first(self) -> Any:
-        return self._cur.fetchone()
+        return self._cur.fetchone() if self._pipe is None else self._pipe.first(self._result)
 
     def __iter__(self) -> Iterator[Any]:
-        return iter(self._cur.fetchall())
+        return iter(self._cur.fetchall() if self._pipe is None else self._pipe.rows(self._result))
+
+
+def _pipeline_of(dbapi_conn: Any) -> Pipeline:
+    """The connection's :class:`Pipeline`, kept with the pooled connection (dropped with it)."""
+    pipeline = dbapi_conn.info.get("dabir_pipeline")
+    if pipeline is None:
+        pipeline = dbapi_conn.info["dabir_pipeline"] = Pipeline(dbapi_conn.driver_connection)
+    return pipeline  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True)
@@ -509,7 +514,7 @@ class Database:
             if self.is_sqlite:
                 yield from self._raw(self.writer, "BEGIN IMMEDIATE")
             else:  # an autocommit connection: BEGIN goes out with the first statement
-                yield from self._raw(self._raw_writer, "BEGIN", batching=True)
+                yield from self._raw(self._raw_writer, "BEGIN")
 
     @contextmanager
     def raw_read(self) -> Iterator[RawConn]:
@@ -526,7 +531,7 @@ class Database:
         self._local.kept = {}
         self._all_kept.append(self._local.kept)
 
-    def _raw(self, engine: Engine, begin: str | None, *, batching: bool = False) -> Iterator[RawConn]:
+    def _raw(self, engine: Engine, begin: str | None) -> Iterator[RawConn]:
         kept: dict[int, Any] | None = getattr(self._local, "kept", None)
         dbapi_conn = kept.pop(id(engine), None) if kept is not None else None
         if dbapi_conn is None:
@@ -534,7 +539,7 @@ class Database:
         driver = engine.dialect.dbapi
         keep = kept is not None
         try:
-            conn = RawConn(dbapi_conn, engine.dialect, batching=batching)
+            conn = RawConn(dbapi_conn, engine.dialect, None if self.is_sqlite else _pipeline_of(dbapi_conn))
             if begin:
                 conn.queue(begin)  # on PostgreSQL: sent with the first statement
             try:
