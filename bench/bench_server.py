@@ -218,8 +218,7 @@ def server_rows(server: ServerProcess, sql: str) -> list[tuple[Any, ...]]:
             return conn.execute(sql).fetchall()
     import psycopg
 
-    parts = urlsplit(server.database_url)
-    with psycopg.connect(urlunsplit(("postgresql", parts.netloc, parts.path, "", ""))) as conn:
+    with psycopg.connect(_driver_dsn(server.database_url)) as conn:
         return conn.execute(sql).fetchall()
 
 
@@ -302,12 +301,18 @@ def bench(backend: str, database_url: str, workers: int, per_client: int, payam_
         server.stop()
 
 
+def _driver_dsn(url: str) -> str:
+    """A SQLAlchemy PostgreSQL URL as psycopg takes it (the query may name a socket directory)."""
+    parts = urlsplit(url)
+    return urlunsplit(("postgresql", parts.netloc, parts.path, parts.query, ""))
+
+
 def fresh_pg_database(url: str) -> str:
     import psycopg
 
     parts = urlsplit(url)
     name = f"dabir_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(urlunsplit(("postgresql", parts.netloc, parts.path, "", "")), autocommit=True) as conn:
+    with psycopg.connect(_driver_dsn(url), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import uuid
 from typing import Any
 
+import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.errors import ApiError
@@ -93,4 +93,4 @@ class AccessLog:
                     "ms": round((time.perf_counter() - start) * 1000, 2),
                     "user": scope["state"].get("username"), "http": scope.get("http_version"),
                 }
-                access_log.info(json.dumps(entry, ensure_ascii=False))
+                access_log.info(orjson.dumps(entry).decode())

@@ -12,9 +12,9 @@ the sender's own agency on the ``internal`` channel.
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
+import orjson
 from fastapi.responses import Response
 from sqlalchemy import Connection, insert, select
 
@@ -284,5 +284,5 @@ def public_verify(ctx: ServerContext, text: str) -> dict[str, Any]:
         "agency": row["national_id"], "agency_name": row["name"],
         "registered_at": format_time(as_utc(row["registered_at"])), "content_sha256": row["content_sha256"],
         "signer_national_codes": [c for c in row["signer_national_codes"].split(",") if c],
-        "receipt": json.loads(row["receipt"]),
+        "receipt": orjson.loads(row["receipt"]),
     }

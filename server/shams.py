@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from functools import lru_cache, partial
 from typing import Any
 
+import orjson
 from fastapi.responses import Response
 from sqlalchemy import Connection
 
@@ -94,7 +94,7 @@ def registration_view(row: Any, ctx: ServerContext, shams: Shams | None = None) 
         "registered_at": format_time(registered_at),
         "registered_at_jalali": _jalali_text(registered_at),
         "content_sha256": row["content_sha256"],
-        "receipt": row["receipt"] if isinstance(row["receipt"], dict) else json.loads(row["receipt"]),
+        "receipt": row["receipt"] if isinstance(row["receipt"], dict) else orjson.loads(row["receipt"]),
         "verify_url": f"{ctx.settings.public_url.rstrip('/')}/api/v1/verify/{shams.canonical}",
     }
 
@@ -107,8 +107,8 @@ _jalali_year = lru_cache(maxsize=256)(jalali_year_of)
 def stored_package(row: Any) -> dict[str, Any]:
     """The letter package as registered: the stored content and signatures, with the receipt
     (kept in its own column, so the write that allocates the SHAMS serializes only the receipt)."""
-    package = json.loads(row["package"])
-    package["receipts"] = [json.loads(row["receipt"])]
+    package = orjson.loads(row["package"])
+    package["receipts"] = [orjson.loads(row["receipt"])]
     return package
 
 
@@ -234,7 +234,7 @@ def _store_letter(ctx: ServerContext, conn: RawConn, principal: Principal, packa
     shams = Shams(origin, domain, year, seq)
     receipt = ctx.receipt_signer.receipt(shams=shams.canonical, registered_at=now, content_sha256=content_sha,
                                          guid=package.guid)
-    receipt_json = json.dumps(receipt, ensure_ascii=False)
+    receipt_json = orjson.dumps(receipt).decode()
     db = ctx.db
     conn.queue(db.sql(_LETTER_INSERT), (
         package.guid, principal.agency_id, origin, domain.value, year, seq, shams.canonical, content["kind"],

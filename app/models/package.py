@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from app.models.canonical import InvalidContent, canonical_bytes, content_sha256, validate_content
 
@@ -27,7 +28,7 @@ MAX_PACKAGE_BYTES = 64 * 1024 * 1024
 
 
 def _dumps(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
 class InvalidPackage(ValueError):
@@ -63,7 +64,7 @@ class LetterPackage:
 
     def to_json_bytes(self, content_bytes: bytes | None = None) -> bytes:
         """The package file / request body: compact, keys sorted, so the same package is always
-        the same bytes (the server keys idempotent replays on them); the C encoder writes it.
+        the same bytes (the server keys idempotent replays on them); orjson writes it.
 
         ``content_bytes``: the content's canonical bytes, when already computed (to check the
         signatures). They are the content's part of this JSON (RFC 8785 is compact, sorted
@@ -100,8 +101,8 @@ class LetterPackage:
         if len(raw) > MAX_PACKAGE_BYTES:
             raise InvalidPackage(f"letter package is larger than {MAX_PACKAGE_BYTES} bytes")
         try:
-            data = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:  # also not UTF-8
             raise InvalidPackage(f"letter package is not UTF-8 JSON: {exc}") from exc
         return cls.from_dict(data)
 
