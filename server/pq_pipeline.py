@@ -59,6 +59,8 @@ def _param(value: Any) -> tuple[bytes | None, int]:
         return b"%d" % value, 0
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat().encode(), 0
+    if isinstance(value, str):  # a StrEnum, say
+        return str.encode(value), 0
     if isinstance(value, bytearray | memoryview):
         return bytes(value), 1
     if isinstance(value, float | Decimal | int):
@@ -104,8 +106,7 @@ class Pipeline:
             for (sql, _params), (query, values, formats) in zip(statements, encoded, strict=True):
                 name = None if values is None else self._prepared.get(sql)
                 if name is None and values is not None and len(self._prepared) < MAX_PREPARED:
-                    self._names += 1
-                    name = self._prepared[sql] = b"dabir_%d" % self._names
+                    name = self._prepared[sql] = self._new_name()
                     pg.send_prepare(name, query)
                     newly.append(sql)
                     expected += 1
@@ -118,12 +119,7 @@ class Pipeline:
         except Exception as exc:  # half sent: the connection is of no further use
             self._conn.close()
             raise psycopg.OperationalError(f"connection lost in a pipeline: {exc}") from exc
-        try:
-            results = self._communicate(expected)
-        except BaseException:
-            for sql in newly:
-                self._prepared.pop(sql, None)
-            raise
+        results = self._communicate(expected)  # if it fails, the connection is closed with its statements
         failed = next((r for r in results if r.status in _ERROR), None)
         if failed is not None:
             for sql in newly:  # failed, or never ran (the pipeline was aborted before it)
@@ -139,12 +135,18 @@ class Pipeline:
             return self._checked(pg.exec_params(query, None))
         name = self._prepared.get(sql)
         if name is None and len(self._prepared) < MAX_PREPARED:
-            self._names += 1
-            self._checked(pg.prepare(b"dabir_%d" % self._names, query))
-            name = self._prepared[sql] = b"dabir_%d" % self._names
+            name = self._new_name()
+            self._checked(pg.prepare(name, query))
+            self._prepared[sql] = name
         if name is None:
             return self._checked(pg.exec_params(query, values, param_formats=formats))
         return self._checked(pg.exec_prepared(name, values, param_formats=formats))
+
+    def _new_name(self) -> bytes:
+        """A prepared statement's name, never used before on this connection (a failed prepare
+        may or may not have left its name taken)."""
+        self._names += 1
+        return b"dabir_%d" % self._names
 
     def _checked(self, result: pq.abc.PGresult) -> pq.abc.PGresult:
         if result.status in _ERROR:

@@ -78,6 +78,12 @@ def _pg_url_or_skip() -> str:
     return url
 
 
+def driver_dsn(url: str) -> str:
+    """A SQLAlchemy PostgreSQL URL as psycopg takes it."""
+    parts = urlsplit(url)
+    return urlunsplit(("postgresql", parts.netloc, parts.path, parts.query, ""))
+
+
 @pytest.fixture(scope="session")
 def pg_database_url() -> Iterator[str]:
     """A fresh database on the test cluster for this session, dropped afterwards."""
@@ -85,7 +91,7 @@ def pg_database_url() -> Iterator[str]:
 
     url = _pg_url_or_skip()
     parts = urlsplit(url)
-    admin_dsn = urlunsplit(("postgresql", parts.netloc, parts.path, "", ""))
+    admin_dsn = driver_dsn(url)
     name = f"dabir_test_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')

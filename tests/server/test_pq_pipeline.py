@@ -11,19 +11,17 @@ import psycopg
 import pytest
 from psycopg import errors
 
+from app.models.shams import Domain
 from server.db import Database
 from server.pq_pipeline import Pipeline, dollar_placeholders
+from tests.server.conftest import driver_dsn
 
 pytestmark = pytest.mark.postgres
 
 
-def _dsn(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://")
-
-
 @pytest.fixture
 def conn(pg_database_url: str) -> Iterator[psycopg.Connection]:  # type: ignore[type-arg]
-    with psycopg.connect(_dsn(pg_database_url), autocommit=True) as c:
+    with psycopg.connect(driver_dsn(pg_database_url), autocommit=True) as c:
         c.execute("DROP TABLE IF EXISTS pq_t")
         c.execute("CREATE TABLE pq_t (k text PRIMARY KEY, n bigint, b bytea, t timestamptz, f boolean)")
         yield c
@@ -48,6 +46,7 @@ def test_values_round_trip_with_psycopg_types(conn: psycopg.Connection) -> None:
     assert rows == [("نامه", 2**40, blob, when, True), ("b", -1, None, None, False)]
     assert rows == conn.execute("SELECT k, n, b, t, f FROM pq_t ORDER BY n DESC").fetchall()
     assert pipe.first(pipe.run([("SELECT k FROM pq_t WHERE k = %s", ("none",))])) is None
+    assert pipe.first(pipe.run([("SELECT %s::text", (Domain.OUTGOING,))])) == ("O",)  # a str subclass
 
 
 def test_many_statements_one_round_trip_last_result(conn: psycopg.Connection) -> None:  # type: ignore[type-arg]
@@ -109,7 +108,7 @@ def test_a_lost_connection_is_discarded_and_replaced(pg_database_url: str) -> No
         db.keep_connections()  # as the event-loop thread: the same connection every time
         with db.raw_read() as raw:
             pid = raw.exec_driver_sql("SELECT pg_backend_pid() + %s", (0,)).first()[0]
-        with psycopg.connect(_dsn(pg_database_url), autocommit=True) as admin:
+        with psycopg.connect(driver_dsn(pg_database_url), autocommit=True) as admin:
             admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
         for statements in (1, 2):  # a blocking statement, and a pipeline
             with pytest.raises(psycopg.OperationalError), db.raw_read() as raw:
@@ -119,7 +118,7 @@ def test_a_lost_connection_is_discarded_and_replaced(pg_database_url: str) -> No
             with db.raw_read() as raw:
                 new_pid = raw.exec_driver_sql("SELECT pg_backend_pid() + %s", (0,)).first()[0]
             assert new_pid != pid
-            with psycopg.connect(_dsn(pg_database_url), autocommit=True) as admin:
+            with psycopg.connect(driver_dsn(pg_database_url), autocommit=True) as admin:
                 admin.execute("SELECT pg_terminate_backend(%s)", (new_pid,))
             pid = new_pid
     finally:
