@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Generator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -15,6 +16,7 @@ from fastapi import Request
 from sqlalchemy import and_, delete, func, insert, select, update
 
 from server.context import ServerContext, as_utc
+from server.db import Read
 from server.errors import ApiError, forbidden, unauthenticated
 from server.models import agencies, login_failures, tokens, users
 
@@ -144,7 +146,7 @@ def _principal_of(ctx: ServerContext, row: Any) -> Principal:
 
 class Caller:
     """Who sends a request, by bearer token: authenticated when :attr:`principal` is first asked
-    for, or by a handler whose own first read carries the token check (:meth:`read_with`) —
+    for, or by a handler whose own first read carries the token check (:meth:`read_steps`) —
     on PostgreSQL every statement saved is a round trip and ~0.1 ms of CPU."""
 
     __slots__ = ("_ctx", "_principal", "_token")
@@ -165,13 +167,15 @@ class Caller:
         """The principal if already authenticated (for the access log)."""
         return self._principal
 
-    def read_with(self, conn: Any, columns: str, joins: str, params: tuple[Any, ...]) -> Any:
-        """``SELECT <token check>, columns FROM tokens … joins WHERE <this token>``: the token is
+    def read_steps(self, columns: str, joins: str, params: tuple[Any, ...]) -> Generator[Read, Any, Any]:
+        """``SELECT <token check>, columns FROM tokens … joins WHERE <this token>`` as a
+        :class:`~server.db.Read` step of a :data:`~server.db.WriteSteps` handler: the token is
         checked afresh as by :func:`authenticate` (401 if it fails), and the rest of the row is
         returned. ``columns`` and ``joins`` may use ``u`` (the user) and ``a`` (the agency);
         ``params`` are those of ``joins`` (columns take none)."""
-        sql = f"SELECT {_AUTH_COLUMNS}, {columns}{_AUTH_FROM}{joins} WHERE t.token_hash = ?"
-        row = conn.exec_driver_sql(self._ctx.db.sql(sql), (*params, token_hash(self._token))).first()
+        rows = yield Read(f"SELECT {_AUTH_COLUMNS}, {columns}{_AUTH_FROM}{joins} WHERE t.token_hash = ?",
+                          (*params, token_hash(self._token)))
+        row = rows[0] if rows else None
         self._principal = _principal_of(self._ctx, row[:_AUTH_WIDTH] if row is not None else None)
         return row[_AUTH_WIDTH:]
 

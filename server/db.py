@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+import psycopg
+from psycopg import pq
 from sqlalchemy import Connection, Engine, create_engine, event, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -37,9 +39,11 @@ _SEQ_UPDATE = "UPDATE sequences SET value = value + 1 WHERE name = ? RETURNING v
 _SEQ_CREATE = "INSERT INTO sequences (name, value) VALUES (?, 0) ON CONFLICT DO NOTHING"
 GROUP_COMMIT_MAX = 64  # items per group-commit transaction
 T = TypeVar("T")
-# A request handler written as a generator: it yields write jobs (``fn(conn) -> result``) for the
-# group committer and is sent each job's result (or thrown its exception); it returns the answer.
-WriteSteps = Generator["Callable[[Any], Any] | Numbered", Any, T]
+READ_BATCH_MAX = 64  # reads per pipeline (ReadBatcher)
+# A request handler written as a generator: it yields reads (:class:`Read`) and write jobs
+# (``fn(conn) -> result``, or :class:`Numbered`) for the group committer, and is sent each one's
+# result (or thrown its exception); it returns the answer.
+WriteSteps = Generator["Callable[[Any], Any] | Numbered | Read", Any, T]
 
 
 def _sqlite_engine(url: str, *, immediate: bool, synchronous: str, pool_size: int) -> Engine:
@@ -201,6 +205,92 @@ class Numbered:
     key: Hashable
     allocate: Callable[[Any, Hashable, int], int]
     fn: Callable[[Any, int], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """A read step of a :data:`WriteSteps` handler: one statement, written for
+    :meth:`Database.sql` (``?`` placeholders), run on its own (autocommit on PostgreSQL); the
+    handler is sent its rows, a list of tuples."""
+
+    sql: str
+    params: tuple[Any, ...] = ()
+
+
+class ReadBatcher:
+    """The PostgreSQL reads of the requests one event loop serves, sent together.
+
+    A read waits on the loop instead of blocking it (the loop goes on with other requests), and
+    the reads that arrive while a batch is out go in the next one: one pipeline, one round trip
+    and one wake-up of the PostgreSQL backend for them all. Each read is a statement of its own
+    in autocommit (READ COMMITTED: a snapshot of its own); one that fails gets its error, and
+    the reads after it in the batch, which PostgreSQL skipped, go in the next batch. A lost
+    connection fails the batch's reads (as a blocking read would fail) and is replaced."""
+
+    def __init__(self, db: Database, loop: asyncio.AbstractEventLoop) -> None:
+        self._db = db
+        self.loop = loop
+        self._pending: list[tuple[Read, asyncio.Future[list[tuple[Any, ...]]]]] = []
+        self._task: asyncio.Task[None] | None = None
+        self._kept: dict[int, Any] = {}  # the pooled driver connection, closed by Database.dispose
+        db._all_kept.append(self._kept)
+
+    def read(self, step: Read) -> asyncio.Future[list[tuple[Any, ...]]]:
+        fut: asyncio.Future[list[tuple[Any, ...]]] = self.loop.create_future()
+        self._pending.append((step, fut))
+        if self._task is None:  # reads of the requests this loop turn runs join the first batch
+            self._task = self.loop.create_task(self._drain())
+        return fut
+
+    async def _drain(self) -> None:
+        try:
+            while self._pending:
+                batch = self._pending[:READ_BATCH_MAX]
+                del self._pending[:READ_BATCH_MAX]
+                try:
+                    await self._run(batch)
+                except Exception as exc:  # no read is left waiting, whatever happens
+                    _fail_all(batch, exc)
+        finally:
+            self._task = None
+
+    async def _run(self, batch: list[tuple[Read, asyncio.Future[list[tuple[Any, ...]]]]]) -> None:
+        dbapi_conn = self._kept.get(0)
+        if dbapi_conn is None:
+            dbapi_conn = self._kept[0] = self._db._raw_reader.raw_connection()
+        pipe = _pipeline_of(dbapi_conn)
+        sql = self._db.sql
+        try:
+            results = await pipe.results_async([(sql(step.sql), step.params) for step, _ in batch])
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:  # the connection is lost
+            del self._kept[0]
+            dbapi_conn.invalidate()  # never hand it out again
+            _fail_all(batch, exc)
+            return
+        except Exception as exc:  # a parameter refused before anything was sent: whose?
+            if len(batch) == 1:
+                _fail_all(batch, exc)
+            else:
+                for item in batch:
+                    await self._run([item])
+            return
+        again = []
+        for (step, fut), result in zip(batch, results, strict=True):
+            if fut.done():  # the request has gone
+                continue
+            if result.status == pq.ExecStatus.PIPELINE_ABORTED:
+                again.append((step, fut))
+            elif result.status in (pq.ExecStatus.FATAL_ERROR, pq.ExecStatus.BAD_RESPONSE):
+                fut.set_exception(pipe.error_of(result))
+            else:
+                fut.set_result(pipe.rows(result))
+        self._pending[:0] = again
+
+
+def _fail_all(batch: list[tuple[Read, asyncio.Future[Any]]], exc: BaseException) -> None:
+    for _, fut in batch:
+        if not fut.done():
+            fut.set_exception(exc)
 
 
 def _call(job: _Job, conn: RawConn, number: int | None = None) -> Any:
@@ -481,21 +571,39 @@ class Database:
         return self.committer.submit(fn)
 
     async def run_steps_async(self, steps: WriteSteps[T]) -> T:
-        """Drive a :data:`WriteSteps` generator on the event loop: the checks run inline (short
-        reads and CPU work), the event loop awaits the group commit instead of a thread blocking."""
+        """Drive a :data:`WriteSteps` generator on the event loop: the checks run inline (CPU work),
+        the event loop awaits the reads (PostgreSQL: batched, :class:`ReadBatcher`; SQLite: run
+        at once, a local file) and the group commit instead of a thread blocking."""
         if getattr(self._local, "kept", None) is None:
             self.keep_connections()  # the event-loop thread: one transaction at a time
         try:
             job = next(steps)
             while True:
                 try:
-                    result = await self.committer.submit_async(job)
+                    if isinstance(job, Read):
+                        result = await self._read(job)
+                    else:
+                        result = await self.committer.submit_async(job)
                 except Exception as exc:
                     job = steps.throw(exc)
                 else:
                     job = steps.send(result)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
+
+    async def _read(self, step: Read) -> list[tuple[Any, ...]]:
+        if self.is_sqlite:
+            with self.raw_read() as conn:
+                return list(conn.exec_driver_sql(self.sql(step.sql), step.params))
+        return await self._batcher().read(step)
+
+    def _batcher(self) -> ReadBatcher:
+        """The running event loop's (a thread runs one loop at a time; tests may run several)."""
+        loop = asyncio.get_running_loop()
+        batcher: ReadBatcher | None = getattr(self._local, "reads", None)
+        if batcher is None or batcher.loop is not loop:
+            batcher = self._local.reads = ReadBatcher(self, loop)
+        return batcher
 
     @contextmanager
     def write(self) -> Iterator[Connection]:

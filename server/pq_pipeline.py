@@ -16,15 +16,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, NoReturn
 
 import psycopg
 from psycopg import errors, generators, pq, waiting
 from psycopg.adapt import Transformer
 
 _ERROR = (pq.ExecStatus.FATAL_ERROR, pq.ExecStatus.BAD_RESPONSE)
+_ABORTED = pq.ExecStatus.PIPELINE_ABORTED
 _WAIT_S = 0.1  # as psycopg: poll in 100 ms slices (0, the default, would spin)
 MAX_PREPARED = 256  # statements prepared per connection; beyond, they run unnamed (parsed each time)
 
@@ -70,7 +73,10 @@ def _param(value: Any) -> tuple[bytes | None, int]:
 
 class Pipeline:
     """One PostgreSQL connection's statements, sent in pipelines. Kept with the pooled connection
-    (its prepared statements live as long as the server session)."""
+    (its prepared statements live as long as the server session).
+
+    :meth:`run` blocks (the group committer's thread and the synchronous reads);
+    :meth:`results_async` waits on the event loop (:class:`server.db.ReadBatcher`)."""
 
     __slots__ = ("_conn", "_loader", "_names", "_pg", "_prepared")
 
@@ -85,9 +91,35 @@ class Pipeline:
         """Run the statements (psycopg style placeholders) in one round trip and return the last
         one's result. The first statement that fails raises its error (psycopg's exception for
         its SQLSTATE) once all is read; the statements after it did not run."""
-        pg = self._pg
-        # encoded first: a bad parameter raises before anything is sent
-        encoded: list[tuple[bytes, Any, Any]] = []  # (query, values, formats)
+        encoded = self._encoded(statements)
+        if len(statements) == 1:
+            return self._run_one(statements[0][0], *encoded[0])
+        positions, newly = self._send(statements, encoded)
+        with self._pipeline_io():
+            results = waiting.wait(self._exchange(len(positions) + len(newly)), self._pg.socket, _WAIT_S)
+        failed = next((r for r in results if r.status in _ERROR), None)
+        if failed is not None:
+            self._forget(newly)
+            raise self.error_of(failed)
+        return results[-1]
+
+    async def results_async(self, statements: list[tuple[str, tuple[Any, ...]]]) -> list[pq.abc.PGresult]:
+        """Send the statements in one pipeline, waiting on the running event loop, and return one
+        result per statement, failures included: the statement that failed has its error
+        result, those after it (not run) ``PIPELINE_ABORTED``. A connection problem closes the
+        connection and raises :class:`psycopg.OperationalError`."""
+        positions, newly = self._send(statements, self._encoded(statements))
+        with self._pipeline_io():
+            results = await waiting.wait_async(self._exchange(len(positions) + len(newly)), self._pg.socket,
+                                               _WAIT_S)
+        if any(r.status in _ERROR for r in results):
+            self._forget(newly)
+        # a statement prepared here whose PREPARE failed answers with that failure
+        return [results[i - 1] if fresh and results[i].status == _ABORTED else results[i] for i, fresh in positions]
+
+    def _encoded(self, statements: list[tuple[str, tuple[Any, ...]]]) -> list[tuple[bytes, Any, Any]]:
+        """(query, values, formats) per statement: a bad parameter raises before anything is sent."""
+        encoded: list[tuple[bytes, Any, Any]] = []
         for sql, params in statements:
             if not params:
                 encoded.append((sql.replace("%%", "%").encode(), None, None))
@@ -97,35 +129,39 @@ class Pipeline:
                 raise psycopg.ProgrammingError(f"the statement takes {count} parameters, {len(params)} given")
             values, formats = zip(*map(_param, params), strict=True)
             encoded.append((query, values, formats))
-        if len(statements) == 1:
-            return self._run_one(statements[0][0], *encoded[0])
+        return encoded
+
+    def _send(self, statements: list[tuple[str, tuple[Any, ...]]],
+              encoded: list[tuple[bytes, Any, Any]]) -> tuple[list[tuple[int, bool]], list[str]]:
+        """Queue the statements in pipeline mode and a sync. Returns, per statement, where its
+        result will be among the results and whether it is prepared just before (a first use:
+        the PREPARE has a result of its own); and the statements being prepared."""
+        pg = self._pg
+        positions: list[tuple[int, bool]] = []
         newly: list[str] = []
-        expected = 0
         pg.enter_pipeline_mode()
         try:
             for (sql, _params), (query, values, formats) in zip(statements, encoded, strict=True):
                 name = None if values is None else self._prepared.get(sql)
-                if name is None and values is not None and len(self._prepared) < MAX_PREPARED:
+                fresh = name is None and values is not None and len(self._prepared) < MAX_PREPARED
+                if fresh:
                     name = self._prepared[sql] = self._new_name()
                     pg.send_prepare(name, query)
                     newly.append(sql)
-                    expected += 1
                 if name is None:
                     pg.send_query_params(query, values, param_formats=formats)
                 else:
                     pg.send_query_prepared(name, values, param_formats=formats)
-                expected += 1
+                positions.append((len(positions) + len(newly), fresh))
             pg.pipeline_sync()
         except Exception as exc:  # half sent: the connection is of no further use
-            self._conn.close()
-            raise psycopg.OperationalError(f"connection lost in a pipeline: {exc}") from exc
-        results = self._communicate(expected)  # if it fails, the connection is closed with its statements
-        failed = next((r for r in results if r.status in _ERROR), None)
-        if failed is not None:
-            for sql in newly:  # failed, or never ran (the pipeline was aborted before it)
-                self._prepared.pop(sql, None)
-            raise errors.error_from_result(failed, encoding=self._conn.info.encoding)
-        return results[-1]
+            self._lost(exc)
+        return positions, newly
+
+    def _forget(self, newly: list[str]) -> None:
+        """A pipeline failed: its statements being prepared failed, or never ran (aborted)."""
+        for sql in newly:
+            self._prepared.pop(sql, None)
 
     def _run_one(self, sql: str, query: bytes, values: Any, formats: Any) -> pq.abc.PGresult:
         """One statement, by libpq's blocking calls (they release the GIL): no pipeline to set
@@ -156,32 +192,44 @@ class Pipeline:
             raise errors.error_from_result(result, encoding=self._conn.info.encoding)
         return result
 
-    def _communicate(self, expected: int) -> list[pq.abc.PGresult]:
-        """Send what is buffered and read one result per statement, then the sync. Anything
+    def _exchange(self, expected: int) -> Generator[Any, Any, list[pq.abc.PGresult]]:
+        """Send what is buffered, read ``expected`` results and the sync (a psycopg generator:
+        the caller waits for the socket, blocking or on the event loop)."""
+        pg = self._pg
+        yield from generators.send(pg)
+        results = []
+        for _ in range(expected):
+            got = yield from generators.fetch_many(pg)
+            if len(got) != 1 or got[0].status == pq.ExecStatus.PIPELINE_SYNC:
+                raise psycopg.OperationalError(f"unexpected pipeline results: {[r.status for r in got]}")
+            results.append(got[0])
+        sync = yield from generators.fetch_many(pg)
+        if [r.status for r in sync] != [pq.ExecStatus.PIPELINE_SYNC]:
+            raise psycopg.OperationalError("the pipeline did not end where expected")
+        return results
+
+    @contextmanager
+    def _pipeline_io(self) -> Iterator[None]:
+        """Around waiting for a pipeline's results: pipeline mode is left afterwards; anything
         unexpected leaves the connection unusable: it is closed and OperationalError raised
         (the pool then discards it)."""
-        pg = self._pg
         try:
             try:
-                waiting.wait(generators.send(pg), pg.socket, _WAIT_S)
-                results = []
-                for _ in range(expected):
-                    got = waiting.wait(generators.fetch_many(pg), pg.socket, _WAIT_S)
-                    if len(got) != 1 or got[0].status == pq.ExecStatus.PIPELINE_SYNC:
-                        raise psycopg.OperationalError(f"unexpected pipeline results: {[r.status for r in got]}")
-                    results.append(got[0])
-                sync = waiting.wait(generators.fetch_many(pg), pg.socket, _WAIT_S)
-                if [r.status for r in sync] != [pq.ExecStatus.PIPELINE_SYNC]:
-                    raise psycopg.OperationalError("the pipeline did not end where expected")
+                yield
             finally:
-                pg.exit_pipeline_mode()
-        except psycopg.OperationalError:
-            self._conn.close()
-            raise
+                self._pg.exit_pipeline_mode()
         except Exception as exc:
-            self._conn.close()
-            raise psycopg.OperationalError(f"connection lost in a pipeline: {exc}") from exc
-        return results
+            self._lost(exc)
+
+    def _lost(self, exc: Exception) -> NoReturn:
+        self._conn.close()
+        if isinstance(exc, psycopg.OperationalError):
+            raise exc
+        raise psycopg.OperationalError(f"connection lost in a pipeline: {exc}") from exc
+
+    def error_of(self, result: pq.abc.PGresult) -> psycopg.Error:
+        """psycopg's exception for a failed statement's result (its SQLSTATE's class)."""
+        return errors.error_from_result(result, encoding=self._conn.info.encoding)
 
     def rows(self, result: pq.abc.PGresult) -> list[tuple[Any, ...]]:
         if result.status != pq.ExecStatus.TUPLES_OK or not result.ntuples:

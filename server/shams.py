@@ -45,7 +45,7 @@ _LETTER_INSERT = ("INSERT INTO letters (guid, agency_id, origin, domain, year, s
                   " registered_at, registered_by, signer_national_codes, receipt, package)"
                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _LETTER_COLUMNS = ("guid", "agency_id", "shams", "content_sha256", "registered_at", "receipt")
-# What a registration checks, read with the token check (server.auth.Caller.read_with): the
+# What a registration checks, read with the token check (server.auth.Caller.read_steps): the
 # Idempotency-Key record, the letter if already registered, the agency's uploaded trust roots and
 # its signatories' certificates (by SHA-256).
 _FACTS_COLUMNS = (
@@ -132,7 +132,7 @@ def _same_letter(row: Any, principal: Principal, content_sha: str) -> bool:
 
 def register(ctx: ServerContext, checker: SignatureChecker, caller: Caller, package: LetterPackage,
              key: str, digest: str) -> WriteSteps[Response]:
-    """Register a letter: checks in one read transaction and signature verification outside any
+    """Register a letter: checks in one read and signature verification outside any
     transaction, then one short group-committed write that allocates the SHAMS and stores the
     letter, its receipt and the idempotency record together (all or nothing).
 
@@ -141,8 +141,9 @@ def register(ctx: ServerContext, checker: SignatureChecker, caller: Caller, pack
     primary key; that job's savepoint — its counter increment included — rolls back, and the
     next round answers from what the twin stored (replay, 409, or the registered letter).
 
-    Written as :data:`~server.db.WriteSteps` (it yields its write job), driven by
-    ``Database.run_steps_async`` on the event loop.
+    Written as :data:`~server.db.WriteSteps` (it yields its reads and its write job), driven by
+    ``Database.run_steps_async`` on the event loop: on PostgreSQL the read waits there, sent
+    together with other requests' reads (:class:`~server.db.ReadBatcher`).
     """
     content = package.content
     guid = package.guid
@@ -152,24 +153,23 @@ def register(ctx: ServerContext, checker: SignatureChecker, caller: Caller, pack
     signer_codes: str | None = None  # set once the signatures are verified
     package_json = b""
     for _attempt in range(3):
-        with db.raw_read() as conn:
-            # the token and everything the checks need in one statement (on PostgreSQL a round
-            # trip each would cost more than the statements themselves)
-            agg = db.csv_agg("sha256")
-            facts = caller.read_with(conn, _FACTS_COLUMNS.format(agg=agg), _FACTS_JOINS, (key, guid))
-            idem, letter, roots, certs = facts[0:3], facts[3:9], facts[9], facts[10]
-            principal = caller.principal
-            _check_sender(principal, content)
-            replay = replay_of(idem if idem[0] is not None else None, digest)
-            if replay is not None:
-                return replay
-            row = _letter_view(ctx, letter) if letter[0] is not None else None
-            if row is None and signer_codes is None:
-                if not package.signatures:
-                    raise ApiError(422, "unsigned", "نامه امضا نشده است؛ ثبت نامه بدون امضای الکترونیکی ممکن نیست.",
-                                   "The letter carries no signature.", "signatures")
-                store = checker.store_for(conn, [principal.agency_id], uploaded=_csv(roots))
-                registered = set(_csv(certs)) if ctx.settings.require_registered_signers else None
+        # the token and everything the checks need in one statement (on PostgreSQL a round trip
+        # each would cost more than the statements themselves)
+        columns = _FACTS_COLUMNS.format(agg=db.csv_agg("sha256"))
+        facts = yield from caller.read_steps(columns, _FACTS_JOINS, (key, guid))
+        idem, letter, roots, certs = facts[0:3], facts[3:9], facts[9], facts[10]
+        principal = caller.principal
+        _check_sender(principal, content)
+        replay = replay_of(idem if idem[0] is not None else None, digest)
+        if replay is not None:
+            return replay
+        row = _letter_view(ctx, letter) if letter[0] is not None else None
+        if row is None and signer_codes is None:
+            if not package.signatures:
+                raise ApiError(422, "unsigned", "نامه امضا نشده است؛ ثبت نامه بدون امضای الکترونیکی ممکن نیست.",
+                               "The letter carries no signature.", "signatures")
+            store = yield from checker.store_steps([principal.agency_id], _csv(roots))
+            registered = set(_csv(certs)) if ctx.settings.require_registered_signers else None
         stored: bytes | None = None
         if row is not None:  # already registered (a retry by GUID): the same SHAMS and receipt
             _same_letter(row, principal, content_sha)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -13,7 +15,7 @@ from sqlalchemy import Connection
 
 from app.token.trust import TrustStore
 from app.token.verify import SignatureVerdict, verify_detached
-from server.db import RawConn
+from server.db import RawConn, Read
 
 
 def load_pem_dir(path: Path) -> list[bytes]:
@@ -78,12 +80,27 @@ class SignatureChecker:
         where = f" FROM trust_roots WHERE agency_id IN ({marks})"
         if uploaded is None:
             uploaded = [r[0] for r in conn.exec_driver_sql("SELECT sha256" + where, tuple(agency_ids))]
-        key = tuple(sorted({*self._server_hashes, *uploaded}))
-        store = self._stores.get(key)
+        store = self._stores.get(self._key(uploaded))
         if store is not None:
             return store
-        rows = [bytes(r[0]) for r in conn.exec_driver_sql("SELECT der" + where, tuple(agency_ids))]
-        certs = list(dict.fromkeys([*self.server_roots, *rows]))
+        return self._store_of([r[0] for r in conn.exec_driver_sql("SELECT der" + where, tuple(agency_ids))])
+
+    def store_steps(self, agency_ids: list[int], uploaded: list[str]) -> Generator[Read, Any, TrustStore]:
+        """:meth:`store_for` with the anchors' hashes just read, as steps of a
+        :data:`~server.db.WriteSteps` handler: the DER, if needed, is a :class:`~server.db.Read`."""
+        store = self._stores.get(self._key(uploaded))
+        if store is None:
+            marks = ",".join("?" for _ in agency_ids)
+            rows = yield Read(f"SELECT der FROM trust_roots WHERE agency_id IN ({marks})", tuple(agency_ids))
+            store = self._store_of([r[0] for r in rows])
+        return store
+
+    def _key(self, uploaded: list[str]) -> tuple[str, ...]:
+        return tuple(sorted({*self._server_hashes, *uploaded}))
+
+    def _store_of(self, uploaded_ders: list[Any]) -> TrustStore:
+        """The (cached) store for the server-wide roots and these uploaded certificates."""
+        certs = list(dict.fromkeys([*self.server_roots, *(bytes(d) for d in uploaded_ders)]))
         key = tuple(sorted({hashlib.sha256(r).hexdigest() for r in certs}))
         with self._lock:
             store = self._stores.get(key)
