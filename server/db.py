@@ -7,7 +7,9 @@ they never wait for the write lock. PostgreSQL: READ COMMITTED, counter rows are
 ``UPDATE … RETURNING`` inside the writing transaction.
 
 Hot paths (registration, sending) use raw driver connections (:class:`RawConn`) and hand their
-write to the per-process :class:`GroupCommitter` (many requests, one transaction, one fsync).
+write to a group committer (many requests, one transaction, one fsync): on PostgreSQL the event
+loop's own (:class:`LoopCommitter`, with :class:`GroupCommitter`'s thread for what it cannot
+commit at once), on SQLite the per-process thread (:class:`GroupCommitter`).
 """
 
 from __future__ import annotations
@@ -153,6 +155,11 @@ class RawConn:
         """Forget what was queued after ``mark``."""
         del self._pending[mark:]
 
+    def take_pending(self) -> list[tuple[str, tuple[Any, ...]]]:
+        """The queued statements, to be sent by the caller (PostgreSQL)."""
+        pending, self._pending = self._pending, []
+        return pending
+
     def discard(self) -> None:
         """Forget every queued statement (the transaction is being rolled back)."""
         self._pending = []
@@ -205,6 +212,9 @@ class Numbered:
     key: Hashable
     allocate: Callable[[Any, Hashable, int], int]
     fn: Callable[[Any, int], Any]
+    # The statement that takes ``n`` numbers of ``key`` and returns the last (no row if the
+    # counter does not exist yet): lets the group commit on the event loop send it in a pipeline.
+    statement: Callable[[Hashable, int], tuple[str, tuple[Any, ...]]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +297,107 @@ class ReadBatcher:
         self._pending[:0] = again
 
 
+class LoopCommitter:
+    """PostgreSQL: the group commit of one event loop's write jobs, on the loop itself.
+
+    The usual group (every numbered job's counter exists and has a :attr:`Numbered.statement`,
+    no job fails) takes two pipelines awaited on the loop: ``BEGIN`` with each counter's
+    ``UPDATE … RETURNING``, then the jobs' queued statements with the ``COMMIT``. No thread
+    hand-off (a third more registrations per second than :class:`GroupCommitter`'s thread on
+    the two-core bench), and the loop serves other requests while PostgreSQL works. Anything
+    else — a counter's first use, a failing job, a lost connection — rolls the group back (its
+    counters too: no gap) and hands it to :class:`GroupCommitter`'s thread, which runs it job
+    by job (:meth:`GroupCommitter._run_each`), where a failure stays its job's own. Results are
+    handed out only after the ``COMMIT``, as there."""
+
+    def __init__(self, db: Database, loop: asyncio.AbstractEventLoop) -> None:
+        self._db = db
+        self.loop = loop
+        self._jobs: list[_Job] = []
+        self._task: asyncio.Task[None] | None = None
+        self._kept: dict[int, Any] = {}  # the pooled driver connection, closed by Database.dispose
+        db._all_kept.append(self._kept)
+
+    def submit(self, fn: Callable[[Any], Any] | Numbered) -> asyncio.Future[Any]:
+        job = _Job(fn, self.loop)
+        self._jobs.append(job)
+        if self._task is None:  # the jobs this loop turn submits join the first group
+            self._task = self.loop.create_task(self._drain())
+        return job.afuture  # type: ignore[return-value]
+
+    async def _drain(self) -> None:
+        try:
+            while self._jobs:
+                jobs = self._jobs[:GROUP_COMMIT_MAX]
+                del self._jobs[:GROUP_COMMIT_MAX]
+                if not await self._run_at_once(jobs):
+                    self._db.committer.run_each_later(jobs)
+        finally:
+            self._task = None
+
+    async def _run_at_once(self, jobs: list[_Job]) -> bool:
+        by_key = _numbered_by_key(jobs)
+        if any(jobs[keyed[0]].fn.statement is None for keyed in by_key.values()):  # type: ignore[union-attr]
+            return False
+        dbapi_conn = self._kept.get(0)
+        if dbapi_conn is None:
+            dbapi_conn = self._kept[0] = self._db._raw_writer.raw_connection()
+        pipe = _pipeline_of(dbapi_conn)
+        try:
+            try:
+                outcomes = await self._attempt(jobs, by_key, RawConn(dbapi_conn, self._db._raw_writer.dialect, pipe))
+            except (psycopg.OperationalError, psycopg.InterfaceError):
+                raise
+            except Exception:  # a job failed (or refused a parameter): the thread finds whose
+                outcomes = None
+            if outcomes is None:
+                await pipe.results_async([("ROLLBACK", ())])  # (a warning if nothing was begun)
+                return False
+        except (psycopg.OperationalError, psycopg.InterfaceError):  # the connection is lost
+            del self._kept[0]
+            dbapi_conn.invalidate()  # never hand it out again
+            return False
+        _settle([(job.afuture, True, out) for job, out in zip(jobs, outcomes, strict=True)])  # type: ignore[misc]
+        return True
+
+    @staticmethod
+    async def _attempt(jobs: list[_Job], by_key: dict[Hashable, list[int]], conn: RawConn) -> list[Any] | None:
+        """The group's transaction; its outcomes once committed, None if it must be rolled back."""
+        pipe: Pipeline = conn._pipe  # type: ignore[assignment]
+        takes = [jobs[keyed[0]].fn.statement(key, len(keyed))  # type: ignore[union-attr,misc]
+                 for key, keyed in by_key.items()]
+        results = await pipe.results_async([("BEGIN", ()), *takes])
+        if not _all_ok(results) or any(r.ntuples != 1 for r in results[1:]):  # a counter to create
+            return None
+        numbers = _numbers(by_key, [int(pipe.first(r)[0]) for r in results[1:]])  # type: ignore[index]
+        outcomes = [_call(job, conn, numbers.get(i)) for i, job in enumerate(jobs)]
+        results = await pipe.results_async([*conn.take_pending(), ("COMMIT", ())])
+        if not _all_ok(results) or results[-1].command_status != b"COMMIT":  # (ROLLBACK: aborted)
+            return None
+        return outcomes
+
+
+def _all_ok(results: list[pq.abc.PGresult]) -> bool:
+    return all(r.status in (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK) for r in results)
+
+
+def _numbered_by_key(jobs: list[_Job]) -> dict[Hashable, list[int]]:
+    """The numbered jobs' places in the group, by counter."""
+    by_key: dict[Hashable, list[int]] = {}
+    for i, job in enumerate(jobs):
+        if isinstance(job.fn, Numbered):
+            by_key.setdefault(job.fn.key, []).append(i)
+    return by_key
+
+
+def _numbers(by_key: dict[Hashable, list[int]], lasts: list[int]) -> dict[int, int]:
+    """Each numbered job's number: a counter's jobs share its last ``len(jobs)`` numbers, in order."""
+    numbers: dict[int, int] = {}
+    for keyed, last in zip(by_key.values(), lasts, strict=True):
+        numbers.update((i, last - len(keyed) + 1 + n) for n, i in enumerate(keyed))
+    return numbers
+
+
 def _fail_all(batch: list[tuple[Read, asyncio.Future[Any]]], exc: BaseException) -> None:
     for _, fut in batch:
         if not fut.done():
@@ -315,6 +426,13 @@ class _Job:
         self.afuture: asyncio.Future[Any] | None = loop.create_future() if loop else None
 
 
+@dataclass(frozen=True, slots=True)
+class _EachGroup:
+    """Jobs for the group-commit thread to run job by job (see :meth:`LoopCommitter._run_at_once`)."""
+
+    jobs: list[_Job]
+
+
 def _settle(outcomes: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
     """On the event loop: hand a committed group's results to the awaiting requests."""
     for fut, ok, value in outcomes:
@@ -339,7 +457,7 @@ class GroupCommitter:
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Job | _EachGroup | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
 
@@ -357,7 +475,12 @@ class GroupCommitter:
         self._put(job)
         return job.afuture  # type: ignore[return-value]
 
-    def _put(self, job: _Job) -> None:
+    def run_each_later(self, jobs: list[_Job]) -> None:
+        """Run these jobs on the thread, job by job (:meth:`_run_each`): a group the event loop
+        could not commit at once."""
+        self._put(_EachGroup(jobs))
+
+    def _put(self, job: _Job | _EachGroup) -> None:
         if self._thread is None:
             with self._start_lock:
                 if self._thread is None:
@@ -377,8 +500,12 @@ class GroupCommitter:
             first = self._queue.get()
             if first is None:
                 return
+            if isinstance(first, _EachGroup):
+                self._run_each(first.jobs)
+                continue
             jobs = [first]
             stop = False
+            each: _EachGroup | None = None
             while len(jobs) < GROUP_COMMIT_MAX:
                 try:
                     job = self._queue.get_nowait()
@@ -387,8 +514,13 @@ class GroupCommitter:
                 if job is None:
                     stop = True
                     break
+                if isinstance(job, _EachGroup):
+                    each = job
+                    break
                 jobs.append(job)
             self._run_group(jobs)
+            if each is not None:
+                self._run_each(each.jobs)
             if stop:
                 return
 
@@ -404,14 +536,9 @@ class GroupCommitter:
         a failure stays its job's own."""
         try:
             with self._db.raw_write() as conn:
-                numbers: dict[int, int] = {}
-                by_key: dict[Hashable, list[int]] = {}
-                for i, job in enumerate(jobs):
-                    if isinstance(job.fn, Numbered):
-                        by_key.setdefault(job.fn.key, []).append(i)
-                for key, keyed in by_key.items():
-                    last = jobs[keyed[0]].fn.allocate(conn, key, len(keyed))  # type: ignore[union-attr]
-                    numbers.update((i, last - len(keyed) + 1 + n) for n, i in enumerate(keyed))
+                by_key = _numbered_by_key(jobs)
+                numbers = _numbers(by_key, [jobs[keyed[0]].fn.allocate(conn, key, len(keyed))  # type: ignore[union-attr]
+                                            for key, keyed in by_key.items()])
                 results = [_call(job, conn, numbers.get(i)) for i, job in enumerate(jobs)]
                 conn.commit()
         except Exception:
@@ -573,7 +700,8 @@ class Database:
     async def run_steps_async(self, steps: WriteSteps[T]) -> T:
         """Drive a :data:`WriteSteps` generator on the event loop: the checks run inline (CPU work),
         the event loop awaits the reads (PostgreSQL: batched, :class:`ReadBatcher`; SQLite: run
-        at once, a local file) and the group commit instead of a thread blocking."""
+        at once, a local file) and the group commit (PostgreSQL: on the loop,
+        :class:`LoopCommitter`; SQLite: :class:`GroupCommitter`'s thread)."""
         if getattr(self._local, "kept", None) is None:
             self.keep_connections()  # the event-loop thread: one transaction at a time
         try:
@@ -582,6 +710,8 @@ class Database:
                 try:
                     if isinstance(job, Read):
                         result = await self._read(job)
+                    elif not self.is_sqlite:
+                        result = await self._loop_committer().submit(job)
                     else:
                         result = await self.committer.submit_async(job)
                 except Exception as exc:
@@ -596,6 +726,13 @@ class Database:
             with self.raw_read() as conn:
                 return list(conn.exec_driver_sql(self.sql(step.sql), step.params))
         return await self._batcher().read(step)
+
+    def _loop_committer(self) -> LoopCommitter:
+        loop = asyncio.get_running_loop()
+        committer: LoopCommitter | None = getattr(self._local, "commits", None)
+        if committer is None or committer.loop is not loop:
+            committer = self._local.commits = LoopCommitter(self, loop)
+        return committer
 
     def _batcher(self) -> ReadBatcher:
         """The running event loop's (a thread runs one loop at a time; tests may run several)."""

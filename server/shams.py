@@ -65,12 +65,16 @@ def take_sequences(ctx: ServerContext, conn: Connection | RawConn, key: Any, n: 
     (a group's registrations take theirs together, see :class:`server.db.Numbered`).
     ``UPDATE … RETURNING`` takes the counter row's write lock until commit (PostgreSQL) inside the
     ``BEGIN IMMEDIATE`` write (SQLite); the row is created on first use of an (origin, domain, year)."""
-    db = ctx.db
-    row = conn.exec_driver_sql(db.sql(_COUNTER_UPDATE), (n, *key)).first()
+    row = conn.exec_driver_sql(*take_statement(ctx, key, n)).first()
     if row is None:
-        conn.exec_driver_sql(db.sql(_COUNTER_CREATE), key)
-        row = conn.exec_driver_sql(db.sql(_COUNTER_UPDATE), (n, *key)).first()
+        conn.exec_driver_sql(ctx.db.sql(_COUNTER_CREATE), key)
+        row = conn.exec_driver_sql(*take_statement(ctx, key, n)).first()
     return int(row[0])  # type: ignore[index]
+
+
+def take_statement(ctx: ServerContext, key: Any, n: int) -> tuple[str, tuple[Any, ...]]:
+    """``UPDATE … RETURNING`` that takes ``n`` numbers of an existing counter (no row if none)."""
+    return ctx.db.sql(_COUNTER_UPDATE), (n, *key)
 
 
 def _letter_row(ctx: ServerContext, conn: Connection | RawConn, guid: str) -> dict[str, Any] | None:
@@ -199,7 +203,7 @@ def register(ctx: ServerContext, checker: SignatureChecker, caller: Caller, pack
             if stored is not None:
                 return (yield write)
             counter = (principal.agency_national_id, domain_for(content["kind"]).value, _jalali_year(now))
-            return (yield Numbered(counter, partial(take_sequences, ctx), write))
+            return (yield Numbered(counter, partial(take_sequences, ctx), write, partial(take_statement, ctx)))
         except db.retryable_errors:
             continue  # a concurrent twin committed first (or a deadlock victim): look again
     raise ApiError(503, "busy", "کارگزار موقتاً پاسخ‌گو نیست؛ لطفاً دوباره تلاش کنید.", "Try again.")

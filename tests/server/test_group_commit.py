@@ -4,18 +4,21 @@ letter / the same Idempotency-Key through the real server."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from app.models.shams import Shams
 from server.db import Database, Numbered, _Job
 from server.migrate import upgrade
-from tests.server.conftest import Env
+from server.pq_pipeline import Pipeline
+from tests.server.conftest import Env, driver_dsn
 from tests.server.helpers import BulkSigner, make_package
 
 
@@ -287,3 +290,123 @@ def test_a_failing_numbered_job_leaves_no_gap(db: Database) -> None:
     assert [i for i, o in enumerate(outcomes) if isinstance(o, BaseException)] == [1, 3, 6, 8, 11, 13]
     assert sorted(o for o in outcomes if isinstance(o, int)) == list(range(7, 16))  # type: ignore[type-var]
     assert _value(db, name) == 15
+
+
+# -- PostgreSQL: the group commit on the event loop (server.db.LoopCommitter) -----------------
+
+def _take_statement(db: Database):  # type: ignore[no-untyped-def]
+    def statement(name, n):  # type: ignore[no-untyped-def]
+        return db.sql("UPDATE sequences SET value = value + ? WHERE name = ? RETURNING value"), (n, name)
+    return statement
+
+
+def _steps(job: object):  # type: ignore[no-untyped-def]
+    result = yield job
+    return result
+
+
+async def _together(db: Database, fns: list[object]) -> list[object]:
+    """The jobs as write steps of concurrent handlers on the running loop (results or exceptions)."""
+    return await asyncio.gather(*(db.run_steps_async(_steps(fn)) for fn in fns), return_exceptions=True)
+
+
+@pytest.fixture
+def pg_db(pg_database_url: str) -> Iterator[Database]:
+    upgrade(pg_database_url)
+    d = Database(pg_database_url)
+    yield d
+    d.dispose()
+
+
+@pytest.fixture
+def pipelines(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The statements of each pipeline awaited on the event loop."""
+    sent: list[list[str]] = []
+    real = Pipeline.results_async
+
+    async def spy(self: Pipeline, statements: list[tuple[str, tuple[object, ...]]]) -> object:
+        sent.append([sql.split(" ", 1)[0] for sql, _ in statements])
+        return await real(self, statements)
+
+    monkeypatch.setattr(Pipeline, "results_async", spy)
+    return sent
+
+
+@pytest.mark.postgres
+def test_loop_commits_a_group_in_two_pipelines(pg_db: Database, pipelines: list[list[str]]) -> None:
+    db = pg_db
+    a, b = f"a-{uuid.uuid4().hex[:12]}", f"b-{uuid.uuid4().hex[:12]}"
+    with db.write() as conn:
+        for name in (a, b):
+            conn.exec_driver_sql(db.sql("INSERT INTO sequences (name, value) VALUES (?, 0)"), (name,))
+
+    def fn_for(i: int) -> Numbered:
+        def fn(conn, number):  # type: ignore[no-untyped-def]
+            conn.queue(db.sql("INSERT INTO sequences (name, value) VALUES (?, ?)"), (f"loop-{a}-{i}", number))
+            return number
+        return Numbered(a if i % 3 else b, _take(db), fn, _take_statement(db))
+
+    outcomes = asyncio.run(_together(db, [fn_for(i) for i in range(9)]))
+    assert outcomes == [1, 1, 2, 2, 3, 4, 3, 5, 6]
+    assert pipelines == [["BEGIN", "UPDATE", "UPDATE"], ["INSERT"] * 9 + ["COMMIT"]]
+    assert db.committer._thread is None  # nothing went to the thread
+    assert _value(db, a) == 6 and _value(db, b) == 3
+    assert [_value(db, f"loop-{a}-{i}") for i in range(9)] == outcomes
+
+
+@pytest.mark.postgres
+def test_loop_hands_what_it_cannot_commit_to_the_thread(pg_db: Database) -> None:
+    """A counter's first use, and jobs that fail (after taking their number, or by a duplicate
+    key in a queued statement): the group is rolled back on the loop and run job by job on the
+    thread — the failing jobs get their errors, the others consecutive numbers."""
+    db = pg_db
+    fresh, name, dup = f"f-{uuid.uuid4().hex}", f"n-{uuid.uuid4().hex}", f"dup-{uuid.uuid4().hex}"
+    with db.write() as conn:
+        for existing in (name, dup):
+            conn.exec_driver_sql(db.sql("INSERT INTO sequences (name, value) VALUES (?, 0)"), (existing,))
+
+    def numbered(counter: str, i: int) -> Numbered:
+        def fn(conn, number):  # type: ignore[no-untyped-def]
+            if i % 5 == 1:
+                raise ValueError(f"job {i} refuses number {number}")
+            if i % 5 == 3:
+                conn.queue(db.sql("INSERT INTO sequences (name, value) VALUES (?, 1)"), (dup,))
+            return number
+        return Numbered(counter, _take(db), fn, _take_statement(db))
+
+    assert asyncio.run(_together(db, [numbered(fresh, 0), numbered(fresh, 2)])) == [1, 2]
+    assert _value(db, fresh) == 2
+    outcomes = asyncio.run(_together(db, [numbered(name, i) for i in range(10)]))
+    assert [i for i, o in enumerate(outcomes) if isinstance(o, BaseException)] == [1, 3, 6, 8]
+    assert isinstance(outcomes[1], ValueError) and isinstance(outcomes[3], db.integrity_errors)
+    assert [o for o in outcomes if isinstance(o, int)] == [1, 2, 3, 4, 5, 6]
+    assert _value(db, name) == 6 and _value(db, dup) == 0
+    # the loop's connection was rolled back, not left in the failed transaction
+    assert asyncio.run(_together(db, [numbered(name, 0)])) == [7]
+
+
+@pytest.mark.postgres
+def test_loop_replaces_a_lost_connection(pg_db: Database, pg_database_url: str) -> None:
+    db = pg_db
+    name = f"n-{uuid.uuid4().hex}"
+    with db.write() as conn:
+        conn.exec_driver_sql(db.sql("INSERT INTO sequences (name, value) VALUES (?, 0)"), (name,))
+
+    def backend(conn):  # type: ignore[no-untyped-def]
+        return conn.exec_driver_sql("SELECT pg_backend_pid() + %s", (0,)).first()[0]
+
+    def number(conn, n):  # type: ignore[no-untyped-def]
+        return n
+
+    async def main() -> list[object]:
+        pid, first = await _together(db, [backend, Numbered(name, _take(db), number, _take_statement(db))])
+        with psycopg.connect(driver_dsn(pg_database_url), autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        # that group goes to the thread (its own connection); the next gets a new one on the loop
+        lost = await _together(db, [Numbered(name, _take(db), number, _take_statement(db))])
+        new_pid, last = await _together(db, [backend, Numbered(name, _take(db), number, _take_statement(db))])
+        return [pid, first, lost, new_pid, last]
+
+    pid, first, lost, new_pid, last = asyncio.run(main())
+    assert (first, lost, last) == (1, [2], 3)
+    assert new_pid != pid
