@@ -41,6 +41,7 @@ _SEQ_UPDATE = "UPDATE sequences SET value = value + 1 WHERE name = ? RETURNING v
 _SEQ_CREATE = "INSERT INTO sequences (name, value) VALUES (?, 0) ON CONFLICT DO NOTHING"
 GROUP_COMMIT_MAX = 64  # items per group-commit transaction
 T = TypeVar("T")
+L = TypeVar("L", "LoopCommitter", "ReadBatcher")
 READ_BATCH_MAX = 64  # reads per pipeline (ReadBatcher)
 # A request handler written as a generator: it yields reads (:class:`Read`) and write jobs
 # (``fn(conn) -> result``, or :class:`Numbered`) for the group committer, and is sent each one's
@@ -728,19 +729,19 @@ class Database:
         return await self._batcher().read(step)
 
     def _loop_committer(self) -> LoopCommitter:
-        loop = asyncio.get_running_loop()
-        committer: LoopCommitter | None = getattr(self._local, "commits", None)
-        if committer is None or committer.loop is not loop:
-            committer = self._local.commits = LoopCommitter(self, loop)
-        return committer
+        return self._of_loop("commits", LoopCommitter)
 
     def _batcher(self) -> ReadBatcher:
-        """The running event loop's (a thread runs one loop at a time; tests may run several)."""
+        return self._of_loop("reads", ReadBatcher)
+
+    def _of_loop(self, name: str, kind: Callable[[Database, asyncio.AbstractEventLoop], L]) -> L:
+        """The running event loop's helper (a thread runs one loop at a time; tests may run several)."""
         loop = asyncio.get_running_loop()
-        batcher: ReadBatcher | None = getattr(self._local, "reads", None)
-        if batcher is None or batcher.loop is not loop:
-            batcher = self._local.reads = ReadBatcher(self, loop)
-        return batcher
+        helper = getattr(self._local, name, None)
+        if helper is None or helper.loop is not loop:
+            helper = kind(self, loop)
+            setattr(self._local, name, helper)
+        return helper  # type: ignore[no-any-return]
 
     @contextmanager
     def write(self) -> Iterator[Connection]:

@@ -264,6 +264,18 @@ def test_numbered_jobs_of_a_group_share_one_allocation(db: Database) -> None:
     assert sorted(outcomes[i] for i in range(24) if not i % 3) == list(range(4, 12))  # type: ignore[type-var]
 
 
+def _sometimes_failing(db: Database, counter: str, dup: str, i: int, statement: object = None) -> Numbered:
+    """Job ``i`` of a counter: every fifth from the second refuses after taking its number, every
+    fifth from the fourth queues a duplicate key (``dup`` exists)."""
+    def fn(conn, number):  # type: ignore[no-untyped-def]
+        if i % 5 == 1:
+            raise ValueError(f"job {i} refuses number {number}")
+        if i % 5 == 3:
+            conn.queue(db.sql("INSERT INTO sequences (name, value) VALUES (?, 1)"), (dup,))
+        return number
+    return Numbered(counter, _take(db), fn, statement)  # type: ignore[arg-type]
+
+
 def test_a_failing_numbered_job_leaves_no_gap(db: Database) -> None:
     """A group whose numbered jobs partly fail (a Python error after taking the number, a
     duplicate key in a queued statement) is rolled back whole and run job by job: those jobs get
@@ -271,16 +283,9 @@ def test_a_failing_numbered_job_leaves_no_gap(db: Database) -> None:
     name, dup = f"n-{uuid.uuid4().hex}", f"dup-{uuid.uuid4().hex}"
     with db.write() as conn:
         conn.exec_driver_sql(db.sql("INSERT INTO sequences (name, value) VALUES (?, 0)"), (dup,))
-    allocate = _take(db)
 
     def fn_for(i: int) -> Numbered:
-        def fn(conn, number):  # type: ignore[no-untyped-def]
-            if i % 5 == 1:
-                raise ValueError(f"job {i} refuses number {number}")
-            if i % 5 == 3:
-                conn.queue(db.sql("INSERT INTO sequences (name, value) VALUES (?, 1)"), (dup,))
-            return number
-        return Numbered(name, allocate, fn)
+        return _sometimes_failing(db, name, dup, i)
 
     outcomes = _run_one_group(db, [fn_for(i) for i in range(10)])
     assert [i for i, o in enumerate(outcomes) if isinstance(o, BaseException)] == [1, 3, 6, 8]
@@ -366,13 +371,7 @@ def test_loop_hands_what_it_cannot_commit_to_the_thread(pg_db: Database) -> None
             conn.exec_driver_sql(db.sql("INSERT INTO sequences (name, value) VALUES (?, 0)"), (existing,))
 
     def numbered(counter: str, i: int) -> Numbered:
-        def fn(conn, number):  # type: ignore[no-untyped-def]
-            if i % 5 == 1:
-                raise ValueError(f"job {i} refuses number {number}")
-            if i % 5 == 3:
-                conn.queue(db.sql("INSERT INTO sequences (name, value) VALUES (?, 1)"), (dup,))
-            return number
-        return Numbered(counter, _take(db), fn, _take_statement(db))
+        return _sometimes_failing(db, counter, dup, i, _take_statement(db))
 
     assert asyncio.run(_together(db, [numbered(fresh, 0), numbered(fresh, 2)])) == [1, 2]
     assert _value(db, fresh) == 2
