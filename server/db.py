@@ -299,10 +299,11 @@ class ReadBatcher:
 
 
 class LoopCommitter:
-    """PostgreSQL: the group commit of one event loop's write jobs, on the loop itself.
+    """PostgreSQL: the group commit of one event loop's numbered write jobs (registrations: a
+    :class:`Numbered` job with its :attr:`~Numbered.statement`), on the loop itself. Their
+    statements are only queued (none is waited for), so nothing blocks the loop.
 
-    The usual group (every numbered job's counter exists and has a :attr:`Numbered.statement`,
-    no job fails) takes two pipelines awaited on the loop: ``BEGIN`` with each counter's
+    The usual group (every counter exists, no job fails) takes two pipelines awaited on the loop: ``BEGIN`` with each counter's
     ``UPDATE … RETURNING``, then the jobs' queued statements with the ``COMMIT``. No thread
     hand-off (a third more registrations per second than :class:`GroupCommitter`'s thread on
     the two-core bench), and the loop serves other requests while PostgreSQL works. Anything
@@ -337,9 +338,7 @@ class LoopCommitter:
             self._task = None
 
     async def _run_at_once(self, jobs: list[_Job]) -> bool:
-        by_key = _numbered_by_key(jobs)
-        if any(jobs[keyed[0]].fn.statement is None for keyed in by_key.values()):  # type: ignore[union-attr]
-            return False
+        by_key = _numbered_by_key(jobs)  # (every job is numbered and brings its statement)
         dbapi_conn = self._kept.get(0)
         if dbapi_conn is None:
             dbapi_conn = self._kept[0] = self._db._raw_writer.raw_connection()
@@ -701,8 +700,10 @@ class Database:
     async def run_steps_async(self, steps: WriteSteps[T]) -> T:
         """Drive a :data:`WriteSteps` generator on the event loop: the checks run inline (CPU work),
         the event loop awaits the reads (PostgreSQL: batched, :class:`ReadBatcher`; SQLite: run
-        at once, a local file) and the group commit (PostgreSQL: on the loop,
-        :class:`LoopCommitter`; SQLite: :class:`GroupCommitter`'s thread)."""
+        at once, a local file) and the group commit (on PostgreSQL a numbered job that brings
+        its statement — a registration — is committed on the loop, :class:`LoopCommitter`; any
+        other job by :class:`GroupCommitter`'s thread, where a job may wait for its statements
+        without holding up the loop)."""
         if getattr(self._local, "kept", None) is None:
             self.keep_connections()  # the event-loop thread: one transaction at a time
         try:
@@ -711,7 +712,7 @@ class Database:
                 try:
                     if isinstance(job, Read):
                         result = await self._read(job)
-                    elif not self.is_sqlite:
+                    elif not self.is_sqlite and isinstance(job, Numbered) and job.statement is not None:
                         result = await self._loop_committer().submit(job)
                     else:
                         result = await self.committer.submit_async(job)

@@ -391,21 +391,21 @@ def test_loop_replaces_a_lost_connection(pg_db: Database, pg_database_url: str) 
     with db.write() as conn:
         conn.exec_driver_sql(db.sql("INSERT INTO sequences (name, value) VALUES (?, 0)"), (name,))
 
-    def backend(conn):  # type: ignore[no-untyped-def]
-        return conn.exec_driver_sql("SELECT pg_backend_pid() + %s", (0,)).first()[0]
+    def with_backend(conn, n):  # type: ignore[no-untyped-def]
+        return n, conn.exec_driver_sql("SELECT pg_backend_pid() + %s", (0,)).first()[0]
 
-    def number(conn, n):  # type: ignore[no-untyped-def]
-        return n
+    def job() -> Numbered:
+        return Numbered(name, _take(db), with_backend, _take_statement(db))
 
     async def main() -> list[object]:
-        pid, first = await _together(db, [backend, Numbered(name, _take(db), number, _take_statement(db))])
+        [(first, pid)] = await _together(db, [job()])
         with psycopg.connect(driver_dsn(pg_database_url), autocommit=True) as admin:
             admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
         # that group goes to the thread (its own connection); the next gets a new one on the loop
-        lost = await _together(db, [Numbered(name, _take(db), number, _take_statement(db))])
-        new_pid, last = await _together(db, [backend, Numbered(name, _take(db), number, _take_statement(db))])
-        return [pid, first, lost, new_pid, last]
+        [(lost, thread_pid)] = await _together(db, [job()])
+        [(last, new_pid)] = await _together(db, [job()])
+        return [pid, first, lost, thread_pid, new_pid, last]
 
-    pid, first, lost, new_pid, last = asyncio.run(main())
-    assert (first, lost, last) == (1, [2], 3)
-    assert new_pid != pid
+    pid, first, lost, thread_pid, new_pid, last = asyncio.run(main())
+    assert (first, lost, last) == (1, 2, 3)
+    assert new_pid not in (pid, thread_pid)  # the thread keeps its own connection
