@@ -332,7 +332,11 @@ class LoopCommitter:
             while self._jobs:
                 jobs = self._jobs[:GROUP_COMMIT_MAX]
                 del self._jobs[:GROUP_COMMIT_MAX]
-                if not await self._run_at_once(jobs):
+                try:
+                    done = await self._run_at_once(jobs)
+                except Exception:  # no connection to be had, say: the thread tries, and answers each job
+                    done = False
+                if not done:
                     self._db.committer.run_each_later(jobs)
         finally:
             self._task = None

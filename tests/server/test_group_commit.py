@@ -13,6 +13,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import sqlalchemy.exc
 
 from app.models.shams import Shams
 from server.db import Database, Numbered, _Job
@@ -409,3 +410,27 @@ def test_loop_replaces_a_lost_connection(pg_db: Database, pg_database_url: str) 
     pid, first, lost, thread_pid, new_pid, last = asyncio.run(main())
     assert (first, lost, last) == (1, 2, 3)
     assert new_pid not in (pid, thread_pid)  # the thread keeps its own connection
+
+
+@pytest.mark.postgres
+def test_loop_without_a_connection_leaves_the_group_to_the_thread(pg_db: Database,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    db = pg_db
+    name = f"n-{uuid.uuid4().hex}"
+    with db.write() as conn:
+        conn.exec_driver_sql(db.sql("INSERT INTO sequences (name, value) VALUES (?, 0)"), (name,))
+    engine = db._raw_writer
+    real = engine.raw_connection
+    refused: list[int] = []
+
+    def first_refused():  # type: ignore[no-untyped-def]
+        if not refused:
+            refused.append(1)
+            raise sqlalchemy.exc.OperationalError("connect", {}, Exception("the server is restarting"))
+        return real()
+
+    monkeypatch.setattr(engine, "raw_connection", first_refused)
+    jobs = [Numbered(name, _take(db), lambda conn, n: n, _take_statement(db)) for _ in range(3)]
+    # (answered, not left waiting: bounded so that a regression fails instead of hanging)
+    assert sorted(asyncio.run(asyncio.wait_for(_together(db, jobs), 30))) == [1, 2, 3]  # type: ignore[type-var]
+    assert refused and _value(db, name) == 3
