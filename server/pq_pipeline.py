@@ -76,7 +76,8 @@ class Pipeline:
     (its prepared statements live as long as the server session).
 
     :meth:`run` blocks (the group committer's thread and the synchronous reads);
-    :meth:`results_async` waits on the event loop (:class:`server.db.ReadBatcher`)."""
+    :meth:`results_async` waits on the event loop (:class:`server.db.ReadBatcher`,
+    :class:`server.db.LoopCommitter`)."""
 
     __slots__ = ("_conn", "_loader", "_names", "_pg", "_prepared")
 
