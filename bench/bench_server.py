@@ -41,14 +41,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.models.shams import Shams
+from app.protocol.shams import Shams
 from app.sync.api import DabirApi
 from bench.machine import describe
+from devkit.letters import BulkSigner, make_package, make_signer
+from devkit.pki import TestPKI
+from devkit.server_process import DEMO_PASSWORD, ServerProcess
 from server.idempotency import json_bytes
 from server.shams import stored_package
-from tests.server.helpers import BulkSigner, make_package, make_signer
-from tests.support.pki import TestPKI
-from tests.support.server_process import DEMO_PASSWORD, ServerProcess
 
 HERE = Path(__file__).resolve().parent
 

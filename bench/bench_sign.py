@@ -21,13 +21,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pkcs11
 
-from app.models.canonical import build_content
-from app.models.package import LetterPackage
+from app.protocol.canonical import build_content
+from app.protocol.package import LetterPackage
+from app.protocol.trust import TrustStore
+from app.protocol.verify import verify_detached
 from app.token.signing import open_signing_session
-from app.token.trust import TrustStore
-from app.token.verify import verify_detached
-from tests.support.pki import TestPKI
-from tests.support.softhsm import SoftHSM, provision_signing_key
+from devkit.pki import TestPKI
+from devkit.softhsm import SoftHSM, provision_signing_key
 
 PIN = "123456"
 BODY = (

@@ -78,7 +78,7 @@ def pct(values: list[float], p: float) -> float:
 
 def fill(data_dir: Path, n: int) -> float:
     from app.models.db import open_store
-    from app.models.sample import fill_sample_letters
+    from devkit.sample_letters import fill_sample_letters
 
     store = open_store(data_dir)
     started = time.perf_counter()

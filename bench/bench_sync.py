@@ -22,15 +22,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.models import letters as L  # noqa: E402
-from app.models.canonical import canonical_bytes, content_sha256  # noqa: E402
 from app.models.db import open_store  # noqa: E402
+from app.protocol.canonical import canonical_bytes, content_sha256  # noqa: E402
 from app.sync import outbox  # noqa: E402
 from app.sync.api import DabirApi  # noqa: E402
 from app.sync.engine import SyncEngine  # noqa: E402
 from app.token.signing import sign_detached  # noqa: E402
-from tests.server.helpers import make_signer  # noqa: E402
-from tests.support.pki import TestPKI  # noqa: E402
-from tests.support.server_process import DEMO_PASSWORD, ServerProcess  # noqa: E402
+from devkit.letters import make_signer  # noqa: E402
+from devkit.pki import TestPKI  # noqa: E402
+from devkit.server_process import DEMO_PASSWORD, ServerProcess  # noqa: E402
 
 BODY = "<p>" + "با سلام و احترام؛ به استحضار می‌رساند گزارش عملکرد این اداره کل پیوست است. " * 30 + "</p>"
 

@@ -24,10 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.models.persian import national_code_check_digit  # noqa: E402
-from tests.support.pki import TestPKI, pem  # noqa: E402
-from tests.support.server_process import DEMO_PASSWORD, ServerProcess  # noqa: E402
-from tests.support.softhsm import SOFTHSM_MODULE, SoftHSM, provision_signing_key  # noqa: E402
+from app.protocol.persian import national_code_check_digit  # noqa: E402
+from devkit.pki import TestPKI, pem  # noqa: E402
+from devkit.server_process import DEMO_PASSWORD, ServerProcess  # noqa: E402
+from devkit.softhsm import SOFTHSM_MODULE, SoftHSM, provision_signing_key  # noqa: E402
 
 DEFAULT_DIR = ROOT / ".demo"
 PIN = "123456"
@@ -39,7 +39,7 @@ def client_env(demo: Path) -> dict[str, str]:
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "SOFTHSM2_CONF": str(demo / "softhsm" / "softhsm2.conf"),
-        "PYTHON_KEYRING_BACKEND": "tests.support.file_keyring.FileKeyring",
+        "PYTHON_KEYRING_BACKEND": "devkit.file_keyring.FileKeyring",
         "DABIR_TEST_KEYRING_FILE": str(demo / "keyring.json"),
     }
 

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.models.persian import InvalidIdentifier, validate_national_code, validate_national_id
+from app.protocol.persian import InvalidIdentifier, validate_national_code, validate_national_id
 from server.auth import ROLES, Principal, Role, hash_password, revoke_user_tokens
 from server.context import ServerContext
 from server.directory import touch

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.models.receipt import cert_fingerprint
+from app.protocol.receipt import cert_fingerprint
 from server import admin, directory, payam
 from server.auth import Principal, authenticate, bearer_token, login, logout
 from server.config import Settings

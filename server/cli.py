@@ -159,13 +159,13 @@ def _overrides(settings: Settings) -> dict[str, Any]:
 
 # -- demo and operator commands ----------------------------------------------------------
 def _valid_national_id(prefix10: str) -> str:
-    from app.models.persian import national_id_check_digit
+    from app.protocol.persian import national_id_check_digit
 
     return prefix10 + national_id_check_digit(prefix10)
 
 
 def _valid_national_code(prefix9: str) -> str:
-    from app.models.persian import national_code_check_digit
+    from app.protocol.persian import national_code_check_digit
 
     return prefix9 + national_code_check_digit(prefix9)
 

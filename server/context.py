@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
-from app.models.receipt import ReceiptSigner
+from app.protocol.receipt import ReceiptSigner
 from server.config import Settings
 from server.db import Database
 

@@ -16,7 +16,7 @@ from typing import Any
 from fastapi.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.models.package import InvalidPackage, LetterPackage
+from app.protocol.package import InvalidPackage, LetterPackage
 from server import payam, shams
 from server.auth import Caller, bearer_from_header
 from server.context import ServerContext

@@ -18,10 +18,10 @@ import orjson
 from fastapi.responses import Response
 from sqlalchemy import Connection, insert, select
 
-from app.models.package import LetterPackage
-from app.models.receipt import InvalidReceipt, format_time, receipt_matches, verify_receipt
-from app.models.shams import InvalidShams, Shams
-from app.token.trust import TrustStore
+from app.protocol.package import LetterPackage
+from app.protocol.receipt import InvalidReceipt, format_time, receipt_matches, verify_receipt
+from app.protocol.shams import InvalidShams, Shams
+from app.protocol.trust import TrustStore
 from server.auth import Caller, Principal, Role
 from server.context import ServerContext, as_utc
 from server.db import RawConn, WriteSteps

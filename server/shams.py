@@ -18,10 +18,10 @@ import orjson
 from fastapi.responses import Response
 from sqlalchemy import Connection
 
-from app.models.jalali import format_datetime, jalali_year_of
-from app.models.package import LetterPackage
-from app.models.receipt import format_time
-from app.models.shams import Domain, Shams
+from app.protocol.jalali import format_datetime, jalali_year_of
+from app.protocol.package import LetterPackage
+from app.protocol.receipt import format_time
+from app.protocol.shams import Domain, Shams
 from server.auth import Caller, Principal, Role
 from server.context import ServerContext, as_utc
 from server.db import Numbered, RawConn, WriteSteps

@@ -13,8 +13,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import Connection
 
-from app.token.trust import TrustStore
-from app.token.verify import SignatureVerdict, verify_detached
+from app.protocol.trust import TrustStore
+from app.protocol.verify import SignatureVerdict, verify_detached
 from server.db import RawConn, Read
 
 
@@ -113,7 +113,7 @@ class SignatureChecker:
         return store
 
     def check(self, content: bytes, signatures: list[bytes], store: TrustStore) -> LetterCheck:
-        # No lock: app.token.verify parses every cached certificate completely before sharing it
+        # No lock: app.protocol.verify parses every cached certificate completely before sharing it
         # (asn1crypto parses lazily and is not thread-safe), and path building is serialized
         # per TrustStore by its own lock.
         verdicts = [verify_detached(content, cms, store) for cms in signatures]

@@ -1,5 +1,2 @@
-"""Qt-free domain core: Persian text, Jalali dates, SHAMS, canonical content and the local store.
-
-Submodules are imported explicitly (``from app.models.persian import normalize``) so that
-light users such as the server do not pull in the client's SQLAlchemy tables.
-"""
+"""The client's local store: SQLAlchemy tables, Alembic migrations, the letter state machine,
+folders and search. Qt-free; what it shares with the server lives in :mod:`app.protocol`."""

@@ -11,11 +11,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from app.models.jalali import format_date
-from app.models.persian import to_persian_digits
 from app.models.qr_payload import QrPayload
-from app.models.shams import Shams
 from app.models.tables import Letter
+from app.protocol.jalali import format_date
+from app.protocol.persian import to_persian_digits
+from app.protocol.shams import Shams
 
 # The printed letter is always Persian, whatever the UI language: official labels, not translations.
 PRIORITY_FA = {"normal": "عادی", "urgent": "فوری", "immediate": "آنی"}

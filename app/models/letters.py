@@ -9,7 +9,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.models.blobs import BlobStore
-from app.models.canonical import (
+from app.models.lifecycle import EDITABLE, SealedContent, State, check_transition, initial_state
+from app.models.tables import Attachment, AuditEvent, Letter, Recipient, Signature, new_guid
+from app.protocol.canonical import (
     CLASSIFICATIONS,
     PRIORITIES,
     RECIPIENT_ROLES,
@@ -19,8 +21,6 @@ from app.models.canonical import (
     validate_body,
     validate_subject,
 )
-from app.models.lifecycle import EDITABLE, SealedContent, State, check_transition, initial_state
-from app.models.tables import Attachment, AuditEvent, Letter, Recipient, Signature, new_guid
 
 KINDS = ("outgoing", "internal", "incoming")
 

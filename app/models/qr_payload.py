@@ -35,8 +35,8 @@ from urllib.parse import urlsplit
 
 import segno
 
-from app.models.persian import InvalidIdentifier, validate_national_code, validate_national_id
-from app.models.shams import InvalidShams, Shams
+from app.protocol.persian import InvalidIdentifier, validate_national_code, validate_national_id
+from app.protocol.shams import InvalidShams, Shams
 
 VERSION = 1
 PROFILE = f"dabir-qr/{VERSION}"

@@ -23,7 +23,7 @@ from html.parser import HTMLParser
 
 from sqlalchemy import Connection, text
 
-from app.models.persian import normalize
+from app.protocol.persian import normalize
 
 SEARCH_KEY_SPAN = 1 << 30  # search_key // SEARCH_KEY_SPAN: the second of updated_at (since 2000)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from app.models.package import LetterPackage
+from app.protocol.package import LetterPackage
 
 API_PREFIX = "/api/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)

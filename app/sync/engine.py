@@ -26,9 +26,6 @@ from sqlalchemy.orm import Session
 from app.models import letters as L
 from app.models.db import Store
 from app.models.lifecycle import State
-from app.models.package import InvalidPackage, LetterPackage
-from app.models.persian import normalize
-from app.models.receipt import InvalidReceipt, load_certificate, parse_time, receipt_matches, verify_receipt
 from app.models.tables import (
     Agency,
     Letter,
@@ -40,6 +37,9 @@ from app.models.tables import (
     Unit,
     utcnow,
 )
+from app.protocol.package import InvalidPackage, LetterPackage
+from app.protocol.persian import normalize
+from app.protocol.receipt import InvalidReceipt, load_certificate, parse_time, receipt_matches, verify_receipt
 from app.sync import outbox
 from app.sync.api import ApiError
 

@@ -15,9 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import letters as L
-from app.models.canonical import content_sha256
 from app.models.lifecycle import State
-from app.models.package import LetterPackage
 from app.models.tables import (
     Attachment,
     Letter,
@@ -28,6 +26,8 @@ from app.models.tables import (
     Signature,
     utcnow,
 )
+from app.protocol.canonical import content_sha256
+from app.protocol.package import LetterPackage
 
 REGISTER, SEND, ACK = "register", "send", "ack"
 BACKOFF_BASE = 2.0  # seconds

@@ -15,15 +15,15 @@ import pathlib
 import sys
 from typing import Any
 
-from app.models.canonical import InvalidContent, validate_content
-from app.models.package import InvalidPackage, LetterPackage
+from app.protocol.canonical import InvalidContent, validate_content
+from app.protocol.package import InvalidPackage, LetterPackage
+from app.protocol.trust import TrustStore
+from app.protocol.verify import verify_detached
 from app.token.certificates import list_signing_certificates
 from app.token.errors import TokenError
 from app.token.modules import detect_modules, load_module
 from app.token.signing import open_signing_session
 from app.token.tokens import find_token, list_tokens
-from app.token.trust import TrustStore
-from app.token.verify import verify_detached
 
 log = logging.getLogger(__name__)
 

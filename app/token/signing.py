@@ -22,15 +22,11 @@ from asn1crypto import x509 as asn1_x509
 from pyhanko.sign.pkcs11 import PKCS11Signer
 from pyhanko.sign.signers import Signer
 
-from app.models.package import LetterPackage
-from app.models.persian import to_persian_digits as to_fa_digits
-from app.token.asyncrun import run_sync
-from app.token.certificates import (
-    CertificateInfo,
-    TokenCertificate,
-    describe_certificate,
-    list_signing_certificates,
-)
+from app.protocol.asyncrun import run_sync
+from app.protocol.certificates import CertificateInfo, describe_certificate
+from app.protocol.package import LetterPackage
+from app.protocol.persian import to_persian_digits as to_fa_digits
+from app.token.certificates import TokenCertificate, list_signing_certificates
 from app.token.errors import BatchInterrupted, CertificateNotFound, SigningError, TokenRemoved
 from app.token.pin import PinStatus, login
 from app.token.tokens import REMOVAL_ERRORS

@@ -1,6 +1,6 @@
 """Jalali date picking: a month calendar and a date line edit with a calendar popup.
 
-Every calendar fact (month lengths, leap years, weekdays) comes from :mod:`app.models.jalali`;
+Every calendar fact (month lengths, leap years, weekdays) comes from :mod:`app.protocol.jalali`;
 Qt's own Jalali calendar follows the 2820-year rule and is wrong for some years (1436/1437).
 Values cross the API as Gregorian ``datetime.date``; only the display is Jalali.
 """
@@ -34,8 +34,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.models import jalali
-from app.models.persian import to_ascii_digits, to_persian_digits
+from app.protocol import jalali
+from app.protocol.persian import to_ascii_digits, to_persian_digits
 
 FRIDAY_COLOR = QColor("#c62828")
 TODAY_BACKGROUND = QColor("#dcebfa")

@@ -6,7 +6,7 @@ from PySide6.QtCore import QCoreApplication
 
 from app.models.folders import Folder
 from app.models.lifecycle import STATE_NAMES_FA, State
-from app.models.persian import to_persian_digits
+from app.protocol.persian import to_persian_digits
 
 
 def folder_name(folder: Folder) -> str:

@@ -15,14 +15,14 @@ from PySide6.QtGui import QTextOption
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QTextBrowser, QVBoxLayout, QWidget
 from sqlalchemy.orm import Session
 
-from app.models.canonical import InvalidContent, content_sha256
 from app.models.db import Store
-from app.models.jalali import format_datetime
 from app.models.letters import letter_content
-from app.models.persian import to_persian_digits
-from app.models.receipt import InvalidReceipt, receipt_matches, verify_receipt
-from app.models.shams import display_text
 from app.models.tables import Letter, Setting
+from app.protocol.canonical import InvalidContent, content_sha256
+from app.protocol.jalali import format_datetime
+from app.protocol.persian import to_persian_digits
+from app.protocol.receipt import InvalidReceipt, receipt_matches, verify_receipt
+from app.protocol.shams import display_text
 from app.ui.labels import classification_name, priority_name, state_name
 
 BANNER_STYLE = "background: #fdecea; color: #b71c1c; border: 1px solid #ef9a9a; border-radius: 4px; padding: 8px;"

@@ -28,13 +28,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.models import jalali
-from app.models.canonical import CLASSIFICATIONS, MAX_SUBJECT, PRIORITIES, InvalidContent, validate_subject
 from app.models.db import Store
 from app.models.letters import letter_content
 from app.models.lifecycle import IllegalTransition, SealedContent
-from app.models.persian import to_persian_digits
 from app.models.tables import Letter
+from app.protocol import jalali
+from app.protocol.canonical import CLASSIFICATIONS, MAX_SUBJECT, PRIORITIES, InvalidContent, validate_subject
+from app.protocol.persian import to_persian_digits
 from app.ui.editor_drafts import DraftValues, is_signed, load_draft, save_draft
 from app.ui.labels import classification_name, priority_name, state_name
 from app.ui.link_picker import LinkPicker

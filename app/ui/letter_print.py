@@ -45,9 +45,9 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QDialog, QWidget
 
 from app.models.letter_view import LetterView
-from app.models.persian import to_persian_digits
 from app.models.qr_payload import qr_matrix
-from app.models.shams import LRI, PDI, display_text
+from app.protocol.persian import to_persian_digits
+from app.protocol.shams import LRI, PDI, display_text
 from app.ui.fonts import FAMILY, load_bundled_fonts
 from app.ui.resources import resources_dir
 

@@ -32,8 +32,8 @@ from PySide6.QtGui import QColor
 
 from app.models.db import Store
 from app.models.folders import Folder, LetterRow, count_letters, fetch_letters
-from app.models.jalali import format_datetime
-from app.models.shams import display_text
+from app.protocol.jalali import format_datetime
+from app.protocol.shams import display_text
 from app.ui.labels import classification_name, priority_name, state_name
 from app.ui.ops import Op, OpContext
 

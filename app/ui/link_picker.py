@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from app.models.db import Store
 from app.models.folders import Folder, fetch_letters
-from app.models.shams import display_text
 from app.models.tables import Letter
+from app.protocol.shams import display_text
 from app.ui.editor_search_box import SearchBox
 
 SEARCH_LIMIT = 10

@@ -27,10 +27,10 @@ from PySide6.QtWidgets import (
 
 from app.models.db import Store
 from app.models.folders import Folder, LetterRow, folder_counts
-from app.models.jalali import format_datetime
 from app.models.letters import transition
 from app.models.lifecycle import State
 from app.models.tables import Letter, Setting
+from app.protocol.jalali import format_datetime
 from app.sync import account
 from app.sync.account import SENDER_SETTING
 from app.ui.folder_list import FolderList

@@ -7,10 +7,10 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from app.models.db import Store
-from app.models.jalali import format_datetime
 from app.models.outbox_view import OutboxProgress, outbox_progress
-from app.models.persian import to_persian_digits
-from app.models.shams import display_text
+from app.protocol.jalali import format_datetime
+from app.protocol.persian import to_persian_digits
+from app.protocol.shams import display_text
 from app.ui.ops import Op, OpContext
 
 _GUID_ROLE = Qt.ItemDataRole.UserRole + 1

@@ -25,8 +25,8 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from app.models.db import Store
-from app.models.persian import normalize
 from app.models.tables import Agency, Person, Recipient, Unit
+from app.protocol.persian import normalize
 from app.ui.editor_flow_layout import FlowLayout
 from app.ui.editor_search_box import SearchBox
 

@@ -26,7 +26,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QComboBox, QTextEdit, QToolBar, QWidget
 
-from app.models.persian import to_ascii_digits, to_persian_digits
+from app.protocol.persian import to_ascii_digits, to_persian_digits
 
 FONT_SIZES = (8, 9, 10, 11, 12, 14, 16, 18, 20, 24, 28)
 ICON = 16

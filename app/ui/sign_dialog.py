@@ -31,10 +31,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.models.jalali import TEHRAN, format_date
-from app.models.package import LetterPackage
-from app.models.persian import to_persian_digits
-from app.token.certificates import CertificateInfo, TokenCertificate, list_signing_certificates
+from app.protocol.certificates import CertificateInfo
+from app.protocol.jalali import TEHRAN, format_date
+from app.protocol.package import LetterPackage
+from app.protocol.persian import to_persian_digits
+from app.token.certificates import TokenCertificate, list_signing_certificates
 from app.token.errors import BatchInterrupted, PinError, TokenError
 from app.token.signing import BatchResult, TokenSigningSession, open_signing_session
 from app.token.tokens import TokenInfo, find_token

@@ -14,10 +14,10 @@ from sqlalchemy import select
 from app.models.db import Store
 from app.models.letters import ContentChanged, add_signature
 from app.models.lifecycle import IllegalTransition, State
-from app.models.package import LetterPackage
 from app.models.tables import Letter, Setting
+from app.protocol.certificates import CertificateInfo
+from app.protocol.package import LetterPackage
 from app.sync.outbox import letter_package, queue_letter
-from app.token.certificates import CertificateInfo
 from app.token.errors import ModuleLoadError
 from app.token.modules import detect_modules
 

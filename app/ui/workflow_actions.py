@@ -19,8 +19,8 @@ from PySide6.QtWidgets import QFileDialog
 
 from app.models.db import Store
 from app.models.letter_view import LetterView, NotRegistered
-from app.models.persian import to_persian_digits
 from app.models.tables import Agency, Letter, Setting
+from app.protocol.persian import to_persian_digits
 from app.sync import account
 from app.token.modules import load_module
 from app.ui.ops import Op, OpContext

@@ -4,10 +4,10 @@ import uuid
 
 import pytest
 
-from app.models.canonical import InvalidContent, build_content, canonical_bytes, validate_content
-from app.models.package import InvalidPackage, LetterPackage
-from app.models.persian import national_id_check_digit
-from app.models.shams import Domain, InvalidShams, Shams, display_text
+from app.protocol.canonical import InvalidContent, build_content, canonical_bytes, validate_content
+from app.protocol.package import InvalidPackage, LetterPackage
+from app.protocol.persian import national_id_check_digit
+from app.protocol.shams import Domain, InvalidShams, Shams, display_text
 
 AGENCY = "1400012345" + national_id_check_digit("1400012345")
 GUID = "0b6f5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
@@ -32,7 +32,7 @@ def test_same_letter_gives_same_bytes_in_another_process():
     code = (
         "import sys; sys.path.insert(0, '.');"
         "from tests.models.test_canonical_and_shams import content;"
-        "from app.models.canonical import canonical_bytes;"
+        "from app.protocol.canonical import canonical_bytes;"
         "sys.stdout.buffer.write(canonical_bytes(content()))"
     )
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, env={"PYTHONHASHSEED": "123"}).stdout

@@ -8,8 +8,8 @@ import random
 import pytest
 import rfc8785
 
-from app.models.canonical import canonical_bytes
-from app.models.package import LetterPackage
+from app.protocol.canonical import canonical_bytes
+from app.protocol.package import LetterPackage
 
 CHARS = ['"', "\\", "/", "\x00", "\x01", "\b", "\t", "\n", "\f", "\r", "\x1f", "\x7f", "\u2028", "\u200c",
          "é", "ك", "ی", "۱", "\ue000", "\uffff", "😀", "𝄞", "a", " ", "<p>"]  # fmt: skip

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from app.models import jalali
+from app.protocol import jalali
 
 
 @pytest.mark.parametrize("year,leap", [(1399, True), (1403, True), (1404, False), (1408, True), (1436, True), (1437, False)])

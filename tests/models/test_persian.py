@@ -1,6 +1,6 @@
 import pytest
 
-from app.models.persian import (
+from app.protocol.persian import (
     InvalidIdentifier,
     national_code_check_digit,
     national_id_check_digit,

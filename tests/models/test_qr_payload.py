@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from app.models import qr_payload as Q
-from app.models.persian import national_code_check_digit, national_id_check_digit
-from app.models.shams import Shams
+from app.protocol.persian import national_code_check_digit, national_id_check_digit
+from app.protocol.shams import Shams
 
 AGENCY = "1400012345" + national_id_check_digit("1400012345")
 OTHER = "1010038714" + national_id_check_digit("1010038714")

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from app.models import letters as L
-from app.models.canonical import content_sha256
 from app.models.db import Store
 from app.models.guards import ATTACHMENT_CONTENT, LETTER_CONTENT, RECIPIENT_CONTENT
 from app.models.lifecycle import SealedContent, State
 from app.models.tables import Letter
+from app.protocol.canonical import content_sha256
 from tests.models.test_store import draft
 
 

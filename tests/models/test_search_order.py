@@ -13,9 +13,9 @@ from sqlalchemy import Connection, Engine, text
 from app.models import folders as F
 from app.models.db import MIGRATIONS, Store, make_engine, migrate, schema_version
 from app.models.folders import Folder, count_letters, fetch_letters
-from app.models.sample import fill_sample_letters
 from app.models.search import fts_query, reindex
 from app.models.tables import Letter
+from devkit.sample_letters import fill_sample_letters
 
 QUERIES = [
     "قرارداد",

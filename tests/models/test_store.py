@@ -14,12 +14,12 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
 from app.models import letters as L
-from app.models.canonical import InvalidContent, content_sha256
 from app.models.db import Store, make_engine, migrate
 from app.models.folders import Folder, count_letters, fetch_letters, folder_counts
 from app.models.lifecycle import IllegalTransition, SealedContent, State
-from app.models.persian import national_id_check_digit
 from app.models.tables import AuditEvent, Letter
+from app.protocol.canonical import InvalidContent, content_sha256
+from app.protocol.persian import national_id_check_digit
 
 AGENCY = "1400012345" + national_id_check_digit("1400012345")
 OTHER = "1010038714" + national_id_check_digit("1010038714")

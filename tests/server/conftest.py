@@ -10,9 +10,9 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from app.sync.api import DabirApi
-from tests.server.helpers import SoftSigner, make_signer
-from tests.support.pki import TestPKI
-from tests.support.server_process import DEMO_PASSWORD, ServerProcess
+from devkit.letters import SoftSigner, make_signer
+from devkit.pki import TestPKI
+from devkit.server_process import DEMO_PASSWORD, ServerProcess
 
 
 @dataclass

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app.models.jalali import TEHRAN
+from app.protocol.jalali import TEHRAN
+from devkit.letters import BulkSigner, make_package, make_signer
+from devkit.pki import TestPKI
 from server.app import create_app
 from server.cli import cmd_init, seed_demo
 from server.config import load_settings
-from tests.server.helpers import BulkSigner, make_package, make_signer
-from tests.support.pki import TestPKI
 
 PASSWORD = "unit-password-1"
 

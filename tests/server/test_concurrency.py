@@ -7,11 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from app.models.package import LetterPackage
-from app.models.shams import Shams
+from app.protocol.package import LetterPackage
+from app.protocol.shams import Shams
 from app.sync.api import DabirApi
+from devkit.letters import BulkSigner, make_package
 from tests.server.conftest import Env
-from tests.server.helpers import BulkSigner, make_package
 
 THREADS, PER_THREAD = 16, 100
 

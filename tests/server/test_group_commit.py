@@ -15,12 +15,12 @@ import psycopg
 import pytest
 import sqlalchemy.exc
 
-from app.models.shams import Shams
+from app.protocol.shams import Shams
+from devkit.letters import BulkSigner, make_package
 from server.db import Database, Numbered, _Job
 from server.migrate import upgrade
 from server.pq_pipeline import Pipeline
 from tests.server.conftest import Env, driver_dsn
-from tests.server.helpers import BulkSigner, make_package
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from psycopg import errors
 
-from app.models.shams import Domain
+from app.protocol.shams import Domain
 from server.db import Database
 from server.pq_pipeline import Pipeline, dollar_placeholders
 from tests.server.conftest import driver_dsn

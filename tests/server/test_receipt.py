@@ -6,7 +6,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from app.models.receipt import (
+from app.protocol.receipt import (
     InvalidReceipt,
     ReceiptSigner,
     cert_fingerprint,

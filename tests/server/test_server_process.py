@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from app.models.package import LetterPackage
-from app.models.receipt import InvalidReceipt, cert_fingerprint, verify_receipt
+from app.protocol.package import LetterPackage
+from app.protocol.receipt import InvalidReceipt, cert_fingerprint, verify_receipt
 from app.sync.api import ApiError
+from devkit.letters import make_package, make_signer, sign
+from devkit.pki import TestPKI, pem
 from tests.server.conftest import Env
-from tests.server.helpers import make_package, make_signer, sign
-from tests.support.pki import TestPKI, pem
 
 pytestmark = pytest.mark.server
 
@@ -214,7 +214,7 @@ def test_payam_refusals(env: Env, sec_a) -> None:  # type: ignore[no-untyped-def
         sec_a.send(LetterPackage(content=pkg.content, signatures=pkg.signatures))
     assert e.value.code == "missing_receipt"
     # Unknown recipient agency (a valid national id that no agency on this exchange has).
-    from app.models.persian import national_id_check_digit
+    from app.protocol.persian import national_id_check_digit
 
     stranger = "1099912345" + national_id_check_digit("1099912345")
     unknown_rec = sign(make_package(env.nid_a, [env.nid_b, stranger]), env.signer_a)

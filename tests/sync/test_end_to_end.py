@@ -24,24 +24,24 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy import func, select
 
 from app.models import letters as L
-from app.models.canonical import content_sha256
 from app.models.db import Store, open_store
-from app.models.package import LetterPackage
-from app.models.persian import national_code_check_digit
-from app.models.shams import Shams
 from app.models.tables import Letter, OutboxOperation, Setting
+from app.protocol.canonical import content_sha256
+from app.protocol.package import LetterPackage
+from app.protocol.persian import national_code_check_digit
+from app.protocol.shams import Shams
+from app.protocol.trust import TrustStore
+from app.protocol.verify import verify_detached
 from app.sync import account as acc
 from app.sync import outbox
 from app.sync.api import DabirApi
 from app.sync.engine import SyncEngine
 from app.token.signing import open_signing_session, sign_detached
-from app.token.trust import TrustStore
-from app.token.verify import verify_detached
-from tests.server.helpers import SoftSigner, make_signer
-from tests.support.file_keyring import FileKeyring
-from tests.support.pki import TestPKI, pem
-from tests.support.server_process import DEMO_PASSWORD, ServerProcess
-from tests.support.softhsm import SoftHSM, provision_signing_key, softhsm_available
+from devkit.file_keyring import FileKeyring
+from devkit.letters import SoftSigner, make_signer
+from devkit.pki import TestPKI, pem
+from devkit.server_process import DEMO_PASSWORD, ServerProcess
+from devkit.softhsm import SoftHSM, provision_signing_key, softhsm_available
 
 REPO = Path(__file__).resolve().parents[2]
 PIN = "246810"
@@ -91,7 +91,7 @@ def sign_in_store(store: Store, guid: str, sign: callable) -> None:
     with store.session() as s:
         letter = s.get(Letter, guid)
         content = L.letter_content(letter)
-        from app.models.canonical import canonical_bytes
+        from app.protocol.canonical import canonical_bytes
 
         cms = sign(canonical_bytes(content))
         L.add_signature(s, letter, cms=cms, content_sha256_hex=content_sha256(content))
@@ -216,7 +216,7 @@ def test_server_refusal_moves_letter_to_rejected_with_persian_reason(tmp_path: P
 
 def _sync_subprocess(data_dir: Path, keyring_file: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": str(REPO), "DABIR_TEST_KEYRING_FILE": str(keyring_file),
-           "PYTHON_KEYRING_BACKEND": "tests.support.file_keyring.FileKeyring"}
+           "PYTHON_KEYRING_BACKEND": "devkit.file_keyring.FileKeyring"}
     return subprocess.Popen([sys.executable, "-m", "app", "--data-dir", str(data_dir), "sync", "--once"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
 

@@ -13,12 +13,12 @@ from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
 from app.models import letters as L
-from app.models.canonical import content_sha256
 from app.models.db import Store
-from app.models.package import LetterPackage
-from app.models.persian import national_id_check_digit
-from app.models.receipt import make_receipt
 from app.models.tables import Letter, OutboxOperation
+from app.protocol.canonical import content_sha256
+from app.protocol.package import LetterPackage
+from app.protocol.persian import national_id_check_digit
+from app.protocol.receipt import make_receipt
 from app.sync import outbox
 from app.sync.api import ApiError
 from app.sync.engine import SyncEngine

@@ -11,15 +11,15 @@ import httpx
 import pytest
 
 from app.models.db import open_store
-from app.models.shams import Shams
 from app.models.tables import Letter, OutboxOperation
+from app.protocol.shams import Shams
 from app.sync.api import DabirApi
 from app.sync.engine import SyncEngine
 from app.token.signing import sign_detached
-from tests.server.helpers import make_signer
+from devkit.letters import make_signer
+from devkit.pki import TestPKI
+from devkit.server_process import DEMO_PASSWORD, ServerProcess
 from tests.support.fault_proxy import FaultProxy
-from tests.support.pki import TestPKI
-from tests.support.server_process import DEMO_PASSWORD, ServerProcess
 from tests.sync.test_end_to_end import agencies, draft, sign_in_store, upload_signatory_cert
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.models import letters as L
-from app.models.canonical import content_sha256
 from app.models.db import Store
 from app.models.tables import Letter, OutboxOperation, Receipt
+from app.protocol.canonical import content_sha256
 from app.sync import outbox
 from app.sync.api import ApiError
 from app.sync.engine import SyncEngine

@@ -20,12 +20,12 @@ from pathlib import Path
 import pkcs11
 import pytest
 
-from app.models.canonical import build_content, canonical_bytes
-from app.models.persian import national_code_check_digit
+from app.protocol.canonical import build_content, canonical_bytes
+from app.protocol.persian import national_code_check_digit
+from app.protocol.trust import TrustStore
 from app.token.tokens import find_token
-from app.token.trust import TrustStore
-from tests.support.pki import TestPKI
-from tests.support.softhsm import ProvisionedKey, SoftHSM, past, provision_signing_key, softhsm_available
+from devkit.pki import TestPKI
+from devkit.softhsm import ProvisionedKey, SoftHSM, past, provision_signing_key, softhsm_available
 
 PIN_A, PIN_B, PIN_P, PIN_R = "123456", "111111", "222222", "333333"
 NATIONAL_CODE = "001234567" + national_code_check_digit("001234567")

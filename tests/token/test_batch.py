@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from app.models.package import LetterPackage
+from app.protocol.package import LetterPackage
+from app.protocol.verify import verify_detached
 from app.token.errors import BatchInterrupted
 from app.token.signing import open_signing_session
-from app.token.verify import verify_detached
 from app.token.watcher import TokenEvent, TokenWatcher
 from tests.token.conftest import PIN_A, PIN_R, TokenWorld, letter
 

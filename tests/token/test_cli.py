@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from app.models.package import LetterPackage
-from tests.support.softhsm import SOFTHSM_MODULE
+from app.protocol.package import LetterPackage
+from devkit.softhsm import SOFTHSM_MODULE
 from tests.token.conftest import PIN_B, TokenWorld, letter
 
 pytestmark = pytest.mark.softhsm

@@ -11,7 +11,7 @@ from app.models.db import Store
 from app.token.pades import sign_pdf
 from app.token.signing import open_signing_session
 from app.ui import letter_print as P
-from tests.support.pki import pem
+from devkit.pki import pem
 from tests.token.conftest import PIN_A, TokenWorld
 from tests.ui.test_letter_print import BASE, registered_view
 

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from pkcs11 import TokenFlag
 
+from app.protocol.verify import verify_detached
 from app.token.errors import ModuleLoadError, PinIncorrect, PinLocked, TokenNotFound
 from app.token.modules import detect_modules, found_modules, load_module
 from app.token.pin import PinStatus, check_before_login, login, read_pin_status
 from app.token.signing import open_signing_session
 from app.token.tokens import find_token, list_tokens
-from app.token.verify import verify_detached
 from app.token.watcher import TokenEvent, TokenWatcher
-from tests.support.softhsm import SOFTHSM_MODULE
+from devkit.softhsm import SOFTHSM_MODULE
 from tests.token.conftest import PIN_B, PIN_P, TokenWorld, letter_bytes
 
 pytestmark = pytest.mark.softhsm

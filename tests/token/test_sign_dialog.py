@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from app.models.package import LetterPackage
-from app.token.verify import verify_detached
+from app.protocol.package import LetterPackage
+from app.protocol.verify import verify_detached
 from tests.token.conftest import PIN_A, TokenWorld, letter
 
 pytestmark = [pytest.mark.softhsm, pytest.mark.gui]

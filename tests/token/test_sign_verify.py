@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from asn1crypto import cms
 
+from app.protocol.verify import verify_detached
 from app.token.signing import open_signing_session
-from app.token.verify import verify_detached
-from tests.support.pki import der, pem
+from devkit.pki import der, pem
 from tests.token.conftest import NATIONAL_CODE, PIN_A, TokenWorld, letter_bytes
 
 pytestmark = pytest.mark.softhsm
@@ -98,7 +98,7 @@ def test_revoked_online_then_cached_offline(world: TokenWorld, tmp_path: Path) -
     assert list(tmp_path.glob("*.crl"))  # kept for offline use
 
     # offline, a fresh process state (new store) reading only the disk cache
-    from app.token import crl as crl_mod
+    from app.protocol import crl as crl_mod
 
     crl_mod._stores.clear()
     v2 = verify_detached(content, sig, world.trust(), online=False, crl_cache_dir=tmp_path)

@@ -22,12 +22,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
-from app.token import cms_reader
-from app.token import verify as V
+from app.protocol import cms_reader
+from app.protocol import verify as V
+from app.protocol.trust import TrustStore
+from app.protocol.verify import SignatureVerdict, verify_detached
 from app.token.signing import open_signing_session
-from app.token.trust import TrustStore
-from app.token.verify import SignatureVerdict, verify_detached
-from tests.support.pki import der
+from devkit.pki import der
 from tests.token.conftest import PIN_A, TokenWorld, letter_bytes
 
 pytestmark = pytest.mark.softhsm

@@ -78,7 +78,7 @@ OWN_AGENCY = "14000123453"  # the sender's agency (a valid national id)
 
 
 def _nid(first10: str) -> str:
-    from app.models.persian import national_id_check_digit
+    from app.protocol.persian import national_id_check_digit
 
     return first10 + national_id_check_digit(first10)
 
@@ -88,8 +88,8 @@ ORGANIZATION = _nid("1000000002")
 
 
 def seed_directory(store) -> None:  # type: ignore[no-untyped-def]
-    from app.models.persian import normalize
     from app.models.tables import Agency, Person, Unit
+    from app.protocol.persian import normalize
 
     def named(cls, name: str, **kw):  # type: ignore[no-untyped-def]
         return cls(name=name, name_norm=normalize(name), **kw)

@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtCore import QCalendar, Qt
 from PySide6.QtWidgets import QApplication, QFormLayout, QLabel, QVBoxLayout, QWidget
 
-from app.models import jalali
-from app.models.persian import to_persian_digits
+from app.protocol import jalali
+from app.protocol.persian import to_persian_digits
 from app.ui.jalali_date_picker import (
     FRIDAY_COLOR,
     TODAY_ROLE,

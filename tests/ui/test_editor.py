@@ -12,11 +12,11 @@ from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import func, select
 
-from app.models.canonical import content_sha256
 from app.models.db import Store
 from app.models.letters import add_signature, create_letter, letter_content, transition
 from app.models.lifecycle import State
 from app.models.tables import Letter, utcnow
+from app.protocol.canonical import content_sha256
 from app.ui.letter_editor import AUTOSAVE_MS, LetterEditor
 from app.ui.link_picker import LetterLink
 from app.ui.recipient_picker import DirectoryEntry, search_directory

@@ -96,7 +96,7 @@ def test_dabir_version() -> None:
 @pytest.mark.slow
 def test_python_m_app_starts_paints_and_quits_in_smoke_mode(tmp_path: Path) -> None:
     from app.models.db import open_store
-    from app.models.sample import fill_sample_letters
+    from devkit.sample_letters import fill_sample_letters
 
     store = open_store(tmp_path / "profile")
     fill_sample_letters(store, 300, seed=3)

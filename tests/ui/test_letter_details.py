@@ -8,11 +8,11 @@ import pytest
 from PySide6.QtCore import QThreadPool
 
 from app.models.db import Store
-from app.models.jalali import format_datetime
-from app.models.persian import normalize
-from app.models.receipt import parse_time
-from app.models.shams import display_text
 from app.models.tables import Letter, Setting
+from app.protocol.jalali import format_datetime
+from app.protocol.persian import normalize
+from app.protocol.receipt import parse_time
+from app.protocol.shams import display_text
 from app.sync.engine import SyncEngine
 from app.ui.letter_details import LetterDetails
 from app.ui.main_window import MainWindow

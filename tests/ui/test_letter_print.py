@@ -16,16 +16,16 @@ from PySide6.QtWidgets import QApplication
 
 from app.models import letters as L
 from app.models import qr_payload as Q
-from app.models.canonical import content_sha256
 from app.models.db import Store
 from app.models.letter_view import LetterView, NotRegistered, Signatory
-from app.models.persian import (
+from app.protocol.canonical import content_sha256
+from app.protocol.persian import (
     national_code_check_digit,
     national_id_check_digit,
     normalize,
     to_persian_digits,
 )
-from app.models.shams import LRI, LRO, PDF, PDI, Shams
+from app.protocol.shams import LRI, LRO, PDF, PDI, Shams
 from app.ui import letter_print as P
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")

@@ -13,9 +13,9 @@ from app.models.db import Store
 from app.models.tables import Setting
 from app.sync import account
 from app.ui.login_dialog import LoginDialog
-from tests.support.file_keyring import FileKeyring
-from tests.support.pki import TestPKI
-from tests.support.server_process import DEMO_PASSWORD, ServerProcess
+from devkit.file_keyring import FileKeyring
+from devkit.pki import TestPKI
+from devkit.server_process import DEMO_PASSWORD, ServerProcess
 
 pytestmark = pytest.mark.server
 

@@ -12,12 +12,12 @@ from PySide6.QtWidgets import QApplication
 
 from app.models.db import Store
 from app.models.folders import Folder
-from app.models.sample import fill_sample_letters
 from app.models.tables import Letter
 from app.ui import fonts
 from app.ui.letter_table_model import Column, LetterTableModel
 from app.ui.main_window import MainWindow
 from app.ui.resources import fonts_dir
+from devkit.sample_letters import fill_sample_letters
 from tests.ui.conftest import add_letter
 
 pytestmark = pytest.mark.gui

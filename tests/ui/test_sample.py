@@ -8,10 +8,10 @@ from sqlalchemy import text
 
 from app.models.db import Store
 from app.models.folders import Folder, fetch_letters, folder_counts
-from app.models.jalali import TEHRAN
-from app.models.sample import fill_sample_letters
 from app.models.search import index_row
-from app.models.shams import Shams
+from app.protocol.jalali import TEHRAN
+from app.protocol.shams import Shams
+from devkit.sample_letters import fill_sample_letters
 
 
 def test_sample_letters_are_varied_and_valid(store: Store) -> None:

@@ -22,7 +22,7 @@ from app.ui.letter_editor import LetterEditor
 from app.ui.main_window import MainWindow
 from app.ui.recipient_picker import DirectoryEntry
 from app.ui.sync_bridge import SyncBridge
-from tests.support.softhsm import SoftHSM, provision_signing_key, softhsm_available
+from devkit.softhsm import SoftHSM, provision_signing_key, softhsm_available
 from tests.sync.test_engine_unit import B, ScriptedServer, queued_letter
 from tests.ui.editor_conftest_helpers import save_screenshot
 from tests.ui.workflow_helpers import awaiting_letter, set_sender, state_of
@@ -63,7 +63,7 @@ def test_ctrl_n_drafts_a_letter_that_goes_to_awaiting_signature(window: MainWind
 @pytest.mark.softhsm
 @pytest.mark.skipif(not softhsm_available(), reason="needs Debian softhsm2")
 def test_signing_on_a_token_queues_the_letters(window: MainWindow, store: Store, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from tests.support.pki import TestPKI
+    from devkit.pki import TestPKI
     from tests.token.conftest import NATIONAL_CODE
 
     pin = "246810"

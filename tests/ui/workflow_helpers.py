@@ -10,8 +10,8 @@ from pathlib import Path
 from app.models import letters as L
 from app.models.db import Store
 from app.models.lifecycle import State
-from app.models.persian import normalize
 from app.models.tables import Letter, Setting
+from app.protocol.persian import normalize
 from app.sync.account import SENDER_SETTING
 from tests.sync.test_engine_unit import A, B
 

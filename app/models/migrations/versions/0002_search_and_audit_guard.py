@@ -17,7 +17,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # The text is normalized in Python (app.models.persian.normalize), so the tokenizer only
+    # The text is normalized in Python (app.protocol.persian.normalize), so the tokenizer only
     # has to split words; unicode61 also folds what normalization leaves.
     op.execute(
         "CREATE VIRTUAL TABLE letters_fts USING fts5("

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import jdatetime
 
-from app.models.persian import to_ascii_digits, to_persian_digits
+from app.protocol.persian import to_ascii_digits, to_persian_digits
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 

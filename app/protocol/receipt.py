@@ -28,7 +28,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
-from app.models.canonical import canonical_bytes
+from app.protocol.canonical import canonical_bytes
 
 FORMAT = "dabir.receipt"
 VERSION = 1

@@ -14,10 +14,10 @@ from pyhanko.sign.general import get_pyca_cryptography_hash
 from pyhanko.sign.signers import SimpleSigner
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from app.models.canonical import build_content
-from app.models.package import LetterPackage
+from app.protocol.canonical import build_content
+from app.protocol.package import LetterPackage
 from app.token.signing import sign_detached
-from tests.support.pki import TestPKI, der, pem
+from devkit.pki import TestPKI, der, pem
 
 
 @dataclass

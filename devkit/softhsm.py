@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pkcs11 import Attribute, CertificateType, KeyType, ObjectClass
 
-from tests.support.pki import TestPKI
+from devkit.pki import TestPKI
 
 SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 SO_PIN = "87654321"

@@ -20,7 +20,7 @@ from functools import lru_cache
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 
-from app.models.persian import to_persian_digits
+from app.protocol.persian import to_persian_digits
 
 log = logging.getLogger(__name__)
 

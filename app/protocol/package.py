@@ -3,9 +3,9 @@
 Format ``dabir.letter-package`` version 1 (documented in docs/letter-package.md)::
 
     {"format": "dabir.letter-package", "version": 1,
-     "content": {... canonical content, see app.models.canonical ...},
+     "content": {... canonical content, see app.protocol.canonical ...},
      "signatures": [{"cms": "<base64 DER, detached CMS over canonical_bytes(content)>"}],
-     "receipts":   [{... server receipt, see app.models.receipt ...}]}
+     "receipts":   [{... server receipt, see app.protocol.receipt ...}]}
 
 The JSON of the file itself is not what is signed; the signatures cover
 ``canonical_bytes(content)``, which is recomputed on reading.
@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from app.models.canonical import InvalidContent, canonical_bytes, content_sha256, validate_content
+from app.protocol.canonical import InvalidContent, canonical_bytes, content_sha256, validate_content
 
 FORMAT = "dabir.letter-package"
 VERSION = 1

@@ -27,7 +27,7 @@ from pyhanko_certvalidator.errors import (
     ValidationError,
 )
 
-from app.token.asyncrun import run_sync
+from app.protocol.asyncrun import run_sync
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ class TrustStore:
             trust_roots=self.roots,
             other_certs=[*self.intermediates, *extra],
             moment=moment,
-            allow_fetching=False,  # revocation is checked by app.token.crl, with its own cache
+            allow_fetching=False,  # revocation is checked by app.protocol.crl, with its own cache
             revocation_mode="soft-fail",
         )
         validator = CertificateValidator(cert, validation_context=ctx)

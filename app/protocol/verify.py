@@ -11,7 +11,7 @@ validation pipeline: it is the same checks, an order of magnitude faster, and th
 part (path building) is cached by :class:`TrustStore`.
 
 A letter signature in the usual shape (one signer, the four CAdES-BES signed attributes, DER)
-whose every check passes is verified on a fast path: :mod:`app.token.cms_reader` cuts it into
+whose every check passes is verified on a fast path: :mod:`app.protocol.cms_reader` cuts it into
 raw pieces and everything that depends only on the signer's certificate and the embedded chain
 (parsed certificate, description, public key, signing-certificate-v2 match, validated path) is
 looked up in caches, so a warm call costs little more than the RSA/ECDSA check itself. Any other
@@ -38,11 +38,11 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
-from app.models.persian import to_persian_digits
-from app.token import cms_reader
-from app.token.certificates import CertificateInfo, describe_certificate
-from app.token.crl import crl_store
-from app.token.trust import PathResult, TrustStore
+from app.protocol import cms_reader
+from app.protocol.certificates import CertificateInfo, describe_certificate
+from app.protocol.crl import crl_store
+from app.protocol.persian import to_persian_digits
+from app.protocol.trust import PathResult, TrustStore
 
 CLOCK_SKEW = dt.timedelta(minutes=5)
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}

@@ -1,6 +1,6 @@
 """A minimal DER reader for the one shape a letter signature has: detached CAdES-BES SignedData.
 
-:func:`app.token.verify.verify_detached` checks the common case through this reader instead of
+:func:`app.protocol.verify.verify_detached` checks the common case through this reader instead of
 asn1crypto's generic (lazy, object-per-node) parser: the signature is cut into the few raw pieces
 the checks need, in one pass over the bytes. The reader is deliberately narrow. Anything it
 does not expect — BER (indefinite or non-minimal lengths), high tag numbers, several signers,

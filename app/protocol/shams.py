@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from app.models.persian import to_ascii_digits, to_persian_digits, validate_national_id
+from app.protocol.persian import to_ascii_digits, to_persian_digits, validate_national_id
 
 PROFILE = "dabir-shams/1"
 LRI, PDI = "\u2066", "\u2069"  # isolate: the number does not disturb the sentence around it

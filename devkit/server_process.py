@@ -13,9 +13,10 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.pki import TestPKI, key_pem, pem
+from devkit.pki import TestPKI, key_pem, pem
 
 SERVER_CMD = [sys.executable, "-m", "server.cli"]
+ROOT = Path(__file__).resolve().parents[1]
 DEMO_PASSWORD = "demo-password-1"
 
 
@@ -29,6 +30,7 @@ class ServerProcess:
     proc: subprocess.Popen[bytes] | None = None
     port: int = 0
     demo: dict[str, object] = field(default_factory=dict)
+    source_dir: Path = ROOT  # the checkout whose server runs (a bench may run an older one beside it)
 
     @property
     def base_url(self) -> str:
@@ -54,13 +56,14 @@ class ServerProcess:
             "DABIR_SERVER_TLS_KEY": str(self.workdir / "tls-key.pem"),
             "DABIR_SERVER_TRUST_DIR": str(self.workdir / "trust"),
             "DABIR_SERVER_DATABASE_URL": self.database_url,
-            "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+            "PYTHONPATH": str(self.source_dir),
         })
         env.update(self.env_extra)
         return env
 
     def cli(self, *args: str) -> str:
-        out = subprocess.run([*SERVER_CMD, *args], env=self.env(), capture_output=True, timeout=120)
+        out = subprocess.run([*SERVER_CMD, *args], env=self.env(), cwd=self.source_dir, capture_output=True,
+                             timeout=120)
         if out.returncode != 0:
             raise RuntimeError(f"dabir-server {' '.join(args)} failed:\n{out.stderr.decode(errors='replace')}")
         return out.stdout.decode()
@@ -82,7 +85,7 @@ class ServerProcess:
         self.proc = subprocess.Popen(
             [*SERVER_CMD, "serve", "--host", "127.0.0.1", "--port", "0", "--port-file", str(port_file),
              "--workers", str(self.workers)],
-            env=self.env(), stdout=log, stderr=log, start_new_session=True,
+            env=self.env(), cwd=self.source_dir, stdout=log, stderr=log, start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

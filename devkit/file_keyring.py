@@ -2,7 +2,7 @@
 
 CI machines have no Secret Service; production uses the OS keyring. Selected in-process
 with ``keyring.set_keyring(FileKeyring())`` or, for subprocesses, with
-``PYTHON_KEYRING_BACKEND=tests.support.file_keyring.FileKeyring``.
+``PYTHON_KEYRING_BACKEND=devkit.file_keyring.FileKeyring``.
 """
 
 from __future__ import annotations

@@ -22,9 +22,9 @@ from functools import cache, lru_cache
 from sqlalchemy import Connection, text
 
 from app.models.db import Store
-from app.models.jalali import TEHRAN, from_gregorian
-from app.models.persian import national_id_check_digit, normalize, to_persian_digits
 from app.models.tables import Letter, Recipient
+from app.protocol.jalali import TEHRAN, from_gregorian
+from app.protocol.persian import national_id_check_digit, normalize, to_persian_digits
 
 # --- who writes to whom ----------------------------------------------------------------
 
@@ -472,7 +472,7 @@ def fill_sample_letters(
     return SampleResult(n, n_recipients, time.perf_counter() - started)
 
 
-if __name__ == "__main__":  # python -m app.models.sample DATA_DIR [N]
+if __name__ == "__main__":  # python -m devkit.sample_letters DATA_DIR [N]
     import sys
     from pathlib import Path
 
