@@ -8,10 +8,9 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from sqlalchemy import Connection, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
 from app.protocol.persian import InvalidIdentifier, validate_national_code, validate_national_id
-from server.auth import ROLES, Principal, Role, hash_password, revoke_user_tokens
+from server.auth import ROLES, Principal, Role, revoke_user_tokens
 from server.context import ServerContext
 from server.directory import touch
 from server.errors import ApiError, not_found
@@ -22,34 +21,32 @@ def _conflict(what_fa: str, what_en: str, field: str) -> ApiError:
     return ApiError(409, "already_exists", f"{what_fa} از پیش وجود دارد.", f"{what_en} already exists.", field)
 
 
-def create_agency(ctx: ServerContext, national_id: str, name: str) -> int:
+def create_agency(ctx: ServerContext, conn: Connection, national_id: str, name: str) -> int:
     try:
         national_id = validate_national_id(national_id)
     except InvalidIdentifier as exc:
         raise ApiError(422, "invalid_national_id", exc.message_fa, str(exc), "national_id") from exc
-    try:
-        with ctx.db.write() as conn:
-            return conn.execute(insert(agencies).values(
-                national_id=national_id, name=name, active=True, change_seq=touch(ctx, conn),
-                created_at=ctx.clock())).inserted_primary_key[0]
-    except IntegrityError as exc:
-        raise _conflict("سازمانی با این شناسه ملی", "An agency with this national id", "national_id") from exc
+    if agency_id_of(conn, national_id) is not None:
+        raise _conflict("سازمانی با این شناسه ملی", "An agency with this national id", "national_id")
+    return int(conn.execute(insert(agencies).values(
+        national_id=national_id, name=name, active=True, change_seq=touch(ctx, conn),
+        created_at=ctx.clock())).inserted_primary_key[0])
 
 
 def agency_id_of(conn: Connection, national_id: str) -> int | None:
     return conn.execute(select(agencies.c.id).where(agencies.c.national_id == national_id)).scalar()
 
 
-def create_unit(ctx: ServerContext, agency_id: int, code: str, name: str, parent_code: str | None = None) -> None:
-    try:
-        with ctx.db.write() as conn:
-            conn.execute(insert(units).values(agency_id=agency_id, code=code, name=name, parent_code=parent_code,
-                                              active=True, change_seq=touch(ctx, conn)))
-    except IntegrityError as exc:
-        raise _conflict("واحدی با این کد", "A unit with this code", "code") from exc
+def create_unit(ctx: ServerContext, conn: Connection, agency_id: int, code: str, name: str,
+                parent_code: str | None = None) -> dict[str, str]:
+    if conn.execute(select(units.c.id).where(units.c.agency_id == agency_id, units.c.code == code)).first():
+        raise _conflict("واحدی با این کد", "A unit with this code", "code")
+    conn.execute(insert(units).values(agency_id=agency_id, code=code, name=name, parent_code=parent_code,
+                                      active=True, change_seq=touch(ctx, conn)))
+    return {"code": code, "name": name}
 
 
-def _check_roles(roles: list[str]) -> str:
+def check_roles(roles: list[str]) -> str:
     bad = [r for r in roles if r not in ROLES]
     if bad or not roles:
         raise ApiError(422, "invalid_role", "نقش انتخاب‌شده معتبر نیست.",
@@ -62,25 +59,29 @@ def _unit_exists(conn: Connection, agency_id: int, code: str | None) -> None:
         raise ApiError(422, "unknown_unit", "واحد سازمانی انتخاب‌شده وجود ندارد.", "No such unit.", "unit")
 
 
-def create_user(ctx: ServerContext, agency_id: int, *, username: str, display_name: str, password: str,
-                roles: list[str], unit: str | None = None, national_code: str | None = None,
-                title: str = "") -> None:
-    role_text = _check_roles(roles)
-    if national_code:
-        try:
-            national_code = validate_national_code(national_code)
-        except InvalidIdentifier as exc:
-            raise ApiError(422, "invalid_national_code", exc.message_fa, str(exc), "national_code") from exc
-    pw_hash = hash_password(password)
+def check_national_code(national_code: str | None) -> str | None:
+    if not national_code:
+        return None
     try:
-        with ctx.db.write() as conn:
-            _unit_exists(conn, agency_id, unit)
-            conn.execute(insert(users).values(
-                agency_id=agency_id, username=username, display_name=display_name, title=title,
-                national_code=national_code, unit_code=unit, roles=role_text, password_hash=pw_hash, active=True,
-                change_seq=touch(ctx, conn), created_at=ctx.clock()))
-    except IntegrityError as exc:
-        raise _conflict("کاربری با این نام کاربری", "A user with this username", "username") from exc
+        return validate_national_code(national_code)
+    except InvalidIdentifier as exc:
+        raise ApiError(422, "invalid_national_code", exc.message_fa, str(exc), "national_code") from exc
+
+
+def create_user(ctx: ServerContext, conn: Connection, agency_id: int, *, username: str, display_name: str,
+                password_hash: str, roles: list[str], unit: str | None = None, national_code: str | None = None,
+                title: str = "") -> dict[str, Any]:
+    """A new user (the password is hashed by the caller: argon2 is too slow for a write job)."""
+    role_text = check_roles(roles)
+    national_code = check_national_code(national_code)
+    if conn.execute(select(users.c.id).where(users.c.username == username)).first() is not None:
+        raise _conflict("کاربری با این نام کاربری", "A user with this username", "username")
+    _unit_exists(conn, agency_id, unit)
+    conn.execute(insert(users).values(
+        agency_id=agency_id, username=username, display_name=display_name, title=title,
+        national_code=national_code, unit_code=unit, roles=role_text, password_hash=password_hash, active=True,
+        change_seq=touch(ctx, conn), created_at=ctx.clock()))
+    return {"username": username, "roles": sorted(set(roles))}
 
 
 def _user_in_agency(conn: Connection, agency_id: int, username: str) -> Any:
@@ -90,28 +91,24 @@ def _user_in_agency(conn: Connection, agency_id: int, username: str) -> Any:
     return row
 
 
-def update_user(ctx: ServerContext, admin: Principal, username: str, changes: dict[str, Any]) -> dict[str, Any]:
-    admin.require(Role.AGENCY_ADMIN)
-    values: dict[str, Any] = {}
+def update_user(ctx: ServerContext, conn: Connection, admin: Principal, username: str, changes: dict[str, Any],
+                password_hash: str | None) -> dict[str, Any]:
+    """Apply an administrator's changes; a changed password, role or deactivation logs the user out."""
+    values: dict[str, Any] = {k: changes[k] for k in ("display_name", "title") if changes.get(k) is not None}
     if changes.get("roles") is not None:
-        values["roles"] = _check_roles(changes["roles"])
-    if changes.get("display_name") is not None:
-        values["display_name"] = changes["display_name"]
-    if changes.get("title") is not None:
-        values["title"] = changes["title"]
+        values["roles"] = check_roles(changes["roles"])
     if changes.get("active") is not None:
         values["active"] = bool(changes["active"])
-    if changes.get("password") is not None:
-        values["password_hash"] = hash_password(changes["password"])
-    with ctx.db.write() as conn:
-        row = _user_in_agency(conn, admin.agency_id, username)
-        if "unit" in changes and changes["unit"] is not None:
-            _unit_exists(conn, admin.agency_id, changes["unit"])
-            values["unit_code"] = changes["unit"]
-        values["change_seq"] = touch(ctx, conn)
-        conn.execute(update(users).where(users.c.id == row["id"]).values(**values))
-        if "password_hash" in values or values.get("active") is False or "roles" in values:
-            revoke_user_tokens(conn, row["id"], ctx.clock())  # a changed identity must log in again
+    if password_hash is not None:
+        values["password_hash"] = password_hash
+    row = _user_in_agency(conn, admin.agency_id, username)
+    if changes.get("unit") is not None:
+        _unit_exists(conn, admin.agency_id, changes["unit"])
+        values["unit_code"] = changes["unit"]
+    values["change_seq"] = touch(ctx, conn)
+    conn.execute(update(users).where(users.c.id == row["id"]).values(**values))
+    if "password_hash" in values or values.get("active") is False or "roles" in values:
+        revoke_user_tokens(conn, row["id"], ctx.clock())  # a changed identity must log in again
     return {"username": username, "updated": sorted(k for k in values if k not in ("change_seq", "password_hash"))
             + (["password"] if "password_hash" in values else [])}
 
@@ -124,36 +121,37 @@ def _load_cert(pem_text: str, field: str) -> x509.Certificate:
                        "The certificate is not a readable PEM X.509 certificate.", field) from exc
 
 
-def add_signatory_certificate(ctx: ServerContext, admin: Principal, username: str, pem_text: str) -> dict[str, Any]:
-    admin.require(Role.AGENCY_ADMIN)
-    cert = _load_cert(pem_text, "certificate_pem")
+def add_signatory_certificate(ctx: ServerContext, conn: Connection, admin: Principal, username: str,
+                              cert: x509.Certificate) -> dict[str, Any]:
     fp = cert.fingerprint(hashes.SHA256()).hex()
-    with ctx.db.write() as conn:
-        row = _user_in_agency(conn, admin.agency_id, username)
-        if Role.SIGNATORY.value not in row["roles"].split(","):
-            raise ApiError(422, "not_a_signatory", "این کاربر نقش امضاکننده ندارد.",
-                           "The user does not have the signatory role.", "username")
-        conn.execute(ctx.db.insert_ignore(certificates).values(
-            agency_id=admin.agency_id, user_id=row["id"], sha256=fp,
-            der=cert.public_bytes(serialization.Encoding.DER), subject=cert.subject.rfc4514_string(),
-            not_after=cert.not_valid_after_utc, added_at=ctx.clock()))
+    row = _user_in_agency(conn, admin.agency_id, username)
+    if Role.SIGNATORY.value not in row["roles"].split(","):
+        raise ApiError(422, "not_a_signatory", "این کاربر نقش امضاکننده ندارد.",
+                       "The user does not have the signatory role.", "username")
+    conn.execute(ctx.db.insert_ignore(certificates).values(
+        agency_id=admin.agency_id, user_id=row["id"], sha256=fp, der=cert.public_bytes(serialization.Encoding.DER),
+        subject=cert.subject.rfc4514_string(), not_after=cert.not_valid_after_utc, added_at=ctx.clock()))
     return {"username": username, "sha256": fp, "subject": cert.subject.rfc4514_string()}
 
 
-def add_trust_root(ctx: ServerContext, admin: Principal, pem_text: str) -> dict[str, Any]:
-    admin.require(Role.AGENCY_ADMIN)
+def load_certificate(pem_text: str, *, ca: bool = False) -> x509.Certificate:
+    """A PEM certificate from an administrator (with ``ca``: it must be a CA certificate)."""
     cert = _load_cert(pem_text, "certificate_pem")
-    bc = None
-    with contextlib.suppress(x509.ExtensionNotFound):
-        bc = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
-    if bc is None or not bc.ca:
-        raise ApiError(422, "not_a_ca", "گواهی بارگذاری‌شده گواهی مرکز صدور نیست.",
-                       "A trust root must be a CA certificate.", "certificate_pem")
+    if ca:
+        bc = None
+        with contextlib.suppress(x509.ExtensionNotFound):
+            bc = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
+        if bc is None or not bc.ca:
+            raise ApiError(422, "not_a_ca", "گواهی بارگذاری‌شده گواهی مرکز صدور نیست.",
+                           "A trust root must be a CA certificate.", "certificate_pem")
+    return cert
+
+
+def add_trust_root(ctx: ServerContext, conn: Connection, admin: Principal, cert: x509.Certificate) -> dict[str, Any]:
     fp = cert.fingerprint(hashes.SHA256()).hex()
-    with ctx.db.write() as conn:
-        conn.execute(ctx.db.insert_ignore(trust_roots).values(
-            agency_id=admin.agency_id, sha256=fp, der=cert.public_bytes(serialization.Encoding.DER),
-            subject=cert.subject.rfc4514_string(), added_at=ctx.clock()))
+    conn.execute(ctx.db.insert_ignore(trust_roots).values(
+        agency_id=admin.agency_id, sha256=fp, der=cert.public_bytes(serialization.Encoding.DER),
+        subject=cert.subject.rfc4514_string(), added_at=ctx.clock()))
     return {"sha256": fp, "subject": cert.subject.rfc4514_string()}
 
 

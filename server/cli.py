@@ -7,7 +7,6 @@ Settings come from (lowest first) defaults, a TOML file (``--config`` or
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import logging
 import os
@@ -19,6 +18,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from sqlalchemy import Connection, select
 
 from server.config import ENV_PREFIX, Settings, load_settings
 from server.migrate import upgrade
@@ -92,22 +92,10 @@ def _redact(url: str) -> str:
 
 
 # -- serve -----------------------------------------------------------------------------
-SWITCH_INTERVAL_S = 0.0005
-
-
 def app_factory() -> Any:
     """Used by uvicorn worker processes: settings come from the environment set by ``serve``."""
-    import sys
-
-    from server import response_writes
     from server.app import create_app
 
-    response_writes.install()  # a response's head and body in one TLS write
-    # Group commit runs on its own thread, which gives up the GIL at every SQLite/PostgreSQL
-    # call; with the default 5 ms switch interval it then waits behind the request threads'
-    # CPU work (signature checks) and every write transaction stretches to ~10-20 ms. A short
-    # interval keeps the writer's turn-around near the real I/O time.
-    sys.setswitchinterval(SWITCH_INTERVAL_S)
     settings = load_settings()
     _setup_logging(settings)
     return create_app(settings)
@@ -186,31 +174,35 @@ DEMO_USERS = [
 def seed_demo(settings: Settings, password: str) -> list[dict[str, Any]]:
     from server.admin import agency_id_of, create_agency, create_unit, create_user
     from server.app import create_context
-    from server.errors import ApiError
+    from server.auth import hash_password
+    from server.models import units, users
 
     ctx = create_context(settings)
-    out = []
-    try:
+    password_hash = hash_password(password)
+
+    def seed(conn: Connection) -> list[dict[str, Any]]:
+        """The demo agencies, units and users; what exists already is left alone."""
+        out = []
         for n, (prefix, letter, name) in enumerate(DEMO_AGENCIES):
             nid = _valid_national_id(prefix)
-            with ctx.db.read() as conn:
-                aid = agency_id_of(conn, nid)
-            if aid is None:
-                aid = create_agency(ctx, nid, name)
-            users = []
+            aid = agency_id_of(conn, nid) or create_agency(ctx, conn, nid, name)
             for code, uname in DEMO_UNITS:
-                with contextlib.suppress(ApiError):  # already seeded
-                    create_unit(ctx, aid, code, uname)
+                if conn.execute(select(units.c.id).where(units.c.agency_id == aid, units.c.code == code)).first() is None:
+                    create_unit(ctx, conn, aid, code, uname)
+            seeded = []
             for m, (role_name, display, roles, unit) in enumerate(DEMO_USERS):
                 username = f"{letter}.{role_name}"
-                with contextlib.suppress(ApiError):
-                    create_user(ctx, aid, username=username, display_name=display, password=password, roles=roles,
-                                unit=unit, national_code=_valid_national_code(f"00{n}1{m}2345"))
-                users.append({"username": username, "roles": roles})
-            out.append({"national_id": nid, "name": name, "users": users})
+                if conn.execute(select(users.c.id).where(users.c.username == username)).first() is None:
+                    create_user(ctx, conn, aid, username=username, display_name=display, password_hash=password_hash,
+                                roles=roles, unit=unit, national_code=_valid_national_code(f"00{n}1{m}2345"))
+                seeded.append({"username": username, "roles": roles})
+            out.append({"national_id": nid, "name": name, "users": seeded})
+        return out
+
+    try:
+        return ctx.db.write_now(seed)
     finally:
         ctx.db.dispose()
-    return out
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -234,15 +226,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_add_agency(args: argparse.Namespace) -> int:
     from server.admin import create_agency, create_user
     from server.app import create_context
+    from server.auth import hash_password
+    from server.errors import ApiError
 
     settings = _settings(args)
     upgrade(settings.db_url)
     ctx = create_context(settings)
+    password = os.environ.get(ENV_PREFIX + "ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+    password_hash = hash_password(password)
+
+    def add(conn: Connection) -> None:
+        aid = create_agency(ctx, conn, args.national_id, args.name)
+        create_user(ctx, conn, aid, username=args.admin_username, display_name="راهبر سازمان",
+                    password_hash=password_hash, roles=["agency_admin"])
     try:
-        aid = create_agency(ctx, args.national_id, args.name)
-        password = os.environ.get(ENV_PREFIX + "ADMIN_PASSWORD") or secrets.token_urlsafe(12)
-        create_user(ctx, aid, username=args.admin_username, display_name="راهبر سازمان", password=password,
-                    roles=["agency_admin"])
+        ctx.db.write_now(add)
+    except ApiError as exc:
+        print(f"dabir-server: {exc.message_en}", file=sys.stderr)
+        return 2
     finally:
         ctx.db.dispose()
     print(f"agency {args.national_id} created; administrator {args.admin_username}")

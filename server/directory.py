@@ -11,11 +11,12 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from server.context import ServerContext
+from server.db import next_value
 from server.models import agencies, units, users
 
 
 def touch(ctx: ServerContext, conn: Connection) -> int:
-    return ctx.db.next_value(conn, "directory")
+    return next_value(ctx.db, conn, "directory")
 
 
 def changes(ctx: ServerContext, after: int, limit: int) -> dict[str, Any]:

@@ -16,20 +16,25 @@ from typing import Any
 
 import orjson
 from fastapi.responses import Response
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, select, update
 
 from app.protocol.package import LetterPackage
 from app.protocol.receipt import InvalidReceipt, format_time, receipt_matches, verify_receipt
 from app.protocol.shams import InvalidShams, Shams
-from app.protocol.trust import TrustStore
-from server.auth import Caller, Principal, Role
+from server.auth import Principal, Role
 from server.context import ServerContext, as_utc
-from server.db import RawConn, WriteSteps
+from server.db import next_value
 from server.errors import ApiError, not_found
-from server.idempotency import json_bytes, lookup, stored_response
-from server.idempotency import store as store_idempotent
-from server.models import acks, agencies, deliveries, letters
-from server.shams import _letter_row, check_internal_recipients, registration_view, stored_package
+from server.idempotency import lookup, run_idempotent
+from server.models import acks, agencies, deliveries, letters, units, users
+from server.shams import (
+    check_internal_recipients,
+    check_sender,
+    invalid_signature,
+    letter_row,
+    registration_view,
+    stored_package,
+)
 from server.signatures import SignatureChecker
 
 
@@ -37,21 +42,9 @@ def _fail(status: int, code: str, fa: str, en: str, field: str | None) -> ApiErr
     return ApiError(status, code, fa, en, field)
 
 
-_AGENCY_ID = "SELECT id FROM agencies WHERE national_id = ? AND active = ?"
-_UNIT_ID = "SELECT id FROM units WHERE agency_id = ? AND code = ?"
-_USER_ID = "SELECT id FROM users WHERE agency_id = ? AND username = ?"
-_DELIVERED = "SELECT cursor FROM deliveries WHERE letter_guid = ? AND recipient_agency_id = ?"
-_DELIVERY_INSERT = ("INSERT INTO deliveries (cursor, letter_guid, sender_agency_id, recipient_agency_id, channel,"
-                    " created_at) VALUES (?, ?, ?, ?, ?, ?)")
-_MARK_SENT = "UPDATE letters SET sent_at = ? WHERE guid = ? AND sent_at IS NULL"
-
-
 def _check_registered(ctx: ServerContext, conn: Connection, principal: Principal, package: LetterPackage,
                       content_sha: str) -> Any:
-    content = package.content
-    if content["sender"]["agency"] != principal.agency_national_id:
-        raise _fail(403, "foreign_sender", "فرستنده نامه سازمان شما نیست؛ ارسال این نامه مجاز نیست.",
-                    "The letter's sender agency is not your agency.", "content.sender.agency")
+    """The package carries this server's receipt for exactly this content, registered by this agency."""
     if not package.receipts:
         raise _fail(422, "missing_receipt", "رسید ثبت نامه پیوست نیست؛ نخست نامه را ثبت کنید.",
                     "The package carries no registration receipt; register the letter first.", "receipts")
@@ -63,7 +56,7 @@ def _check_registered(ctx: ServerContext, conn: Connection, principal: Principal
     if not receipt_matches(receipt, guid=package.guid, content_sha256=content_sha):
         raise _fail(422, "receipt_mismatch", "رسید ثبت با متن این نامه مطابقت ندارد.",
                     "The receipt does not belong to this letter content.", "receipts")
-    row = _letter_row(ctx, conn, package.guid)
+    row = letter_row(conn, package.guid)
     if (row is None or row["agency_id"] != principal.agency_id or row["shams"] != receipt["payload"]["shams"]
             or row["content_sha256"] != content_sha):
         raise _fail(422, "shams_mismatch", "شناسه ملی سند (شمس) با ثبت این نامه در کارگزار مطابقت ندارد.",
@@ -72,107 +65,87 @@ def _check_registered(ctx: ServerContext, conn: Connection, principal: Principal
     return row
 
 
-def _check_signatures(checker: SignatureChecker, content_bytes: bytes, package: LetterPackage,
-                      stores: list[TrustStore]) -> None:
-    """The signatures against each recipient agency's trust (checked outside any transaction)."""
-    for store in stores:
-        check = checker.check(content_bytes, package.signatures, store)
-        if not check.valid:
-            raise _fail(422, "invalid_signature",
-                        "امضای الکترونیکی نامه معتبر نیست: " + "؛ ".join(check.reasons_fa or ["نامشخص"]) + ".",
-                        "The letter's signature is not valid for the recipient: "
-                        + "; ".join(check.reasons_en or ["unknown"]), "signatures")
+def _internal_recipients(conn: Connection, principal: Principal, content: dict[str, Any]) -> list[tuple[int, str]]:
+    """The sender's own agency, once every unit and person named exists in it."""
+    check_internal_recipients(content, principal)
+    for i, r in enumerate(content["recipients"]):
+        if r["unit"] and conn.execute(select(units.c.id).where(
+                units.c.agency_id == principal.agency_id, units.c.code == r["unit"])).first() is None:
+            raise _fail(422, "unknown_recipient", "واحد گیرنده در این سازمان وجود ندارد.",
+                        "No such unit in this agency.", f"content.recipients[{i}].unit")
+        if r["person"] and conn.execute(select(users.c.id).where(
+                users.c.agency_id == principal.agency_id, users.c.username == r["person"])).first() is None:
+            raise _fail(422, "unknown_recipient", "کارمند گیرنده در این سازمان وجود ندارد.",
+                        "No such person in this agency.", f"content.recipients[{i}].person")
+    return [(principal.agency_id, principal.agency_national_id)]
 
 
-def _deliver_in(ctx: ServerContext, conn: RawConn, guid: str, sender_agency_id: int,
-                recipients: list[tuple[int, str]], channel: str) -> list[dict[str, Any]]:
-    """One inbox row per (letter, recipient agency); resending is a no-op."""
-    db = ctx.db
-    now = db.dt_param(ctx.clock())
+def _payam_recipients(conn: Connection, principal: Principal, content: dict[str, Any]) -> list[tuple[int, str]]:
+    """Each recipient agency once: (id, national id); all must be active and other than the sender."""
+    recipients: list[tuple[int, str]] = []
+    for i, r in enumerate(content["recipients"]):
+        found = conn.execute(select(agencies.c.id).where(agencies.c.national_id == r["agency"],
+                                                         agencies.c.active.is_(True))).scalar()
+        if found is None:
+            raise _fail(422, "unknown_recipient", "سازمان گیرنده در شبکه پیام شناخته نیست.",
+                        "The recipient agency is not known to the exchange.", f"content.recipients[{i}].agency")
+        if found == principal.agency_id:
+            raise _fail(422, "recipient_is_sender",
+                        "نامه صادره به سازمان خود فرستنده ارسال نمی‌شود؛ برای آن نامه داخلی بنویسید.",
+                        "An outgoing letter cannot be addressed to the sender's own agency.",
+                        f"content.recipients[{i}].agency")
+        if all(found != rid for rid, _ in recipients):
+            recipients.append((found, r["agency"]))
+    return recipients
+
+
+def _deliver(ctx: ServerContext, conn: Connection, guid: str, sender_agency_id: int,
+             recipients: list[tuple[int, str]], channel: str) -> None:
+    """One inbox row per (letter, recipient agency); sending again adds none."""
+    now = ctx.clock()
     for rid, _nid in recipients:
-        if conn.exec_driver_sql(db.sql(_DELIVERED), (guid, rid)).first() is None:
-            conn.queue(db.sql(_DELIVERY_INSERT), (db.next_value(conn, "inbox"), guid, sender_agency_id, rid, channel, now))
-    conn.queue(db.sql(_MARK_SENT), (now, guid))
-    return [{"agency": nid, "status": "queued"} for _rid, nid in recipients]
+        if conn.execute(select(deliveries.c.id).where(deliveries.c.letter_guid == guid,
+                                                      deliveries.c.recipient_agency_id == rid)).first() is None:
+            conn.execute(insert(deliveries).values(
+                cursor=next_value(ctx.db, conn, "inbox"), letter_guid=guid, sender_agency_id=sender_agency_id,
+                recipient_agency_id=rid, channel=channel, created_at=now))
+    conn.execute(update(letters).where(letters.c.guid == guid, letters.c.sent_at.is_(None)).values(sent_at=now))
 
 
-def _send(ctx: ServerContext, checker: SignatureChecker, principal: Principal, package: LetterPackage,
-          key: str, digest: str, internal: bool) -> WriteSteps[Response]:
-    """Send = checks in one read transaction, signature checks outside any transaction, then one
-    short group-committed write: inbox rows, ``sent_at`` and the idempotency record together."""
-    principal.require(Role.SECRETARY)
+async def send(ctx: ServerContext, checker: SignatureChecker, principal: Principal, package: LetterPackage,
+               key: str, digest: str, *, internal: bool) -> Response:
+    """Checks in one read, the signatures against each recipient agency's trust outside any
+    transaction, then one write: inbox rows, ``sent_at`` and the idempotency record together."""
     content = package.content
+    principal.require(Role.SECRETARY)
     if internal and content["kind"] != "internal":
         raise _fail(422, "not_internal", "نامه صادره فقط از راه پیام ارسال می‌شود.",
                     "Outgoing letters go through Payam; use /payam/messages.", "content.kind")
     if not internal and content["kind"] != "outgoing":
         raise _fail(422, "not_outgoing", "نامه داخلی از راه پیام ارسال نمی‌شود؛ از ارسال داخلی استفاده کنید.",
                     "Internal letters are not sent through Payam; use /internal/messages.", "content.kind")
+    check_sender(principal, content, "ارسال")
     content_bytes = package.content_bytes()
     content_sha = hashlib.sha256(content_bytes).hexdigest()
-    db = ctx.db
-    recipients: list[tuple[int, str]] = []  # (agency id, national id)
-    with db.raw_read() as conn:
-        replay = lookup(db, conn, principal.user_id, key, digest)
+    with ctx.db.read() as conn:
+        replay = lookup(conn, principal.user_id, key, digest)
         if replay is not None:
             return replay
         row = _check_registered(ctx, conn, principal, package, content_sha)
-        if internal:
-            check_internal_recipients(content, principal)
-            for i, r in enumerate(content["recipients"]):
-                if r["unit"] and conn.exec_driver_sql(db.sql(_UNIT_ID), (principal.agency_id, r["unit"])).first() is None:
-                    raise _fail(422, "unknown_recipient", "واحد گیرنده در این سازمان وجود ندارد.",
-                                "No such unit in this agency.", f"content.recipients[{i}].unit")
-                if r["person"] and conn.exec_driver_sql(db.sql(_USER_ID),
-                                                        (principal.agency_id, r["person"])).first() is None:
-                    raise _fail(422, "unknown_recipient", "کارمند گیرنده در این سازمان وجود ندارد.",
-                                "No such person in this agency.", f"content.recipients[{i}].person")
-            recipients = [(principal.agency_id, principal.agency_national_id)]
-        else:
-            for i, r in enumerate(content["recipients"]):
-                found = conn.exec_driver_sql(db.sql(_AGENCY_ID), (r["agency"], True)).first()
-                if found is None:
-                    raise _fail(422, "unknown_recipient", "سازمان گیرنده در شبکه پیام شناخته نیست.",
-                                "The recipient agency is not known to the exchange.", f"content.recipients[{i}].agency")
-                if found[0] == principal.agency_id:
-                    raise _fail(422, "recipient_is_sender",
-                                "نامه صادره به سازمان خود فرستنده ارسال نمی‌شود؛ برای آن نامه داخلی بنویسید.",
-                                "An outgoing letter cannot be addressed to the sender's own agency.",
-                                f"content.recipients[{i}].agency")
-                if all(found[0] != rid for rid, _ in recipients):
-                    recipients.append((found[0], r["agency"]))
+        pick = _internal_recipients if internal else _payam_recipients
+        recipients = pick(conn, principal, content)
         stores = [checker.store_for(conn, [rid]) for rid, _ in recipients]
-    _check_signatures(checker, content_bytes, package, stores)
+    for trust in stores:
+        check = checker.check(content_bytes, package.signatures, trust)
+        if not check.valid:
+            raise invalid_signature(check.reasons_fa, check.reasons_en, " for the recipient")
     channel = "internal" if internal else "payam"
 
-    def write(conn: RawConn) -> Response:
-        sent = _deliver_in(ctx, conn, package.guid, principal.agency_id, recipients, channel)
-        data = json_bytes({"guid": package.guid, "shams": row["shams"], "status": "sent", "recipients": sent})
-        store_idempotent(ctx, conn, principal.user_id, key, digest, 200, data)
-        return stored_response(200, data, replayed=False)
-
-    for _attempt in range(3):
-        try:
-            return (yield write)
-        except db.retryable_errors:
-            # A concurrent twin committed first (its inbox row or idempotency record hit a unique
-            # key and this job rolled back): answer as a replay would (or 409), else go again —
-            # the inbox rows the twin made are then found and left alone.
-            with db.raw_read() as conn:
-                replay = lookup(db, conn, principal.user_id, key, digest)
-            if replay is not None:
-                return replay
-    raise _fail(503, "busy", "کارگزار موقتاً پاسخ‌گو نیست؛ لطفاً دوباره تلاش کنید.", "Try again.", None)
-
-
-def send_outgoing(ctx: ServerContext, checker: SignatureChecker, caller: Caller, package: LetterPackage,
-                  key: str, digest: str) -> WriteSteps[Response]:
-    return _send(ctx, checker, caller.principal, package, key, digest, internal=False)
-
-
-def send_internal(ctx: ServerContext, checker: SignatureChecker, caller: Caller, package: LetterPackage,
-                  key: str, digest: str) -> WriteSteps[Response]:
-    return _send(ctx, checker, caller.principal, package, key, digest, internal=True)
+    def deliver(conn: Connection) -> dict[str, Any]:
+        _deliver(ctx, conn, package.guid, principal.agency_id, recipients, channel)
+        return {"guid": package.guid, "shams": row["shams"], "status": "sent",
+                "recipients": [{"agency": nid, "status": "queued"} for _rid, nid in recipients]}
+    return await run_idempotent(ctx, principal, key, digest, 200, deliver)
 
 
 def _agency_map(conn: Connection) -> dict[int, str]:
@@ -200,29 +173,28 @@ def inbox(ctx: ServerContext, principal: Principal, after: int, limit: int) -> d
     return {"items": items, "cursor": items[-1]["cursor"] if items else after, "more": len(items) == limit}
 
 
-def acknowledge(ctx: ServerContext, principal: Principal, guid: str, status: str,
-                incoming_number: str | None) -> dict[str, Any]:
-    principal.require(Role.SECRETARY)
+def acknowledgement(ctx: ServerContext, conn: Connection, principal: Principal, guid: str, status: str,
+                    incoming_number: str | None) -> dict[str, Any]:
+    """Record that the recipient agency received (or registered) a letter; the same again is a no-op."""
     if status == "registered" and not incoming_number:
         raise _fail(422, "incoming_number_required", "برای اعلام ثبت، شماره وارده سازمان گیرنده لازم است.",
                     "A 'registered' acknowledgement needs the recipient's incoming number.", "incoming_number")
-    with ctx.db.write() as conn:
-        d = conn.execute(select(deliveries.c.sender_agency_id).where(
-            deliveries.c.letter_guid == guid, deliveries.c.recipient_agency_id == principal.agency_id)).first()
-        if d is None:
-            raise not_found("guid")
-        prev = conn.execute(select(acks).where(acks.c.letter_guid == guid,
-                                               acks.c.recipient_agency_id == principal.agency_id,
-                                               acks.c.status == status)).mappings().first()
-        if prev is not None:
-            if (prev["incoming_number"] or None) != (incoming_number if status == "registered" else None):
-                raise _fail(409, "ack_conflict", "این نامه پیش‌تر با شماره وارده دیگری ثبت شده است.",
-                            "This letter was already acknowledged with another incoming number.", "incoming_number")
-            return _ack_view(prev, principal.agency_national_id)
-        values = {"cursor": ctx.db.next_value(conn, "acks"), "letter_guid": guid, "sender_agency_id": d[0],
-                  "recipient_agency_id": principal.agency_id, "status": status,
-                  "incoming_number": incoming_number if status == "registered" else None, "at": ctx.clock()}
-        conn.execute(insert(acks).values(**values))
+    number = incoming_number if status == "registered" else None
+    sender = conn.execute(select(deliveries.c.sender_agency_id).where(
+        deliveries.c.letter_guid == guid, deliveries.c.recipient_agency_id == principal.agency_id)).scalar()
+    if sender is None:
+        raise not_found("guid")
+    prev = conn.execute(select(acks).where(acks.c.letter_guid == guid, acks.c.recipient_agency_id == principal.agency_id,
+                                           acks.c.status == status)).mappings().first()
+    if prev is not None:
+        if (prev["incoming_number"] or None) != number:
+            raise _fail(409, "ack_conflict", "این نامه پیش‌تر با شماره وارده دیگری ثبت شده است.",
+                        "This letter was already acknowledged with another incoming number.", "incoming_number")
+        return _ack_view(prev, principal.agency_national_id)
+    values = {"cursor": next_value(ctx.db, conn, "acks"), "letter_guid": guid, "sender_agency_id": sender,
+              "recipient_agency_id": principal.agency_id, "status": status, "incoming_number": number,
+              "at": ctx.clock()}
+    conn.execute(insert(acks).values(**values))
     return _ack_view(values, principal.agency_national_id)
 
 
@@ -253,7 +225,7 @@ def letter_view(ctx: ServerContext, principal: Principal, guid: str) -> dict[str
         if not own and conn.execute(select(deliveries.c.id).where(
                 deliveries.c.letter_guid == guid, deliveries.c.recipient_agency_id == principal.agency_id)).first() is None:
             raise not_found("guid")
-        view = registration_view(row, ctx)
+        view = registration_view(ctx, row)
         view["package"] = stored_package(row)
         if own:
             nid = _agency_map(conn)

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from app.protocol.trust import TrustStore
 from app.protocol.verify import SignatureVerdict, verify_detached
-from server.db import RawConn, Read
+from server.models import trust_roots
 
 
 def load_pem_dir(path: Path) -> list[bytes]:
@@ -71,29 +70,15 @@ class SignatureChecker:
         self._stores: dict[tuple[str, ...], TrustStore] = {}
         self._lock = threading.Lock()
 
-    def store_for(self, conn: Connection | RawConn, agency_ids: list[int], *,
-                  uploaded: list[str] | None = None) -> TrustStore:
-        """The store for these agencies' current anchors. Every call reads the anchors' hashes
-        (an upload takes effect at once) unless the caller has just read them (``uploaded``);
-        the DER is loaded and parsed only for a new set."""
-        marks = ",".join(("?" if conn.dialect.paramstyle == "qmark" else "%s") for _ in agency_ids)
-        where = f" FROM trust_roots WHERE agency_id IN ({marks})"
-        if uploaded is None:
-            uploaded = [r[0] for r in conn.exec_driver_sql("SELECT sha256" + where, tuple(agency_ids))]
-        store = self._stores.get(self._key(uploaded))
+    def store_for(self, conn: Connection, agency_ids: list[int]) -> TrustStore:
+        """The store for these agencies' current anchors. Every call reads the anchors' hashes (an
+        upload takes effect at once); their certificates are read and parsed only for a new set."""
+        of_agencies = trust_roots.c.agency_id.in_(agency_ids)
+        uploaded = conn.execute(select(trust_roots.c.sha256).where(of_agencies)).scalars().all()
+        store = self._stores.get(self._key(list(uploaded)))
         if store is not None:
             return store
-        return self._store_of([r[0] for r in conn.exec_driver_sql("SELECT der" + where, tuple(agency_ids))])
-
-    def store_steps(self, agency_ids: list[int], uploaded: list[str]) -> Generator[Read, Any, TrustStore]:
-        """:meth:`store_for` with the anchors' hashes just read, as steps of a
-        :data:`~server.db.WriteSteps` handler: the DER, if needed, is a :class:`~server.db.Read`."""
-        store = self._stores.get(self._key(uploaded))
-        if store is None:
-            marks = ",".join("?" for _ in agency_ids)
-            rows = yield Read(f"SELECT der FROM trust_roots WHERE agency_id IN ({marks})", tuple(agency_ids))
-            store = self._store_of([r[0] for r in rows])
-        return store
+        return self._store_of(list(conn.execute(select(trust_roots.c.der).where(of_agencies)).scalars()))
 
     def _key(self, uploaded: list[str]) -> tuple[str, ...]:
         return tuple(sorted({*self._server_hashes, *uploaded}))

@@ -119,27 +119,22 @@ def _package_exchanges(client: TestClient, raw: bytes) -> list[tuple[int, object
     return out
 
 
-def test_package_lane_answers_as_the_declared_routes(app_env) -> None:  # type: ignore[no-untyped-def]
-    """PackageLane (pure ASGI, ahead of FastAPI routing) and the FastAPI routes run one handler:
-    same statuses, same structured errors, same registration for the same requests."""
+def test_package_endpoints_answer_in_order(app_env) -> None:  # type: ignore[no-untyped-def]
+    """Who asks is answered first (401), then the missing key (428), then the package (422); a
+    replay gets the same registration and a changed body under the same key a 409."""
     client, _clock, nid_a, nid_b, signer = app_env
     raw = signer.sign_packages([make_package(nid_a, [nid_b])])[0].to_json_bytes()
-    lane = _package_exchanges(client, raw)
-    assert [s for s, _ in lane] == [401, 428, 422, 200, 200, 409, 422, 422]
-    # the same server data, FastAPI routes only: the replay and the conflict answer alike
-    settings = client.app.state.ctx.settings  # type: ignore[attr-defined]
-    plain = create_app(settings, clock=client.app.state.ctx.clock, package_lane=False)  # type: ignore[attr-defined]
-    try:
-        routes = _package_exchanges(TestClient(plain), raw)
-    finally:
-        plain.state.ctx.db.dispose()
-    assert routes == lane
+    exchanges = _package_exchanges(client, raw)
+    assert [s for s, _ in exchanges] == [401, 428, 422, 200, 200, 409, 422, 422]
+    assert exchanges[3] == exchanges[4]
+    assert [body["error"]["code"] for s, body in exchanges if s != 200] == [  # type: ignore[index]
+        "unauthenticated", "idempotency_key_required", "invalid_package", "idempotency_key_reused",
+        "missing_receipt", "not_internal"]
 
 
-def test_registration_checks_the_token_in_its_first_read(app_env) -> None:  # type: ignore[no-untyped-def]
-    """The registration reads the token with its checks, in one statement: a bad, expired or
-    logged-out token is still refused with 401 before anything else is said (428, 422, 403),
-    and a role or agency that may not register gets 403 without a SHAMS being spent."""
+def test_registration_refusals_spend_no_shams(app_env) -> None:  # type: ignore[no-untyped-def]
+    """A bad, expired or logged-out token is refused with 401 before anything else is said (428,
+    422, 403), and a role or agency that may not register gets 403 without a SHAMS being spent."""
     client, clock, nid_a, nid_b, signer = app_env
     raw = signer.sign_packages([make_package(nid_a, [nid_b])])[0].to_json_bytes()
     secretary = _login(client, "a.secretary")
@@ -166,15 +161,15 @@ def test_registration_checks_the_token_in_its_first_read(app_env) -> None:  # ty
     assert post(secretary) == (200, f"{nid_a}-O-1405-1"), "the refusals spent no SHAMS"
 
 
-def test_package_lane_hides_internal_errors(app_env, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    import server.package_routes as lane_module
+def test_package_endpoints_hide_internal_errors(app_env, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    import server.shams
 
     client, _clock, nid_a, nid_b, signer = app_env
 
-    def broken(*_args: object) -> object:
+    async def broken(*_args: object) -> object:
         raise RuntimeError("secret internals /etc/passwd")
 
-    monkeypatch.setitem(lane_module.HANDLERS, "/api/v1/letters", broken)
+    monkeypatch.setattr(server.shams, "register", broken)
     headers = {**_login(client, "a.secretary"), "Idempotency-Key": "k1"}
     raw = signer.sign_packages([make_package(nid_a, [nid_b])])[0].to_json_bytes()
     r = TestClient(client.app, raise_server_exceptions=False).post("/api/v1/letters", headers=headers, content=raw)
