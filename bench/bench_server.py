@@ -16,7 +16,12 @@ allocated SHAMS are unique and gap-free and that every send was accepted.
     .venv/bin/python bench/bench_server.py [--load wrk|python] [--workers 2] [--backend sqlite|postgres|both]
         [--letters 12000] [--duration 8]                       (wrk)
         [--per-client 200] [--payam-per-client 50] [--procs 4]  (python)
-        [--sqlite-synchronous FULL|NORMAL] [--profile PREFIX]
+        [--sqlite-synchronous FULL|NORMAL] [--profile PREFIX] [--baseline REF --rounds 2]
+
+``--baseline REF`` runs the server of another commit (e.g. ``main`` before a change) beside this
+checkout's, interleaved (``--rounds`` runs of each, alternating), and prints both side by side.
+PostgreSQL is the cluster of ``DABIR_TEST_PG_URL``; its durability settings are printed with the
+figures (``DABIR_TEST_PG_DURABLE=1 scripts/start-test-postgres.sh`` starts a durable one).
 
 BENCH_DIR=/path keeps the server data directory (and server.log) at a known place.
 """
@@ -24,6 +29,7 @@ BENCH_DIR=/path keeps the server data directory (and server.log) at a known plac
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import multiprocessing as mp
 import os
@@ -31,6 +37,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -41,14 +48,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import orjson
+
 from app.protocol.shams import Shams
 from app.sync.api import DabirApi
 from bench.machine import describe
 from devkit.letters import BulkSigner, make_package, make_signer
 from devkit.pki import TestPKI
-from devkit.server_process import DEMO_PASSWORD, ServerProcess
-from server.idempotency import json_bytes
-from server.shams import stored_package
+from devkit.server_process import DEMO_PASSWORD, ROOT, ServerProcess
 
 HERE = Path(__file__).resolve().parent
 
@@ -156,13 +163,13 @@ def run_parallel(token: str, server: ServerProcess, batches: list[list[Item]], o
 
 
 def start_bench_server(backend: str, database_url: str, workers: int, synchronous: str,
-                       key: str = "rsa") -> tuple[ServerProcess, DabirApi, BulkSigner, str, str]:
+                       key: str = "rsa", source: Path = ROOT) -> tuple[ServerProcess, DabirApi, BulkSigner, str, str]:
     """The server (demo agencies, a registered signatory certificate) and a logged-in secretary.
     Letters are signed with RSA-2048 (what the agencies' tokens carry) unless ``key`` is "ec"."""
     pki = TestPKI()
     env = {"DABIR_SERVER_ACCESS_LOG": "off", "DABIR_SERVER_SQLITE_SYNCHRONOUS": synchronous}
     workdir = Path(os.environ.get("BENCH_DIR") or tempfile.mkdtemp(prefix=f"dabir-bench-{backend}-"))
-    server = ServerProcess(workdir, pki, database_url=database_url, env_extra=env, workers=workers)
+    server = ServerProcess(workdir, pki, database_url=database_url, env_extra=env, workers=workers, source_dir=source)
     server.setup()
     server.start()
     try:
@@ -223,10 +230,10 @@ def server_rows(server: ServerProcess, sql: str) -> list[tuple[Any, ...]]:
 
 
 def bench_wrk(backend: str, database_url: str, workers: int, letters: int, duration: float, synchronous: str,
-              profile: str = "", key: str = "rsa") -> dict[str, Any]:
+              profile: str = "", key: str = "rsa", source: Path = ROOT) -> dict[str, Any]:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (scripts/setup installs it: Debian package wrk)")
-    server, sec, signer, nid_a, nid_b = start_bench_server(backend, database_url, workers, synchronous, key)
+    server, sec, signer, nid_a, nid_b = start_bench_server(backend, database_url, workers, synchronous, key, source)
     workdir = server.workdir
     try:
         t0 = time.perf_counter()
@@ -241,8 +248,7 @@ def bench_wrk(backend: str, database_url: str, workers: int, letters: int, durat
         gaps = (seqs[-1] - seqs[0] + 1) - len(set(seqs)) if seqs else 0
         # Payam: send what was registered (the stored package carries its receipt).
         stored = server_rows(server, "SELECT guid, package, receipt FROM letters ORDER BY seq")
-        sends = [(f"send:{guid}", json_bytes(stored_package({"package": pkg, "receipt": receipt})))
-                 for guid, pkg, receipt in stored]
+        sends = [(f"send:{guid}", _with_receipt(pkg, receipt)) for guid, pkg, receipt in stored]
         snd = run_wrk(server, sec.token, "/api/v1/payam/messages", sends, duration, workdir)
         sent = server_rows(server, "SELECT COUNT(*) FROM letters WHERE sent_at IS NOT NULL")[0][0]
         sec.close()
@@ -250,6 +256,28 @@ def bench_wrk(backend: str, database_url: str, workers: int, letters: int, durat
                 "gaps": gaps, "package_bytes": len(items[0][1]), "sends": sent, "snd": snd}
     finally:
         server.stop()
+
+
+def _with_receipt(package: bytes, receipt: str) -> bytes:
+    """A registered letter's package as a client sends it: the stored package with its receipt."""
+    data = orjson.loads(package)
+    data["receipts"] = [orjson.loads(receipt)]
+    return orjson.dumps(data)
+
+
+def baseline_tree(ref: str) -> Path:
+    """The files of commit ``ref`` in a temporary folder (its server runs from there)."""
+    sha = subprocess.run(["git", "-C", str(ROOT), "rev-parse", ref], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    target = Path(tempfile.gettempdir()) / f"dabir-baseline-{sha[:12]}"
+    if not target.exists():
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", sha], capture_output=True, check=True).stdout
+        tmp = target.with_name(target.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(tmp, filter="data")
+        tmp.rename(target)
+    return target
 
 
 def _start_profile(server: ServerProcess, profile: str) -> subprocess.Popen[bytes] | None:
@@ -270,8 +298,8 @@ def _stop_profile(spy: subprocess.Popen[bytes] | None) -> None:
 
 
 def bench(backend: str, database_url: str, workers: int, per_client: int, payam_per_client: int, procs: int,
-          synchronous: str, profile: str = "", key: str = "rsa") -> dict[str, Any]:
-    server, sec, resigner, nid_a, nid_b = start_bench_server(backend, database_url, workers, synchronous, key)
+          synchronous: str, profile: str = "", key: str = "rsa", source: Path = ROOT) -> dict[str, Any]:
+    server, sec, resigner, nid_a, nid_b = start_bench_server(backend, database_url, workers, synchronous, key, source)
     try:
 
         def letters(n: int) -> list[Any]:
@@ -327,6 +355,14 @@ def _cpu(r: dict[str, Any], n: int) -> str:
             f"machine busy: these {ours / r['elapsed'] / (os.cpu_count() or 1):.0%}{machine}]")
 
 
+def _pg_durability(url: str) -> str:
+    import psycopg
+
+    with psycopg.connect(_driver_dsn(url)) as conn:
+        fsync, commit = (conn.execute(f"SHOW {name}").fetchone()[0] for name in ("fsync", "synchronous_commit"))  # type: ignore[index]
+    return "durable" if (fsync, commit) == ("on", "on") else f"fsync {fsync}, synchronous_commit {commit}"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--load", choices=("wrk", "python"), default="wrk")
@@ -340,34 +376,51 @@ def main() -> int:
     ap.add_argument("--key", choices=("rsa", "ec"), default="rsa", help="signing key: RSA-2048 (tokens) or EC P-256")
     ap.add_argument("--sqlite-synchronous", choices=("FULL", "NORMAL"), default="FULL")
     ap.add_argument("--profile", default="", help="write a py-spy raw profile of the server (allocation phase)")
+    ap.add_argument("--baseline", default="", help="a git commit whose server runs beside this one, interleaved")
+    ap.add_argument("--rounds", type=int, default=1, help="runs of each server per backend (with --baseline)")
     args = ap.parse_args()
-    runs = []
+    backends: list[tuple[str, str]] = []
     if args.backend in ("sqlite", "both"):
-        runs.append(("sqlite", ""))
+        backends.append((f"sqlite/{args.sqlite_synchronous}", ""))
     if args.backend in ("postgres", "both"):
         url = os.environ.get("DABIR_TEST_PG_URL")
         if not url:
             print("DABIR_TEST_PG_URL not set: skipping PostgreSQL", file=sys.stderr)
         else:
-            runs.append(("postgres", fresh_pg_database(url)))
+            backends.append((f"postgres ({_pg_durability(url)})", url))
+    sources = [("this", ROOT)]
+    if args.baseline:
+        sources.append((f"baseline {args.baseline}", baseline_tree(args.baseline)))
     print(describe(), flush=True)
-    for backend, url in runs:
-        prof = args.profile and f"{args.profile}.{backend}.txt"
-        if args.load == "wrk":
-            r = bench_wrk(backend, url, args.workers, args.letters, args.duration, args.sqlite_synchronous, prof, args.key)
-            clients = "load wrk (16 connections, 2 threads)"
-        else:
-            r = bench(backend, url, args.workers, args.per_client, args.payam_per_client, args.procs,
-                      args.sqlite_synchronous, prof, args.key)
-            clients = f"load python (DabirApi, {args.procs} processes)"
-        label = f"sqlite/{args.sqlite_synchronous}" if backend == "sqlite" else "postgres"
-        reg, snd = r["reg"], r["snd"]
-        print(f"{label:<13} workers={r['workers']} {clients}, {args.key} signatures\n"
-              f"  SHAMS allocations: {r['allocations']} in {reg['elapsed']:.2f} s = "
-              f"{r['allocations'] / reg['elapsed']:.0f}/s (duplicates {r['dupes']}, gaps {r['gaps']})  "
-              f"{_cpu(reg, r['allocations'])}\n"
-              f"  Payam sends ({r['package_bytes']} B packages): {r['sends']} in {snd['elapsed']:.2f} s = "
-              f"{r['sends'] / snd['elapsed']:.0f}/s  {_cpu(snd, r['sends'])}", flush=True)
+    clients = ("load wrk (16 connections, 2 threads)" if args.load == "wrk"
+               else f"load python (DabirApi, {args.procs} processes)")
+    print(f"workers={args.workers}, {clients}, {args.key} signatures", flush=True)
+    table = []
+    for label, pg_url in backends:
+        backend = "sqlite" if not pg_url else "postgres"
+        for n in range(args.rounds):
+            for name, source in (sources if n % 2 == 0 else sources[::-1]):  # alternate who goes first
+                url = fresh_pg_database(pg_url) if pg_url else ""
+                prof = args.profile and f"{args.profile}.{backend}.txt"
+                if args.load == "wrk":
+                    r = bench_wrk(backend, url, args.workers, args.letters, args.duration, args.sqlite_synchronous,
+                                  prof, args.key, source)
+                else:
+                    r = bench(backend, url, args.workers, args.per_client, args.payam_per_client, args.procs,
+                              args.sqlite_synchronous, prof, args.key, source)
+                reg, snd = r["reg"], r["snd"]
+                row = (label, name, r["allocations"] / reg["elapsed"], r["dupes"], r["gaps"], r["sends"] / snd["elapsed"],
+                       reg["server_cpu"] * 1000 / r["allocations"])
+                table.append(row)
+                print(f"{label} · {name}\n"
+                      f"  SHAMS allocations: {r['allocations']} in {reg['elapsed']:.2f} s = {row[2]:.0f}/s "
+                      f"(duplicates {r['dupes']}, gaps {r['gaps']})  {_cpu(reg, r['allocations'])}\n"
+                      f"  Payam sends ({r['package_bytes']} B packages): {r['sends']} in {snd['elapsed']:.2f} s = "
+                      f"{row[5]:.0f}/s  {_cpu(snd, r['sends'])}", flush=True)
+    print("\n| backend | server | registrations/s | duplicates / gaps | Payam sends/s | server CPU ms/registration |")
+    print("|---|---|---|---|---|---|")
+    for label, name, regs, dupes, gaps, sends, cpu in table:
+        print(f"| {label} | {name} | {regs:,.0f} | {dupes} / {gaps} | {sends:,.0f} | {cpu:.2f} |")
     print(f"load average after: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}", flush=True)
     return 0
 

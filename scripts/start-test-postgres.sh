@@ -1,6 +1,7 @@
 #!/bin/sh
 # Start a throwaway PostgreSQL 15 cluster for the server tests (run as root).
 # Prints the line to eval:  eval "$(scripts/start-test-postgres.sh)"
+# DABIR_TEST_PG_DURABLE=1: fsync, synchronous_commit and full_page_writes stay on (for benchmarks).
 # Stop it with:             runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$PGDATA" stop
 set -eu
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
@@ -12,17 +13,17 @@ PASSWORD=${DABIR_TEST_PG_PASSWORD:-$(python3 -c 'import secrets; print(secrets.t
 chown postgres:postgres "$BASE"
 chmod 700 "$BASE"
 runuser -u postgres -- "$PGBIN/initdb" -D "$PGDATA" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >"$BASE/initdb.log" 2>&1
-# Tuned for tests, not durability: nothing here outlives the test run.
 cat >>"$PGDATA/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
 port = $PORT
 unix_socket_directories = '$BASE'
 max_connections = 200
-fsync = off
-synchronous_commit = off
-full_page_writes = off
 shared_buffers = 128MB
 CONF
+if [ "${DABIR_TEST_PG_DURABLE:-0}" != 1 ]; then
+  # Tuned for tests, not durability: nothing here outlives the test run.
+  printf 'fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n' >>"$PGDATA/postgresql.conf"
+fi
 echo "host all all 127.0.0.1/32 scram-sha-256" >"$PGDATA/pg_hba.conf"
 echo "local all postgres trust" >>"$PGDATA/pg_hba.conf"
 runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA" -l "$BASE/server.log" -w start >/dev/null

@@ -11,7 +11,7 @@ from enum import StrEnum
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Request
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
 from starlette.concurrency import run_in_threadpool
 
 from server.context import ServerContext, as_utc
@@ -123,13 +123,14 @@ def bearer_from_header(header: str) -> str:
 _AUTH = (select(tokens.c.expires_at, tokens.c.revoked_at, users.c.id, users.c.username, users.c.roles,
                 users.c.unit_code, users.c.active, users.c.agency_id, agencies.c.national_id,
                 agencies.c.active.label("agency_active"))
-         .join(users, users.c.id == tokens.c.user_id).join(agencies, agencies.c.id == users.c.agency_id))
+         .join(users, users.c.id == tokens.c.user_id).join(agencies, agencies.c.id == users.c.agency_id)
+         .where(tokens.c.token_hash == bindparam("token_hash")))
 
 
 def authenticate(ctx: ServerContext, token: str) -> Principal:
     """Every request reads its token afresh: a revoked token or a deactivated user stops at once."""
     with ctx.db.read() as conn:
-        row = conn.execute(_AUTH.where(tokens.c.token_hash == token_hash(token))).first()
+        row = conn.execute(_AUTH, {"token_hash": token_hash(token)}).first()
     if row is None:
         raise unauthenticated()
     expires_at, revoked_at, user_id, username, roles, unit_code, active, agency_id, national_id, agency_active = row

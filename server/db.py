@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, create_engine, event, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from server.group_commit import GroupCommit
@@ -29,23 +29,24 @@ SQLITE_BUSY_TIMEOUT_S = 30
 T = TypeVar("T")
 
 
-def _sqlite_engine(url: str, *, immediate: bool, synchronous: str, pool_size: int) -> Engine:
+def _sqlite_engine(url: str, *, writer: bool, synchronous: str, pool_size: int) -> Engine:
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
                            pool_size=pool_size, max_overflow=pool_size)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (pysqlite's is deferred-only)
+        dbapi_conn.isolation_level = None  # autocommit; the writer emits its own BEGIN
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute(f"PRAGMA synchronous={synchronous}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        # IMMEDIATE: a writer takes the lock up front instead of failing to upgrade a read lock.
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    if writer:
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            # IMMEDIATE: the writer takes the lock up front instead of failing to upgrade a read lock.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -81,19 +82,20 @@ class Database:
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
                 self._lock = _FileLock(path + ".writelock")
-            self._writer = _sqlite_engine(url, immediate=True, synchronous=sqlite_synchronous, pool_size=pool_size)
-            self._reader = _sqlite_engine(url, immediate=False, synchronous=sqlite_synchronous, pool_size=pool_size)
+            self._writer = _sqlite_engine(url, writer=True, synchronous=sqlite_synchronous, pool_size=pool_size)
+            self._reader = _sqlite_engine(url, writer=False, synchronous=sqlite_synchronous, pool_size=pool_size)
         else:
-            self._writer = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
-            self._reader = self._writer
+            self._writer = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
+            self._reader = create_engine(url, pool_size=pool_size, max_overflow=pool_size, isolation_level="AUTOCOMMIT")
         # one per event loop (a uvicorn worker has one; tests and the CLI may start several)
         self._committers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, GroupCommit] = (
             weakref.WeakKeyDictionary())
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A read transaction (one snapshot on SQLite; READ COMMITTED on PostgreSQL)."""
-        with self._reader.begin() as conn:
+        """A connection for reads, in autocommit: each statement sees what is committed when it runs
+        (as READ COMMITTED would give it), without a BEGIN and COMMIT around the request's reads."""
+        with self._reader.connect() as conn:
             yield conn
 
     async def write(self, job: Callable[[Connection], T]) -> T:
@@ -133,15 +135,16 @@ class Database:
         return ins.on_conflict_do_nothing()
 
 
-_NEXT = update(sequences).values(value=sequences.c.value + 1).returning(sequences.c.value)
+_NEXT = (update(sequences).where(sequences.c.name == bindparam("counter")).values(value=sequences.c.value + 1)
+         .returning(sequences.c.value))
 
 
 def next_value(db: Database, conn: Connection, name: str) -> int:
     """Increment and return the named counter; its row stays locked until commit."""
-    value = conn.execute(_NEXT.where(sequences.c.name == name)).scalar()
+    value = conn.execute(_NEXT, {"counter": name}).scalar()
     if value is None:
         conn.execute(db.insert_ignore(sequences).values(name=name, value=0))
-        value = conn.execute(_NEXT.where(sequences.c.name == name)).scalar_one()
+        value = conn.execute(_NEXT, {"counter": name}).scalar_one()
     return int(value)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 from fastapi import Request
 from fastapi.responses import Response
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from server.auth import Principal
@@ -24,7 +24,10 @@ from server.errors import ApiError
 from server.models import idempotency_keys
 
 MAX_KEY = 200
-_LOOKUP = select(idempotency_keys.c.request_hash, idempotency_keys.c.status_code, idempotency_keys.c.body)
+# Statements built once: SQLAlchemy then reuses their compiled form and cache key.
+_LOOKUP = (select(idempotency_keys.c.request_hash, idempotency_keys.c.status_code, idempotency_keys.c.body)
+           .where(idempotency_keys.c.user_id == bindparam("user_id"), idempotency_keys.c.key == bindparam("key")))
+_STORE = insert(idempotency_keys)
 
 
 def request_digest(request: Request, body: bytes) -> str:
@@ -52,7 +55,7 @@ def json_response(status: int, body: bytes, *, replayed: bool = False) -> Respon
 def lookup(conn: Connection, user_id: int, key: str, digest: str) -> Response | None:
     """The stored response for this key (a replay); None if the key is new; 409 if the key was
     used for a different request."""
-    row = conn.execute(_LOOKUP.where(idempotency_keys.c.user_id == user_id, idempotency_keys.c.key == key)).first()
+    row = conn.execute(_LOOKUP, {"user_id": user_id, "key": key}).first()
     if row is None:
         return None
     if row.request_hash != digest:
@@ -66,8 +69,8 @@ def store(ctx: ServerContext, conn: Connection, user_id: int, key: str, digest: 
           body: bytes) -> None:
     """Record the response in the transaction that did the work. A plain INSERT: a concurrent twin
     with the same key makes it raise, and the job's savepoint rolls back with its work."""
-    conn.execute(insert(idempotency_keys).values(user_id=user_id, key=key, request_hash=digest, status_code=status,
-                                                 body=body, created_at=ctx.clock()))
+    conn.execute(_STORE, {"user_id": user_id, "key": key, "request_hash": digest, "status_code": status, "body": body,
+                          "created_at": ctx.clock()})
 
 
 async def run_idempotent(ctx: ServerContext, principal: Principal, key: str | None, digest: str, status: int,

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 from fastapi.responses import Response
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from app.protocol.package import LetterPackage
 from app.protocol.receipt import InvalidReceipt, format_time, receipt_matches, verify_receipt
@@ -36,6 +36,14 @@ from server.shams import (
     stored_package,
 )
 from server.signatures import SignatureChecker
+
+# Statements of a send, built once: SQLAlchemy then reuses their compiled form and cache key.
+_ACTIVE_AGENCY = select(agencies.c.id).where(agencies.c.national_id == bindparam("nid"), agencies.c.active.is_(True))
+_DELIVERED = select(deliveries.c.id).where(deliveries.c.letter_guid == bindparam("guid"),
+                                           deliveries.c.recipient_agency_id == bindparam("rid"))
+_DELIVER = insert(deliveries)
+_MARK_SENT = (update(letters).where(letters.c.guid == bindparam("l_guid"), letters.c.sent_at.is_(None))
+              .values(sent_at=bindparam("l_sent_at")))
 
 
 def _fail(status: int, code: str, fa: str, en: str, field: str | None) -> ApiError:
@@ -84,8 +92,7 @@ def _payam_recipients(conn: Connection, principal: Principal, content: dict[str,
     """Each recipient agency once: (id, national id); all must be active and other than the sender."""
     recipients: list[tuple[int, str]] = []
     for i, r in enumerate(content["recipients"]):
-        found = conn.execute(select(agencies.c.id).where(agencies.c.national_id == r["agency"],
-                                                         agencies.c.active.is_(True))).scalar()
+        found = conn.execute(_ACTIVE_AGENCY, {"nid": r["agency"]}).scalar()
         if found is None:
             raise _fail(422, "unknown_recipient", "سازمان گیرنده در شبکه پیام شناخته نیست.",
                         "The recipient agency is not known to the exchange.", f"content.recipients[{i}].agency")
@@ -104,12 +111,11 @@ def _deliver(ctx: ServerContext, conn: Connection, guid: str, sender_agency_id: 
     """One inbox row per (letter, recipient agency); sending again adds none."""
     now = ctx.clock()
     for rid, _nid in recipients:
-        if conn.execute(select(deliveries.c.id).where(deliveries.c.letter_guid == guid,
-                                                      deliveries.c.recipient_agency_id == rid)).first() is None:
-            conn.execute(insert(deliveries).values(
-                cursor=next_value(ctx.db, conn, "inbox"), letter_guid=guid, sender_agency_id=sender_agency_id,
-                recipient_agency_id=rid, channel=channel, created_at=now))
-    conn.execute(update(letters).where(letters.c.guid == guid, letters.c.sent_at.is_(None)).values(sent_at=now))
+        if conn.execute(_DELIVERED, {"guid": guid, "rid": rid}).first() is None:
+            conn.execute(_DELIVER, {"cursor": next_value(ctx.db, conn, "inbox"), "letter_guid": guid,
+                                    "sender_agency_id": sender_agency_id, "recipient_agency_id": rid,
+                                    "channel": channel, "created_at": now})
+    conn.execute(_MARK_SENT, {"l_guid": guid, "l_sent_at": now})
 
 
 async def send(ctx: ServerContext, checker: SignatureChecker, principal: Principal, package: LetterPackage,

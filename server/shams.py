@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 from fastapi.responses import Response
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.protocol.jalali import format_datetime, jalali_year_of
@@ -32,8 +32,14 @@ from server.idempotency import busy, json_response, lookup, store
 from server.models import certificates, letters, shams_counters
 from server.signatures import SignatureChecker
 
-_NEXT_SEQ = (update(shams_counters).values(last_seq=shams_counters.c.last_seq + 1)
-             .returning(shams_counters.c.last_seq))
+# Statements built once: SQLAlchemy then reuses their compiled form and cache key.
+_NEXT_SEQ = (update(shams_counters)
+             .where(shams_counters.c.origin == bindparam("c_origin"), shams_counters.c.domain == bindparam("c_domain"),
+                    shams_counters.c.year == bindparam("c_year"))
+             .values(last_seq=shams_counters.c.last_seq + 1).returning(shams_counters.c.last_seq))
+_LETTER = select(letters).where(letters.c.guid == bindparam("guid"))
+_INSERT_LETTER = insert(letters)
+_REGISTERED_CERTS = select(certificates.c.sha256).where(certificates.c.agency_id == bindparam("agency_id"))
 
 
 def parse_package(raw: bytes) -> LetterPackage:
@@ -49,13 +55,11 @@ def domain_for(kind: str) -> Domain:
 
 def next_sequence(db: Database, conn: Connection, origin: str, domain: Domain, year: int) -> int:
     """The counter's next number; its row stays locked until commit (created on first use)."""
-    counter = ((shams_counters.c.origin == origin) & (shams_counters.c.domain == domain.value)
-               & (shams_counters.c.year == year))
-    seq = conn.execute(_NEXT_SEQ.where(counter)).scalar()
+    counter = {"c_origin": origin, "c_domain": domain.value, "c_year": year}
+    seq = conn.execute(_NEXT_SEQ, counter).scalar()
     if seq is None:
-        conn.execute(db.insert_ignore(shams_counters).values(origin=origin, domain=domain.value, year=year,
-                                                             last_seq=0))
-        seq = conn.execute(_NEXT_SEQ.where(counter)).scalar_one()
+        conn.execute(db.insert_ignore(shams_counters).values(origin=origin, domain=domain.value, year=year, last_seq=0))
+        seq = conn.execute(_NEXT_SEQ, counter).scalar_one()
     return int(seq)
 
 
@@ -89,7 +93,7 @@ def stored_package(row: Any) -> dict[str, Any]:
 
 
 def letter_row(conn: Connection, guid: str) -> Any:
-    return conn.execute(select(letters).where(letters.c.guid == guid)).mappings().first()
+    return conn.execute(_LETTER, {"guid": guid}).mappings().first()
 
 
 def check_sender(principal: Principal, content: dict[str, Any], verb_fa: str) -> None:
@@ -125,8 +129,7 @@ def signer_policy(ctx: ServerContext, checker: SignatureChecker, conn: Connectio
     it) the SHA-256 of the certificates registered for its signatories."""
     registered = None
     if ctx.settings.require_registered_signers:
-        registered = set(conn.execute(select(certificates.c.sha256)
-                                      .where(certificates.c.agency_id == agency_id)).scalars())
+        registered = set(conn.execute(_REGISTERED_CERTS, {"agency_id": agency_id}).scalars())
     return checker.store_for(conn, [agency_id]), registered
 
 
@@ -205,11 +208,11 @@ def _registration(ctx: ServerContext, principal: Principal, package: LetterPacka
                                              guid=package.guid)
         row = {"guid": package.guid, "shams": shams.canonical, "registered_at": now, "content_sha256": content_sha,
                "receipt": receipt}
-        conn.execute(insert(letters).values(
-            guid=package.guid, agency_id=principal.agency_id, origin=origin, domain=domain.value, year=year,
-            seq=shams.sequence, shams=shams.canonical, kind=content["kind"], content_sha256=content_sha,
-            registered_at=now, registered_by=principal.user_id, signer_national_codes=signer_codes,
-            receipt=orjson.dumps(receipt).decode(), package=package_json))
+        conn.execute(_INSERT_LETTER, {
+            "guid": package.guid, "agency_id": principal.agency_id, "origin": origin, "domain": domain.value,
+            "year": year, "seq": shams.sequence, "shams": shams.canonical, "kind": content["kind"],
+            "content_sha256": content_sha, "registered_at": now, "registered_by": principal.user_id,
+            "signer_national_codes": signer_codes, "receipt": orjson.dumps(receipt).decode(), "package": package_json})
         body = orjson.dumps(registration_view(ctx, row))
         store(ctx, conn, principal.user_id, key, digest, 200, body)
         return body

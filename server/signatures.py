@@ -10,11 +10,15 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from app.protocol.trust import TrustStore
 from app.protocol.verify import SignatureVerdict, verify_detached
 from server.models import trust_roots
+
+_OF_AGENCIES = trust_roots.c.agency_id.in_(bindparam("agencies", expanding=True))
+_UPLOADED_HASHES = select(trust_roots.c.sha256).where(_OF_AGENCIES)  # built once: compiled once
+_UPLOADED_DER = select(trust_roots.c.der).where(_OF_AGENCIES)
 
 
 def load_pem_dir(path: Path) -> list[bytes]:
@@ -73,12 +77,11 @@ class SignatureChecker:
     def store_for(self, conn: Connection, agency_ids: list[int]) -> TrustStore:
         """The store for these agencies' current anchors. Every call reads the anchors' hashes (an
         upload takes effect at once); their certificates are read and parsed only for a new set."""
-        of_agencies = trust_roots.c.agency_id.in_(agency_ids)
-        uploaded = conn.execute(select(trust_roots.c.sha256).where(of_agencies)).scalars().all()
+        uploaded = conn.execute(_UPLOADED_HASHES, {"agencies": agency_ids}).scalars().all()
         store = self._stores.get(self._key(list(uploaded)))
         if store is not None:
             return store
-        return self._store_of(list(conn.execute(select(trust_roots.c.der).where(of_agencies)).scalars()))
+        return self._store_of(list(conn.execute(_UPLOADED_DER, {"agencies": agency_ids}).scalars()))
 
     def _key(self, uploaded: list[str]) -> tuple[str, ...]:
         return tuple(sorted({*self._server_hashes, *uploaded}))
