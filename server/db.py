@@ -2,9 +2,9 @@
 
 SQLite is one file in WAL mode; PostgreSQL runs READ COMMITTED. Every write is a job handed to
 :meth:`Database.write`, which runs it in :class:`~server.group_commit.GroupCommit`: the jobs of
-the requests an event loop is serving share one transaction (one fsync), each in a savepoint.
-Counter rows (SHAMS sequences, feed cursors) are locked by ``UPDATE … RETURNING`` inside that
-transaction, so numbers are gap-free and cursors grow in commit order.
+the requests an event loop is serving share one transaction (one fsync). Counter rows (SHAMS
+sequences, feed cursors) are locked by ``UPDATE … RETURNING`` inside that transaction, so numbers
+are gap-free and cursors grow in commit order.
 """
 
 from __future__ import annotations
@@ -88,15 +88,25 @@ class Database:
             self._writer = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
             self._reader = create_engine(url, pool_size=pool_size, max_overflow=pool_size, isolation_level="AUTOCOMMIT")
         # one per event loop (a uvicorn worker has one; tests and the CLI may start several)
+        self._kept = threading.local()  # each thread's read connection
+        self._all_kept: list[Connection] = []
         self._committers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, GroupCommit] = (
             weakref.WeakKeyDictionary())
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A connection for reads, in autocommit: each statement sees what is committed when it runs
-        (as READ COMMITTED would give it), without a BEGIN and COMMIT around the request's reads."""
-        with self._reader.connect() as conn:
+        """This thread's connection for reads, in autocommit: each statement sees what is committed
+        when it runs (as READ COMMITTED would give it). A thread runs one statement at a time, so
+        it keeps one connection (the event loop serves every request's reads on it)."""
+        conn: Connection | None = getattr(self._kept, "conn", None)
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self._kept.conn = self._reader.connect()
+            self._all_kept.append(conn)
+        try:
             yield conn
+        except BaseException:
+            conn.rollback()  # (nothing to undo: lets a connection whose statement failed go on)
+            raise
 
     async def write(self, job: Callable[[Connection], T]) -> T:
         """Run ``job(conn)`` in a write transaction and return its result once committed. It may
@@ -122,6 +132,9 @@ class Database:
             yield conn
 
     def dispose(self) -> None:
+        for conn in self._all_kept:
+            conn.close()
+        self._all_kept.clear()
         if self._lock is not None:
             self._lock.close()
             self._lock = None

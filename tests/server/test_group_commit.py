@@ -1,7 +1,7 @@
-"""Group commit (server.group_commit): the writes of concurrent requests share one transaction, a
-failing job rolls back alone (its counter increment included), a failed COMMIT fails every job,
-results only after COMMIT; and races on the same letter / the same Idempotency-Key through the
-real server. SQLite and PostgreSQL run the same code."""
+"""Group commit (server.group_commit): the writes of concurrent requests share one transaction; a
+failing job (a Python error, a database error, a failed COMMIT) fails alone and leaves nothing
+behind, its counter increment included; results only after COMMIT; and races on the same letter /
+the same Idempotency-Key through the real server. SQLite and PostgreSQL run the same code."""
 
 from __future__ import annotations
 
@@ -38,20 +38,22 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
 
 @pytest.fixture
 def transactions(db: Database) -> Iterator[list[int]]:
-    """How many jobs (savepoints) each write transaction ran: one entry per transaction."""
+    """The statements of each write transaction that reached the counter table: one entry per
+    transaction, with how many ``UPDATE sequences`` it ran."""
     counts: list[int] = []
 
     def began(_conn: Connection) -> None:
         counts.append(0)
 
-    def savepoint(_conn: Connection, _name: str) -> None:
-        counts[-1] += 1
+    def statement(_conn: Connection, _cursor: Any, sql: str, *_args: Any) -> None:
+        if sql.startswith("UPDATE sequences"):
+            counts[-1] += 1
 
     event.listen(db._writer, "begin", began)
-    event.listen(db._writer, "savepoint", savepoint)
+    event.listen(db._writer, "before_cursor_execute", statement)
     yield counts
     event.remove(db._writer, "begin", began)
-    event.remove(db._writer, "savepoint", savepoint)
+    event.remove(db._writer, "before_cursor_execute", statement)
 
 
 def _together(db: Database, jobs: list[Callable[[Connection], Any]]) -> list[Any]:
@@ -68,19 +70,24 @@ def _value(db: Database, name: str) -> int:
 
 def test_concurrent_writes_share_one_transaction(db: Database, transactions: list[int]) -> None:
     name = f"seq-{uuid.uuid4().hex}"
+    _together(db, [lambda conn: next_value(db, conn, name)])  # the counter's row exists from here
+    transactions.clear()
     outcomes = _together(db, [lambda conn: next_value(db, conn, name) for _ in range(10)])
-    assert sorted(outcomes) == list(range(1, 11))
+    assert sorted(outcomes) == list(range(2, 12))
     assert transactions == [10], "ten requests' writes, one transaction"
-    assert _value(db, name) == 10
+    assert _value(db, name) == 11
 
 
-def test_failing_job_rolls_back_alone(db: Database) -> None:
-    """A job that fails after taking a number gives it back: the others' numbers stay gap-free."""
+def test_failing_job_rolls_back_alone(db: Database, transactions: list[int]) -> None:
+    """A job that fails after taking a number gives it back: the others' numbers stay gap-free
+    (the group is rolled back and each job runs again in a transaction of its own)."""
     name = f"seq-{uuid.uuid4().hex}"
+    _together(db, [lambda conn: next_value(db, conn, name)])  # the counter's row exists from here
+    transactions.clear()
 
     def job_for(i: int) -> Callable[[Connection], int]:
         def job(conn: Connection) -> int:
-            value = next_value(db, conn, name)
+            value = next_value(db, conn, name) - 1
             if i % 3 == 0:
                 raise ValueError(f"job {i} refuses")
             return value
@@ -90,7 +97,8 @@ def test_failing_job_rolls_back_alone(db: Database) -> None:
     refused = [i for i, o in enumerate(outcomes) if isinstance(o, BaseException)]
     assert refused == [0, 3, 6] and all(isinstance(outcomes[i], ValueError) for i in refused)
     assert sorted(o for o in outcomes if isinstance(o, int)) == list(range(1, 6))
-    assert _value(db, name) == 5
+    assert _value(db, name) == 6
+    assert len(transactions) == 9 and transactions[1:] == [1] * 8, "the group, then each job alone"
 
 
 def test_a_database_error_fails_only_its_job(db: Database) -> None:
@@ -114,9 +122,9 @@ def test_a_database_error_fails_only_its_job(db: Database) -> None:
     assert _value(db, name) == 3 and _value(db, dup) == 0
 
 
-def test_failed_commit_fails_the_whole_group(db: Database) -> None:
-    """A check that runs only at COMMIT (a deferred foreign key) fails every job of the group, and
-    nothing of it is written; the next group works."""
+def test_failed_commit_fails_only_its_job(db: Database) -> None:
+    """A check that runs only at COMMIT (a deferred foreign key) fails the job that broke it, and
+    nothing of that job is written; the other jobs of the group commit."""
     name = f"seq-{uuid.uuid4().hex}"
 
     def create(conn: Connection) -> None:
@@ -133,11 +141,11 @@ def test_failed_commit_fails_the_whole_group(db: Database) -> None:
         return "inserted"
 
     outcomes = _together(db, [counts, orphan, counts])
-    assert all(isinstance(o, IntegrityError) for o in outcomes), outcomes
-    assert _value(db, name) == 0
+    assert outcomes[0] == 1 and isinstance(outcomes[1], IntegrityError) and outcomes[2] == 2, outcomes
+    assert _value(db, name) == 2
     with db.read() as conn:
         assert conn.execute(text("SELECT count(*) FROM gc_child")).scalar() == 0
-    assert _together(db, [counts]) == [1]
+    assert _together(db, [counts]) == [3]
 
 
 def test_results_only_after_commit(db: Database) -> None:
