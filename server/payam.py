@@ -140,7 +140,7 @@ async def send(ctx: ServerContext, checker: SignatureChecker, principal: Princip
         row = _check_registered(ctx, conn, principal, package, content_sha)
         pick = _internal_recipients if internal else _payam_recipients
         recipients = pick(conn, principal, content)
-        stores = [checker.store_for(conn, [rid]) for rid, _ in recipients]
+        stores = [checker.store_for(conn, rid) for rid, _ in recipients]
     for trust in stores:
         check = checker.check(content_bytes, package.signatures, trust)
         if not check.valid:

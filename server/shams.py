@@ -130,7 +130,7 @@ def signer_policy(ctx: ServerContext, checker: SignatureChecker, conn: Connectio
     registered = None
     if ctx.settings.require_registered_signers:
         registered = set(conn.execute(_REGISTERED_CERTS, {"agency_id": agency_id}).scalars())
-    return checker.store_for(conn, [agency_id]), registered
+    return checker.store_for(conn, agency_id), registered
 
 
 def verified_signers(checker: SignatureChecker, package: LetterPackage, content_bytes: bytes,

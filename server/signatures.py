@@ -16,9 +16,9 @@ from app.protocol.trust import TrustStore
 from app.protocol.verify import SignatureVerdict, verify_detached
 from server.models import trust_roots
 
-_OF_AGENCIES = trust_roots.c.agency_id.in_(bindparam("agencies", expanding=True))
-_UPLOADED_HASHES = select(trust_roots.c.sha256).where(_OF_AGENCIES)  # built once: compiled once
-_UPLOADED_DER = select(trust_roots.c.der).where(_OF_AGENCIES)
+_OF_AGENCY = trust_roots.c.agency_id == bindparam("agency_id")
+_UPLOADED_HASHES = select(trust_roots.c.sha256).where(_OF_AGENCY)  # built once: compiled once
+_UPLOADED_DER = select(trust_roots.c.der).where(_OF_AGENCY)
 
 
 def load_pem_dir(path: Path) -> list[bytes]:
@@ -74,14 +74,14 @@ class SignatureChecker:
         self._stores: dict[tuple[str, ...], TrustStore] = {}
         self._lock = threading.Lock()
 
-    def store_for(self, conn: Connection, agency_ids: list[int]) -> TrustStore:
-        """The store for these agencies' current anchors. Every call reads the anchors' hashes (an
-        upload takes effect at once); their certificates are read and parsed only for a new set."""
-        uploaded = conn.execute(_UPLOADED_HASHES, {"agencies": agency_ids}).scalars().all()
+    def store_for(self, conn: Connection, agency_id: int) -> TrustStore:
+        """The store for an agency's current anchors. Every call reads the anchors' hashes (an upload
+        takes effect at once); their certificates are read and parsed only for a new set."""
+        uploaded = conn.execute(_UPLOADED_HASHES, {"agency_id": agency_id}).scalars().all()
         store = self._stores.get(self._key(list(uploaded)))
         if store is not None:
             return store
-        return self._store_of(list(conn.execute(_UPLOADED_DER, {"agencies": agency_ids}).scalars()))
+        return self._store_of(list(conn.execute(_UPLOADED_DER, {"agency_id": agency_id}).scalars()))
 
     def _key(self, uploaded: list[str]) -> tuple[str, ...]:
         return tuple(sorted({*self._server_hashes, *uploaded}))
