@@ -6,6 +6,7 @@ from PySide6.QtCore import QCoreApplication
 
 from app.models.folders import Folder
 from app.models.lifecycle import STATE_NAMES_FA, State
+from app.protocol.canonical import Classification, Priority
 from app.protocol.persian import to_persian_digits
 
 
@@ -23,19 +24,19 @@ def folder_name(folder: Folder) -> str:
 
 def priority_name(value: str) -> str:
     names = {
-        "normal": QCoreApplication.translate("Priority", "Normal"),
-        "urgent": QCoreApplication.translate("Priority", "Urgent"),
-        "immediate": QCoreApplication.translate("Priority", "Immediate"),
+        Priority.NORMAL: QCoreApplication.translate("Priority", "Normal"),
+        Priority.URGENT: QCoreApplication.translate("Priority", "Urgent"),
+        Priority.IMMEDIATE: QCoreApplication.translate("Priority", "Immediate"),
     }
     return names.get(value, value)
 
 
 def classification_name(value: str) -> str:
     names = {
-        "normal": QCoreApplication.translate("Classification", "Normal"),
-        "confidential": QCoreApplication.translate("Classification", "Confidential"),
-        "secret": QCoreApplication.translate("Classification", "Secret"),
-        "top_secret": QCoreApplication.translate("Classification", "Top secret"),
+        Classification.NORMAL: QCoreApplication.translate("Classification", "Normal"),
+        Classification.CONFIDENTIAL: QCoreApplication.translate("Classification", "Confidential"),
+        Classification.SECRET: QCoreApplication.translate("Classification", "Secret"),
+        Classification.TOP_SECRET: QCoreApplication.translate("Classification", "Top secret"),
     }
     return names.get(value, value)
 
