@@ -19,8 +19,8 @@ from app.protocol.persian import to_persian_digits
 from app.protocol.shams import Shams
 
 # The printed letter is always Persian, whatever the UI language: official labels, not translations.
-PRIORITY_FA = {Priority.NORMAL: "عادی", Priority.URGENT: "فوری", Priority.IMMEDIATE: "آنی"}
-CLASSIFICATION_FA = {
+PRIORITY_FA: dict[str, str] = {Priority.NORMAL: "عادی", Priority.URGENT: "فوری", Priority.IMMEDIATE: "آنی"}
+CLASSIFICATION_FA: dict[str, str] = {
     Classification.NORMAL: "عادی",
     Classification.CONFIDENTIAL: "محرمانه",
     Classification.SECRET: "خیلی محرمانه",

@@ -23,7 +23,7 @@ def folder_name(folder: Folder) -> str:
 
 
 def priority_name(value: str) -> str:
-    names = {
+    names: dict[str, str] = {
         Priority.NORMAL: QCoreApplication.translate("Priority", "Normal"),
         Priority.URGENT: QCoreApplication.translate("Priority", "Urgent"),
         Priority.IMMEDIATE: QCoreApplication.translate("Priority", "Immediate"),
@@ -32,7 +32,7 @@ def priority_name(value: str) -> str:
 
 
 def classification_name(value: str) -> str:
-    names = {
+    names: dict[str, str] = {
         Classification.NORMAL: QCoreApplication.translate("Classification", "Normal"),
         Classification.CONFIDENTIAL: QCoreApplication.translate("Classification", "Confidential"),
         Classification.SECRET: QCoreApplication.translate("Classification", "Secret"),

@@ -120,8 +120,8 @@ class LetterEditor(QWidget):
         for value in Priority:
             self.priority.addItem(priority_name(value), value)
         self.classification = QComboBox(self)
-        for value in Classification:
-            self.classification.addItem(classification_name(value), value)
+        for level in Classification:
+            self.classification.addItem(classification_name(level), level)
         self.letterhead = QComboBox(self)
         self.letterhead.addItems(letterheads)
         self.in_reply_to = LinkPicker(self._store, self)

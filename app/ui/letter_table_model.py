@@ -103,7 +103,7 @@ class _Page:
     rows: list[LetterRow]
 
 
-_PRIORITY_COLORS = {Priority.URGENT: QColor("#b45309"), Priority.IMMEDIATE: QColor("#b91c1c")}
+_PRIORITY_COLORS: dict[str, QColor] = {Priority.URGENT: QColor("#b45309"), Priority.IMMEDIATE: QColor("#b91c1c")}
 
 
 def priority_color(item: DisplayRow, column: int) -> QColor | None:
