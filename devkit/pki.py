@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -159,7 +160,7 @@ class TestPKI:
         return builder.sign(self.intermediate_key, hashes.SHA256())
 
     def software_signer(
-        self, common_name: str, national_code: str | None = None, **kwargs: object
+        self, common_name: str, national_code: str | None = None, **kwargs: Any
     ) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
         """A key held in memory with its certificate (server tests; tokens use issue_signing_cert)."""
         key = new_rsa_key()

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, text
 
 from app.models.db import Store
 from app.models.tables import Letter, Recipient
+from app.protocol.canonical import Classification, Priority
 from app.protocol.jalali import TEHRAN, from_gregorian
 from app.protocol.persian import national_id_check_digit, normalize, to_persian_digits
 
@@ -184,8 +185,11 @@ STATE_WEIGHTS = {
 }  # fmt: skip
 NUMBERED = {"registered", "sent", "delivered", "acknowledged"}
 FINAL = {"acknowledged", "registered_incoming"}
-PRIORITY_WEIGHTS = (("normal", 80), ("urgent", 15), ("immediate", 5))
-CLASSIFICATION_WEIGHTS = (("normal", 85), ("confidential", 11), ("secret", 3), ("top_secret", 1))
+PRIORITY_WEIGHTS = ((Priority.NORMAL, 80), (Priority.URGENT, 15), (Priority.IMMEDIATE, 5))
+CLASSIFICATION_WEIGHTS = (
+    (Classification.NORMAL, 85), (Classification.CONFIDENTIAL, 11), (Classification.SECRET, 3),
+    (Classification.TOP_SECRET, 1),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

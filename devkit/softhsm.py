@@ -18,6 +18,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pkcs11
 from cryptography import x509
@@ -25,6 +26,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pkcs11 import Attribute, CertificateType, KeyType, ObjectClass
 
+from app.token.modules import Library
 from devkit.pki import TestPKI
 
 SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
@@ -76,11 +78,11 @@ class SoftHSM:
         """The closest SoftHSM has to pulling the token out: its files disappear."""
         self._util("--delete-token", "--token", label)
 
-    def lib(self) -> pkcs11.lib:
+    def lib(self) -> Library:
         self.activate()
         return pkcs11.lib(self.module)
 
-    def private_module(self, directory: Path) -> pkcs11.lib:
+    def private_module(self, directory: Path) -> Library:
         """An independent instance of the module (a copy of the .so at another path)."""
         directory.mkdir(parents=True, exist_ok=True)
         copy = directory / "libsofthsm2-private.so"
@@ -112,7 +114,7 @@ def store_certificate(session: pkcs11.Session, cert: x509.Certificate, label: st
 
 
 def provision_signing_key(
-    lib: pkcs11.lib,
+    lib: Library,
     token_label: str,
     pin: str,
     pki: TestPKI,
@@ -122,7 +124,7 @@ def provision_signing_key(
     common_name: str,
     national_code: str | None = None,
     store_intermediate: bool = True,
-    **cert_kwargs: object,
+    **cert_kwargs: Any,
 ) -> ProvisionedKey:
     """RSA-2048 generated on the token (sensitive, never extractable); certificate stored beside it."""
     token = lib.get_token(token_label=token_label)

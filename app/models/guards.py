@@ -12,16 +12,16 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.base import PASSIVE_NO_INITIALIZE
 
+from app.models.letters import (
+    ATTACHMENT_CONTENT_COLUMNS,
+    INCOMING,
+    LETTER_CONTENT_COLUMNS,
+    RECIPIENT_CONTENT_COLUMNS,
+)
 from app.models.lifecycle import EDITABLE, SealedContent, State
 from app.models.search import reindex, reindex_shams
 from app.models.tables import Attachment, Letter, Recipient
 
-LETTER_CONTENT = (
-    "kind", "subject", "body", "sender_agency", "sender_unit", "sender_person", "sender_name",
-    "priority", "classification", "in_reply_to", "in_reply_to_shams", "follow_up_of", "follow_up_of_shams",
-)  # fmt: skip
-RECIPIENT_CONTENT = ("position", "role", "agency", "unit", "person", "name")
-ATTACHMENT_CONTENT = ("position", "sha256", "size", "media_type", "file_name", "remote_address")
 INDEXED = ("subject", "body", "sender_name", "shams")
 
 
@@ -36,16 +36,18 @@ def _changed(obj: Any, attrs: tuple[str, ...]) -> bool:
 def _assert_editable(letter: Letter | None) -> None:
     if letter is None:
         return
-    if letter.kind == "incoming" or State(letter.state) not in EDITABLE or letter.signatures:
+    if letter.kind == INCOMING or State(letter.state) not in EDITABLE or letter.signatures:
         raise SealedContent(f"letter {letter.guid} is {letter.state}; its signed content cannot change")
 
 
 def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
     with session.no_autoflush:
         for obj in session.dirty:
-            if isinstance(obj, Letter) and _changed(obj, LETTER_CONTENT):
+            if isinstance(obj, Letter) and _changed(obj, LETTER_CONTENT_COLUMNS):
                 _assert_editable(obj)
-            elif (isinstance(obj, Recipient) and _changed(obj, RECIPIENT_CONTENT)) or (isinstance(obj, Attachment) and _changed(obj, ATTACHMENT_CONTENT)):
+            elif (isinstance(obj, Recipient) and _changed(obj, RECIPIENT_CONTENT_COLUMNS)) or (
+                isinstance(obj, Attachment) and _changed(obj, ATTACHMENT_CONTENT_COLUMNS)
+            ):
                 _assert_editable(obj.letter)
         for obj in (*session.new, *session.deleted):
             if isinstance(obj, Recipient | Attachment):
@@ -55,7 +57,7 @@ def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
 
 
 def _after_flush(session: Session, _ctx: Any) -> None:
-    guids: set[str] = set()
+    guids: set[str | None] = set()  # None: a recipient that belongs to no letter
     numbered: dict[str, str | None] = {}  # only the SHAMS changed: no need to re-read the body
     for obj in session.new:
         if isinstance(obj, Letter):
@@ -68,14 +70,14 @@ def _after_flush(session: Session, _ctx: Any) -> None:
                 guids.add(obj.guid)
             else:
                 numbered[obj.guid] = obj.shams
-        elif isinstance(obj, Recipient) and _changed(obj, RECIPIENT_CONTENT):
+        elif isinstance(obj, Recipient) and _changed(obj, RECIPIENT_CONTENT_COLUMNS):
             guids.add(obj.letter_guid)
     for obj in session.deleted:
         if isinstance(obj, Recipient):
             guids.add(obj.letter_guid)
-    guids.discard(None)  # type: ignore[arg-type]
-    if guids:
-        reindex(session.connection(), sorted(guids))
+    changed = sorted(g for g in guids if g is not None)
+    if changed:
+        reindex(session.connection(), changed)
     for guid, shams in numbered.items():
         if guid not in guids:
             reindex_shams(session.connection(), guid, shams)

@@ -13,17 +13,18 @@ from dataclasses import dataclass, field
 
 from app.models.qr_payload import QrPayload
 from app.models.tables import Letter
+from app.protocol.canonical import Classification, Priority
 from app.protocol.jalali import format_date
 from app.protocol.persian import to_persian_digits
 from app.protocol.shams import Shams
 
 # The printed letter is always Persian, whatever the UI language: official labels, not translations.
-PRIORITY_FA = {"normal": "عادی", "urgent": "فوری", "immediate": "آنی"}
-CLASSIFICATION_FA = {
-    "normal": "عادی",
-    "confidential": "محرمانه",
-    "secret": "خیلی محرمانه",
-    "top_secret": "سری",
+PRIORITY_FA: dict[str, str] = {Priority.NORMAL: "عادی", Priority.URGENT: "فوری", Priority.IMMEDIATE: "آنی"}
+CLASSIFICATION_FA: dict[str, str] = {
+    Classification.NORMAL: "عادی",
+    Classification.CONFIDENTIAL: "محرمانه",
+    Classification.SECRET: "خیلی محرمانه",
+    Classification.TOP_SECRET: "سری",
 }
 _CN = re.compile(r"(?:^|[,/])\s*CN\s*=\s*([^,/]+)", re.IGNORECASE)
 
@@ -54,8 +55,8 @@ class LetterView:
     registered_at: dt.datetime  # aware UTC
     recipients: tuple[str, ...] = ()  # display names, role "to"
     copies: tuple[str, ...] = ()  # display names, role "cc"
-    priority: str = "normal"
-    classification: str = "normal"
+    priority: str = Priority.NORMAL
+    classification: str = Classification.NORMAL
     attachment_count: int = 0
     signatories: tuple[Signatory, ...] = ()
     signer_national_codes: tuple[str, ...] = ()  # for the QR: who actually signed
@@ -85,13 +86,13 @@ class LetterView:
     @property
     def priority_mark(self) -> str:
         """«فوری» / «آنی», or empty when normal."""
-        return "" if self.priority == "normal" else PRIORITY_FA.get(self.priority, self.priority)
+        return "" if self.priority == Priority.NORMAL else PRIORITY_FA.get(self.priority, self.priority)
 
     @property
     def classification_mark(self) -> str:
         return (
             ""
-            if self.classification == "normal"
+            if self.classification == Classification.NORMAL
             else CLASSIFICATION_FA.get(self.classification, self.classification)
         )
 

@@ -12,17 +12,20 @@ from app.models.blobs import BlobStore
 from app.models.lifecycle import EDITABLE, SealedContent, State, check_transition, initial_state
 from app.models.tables import Attachment, AuditEvent, Letter, Recipient, Signature, new_guid
 from app.protocol.canonical import (
-    CLASSIFICATIONS,
-    PRIORITIES,
-    RECIPIENT_ROLES,
+    Classification,
     InvalidContent,
+    Kind,
+    LinkType,
+    Priority,
+    RecipientRole,
     build_content,
+    choice,
     content_sha256,
     validate_body,
     validate_subject,
 )
 
-KINDS = ("outgoing", "internal", "incoming")
+INCOMING = "incoming"  # the store's kind for a received letter (signed content is outgoing or internal)
 
 
 def audit(session: Session, action: str, letter_guid: str | None, actor: str = "", **detail: Any) -> None:
@@ -32,8 +35,8 @@ def audit(session: Session, action: str, letter_guid: str | None, actor: str = "
 def _recipients(items: list[dict[str, Any]]) -> list[Recipient]:
     out = []
     for i, r in enumerate(items):
-        role = r.get("role", "to")
-        if role not in RECIPIENT_ROLES:
+        role = r.get("role", RecipientRole.TO)
+        if role not in tuple(RecipientRole):
             raise InvalidContent(f"recipients[{i}].role", "must be to or cc", "نوع گیرنده نامعتبر است.")
         if not r.get("agency"):
             raise InvalidContent(f"recipients[{i}].agency", "is required", "دستگاه گیرنده مشخص نشده است.")
@@ -50,12 +53,6 @@ def _recipients(items: list[dict[str, Any]]) -> list[Recipient]:
     return out
 
 
-def _check_choice(value: str, field: str, choices: tuple[str, ...]) -> str:
-    if value not in choices:
-        raise InvalidContent(field, f"must be one of {', '.join(choices)}", "مقدار انتخاب‌شده مجاز نیست.")
-    return value
-
-
 def create_letter(
     session: Session,
     *,
@@ -64,15 +61,16 @@ def create_letter(
     body: Any = "",
     sender: dict[str, str],
     recipients: list[dict[str, Any]] | None = None,
-    priority: str = "normal",
-    classification: str = "normal",
+    priority: str = Priority.NORMAL,
+    classification: str = Classification.NORMAL,
     in_reply_to: tuple[str, str] | None = None,
     follow_up_of: tuple[str, str] | None = None,
     actor: str = "",
     guid: str | None = None,
 ) -> Letter:
     """A new draft (or, for kind incoming, a received letter). Links are (guid, shams) pairs."""
-    _check_choice(kind, "kind", KINDS)
+    if kind != INCOMING:
+        choice(kind, "kind", Kind)
     letter = Letter(
         guid=guid or new_guid(),
         kind=kind,
@@ -83,8 +81,8 @@ def create_letter(
         sender_unit=sender.get("unit", ""),
         sender_person=sender.get("person", ""),
         sender_name=sender.get("name", ""),
-        priority=_check_choice(priority, "priority", PRIORITIES),
-        classification=_check_choice(classification, "classification", CLASSIFICATIONS),
+        priority=choice(priority, "priority", Priority),
+        classification=choice(classification, "classification", Classification),
         in_reply_to=in_reply_to[0] if in_reply_to else None,
         in_reply_to_shams=in_reply_to[1] if in_reply_to else "",
         follow_up_of=follow_up_of[0] if follow_up_of else None,
@@ -99,8 +97,8 @@ def create_letter(
 _FIELDS = {
     "subject": validate_subject,
     "body": validate_body,
-    "priority": lambda v: _check_choice(v, "priority", PRIORITIES),
-    "classification": lambda v: _check_choice(v, "classification", CLASSIFICATIONS),
+    "priority": lambda v: choice(v, "priority", Priority),
+    "classification": lambda v: choice(v, "classification", Classification),
 }
 
 
@@ -108,7 +106,7 @@ def edit_letter(session: Session, letter: Letter, *, actor: str = "", **changes:
     """Change a draft. Editing a signed (not yet queued) letter drops its signatures and
     returns it to draft, audited; anything further along is sealed."""
     state = State(letter.state)
-    if letter.kind == "incoming" or (state not in EDITABLE and state is not State.SIGNED):
+    if letter.kind == INCOMING or (state not in EDITABLE and state is not State.SIGNED):
         raise SealedContent(f"letter {letter.guid} is {letter.state}; its content cannot change")
     values: dict[str, Any] = {}
     for key, value in changes.items():
@@ -153,41 +151,43 @@ def transition(session: Session, letter: Letter, target: State | str, *, actor: 
     return letter
 
 
+# Where each field of the canonical content lives in the store, listed once: letter_content builds
+# the content from these columns, the seal guard (guards.py) refuses to change them once signed and
+# the outbox reads only them to build packages.
+LETTER_COLUMNS = {
+    "guid": "guid", "kind": "kind", "subject": "subject", "body": "body",
+    "priority": "priority", "classification": "classification",
+}  # fmt: skip
+SENDER_COLUMNS = {"agency": "sender_agency", "unit": "sender_unit", "person": "sender_person", "name": "sender_name"}
+LINK_COLUMNS = {  # link type -> (guid column, SHAMS column); a link is present when its guid is set
+    LinkType.IN_REPLY_TO: ("in_reply_to", "in_reply_to_shams"),
+    LinkType.FOLLOW_UP_OF: ("follow_up_of", "follow_up_of_shams"),
+}
+RECIPIENT_COLUMNS = {"role": "role", "agency": "agency", "unit": "unit", "person": "person", "name": "name"}
+ATTACHMENT_COLUMNS = {
+    "address": "remote_address", "sha256": "sha256", "size": "size", "media_type": "media_type", "name": "file_name",
+}  # fmt: skip
+CHILD_ORDER = "position"  # recipients and attachments appear in the content in this order
+LETTER_CONTENT_COLUMNS = (
+    *LETTER_COLUMNS.values(), *SENDER_COLUMNS.values(), *(c for pair in LINK_COLUMNS.values() for c in pair),
+)  # fmt: skip
+RECIPIENT_CONTENT_COLUMNS = (CHILD_ORDER, *RECIPIENT_COLUMNS.values())
+ATTACHMENT_CONTENT_COLUMNS = (CHILD_ORDER, *ATTACHMENT_COLUMNS.values())
+
+
+def _fields(row: Any, columns: dict[str, str]) -> dict[str, Any]:
+    return {field: getattr(row, column) for field, column in columns.items()}
+
+
 def letter_content(letter: Letter) -> dict[str, Any]:
     """The canonical content a signature over this letter covers."""
-    links = []
-    if letter.in_reply_to:
-        links.append({"type": "in_reply_to", "guid": letter.in_reply_to, "shams": letter.in_reply_to_shams})
-    if letter.follow_up_of:
-        links.append({"type": "follow_up_of", "guid": letter.follow_up_of, "shams": letter.follow_up_of_shams})
+    links = [{"type": t, "guid": getattr(letter, g), "shams": getattr(letter, s)} for t, (g, s) in LINK_COLUMNS.items()]
     return build_content(
-        guid=letter.guid,
-        kind=letter.kind,
-        subject=letter.subject,
-        body=letter.body,
-        sender={
-            "agency": letter.sender_agency,
-            "unit": letter.sender_unit,
-            "person": letter.sender_person,
-            "name": letter.sender_name,
-        },
-        recipients=[
-            {"role": r.role, "agency": r.agency, "unit": r.unit, "person": r.person, "name": r.name}
-            for r in letter.recipients
-        ],
-        priority=letter.priority,
-        classification=letter.classification,
-        links=links,
-        attachments=[
-            {
-                "address": a.remote_address or "",
-                "sha256": a.sha256,
-                "size": a.size,
-                "media_type": a.media_type,
-                "name": a.file_name,
-            }
-            for a in letter.attachments
-        ],
+        **_fields(letter, LETTER_COLUMNS),
+        sender=_fields(letter, SENDER_COLUMNS),
+        recipients=[_fields(r, RECIPIENT_COLUMNS) for r in letter.recipients],
+        links=[link for link in links if link["guid"]],
+        attachments=[_fields(a, ATTACHMENT_COLUMNS) for a in letter.attachments],
     )
 
 

@@ -11,19 +11,44 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 import uuid
+from enum import StrEnum
 from typing import Any
 
 import orjson
 import rfc8785
 
 CONTENT_VERSION = 1
-KINDS = ("outgoing", "internal")
-PRIORITIES = ("normal", "urgent", "immediate")
-CLASSIFICATIONS = ("normal", "confidential", "secret", "top_secret")
-RECIPIENT_ROLES = ("to", "cc")
-LINK_TYPES = ("in_reply_to", "follow_up_of")
 MAX_SUBJECT = 500
 MAX_BODY = 2_000_000
+
+
+# The values a field may take, as they travel in the content (their members are those strings).
+class Kind(StrEnum):
+    OUTGOING = "outgoing"  # to other agencies, through Payam
+    INTERNAL = "internal"  # within the sender's agency
+
+
+class Priority(StrEnum):
+    NORMAL = "normal"
+    URGENT = "urgent"
+    IMMEDIATE = "immediate"
+
+
+class Classification(StrEnum):
+    NORMAL = "normal"
+    CONFIDENTIAL = "confidential"
+    SECRET = "secret"
+    TOP_SECRET = "top_secret"
+
+
+class RecipientRole(StrEnum):
+    TO = "to"
+    CC = "cc"
+
+
+class LinkType(StrEnum):
+    IN_REPLY_TO = "in_reply_to"
+    FOLLOW_UP_OF = "follow_up_of"
 
 
 class InvalidContent(ValueError):
@@ -71,10 +96,12 @@ def validate_body(value: Any) -> str:
     return _text(value, "body", max_len=MAX_BODY)
 
 
-def _choice(value: Any, field: str, choices: tuple[str, ...]) -> str:
-    if value not in choices:
-        raise InvalidContent(field, f"must be one of {', '.join(choices)}", "مقدار انتخاب‌شده مجاز نیست.")
-    return value
+def choice(value: Any, field: str, choices: type[StrEnum]) -> str:
+    """``value`` as the plain string of one of ``choices``, or InvalidContent."""
+    try:
+        return choices(value).value
+    except ValueError:
+        raise InvalidContent(field, f"must be one of {', '.join(choices)}", "مقدار انتخاب‌شده مجاز نیست.") from None
 
 
 def _party(value: dict[str, Any], field: str) -> dict[str, str]:
@@ -95,8 +122,8 @@ def build_content(
     body: Any,
     sender: dict[str, Any],
     recipients: list[dict[str, Any]],
-    priority: str = "normal",
-    classification: str = "normal",
+    priority: str = Priority.NORMAL,
+    classification: str = Classification.NORMAL,
     links: list[dict[str, Any]] | None = None,
     attachments: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
@@ -110,13 +137,13 @@ def build_content(
     rec = []
     for i, r in enumerate(recipients):
         item = _party(r, f"recipients[{i}]")
-        item["role"] = _choice(r.get("role", "to"), f"recipients[{i}].role", RECIPIENT_ROLES)
+        item["role"] = choice(r.get("role", RecipientRole.TO), f"recipients[{i}].role", RecipientRole)
         rec.append(item)
     lnk = []
     for i, link in enumerate(links or []):
         lnk.append(
             {
-                "type": _choice(link.get("type"), f"links[{i}].type", LINK_TYPES),
+                "type": choice(link.get("type"), f"links[{i}].type", LinkType),
                 "guid": str(uuid.UUID(str(link.get("guid")))),
                 "shams": _text(link.get("shams"), f"links[{i}].shams", max_len=40),
             }
@@ -141,13 +168,13 @@ def build_content(
     return {
         "v": CONTENT_VERSION,
         "guid": guid,
-        "kind": _choice(kind, "kind", KINDS),
+        "kind": choice(kind, "kind", Kind),
         "subject": validate_subject(subject),
         "body": validate_body(body),
         "sender": _party(sender, "sender"),
         "recipients": rec,
-        "priority": _choice(priority, "priority", PRIORITIES),
-        "classification": _choice(classification, "classification", CLASSIFICATIONS),
+        "priority": choice(priority, "priority", Priority),
+        "classification": choice(classification, "classification", Classification),
         "links": lnk,
         "attachments": att,
     }
@@ -195,7 +222,7 @@ def content_sha256(content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_bytes(content)).hexdigest()
 
 
-def validate_content(content: dict[str, Any]) -> dict[str, Any]:
+def validate_content(content: Any) -> dict[str, Any]:
     """Re-validate a content dictionary received from outside (a file or the network)."""
     if not isinstance(content, dict) or content.get("v") != CONTENT_VERSION:
         raise InvalidContent("v", f"unsupported content version {content.get('v') if isinstance(content, dict) else None!r}",

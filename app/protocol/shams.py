@@ -72,8 +72,8 @@ class Shams:
     def parse(cls, text: str) -> Shams:
         """Accept the canonical form or the displayed form (Persian digits/letter, isolates)."""
         raw = to_ascii_digits(text.strip().strip(LRI + PDI + LRO + PDF + "\u200e\u200f"))
-        for fa, domain in _PERSIAN_DOMAIN.items():
-            raw = raw.replace(f"-{fa}-", f"-{domain.value}-")
+        for fa, d in _PERSIAN_DOMAIN.items():
+            raw = raw.replace(f"-{fa}-", f"-{d.value}-")
         match = _CANONICAL.match(raw)
         if not match:
             raise InvalidShams(f"{text!r} is not a SHAMS of the form ORIGIN-DOMAIN-YEAR-SEQUENCE")

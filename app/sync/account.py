@@ -7,8 +7,10 @@ never into the database or a file of ours.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import keyring
 from keyring.errors import KeyringError
@@ -54,7 +56,7 @@ def save_account(store: Store, account: Account) -> None:
             row.value = value
 
 
-def _keyring_call(fn, *args):  # type: ignore[no-untyped-def]
+def _keyring_call(fn: Callable[..., Any], *args: str) -> Any:
     try:
         return fn(*args)
     except KeyringError as exc:

@@ -9,13 +9,13 @@ import os
 import sys
 from pathlib import Path
 
-from app.models.db import default_data_dir, open_store
+from app.models.db import Store, default_data_dir, open_store
 from app.sync import account as acc
 from app.sync.api import ApiError
 from app.sync.engine import SyncEngine
 
 
-def _store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _store(args: argparse.Namespace) -> Store:
     return open_store(Path(args.data_dir) if args.data_dir else default_data_dir())
 
 
@@ -35,13 +35,14 @@ def cmd_login(args: argparse.Namespace) -> int:
 
 def cmd_sync(args: argparse.Namespace) -> int:
     store = _store(args)
+    account = acc.load_account(store)
     try:
         api = acc.open_api(store)
     except acc.AccountError as exc:
         print(f"sync: {exc}", file=sys.stderr)
         return 2
     with api:
-        engine = SyncEngine(store, api, actor=acc.load_account(store).username)
+        engine = SyncEngine(store, api, actor=account.username if account else "sync")
         report = engine.run_once()
     summary = {
         "online": report.online,
@@ -57,7 +58,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return 0 if report.online and report.error is None else 3
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("login", help="log this profile in to the central server")
     p.add_argument("--server", required=True, help="https://host:port of the central server")
     p.add_argument("--username", required=True)

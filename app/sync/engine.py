@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol
 
 import httpx
@@ -37,6 +38,7 @@ from app.models.tables import (
     Unit,
     utcnow,
 )
+from app.protocol.canonical import Classification, Kind, Priority, RecipientRole
 from app.protocol.package import InvalidPackage, LetterPackage
 from app.protocol.persian import normalize
 from app.protocol.receipt import InvalidReceipt, load_certificate, parse_time, receipt_matches, verify_receipt
@@ -202,14 +204,17 @@ class SyncEngine:
     def _perform(self, call: _Call) -> Any:
         """One server call (worker thread, no store access): its result or the exception."""
         try:
+            if call.op == outbox.ACK:
+                return self._call(partial(self.api.ack, call.guid, "delivered", idempotency_key=call.key))
+            package = call.package
+            if package is None:
+                raise ValueError(f"{call.op} of {call.guid}: the letter is not in the store")
             if call.op == outbox.REGISTER:
-                result = self._call(lambda: self.api.register(call.package, idempotency_key=call.key))
-                self._check_receipt(result["receipt"], call.package, result["shams"])
+                result = self._call(partial(self.api.register, package, idempotency_key=call.key))
+                self._check_receipt(result["receipt"], package, result["shams"])
                 return result
             if call.op == outbox.SEND:
-                return self._call(lambda: self.api.send(call.package, idempotency_key=call.key))
-            if call.op == outbox.ACK:
-                return self._call(lambda: self.api.ack(call.guid, "delivered", idempotency_key=call.key))
+                return self._call(partial(self.api.send, package, idempotency_key=call.key))
             raise ValueError(f"unknown outbox operation {call.op!r}")
         except (ApiError, Offline, LoginRequired) as exc:
             return exc
@@ -321,7 +326,7 @@ class SyncEngine:
         while True:
             with self.store.reader() as s:
                 after = outbox.get_cursor(s, "acks")
-            page = self._call(lambda a=after: self.api.acks(after=a, limit=PAGE))
+            page = self._call(partial(self.api.acks, after=after, limit=PAGE))
             with self.store.session() as s:
                 for ack in page["items"]:
                     if self._apply_ack(s, ack):
@@ -342,7 +347,7 @@ class SyncEngine:
                 r.ack_state = ack["status"]
                 r.ack_at = parse_time(ack["at"])
                 r.ack_number = ack.get("incoming_number")
-        states = [r.ack_state for r in letter.recipients if r.agency != letter.sender_agency or letter.kind == "outgoing"]
+        states = [r.ack_state for r in letter.recipients if r.agency != letter.sender_agency or letter.kind == Kind.OUTGOING]
         if states and all(st == "registered" for st in states):
             target = State.ACKNOWLEDGED
         elif states and all(st in ("delivered", "registered") for st in states):
@@ -357,7 +362,7 @@ class SyncEngine:
         while True:
             with self.store.reader() as s:
                 after = outbox.get_cursor(s, "inbox")
-            page = self._call(lambda a=after: self.api.inbox(after=a, limit=PAGE))
+            page = self._call(partial(self.api.inbox, after=after, limit=PAGE))
             verdicts = {item["guid"]: self._verify(item) for item in page["items"]}
             new: list[str] = []
             with self.store.session() as s:
@@ -388,9 +393,10 @@ class SyncEngine:
         raw = json.dumps(item["package"], ensure_ascii=False, sort_keys=True).encode()
         content = item["package"].get("content", {}) if isinstance(item["package"], dict) else {}
         sender = content.get("sender") or {}
+        priority, classification = content.get("priority"), content.get("classification")
         letter = Letter(
             guid=item["guid"],
-            kind="incoming",
+            kind=L.INCOMING,
             state=(State.INVALID if verdict.get("valid") is False else State.RECEIVED).value,
             subject=str(content.get("subject") or "(بدون موضوع)")[:500],
             body=str(content.get("body") or ""),
@@ -398,10 +404,8 @@ class SyncEngine:
             sender_unit=str(sender.get("unit") or ""),
             sender_person=str(sender.get("person") or ""),
             sender_name=str(sender.get("name") or ""),
-            priority=content.get("priority") if content.get("priority") in ("normal", "urgent", "immediate") else "normal",
-            classification=content.get("classification", "normal")
-            if content.get("classification") in ("normal", "confidential", "secret", "top_secret")
-            else "normal",
+            priority=priority if priority in tuple(Priority) else Priority.NORMAL,
+            classification=classification if classification in tuple(Classification) else Classification.NORMAL,
             shams=item.get("shams"),
             registered_at=parse_time(item["registered_at"]) if item.get("registered_at") else None,
             source_package=raw,
@@ -409,7 +413,7 @@ class SyncEngine:
         )
         for i, r in enumerate(content.get("recipients") or []):
             letter.recipients.append(
-                Recipient(position=i, role=r.get("role", "to"), agency=str(r.get("agency", ""))[:11],
+                Recipient(position=i, role=r.get("role", RecipientRole.TO), agency=str(r.get("agency", ""))[:11],
                           unit=r.get("unit", ""), person=r.get("person", ""), name=r.get("name", ""))
             )
         s.add(letter)
@@ -420,7 +424,7 @@ class SyncEngine:
         while True:
             with self.store.reader() as s:
                 after = outbox.get_cursor(s, "directory")
-            page = self._call(lambda a=after: self.api.directory(after=a, limit=500))
+            page = self._call(partial(self.api.directory, after=after, limit=500))
             with self.store.session() as s:
                 report.directory_changes += apply_directory(s, page)
                 outbox.set_cursor(s, "directory", page["cursor"])
@@ -435,22 +439,22 @@ def apply_directory(s: Session, page: dict[str, Any]) -> int:
     """Upsert one page of directory changes (agencies, units, people)."""
     n = 0
     for a in page.get("agencies", []):
-        row = s.get(Agency, a["national_id"]) or Agency(national_id=a["national_id"])
-        row.name, row.name_norm = a["name"], normalize(a["name"])
-        s.add(row)
+        agency = s.get(Agency, a["national_id"]) or Agency(national_id=a["national_id"])
+        agency.name, agency.name_norm = a["name"], normalize(a["name"])
+        s.add(agency)
         n += 1
     s.flush()
     for u in page.get("units", []):
-        row = s.scalar(select(Unit).where(Unit.agency == u["agency"], Unit.code == u["code"]))
-        row = row or Unit(agency=u["agency"], code=u["code"])
-        row.name, row.name_norm, row.parent_code = u["name"], normalize(u["name"]), u.get("parent")
-        s.add(row)
+        unit = s.scalar(select(Unit).where(Unit.agency == u["agency"], Unit.code == u["code"]))
+        unit = unit or Unit(agency=u["agency"], code=u["code"])
+        unit.name, unit.name_norm, unit.parent_code = u["name"], normalize(u["name"]), u.get("parent")
+        s.add(unit)
         n += 1
     for p in page.get("people", []):
-        row = s.scalar(select(Person).where(Person.agency == p["agency"], Person.username == p["username"]))
-        row = row or Person(agency=p["agency"], username=p["username"])
-        row.name, row.name_norm = p["display_name"], normalize(p["display_name"])
-        row.title, row.unit_code = p.get("title") or "", p.get("unit")
-        s.add(row)
+        person = s.scalar(select(Person).where(Person.agency == p["agency"], Person.username == p["username"]))
+        person = person or Person(agency=p["agency"], username=p["username"])
+        person.name, person.name_norm = p["display_name"], normalize(p["display_name"])
+        person.title, person.unit_code = p.get("title") or "", p.get("unit")
+        s.add(person)
         n += 1
     return n

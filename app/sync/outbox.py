@@ -108,12 +108,6 @@ def letter_package(letter: Letter) -> LetterPackage:
     )
 
 
-_CONTENT_COLUMNS = (
-    "guid", "kind", "subject", "body", "sender_agency", "sender_unit", "sender_person", "sender_name",
-    "priority", "classification", "in_reply_to", "in_reply_to_shams", "follow_up_of", "follow_up_of_shams",
-)  # fmt: skip
-
-
 def letter_packages(session: Session, guids: list[str]) -> dict[str, LetterPackage]:
     """:func:`letter_package` of several letters, read with five plain queries: rows, not ORM
     objects (loading and tracking those was most of the cost of building a package)."""
@@ -124,14 +118,13 @@ def letter_packages(session: Session, guids: list[str]) -> dict[str, LetterPacka
     sig_t, receipt_t = Signature.__table__, Receipt.__table__
     letters = {
         row.guid: SimpleNamespace(**row._mapping, recipients=[], attachments=[], signatures=[], receipts=[])
-        for row in conn.execute(select(*(letters_t.c[n] for n in _CONTENT_COLUMNS)).where(letters_t.c.guid.in_(guids)))
+        for row in conn.execute(select(*(letters_t.c[n] for n in L.LETTER_CONTENT_COLUMNS)).where(letters_t.c.guid.in_(guids)))
     }
     children = (  # as the relationships order them (signatures and receipts: as stored)
-        ("recipients", select(rec_t.c.letter_guid, rec_t.c.role, rec_t.c.agency, rec_t.c.unit, rec_t.c.person,
-                              rec_t.c.name).where(rec_t.c.letter_guid.in_(guids)).order_by(rec_t.c.position)),
-        ("attachments", select(att_t.c.letter_guid, att_t.c.remote_address, att_t.c.sha256, att_t.c.size,
-                               att_t.c.media_type, att_t.c.file_name)
-         .where(att_t.c.letter_guid.in_(guids)).order_by(att_t.c.position)),
+        ("recipients", select(rec_t.c.letter_guid, *(rec_t.c[n] for n in L.RECIPIENT_COLUMNS.values()))
+         .where(rec_t.c.letter_guid.in_(guids)).order_by(rec_t.c[L.CHILD_ORDER])),
+        ("attachments", select(att_t.c.letter_guid, *(att_t.c[n] for n in L.ATTACHMENT_COLUMNS.values()))
+         .where(att_t.c.letter_guid.in_(guids)).order_by(att_t.c[L.CHILD_ORDER])),
         ("signatures", select(sig_t.c.letter_guid, sig_t.c.cms).where(sig_t.c.letter_guid.in_(guids)).order_by(sig_t.c.id)),
         ("receipts", select(receipt_t.c.letter_guid, receipt_t.c.data)
          .where(receipt_t.c.letter_guid.in_(guids)).order_by(receipt_t.c.id)),
@@ -139,6 +132,7 @@ def letter_packages(session: Session, guids: list[str]) -> dict[str, LetterPacka
     for name, query in children:
         for row in conn.execute(query):
             getattr(letters[row.letter_guid], name).append(row)
+    # rows shaped like Letter (the columns and children letter_content reads), not Letter objects
     return {guid: letter_package(letter) for guid, letter in letters.items()}  # type: ignore[arg-type]
 
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.token.signing import BatchResult
+
 
 class TokenError(Exception):
     """Base class; ``str(exc)`` is English, ``exc.message_fa`` is formal Persian for the user."""
@@ -59,3 +64,4 @@ class BatchInterrupted(SigningError):
         super().__init__(message, message_fa)
         self.signed = signed
         self.total = total
+        self.result: BatchResult | None = None  # what was signed before the stop

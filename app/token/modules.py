@@ -13,12 +13,27 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 import pkcs11
 
 from app.token.errors import ModuleLoadError
 
 log = logging.getLogger(__name__)
+
+
+class Library(Protocol):
+    """A loaded PKCS#11 module, as ``pkcs11.lib(path)`` returns it: what Dabir uses of it
+    (python-pkcs11 declares that class only in a private module)."""
+
+    manufacturer_id: str
+    library_description: str
+
+    def get_slots(self, token_present: bool = False) -> list[pkcs11.Slot]: ...
+    def get_token(self, **kwargs: Any) -> pkcs11.Token: ...
+    def wait_for_slot_event(self, blocking: bool = True) -> pkcs11.Slot: ...
+    def reinitialize(self) -> None: ...
+
 
 # Extra module paths (os.pathsep-separated) that an administrator can add without a release.
 ENV_EXTRA_MODULES = "DABIR_PKCS11_MODULES"
@@ -107,14 +122,14 @@ def detect_modules(*, platform: str | None = None, extra_paths: tuple[str, ...] 
     return result
 
 
-def found_modules(**kwargs: object) -> list[ModuleCandidate]:
-    return [m for m in detect_modules(**kwargs) if m.found]  # type: ignore[arg-type]
+def found_modules(*, platform: str | None = None, extra_paths: tuple[str, ...] = ()) -> list[ModuleCandidate]:
+    return [m for m in detect_modules(platform=platform, extra_paths=extra_paths) if m.found]
 
 
 _load_lock = threading.Lock()
 
 
-def load_module(path: str | os.PathLike[str]) -> pkcs11.lib:
+def load_module(path: str | os.PathLike[str]) -> Library:
     """Load (or reuse) the PKCS#11 module at ``path``; a clear ModuleLoadError instead of a crash."""
     p = os.fspath(path)
     if not p:
@@ -134,5 +149,5 @@ def load_module(path: str | os.PathLike[str]) -> pkcs11.lib:
             ) from exc
 
 
-def module_description(lib: pkcs11.lib) -> str:
+def module_description(lib: Library) -> str:
     return f"{lib.manufacturer_id.strip()} {lib.library_description.strip()}".strip()

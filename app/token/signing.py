@@ -199,7 +199,7 @@ def sign_batch(
                 cms = loop.run_until_complete(async_sign_detached(content, signer))
             except (pkcs11.PKCS11Error, TokenRemoved) as exc:
                 err = _interrupted(exc, i, total)
-                err.result = result  # type: ignore[attr-defined]
+                err.result = result
                 log.warning("%s", err)
                 raise err from exc
             result.signatures.append(cms)
@@ -271,8 +271,14 @@ class TokenSigningSession:
         except pkcs11.PKCS11Error as exc:
             raise SigningError(f"the token refused to sign: {type(exc).__name__}") from exc
 
-    def sign_packages(self, packages: Sequence[LetterPackage], **kwargs: object) -> BatchResult:
-        return sign_packages(packages, self.signer, **kwargs)  # type: ignore[arg-type]
+    def sign_packages(
+        self,
+        packages: Sequence[LetterPackage],
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: threading.Event | Callable[[], bool] | None = None,
+    ) -> BatchResult:
+        return sign_packages(packages, self.signer, progress=progress, cancel=cancel)
 
     def close(self) -> None:
         with contextlib.suppress(pkcs11.PKCS11Error):  # token already gone: nothing to log out of

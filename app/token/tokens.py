@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pkcs11
 
 from app.token.errors import TokenNotFound, TokenRemoved
+from app.token.modules import Library
 from app.token.pin import PinStatus
 
 # What a module returns when the device behind a slot or session has gone away. SoftHSM
@@ -52,7 +53,7 @@ def _info(token: pkcs11.Token) -> TokenInfo:
     )
 
 
-def list_tokens(lib: pkcs11.lib) -> list[TokenInfo]:
+def list_tokens(lib: Library) -> list[TokenInfo]:
     """Initialized tokens, in slot order. A slot whose token vanishes while we look is skipped."""
     out = []
     for slot in lib.get_slots(token_present=True):
@@ -66,7 +67,7 @@ def list_tokens(lib: pkcs11.lib) -> list[TokenInfo]:
     return out
 
 
-def find_token(lib: pkcs11.lib, label: str | None = None, serial: str | None = None) -> pkcs11.Token:
+def find_token(lib: Library, label: str | None = None, serial: str | None = None) -> pkcs11.Token:
     """The single token matching label and/or serial (the only token when neither is given)."""
     matches = []
     for slot in lib.get_slots(token_present=True):

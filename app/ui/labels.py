@@ -6,6 +6,7 @@ from PySide6.QtCore import QCoreApplication
 
 from app.models.folders import Folder
 from app.models.lifecycle import STATE_NAMES_FA, State
+from app.protocol.canonical import Classification, Priority
 from app.protocol.persian import to_persian_digits
 
 
@@ -22,20 +23,20 @@ def folder_name(folder: Folder) -> str:
 
 
 def priority_name(value: str) -> str:
-    names = {
-        "normal": QCoreApplication.translate("Priority", "Normal"),
-        "urgent": QCoreApplication.translate("Priority", "Urgent"),
-        "immediate": QCoreApplication.translate("Priority", "Immediate"),
+    names: dict[str, str] = {
+        Priority.NORMAL: QCoreApplication.translate("Priority", "Normal"),
+        Priority.URGENT: QCoreApplication.translate("Priority", "Urgent"),
+        Priority.IMMEDIATE: QCoreApplication.translate("Priority", "Immediate"),
     }
     return names.get(value, value)
 
 
 def classification_name(value: str) -> str:
-    names = {
-        "normal": QCoreApplication.translate("Classification", "Normal"),
-        "confidential": QCoreApplication.translate("Classification", "Confidential"),
-        "secret": QCoreApplication.translate("Classification", "Secret"),
-        "top_secret": QCoreApplication.translate("Classification", "Top secret"),
+    names: dict[str, str] = {
+        Classification.NORMAL: QCoreApplication.translate("Classification", "Normal"),
+        Classification.CONFIDENTIAL: QCoreApplication.translate("Classification", "Confidential"),
+        Classification.SECRET: QCoreApplication.translate("Classification", "Secret"),
+        Classification.TOP_SECRET: QCoreApplication.translate("Classification", "Top secret"),
     }
     return names.get(value, value)
 

@@ -33,7 +33,7 @@ from app.models.letters import letter_content
 from app.models.lifecycle import IllegalTransition, SealedContent
 from app.models.tables import Letter
 from app.protocol import jalali
-from app.protocol.canonical import CLASSIFICATIONS, MAX_SUBJECT, PRIORITIES, InvalidContent, validate_subject
+from app.protocol.canonical import MAX_SUBJECT, Classification, InvalidContent, Priority, validate_subject
 from app.protocol.persian import to_persian_digits
 from app.ui.editor_drafts import DraftValues, is_signed, load_draft, save_draft
 from app.ui.labels import classification_name, priority_name, state_name
@@ -117,11 +117,11 @@ class LetterEditor(QWidget):
         self.cc_picker = RecipientPicker(self._store, self, placeholder=self.tr("Add a copy recipient…"))
         self.recipients_error = _error_label(self)
         self.priority = QComboBox(self)
-        for value in PRIORITIES:
+        for value in Priority:
             self.priority.addItem(priority_name(value), value)
         self.classification = QComboBox(self)
-        for value in CLASSIFICATIONS:
-            self.classification.addItem(classification_name(value), value)
+        for level in Classification:
+            self.classification.addItem(classification_name(level), level)
         self.letterhead = QComboBox(self)
         self.letterhead.addItems(letterheads)
         self.in_reply_to = LinkPicker(self._store, self)

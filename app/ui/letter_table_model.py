@@ -32,6 +32,7 @@ from PySide6.QtGui import QColor
 
 from app.models.db import Store
 from app.models.folders import Folder, LetterRow, count_letters, fetch_letters
+from app.protocol.canonical import Priority
 from app.protocol.jalali import format_datetime
 from app.protocol.shams import display_text
 from app.ui.labels import classification_name, priority_name, state_name
@@ -102,7 +103,7 @@ class _Page:
     rows: list[LetterRow]
 
 
-_PRIORITY_COLORS = {"urgent": QColor("#b45309"), "immediate": QColor("#b91c1c")}
+_PRIORITY_COLORS: dict[str, QColor] = {Priority.URGENT: QColor("#b45309"), Priority.IMMEDIATE: QColor("#b91c1c")}
 
 
 def priority_color(item: DisplayRow, column: int) -> QColor | None:

@@ -1,0 +1,93 @@
+"""Client and server install apart: each extra brings its side and nothing of the other's.
+
+One wheel is built from a clean copy of what ships (``app``, ``server``, ``pyproject.toml``) and
+installed into two fresh virtual environments without system site packages, one with
+``dabir[server]`` and one with ``dabir[client]``, the way an agency's machines get them. pip's
+cache serves the packages that were downloaded before.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+CLIENT_ONLY = ("PySide6", "shiboken6", "pkcs11", "keyring", "pyhanko", "httpx")
+SERVER_ONLY = ("fastapi", "starlette", "uvicorn", "psycopg", "argon2")
+# Which of the named modules this interpreter can import (printed one a line).
+FIND_MODULES = "import importlib.util, sys; print(*(m for m in sys.argv[1:] if importlib.util.find_spec(m)), sep='\\n')"
+
+
+def _run(args: list[str | Path], *, cwd: Path, env: dict[str, str] | None = None, timeout: float = 300) -> str:
+    proc = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, f"{args[:4]} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return proc.stdout + proc.stderr
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    """The environment without anything that would let the checkout or its venv leak in."""
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME"}}
+    return {**env, **extra}
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    src = tmp_path_factory.mktemp("src")
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, src / name)
+    for package in ("app", "server"):
+        shutil.copytree(ROOT / package, src / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    out = tmp_path_factory.mktemp("wheel")
+    _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", out, src], cwd=src, env=_clean_env())
+    (built,) = out.glob("dabir-*.whl")
+    return built
+
+
+def _install(wheel: Path, extra: str, where: Path) -> Path:
+    """A fresh venv (no system site packages) with ``dabir[extra]`` from the wheel; its python."""
+    venv.create(where / "venv", with_pip=False)
+    python = where / "venv" / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    _run([sys.executable, "-m", "pip", "--python", python, "install", "-q", f"{wheel}[{extra}]"],
+         cwd=where, env=_clean_env())  # fmt: skip
+    return python
+
+
+def _importable(python: Path, modules: tuple[str, ...], cwd: Path) -> list[str]:
+    return _run([python, "-c", FIND_MODULES, *modules], cwd=cwd, env=_clean_env()).split()
+
+
+def _installed_copy(python: Path, module: str, cwd: Path) -> bool:
+    """Does ``module`` import, from the venv's copy (not the checkout)?"""
+    out = _run([python, "-c", f"import {module} as m; print(m.__file__)"], cwd=cwd, env=_clean_env())
+    return Path(out.strip()).is_relative_to(python.parent.parent)
+
+
+def test_a_server_install_runs_the_server_without_the_client_packages(wheel: Path, tmp_path: Path):
+    python = _install(wheel, "server", tmp_path)
+    assert _importable(python, CLIENT_ONLY, tmp_path) == []
+    assert _importable(python, SERVER_ONLY, tmp_path) == list(SERVER_ONLY)
+    assert _installed_copy(python, "server.app", tmp_path)
+
+
+def test_a_client_install_starts_the_desktop_app_without_the_server_packages(wheel: Path, tmp_path: Path):
+    python = _install(wheel, "client", tmp_path)
+    assert _importable(python, SERVER_ONLY, tmp_path) == []
+    assert _importable(python, CLIENT_ONLY, tmp_path) == list(CLIENT_ONLY)
+    assert _installed_copy(python, "app.ui.main", tmp_path)
+    # What an installer ships beside the package (fonts, Persian catalogs), in a folder of its own.
+    for folder in ("resources", "translations"):
+        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("*.qm"))
+    env = _clean_env(QT_QPA_PLATFORM="offscreen", DABIR_SMOKE="1", DABIR_RESOURCES=str(tmp_path / "resources"),
+                     DABIR_TRANSLATIONS=str(tmp_path / "translations"))  # fmt: skip
+    out = _run([python, "-m", "app", "--data-dir", tmp_path / "profile", "--log-level", "INFO"], cwd=tmp_path, env=env)
+    assert re.search(r"dabir: ready in \d+ ms", out), out
+    assert "Traceback" not in out and "UI stays in English" not in out, out
