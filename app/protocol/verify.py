@@ -158,6 +158,8 @@ def _fields(element: _Element, minimum: int, what: str) -> list[_Element]:
 
 @dataclass(frozen=True)
 class _Signature:
+    """The pieces of one signature that the checks use."""
+
     embeds_content: bool
     certificates: bytes  # contents of SignedData.certificates (b"" when absent)
     sid: bytes  # the SignerIdentifier (DER)
@@ -190,7 +192,7 @@ def _read(cms_der: bytes) -> _Signature:
     # version, sid, digestAlgorithm, [0] signedAttrs?, signatureAlgorithm, signature, [1] unsignedAttrs?
     signer_info = _fields(signer_infos[0], 5, "SignerInfo")
     signed = signer_info[3] if signer_info[3].is_(_CONTEXT, 0) else None
-    signature_algorithm, signature = signer_info[4:6] if signed else signer_info[3:5]
+    signature_algorithm, signature = (signer_info[4:] if signed else signer_info[3:])[:2]
     if not signature.is_(_UNIVERSAL, _OCTET_STRING):
         raise ValueError("the signature value is not an OCTET STRING")
 

@@ -98,6 +98,7 @@ def build_cms(
     drop: tuple[str, ...] = (),
     extra_attrs: Sequence[cms.CMSAttribute] = (),
     ess_cert_der: bytes | None = None,
+    ess_v1: bool = False,
     digest: str = "sha256",
     pss: bool = False,
     content_type: str = "data",
@@ -109,14 +110,18 @@ def build_cms(
     cert_der = der(cert)
     acert = asn1_x509.Certificate.load(cert_der)
     when = dt.datetime.now(UTC).replace(microsecond=0) if signing_time == "now" else signing_time
-    ess = tsp.SigningCertificateV2({"certs": [{
-        "hash_algorithm": {"algorithm": "sha256"},
-        "cert_hash": hashlib.sha256(ess_cert_der or cert_der).digest(),
-    }]})
+    if ess_v1:  # ESS signing-certificate (RFC 2634): SHA-1 of the certificate
+        ess = _attr("signing_certificate", tsp.SigningCertificate(
+            {"certs": [{"cert_hash": hashlib.sha1(ess_cert_der or cert_der).digest()}]}))
+    else:
+        ess = _attr("signing_certificate_v2", tsp.SigningCertificateV2({"certs": [{
+            "hash_algorithm": {"algorithm": "sha256"},
+            "cert_hash": hashlib.sha256(ess_cert_der or cert_der).digest(),
+        }]}))
     attrs = {
         "content_type": _attr("content_type", content_type),
         "message_digest": _attr("message_digest", hashlib.new(digest, content).digest()),
-        "signing_certificate_v2": _attr("signing_certificate_v2", ess),
+        "signing_certificate_v2": ess,
     }
     if when is not None:
         attrs["signing_time"] = _attr("signing_time", when if isinstance(when, cms.Time) else cms.Time({"utc_time": when}))
@@ -262,6 +267,7 @@ CASES: dict[str, Case] = {
     "signing time as GeneralizedTime": Case(lambda w, c: (c, _soft(w, c, signing_time=cms.Time(
         {"generalized_time": dt.datetime.now(UTC).replace(microsecond=0)})))),
     "no signing time (checked at the current time, with a warning)": Case(lambda w, c: (c, _soft(w, c, signing_time=None))),
+    "ESS signing-certificate (v1, SHA-1) instead of v2": Case(lambda w, c: (c, _soft(w, c, ess_v1=True))),
     "an extra signed attribute": Case(lambda w, c: (c, _soft(w, c, extra_attrs=[
         cms.CMSAttribute({"type": "1.3.6.1.4.1.99999.1", "values": [core.UTF8String("x")]})]))),
     "chain not embedded (the trust folder has the intermediate)": Case(
