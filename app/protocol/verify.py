@@ -30,7 +30,7 @@ from typing import NamedTuple
 from asn1crypto import algos, cms, parser, tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
@@ -192,7 +192,10 @@ def _read(cms_der: bytes) -> _Signature:
     # version, sid, digestAlgorithm, [0] signedAttrs?, signatureAlgorithm, signature, [1] unsignedAttrs?
     signer_info = _fields(signer_infos[0], 5, "SignerInfo")
     signed = signer_info[3] if signer_info[3].is_(_CONTEXT, 0) else None
-    signature_algorithm, signature = (signer_info[4:] if signed else signer_info[3:])[:2]
+    rest = signer_info[4:] if signed else signer_info[3:]
+    if len(rest) < 2:
+        raise ValueError("SignerInfo is incomplete")
+    signature_algorithm, signature = rest[:2]
     if not signature.is_(_UNIVERSAL, _OCTET_STRING):
         raise ValueError("the signature value is not an OCTET STRING")
 
@@ -343,7 +346,7 @@ def verify_detached(
         sig = _read(cms_der)
         digest_name = _digest_name(sig.digest_algorithm)
         signer = _find_signer(sig.certificates, sig.sid)
-    except (ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError, UnsupportedAlgorithm) as exc:
         return SignatureVerdict(False, None, None, None,
                                 [f"the signature is damaged or is not a CMS signature ({exc})"],
                                 ["امضا آسیب دیده است یا قالب آن امضای استاندارد (CMS) نیست."])
