@@ -8,7 +8,10 @@ differential test against pyHanko's validator.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import http.server
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +28,6 @@ from app.protocol.trust import TrustStore
 from app.token.signing import sign_detached
 from devkit.letters import SoftSigner
 from devkit.pki import TestPKI, der
-from tests.token.conftest import CrlServer
 
 UTC = dt.UTC
 NATIONAL_CODE = "0012345679"
@@ -42,11 +44,11 @@ def letter_bytes(i: int) -> bytes:
 
 @dataclass
 class World:
-    """A CA (root → licensed intermediate, CRL on 127.0.0.1), a foreign CA, and signers."""
+    """A CA (root → licensed intermediate, its CRL served on 127.0.0.1), a foreign CA, and signers."""
 
     pki: TestPKI
     foreign: TestPKI
-    crl: CrlServer
+    crl_server: http.server.ThreadingHTTPServer
     trust_dir: Path
     key: rsa.RSAPrivateKey  # the signatory's RSA-2048 key, as on the agencies' tokens
     cert: x509.Certificate
@@ -72,14 +74,22 @@ class World:
         return self.pki.software_signer(name, NATIONAL_CODE, **cert_options)
 
 
+class _QuietFiles(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
 def make_world(root: Path) -> World:
-    crl = CrlServer()
-    pki = TestPKI(crl_url=crl.url)
-    crl.pki = pki
+    """Call ``world.crl_server.shutdown()`` when done."""
+    (root / "crl").mkdir(parents=True)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietFiles, directory=root / "crl"))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    pki = TestPKI(crl_url=f"http://127.0.0.1:{server.server_address[1]}/intermediate.crl")
     key, cert = pki.software_signer("علی رضایی", NATIONAL_CODE)
     revoked = pki.software_signer("Revoked Signer", NATIONAL_CODE)
     pki.revoke(revoked[1], dt.datetime.now(UTC) - dt.timedelta(minutes=1))
-    return World(pki, TestPKI(name="Unknown CA"), crl, pki.write_trust_dir(root / "trust"), key, cert, revoked)
+    (root / "crl" / "intermediate.crl").write_bytes(pki.crl_der())
+    return World(pki, TestPKI(name="Unknown CA"), server, pki.write_trust_dir(root / "trust"), key, cert, revoked)
 
 
 # -- building signatures in shapes the product's signer never makes ---------------------------------

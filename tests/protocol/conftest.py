@@ -13,4 +13,4 @@ from tests.protocol.cases import World, make_world
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     w = make_world(tmp_path_factory.mktemp("protocol"))
     yield w
-    w.crl.close()
+    w.crl_server.shutdown()
