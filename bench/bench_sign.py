@@ -4,7 +4,7 @@
 
 Prints letters/s for Dabir's batch signing next to the raw python-pkcs11 C_Sign rate of the
 same on-token key in the same run, the per-letter time Dabir adds beyond the raw signature
-(CMS/CAdES assembly, attributes, bookkeeping), and warm-cache verification letters/s.
+(CMS/CAdES assembly, attributes, bookkeeping), and warm-cache verification letters/s and time per letter.
 """
 
 from __future__ import annotations
@@ -55,6 +55,14 @@ def letters(n: int) -> list[LetterPackage]:
     ]
 
 
+def _verify_round(contents: list[bytes], pkgs: list[LetterPackage], trust: TrustStore) -> float:
+    """Seconds to verify every letter once: the signature check alone, as the server does it."""
+    t0 = time.perf_counter()
+    for content, p in zip(contents, pkgs, strict=True):
+        verify_detached(content, p.signatures[0], trust)
+    return time.perf_counter() - t0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--letters", type=int, default=500)
@@ -94,6 +102,7 @@ def main() -> int:
         verdicts = [verify_detached(p.content_bytes(), p.signatures[0], trust) for p in pkgs]
         warm, warm_cpu = time.perf_counter() - t0, time.process_time() - c0
         assert all(v.valid for v in verdicts)
+        best = min(_verify_round(contents, pkgs, trust) for _ in range(5))
 
     size = sum(map(len, contents)) / n
     print(f"letters: {n} (avg canonical content {size:.0f} bytes), RSA-2048 on SoftHSM2, one PIN entry")
@@ -104,6 +113,8 @@ def main() -> int:
     print(f"verify, warm cache:         {n / warm:8.1f} letters/s     ({warm / n * 1000:.2f} ms each; target >= 500/s)")
     print(f"verify, warm, per CPU-sec:  {n / warm_cpu:8.1f} letters/s     ({warm_cpu / n * 1000:.3f} ms CPU each; "
           "target <= 0.3 ms; process CPU time, so it shows contention less than wall time)")
+    print(f"verify, warm, per letter:   {best / n * 1000:8.3f} ms (best of 5 rounds, canonical bytes ready; "
+          "target <= 0.12 ms)")
     print(f"load average at end:        {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 

@@ -2,7 +2,7 @@
 
 Validated paths are cached per end-entity certificate together with the time window in which
 every certificate on the path is valid, so verifying many letters from the same signatory
-builds the path once (certvalidator is thorough but slow: milliseconds per path).
+builds the path once (certvalidator is thorough but slow).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def load_certificates(data: bytes) -> list[asn1_x509.Certificate]:
 @dataclass(frozen=True)
 class PathResult:
     ok: bool
-    path: tuple[asn1_x509.Certificate, ...] = ()  # end-entity first, root last
+    path: tuple[bytes, ...] = ()  # DER, end-entity first, root last
     reason: str | None = None
     reason_fa: str | None = None
     # window in which the cached result holds (None: independent of time, e.g. unknown CA)
@@ -79,7 +79,8 @@ class TrustStore:
         path = pathlib.Path(path)
         if not path.is_dir():
             raise FileNotFoundError(f"trust-root folder not found: {path}")
-        roots, inter = [], []
+        roots: list[asn1_x509.Certificate] = []
+        inter: list[asn1_x509.Certificate] = []
         for f in sorted(path.iterdir()):
             if f.suffix.lower() not in CERT_SUFFIXES or not f.is_file():
                 continue
@@ -102,28 +103,19 @@ class TrustStore:
         return h.hexdigest()
 
     # -- path validation ---------------------------------------------------------------------
-    def validate_path(
-        self, cert: asn1_x509.Certificate, moment: dt.datetime, extra: Iterable[asn1_x509.Certificate] = ()
-    ) -> PathResult:
-        extra = list(extra)
-        key = (cert.dump(), frozenset(c.dump() for c in extra))  # DER of parsed certs: cached, cheap
-        cached = self._paths.get(key)
-        if cached is not None and cached.holds_at(moment):
-            return cached
-        # asn1crypto parses the shared root/intermediate objects lazily and is not thread-safe:
-        # concurrent first use raised IndexError inside pyhanko-certvalidator (seen on the server).
-        with self._lock:
-            result = self._validate(cert, moment, extra)
-            self._paths[key] = result
+    def validate_path(self, cert_der: bytes, others: frozenset[bytes], moment: dt.datetime) -> PathResult:
+        """The path from this certificate (DER) to a trust root at ``moment``; ``others`` are
+        certificates that came with it (e.g. embedded in the signature) and may complete the path."""
+        key = (cert_der, others)
+        result = self._paths.get(key)
+        if result is None or not result.holds_at(moment):
+            # certvalidator parses the store's shared root/intermediate objects lazily, and
+            # asn1crypto is not thread-safe: one validation at a time per store
+            with self._lock:
+                result = self._validate(asn1_x509.Certificate.load(cert_der), moment,
+                                        [asn1_x509.Certificate.load(d) for d in others])
+                self._paths[key] = result
         return result
-
-    def cached_path(self, cert_der: bytes, extra_ders: Iterable[bytes], moment: dt.datetime) -> PathResult | None:
-        """The cached result :meth:`validate_path` would return for these certificates (given as DER)
-        at ``moment``, or None when it would have to validate; never validates, never blocks."""
-        cached = self._paths.get((cert_der, frozenset(extra_ders)))
-        if cached is not None and cached.holds_at(moment):
-            return cached
-        return None
 
     def _validate(self, cert: asn1_x509.Certificate, moment: dt.datetime, extra: list[asn1_x509.Certificate]) -> PathResult:
         if not self.roots:
@@ -156,7 +148,7 @@ class TrustStore:
         certs = tuple(reversed(list(path)))  # certvalidator iterates root first
         return PathResult(
             True,
-            path=certs,
+            path=tuple(c.dump() for c in certs),
             valid_from=max(c["tbs_certificate"]["validity"]["not_before"].native for c in certs),
             valid_until=min(c["tbs_certificate"]["validity"]["not_after"].native for c in certs),
         )

@@ -6,39 +6,35 @@ name its certificate (CAdES signing-certificate-v2); was the certificate valid w
 was signed and allowed to sign; does it chain to a configured trust root (pyhanko-certvalidator);
 is it revoked (CRL). Every failure is collected, in English and Persian, with the signer named.
 
-The signature math is done here with ``cryptography`` rather than through pyHanko's full
-validation pipeline: it is the same checks, an order of magnitude faster, and the expensive
-part (path building) is cached by :class:`TrustStore`.
+One path serves every signature, valid or not. The server checks each letter it registers, so
+the work is split by what it depends on: the signature is cut into its pieces in one pass over
+the DER (:func:`_read`), and everything that depends only on the signer's certificate and the
+embedded chain (parsed certificate, description, public key, signing-certificate match, validated
+path) is computed once and cached by those certificates' bytes. A warm check then costs little
+more than the digest and the RSA/ECDSA operation.
 
-A letter signature in the usual shape (one signer, the four CAdES-BES signed attributes, DER)
-whose every check passes is verified on a fast path: :mod:`app.protocol.cms_reader` cuts it into
-raw pieces and everything that depends only on the signer's certificate and the embedded chain
-(parsed certificate, description, public key, signing-certificate-v2 match, validated path) is
-looked up in caches, so a warm call costs little more than the RSA/ECDSA check itself. Any other
-shape, and any check that does not pass, goes through the full asn1crypto path below, which
-alone writes failure reasons — so every reason and warning is word for word what it always was.
-Revocation is checked last, by the same code on both paths.
+Thread safety: the caches hold bytes, ``cryptography`` objects and frozen dataclasses only; no
+asn1crypto object (parsed lazily, so not safe to share) outlives the call that made it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import pathlib
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
-from asn1crypto import (
-    cms,
-    tsp,  # also registers signing_certificate_v2 with cms.CMSAttribute
-)
+from asn1crypto import algos, cms, parser, tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 
-from app.protocol import cms_reader
 from app.protocol.certificates import CertificateInfo, describe_certificate
 from app.protocol.crl import crl_store
 from app.protocol.persian import to_persian_digits
@@ -111,87 +107,192 @@ class _Collector:
                                 certificate_der=cert_der, warnings_fa=self.warnings_fa)
 
 
-@lru_cache(maxsize=1024)
-def _crypto_cert(der: bytes) -> x509.Certificate:
-    return x509.load_der_x509_certificate(der)
+# -- reading: the signature cut into the pieces the checks use, in one pass ------------------------
+
+# DER of the object identifiers (whole element)
+_OID_SIGNED_DATA = bytes.fromhex("06092a864886f70d010702")
+_OID_DATA = bytes.fromhex("06092a864886f70d010701")
+_ATTR_CONTENT_TYPE = bytes.fromhex("06092a864886f70d010903")
+_ATTR_MESSAGE_DIGEST = bytes.fromhex("06092a864886f70d010904")
+_ATTR_SIGNING_TIME = bytes.fromhex("06092a864886f70d010905")
+_ATTR_SIGNING_CERTIFICATE = bytes.fromhex("060b2a864886f70d010910020c")
+_ATTR_SIGNING_CERTIFICATE_V2 = bytes.fromhex("060b2a864886f70d010910022f")
+
+_UNIVERSAL, _CONTEXT = 0, 2
+_OCTET_STRING, _SEQUENCE, _SET = 4, 16, 17
 
 
-def _attrs(signed_attrs: cms.CMSAttributes) -> dict[str, object]:
-    """Single-valued signed attributes by name (one pass; multi-valued ones are ignored)."""
-    out: dict[str, object] = {}
-    for a in signed_attrs:
-        values = a["values"]
-        if len(values) == 1:
-            out[a["type"].native] = values[0]
+class _Element(NamedTuple):
+    class_: int
+    tag: int
+    contents: bytes
+    der: bytes  # the whole element, header included
+
+    def is_(self, class_: int, tag: int) -> bool:
+        return self.class_ == class_ and self.tag == tag
+
+
+def _element(data: bytes) -> _Element:
+    """The BER/DER element at the start of ``data``."""
+    class_, _constructed, tag, header, contents, trailer = parser.parse(data)
+    return _Element(class_, tag, contents, data[:len(header) + len(contents) + len(trailer)])
+
+
+def _elements(data: bytes) -> list[_Element]:
+    """The elements that follow one another in ``data`` (e.g. a SEQUENCE's contents)."""
+    out = []
+    while data:
+        out.append(_element(data))
+        data = data[len(out[-1].der):]
     return out
 
 
-_WARM_PROPERTIES = ("critical_extensions", "self_issued", "self_signed", "sha1", "sha256", "issuer_serial",
-                    "authority_issuer_serial", "crl_distribution_points", "delta_crl_distribution_points",
-                    "ocsp_urls", "ca", "max_path_length")
+def _fields(element: _Element, minimum: int, what: str) -> list[_Element]:
+    if not element.is_(_UNIVERSAL, _SEQUENCE):
+        raise ValueError(f"{what} is not a SEQUENCE")
+    children = _elements(element.contents)
+    if len(children) < minimum:
+        raise ValueError(f"{what} is incomplete")
+    return children
 
 
-def _warm(cert: asn1_x509.Certificate) -> None:
-    """Finish asn1crypto's lazy parsing before the object is shared between threads.
+@dataclass(frozen=True)
+class _Signature:
+    """The pieces of one signature that the checks use."""
 
-    asn1crypto fills children lists, ``.native`` dicts and the extension attributes in place on
-    first use; two threads doing that at once on one object saw it half-built (certvalidator
-    then said "intermediate certificate 1 is not a CA"). Once everything is parsed, later use
-    only reads (or re-stores equal values), so a cached certificate is safe to share.
-    """
-    try:
-        cert.native  # noqa: B018  (builds every child, recursively, and parses extension values)
-        for name in _WARM_PROPERTIES:
-            getattr(cert, name)
-        for name in (cert.subject, cert.issuer):
-            name.sha1  # noqa: B018
-            name.sha256  # noqa: B018
-        cert.public_key.sha1  # noqa: B018
-        cert.public_key.sha256  # noqa: B018
-    except Exception:  # a certificate asn1crypto cannot fully parse stays lazy, as before
-        pass
+    embeds_content: bool
+    certificates: bytes  # contents of SignedData.certificates (b"" when absent)
+    sid: bytes  # the SignerIdentifier (DER)
+    digest_algorithm: bytes  # AlgorithmIdentifier (DER)
+    signature_algorithm: bytes  # AlgorithmIdentifier (DER)
+    signature: bytes
+    signed_attrs: bytes | None  # what the signature value covers: the signed attributes as a DER SET OF
+    # the single-valued signed attributes the checks use (multi-valued ones count as absent)
+    content_type: bytes | None  # DER of the OID
+    message_digest: bytes | None
+    signing_time: dt.datetime | None
+    signing_certificate: tuple[bytes, bytes] | None  # (attribute OID, value DER), v2 preferred
+
+
+def _read(cms_der: bytes) -> _Signature:
+    """A ContentInfo holding SignedData with one SignerInfo (RFC 5652); ValueError otherwise."""
+    outer = _element(cms_der)
+    if len(outer.der) != len(cms_der):
+        raise ValueError("bytes after the signature")
+    content_info = _fields(outer, 2, "ContentInfo")
+    if content_info[0].der != _OID_SIGNED_DATA or not content_info[1].is_(_CONTEXT, 0):
+        raise ValueError("not signed-data")
+    # version, digestAlgorithms, encapContentInfo, [0] certificates?, [1] crls?, signerInfos
+    signed_data = _fields(_element(content_info[1].contents), 4, "SignedData")
+    embeds_content = len(_fields(signed_data[2], 1, "EncapsulatedContentInfo")) > 1
+    certificates = b"".join(e.contents for e in signed_data[3:-1] if e.is_(_CONTEXT, 0))
+    signer_infos = _elements(signed_data[-1].contents)
+    if len(signer_infos) != 1:
+        raise ValueError(f"{len(signer_infos)} signer infos")
+    # version, sid, digestAlgorithm, [0] signedAttrs?, signatureAlgorithm, signature, [1] unsignedAttrs?
+    signer_info = _fields(signer_infos[0], 5, "SignerInfo")
+    signed = signer_info[3] if signer_info[3].is_(_CONTEXT, 0) else None
+    rest = signer_info[4:] if signed else signer_info[3:]
+    if len(rest) < 2:
+        raise ValueError("SignerInfo is incomplete")
+    signature_algorithm, signature = rest[:2]
+    if not signature.is_(_UNIVERSAL, _OCTET_STRING):
+        raise ValueError("the signature value is not an OCTET STRING")
+
+    attrs: dict[bytes, _Element] = {}
+    for attr in _elements(signed.contents) if signed else ():
+        oid, values = _fields(attr, 2, "attribute")[:2]
+        single = _elements(values.contents)
+        if len(single) == 1:
+            attrs[oid.der] = single[0]
+    digest = attrs.get(_ATTR_MESSAGE_DIGEST)
+    if digest is not None and not digest.is_(_UNIVERSAL, _OCTET_STRING):
+        raise ValueError("the message digest is not an OCTET STRING")
+    signing_time = _signing_time(attrs[_ATTR_SIGNING_TIME].der) if _ATTR_SIGNING_TIME in attrs else None
+    signing_certificate = next(((oid, attrs[oid].der) for oid in (_ATTR_SIGNING_CERTIFICATE_V2,
+                                                                  _ATTR_SIGNING_CERTIFICATE) if oid in attrs), None)
+    return _Signature(
+        embeds_content=embeds_content,
+        certificates=certificates,
+        sid=signer_info[1].der,
+        digest_algorithm=signer_info[2].der,
+        signature_algorithm=signature_algorithm.der,
+        signature=signature.contents,
+        signed_attrs=parser.emit(_UNIVERSAL, 1, _SET, signed.contents) if signed and signed.contents else None,
+        content_type=attrs[_ATTR_CONTENT_TYPE].der if _ATTR_CONTENT_TYPE in attrs else None,
+        message_digest=digest.contents if digest is not None else None,
+        signing_time=signing_time,
+        signing_certificate=signing_certificate,
+    )
+
+
+def _signing_time(der: bytes) -> dt.datetime:
+    when: dt.datetime = cms.Time.load(der).native
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+
+
+# -- what depends only on the certificates: computed once per signer -------------------------------
+
+@dataclass(frozen=True)
+class _Signer:
+    cert_der: bytes
+    info: CertificateInfo
+    public_key: CertificatePublicKeyTypes
+    others: frozenset[bytes]  # the other embedded certificates (they may complete the path)
 
 
 @lru_cache(maxsize=1024)
-def _cert_ids(der: bytes) -> tuple[bytes, int, bytes | None, asn1_x509.Certificate]:
-    """(issuer DER, serial, subject key id, parsed cert) of an embedded certificate, parsed once
-    (completely: the object is shared by threads, see :func:`_warm`)."""
-    cert = asn1_x509.Certificate.load(der)
-    ids = cert.issuer.dump(), cert.serial_number, cert.key_identifier, cert
-    _warm(cert)
-    return ids
-
-
-def _embedded(sd: cms.SignedData) -> list[bytes]:
-    return [ch.chosen.dump() for ch in sd["certificates"] or () if ch.name == "certificate"]
-
-
-def _find_signer_cert(embedded: list[bytes], sid: cms.SignerIdentifier) -> bytes | None:
-    if sid.name == "issuer_and_serial_number":
-        isn = sid.chosen
-        # compare encodings: asn1crypto's Name equality runs LDAP string prep (slow)
-        want = (isn["issuer"].dump(), isn["serial_number"].native)
-        return next((d for d in embedded if _cert_ids(d)[:2] == want), None)
-    if sid.name == "subject_key_identifier":
-        return next((d for d in embedded if _cert_ids(d)[2] == sid.chosen.native), None)
+def _find_signer(certificates: bytes, sid: bytes) -> _Signer | None:
+    """The embedded certificate the signer identifier names, or None when it is not there."""
+    ders = [e.der for e in _elements(certificates) if e.is_(_UNIVERSAL, _SEQUENCE)]  # other choices: not X.509
+    choice = cms.SignerIdentifier.load(sid)
+    for der in ders:
+        cert = asn1_x509.Certificate.load(der)
+        if choice.name == "issuer_and_serial_number":
+            # compare encodings: asn1crypto's Name equality runs LDAP string prep (slow)
+            found = (cert.issuer.dump(), cert.serial_number) == (choice.chosen["issuer"].dump(),
+                                                                choice.chosen["serial_number"].native)
+        else:
+            found = cert.key_identifier is not None and cert.key_identifier == choice.chosen.native
+        if found:
+            public_key = x509.load_der_x509_certificate(der).public_key()
+            return _Signer(der, describe_certificate(der), public_key, frozenset(ders) - {der})
     return None
 
 
-def _verify_value(cert_der: bytes, signature: bytes, data: bytes, sig_algo: cms.SignedDigestAlgorithm,
-                  digest_name: str) -> bool:
-    public_key = _crypto_cert(cert_der).public_key()
-    algo = sig_algo.signature_algo
-    h = _HASHES[digest_name]()
+@lru_cache(maxsize=64)
+def _digest_name(der: bytes) -> str:
+    name: str = algos.DigestAlgorithm.load(der)["algorithm"].native
+    return name
+
+
+@lru_cache(maxsize=64)
+def _signature_scheme(der: bytes) -> tuple[str, tuple[str, str, int] | None]:
+    """('rsassa_pkcs1v15' | 'rsassa_pss' | 'ecdsa' | another name, PSS (hash, MGF1 hash, salt length))."""
     try:
-        if isinstance(public_key, rsa.RSAPublicKey) and algo == "rsassa_pkcs1v15":
-            public_key.verify(signature, data, padding.PKCS1v15(), h)
-        elif isinstance(public_key, rsa.RSAPublicKey) and algo == "rsassa_pss":
-            params = sig_algo["parameters"]
-            mgf_hash = _HASHES[params["mask_gen_algorithm"]["parameters"]["algorithm"].native]()
-            pss = padding.PSS(padding.MGF1(mgf_hash), params["salt_length"].native)
-            public_key.verify(signature, data, pss, _HASHES[params["hash_algorithm"]["algorithm"].native]())
-        elif isinstance(public_key, ec.EllipticCurvePublicKey) and algo == "ecdsa":
-            public_key.verify(signature, data, ec.ECDSA(h))
+        algorithm = algos.SignedDigestAlgorithm.load(der)
+        name: str = algorithm.signature_algo
+        if name != "rsassa_pss":
+            return name, None
+        params = algorithm["parameters"]
+        return name, (params["hash_algorithm"]["algorithm"].native,
+                      params["mask_gen_algorithm"]["parameters"]["algorithm"].native, params["salt_length"].native)
+    except (ValueError, KeyError, TypeError):
+        return "unknown", None
+
+
+def _signature_value_ok(key: CertificatePublicKeyTypes, sig: _Signature, digest_name: str) -> bool:
+    name, pss = _signature_scheme(sig.signature_algorithm)
+    data = sig.signed_attrs or b""
+    try:
+        if isinstance(key, rsa.RSAPublicKey) and name == "rsassa_pkcs1v15":
+            key.verify(sig.signature, data, padding.PKCS1v15(), _HASHES[digest_name]())
+        elif isinstance(key, rsa.RSAPublicKey) and name == "rsassa_pss" and pss is not None:
+            hash_name, mgf_hash_name, salt_length = pss
+            key.verify(sig.signature, data, padding.PSS(padding.MGF1(_HASHES[mgf_hash_name]()), salt_length),
+                       _HASHES[hash_name]())
+        elif isinstance(key, ec.EllipticCurvePublicKey) and name == "ecdsa":
+            key.verify(sig.signature, data, ec.ECDSA(_HASHES[digest_name]()))
         else:
             return False
     except (InvalidSignature, KeyError, ValueError):
@@ -199,29 +300,36 @@ def _verify_value(cert_der: bytes, signature: bytes, data: bytes, sig_algo: cms.
     return True
 
 
-def _check_signing_certificate_attr(attr: object | None, cert_der: bytes, c: _Collector) -> None:
+@lru_cache(maxsize=1024)
+def _signing_certificate_problem(attribute: tuple[bytes, bytes] | None, cert_der: bytes) -> tuple[str, str] | None:
     """CAdES-BES: signing-certificate(-v2) binds the signature to this very certificate."""
-    if attr is None:
-        c.fail("the signature does not name its signing certificate (CAdES signing-certificate attribute missing)",
-               "امضا گواهی امضاکننده را مشخص نکرده است (ویژگی گواهی امضا در امضا نیست).")
-        return
-    certs = attr["certs"]  # type: ignore[index]
-    if not len(certs):
-        c.fail("the signing-certificate attribute is empty", "ویژگی گواهی امضا خالی است.")
-        return
-    first = certs[0]
-    algo = first["hash_algorithm"]["algorithm"].native if "hash_algorithm" in first else "sha1"
+    if attribute is None:
+        return ("the signature does not name its signing certificate (CAdES signing-certificate attribute missing)",
+                "امضا گواهی امضاکننده را مشخص نکرده است (ویژگی گواهی امضا در امضا نیست).")
+    oid, value = attribute
+    try:
+        kind = tsp.SigningCertificateV2 if oid == _ATTR_SIGNING_CERTIFICATE_V2 else tsp.SigningCertificate
+        certs = kind.load(value)["certs"]
+        if not len(certs):
+            return "the signing-certificate attribute is empty", "ویژگی گواهی امضا خالی است."
+        first = certs[0]
+        algo = first["hash_algorithm"]["algorithm"].native if "hash_algorithm" in first else "sha1"
+        cert_hash = first["cert_hash"].native
+    except (ValueError, KeyError, TypeError):
+        return "the signing-certificate attribute is damaged", "ویژگی گواهی امضا آسیب دیده است."
     if algo not in ("sha1", "sha256", "sha384", "sha512"):
-        c.fail(f"the signing-certificate attribute uses unsupported hash {algo}", "الگوریتم چکیده ویژگی گواهی امضا پشتیبانی نمی‌شود.")
-        return
-    if hashlib.new(algo, cert_der).digest() != first["cert_hash"].native:
-        c.fail("the certificate in the signature is not the one the signer signed with (signing-certificate mismatch)",
-               "گواهی درون امضا با گواهی‌ای که امضاکننده با آن امضا کرده است مطابقت ندارد.")
+        return f"the signing-certificate attribute uses unsupported hash {algo}", "الگوریتم چکیده ویژگی گواهی امضا پشتیبانی نمی‌شود."
+    if hashlib.new(algo, cert_der).digest() != cert_hash:
+        return ("the certificate in the signature is not the one the signer signed with (signing-certificate mismatch)",
+                "گواهی درون امضا با گواهی‌ای که امضاکننده با آن امضا کرده است مطابقت ندارد.")
+    return None
 
 
 def _fa_time(when: dt.datetime) -> str:
     return to_persian_digits(when.strftime("%Y-%m-%d %H:%M UTC"))
 
+
+# -- the checks ------------------------------------------------------------------------------------
 
 def verify_detached(
     content: bytes,
@@ -234,80 +342,42 @@ def verify_detached(
 ) -> SignatureVerdict:
     """Verify a detached CMS signature over ``content``; never raises for a bad signature."""
     now = now or dt.datetime.now(dt.UTC)
-    verdict = _verify_fast(content, cms_der, trust, online=online, crl_cache_dir=crl_cache_dir, now=now)
-    if verdict is not None:
-        return verdict
-    return _verify_full(content, cms_der, trust, online=online, crl_cache_dir=crl_cache_dir, now=now)
-
-
-# -- the full path: asn1crypto, every check, every reason ------------------------------------------
-
-def _verify_full(
-    content: bytes,
-    cms_der: bytes,
-    trust: TrustStore,
-    *,
-    online: bool,
-    crl_cache_dir: pathlib.Path | None,
-    now: dt.datetime,
-) -> SignatureVerdict:
-    c = _Collector()
     try:
-        info = cms.ContentInfo.load(cms_der)
-        if info["content_type"].native != "signed_data":
-            raise ValueError("not signed-data")
-        sd = info["content"]
-        signer_infos = sd["signer_infos"]
-        if len(signer_infos) != 1:
-            raise ValueError(f"{len(signer_infos)} signer infos")
-        si = signer_infos[0]
-        signed_attrs = si["signed_attrs"]
-        encap = sd["encap_content_info"]
-        detached = encap["content"].native is None
-    except (ValueError, TypeError, KeyError) as exc:
+        sig = _read(cms_der)
+        digest_name = _digest_name(sig.digest_algorithm)
+        signer = _find_signer(sig.certificates, sig.sid)
+    except (ValueError, TypeError, KeyError, UnsupportedAlgorithm) as exc:
         return SignatureVerdict(False, None, None, None,
                                 [f"the signature is damaged or is not a CMS signature ({exc})"],
                                 ["امضا آسیب دیده است یا قالب آن امضای استاندارد (CMS) نیست."])
-
-    embedded = _embedded(sd)
-    cert_der = _find_signer_cert(embedded, si["sid"])
-    if cert_der is None:
+    if signer is None:
         return SignatureVerdict(False, None, None, None, ["the signer's certificate is not included in the signature"],
                                 ["گواهی امضاکننده همراه امضا نیست."])
-    cert = _cert_ids(cert_der)[3]
-    cinfo = describe_certificate(cert_der)
+    c = _Collector()
+    cinfo = signer.info
 
-    if not detached:
+    if sig.embeds_content:
         c.fail("the signature embeds its own content instead of covering the letter", "امضا به متن دیگری غیر از این نامه تعلق دارد.")
 
-    digest_name = si["digest_algorithm"]["algorithm"].native
     signing_time: dt.datetime | None = None
     if digest_name not in _HASHES:
         c.fail(f"the signature uses digest algorithm {digest_name}, which is not accepted",
                "الگوریتم چکیده امضا پذیرفته نیست.")
-    elif not signed_attrs:
+    elif sig.signed_attrs is None:
         c.fail("the signature has no signed attributes (not CAdES)", "امضا ویژگی‌های امضاشده ندارد و با قالب CAdES سازگار نیست.")
     else:
-        attrs = _attrs(signed_attrs)
-        md = attrs.get("message_digest")
-        actual = hashlib.new(digest_name, content).digest()
-        if md is None or md.native != actual:  # type: ignore[attr-defined]
+        if sig.message_digest != hashlib.new(digest_name, content).digest():
             c.fail("the letter's content was changed after it was signed (content digest does not match)",
                    "متن نامه پس از امضا تغییر کرده است.")
-        ct = attrs.get("content_type")
-        if ct is None or ct.native != "data":  # type: ignore[attr-defined]
+        if sig.content_type != _OID_DATA:
             c.fail("the signature's content-type attribute is missing or wrong", "نوع محتوای امضاشده نادرست است.")
-        if not _verify_value(cert_der, si["signature"].native, signed_attrs.untag().dump(),
-                             si["signature_algorithm"], digest_name):
+        if not _signature_value_ok(signer.public_key, sig, digest_name):
             c.fail("the signature value is wrong: it was not made by this certificate's key over this content",
                    "مقدار امضا نادرست است؛ امضا با کلید این گواهی روی این متن ساخته نشده است.")
-        sc = attrs.get("signing_certificate_v2") or attrs.get("signing_certificate")
-        _check_signing_certificate_attr(sc, cert_der, c)
-        st = attrs.get("signing_time")
-        if st is not None:
-            signing_time = st.native  # type: ignore[attr-defined]
-            if signing_time is not None and signing_time.tzinfo is None:
-                signing_time = signing_time.replace(tzinfo=dt.UTC)
+        problem = _signing_certificate_problem(sig.signing_certificate, signer.cert_der)
+        if problem is not None:
+            c.fail(*problem)
+        signing_time = sig.signing_time
 
     moment = signing_time
     if moment is None:
@@ -324,204 +394,47 @@ def _verify_full(
     elif moment < cinfo.not_before:
         c.fail(f"the signer's certificate was not yet valid when signed (valid from {cinfo.not_before:%Y-%m-%d})",
                "گواهی امضاکننده در زمان امضا هنوز معتبر نشده بود.")
-    if not (cinfo.non_repudiation or cinfo.digital_signature) or cinfo.is_ca:
+    if not cinfo.can_sign:
         c.fail("the certificate is not allowed to sign documents (key usage)", "کاربرد کلید این گواهی امضای سند را مجاز نمی‌داند.")
 
     # chain of trust; the moment is kept inside the end-entity's validity so that an expired
     # signer certificate is reported once (above), not again as a path error
     path_moment = min(max(moment, cinfo.not_before), cinfo.not_after)
-    extra = [_cert_ids(d)[3] for d in embedded if d != cert_der]
-    path = trust.validate_path(cert, path_moment, extra)
+    path = trust.validate_path(signer.cert_der, signer.others, path_moment)
     if not path.ok:
         c.fail(path.reason or "the certificate chain is not valid", path.reason_fa or "زنجیره گواهی معتبر نیست.")
-
-    if path.ok:
+    else:
         _check_revocation(path, c, online=online, crl_cache_dir=crl_cache_dir, now=now)
 
-    return c.verdict(cinfo, signing_time, cert_der)
+    return c.verdict(cinfo, signing_time, signer.cert_der)
 
 
-# -- revocation (both paths) ------------------------------------------------------------------------
+# -- revocation ------------------------------------------------------------------------------------
 
-_CrlPairs = tuple[tuple[x509.Certificate, x509.Certificate], ...]
-_crl_pairs_cache: dict[int, tuple[PathResult, _CrlPairs]] = {}
-
-
-def _crl_pairs(path: PathResult) -> _CrlPairs:
+@lru_cache(maxsize=1024)
+def _revocation_pairs(path: tuple[bytes, ...]) -> tuple[tuple[x509.Certificate, x509.Certificate], ...]:
     """(certificate, issuer) pairs of a validated path whose revocation is checked: the signer's
-    certificate, and each CA certificate that names a CRL distribution point. Computed once per
-    (cached) PathResult: keyed by identity, the entry keeps the result alive so the id is not reused."""
-    entry = _crl_pairs_cache.get(id(path))
-    if entry is not None and entry[0] is path:
-        return entry[1]
-    pairs = []
-    for subject, issuer in zip(path.path, path.path[1:], strict=False):
-        sub_c, iss_c = _crypto_cert(subject.dump()), _crypto_cert(issuer.dump())
-        if subject is not path.path[0] and not x509_has_cdp(sub_c):
-            continue
-        pairs.append((sub_c, iss_c))
-    if len(_crl_pairs_cache) >= 1024:
-        _crl_pairs_cache.clear()
-    _crl_pairs_cache[id(path)] = (path, tuple(pairs))
-    return tuple(pairs)
+    certificate, and each CA certificate that names a CRL distribution point."""
+    certs = [x509.load_der_x509_certificate(d) for d in path]
+    return tuple((subject, issuer) for i, (subject, issuer) in enumerate(itertools.pairwise(certs))
+                 if i == 0 or _has_crl_distribution_point(subject))
 
 
-def _check_revocation(path: PathResult, c: _Collector, *, online: bool, crl_cache_dir: pathlib.Path | None,
-                      now: dt.datetime) -> None:
-    """Revocation of the signer's certificate (and of intermediates that publish a CRL)."""
-    if len(path.path) < 2:
-        return
-    store = crl_store(crl_cache_dir)
-    for sub_c, iss_c in _crl_pairs(path):
-        status = store.status(sub_c, iss_c, online=online, now=now)
-        if status.state == "revoked":
-            c.fail(status.message or "the certificate is revoked", status.message_fa or "گواهی باطل شده است.")
-        elif status.state == "unknown":
-            c.warn(status.message or "revocation was not checked", status.message_fa or "وضعیت ابطال بررسی نشد.")
-
-
-# -- the fast path: a letter signature in the usual shape that passes every check ------------------
-
-@dataclass(frozen=True)
-class _Signer:
-    """What the checks need from the signer's certificate and the embedded chain, found once."""
-
-    cert_der: bytes
-    extra_ders: tuple[bytes, ...]  # the other embedded certificates, in order (path building)
-    info: CertificateInfo
-    public_key: object
-    may_sign: bool  # key usage allows signing documents, not a CA
-
-
-@lru_cache(maxsize=1024)
-def _fast_signer(certificates: bytes, sid_der: bytes) -> _Signer | None:
-    """The signer (as :func:`_find_signer_cert` picks it) from SignedData.certificates' contents."""
-    try:
-        embedded = cms_reader.split_certificates(certificates)
-        cert_der = _find_signer_cert(embedded, cms.SignerIdentifier.load(sid_der))
-        if cert_der is None:
-            return None
-        info = describe_certificate(cert_der)
-        public_key = _crypto_cert(cert_der).public_key()
-    except Exception:  # whatever it is, the full path reports (or raises) it
-        return None
-    may_sign = (info.non_repudiation or info.digital_signature) and not info.is_ca
-    return _Signer(cert_der, tuple(d for d in embedded if d != cert_der), info, public_key, may_sign)
-
-
-@lru_cache(maxsize=64)
-def _fast_digest(der: bytes) -> str | None:
-    try:
-        name = cms.DigestAlgorithm.load(der)["algorithm"].native
-    except Exception:
-        return None
-    return name if name in _HASHES else None
-
-
-@lru_cache(maxsize=64)
-def _fast_signature_algo(der: bytes) -> str | None:
-    """'rsassa_pkcs1v15' or 'ecdsa' (the hash comes from the digest algorithm, as on the full path)."""
-    try:
-        algo = cms.SignedDigestAlgorithm.load(der).signature_algo
-    except Exception:
-        return None
-    return algo if algo in ("rsassa_pkcs1v15", "ecdsa") else None
-
-
-@lru_cache(maxsize=1024)
-def _fast_signing_certificate_ok(value_der: bytes, cert_der: bytes) -> bool:
-    """The signing-certificate-v2 check of the full path, run once per (attribute, certificate)."""
-    c = _Collector()
-    try:
-        attr = tsp.SigningCertificateV2.load(value_der)
-        if not attr:  # as ``attrs.get("signing_certificate_v2") or ...`` on the full path
-            return False
-        _check_signing_certificate_attr(attr, cert_der, c)
-    except Exception:
-        return False
-    return not c.reasons
-
-
-def _fast_time(tag: int, raw: bytes) -> dt.datetime:
-    """A signing time in the strict forms YYMMDDHHMMSSZ / YYYYMMDDHHMMSSZ, as asn1crypto reads them."""
-    if tag == 0x17 and len(raw) == 13 and raw[12] == 0x5A and raw[:12].isdigit():
-        year = int(raw[0:2])
-        year += 2000 if year < 50 else 1900
-        rest = raw[2:12]
-    elif tag == 0x18 and len(raw) == 15 and raw[14] == 0x5A and raw[:14].isdigit() and raw[:4] != b"0000":
-        year = int(raw[0:4])
-        rest = raw[4:14]
-    else:
-        raise cms_reader.Unusual("signing time form")
-    return dt.datetime(year, int(rest[0:2]), int(rest[2:4]), int(rest[4:6]), int(rest[6:8]), int(rest[8:10]),
-                       tzinfo=dt.UTC)
-
-
-def _fast_checks(content: bytes, cms_der: bytes, trust: TrustStore,
-                 now: dt.datetime) -> tuple[_Signer, dt.datetime, PathResult] | None:
-    """Every check of the full path before revocation, for the usual shape; None unless all pass."""
-    parts = cms_reader.read_signature(cms_der)
-    signer = _fast_signer(parts.certificates, parts.sid)
-    if signer is None or not signer.may_sign:
-        return None
-    digest_name = _fast_digest(parts.digest_algorithm)
-    if digest_name is None or not parts.signed_attrs:
-        return None
-    if hashlib.new(digest_name, content).digest() != parts.message_digest:
-        return None
-    if parts.content_type != cms_reader.OID_DATA:  # the content-type attribute: id-data
-        return None
-    algo = _fast_signature_algo(parts.signature_algorithm)
-    key = signer.public_key
-    signed = cms_reader.set_of(parts.signed_attrs)
-    if algo == "rsassa_pkcs1v15" and isinstance(key, rsa.RSAPublicKey):
-        key.verify(parts.signature, signed, padding.PKCS1v15(), _HASHES[digest_name]())
-    elif algo == "ecdsa" and isinstance(key, ec.EllipticCurvePublicKey):
-        key.verify(parts.signature, signed, ec.ECDSA(_HASHES[digest_name]()))
-    else:
-        return None
-    if not _fast_signing_certificate_ok(parts.signing_certificate_v2, signer.cert_der):
-        return None
-    moment = _fast_time(*parts.signing_time)
-    info = signer.info
-    if moment > now + CLOCK_SKEW or moment > info.not_after or moment < info.not_before:
-        return None
-    # inside the end-entity's validity the full path's path moment is the signing time itself
-    path = trust.cached_path(signer.cert_der, signer.extra_ders, moment)
-    if path is None:
-        path = trust.validate_path(_cert_ids(signer.cert_der)[3], moment,
-                                   [_cert_ids(d)[3] for d in signer.extra_ders])
-    if not path.ok:
-        return None
-    return signer, moment, path
-
-
-def _verify_fast(
-    content: bytes,
-    cms_der: bytes,
-    trust: TrustStore,
-    *,
-    online: bool,
-    crl_cache_dir: pathlib.Path | None,
-    now: dt.datetime,
-) -> SignatureVerdict | None:
-    """The verdict for a signature in the usual shape that passes every check but revocation;
-    None for anything else (the caller then runs the full path, which has no side effects yet)."""
-    try:
-        checked = _fast_checks(content, cms_der, trust, now)
-    except Exception:  # Unusual, InvalidSignature, anything: the full path decides
-        return None
-    if checked is None:
-        return None
-    signer, signing_time, path = checked
-    c = _Collector()
-    _check_revocation(path, c, online=online, crl_cache_dir=crl_cache_dir, now=now)
-    return c.verdict(signer.info, signing_time, signer.cert_der)
-
-
-def x509_has_cdp(cert: x509.Certificate) -> bool:
+def _has_crl_distribution_point(cert: x509.Certificate) -> bool:
     try:
         cert.extensions.get_extension_for_class(x509.CRLDistributionPoints)
     except x509.ExtensionNotFound:
         return False
     return True
+
+
+def _check_revocation(path: PathResult, c: _Collector, *, online: bool, crl_cache_dir: pathlib.Path | None,
+                      now: dt.datetime) -> None:
+    """Revocation of the signer's certificate (and of intermediates that publish a CRL)."""
+    store = crl_store(crl_cache_dir)
+    for subject, issuer in _revocation_pairs(path.path):
+        status = store.status(subject, issuer, online=online, now=now)
+        if status.state == "revoked":
+            c.fail(status.message or "the certificate is revoked", status.message_fa or "گواهی باطل شده است.")
+        elif status.state == "unknown":
+            c.warn(status.message or "revocation was not checked", status.message_fa or "وضعیت ابطال بررسی نشد.")

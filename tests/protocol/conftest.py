@@ -1,0 +1,16 @@
+"""One test CA, with its CRL served on 127.0.0.1, for the verification tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.protocol.cases import World, make_world
+
+
+@pytest.fixture(scope="session")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    w = make_world(tmp_path_factory.mktemp("protocol"))
+    yield w
+    w.crl_server.shutdown()
