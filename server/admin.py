@@ -30,7 +30,7 @@ def create_agency(ctx: ServerContext, conn: Connection, national_id: str, name: 
         raise _conflict("سازمانی با این شناسه ملی", "An agency with this national id", "national_id")
     return int(conn.execute(insert(agencies).values(
         national_id=national_id, name=name, active=True, change_seq=touch(ctx, conn),
-        created_at=ctx.clock())).inserted_primary_key[0])
+        created_at=ctx.clock()).returning(agencies.c.id)).scalar_one())
 
 
 def agency_id_of(conn: Connection, national_id: str) -> int | None:

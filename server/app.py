@@ -76,11 +76,13 @@ _PACKAGE_BODY = {"requestBody": {"required": True, "content": {"application/json
 
 
 def ctx_of(request: Request) -> ServerContext:
-    return request.app.state.ctx  # type: ignore[no-any-return]
+    ctx: ServerContext = request.app.state.ctx
+    return ctx
 
 
 def checker_of(request: Request) -> SignatureChecker:
-    return request.app.state.checker  # type: ignore[no-any-return]
+    checker: SignatureChecker = request.app.state.checker
+    return checker
 
 
 async def raw_body(request: Request) -> bytes:
