@@ -1,4 +1,4 @@
-"""The database: engines, read transactions and the one write path.
+"""The database: engines, reads and the one write path.
 
 SQLite is one file in WAL mode; PostgreSQL runs READ COMMITTED. Every write is a job handed to
 :meth:`Database.write`, which runs it in :class:`~server.group_commit.GroupCommit`: the jobs of

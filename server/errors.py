@@ -10,6 +10,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("dabir.server")
@@ -77,6 +78,13 @@ def install_handlers(app: FastAPI) -> None:
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code, fa, en = _STATUS_FA.get(exc.status_code, ("http_error", "درخواست پذیرفته نشد.", "Request refused."))
         return ApiError(exc.status_code, code, fa, en).response()
+
+    @app.exception_handler(OperationalError)
+    async def _database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+        # the database is away or locked for too long: the client may retry (every write is idempotent)
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
+        return ApiError(503, "database_unavailable", "پایگاه داده کارگزار موقتاً در دسترس نیست؛ لطفاً دوباره تلاش کنید.",
+                        "The database is temporarily unavailable; try again.", headers={"Retry-After": "5"}).response()
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> JSONResponse:

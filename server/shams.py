@@ -2,9 +2,9 @@
 
 Registration: authenticate, parse, check, verify the signatures outside any transaction, then one
 short write: take the next sequence of the (origin, domain, year) counter, store the letter with
-its signed receipt and the idempotency record, all or nothing. A rollback (a concurrent retry of
-the same GUID losing the race on the primary key) also rolls back the counter, so sequences stay
-gap-free. Idempotent per letter GUID: a retry gets the stored SHAMS and the very same receipt.
+its signed receipt and the idempotency record, all or nothing. A rollback (a retry of the same GUID
+hitting the primary key) also rolls back the counter, so sequences stay gap-free. Idempotent per
+letter GUID: a retry gets the stored SHAMS and the very same receipt.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 from fastapi.responses import Response
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, literal, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from app.protocol.jalali import format_datetime, jalali_year_of
@@ -30,7 +30,7 @@ from server.db import Database
 from server.errors import ApiError
 from server.idempotency import busy, json_response, lookup, store
 from server.models import certificates, letters, shams_counters
-from server.signatures import SignatureChecker
+from server.signatures import UPLOADED_HASHES, SignatureChecker
 
 # Statements built once: SQLAlchemy then reuses their compiled form and cache key.
 _NEXT_SEQ = (update(shams_counters)
@@ -39,7 +39,10 @@ _NEXT_SEQ = (update(shams_counters)
              .values(last_seq=shams_counters.c.last_seq + 1).returning(shams_counters.c.last_seq))
 _LETTER = select(letters).where(letters.c.guid == bindparam("guid"))
 _INSERT_LETTER = insert(letters)
-_REGISTERED_CERTS = select(certificates.c.sha256).where(certificates.c.agency_id == bindparam("agency_id"))
+# an agency's trust roots and its signatories' certificates (SHA-256), in one statement
+_POLICY = union_all(
+    UPLOADED_HASHES.add_columns(literal("root")),
+    select(certificates.c.sha256, literal("cert")).where(certificates.c.agency_id == bindparam("agency_id")))
 
 
 def parse_package(raw: bytes) -> LetterPackage:
@@ -127,10 +130,9 @@ def signer_policy(ctx: ServerContext, checker: SignatureChecker, conn: Connectio
                   agency_id: int) -> tuple[TrustStore, set[str] | None]:
     """What an agency's signatures are checked against: its trust roots, and (if the server requires
     it) the SHA-256 of the certificates registered for its signatories."""
-    registered = None
-    if ctx.settings.require_registered_signers:
-        registered = set(conn.execute(_REGISTERED_CERTS, {"agency_id": agency_id}).scalars())
-    return checker.store_for(conn, agency_id), registered
+    rows = conn.execute(_POLICY, {"agency_id": agency_id}).all()
+    registered = {sha for sha, kind in rows if kind == "cert"} if ctx.settings.require_registered_signers else None
+    return checker.store_for(conn, agency_id, [sha for sha, kind in rows if kind == "root"]), registered
 
 
 def verified_signers(checker: SignatureChecker, package: LetterPackage, content_bytes: bytes,
@@ -152,35 +154,53 @@ def verified_signers(checker: SignatureChecker, package: LetterPackage, content_
 
 async def register(ctx: ServerContext, checker: SignatureChecker, principal: Principal, package: LetterPackage,
                    key: str, digest: str) -> Response:
+    """Most registrations are first tries: check the signatures (outside any transaction) and write.
+    A retry — the same key, or the same letter under a new key — is recognised when either step
+    fails, and gets the answer stored the first time."""
     content = package.content
     check_sender(principal, content, "ثبت")
     content_bytes = package.content_bytes()
     content_sha = hashlib.sha256(content_bytes).hexdigest()
-    signer_codes: str | None = None  # once verified (a retry after a lost race does not verify again)
+    with ctx.db.read() as conn:
+        policy = signer_policy(ctx, checker, conn, principal.agency_id)
+    try:
+        signer_codes = verified_signers(checker, package, content_bytes, policy)
+    except ApiError:  # (a certificate that has expired since the letter was registered, say)
+        earlier = await _earlier_answer(ctx, principal, package, content_sha, key, digest)
+        if earlier is not None:
+            return earlier
+        raise
+    for _attempt in range(3):
+        try:
+            return json_response(200, await ctx.db.write(
+                _registration(ctx, principal, package, content_sha, signer_codes, key, digest)))
+        except IntegrityError:  # registered already: a retry, or a concurrent twin that committed first
+            earlier = await _earlier_answer(ctx, principal, package, content_sha, key, digest)
+            if earlier is not None:
+                return earlier
+    raise busy()
+
+
+async def _earlier_answer(ctx: ServerContext, principal: Principal, package: LetterPackage, content_sha: str,
+                          key: str, digest: str) -> Response | None:
+    """The answer this letter's registration already got: the replay of this key, or the letter as
+    registered under another key (this key then stores the same answer); None if it is new."""
     for _attempt in range(3):
         with ctx.db.read() as conn:
             replay = lookup(conn, principal.user_id, key, digest)
-            if replay is not None:
-                return replay
-            row = letter_row(conn, package.guid)
-            policy = signer_policy(ctx, checker, conn, principal.agency_id) if row is None and signer_codes is None else None
-        if policy is not None:
-            signer_codes = verified_signers(checker, package, content_bytes, policy)  # outside any transaction
-        if row is not None:  # already registered (a retry by GUID): the same SHAMS and receipt
-            if row["agency_id"] != principal.agency_id or row["content_sha256"] != content_sha:
-                raise ApiError(409, "guid_conflict",
-                               "نامه‌ای دیگر با همین شناسه پیش‌تر ثبت شده است؛ متن نامه پس از ثبت قابل تغییر نیست.",
-                               "Another letter with this GUID is already registered; registered content cannot change.",
-                               "content.guid")
-            body = orjson.dumps(registration_view(ctx, row))
-            job = _remember(ctx, principal, key, digest, body)
-        else:
-            assert signer_codes is not None  # verified above, in this attempt or an earlier one
-            job = _registration(ctx, principal, package, content_sha, signer_codes, key, digest)
+            row = letter_row(conn, package.guid) if replay is None else None
+        if replay is not None or row is None:
+            return replay
+        if row["agency_id"] != principal.agency_id or row["content_sha256"] != content_sha:
+            raise ApiError(409, "guid_conflict",
+                           "نامه‌ای دیگر با همین شناسه پیش‌تر ثبت شده است؛ متن نامه پس از ثبت قابل تغییر نیست.",
+                           "Another letter with this GUID is already registered; registered content cannot change.",
+                           "content.guid")
+        body = orjson.dumps(registration_view(ctx, row))
         try:
-            return json_response(200, await ctx.db.write(job))
+            return json_response(200, await ctx.db.write(_remember(ctx, principal, key, digest, body)))
         except IntegrityError:
-            continue  # a concurrent twin (same GUID or same key) committed first: look again
+            continue  # this key was stored meanwhile (a twin of this request): its replay is the answer
     raise busy()
 
 

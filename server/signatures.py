@@ -17,7 +17,7 @@ from app.protocol.verify import SignatureVerdict, verify_detached
 from server.models import trust_roots
 
 _OF_AGENCY = trust_roots.c.agency_id == bindparam("agency_id")
-_UPLOADED_HASHES = select(trust_roots.c.sha256).where(_OF_AGENCY)  # built once: compiled once
+UPLOADED_HASHES = select(trust_roots.c.sha256).where(_OF_AGENCY)  # built once: compiled once
 _UPLOADED_DER = select(trust_roots.c.der).where(_OF_AGENCY)
 
 
@@ -74,11 +74,13 @@ class SignatureChecker:
         self._stores: dict[tuple[str, ...], TrustStore] = {}
         self._lock = threading.Lock()
 
-    def store_for(self, conn: Connection, agency_id: int) -> TrustStore:
+    def store_for(self, conn: Connection, agency_id: int, uploaded: list[str] | None = None) -> TrustStore:
         """The store for an agency's current anchors. Every call reads the anchors' hashes (an upload
-        takes effect at once); their certificates are read and parsed only for a new set."""
-        uploaded = conn.execute(_UPLOADED_HASHES, {"agency_id": agency_id}).scalars().all()
-        store = self._stores.get(self._key(list(uploaded)))
+        takes effect at once) unless the caller just did (``uploaded``); their certificates are read
+        and parsed only for a new set."""
+        if uploaded is None:
+            uploaded = list(conn.execute(UPLOADED_HASHES, {"agency_id": agency_id}).scalars())
+        store = self._stores.get(self._key(uploaded))
         if store is not None:
             return store
         return self._store_of(list(conn.execute(_UPLOADED_DER, {"agency_id": agency_id}).scalars()))

@@ -185,3 +185,30 @@ def test_settings_from_toml_and_env(tmp_path: Path) -> None:
     cfg.write_text("bogus = 1\n")
     with pytest.raises(ValueError):
         load_settings(cfg, environ={})
+
+
+def test_a_retry_gets_its_first_answer_even_if_the_signature_no_longer_passes(  # type: ignore[no-untyped-def]
+        app_env, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A registered letter's retry (same key, or a new key after a lost answer) gets the stored SHAMS
+    and receipt even when its signature would be refused today (a certificate expired since):
+    the client must never mark a registered letter as refused."""
+    import server.shams
+    from server.errors import ApiError
+
+    client, _clock, nid_a, nid_b, signer = app_env
+    headers = _login(client, "a.secretary")
+    raw = signer.sign_packages([make_package(nid_a, [nid_b])])[0].to_json_bytes()
+    first = client.post("/api/v1/letters", content=raw, headers={**headers, "Idempotency-Key": "k1"})
+    assert first.status_code == 200
+
+    def refused(*_args: object) -> str:
+        raise ApiError(422, "invalid_signature", "امضا معتبر نیست.", "Signature not valid.", "signatures")
+
+    monkeypatch.setattr(server.shams, "verified_signers", refused)
+    for key in ("k1", "k2"):
+        again = client.post("/api/v1/letters", content=raw, headers={**headers, "Idempotency-Key": key})
+        assert again.status_code == 200, again.text
+        assert again.json()["shams"] == first.json()["shams"] and again.json()["receipt"] == first.json()["receipt"]
+    other = signer.sign_packages([make_package(nid_a, [nid_b])])[0].to_json_bytes()
+    r = client.post("/api/v1/letters", content=other, headers={**headers, "Idempotency-Key": "k3"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_signature"
