@@ -3,15 +3,15 @@
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/bench_store_ui.py [--letters 100000] [--dir D] [--reuse]
 
 Measures
-  fill        sample.fill_sample_letters(n) into a fresh store (bulk insert + search index)
+  fill        devkit.sample_letters.fill_sample_letters(n) into a fresh store (bulk insert + search index)
   process     a fresh ``python -m app --data-dir D`` (DABIR_SMOKE=1): spawn → first painted list
   window      in process: QApplication exists → font, translator, store, window → first paint with rows
   search      search box: text set and committed (debounce bypassed; it adds 150 ms by design)
               → first page of results in the model (model reset), → the view repainted, → count shown
   typing      each prefix of a few queries typed letter by letter: the first page read from the store
   scroll      one more page when the view scrolls (fetchMore), at increasing depths
-Targets: window ≤ 1.0 s, search p95 ≤ 20 ms. A store filled before migration 0005 (search index
-in list order) is upgraded when opened (~20 s for 100,000 letters); --reuse then measures it.
+Targets: window ≤ 1.0 s, search p95 ≤ 20 ms. A store filled at an older schema is upgraded when
+opened; --reuse then measures it.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """How fast this machine is right now: printed by the benches beside their figures.
 
-The 2-core VM's speed varies over the day (the same code has measured 1.6× slower an hour
-later); a fixed pure-Python loop timed before a run tells which runs are comparable.
+The 2-core VM's speed varies over the day; a fixed pure-Python loop timed before a run tells
+which runs are comparable.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import time
 
 
 def reference_ms() -> float:
-    """Best of three timings of a fixed pure-Python loop (about 250 ms on a quiet fast core)."""
+    """Best of three timings of a fixed pure-Python loop, in ms."""
     best = float("inf")
     for _ in range(3):
         start = time.perf_counter()

@@ -46,7 +46,7 @@ class SoftSigner:
 
 class _KeptKeySigner(SimpleSigner):
     """SimpleSigner parses its private key again for every signature, and parsing an RSA key
-    checks it (tens of milliseconds): for bulk signing, keep the parsed key."""
+    checks it, which is slow: for bulk signing, keep the parsed key."""
 
     kept_key: Any = None
 
@@ -85,7 +85,7 @@ def sign(package: LetterPackage, signer: SoftSigner) -> LetterPackage:
 
 class BulkSigner:
     """Signs many letters with one software key through the product's own CAdES code
-    (``app.token.signing.sign_detached``, under a millisecond a letter)."""
+    (``app.token.signing.sign_detached``)."""
 
     def __init__(self, signer: SoftSigner) -> None:
         self._signer = signer.pyhanko()

@@ -1,10 +1,10 @@
 """Realistic sample correspondence for demos, screenshots and benchmarks (Qt-free).
 
-``fill_sample_letters(store, 100_000)`` writes a secretariat's two years of letters in a few
-seconds: bulk Core inserts in a few large transactions, and the search index filled in the
-same transactions from pre-normalized text (normalizing every body from scratch would
-dominate the run; normalization works word by word, so normalizing each reused paragraph
-once and joining with a space gives exactly what :func:`app.models.search.index_row` gives).
+``fill_sample_letters(store, 100_000)`` writes a secretariat's two years of letters: bulk Core
+inserts in a few large transactions, and the search index filled in the same transactions from
+pre-normalized text (normalizing every body from scratch would dominate the run; normalization
+works word by word, so normalizing each reused paragraph once and joining with a space gives
+exactly what :func:`app.models.search.index_row` gives).
 """
 
 from __future__ import annotations

@@ -110,7 +110,7 @@ def letter_package(letter: Letter) -> LetterPackage:
 
 def letter_packages(session: Session, guids: list[str]) -> dict[str, LetterPackage]:
     """:func:`letter_package` of several letters, read with five plain queries: rows, not ORM
-    objects (loading and tracking those was most of the cost of building a package)."""
+    objects, which are slow to load and track in bulk."""
     if not guids:
         return {}
     conn = session.connection()

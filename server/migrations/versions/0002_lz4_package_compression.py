@@ -1,10 +1,9 @@
 """PostgreSQL: compress stored letter packages with lz4
 
 A registered letter's package (content and signatures, ~5–12 KB of JSON) is compressed when it
-is stored (TOAST). PostgreSQL's default, pglz, took about a third of the database's CPU per
-registration; lz4 compresses about three times faster (a little less tightly). Rows already
-stored keep their compression; both are read alike. SQLite and PostgreSQL builds without lz4:
-nothing to do.
+is stored (TOAST), once per registration; lz4 compresses much faster than PostgreSQL's default,
+pglz, a little less tightly. Rows already stored keep their compression; both are read alike.
+SQLite and PostgreSQL builds without lz4: nothing to do.
 
 Revision ID: 0002
 Revises: 0001
