@@ -82,7 +82,7 @@ async def login(ctx: ServerContext, username: str, password: str, ip: str) -> di
         ).mappings().first()
     if failures >= ctx.settings.login_attempts_per_minute:
         raise _too_many()
-    # argon2 takes tens of milliseconds of CPU: off the event loop
+    # argon2 is slow on purpose: off the event loop
     ok = await run_in_threadpool(verify_password, row["password_hash"] if row else _DUMMY_HASH, password)
     if not (ok and row and row["active"] and row["agency_active"]):
         def record_failure(conn: Connection) -> None:
