@@ -176,11 +176,13 @@ class SignDialog(QDialog):
         if self.token_combo.currentData() is None:
             self._update_buttons()
             return
-        label, serial = self.token_combo.currentData()
-        self.tokens.certificates(self, label, serial).success(self._set_certificates).failure(self._show_error).run()
+        key = self.token_combo.currentData()
+        self.tokens.certificates(self, *key).success(lambda certs: self._set_certificates(key, certs)) \
+            .failure(lambda exc: self._show_error(exc) if key == self.token_combo.currentData() else None).run()
 
-    @Slot(object)
-    def _set_certificates(self, certs: list[TokenCertificate]) -> None:
+    def _set_certificates(self, token: tuple[str, str], certs: list[TokenCertificate]) -> None:
+        if token != self.token_combo.currentData():
+            return  # the list of a token that is no longer the chosen one
         self._certs = certs
         self.cert_combo.blockSignals(True)
         self.cert_combo.clear()

@@ -14,6 +14,7 @@ from sqlalchemy import update
 
 from app.models import letters as L
 from app.models.db import Store
+from app.models.directory import DirectoryEntry
 from app.models.folders import Folder
 from app.models.profile import TOKEN_MODULE_SETTING
 from app.models.tables import Letter, OutboxOperation, Setting
@@ -21,7 +22,6 @@ from app.sync.api import ApiError
 from app.sync.engine import SyncEngine
 from app.ui.letter_editor import LetterEditor
 from app.ui.main_window import MainWindow
-from app.models.directory import DirectoryEntry
 from app.ui.sync_bridge import SyncBridge
 from devkit.softhsm import SoftHSM, provision_signing_key, softhsm_available
 from tests.sync.test_engine_unit import B, ScriptedServer, queued_letter
