@@ -1,6 +1,7 @@
 """The secretary's folders, with how many letters each holds (Persian digits).
 
-The counts are read off the GUI thread, and again whenever a store change touches letters."""
+The counts are read off the GUI thread, and again whenever a store change touches letters or the
+outbox."""
 
 from __future__ import annotations
 
@@ -61,7 +62,9 @@ class FolderList(QTreeWidget):
         Op(self, work).success(self.set_counts).failure(lambda exc: self.count_failed.emit(str(exc))).run()
 
     def _on_store_changed(self, changes: Changes, _handler: object) -> None:
-        if changes.letters and self._counted:
+        # Outbox changes too (every sync pass): one cheap query that also catches letters another
+        # program (the command line) moved meanwhile.
+        if (changes.letters or changes.outbox) and self._counted:
             self.load_counts()
 
     def _on_current_changed(self, current: QTreeWidgetItem | None, _previous: object) -> None:

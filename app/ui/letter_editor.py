@@ -231,7 +231,7 @@ class LetterEditor(QWidget):
             combo.currentIndexChanged.connect(self._on_changed)
 
     def _install_shortcuts(self) -> None:
-        def shortcut(keys: Sequence[QKeySequence | str], slot: object, text: str) -> QAction:
+        def shortcut(keys: Sequence[QKeySequence | QKeySequence.StandardKey | str], slot: object, text: str) -> QAction:
             act = QAction(text, self)
             act.setShortcuts([QKeySequence(k) for k in keys])
             act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)

@@ -202,7 +202,7 @@ class Op(Generic[T]):
             else:
                 log.error("background operation failed", exc_info=exc)
         elif self._on_success is not None:
-            self._on_success(result)  # type: ignore[arg-type]
+            self._on_success(result)  # type: ignore[arg-type]  # what fn returned: a T, through an untyped signal
 
 
 class HasChanges(Protocol):

@@ -14,6 +14,7 @@ from app.models.lifecycle import State
 from app.models.tables import AuditEvent, Letter, OutboxOperation
 from app.protocol.certificates import CertificateInfo
 from app.sync.outbox import queue_letter
+from tests.models.letter_helpers import state_of
 from tests.sync.test_engine_unit import A, B
 
 
@@ -24,13 +25,6 @@ def draft(store: Store, subject: str, state: State = State.DRAFT) -> str:
         if state is not State.DRAFT:
             L.transition(s, letter, state)
         return letter.guid
-
-
-def state_of(store: Store, guid: str) -> str:
-    with store.reader() as s:
-        letter = s.get(Letter, guid)
-        assert letter is not None
-        return letter.state
 
 
 def test_submit_moves_a_draft_once(store: Store) -> None:
