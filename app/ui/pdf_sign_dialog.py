@@ -23,7 +23,7 @@ class PdfSignDialog(SignDialog):
 
     signed = Signal(object)  # the output path
 
-    def __init__(self, input_pdf: Path, output_pdf: Path, tokens: TokenService, sign_pdf: PdfSigner,
+    def __init__(self, input_pdf: Path, output_pdf: Path, token_service: TokenService, sign_pdf: PdfSigner,
                  subject: str, parent: QWidget | None = None) -> None:
         self.input_pdf, self.output_pdf, self.subject = input_pdf, output_pdf, subject
 
@@ -33,7 +33,7 @@ class PdfSignDialog(SignDialog):
             ctx.progress(1, 1)
             return Path(out)
 
-        super().__init__([], tokens, parent, job=job)
+        super().__init__([], token_service, parent, job=job)
         self.setObjectName("pdfSignDialog")
         self.setWindowTitle(self.tr("Sign the PDF"))
         self.progress.setRange(0, 1)

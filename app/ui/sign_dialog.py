@@ -57,11 +57,11 @@ class SignDialog(QDialog):
 
     batch_finished = Signal(object)  # BatchResult, or the exception that stopped the batch
 
-    def __init__(self, packages: Sequence[LetterPackage], tokens: TokenService, parent: QWidget | None = None,
+    def __init__(self, packages: Sequence[LetterPackage], token_service: TokenService, parent: QWidget | None = None,
                  *, job: SigningJob | None = None) -> None:
         super().__init__(parent)
         self.packages = list(packages)
-        self.tokens = tokens
+        self.token_service = token_service
         self._job = job or self._sign_packages
         self.signer_info: CertificateInfo | None = None  # the certificate of the last signing run
         self._cancel = threading.Event()
@@ -127,8 +127,8 @@ class SignDialog(QDialog):
         self.token_combo.currentIndexChanged.connect(self._on_token_selected)
         self.cert_combo.currentIndexChanged.connect(self._on_cert_selected)
 
-        tokens.tokensChanged.connect(self.set_tokens)
-        self.set_tokens(tokens.tokens)
+        token_service.tokensChanged.connect(self.set_tokens)
+        self.set_tokens(token_service.tokens)
         self._update_buttons()
 
     # -- text --------------------------------------------------------------------------------
@@ -177,8 +177,12 @@ class SignDialog(QDialog):
             self._update_buttons()
             return
         key = self.token_combo.currentData()
-        self.tokens.certificates(self, *key).success(lambda certs: self._set_certificates(key, certs)) \
-            .failure(lambda exc: self._show_error(exc) if key == self.token_combo.currentData() else None).run()
+        self.token_service.certificates(self, *key).success(lambda certs: self._set_certificates(key, certs)) \
+            .failure(lambda exc: self._certificates_failed(key, exc)).run()
+
+    def _certificates_failed(self, token: tuple[str, str], exc: BaseException) -> None:
+        if token == self.token_combo.currentData():  # not about a token chosen before this one
+            self._show_error(exc)
 
     def _set_certificates(self, token: tuple[str, str], certs: list[TokenCertificate]) -> None:
         if token != self.token_combo.currentData():
@@ -233,7 +237,7 @@ class SignDialog(QDialog):
         self.signer_info = cert.info
         label, serial = self.token_combo.currentData()
         # The dialog's own cancel flag, not Op.cancel: a stopped batch still reports what it signed.
-        op = self.tokens.sign(self, label, serial, cert, pin, self._job, self._cancel)
+        op = self.token_service.sign(self, label, serial, cert, pin, self._job, self._cancel)
         pin = None
         op.with_progress(self._on_progress).success(self._on_finished).failure(self._on_failed).run()
 
@@ -253,7 +257,7 @@ class SignDialog(QDialog):
     def _on_finished(self, result: Any) -> None:
         self._running = False
         self.pin_warning.clear()  # a good PIN resets the token's wrong-PIN counter
-        self.tokens.rescan()
+        self.token_service.rescan()
         if not isinstance(result, BatchResult):
             self._job_finished(result)
         else:
@@ -279,7 +283,7 @@ class SignDialog(QDialog):
             self.pin_warning.setText(getattr(exc.status, "warning_fa", None) or "")
         if isinstance(exc, BatchInterrupted):
             self._set_progress(exc.signed)
-            self.tokens.rescan()
+            self.token_service.rescan()
         self._update_buttons()
         self.batch_finished.emit(exc)
 
@@ -298,7 +302,7 @@ class SignDialog(QDialog):
 
     def done(self, r: int) -> None:
         self._cancel.set()
-        self.tokens.wait(10_000)  # a batch stopped part-way still reports the letters it signed
+        self.token_service.wait(10_000)  # a batch stopped part-way still reports the letters it signed
         super().done(r)
 
     def closeEvent(self, event: Any) -> None:

@@ -75,7 +75,7 @@ class WorkflowActions(QObject):
         self.store = store
         self.host = host
         self.widget = widget
-        self.tokens = TokenService.instance()
+        self.token_service = TokenService.instance()
         self.sign_dialog: SignDialog | None = None
         self.pdf_sign_dialog: PdfSignDialog | None = None
         self.last_apply: ApplyReport | None = None
@@ -115,7 +115,7 @@ class WorkflowActions(QObject):
 
     def _with_tokens(self, path: str, then: Callable[[], None]) -> None:
         """Load the token module (on a worker, once), then continue on the GUI thread."""
-        self.tokens.load(self.widget, path).success(lambda _none: then()).failure(self._token_failed).run()
+        self.token_service.load(self.widget, path).success(lambda _none: then()).failure(self._token_failed).run()
 
     # --- signing ------------------------------------------------------------------------
 
@@ -142,7 +142,7 @@ class WorkflowActions(QObject):
     def _open_sign_dialog(self, packages: list[LetterPackage]) -> None:
         from app.ui.sign_dialog import SignDialog  # pyHanko: loaded when someone signs, not at start-up
 
-        dialog = SignDialog(packages, self.tokens, self.widget)
+        dialog = SignDialog(packages, self.token_service, self.widget)
         dialog.batch_finished.connect(lambda _result: self._store_signatures(dialog))
         dialog.finished.connect(dialog.deleteLater)
         self.sign_dialog = dialog
@@ -261,7 +261,7 @@ class WorkflowActions(QObject):
         def signer(inp: Path, out: Path, token_signer: Any) -> Path:
             return sign_pdf(inp, out, token_signer, reason=reason, location="")
 
-        dialog = PdfSignDialog(unsigned, output, self.tokens, signer, subject, self.widget)
+        dialog = PdfSignDialog(unsigned, output, self.token_service, signer, subject, self.widget)
         dialog.signed.connect(self._pdf_written)
         dialog.finished.connect(dialog.deleteLater)
         self.pdf_sign_dialog = dialog
