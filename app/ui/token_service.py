@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QThreadPool, Signal, Slot
@@ -18,15 +18,17 @@ from PySide6.QtCore import QCoreApplication, QObject, QThreadPool, Signal, Slot
 from app.token.certificates import TokenCertificate, list_signing_certificates
 from app.token.errors import ModuleLoadError
 from app.token.modules import detect_modules, load_module
-from app.token.signing import TokenSigningSession, open_signing_session
 from app.token.tokens import TokenInfo, find_token
 from app.token.watcher import TokenWatcher
 from app.ui.ops import Op, OpContext
 
+if TYPE_CHECKING:
+    from app.token.signing import TokenSigningSession
+
 WATCH_INTERVAL_S = 0.5
 
 #: What runs on the worker once logged in: (session, op context, cancel flag) -> result.
-SigningJob = Callable[[TokenSigningSession, OpContext, threading.Event], Any]
+SigningJob = Callable[["TokenSigningSession", OpContext, threading.Event], Any]
 
 
 def module_path(configured: str | None) -> str:
@@ -101,6 +103,8 @@ class TokenService(QObject):
         del pin  # from here on only in the box, which the worker empties at login
 
         def work(ctx: OpContext) -> Any:
+            from app.token.signing import open_signing_session  # pyHanko: loaded when someone signs
+
             token = find_token(self._loaded(lib), label=label, serial=serial)
             session = open_signing_session(token, box.pop(), cert_id=cert.id or None,
                                            cert_label=None if cert.id else cert.label)
