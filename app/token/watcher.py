@@ -4,6 +4,8 @@ Each tick drains the module's slot events (C_WaitForSlotEvent, non-blocking) whe
 supports them and re-reads the token list; a blocking wait is avoided on purpose because it
 cannot be interrupted without C_Finalize, which would end every other session in the
 process. Callbacks run on the watcher thread: a GUI must hop to its own thread (Qt signal).
+:meth:`TokenWatcher.start` makes the first scan on the calling thread, so a GUI starts it from a
+worker (the desktop app has one watcher, owned by ``app.ui.token_service.TokenService``).
 
 Some modules (SoftHSM) enumerate tokens only at C_Initialize; ``rescan_by_reinitialize``
 re-initializes before each scan so that new tokens appear. That ends every session of the

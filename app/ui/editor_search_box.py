@@ -34,7 +34,7 @@ class SearchBox(QLineEdit):
         self._completer.setWidget(self)
         self._completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
         self._completer.setMaxVisibleItems(10)
-        self._completer.activated[QModelIndex].connect(self._on_activated)
+        self._completer.activated[QModelIndex].connect(self._on_activated)  # type: ignore[index]  # the overload by argument type, which the stubs miss
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(SEARCH_DELAY_MS)
@@ -42,7 +42,7 @@ class SearchBox(QLineEdit):
         self.textEdited.connect(lambda _t: self._timer.start())
         self.returnPressed.connect(self._pick_first)
 
-    def completer(self) -> QCompleter:  # type: ignore[override]
+    def completer(self) -> QCompleter:  # type: ignore[override]  # ours is never None (set with setWidget)
         return self._completer
 
     def results(self) -> list[object]:
@@ -66,13 +66,18 @@ class SearchBox(QLineEdit):
         if self._model.rowCount() and self.isVisible():
             self._completer.complete()
         else:
-            self._completer.popup().hide()
+            self._hide_popup()
+
+    def _hide_popup(self) -> None:
+        popup = self._completer.popup()
+        if popup is not None:
+            popup.hide()
 
     def _on_activated(self, index: QModelIndex) -> None:
         if not index.isValid():
             return
         value = index.data(DATA_ROLE)
-        self._completer.popup().hide()
+        self._hide_popup()
         self.clear()
         self._model.clear()
         self.picked.emit(value)

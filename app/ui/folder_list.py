@@ -1,12 +1,20 @@
-"""The secretary's folders, with how many letters each holds (Persian digits)."""
+"""The secretary's folders, with how many letters each holds (Persian digits).
+
+The counts are read off the GUI thread, and again whenever a store change touches letters or the
+outbox."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
+from app.models.changes import Changes
+from app.models.db import Store
 from app.models.folders import Folder
+from app.models.letter_lists import read_folder_counts
 from app.ui.labels import folder_name, persian_number
+from app.ui.ops import Op, OpContext
+from app.ui.store_changes import StoreChanges
 
 _FOLDER_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -15,9 +23,12 @@ class FolderList(QTreeWidget):
     """Two columns, name and count; a flat list, so no tree decoration."""
 
     folder_selected = Signal(Folder)
+    count_failed = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._store = store
+        self._counted = False  # counts are first asked for by the window, once its list is shown
         self.setObjectName("folderList")
         self.setColumnCount(2)
         self.setHeaderHidden(True)
@@ -38,6 +49,23 @@ class FolderList(QTreeWidget):
             self.addTopLevelItem(item)
             self._items[folder] = item
         self.currentItemChanged.connect(self._on_current_changed)
+        StoreChanges.instance().changed.connect(self._on_store_changed)
+
+    def load_counts(self) -> None:
+        """Count the letters of every folder on a worker; the numbers change when they arrive."""
+        self._counted = True
+        store = self._store
+
+        def work(_ctx: OpContext) -> dict[Folder, int]:
+            return read_folder_counts(store)
+
+        Op(self, work).success(self.set_counts).failure(lambda exc: self.count_failed.emit(str(exc))).run()
+
+    def _on_store_changed(self, changes: Changes, _handler: object) -> None:
+        # Outbox changes too (every sync pass): one cheap query that also catches letters another
+        # program (the command line) moved meanwhile.
+        if (changes.letters or changes.outbox) and self._counted:
+            self.load_counts()
 
     def _on_current_changed(self, current: QTreeWidgetItem | None, _previous: object) -> None:
         if current is not None:

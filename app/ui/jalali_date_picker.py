@@ -65,7 +65,7 @@ class _PersianSpinBox(QSpinBox):
         digits = to_ascii_digits(text).strip()
         return int(digits) if digits.isdigit() else self.value()
 
-    def validate(self, text: str, pos: int) -> object:
+    def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:
         digits = to_ascii_digits(text).strip()
         if not digits:
             return QValidator.State.Intermediate, text, pos

@@ -1,106 +1,28 @@
 """A read-only view of one letter: parties, state, SHAMS, signatures, receipt, acknowledgements.
 
-Everything it shows is read in one short snapshot (:func:`read_details`, Qt-free) and rendered
-as right-to-left rich text; a rejected letter leads with the server's reason.
+Everything it shows is read in one short snapshot (:func:`app.models.letter_details.read_details`)
+and rendered as right-to-left rich text; a rejected letter leads with the server's reason. It
+re-reads itself when a store change touches its letter.
 """
 
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QTextOption
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QTextBrowser, QVBoxLayout, QWidget
-from sqlalchemy.orm import Session
 
+from app.models.changes import Changes
 from app.models.db import Store
-from app.models.letters import letter_content
-from app.models.tables import Letter, Setting
-from app.protocol.canonical import InvalidContent, content_sha256
+from app.models.letter_details import Details, Party, read_details
 from app.protocol.jalali import format_datetime
 from app.protocol.persian import to_persian_digits
-from app.protocol.receipt import InvalidReceipt, receipt_matches, verify_receipt
 from app.protocol.shams import display_text
 from app.ui.labels import classification_name, priority_name, state_name
+from app.ui.store_changes import StoreChanges
 
 BANNER_STYLE = "background: #fdecea; color: #b71c1c; border: 1px solid #ef9a9a; border-radius: 4px; padding: 8px;"
-
-
-@dataclass(frozen=True)
-class Party:
-    name: str
-    role: str
-    ack_state: str | None = None
-    ack_at: Any = None
-    ack_number: str | None = None
-
-
-@dataclass(frozen=True)
-class Details:
-    guid: str
-    kind: str
-    state: str
-    subject: str
-    body: str
-    sender: str
-    parties: list[Party]
-    priority: str
-    classification: str
-    shams: str | None
-    registered_at: Any
-    reject_reason: str | None
-    signatures: list[tuple[str, str | None, Any]]  # (signer subject, national code, signed at)
-    receipt: str  # "verified" | "invalid" | "unverified" | "none"
-    receipt_problem: str = ""
-    verification: dict[str, Any] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def _receipt_status(session: Session, letter: Letter) -> tuple[str, str]:
-    if not letter.receipts:
-        return "none", ""
-    pinned = session.get(Setting, "server:receipt_cert")
-    if pinned is None:
-        return "unverified", ""
-    receipt = letter.receipts[-1].data
-    try:
-        verify_receipt(receipt, pinned.value["pem"].encode())
-        ours = content_sha256(letter_content(letter))
-    except InvalidReceipt as exc:
-        return "invalid", getattr(exc, "message_fa", "") or str(exc)
-    except InvalidContent as exc:
-        return "invalid", exc.message_fa
-    if not receipt_matches(receipt, guid=letter.guid, content_sha256=ours, shams=letter.shams):
-        return "invalid", ""
-    return "verified", ""
-
-
-def read_details(session: Session, guid: str) -> Details:
-    letter = session.get(Letter, guid)
-    if letter is None:
-        raise LookupError(f"letter {guid} is not in the store")
-    receipt, problem = _receipt_status(session, letter)
-    return Details(
-        guid=letter.guid,
-        kind=letter.kind,
-        state=letter.state,
-        subject=letter.subject,
-        body=letter.body,
-        sender=letter.sender_name or letter.sender_unit or letter.sender_agency,
-        parties=[Party(r.name or r.unit or r.agency, r.role, r.ack_state, r.ack_at, r.ack_number)
-                 for r in letter.recipients],
-        priority=letter.priority,
-        classification=letter.classification,
-        shams=letter.shams,
-        registered_at=letter.registered_at,
-        reject_reason=letter.reject_reason if letter.state == "rejected" else None,
-        signatures=[(s.signer_subject, s.signer_national_code, s.signed_at) for s in letter.signatures],
-        receipt=receipt,
-        receipt_problem=problem,
-        verification=letter.verification,
-    )
 
 
 def _cn(subject: str) -> str:
@@ -166,14 +88,18 @@ class LetterDetails(QWidget):
         layout.addLayout(banner_row)
         layout.addWidget(splitter, 1)
         self.reload()
+        StoreChanges.instance().changed.connect(self._on_store_changed)
 
     # --- public -------------------------------------------------------------------------
 
     def reload(self) -> None:
         """Re-read the letter (one small snapshot read) and show it."""
-        with self.store.reader() as s:
-            self.details = read_details(s, self.guid)
+        self.details = read_details(self.store, self.guid)
         self._render(self.details)
+
+    def _on_store_changed(self, changes: Changes, _handler: object) -> None:
+        if changes.touches(self.guid):
+            self.reload()
 
     def text(self) -> str:
         """Everything shown, as plain text (tests and accessibility)."""

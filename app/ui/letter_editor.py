@@ -1,16 +1,20 @@
 """The letter editor: one draft (outgoing or internal) from the local store, autosaved.
 
 Embeddable in a tab or a window. Changes are written after a short pause in typing
-(``autosave_ms``), on Ctrl+S and when the editor closes, each time in one store
-transaction; the write is a single small SQLite transaction, so it runs on the GUI thread.
-Saving an edit to a signed letter drops its signature, so it first asks
-(:meth:`LetterEditor.confirm_drop_signature`, which tests replace).
+(``autosave_ms``), on Ctrl+S and when the editor closes, each time in one store transaction
+run as a :class:`app.ui.ops.StoreOp` off the GUI thread, one write at a time and in order (a
+save asked for meanwhile follows the one in flight). Closing waits for the write: the editor
+says ``readyToClose`` once its changes are stored. Saving an edit to a signed letter drops its
+signature, so it first asks (:meth:`LetterEditor.confirm_drop_signature`, which tests replace).
+A letter the server returned becomes a draft again as the editor opens it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QTextOption
@@ -28,18 +32,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.models.changes import Changes
 from app.models.db import Store
-from app.models.letters import letter_content
-from app.models.lifecycle import IllegalTransition, SealedContent
-from app.models.tables import Letter
+from app.models.drafts import DraftValues, SavedDraft, check_complete, is_signed, load_draft, save_draft
+from app.models.letter_actions import return_to_draft
+from app.models.lifecycle import IllegalTransition, SealedContent, State
 from app.protocol import jalali
 from app.protocol.canonical import MAX_SUBJECT, Classification, InvalidContent, Priority, validate_subject
 from app.protocol.persian import to_persian_digits
-from app.ui.editor_drafts import DraftValues, is_signed, load_draft, save_draft
 from app.ui.labels import classification_name, priority_name, state_name
 from app.ui.link_picker import LinkPicker
+from app.ui.ops import StoreOp
 from app.ui.recipient_picker import RecipientPicker
 from app.ui.rich_text_toolbar import RichTextToolbar
+from app.ui.store_changes import StoreChanges
+
+log = logging.getLogger(__name__)
 
 AUTOSAVE_MS = 1500
 ERROR_STYLE = "color: #c62828;"
@@ -59,6 +67,7 @@ class LetterEditor(QWidget):
     saved = Signal(str)  # guid, after every successful write
     submitForSignature = Signal(str)  # guid; Ctrl+Enter, after a successful save
     titleChanged = Signal(str)  # for the tab or window title
+    readyToClose = Signal()  # a close had to wait for a save: it may go ahead now
 
     def __init__(
         self,
@@ -83,6 +92,11 @@ class LetterEditor(QWidget):
         self._read_only = False
         self._unsign_declined = False  # the user kept the signature: autosave stops asking
         self._state = "draft"
+        self._writing: StoreOp[Any] | None = None  # the write in flight; the next one waits for it
+        self._edits = 0  # changes made so far: a save covers those made before it started
+        self._save_after: bool | None = None  # a save asked for during a write (explicit or not)
+        self._submit_wanted = False  # Ctrl+Enter: submit once the save in flight is through
+        self._close_wanted = False  # closing waits for the save in flight
 
         self._build(list(letterheads or [self.tr("Main letterhead")]))
         self._autosave = QTimer(self)
@@ -95,6 +109,8 @@ class LetterEditor(QWidget):
             self._load(guid)
         self._update_header()
         self._emit_title()
+        self.readyToClose.connect(self._close_if_window)
+        StoreChanges.instance().changed.connect(self._on_store_changed)
 
     # --- construction -----------------------------------------------------------------
 
@@ -215,7 +231,7 @@ class LetterEditor(QWidget):
             combo.currentIndexChanged.connect(self._on_changed)
 
     def _install_shortcuts(self) -> None:
-        def shortcut(keys: Sequence[QKeySequence | str], slot: object, text: str) -> QAction:
+        def shortcut(keys: Sequence[QKeySequence | QKeySequence.StandardKey | str], slot: object, text: str) -> QAction:
             act = QAction(text, self)
             act.setShortcuts([QKeySequence(k) for k in keys])
             act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -245,6 +261,11 @@ class LetterEditor(QWidget):
     def isDirty(self) -> bool:
         return self._dirty
 
+    @property
+    def closing(self) -> bool:
+        """A close is waiting for the save in flight (``readyToClose`` follows)."""
+        return self._close_wanted
+
     def isReadOnly(self) -> bool:
         return self._read_only
 
@@ -267,31 +288,32 @@ class LetterEditor(QWidget):
         )
 
     def save(self) -> bool:
-        """Write now (Ctrl+S). Returns whether the store holds what the editor shows."""
+        """Write now (Ctrl+S). False if it cannot be saved as it is (the reason is shown);
+        otherwise the write runs in the background and ``saved`` follows."""
         return self._save(explicit=True)
 
     def submit_for_signature(self) -> bool:
-        """Save, check the letter is complete, then emit ``submitForSignature`` (Ctrl+Enter)."""
-        if self._read_only or not self._save(explicit=True) or self._guid is None:
+        """Save, check the letter is complete, then emit ``submitForSignature`` (Ctrl+Enter).
+
+        False if the letter cannot be saved as it is; the completeness check follows the save."""
+        if self._read_only or not self._save(explicit=True):
             return False
-        with self._store.reader() as session:
-            letter = session.get(Letter, self._guid)
-            try:
-                letter_content(letter)
-            except InvalidContent as exc:
-                self._show_error(exc)
-                return False
-        self.submitForSignature.emit(self._guid)
+        self._submit_wanted = True
+        self._after_write()
         return True
 
     def flush(self) -> bool:
-        """Before closing: save pending changes; if they cannot be saved, ask to discard them."""
+        """Before closing: True when nothing is left to save. Otherwise the changes are being
+        saved and ``readyToClose`` follows once they are stored (or once the user has agreed to
+        lose changes that cannot be stored)."""
         self._autosave.stop()
-        if not self._dirty or self._read_only:
+        if self._read_only or (not self._dirty and self._writing is None):
             return True
-        if self._save(explicit=True):
-            return True
-        return self.confirm_discard()
+        self._close_wanted = True
+        if self._dirty and not self._save(explicit=True):  # cannot be saved as it is (e.g. no subject)
+            self._close_wanted = False
+            return self.confirm_discard()
+        return False
 
     def confirm_drop_signature(self) -> bool:
         """Ask before an edit removes the letter's signature (tests replace this)."""
@@ -321,11 +343,14 @@ class LetterEditor(QWidget):
         else:
             event.ignore()
 
+    def _close_if_window(self) -> None:
+        if self.isWindow():  # in a tab, the window closes the tab itself
+            self.close()
+
     # --- loading ----------------------------------------------------------------------
 
     def _load(self, guid: str) -> None:
-        with self._store.reader() as session:
-            draft = load_draft(session, guid)
+        draft = load_draft(self._store, guid)
         v = draft.values
         self._kind, self._state = draft.kind, draft.state
         self._loading = True
@@ -353,8 +378,30 @@ class LetterEditor(QWidget):
                 self.letterhead.setCurrentText(v.letterhead)
         finally:
             self._loading = False
-        if not draft.editable:
+        if draft.state == State.REJECTED and draft.kind != "incoming":
+            self._take_back(guid)
+        elif not draft.editable:
             self._set_read_only(SealedContent.message_fa)
+
+    def _take_back(self, guid: str) -> None:
+        """A letter the server returned: a draft again, to be corrected (the first write)."""
+        store, actor = self._store, self._actor
+
+        def work() -> Changes:
+            return return_to_draft(store, guid, actor=actor)
+
+        self._write(work, lambda _changes: self._taken_back())
+
+    def _taken_back(self) -> None:
+        self._state = State.DRAFT.value
+        self._update_header()
+
+    def _on_store_changed(self, changes: Changes, handler: object) -> None:
+        """Someone else changed this letter: show it as stored, unless there are edits to keep."""
+        if handler is not self and changes.touches(self._guid) and not self._dirty and self._writing is None:
+            assert self._guid is not None
+            self._load(self._guid)
+            self._update_header()
 
     def _set_read_only(self, message: str) -> None:
         self._read_only = True
@@ -380,6 +427,7 @@ class LetterEditor(QWidget):
     def _on_changed(self, *_args: object) -> None:
         if self._loading or self._read_only:
             return
+        self._edits += 1
         self._dirty = True
         self.status.setText(self.tr("Unsaved changes"))
         if not self._unsign_declined:
@@ -389,52 +437,109 @@ class LetterEditor(QWidget):
         self._save(explicit=False)
 
     def _save(self, *, explicit: bool) -> bool:
+        """Start writing what is shown; False if it cannot be written as it is (reason shown)."""
         self._autosave.stop()
         if self._read_only:
             return False
-        if not self._dirty and self._guid is not None:
-            return True  # the store already holds what is shown
+        if not self._dirty and (self._guid is not None or self._writing is not None):
+            return True  # the store holds what is shown, or will once the write in flight is through
         values = self.values()
         try:
             validate_subject(values.subject)
         except InvalidContent as exc:
             self._show_error(exc)
             return False
-        if self._guid is not None:
-            with self._store.reader() as session:
-                signed = is_signed(session, self._guid)
-            if signed:
-                if self._unsign_declined and not explicit:
-                    return False
-                if not self.confirm_drop_signature():
-                    self._unsign_declined = True
-                    self.status.setText(self.tr("Not saved: the letter keeps its signature"))
-                    return False
+        if self._writing is not None:  # one write at a time, in order: this one follows
+            self._save_after = explicit or bool(self._save_after)
+            return True
+        if self._guid is not None and is_signed(self._store, self._guid):
+            if self._unsign_declined and not explicit:
+                return False
+            if not self.confirm_drop_signature():
+                self._unsign_declined = True
+                self.status.setText(self.tr("Not saved: the letter keeps its signature"))
+                return False
+        store, guid, kind, sender, actor, edits = self._store, self._guid, self._kind, self._sender, self._actor, self._edits
+
+        def work() -> SavedDraft:
+            return save_draft(store, guid, values, kind=kind, sender=sender, actor=actor)
+
+        self._write(work, lambda saved: self._saved(saved, edits))
+        return True
+
+    def _write(self, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        self._writing = StoreOp(self, lambda _ctx: work()).success(lambda result: self._written(done, result)) \
+            .failure(self._write_failed).run()
+
+    def _written(self, done: Callable[[Any], None], result: object) -> None:
+        self._writing = None
+        done(result)
+        self._after_write()
+
+    def _saved(self, saved: SavedDraft, edits: int) -> None:
+        first = self._guid is None
+        self._guid = saved.guid
+        self._dirty = self._edits != edits  # typed on while it was being written: still to save
+        self._unsign_declined = False
+        self._state = State.DRAFT.value
+        if first:
+            self.in_reply_to.setExcludedGuid(saved.guid)
+            self.follow_up_of.setExcludedGuid(saved.guid)
+        self._clear_errors()
+        if not self._dirty:
+            now = dt.datetime.now(jalali.TEHRAN)
+            self.status.setText(self.tr("Saved at %1").replace("%1", to_persian_digits(f"{now:%H:%M}")))
+        self._update_header()
+        self.saved.emit(saved.guid)
+
+    def _write_failed(self, exc: BaseException) -> None:
+        self._writing = None
+        self._submit_wanted = False
+        if isinstance(exc, InvalidContent):
+            self._show_error(exc)
+        elif isinstance(exc, SealedContent | IllegalTransition):
+            self._set_read_only(exc.message_fa)
+        else:
+            log.error("the letter could not be saved", exc_info=exc)
+            self.status.setText(self.tr("Not saved"))
+        if self._close_wanted:
+            self._close_wanted = False
+            self._save_after = None
+            if self._read_only or self.confirm_discard():
+                self._dirty = False
+                self.readyToClose.emit()
+            return
+        self._after_write()
+
+    def _after_write(self) -> None:
+        """What was waiting for the write that just ended: another save, a submit, a close."""
+        if self._writing is not None:
+            return
+        explicit, self._save_after = self._save_after, None
+        if self._dirty and (explicit is not None or self._close_wanted):
+            if not self._save(explicit=bool(explicit) or self._close_wanted) and self._close_wanted:
+                self._close_wanted = False
+                if self.confirm_discard():
+                    self._dirty = False
+                    self.readyToClose.emit()
+            if self._writing is not None:
+                return
+        if self._submit_wanted:
+            self._submit_wanted = False
+            self._check_and_submit()
+        elif self._close_wanted and not self._dirty:
+            self._close_wanted = False
+            self.readyToClose.emit()
+
+    def _check_and_submit(self) -> None:
+        if self._guid is None:
+            return
         try:
-            with self._store.session() as session:
-                guid = save_draft(
-                    session, self._guid, values, kind=self._kind, sender=self._sender, actor=self._actor
-                )
+            check_complete(self._store, self._guid)
         except InvalidContent as exc:
             self._show_error(exc)
-            return False
-        except (SealedContent, IllegalTransition) as exc:
-            self._set_read_only(exc.message_fa)
-            return False
-        first = self._guid is None
-        self._guid = guid
-        self._dirty = False
-        self._unsign_declined = False
-        self._state = "draft"
-        if first:
-            self.in_reply_to.setExcludedGuid(guid)
-            self.follow_up_of.setExcludedGuid(guid)
-        self._clear_errors()
-        now = dt.datetime.now(jalali.TEHRAN)
-        self.status.setText(self.tr("Saved at %1").replace("%1", to_persian_digits(f"{now:%H:%M}")))
-        self._update_header()
-        self.saved.emit(guid)
-        return True
+            return
+        self.submitForSignature.emit(self._guid)
 
     # --- feedback ---------------------------------------------------------------------
 

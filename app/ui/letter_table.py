@@ -44,7 +44,7 @@ class LetterTable(QTableView):
         hh.setHighlightSections(False)
         hh.setDefaultAlignment(Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignVCenter)
 
-    def setModel(self, model: LetterTableModel) -> None:  # type: ignore[override]
+    def setModel(self, model: LetterTableModel) -> None:  # type: ignore[override]  # this view shows letters only
         old = self.model()
         if isinstance(old, LetterTableModel):
             self.painted.disconnect(old.view_painted)

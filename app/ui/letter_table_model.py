@@ -30,13 +30,16 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 
+from app.models.changes import Changes
 from app.models.db import Store
-from app.models.folders import Folder, LetterRow, count_letters, fetch_letters
+from app.models.folders import Folder, LetterRow
+from app.models.letter_lists import read_count, read_page
 from app.protocol.canonical import Priority
 from app.protocol.jalali import format_datetime
 from app.protocol.shams import display_text
 from app.ui.labels import classification_name, priority_name, state_name
 from app.ui.ops import Op, OpContext
+from app.ui.store_changes import StoreChanges
 
 PAGE_SIZE = 100  # a screenful is ~25 rows; the view asks for more as it scrolls
 # The first page of a folder or search: a screenful and a half, so that the answer to a keystroke
@@ -154,6 +157,7 @@ class LetterTableModel(QAbstractTableModel):
         self._count_pool = QThreadPool(self)
         self._count_pool.setMaxThreadCount(1)
         self.pages_fetched = 0  # pages read since the last reload (tests, bench)
+        StoreChanges.instance().changed.connect(self._on_store_changed)
 
     # --- what to show ---------------------------------------------------------------
 
@@ -195,14 +199,17 @@ class LetterTableModel(QAbstractTableModel):
         self._count_timer.stop()
 
         def first_page(_ctx: OpContext) -> _Page:
-            with store.reader() as s:
-                rows = fetch_letters(s, folder, 0, size, query or None)
-            return _Page(generation, folder, query, rows)
+            return _Page(generation, folder, query, read_page(store, folder, 0, size, query or None))
 
         self._pending = Op(self, first_page).in_pool(self._pool).success(self._apply).failure(self._failed).run()
 
     def refresh(self) -> None:
         self.load(*self._wanted, force=True)
+
+    def _on_store_changed(self, changes: Changes, _handler: object) -> None:
+        """Letters were added or changed: any of them may now belong to (or leave) this folder."""
+        if changes.letters and self._generation:
+            self.refresh()
 
     def wait(self, timeout_ms: int = 10_000) -> None:
         """Block until the page and the count asked for are in (tests, bench)."""
@@ -249,8 +256,7 @@ class LetterTableModel(QAbstractTableModel):
         folder, query, store = page.folder, page.query, self._store
 
         def count(_ctx: OpContext) -> int:
-            with store.reader() as s:
-                return count_letters(s, folder, query or None)
+            return read_count(store, folder, query or None)
 
         self._counting = (
             Op(self, count)
@@ -285,8 +291,7 @@ class LetterTableModel(QAbstractTableModel):
         folder, query, store = self._folder, self._query, self._store
 
         def next_page(_ctx: OpContext) -> list[LetterRow]:
-            with store.reader() as s:
-                return fetch_letters(s, folder, offset, size, query or None)
+            return read_page(store, folder, offset, size, query or None)
 
         self._fetching = (
             Op(self, next_page)

@@ -1,59 +1,21 @@
-"""Choosing the letter a draft answers (عطف) or follows up (پیرو).
-
-Candidates are letters that have left or reached this office (the Sent and Incoming
-folders), found by subject, parties or SHAMS through the store's full-text search.
-"""
+"""Choosing the letter a draft answers (عطف) or follows up (پیرو); the candidates come from
+:func:`app.models.letter_links.search_letters`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStyle, QToolButton, QWidget
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.models.db import Store
-from app.models.folders import Folder, fetch_letters
-from app.models.tables import Letter
+from app.models.letter_links import LetterLink, search_letters
 from app.protocol.shams import display_text
 from app.ui.editor_search_box import SearchBox
-
-SEARCH_LIMIT = 10
-
-
-@dataclass(frozen=True)
-class LetterLink:
-    guid: str
-    shams: str  # canonical ASCII, "" when the linked letter has none
-    subject: str = ""
 
 
 def link_label(link: LetterLink) -> str:
     number = display_text(link.shams)
     subject = f"«{link.subject}»" if link.subject else ""
     return f"{subject} {number}".strip()
-
-
-def search_letters(
-    session: Session, text: str, *, exclude: str | None = None, limit: int = SEARCH_LIMIT
-) -> list[LetterLink]:
-    if not text.strip():
-        return []
-    rows = [
-        *fetch_letters(session, Folder.SENT, 0, limit, query=text),
-        *fetch_letters(session, Folder.INCOMING, 0, limit, query=text),
-    ]
-    rows.sort(key=lambda r: r.date, reverse=True)
-    return [LetterLink(r.guid, r.shams or "", r.subject) for r in rows if r.guid != exclude][:limit]
-
-
-def load_link(session: Session, guid: str | None, shams: str) -> LetterLink | None:
-    """The stored link of a letter, with the linked subject when we have that letter."""
-    if not guid:
-        return None
-    subject = session.scalar(select(Letter.subject).where(Letter.guid == guid)) or ""
-    return LetterLink(guid, shams or "", subject)
 
 
 class LinkPicker(QWidget):
@@ -111,8 +73,7 @@ class LinkPicker(QWidget):
         return self._label.text() if self._link else ""
 
     def _find(self, text: str) -> list[tuple[str, object]]:
-        with self._store.reader() as session:
-            return [(link_label(link), link) for link in search_letters(session, text, exclude=self._exclude)]
+        return [(link_label(link), link) for link in search_letters(self._store, text, exclude=self._exclude)]
 
     def _on_picked(self, link: object) -> None:
         if isinstance(link, LetterLink):

@@ -16,10 +16,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.models.changes import Changed, Changes
 from app.models.db import Store
 from app.sync import account
 from app.sync.api import ApiError
-from app.ui.ops import Op, OpContext
+from app.ui.ops import Op, OpContext, StoreOp
 
 
 class LoginDialog(QDialog):
@@ -65,7 +66,7 @@ class LoginDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
-        self._op: Op[dict] | None = None
+        self._op: Op[Changed[dict]] | None = None
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, self.tr("Server CA certificate"), "",
@@ -86,17 +87,17 @@ class LoginDialog(QDialog):
         store, box = self.store, [password]
         password = ""
 
-        def work(_ctx: OpContext) -> dict:
-            return account.login(store, acct, box.pop())
+        def work(_ctx: OpContext) -> Changed[dict]:
+            return Changed(account.login(store, acct, box.pop()), Changes(settings=True))  # account, sender
 
         self.status.setText(self.tr("Logging in…"))
         self.login_button.setEnabled(False)
-        self._op = Op(self, work).success(self._done).failure(self._failed).run()
+        self._op = StoreOp(self, work).success(self._done).failure(self._failed).run()
 
-    def _done(self, info: dict) -> None:
+    def _done(self, result: Changed[dict]) -> None:
         self._op = None
         self.login_button.setEnabled(True)
-        self.loggedIn.emit(info)
+        self.loggedIn.emit(result.value)
         self.accept()
 
     def _failed(self, exc: BaseException) -> None:

@@ -3,7 +3,8 @@
 Letters open in tabs beside the list: drafts in the editor, everything else in the read-only
 details view. The workflow actions (sign, sync, print, export) live in
 :mod:`app.ui.workflow_actions`; the sync engine's status and events arrive from a
-:class:`app.ui.sync_bridge.SyncBridge` once the profile has a server account.
+:class:`app.ui.sync_bridge.SyncBridge` once the profile has a server account. Nothing here
+refreshes a view after a change: each view hears of it from :class:`app.ui.store_changes.StoreChanges`.
 """
 
 from __future__ import annotations
@@ -25,11 +26,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.models.changes import Changes
 from app.models.db import Store
-from app.models.folders import Folder, LetterRow, folder_counts
-from app.models.letters import transition
+from app.models.folders import Folder, LetterRow
+from app.models.letter_actions import submit_for_signature
+from app.models.letter_lookup import letter_summary
 from app.models.lifecycle import State
-from app.models.tables import Letter, Setting
+from app.models.profile import read_setting
 from app.protocol.jalali import format_datetime
 from app.sync import account
 from app.sync.account import SENDER_SETTING
@@ -41,7 +44,7 @@ from app.ui.letter_table import LetterTable
 from app.ui.letter_table_model import LetterTableModel
 from app.ui.login_dialog import LoginDialog
 from app.ui.notifications import Notifier
-from app.ui.ops import Op, OpContext
+from app.ui.ops import OpContext, StoreOp
 from app.ui.outbox_panel import OutboxPanel
 from app.ui.search_box import SearchBox
 from app.ui.sync_bridge import SyncBridge
@@ -67,7 +70,7 @@ class MainWindow(QMainWindow):
         self.resize(1200, 720)
 
         self.bridge: SyncBridge | None = None
-        self.folders = FolderList()
+        self.folders = FolderList(store)
         self.search = SearchBox()
         self.model = LetterTableModel(store, self)
         self.table = LetterTable()
@@ -102,7 +105,7 @@ class MainWindow(QMainWindow):
         bar = self.tabs.tabBar()
         for side in (bar.ButtonPosition.LeftSide, bar.ButtonPosition.RightSide):
             bar.setTabButton(0, side, None)  # the list itself cannot be closed
-        self.tabs.tabCloseRequested.connect(self.close_tab)
+        self.tabs.tabCloseRequested.connect(self._close_tab_requested)
         self.tabs.currentChanged.connect(self._update_actions)
         self.setCentralWidget(self.tabs)
         self._open: dict[str, QWidget] = {}  # guid -> its editor or details tab
@@ -120,7 +123,7 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(label)
         self.notifier = Notifier(self)
         self.last_warning: tuple[str, str] | None = None
-        self.actions_ = WorkflowActions(self)
+        self.actions_ = WorkflowActions(store, self, self)
         self._build_menus()
 
         refresh = QAction(self.tr("Refresh"), self)
@@ -137,6 +140,7 @@ class MainWindow(QMainWindow):
         self.model.reloaded.connect(self._on_reloaded)
         self.model.counted.connect(self._on_counted)
         self.model.load_failed.connect(self._on_load_failed)
+        self.folders.count_failed.connect(self._on_load_failed)
         self.table.painted.connect(self._on_painted)
         self.table.activated.connect(self._on_activated)
         self.table.selectionModel().selectionChanged.connect(self._update_actions)
@@ -144,6 +148,7 @@ class MainWindow(QMainWindow):
         self.outbox.letterActivated.connect(self.open_letter)
         self._update_actions()
         self._loaded_once = False
+        self._closing = False
         self._ready_sent = False
         self._rows_painted_sent = False
 
@@ -174,10 +179,10 @@ class MainWindow(QMainWindow):
         acct = account.load_account(self.store)
         return acct.username if acct else ""
 
-    def sender(self) -> dict[str, str]:
-        with self.store.reader() as s:
-            row = s.get(Setting, SENDER_SETTING)
-            return dict(row.value) if row is not None else {}
+    def sender_party(self) -> dict[str, str]:
+        """Who new letters are written as (agency, unit, person, name), as stored at login."""
+        value = read_setting(self.store, SENDER_SETTING)
+        return dict(value) if isinstance(value, dict) else {}
 
     # --- letters in tabs ----------------------------------------------------------------
 
@@ -194,9 +199,8 @@ class MainWindow(QMainWindow):
         otherwise the rows selected in the list."""
         guid = self.current_tab_guid()
         if guid is not None:
-            with self.store.reader() as s:
-                letter = s.get(Letter, guid)
-                return [(guid, letter.state)] if letter is not None else []
+            summary = letter_summary(self.store, guid)
+            return [(guid, summary.state)] if summary is not None else []
         return [(r.guid, r.state) for r in self.selected_rows()]
 
     def _update_actions(self, *_args: object) -> None:
@@ -212,7 +216,7 @@ class MainWindow(QMainWindow):
             self.open_letter(rows[0].guid)
 
     def new_letter(self, kind: str = "outgoing") -> LetterEditor:
-        editor = LetterEditor(self.store, kind=kind, sender=self.sender(), actor=self.actor)
+        editor = LetterEditor(self.store, kind=kind, sender=self.sender_party(), actor=self.actor)
         self._add_editor(editor)
         editor.subject.setFocus()
         return editor
@@ -222,32 +226,20 @@ class MainWindow(QMainWindow):
         if guid in self._open:
             self.tabs.setCurrentWidget(self._open[guid])
             return self._open[guid]
-        with self.store.reader() as s:
-            letter = s.get(Letter, guid)
-            state = letter.state if letter is not None else None
-            reason = letter.reject_reason if letter is not None else None
-        if state is None:
+        summary = letter_summary(self.store, guid)
+        if summary is None:
             raise LookupError(guid)
-        if state in EDITABLE_STATES:
-            if state == State.REJECTED:
-                self._return_to_draft(guid)
-            editor = LetterEditor(self.store, guid, sender=self.sender(), actor=self.actor)
+        if summary.state in EDITABLE_STATES:  # a returned letter becomes a draft again in the editor
+            editor = LetterEditor(self.store, guid, sender=self.sender_party(), actor=self.actor)
             self._add_editor(editor, guid)
-            if state == State.REJECTED and reason:
-                editor._banner.setText(self.tr("Returned by the server: %1").replace("%1", reason))
+            if summary.state == State.REJECTED and summary.reject_reason:
+                editor._banner.setText(self.tr("Returned by the server: %1").replace("%1", summary.reject_reason))
                 editor._banner.show()
             return editor
         details = LetterDetails(self.store, guid)
         details.correctRequested.connect(self._correct)
         self._add_tab(details, guid, details.title())
         return details
-
-    def _return_to_draft(self, guid: str) -> None:
-        with self.store.session() as s:
-            letter = s.get(Letter, guid)
-            if letter is not None and letter.state == State.REJECTED:
-                transition(s, letter, State.DRAFT, actor=self.actor, reason="correction")
-        self.reload_all()
 
     def _correct(self, guid: str) -> None:
         self.close_tab(self.tabs.indexOf(self._open[guid]))
@@ -265,6 +257,7 @@ class MainWindow(QMainWindow):
         editor.titleChanged.connect(lambda title: self._retitle(editor, title))
         editor.saved.connect(lambda g: self._editor_saved(editor, g))
         editor.submitForSignature.connect(self.submit_for_signature)
+        editor.readyToClose.connect(lambda: self._editor_ready_to_close(editor))
 
     def _retitle(self, widget: QWidget, title: str) -> None:
         index = self.tabs.indexOf(widget)
@@ -274,12 +267,12 @@ class MainWindow(QMainWindow):
     def _editor_saved(self, editor: LetterEditor, guid: str) -> None:
         self._open[guid] = editor
         self._retitle(editor, editor.title())
-        self.refresh()
 
     def close_tab(self, index: int) -> bool:
-        if index <= 0:
-            return False
+        """Close a letter's tab; an editor still saving closes when its save is through."""
         widget = self.tabs.widget(index)
+        if index <= 0 or widget is None:
+            return False
         if isinstance(widget, LetterEditor) and not widget.flush():
             return False
         self.tabs.removeTab(index)
@@ -288,16 +281,33 @@ class MainWindow(QMainWindow):
         widget.deleteLater()
         return True
 
+    def _close_tab_requested(self, index: int) -> None:
+        self._closing = False  # the user is closing a tab, not (any more) the window
+        self.close_tab(index)
+
+    def _editor_ready_to_close(self, editor: LetterEditor) -> None:
+        self.close_tab(self.tabs.indexOf(editor))
+        if self._closing:  # the window was closing when this editor still had to save
+            self._closing = False
+            self.close()
+
     def submit_for_signature(self, guid: str) -> None:
-        with self.store.session() as s:
-            letter = s.get(Letter, guid)
-            if letter is not None and letter.state == State.DRAFT:
-                transition(s, letter, State.AWAITING_SIGNATURE, actor=self.actor)
+        store, actor = self.store, self.actor
+
+        def work(_ctx: OpContext) -> Changes:
+            return submit_for_signature(store, guid, actor=actor)
+
+        StoreOp(self, work).success(lambda _changes: self._submitted(guid)).failure(self._submit_failed).run()
+
+    def _submitted(self, guid: str) -> None:
         widget = self._open.get(guid)
         if widget is not None:
             self.close_tab(self.tabs.indexOf(widget))
         self.show_message(self.tr("The letter was sent for signature."))
-        self.reload_all()
+
+    def _submit_failed(self, exc: BaseException) -> None:
+        self.warn(self.tr("Letters"), getattr(exc, "message_fa", None)
+                  or self.tr("The letter could not be sent for signature."))
 
     # --- messages -----------------------------------------------------------------------
 
@@ -316,7 +326,6 @@ class MainWindow(QMainWindow):
         self.bridge = bridge
         bridge.statusChanged.connect(self._on_sync_status)
         bridge.letterEvent.connect(self._on_letter_event)
-        bridge.storeChanged.connect(self.reload_all)
         self._on_sync_status(bridge.status)
 
     def sync_now(self, *, quiet: bool = False) -> None:
@@ -362,9 +371,8 @@ class MainWindow(QMainWindow):
             self.last_sync_label.setText(self.tr("Last sync: %1").replace("%1", when))
 
     def _subject(self, guid: str) -> str:
-        with self.store.reader() as s:
-            letter = s.get(Letter, guid)
-            return letter.subject if letter is not None else ""
+        summary = letter_summary(self.store, guid)
+        return summary.subject if summary is not None else ""
 
     def _on_letter_event(self, name: str, data: dict[str, Any]) -> None:
         guid = str(data.get("guid", ""))
@@ -378,39 +386,23 @@ class MainWindow(QMainWindow):
                     else self.tr("The letter “%1” was delivered to the recipient."))
             self.notifier.notify(self.tr("Letter delivered"), text.replace("%1", self._subject(guid)))
 
-    def reload_all(self) -> None:
-        self.refresh()
-        for widget in self._open.values():
-            if isinstance(widget, LetterDetails):
-                widget.reload()
-
     # --- actions --------------------------------------------------------------------
 
     def refresh(self) -> None:
+        """Read everything again (Ctrl+R), e.g. after another program changed the store."""
         self.model.refresh()
-        self.refresh_counts()
-        if self.folders.current_folder() is Folder.OUTBOX:
+        self.folders.load_counts()
+        if self.outbox.isVisible():
             self.outbox.refresh()
-
-    def refresh_counts(self) -> None:
-        store = self.store
-
-        def work(_ctx: OpContext) -> dict[Folder, int]:
-            with store.reader() as s:
-                return folder_counts(s)
-
-        Op(self, work).success(self.folders.set_counts).failure(self._on_load_failed).run()
 
     def _on_folder(self, folder: Folder) -> None:
         self.status_label.setText(self.tr("Loading…"))
         self.model.set_folder(folder)
-        self.outbox.setVisible(folder is Folder.OUTBOX)
-        if folder is Folder.OUTBOX:
-            self.outbox.refresh()
+        self.outbox.setVisible(folder is Folder.OUTBOX)  # the panel reads its rows when shown
 
     def _on_reloaded(self) -> None:
         if not self._loaded_once:  # the list first: counting every folder would slow it down
-            self.refresh_counts()
+            self.folders.load_counts()
         self._loaded_once = True
         self.status_label.setText(self.tr("Counting…"))
         self.table.viewport().update()  # an empty result must still produce the paint "ready" waits for
@@ -435,7 +427,10 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         for index in range(self.tabs.count() - 1, 0, -1):
-            if not self.close_tab(index):  # an editor whose changes could not be saved
+            if not self.close_tab(index):
+                editor = self.tabs.widget(index)
+                # Still saving: the window closes once it is through. Otherwise the user kept it open.
+                self._closing = isinstance(editor, LetterEditor) and editor.closing
                 event.ignore()
                 return
         if self.bridge is not None:

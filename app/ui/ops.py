@@ -11,6 +11,10 @@
 ``ctx.raise_if_cancelled()``). Every callback runs on the GUI thread, delivered through a
 queued signal; the op itself never touches a widget. If ``parent`` has been destroyed by the
 time the result arrives, the callbacks are skipped (the window they would update is gone).
+
+A write to the store is a :class:`StoreOp` (Anki's ``CollectionOp``): its ``fn`` returns what it
+changed, which is announced on :class:`app.ui.store_changes.StoreChanges` after the success
+callback, so that every open view can refresh itself.
 """
 
 from __future__ import annotations
@@ -19,10 +23,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, Self, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+from app.models.changes import Changes
+from app.ui.store_changes import StoreChanges
 
 log = logging.getLogger(__name__)
 
@@ -111,28 +118,28 @@ class Op(Generic[T]):
         self._pool: QThreadPool | None = None
         self._done = threading.Event()
 
-    def success(self, cb: Callable[[T], None]) -> Op[T]:
+    def success(self, cb: Callable[[T], None]) -> Self:
         self._on_success = cb
         return self
 
-    def failure(self, cb: Callable[[BaseException], None]) -> Op[T]:
+    def failure(self, cb: Callable[[BaseException], None]) -> Self:
         self._on_failure = cb
         return self
 
-    def with_progress(self, cb: ProgressCallback) -> Op[T]:
+    def with_progress(self, cb: ProgressCallback) -> Self:
         self._on_progress = cb
         return self
 
-    def on_cancelled(self, cb: Callable[[], None]) -> Op[T]:
+    def on_cancelled(self, cb: Callable[[], None]) -> Self:
         self._on_cancelled = cb
         return self
 
-    def in_pool(self, pool: QThreadPool) -> Op[T]:
+    def in_pool(self, pool: QThreadPool) -> Self:
         """Run in this pool instead of the global one (e.g. a one-thread pool for searches)."""
         self._pool = pool
         return self
 
-    def run(self) -> Op[T]:
+    def run(self) -> Self:
         """Start on a worker thread; must be called on the GUI thread."""
         if self._relay is not None:
             raise RuntimeError("an Op runs only once")
@@ -195,4 +202,28 @@ class Op(Generic[T]):
             else:
                 log.error("background operation failed", exc_info=exc)
         elif self._on_success is not None:
-            self._on_success(result)  # type: ignore[arg-type]
+            self._on_success(result)  # type: ignore[arg-type]  # what fn returned: a T, through an untyped signal
+
+
+class HasChanges(Protocol):
+    @property
+    def changes(self) -> Changes: ...
+
+
+W = TypeVar("W", bound=Changes | HasChanges)
+
+
+class StoreOp(Op[W]):
+    """An Op that writes to the store; ``fn`` returns a :class:`Changes` or a result carrying one.
+
+    After the success callback the change is announced with ``parent`` as its maker, also when
+    ``parent`` is gone by then: the other views still show the store it changed.
+    """
+
+    def _deliver_finished(self, result: object, exc: object, cancelled: bool) -> None:
+        try:
+            super()._deliver_finished(result, exc, cancelled)
+        finally:
+            if not isinstance(exc, BaseException) and result is not None:
+                changes = result if isinstance(result, Changes) else getattr(result, "changes", Changes())
+                StoreChanges.instance().announce(changes, self._parent)

@@ -1,17 +1,23 @@
-"""The outbox panel: each letter on its way to the server, how far it got, and why it is retrying."""
+"""The outbox panel: each letter on its way to the server, how far it got, and why it is retrying.
+
+It reads its rows when shown and, while shown, whenever a store change touches letters or the
+outbox (a change while hidden is read at the next show)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QShowEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
+from app.models.changes import Changes
 from app.models.db import Store
-from app.models.outbox_view import OutboxProgress, outbox_progress
+from app.models.letter_lists import read_outbox
+from app.models.outbox_view import OutboxProgress
 from app.protocol.jalali import format_datetime
 from app.protocol.persian import to_persian_digits
 from app.protocol.shams import display_text
 from app.ui.ops import Op, OpContext
+from app.ui.store_changes import StoreChanges
 
 _GUID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -24,6 +30,7 @@ class OutboxPanel(QTreeWidget):
         self.setObjectName("outboxPanel")
         self.store = store
         self.rows: list[OutboxProgress] = []
+        self._stale = True  # the rows shown may be out of date (read again when shown)
         self.setRootIsDecorated(False)
         self.setIndentation(0)
         self.setUniformRowHeights(True)
@@ -37,15 +44,28 @@ class OutboxPanel(QTreeWidget):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             self.setColumnWidth(col, width)
         self.itemActivated.connect(lambda item, _c: self.letterActivated.emit(item.data(0, _GUID_ROLE)))
+        StoreChanges.instance().changed.connect(self._on_store_changed)
 
     def refresh(self) -> None:
+        self._stale = False
         store = self.store
 
         def work(_ctx: OpContext) -> list[OutboxProgress]:
-            with store.reader() as s:
-                return outbox_progress(s)
+            return read_outbox(store)
 
         Op(self, work).success(self._show).run()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    def _on_store_changed(self, changes: Changes, _handler: object) -> None:
+        if changes.letters or changes.outbox:
+            if self.isVisible():
+                self.refresh()
+            else:
+                self._stale = True
 
     def progress_text(self, p: OutboxProgress) -> str:
         text = {

@@ -65,6 +65,7 @@ def _lines_icon(align: str) -> QIcon:
     def draw(p: QPainter) -> None:
         for i, w in enumerate(widths):
             y = 3.5 + i * 3
+            x0: float
             if align == "right":
                 x0 = 14 - w
             elif align == "center":
@@ -291,13 +292,13 @@ class RichTextToolbar(QToolBar):
                     QTextCursor(block).setBlockFormat(fmt)
                 block = block.next()
         elif current is not None:
-            fmt = current.format()
-            fmt.setStyle(style)
-            current.setFormat(fmt)
+            list_format = current.format()
+            list_format.setStyle(style)
+            current.setFormat(list_format)
         else:
-            fmt = QTextListFormat()
-            fmt.setStyle(style)
-            cursor.createList(fmt)
+            list_format = QTextListFormat()
+            list_format.setStyle(style)
+            cursor.createList(list_format)
         cursor.endEditBlock()
         self._sync_block()
 

@@ -1,23 +1,22 @@
 """The signing dialog: choose token and certificate, type the PIN once, sign one letter or a batch.
 
-Token work never runs on the GUI thread: the watcher is a plain thread whose callbacks are
-forwarded through a Qt signal, and certificate listing and signing run as :class:`app.ui.ops.Op`
-on the dialog's own pool (so that closing the dialog can wait for them). The PIN leaves the
-field the moment "Sign" is pressed and is dropped by the worker right after login.
+The dialog does no token work itself: the application's :class:`app.ui.token_service.TokenService`
+watches the tokens (the dialog listens to its signal) and lists certificates and signs on its
+workers when the dialog asks. The PIN leaves the field the moment "Sign" is pressed and is
+dropped by the worker right after login.
 
 Strings are English source text through ``self.tr``; the formal Persian is in
-``translations/fa/sign_fa.ts``. :class:`app.ui.pin_dialog.PinDialog` reuses this dialog with
-another ``job`` (a signed PDF instead of letter packages).
+``translations/fa/sign_fa.ts``. :class:`app.ui.pdf_sign_dialog.PdfSignDialog` reuses this
+dialog with another ``job`` (a signed PDF instead of letter packages).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-import pkcs11
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QCoreApplication, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -35,25 +34,18 @@ from app.protocol.certificates import CertificateInfo
 from app.protocol.jalali import TEHRAN, format_date
 from app.protocol.package import LetterPackage
 from app.protocol.persian import to_persian_digits
-from app.token.certificates import TokenCertificate, list_signing_certificates
+from app.token.certificates import TokenCertificate
 from app.token.errors import BatchInterrupted, PinError, TokenError
-from app.token.signing import BatchResult, TokenSigningSession, open_signing_session
-from app.token.tokens import TokenInfo, find_token
-from app.token.watcher import TokenWatcher
-from app.ui.ops import Op, OpContext
-
-#: What runs on the worker once logged in: (session, op context, cancel flag) -> result.
-SigningJob = Callable[[TokenSigningSession, OpContext, threading.Event], Any]
+from app.token.signing import BatchResult, TokenSigningSession
+from app.token.tokens import TokenInfo
+from app.ui.ops import OpContext
+from app.ui.token_service import SigningJob, TokenService
 
 
 def _tr(text: str) -> str:
-    """Translations under the SignDialog context, also for subclasses (PinDialog): PySide's
+    """Translations under the SignDialog context, also for subclasses (PdfSignDialog): PySide's
     self.tr() would look them up under the subclass's name."""
     return QCoreApplication.translate("SignDialog", text)
-
-
-class _WatcherBridge(QObject):
-    tokens_changed = Signal(list)
 
 
 def _fa(n: int) -> str:
@@ -65,15 +57,13 @@ class SignDialog(QDialog):
 
     batch_finished = Signal(object)  # BatchResult, or the exception that stopped the batch
 
-    def __init__(self, packages: Sequence[LetterPackage], lib: pkcs11.lib, parent: QWidget | None = None,
-                 *, watch_interval: float = 0.5, job: SigningJob | None = None) -> None:
+    def __init__(self, packages: Sequence[LetterPackage], token_service: TokenService, parent: QWidget | None = None,
+                 *, job: SigningJob | None = None) -> None:
         super().__init__(parent)
         self.packages = list(packages)
-        self.lib = lib
+        self.token_service = token_service
         self._job = job or self._sign_packages
         self.signer_info: CertificateInfo | None = None  # the certificate of the last signing run
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(2)
         self._cancel = threading.Event()
         self._certs: list[TokenCertificate] = []
         self._running = False
@@ -137,10 +127,8 @@ class SignDialog(QDialog):
         self.token_combo.currentIndexChanged.connect(self._on_token_selected)
         self.cert_combo.currentIndexChanged.connect(self._on_cert_selected)
 
-        self._bridge = _WatcherBridge(self)
-        self._bridge.tokens_changed.connect(self.set_tokens)
-        self.watcher = TokenWatcher(lib, on_change=self._bridge.tokens_changed.emit, interval=watch_interval)
-        self.watcher.start()
+        token_service.tokensChanged.connect(self.set_tokens)
+        self.set_tokens(token_service.tokens)
         self._update_buttons()
 
     # -- text --------------------------------------------------------------------------------
@@ -182,27 +170,23 @@ class SignDialog(QDialog):
         if pad:
             self.pin_edit.setPlaceholderText(_tr("Enter the PIN on the card reader’s keypad."))
 
-    def _selected_token(self) -> pkcs11.Token:
-        label, serial = self.token_combo.currentData()
-        return find_token(self.lib, label=label, serial=serial)
-
     def _on_token_selected(self) -> None:
         self.cert_combo.clear()
         self._certs = []
         if self.token_combo.currentData() is None:
             self._update_buttons()
             return
+        key = self.token_combo.currentData()
+        self.token_service.certificates(self, *key).success(lambda certs: self._set_certificates(key, certs)) \
+            .failure(lambda exc: self._certificates_failed(key, exc)).run()
 
-        token = self._selected_token()
+    def _certificates_failed(self, token: tuple[str, str], exc: BaseException) -> None:
+        if token == self.token_combo.currentData():  # not about a token chosen before this one
+            self._show_error(exc)
 
-        def work(_ctx: OpContext) -> list[TokenCertificate]:
-            with token.open() as session:
-                return list_signing_certificates(session)
-
-        Op(self, work).in_pool(self.pool).success(self._set_certificates).failure(self._show_error).run()
-
-    @Slot(object)
-    def _set_certificates(self, certs: list[TokenCertificate]) -> None:
+    def _set_certificates(self, token: tuple[str, str], certs: list[TokenCertificate]) -> None:
+        if token != self.token_combo.currentData():
+            return  # the list of a token that is no longer the chosen one
         self._certs = certs
         self.cert_combo.blockSignals(True)
         self.cert_combo.clear()
@@ -251,20 +235,11 @@ class SignDialog(QDialog):
         self.status.setText(_tr("Logging in to the token…"))
         self._update_buttons()
         self.signer_info = cert.info
-        token = self._selected_token()
-        job, cancel = self._job, self._cancel
-        box = [pin]
-        pin = None
-
-        def work(ctx: OpContext) -> Any:
-            session = open_signing_session(token, box.pop(), cert_id=cert.id or None,
-                                           cert_label=None if cert.id else cert.label)
-            with session:
-                return job(session, ctx, cancel)
-
+        label, serial = self.token_combo.currentData()
         # The dialog's own cancel flag, not Op.cancel: a stopped batch still reports what it signed.
-        Op(self, work).in_pool(self.pool).with_progress(self._on_progress).success(self._on_finished) \
-            .failure(self._on_failed).run()
+        op = self.token_service.sign(self, label, serial, cert, pin, self._job, self._cancel)
+        pin = None
+        op.with_progress(self._on_progress).success(self._on_finished).failure(self._on_failed).run()
 
     def _sign_packages(self, session: TokenSigningSession, ctx: OpContext, cancel: threading.Event) -> BatchResult:
         return session.sign_packages(self.packages, progress=lambda done, total: ctx.progress(done, total),
@@ -282,7 +257,7 @@ class SignDialog(QDialog):
     def _on_finished(self, result: Any) -> None:
         self._running = False
         self.pin_warning.clear()  # a good PIN resets the token's wrong-PIN counter
-        self.watcher.rescan()
+        self.token_service.rescan()
         if not isinstance(result, BatchResult):
             self._job_finished(result)
         else:
@@ -308,7 +283,7 @@ class SignDialog(QDialog):
             self.pin_warning.setText(getattr(exc.status, "warning_fa", None) or "")
         if isinstance(exc, BatchInterrupted):
             self._set_progress(exc.signed)
-            self.watcher.rescan()
+            self.token_service.rescan()
         self._update_buttons()
         self.batch_finished.emit(exc)
 
@@ -327,8 +302,7 @@ class SignDialog(QDialog):
 
     def done(self, r: int) -> None:
         self._cancel.set()
-        self.watcher.stop()
-        self.pool.waitForDone(10_000)
+        self.token_service.wait(10_000)  # a batch stopped part-way still reports the letters it signed
         super().done(r)
 
     def closeEvent(self, event: Any) -> None:

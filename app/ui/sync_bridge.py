@@ -1,7 +1,8 @@
 """The sync engine in the desktop app: runs it off the GUI thread, re-emits its events as signals.
 
 Electrum's pattern: the core (``app.sync``) knows nothing of Qt; this bridge is the one place
-that turns its callbacks into Qt signals, which Qt queues onto the GUI thread.
+that turns its callbacks into Qt signals, which Qt queues onto the GUI thread. What a pass
+changed in the store is announced on :class:`app.ui.store_changes.StoreChanges`, like any write.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from app.models.changes import Changes
 from app.models.db import Store
 from app.sync import account
 from app.sync.engine import SyncEngine, SyncReport
 from app.ui.ops import Op, OpContext
+from app.ui.store_changes import StoreChanges
 
 log = logging.getLogger(__name__)
 DEFAULT_INTERVAL_MS = 30_000
@@ -27,8 +30,8 @@ class SyncBridge(QObject):
     statusChanged = Signal(dict)
     #: ("registered" | "sent" | "rejected" | "received" | "acknowledged" | "ack_sent", data)
     letterEvent = Signal(str, dict)
-    #: a run finished and the store changed (lists should refresh)
-    storeChanged = Signal()
+    #: a pass finished (SyncReport); what it changed has been announced on StoreChanges
+    synced = Signal(object)
 
     def __init__(
         self,
@@ -78,7 +81,8 @@ class SyncBridge(QObject):
         self._running = None
         self._set(running=False, online=report.online, pending=report.pending, error=report.error,
                   last_sync=datetime.now(UTC).isoformat())
-        self.storeChanged.emit()
+        StoreChanges.instance().announce(pass_changes(report), self)
+        self.synced.emit(report)
         self._maybe_again()
 
     def _failed(self, exc: BaseException) -> None:
@@ -98,6 +102,15 @@ class SyncBridge(QObject):
         self.statusChanged.emit(dict(self.status))
 
 
+def pass_changes(report: SyncReport) -> Changes:
+    """What a sync pass changed: the letters it moved, the outbox (attempts and errors change
+    even offline), the directory if it got news, and the settings (last sync, pinned certificate)."""
+    guids = [*report.registered, *report.sent, *(g for g, _ in report.rejected), *report.received,
+             *report.acknowledged]
+    return Changes(letters=frozenset(guids), outbox=True, directory=report.directory_changes > 0, settings=True)
+
+
 def _default_engine(store: Store, on_event: Callable[[str, dict[str, Any]], None]) -> SyncEngine:
-    api = account.open_api(store)
-    return SyncEngine(store, api, actor=account.load_account(store).username, on_event=on_event)
+    api = account.open_api(store)  # AccountError when the profile has no account
+    acct = account.load_account(store)
+    return SyncEngine(store, api, actor=acct.username if acct else "sync", on_event=on_event)

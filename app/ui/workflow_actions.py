@@ -1,8 +1,10 @@
 """The secretary's and signatory's actions on the main window: sign, sync, print, export, log in.
 
-Kept apart from :mod:`app.ui.main_window` (layout, folders, tabs) so that each stays small.
-Every long step (loading a token module, storing signatures, rendering or signing a PDF, the
-network) runs through :class:`app.ui.ops.Op`.
+Kept apart from :mod:`app.ui.main_window` (layout, folders, tabs) so that each stays small; the
+actions see the window only through the narrow :class:`Host` interface. Every long step (reading
+the letters to sign, storing signatures, rendering or signing a PDF, the network) runs through
+:class:`app.ui.ops.Op`, and token work through the application's
+:class:`app.ui.token_service.TokenService`.
 """
 
 from __future__ import annotations
@@ -10,86 +12,97 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-import pkcs11
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QWidget
 
 from app.models.db import Store
+from app.models.folders import LetterRow
+from app.models.letter_actions import ApplyReport, apply_signatures, packages_for
+from app.models.letter_lookup import printable_view
 from app.models.letter_view import LetterView, NotRegistered
-from app.models.tables import Agency, Letter, Setting
+from app.models.profile import server_base_setting, token_module_setting
+from app.protocol.package import LetterPackage
 from app.protocol.persian import to_persian_digits
 from app.sync import account
-from app.token.modules import load_module
-from app.ui.ops import Op, OpContext
-from app.ui.signing_flow import ApplyReport, apply_signatures, module_path, packages_for
+from app.sync.outbox import queue_letter
+from app.ui.ops import Op, OpContext, StoreOp
+from app.ui.token_service import TokenService, module_path
 
 if TYPE_CHECKING:
-    from app.ui.main_window import MainWindow
+    from app.ui.pdf_sign_dialog import PdfSignDialog
     from app.ui.sign_dialog import SignDialog
 
-SERVER_BASE_SETTING = "server:base_url"
 PRINTABLE = ("registered", "sent", "delivered", "acknowledged")
 
 
 def server_base(store: Store) -> str:
     """The verification address printed in the QR code: the account's server, else a setting."""
     acct = account.load_account(store)
-    if acct is not None:
-        return acct.server_url
-    with store.reader() as s:
-        row = s.get(Setting, SERVER_BASE_SETTING)
-        value = row.value if row is not None else None
-    return str(value.get("url", "")) if isinstance(value, dict) else ""
+    return acct.server_url if acct is not None else server_base_setting(store)
 
 
-def letter_view(store: Store, guid: str) -> LetterView:
-    with store.reader() as s:
-        letter = s.get(Letter, guid)
-        if letter is None:
-            raise LookupError(guid)
-        agency = s.get(Agency, letter.sender_agency)
-        return LetterView.from_letter(letter, agency_name=agency.name if agency else letter.sender_name)
+class Host(Protocol):
+    """What the actions need from the window that shows them."""
+
+    @property
+    def actor(self) -> str: ...
+
+    def selected_rows(self) -> list[LetterRow]: ...
+
+    def action_targets(self) -> list[tuple[str, str]]: ...
+
+    def new_letter(self, kind: str = "outgoing") -> object: ...
+
+    def open_selected(self) -> None: ...
+
+    def show_login(self) -> object: ...
+
+    def sync_now(self, *, quiet: bool = False) -> None: ...
+
+    def show_message(self, text: str, ms: int = 8000) -> None: ...
+
+    def warn(self, title: str, text: str) -> None: ...
 
 
 class WorkflowActions(QObject):
-    """Owns the workflow QActions of one main window and what they do."""
+    """Owns the workflow QActions of one main window (``widget``) and what they do."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self.store: Store = window.store
+    def __init__(self, store: Store, host: Host, widget: QWidget) -> None:
+        super().__init__(widget)
+        self.store = store
+        self.host = host
+        self.widget = widget
+        self.token_service = TokenService.instance()
         self.sign_dialog: SignDialog | None = None
-        self.pin_dialog: Any = None
+        self.pdf_sign_dialog: PdfSignDialog | None = None
         self.last_apply: ApplyReport | None = None
-        # Tests replace these: which library to sign with, where to save, and the PAdES signer.
-        self.load_token_library: Callable[[], pkcs11.lib] = lambda: load_module(module_path(self.store))
+        # Tests replace this: where to save (instead of the file dialog).
         self.ask_save_path: Callable[[str, str], str] = self._ask_save_path
-        self.sign_pdf: Callable[..., Path] | None = None
 
-        w = window
+        h = host
         self.new_outgoing = self._action(self.tr("New outgoing letter"), QKeySequence("Ctrl+N"),
-                                         lambda: w.new_letter("outgoing"))
+                                         lambda: h.new_letter("outgoing"))
         self.new_internal = self._action(self.tr("New internal letter"), QKeySequence("Ctrl+Shift+N"),
-                                         lambda: w.new_letter("internal"))
-        self.open_letter = self._action(self.tr("Open"), None, w.open_selected)
+                                         lambda: h.new_letter("internal"))
+        self.open_letter = self._action(self.tr("Open"), None, h.open_selected)
         self.sign = self._action(self.tr("Sign"), QKeySequence("Ctrl+Shift+S"), self.sign_selected)
-        self.sync = self._action(self.tr("Synchronize"), QKeySequence("F5"), w.sync_now)
+        self.sync = self._action(self.tr("Synchronize"), QKeySequence("F5"), h.sync_now)
         self.print = self._action(self.tr("Print"), QKeySequence("Ctrl+P"), self.print_selected)
         self.export_pdf = self._action(self.tr("Export PDF"), None, self.export_selected_pdf)
         self.export_signed_pdf = self._action(self.tr("Export signed PDF"), None,
                                               self.export_selected_signed_pdf)
-        self.login = self._action(self.tr("Log in to the server"), None, w.show_login)
+        self.login = self._action(self.tr("Log in to the server"), None, h.show_login)
 
     def _action(self, text: str, keys: QKeySequence | None, slot: Callable[[], object]) -> QAction:
-        action = QAction(text, self.window)
+        action = QAction(text, self.widget)
         if keys is not None:
             action.setShortcut(keys)
             action.setToolTip(f"{text} ({keys.toString(QKeySequence.SequenceFormat.NativeText)})")
         action.triggered.connect(lambda _checked=False: slot())
-        self.window.addAction(action)
+        self.widget.addAction(action)
         return action
 
     def update_enabled(self, states: list[str]) -> None:
@@ -100,28 +113,36 @@ class WorkflowActions(QObject):
             action.setEnabled(one_printable)
         self.open_letter.setEnabled(len(states) == 1)
 
+    def _with_tokens(self, path: str, then: Callable[[], None]) -> None:
+        """Load the token module (on a worker, once), then continue on the GUI thread."""
+        self.token_service.load(self.widget, path).success(lambda _none: then()).failure(self._token_failed).run()
+
     # --- signing ------------------------------------------------------------------------
 
     def sign_selected(self) -> None:
-        guids = [r.guid for r in self.window.selected_rows() if r.state == "awaiting_signature"]
+        guids = [r.guid for r in self.host.selected_rows() if r.state == "awaiting_signature"]
         if not guids:
-            self.window.show_message(self.tr("Select the letters to sign in the “Awaiting signature” folder."))
+            self.host.show_message(self.tr("Select the letters to sign in the “Awaiting signature” folder."))
             return
-        store, loader = self.store, self.load_token_library
+        store = self.store
 
-        def work(_ctx: OpContext) -> tuple[pkcs11.lib, list[Any]]:
-            return loader(), packages_for(store, guids)
+        def work(_ctx: OpContext) -> tuple[list[LetterPackage], str]:
+            packages = packages_for(store, guids)
+            return packages, module_path(token_module_setting(store)) if packages else ""
 
-        Op(self.window, work).success(self._open_sign_dialog).failure(self._token_failed).run()
+        Op(self.widget, work).success(self._packages_read).failure(self._token_failed).run()
 
-    def _open_sign_dialog(self, loaded: tuple[pkcs11.lib, list[Any]]) -> None:
-        lib, packages = loaded
+    def _packages_read(self, read: tuple[list[LetterPackage], str]) -> None:
+        packages, path = read
         if not packages:
-            self.window.show_message(self.tr("None of the selected letters is awaiting signature any more."))
+            self.host.show_message(self.tr("None of the selected letters is awaiting signature any more."))
             return
+        self._with_tokens(path, lambda: self._open_sign_dialog(packages))
+
+    def _open_sign_dialog(self, packages: list[LetterPackage]) -> None:
         from app.ui.sign_dialog import SignDialog  # pyHanko: loaded when someone signs, not at start-up
 
-        dialog = SignDialog(packages, lib, self.window)
+        dialog = SignDialog(packages, self.token_service, self.widget)
         dialog.batch_finished.connect(lambda _result: self._store_signatures(dialog))
         dialog.finished.connect(dialog.deleteLater)
         self.sign_dialog = dialog
@@ -134,47 +155,46 @@ class WorkflowActions(QObject):
             return
         for p in fresh:  # each package is stored once, even if the dialog signs again
             dialog.packages.remove(p)
-        store, signer, actor = self.store, dialog.signer_info, self.window.actor
+        store, signer, actor = self.store, dialog.signer_info, self.host.actor
 
         def work(_ctx: OpContext) -> ApplyReport:
-            return apply_signatures(store, fresh, signer, actor=actor)
+            return apply_signatures(store, fresh, signer, queue=queue_letter, actor=actor)
 
-        Op(self.window, work).success(self._signatures_stored).failure(self._failed).run()
+        StoreOp(self.widget, work).success(self._signatures_stored).failure(self._failed).run()
 
     def _signatures_stored(self, report: ApplyReport) -> None:
         self.last_apply = report
         if report.queued:
-            self.window.show_message(self.tr("%1 signed letters were queued for sending.")
-                                     .replace("%1", to_persian_digits(len(report.queued))))
+            self.host.show_message(self.tr("%1 signed letters were queued for sending.")
+                                   .replace("%1", to_persian_digits(len(report.queued))))
         if report.refused:
             subjects = "، ".join(f"«{s}»" for s, _ in report.refused)
-            self.window.warn(self.tr("Signature not stored"),
-                             self.tr("These letters changed after they were prepared for signing and were left "
-                                     "unchanged: %1. %2").replace("%1", subjects).replace("%2", report.refused[0][1]))
-        self.window.reload_all()
-        self.window.sync_now(quiet=True)
+            self.host.warn(self.tr("Signature not stored"),
+                           self.tr("These letters changed after they were prepared for signing and were left "
+                                   "unchanged: %1. %2").replace("%1", subjects).replace("%2", report.refused[0][1]))
+        self.host.sync_now(quiet=True)
 
     def _token_failed(self, exc: BaseException) -> None:
-        self.window.warn(self.tr("Signing token"), getattr(exc, "message_fa", None) or str(exc))
+        self.host.warn(self.tr("Signing token"), getattr(exc, "message_fa", None) or str(exc))
 
     def _failed(self, exc: BaseException) -> None:
-        self.window.warn(self.tr("Error"), getattr(exc, "message_fa", None)
-                         or self.tr("An unexpected error occurred; the details were written to the log."))
+        self.host.warn(self.tr("Error"), getattr(exc, "message_fa", None)
+                       or self.tr("An unexpected error occurred; the details were written to the log."))
 
     # --- print and PDF ------------------------------------------------------------------
 
     def _selected_view(self) -> LetterView | None:
         if not server_base(self.store):  # the QR code's verification address cannot be left out
-            self.window.warn(self.tr("Print"), self.tr("The server address is not set; log in to the server first."))
+            self.host.warn(self.tr("Print"), self.tr("The server address is not set; log in to the server first."))
             return None
-        targets = self.window.action_targets()
+        targets = self.host.action_targets()
         if len(targets) != 1:
             return None
         guid = targets[0][0]
         try:
-            return letter_view(self.store, guid)
+            return printable_view(self.store, guid)
         except NotRegistered as exc:
-            self.window.show_message(exc.message_fa)
+            self.host.show_message(exc.message_fa)
             return None
 
     def print_selected(self) -> None:
@@ -182,10 +202,10 @@ class WorkflowActions(QObject):
 
         view = self._selected_view()
         if view is not None:
-            print_letter(view, self.window, server_base=server_base(self.store))
+            print_letter(view, self.widget, server_base=server_base(self.store))
 
     def _ask_save_path(self, title: str, suggested: str) -> str:
-        path, _ = QFileDialog.getSaveFileName(self.window, title, suggested, self.tr("PDF files (*.pdf)"))
+        path, _ = QFileDialog.getSaveFileName(self.widget, title, suggested, self.tr("PDF files (*.pdf)"))
         return path
 
     def _pdf_name(self, view: LetterView) -> str:
@@ -205,50 +225,44 @@ class WorkflowActions(QObject):
 
             return render_letter_pdf(view, path, server_base=base)
 
-        self.window.show_message(self.tr("Writing the PDF…"))
-        return Op(self.window, work).success(self._pdf_written).failure(self._failed).run()
+        self.host.show_message(self.tr("Writing the PDF…"))
+        return Op(self.widget, work).success(self._pdf_written).failure(self._failed).run()
 
     def _pdf_written(self, path: Path) -> None:
-        self.window.show_message(self.tr("The PDF was saved: %1").replace("%1", str(path)))
+        self.host.show_message(self.tr("The PDF was saved: %1").replace("%1", str(path)))
 
-    def export_selected_signed_pdf(self) -> Op[Any] | None:
+    def export_selected_signed_pdf(self) -> Op[str] | None:
         view = self._selected_view()
         if view is None:
             return None
         path = self.ask_save_path(self.tr("Export signed PDF"), self._pdf_name(view))
         if not path:
             return None
-        base, loader = server_base(self.store), self.load_token_library
+        store, base = self.store, server_base(self.store)
         unsigned = Path(tempfile.mkdtemp(prefix="dabir-pdf-")) / "letter.pdf"
 
-        def work(_ctx: OpContext) -> pkcs11.lib:
+        def work(_ctx: OpContext) -> str:
             from app.ui.letter_print import render_letter_pdf
 
             render_letter_pdf(view, unsigned, server_base=base)
-            return loader()
+            return module_path(token_module_setting(store))
 
-        def ready(lib: pkcs11.lib) -> None:
-            self._open_pin_dialog(unsigned, Path(path), lib, view.subject)
+        def ready(module: str) -> None:
+            self._with_tokens(module, lambda: self._open_pdf_sign_dialog(unsigned, Path(path), view.subject))
 
-        return Op(self.window, work).success(ready).failure(self._token_failed).run()
+        return Op(self.widget, work).success(ready).failure(self._token_failed).run()
 
-    def _open_pin_dialog(self, unsigned: Path, output: Path, lib: pkcs11.lib, subject: str) -> None:
-        from app.ui.pin_dialog import PinDialog
+    def _open_pdf_sign_dialog(self, unsigned: Path, output: Path, subject: str) -> None:
+        from app.token.pades import sign_pdf  # pyHanko: loaded when someone signs, not at start-up
+        from app.ui.pdf_sign_dialog import PdfSignDialog
 
-        sign_pdf = self.sign_pdf
-        if sign_pdf is None:
-            from app.token.pades import sign_pdf as pades_sign_pdf
-
-            sign_pdf = pades_sign_pdf
         reason = self.tr("Official letter signature")
 
-        def signer(inp: Path, out: Path, token_signer: object) -> Path:
+        def signer(inp: Path, out: Path, token_signer: Any) -> Path:
             return sign_pdf(inp, out, token_signer, reason=reason, location="")
 
-        dialog = PinDialog(unsigned, output, lib, signer, subject, self.window)
+        dialog = PdfSignDialog(unsigned, output, self.token_service, signer, subject, self.widget)
         dialog.signed.connect(self._pdf_written)
         dialog.finished.connect(dialog.deleteLater)
-        self.pin_dialog = dialog
+        self.pdf_sign_dialog = dialog
         dialog.open()
-
-

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.protocol.package import LetterPackage
 from app.protocol.verify import verify_detached
+from devkit.softhsm import SOFTHSM_MODULE
 from tests.token.conftest import PIN_A, TokenWorld, letter
 
 pytestmark = [pytest.mark.softhsm, pytest.mark.gui]
@@ -29,10 +30,14 @@ def persian(qapp):  # type: ignore[no-untyped-def]
 def test_sign_dialog_signs_a_batch(qtbot, world: TokenWorld, artifacts_dir: Path) -> None:  # type: ignore[no-untyped-def]
     from app.ui.fonts import apply_app_font
     from app.ui.sign_dialog import SignDialog
+    from app.ui.token_service import TokenService
 
     apply_app_font(QApplication.instance())  # type: ignore[arg-type]
     pkgs = [LetterPackage(content=letter(700 + i)) for i in range(3)]
-    dlg = SignDialog(pkgs, world.lib, watch_interval=0.1)
+    tokens = TokenService.instance()
+    loading = tokens.load(None, SOFTHSM_MODULE).run()  # the module the world's tokens are in
+    qtbot.waitUntil(lambda: loading.is_done, timeout=10_000)
+    dlg = SignDialog(pkgs, tokens)
     qtbot.addWidget(dlg)
     dlg.show()
     assert dlg.layoutDirection() == Qt.LayoutDirection.RightToLeft

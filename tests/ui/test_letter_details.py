@@ -31,11 +31,11 @@ def test_details_show_shams_receipt_and_acknowledgement(window: MainWindow, stor
     guid = queued_letter(store, SUBJECT)
     bridge = SyncBridge(store, window, engine_factory=lambda st, ev: SyncEngine(st, server, on_event=ev))
     window.attach_bridge(bridge)
-    with qtbot.waitSignal(bridge.storeChanged, timeout=10_000):
+    with qtbot.waitSignal(bridge.synced, timeout=10_000):
         bridge.sync_now()
     server.ack_items = [{"cursor": 1, "guid": guid, "recipient_agency": B, "status": "registered",
                          "incoming_number": "1405/7781", "at": ACK_AT}]
-    with qtbot.waitSignal(bridge.storeChanged, timeout=10_000):
+    with qtbot.waitSignal(bridge.synced, timeout=10_000):
         bridge.sync_now()
     assert window.notifier.history[-1] == ("تحویل نامه", f"نامه «{SUBJECT}» نزد گیرنده ثبت شد.")
     with store.reader() as s:

@@ -189,13 +189,13 @@ def test_count_starts_after_the_new_rows_are_painted(
     win.show()
     win.model.wait()
     events: list[str] = []
-    counting = table_model.count_letters
+    counting = table_model.read_count
 
-    def count_letters(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def read_count(*args, **kwargs):  # type: ignore[no-untyped-def]
         events.append("count")  # on the worker
         return counting(*args, **kwargs)
 
-    monkeypatch.setattr(table_model, "count_letters", count_letters)
+    monkeypatch.setattr(table_model, "read_count", read_count)
     win.model.reloaded.connect(lambda: events.append("rows"))
     win.table.painted.connect(lambda _n: events.append("painted"))
     win.search.setText("گزارش")

@@ -6,9 +6,12 @@ import threading
 import time
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QObject, QThread
 
-from app.ui.ops import Op, OpContext
+from app.models.changes import Changed, Changes
+from app.ui.ops import Op, OpContext, StoreOp
+from app.ui.store_changes import StoreChanges
 
 
 def _gui_thread() -> QThread:
@@ -123,3 +126,41 @@ def test_an_op_runs_only_once(qtbot) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(RuntimeError):
         op.run()
     qtbot.waitUntil(lambda: op.is_done, timeout=5000)
+
+
+def _fail(_ctx: OpContext) -> Changes:
+    raise ValueError("the store refused")
+
+
+def test_a_store_op_announces_what_it_changed_after_its_callback(qtbot) -> None:  # type: ignore[no-untyped-def]
+    heard: list[tuple[Changes, object]] = []
+    order: list[str] = []
+
+    def listen(changes: Changes, handler: object) -> None:
+        heard.append((changes, handler))
+        order.append("announced")
+
+    StoreChanges.instance().changed.connect(listen)
+    try:
+        parent = QObject()
+        letter = Changes.of_letters(["a"])
+        op = StoreOp(parent, lambda _ctx: letter).success(lambda _c: order.append("success")).run()
+        qtbot.waitUntil(lambda: op.is_done, timeout=5000)
+        assert heard == [(letter, parent)] and order == ["success", "announced"]
+
+        # A result carrying its changes; the maker is gone by then: the others still hear of it.
+        gone = QObject()
+        settings = StoreOp(gone, lambda _ctx: Changed("ok", Changes(settings=True)))
+        gone.deleteLater()
+        qtbot.waitUntil(lambda: not shiboken6.isValid(gone), timeout=5000)
+        settings.run()
+        qtbot.waitUntil(lambda: settings.is_done, timeout=5000)
+        assert heard[-1][0] == Changes(settings=True)
+
+        # A failed write changed nothing, and a write that changed nothing is not announced.
+        failing = StoreOp(parent, _fail).failure(lambda _e: None).run()
+        nothing = StoreOp(parent, lambda _ctx: Changes()).run()
+        qtbot.waitUntil(lambda: failing.is_done and nothing.is_done, timeout=5000)
+        assert len(heard) == 2
+    finally:
+        StoreChanges.instance().changed.disconnect(listen)

@@ -27,7 +27,7 @@ def test_bridge_runs_engine_in_background_and_emits_events(qtbot, store: Store):
     bridge.letterEvent.connect(lambda n, d: events.append((n, d, QThread.currentThread() is bridge.thread())))
     statuses: list[dict] = []
     bridge.statusChanged.connect(statuses.append)
-    with qtbot.waitSignal(bridge.storeChanged, timeout=10_000):
+    with qtbot.waitSignal(bridge.synced, timeout=10_000):
         bridge.sync_now()
     assert threads and threads[0] is not threading.main_thread()
     assert ("registered", guid) in [(n, d.get("guid")) for n, d, _ in events]
@@ -40,6 +40,6 @@ def test_bridge_reports_offline(qtbot, store: Store):
     queued_letter(store)
     server.failures = [ApiError(0, "transport_error", "", "refused")]
     bridge = SyncBridge(store, engine_factory=lambda st, ev: SyncEngine(st, server, on_event=ev))
-    with qtbot.waitSignal(bridge.storeChanged, timeout=10_000):
+    with qtbot.waitSignal(bridge.synced, timeout=10_000):
         bridge.sync_now()
     assert bridge.status["online"] is False and bridge.status["pending"] == 1

@@ -14,13 +14,14 @@ from sqlalchemy import update
 
 from app.models import letters as L
 from app.models.db import Store
+from app.models.directory import DirectoryEntry
 from app.models.folders import Folder
-from app.models.tables import Letter, OutboxOperation
+from app.models.profile import TOKEN_MODULE_SETTING
+from app.models.tables import Letter, OutboxOperation, Setting
 from app.sync.api import ApiError
 from app.sync.engine import SyncEngine
 from app.ui.letter_editor import LetterEditor
 from app.ui.main_window import MainWindow
-from app.ui.recipient_picker import DirectoryEntry
 from app.ui.sync_bridge import SyncBridge
 from devkit.softhsm import SoftHSM, provision_signing_key, softhsm_available
 from tests.sync.test_engine_unit import B, ScriptedServer, queued_letter
@@ -49,7 +50,7 @@ def test_ctrl_n_drafts_a_letter_that_goes_to_awaiting_signature(window: MainWind
     editor.body.setPlainText("با سلام و احترام، خواهشمند است دستور فرمایید اقدام لازم انجام شود.")
     editor.to_picker.setEntries([DirectoryEntry("agency", B, name="سازمان برنامه و بودجه")])
     assert editor.submit_for_signature(), editor.fieldError("general")
-    assert window.tabs.count() == 1  # the editor tab closed after it was flushed
+    qtbot.waitUntil(lambda: window.tabs.count() == 1, timeout=5000)  # the editor tab closed once submitted
     show_folder(window, qtbot, Folder.AWAITING_SIGNATURE)
     assert subjects(window) == ["درخواست تمدید قرارداد پشتیبانی"]
     assert "برای امضا" in window.statusBar().currentMessage()
@@ -77,7 +78,8 @@ def test_signing_on_a_token_queues_the_letters(window: MainWindow, store: Store,
         lib = hsm.private_module(tmp_path / "module")  # its own instance: the session's tokens stay as they are
         provision_signing_key(lib, "Dabir Workflow", pin, TestPKI(), label="signer", key_id=b"\x01",
                               common_name="علی رضایی", national_code=NATIONAL_CODE)
-        window.actions_.load_token_library = lambda: lib
+        with store.session() as s:  # the module to sign with, as an administrator configures it
+            s.add(Setting(key=TOKEN_MODULE_SETTING, value={"path": lib.so}))
         show_folder(window, qtbot, Folder.AWAITING_SIGNATURE)
         window.table.selectAll()
         assert window.actions_.sign.isEnabled()
@@ -122,7 +124,7 @@ def test_sync_drains_the_outbox_and_notifies_a_rejection(window: MainWindow, sto
 
     # Offline first: both letters wait in the outbox, the last error is shown beside them.
     server.failures = [ApiError(0, "transport_error", "", "connection refused")]
-    with qtbot.waitSignal(bridge.storeChanged, timeout=10_000):
+    with qtbot.waitSignal(bridge.synced, timeout=10_000):
         QTest.keyClick(window, Qt.Key.Key_F5)
     assert "برون‌خط" in window.sync_label.text() and "۲" in window.queue_label.text()
     qtbot.waitUntil(lambda: any(r.retrying for r in window.outbox.rows), timeout=5000)
@@ -135,7 +137,7 @@ def test_sync_drains_the_outbox_and_notifies_a_rejection(window: MainWindow, sto
         s.execute(update(OutboxOperation).values(next_attempt_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)))
     server.failures = [ApiError(422, "signature_invalid", "امضای نامه با گواهی‌های مورد اعتماد تأیید نشد.",
                                 "signature does not verify")]
-    with qtbot.waitSignal(bridge.storeChanged, timeout=10_000):
+    with qtbot.waitSignal(bridge.synced, timeout=10_000):
         window.actions_.sync.trigger()
     qtbot.waitUntil(lambda: window.outbox.rows == [] and not window.model.loading, timeout=5000)
     assert state_of(store, rejected) == "rejected" and state_of(store, good) == "sent"
@@ -147,6 +149,7 @@ def test_sync_drains_the_outbox_and_notifies_a_rejection(window: MainWindow, sto
     # The returned letter reopens as a draft in the editor, with the server's reason on top.
     editor = window.open_letter(rejected)
     assert isinstance(editor, LetterEditor) and not editor.isReadOnly()
+    qtbot.waitUntil(lambda: state_of(store, rejected) == "draft", timeout=5000)  # written in the background
     assert "تأیید نشد" in editor._banner.text() and state_of(store, rejected) == "draft"
     window.close_tab(window.tabs.indexOf(editor))
     show_folder(window, qtbot, Folder.SENT)

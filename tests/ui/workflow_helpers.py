@@ -10,9 +10,10 @@ from pathlib import Path
 from app.models import letters as L
 from app.models.db import Store
 from app.models.lifecycle import State
-from app.models.tables import Letter, Setting
+from app.models.tables import Setting
 from app.protocol.persian import normalize
 from app.sync.account import SENDER_SETTING
+from tests.models.letter_helpers import state_of  # noqa: F401 (the workflow tests import it from here)
 from tests.sync.test_engine_unit import A, B
 
 SENDER = {"agency": A, "unit": "دبیرخانه مرکزی", "person": "s.ahmadi", "name": "وزارت نمونه"}
@@ -29,13 +30,6 @@ def awaiting_letter(store: Store, subject: str) -> str:
                                  sender=SENDER, recipients=[{"agency": B, "name": "سازمان برنامه و بودجه"}])
         L.transition(s, letter, State.AWAITING_SIGNATURE)
         return letter.guid
-
-
-def state_of(store: Store, guid: str) -> str:
-    with store.reader() as s:
-        letter = s.get(Letter, guid)
-        assert letter is not None
-        return letter.state
 
 
 def pdf_text(pdf: Path) -> str:

@@ -257,6 +257,11 @@
         <translation>نامه برای امضا فرستاده شد.</translation>
     </message>
     <message>
+        <location filename="../../app/ui/main_window.py" line="310"/>
+        <source>The letter could not be sent for signature.</source>
+        <translation>ارسال نامه برای امضا انجام نشد.</translation>
+    </message>
+    <message>
         <location filename="../../app/ui/main_window.py" line="314"/>
         <source>Log in to the server first (Server menu).</source>
         <translation>ابتدا از منوی «کارگزار» وارد شوید.</translation>
@@ -386,20 +391,19 @@
     </message>
 </context>
 <context>
-    <name>PinDialog</name>
+    <name>PdfSignDialog</name>
     <message>
-        <location filename="../../app/ui/pin_dialog.py" line="38"/>
+        <location filename="../../app/ui/pdf_sign_dialog.py" line="38"/>
         <source>Sign the PDF</source>
-        <extracomment>(input pdf, output pdf, pyHanko signer) -&gt; the output path; app.token.pades.sign_pdf in the app.</extracomment>
         <translation>امضای پرونده PDF</translation>
     </message>
     <message>
-        <location filename="../../app/ui/pin_dialog.py" line="43"/>
+        <location filename="../../app/ui/pdf_sign_dialog.py" line="43"/>
         <source>The PDF of the letter “{0}” will be signed with your signature certificate.</source>
         <translation>پرونده PDF نامه «{0}» با گواهی امضای شما امضا می‌شود.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/pin_dialog.py" line="53"/>
+        <location filename="../../app/ui/pdf_sign_dialog.py" line="53"/>
         <source>The signed PDF was saved.</source>
         <translation>پرونده PDF امضاشده ذخیره شد.</translation>
     </message>

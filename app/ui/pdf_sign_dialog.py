@@ -1,4 +1,4 @@
-"""Token and PIN for one signed PDF: the sign dialog's token, certificate and PIN steps, another job."""
+"""Signing a letter's PDF (PAdES): the sign dialog's token, certificate and PIN steps, another job."""
 
 from __future__ import annotations
 
@@ -6,25 +6,25 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-import pkcs11
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
 from app.token.signing import TokenSigningSession
 from app.ui.ops import OpContext
 from app.ui.sign_dialog import SignDialog
+from app.ui.token_service import TokenService
 
 #: (input pdf, output pdf, pyHanko signer) -> the output path; app.token.pades.sign_pdf in the app.
 PdfSigner = Callable[[Path, Path, object], Path]
 
 
-class PinDialog(SignDialog):
-    """Signs ``input_pdf`` into ``output_pdf`` (PAdES) on the chosen token after the PIN."""
+class PdfSignDialog(SignDialog):
+    """Signs ``input_pdf`` into ``output_pdf`` on the chosen token after the PIN."""
 
     signed = Signal(object)  # the output path
 
-    def __init__(self, input_pdf: Path, output_pdf: Path, lib: pkcs11.lib, sign_pdf: PdfSigner,
-                 subject: str, parent: QWidget | None = None, *, watch_interval: float = 0.5) -> None:
+    def __init__(self, input_pdf: Path, output_pdf: Path, token_service: TokenService, sign_pdf: PdfSigner,
+                 subject: str, parent: QWidget | None = None) -> None:
         self.input_pdf, self.output_pdf, self.subject = input_pdf, output_pdf, subject
 
         def job(session: TokenSigningSession, ctx: OpContext, _cancel: threading.Event) -> Path:
@@ -33,8 +33,8 @@ class PinDialog(SignDialog):
             ctx.progress(1, 1)
             return Path(out)
 
-        super().__init__([], lib, parent, watch_interval=watch_interval, job=job)
-        self.setObjectName("pinDialog")
+        super().__init__([], token_service, parent, job=job)
+        self.setObjectName("pdfSignDialog")
         self.setWindowTitle(self.tr("Sign the PDF"))
         self.progress.setRange(0, 1)
         self.progress.hide()

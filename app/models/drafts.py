@@ -1,4 +1,4 @@
-"""What the letter editor reads from and writes to the store, kept apart from the widgets.
+"""What the letter editor reads from and writes to the store (Qt-free; the editor runs writes as ops).
 
 Signatories and the letterhead are stored with the letter but are not part of the signed
 content.
@@ -11,11 +11,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.models.letters import create_letter, edit_letter
+from app.models.changes import Changes
+from app.models.db import Store
+from app.models.directory import DirectoryEntry
+from app.models.letter_links import LetterLink, load_link
+from app.models.letters import create_letter, edit_letter, letter_content
 from app.models.lifecycle import EDITABLE, State
 from app.models.tables import Letter
-from app.ui.link_picker import LetterLink, load_link
-from app.ui.recipient_picker import DirectoryEntry
 
 
 @dataclass
@@ -50,14 +52,29 @@ class LoadedDraft:
         )
 
 
+@dataclass(frozen=True)
+class SavedDraft:
+    guid: str
+    changes: Changes
+
+
 def _link(link: LetterLink | None) -> tuple[str, str] | None:
     return (link.guid, link.shams) if link else None
 
 
-def load_draft(session: Session, guid: str) -> LoadedDraft:
+def _letter(session: Session, guid: str) -> Letter:
     letter = session.get(Letter, guid)
     if letter is None:
         raise LookupError(f"letter {guid} is not in the store")
+    return letter
+
+
+def load_draft(store: Store, guid: str) -> LoadedDraft:
+    with store.reader() as session:
+        return _load(session, _letter(session, guid))
+
+
+def _load(session: Session, letter: Letter) -> LoadedDraft:
     recipients = [(r.role, DirectoryEntry.from_recipient(r)) for r in letter.recipients]
     values = DraftValues(
         subject=letter.subject,
@@ -71,25 +88,44 @@ def load_draft(session: Session, guid: str) -> LoadedDraft:
         signatories=[DirectoryEntry.from_dict(d) for d in letter.signatories or []],
         letterhead=letter.letterhead,
     )
-    signed = bool(letter.signatures) or letter.state == State.SIGNED
-    return LoadedDraft(values, letter.kind, letter.state, signed)
+    return LoadedDraft(values, letter.kind, letter.state, _signed(letter))
 
 
-def is_signed(session: Session, guid: str) -> bool:
-    letter = session.get(Letter, guid)
-    return letter is not None and (bool(letter.signatures) or letter.state == State.SIGNED)
+def _signed(letter: Letter) -> bool:
+    return bool(letter.signatures) or letter.state == State.SIGNED
+
+
+def is_signed(store: Store, guid: str) -> bool:
+    """Whether saving an edit would drop a signature (the editor asks first)."""
+    with store.reader() as session:
+        letter = session.get(Letter, guid)
+        return letter is not None and _signed(letter)
+
+
+def check_complete(store: Store, guid: str) -> None:
+    """Raise :class:`InvalidContent` (with the field) unless the letter can be signed as it is."""
+    with store.reader() as session:
+        letter_content(_letter(session, guid))
 
 
 def save_draft(
-    session: Session,
+    store: Store,
     guid: str | None,
     values: DraftValues,
     *,
     kind: str,
     sender: dict[str, str],
     actor: str = "",
+) -> SavedDraft:
+    """Create the draft or update it (dropping a signature, see ``edit_letter``), in one transaction."""
+    with store.session() as session:
+        guid = _save(session, guid, values, kind=kind, sender=sender, actor=actor)
+    return SavedDraft(guid, Changes.of_letters([guid]))
+
+
+def _save(
+    session: Session, guid: str | None, values: DraftValues, *, kind: str, sender: dict[str, str], actor: str
 ) -> str:
-    """Create the draft or update it (dropping a signature, see ``edit_letter``); its guid."""
     common: dict[str, Any] = {
         "subject": values.subject,
         "body": values.body,

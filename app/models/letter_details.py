@@ -1,0 +1,97 @@
+"""What the read-only view of one letter shows: parties, state, SHAMS, signatures, the server's
+receipt (checked against the pinned certificate) and acknowledgements. Qt-free.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.models.db import Store
+from app.models.letters import letter_content
+from app.models.tables import Letter, Setting
+from app.protocol.canonical import InvalidContent, content_sha256
+from app.protocol.receipt import InvalidReceipt, receipt_matches, verify_receipt
+
+
+@dataclass(frozen=True)
+class Party:
+    name: str
+    role: str
+    ack_state: str | None = None
+    ack_at: Any = None
+    ack_number: str | None = None
+
+
+@dataclass(frozen=True)
+class Details:
+    guid: str
+    kind: str
+    state: str
+    subject: str
+    body: str
+    sender: str
+    parties: list[Party]
+    priority: str
+    classification: str
+    shams: str | None
+    registered_at: Any
+    reject_reason: str | None
+    signatures: list[tuple[str, str | None, Any]]  # (signer subject, national code, signed at)
+    receipt: str  # "verified" | "invalid" | "unverified" | "none"
+    receipt_problem: str = ""
+    verification: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _receipt_status(session: Session, letter: Letter) -> tuple[str, str]:
+    if not letter.receipts:
+        return "none", ""
+    pinned = session.get(Setting, "server:receipt_cert")
+    if pinned is None:
+        return "unverified", ""
+    receipt = letter.receipts[-1].data
+    try:
+        verify_receipt(receipt, pinned.value["pem"].encode())
+        ours = content_sha256(letter_content(letter))
+    except InvalidReceipt as exc:
+        return "invalid", getattr(exc, "message_fa", "") or str(exc)
+    except InvalidContent as exc:
+        return "invalid", exc.message_fa
+    if not receipt_matches(receipt, guid=letter.guid, content_sha256=ours, shams=letter.shams):
+        return "invalid", ""
+    return "verified", ""
+
+
+def read_details(store: Store, guid: str) -> Details:
+    """Everything the details view shows, read in one short snapshot."""
+    with store.reader() as session:
+        letter = session.get(Letter, guid)
+        if letter is None:
+            raise LookupError(f"letter {guid} is not in the store")
+        return _details(session, letter)
+
+
+def _details(session: Session, letter: Letter) -> Details:
+    receipt, problem = _receipt_status(session, letter)
+    return Details(
+        guid=letter.guid,
+        kind=letter.kind,
+        state=letter.state,
+        subject=letter.subject,
+        body=letter.body,
+        sender=letter.sender_name or letter.sender_unit or letter.sender_agency,
+        parties=[Party(r.name or r.unit or r.agency, r.role, r.ack_state, r.ack_at, r.ack_number)
+                 for r in letter.recipients],
+        priority=letter.priority,
+        classification=letter.classification,
+        shams=letter.shams,
+        registered_at=letter.registered_at,
+        reject_reason=letter.reject_reason if letter.state == "rejected" else None,
+        signatures=[(s.signer_subject, s.signer_national_code, s.signed_at) for s in letter.signatures],
+        receipt=receipt,
+        receipt_problem=problem,
+        verification=letter.verification,
+    )

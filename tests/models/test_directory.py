@@ -1,0 +1,24 @@
+"""Searching the synced directory for recipients and signatories (Persian-normalized, limited)."""
+
+from __future__ import annotations
+
+from app.models.db import Store
+from app.models.directory import search_directory
+from tests.models.directory_seed import MINISTRY, seed_directory
+
+REZAEI = "علی رضایی، مدیرکل دفتر فناوری اطلاعات، وزارت علوم، تحقیقات و فناوری"
+
+
+def test_directory_search_is_normalized_and_limited(store: Store) -> None:
+    seed_directory(store)
+    assert [e.name for e in search_directory(store, "علي")] == [REZAEI]
+    assert [e.person for e in search_directory(store, "كاظم")] == ["yazdi"]  # Arabic ك
+    assert search_directory(store, "%") == []  # LIKE wildcards are literal
+    assert search_directory(store, "   ") == []
+    units = search_directory(store, "فناوری", kinds=("unit",))
+    assert [(e.kind, e.agency, e.unit) for e in units] == [("unit", MINISTRY, "it")]
+    people = search_directory(store, "ی", kinds=("person",), limit=2)
+    assert len(people) == 2 and all(e.kind == "person" for e in people)
+    # Prefix matches come first: «وزارت …» starts with the query, the unit only contains it.
+    first = search_directory(store, "وزارت")[0]
+    assert (first.kind, first.agency) == ("agency", MINISTRY)
