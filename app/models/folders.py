@@ -10,11 +10,13 @@ so a broad word costs a page of matches, not all of them; see :func:`_search_pag
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal_column, select, text
+from sqlalchemy import ColumnElement, TextClause, and_, func, literal_column, select, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
@@ -61,8 +63,8 @@ class LetterRow:
     classification: str
 
 
-def _where(folder: Folder, query: str | None) -> list[ColumnElement[bool]]:
-    conds = [folder_filter(folder)]
+def _where(folder: Folder, query: str | None) -> list[ColumnElement[bool] | TextClause]:
+    conds: list[ColumnElement[bool] | TextClause] = [folder_filter(folder)]
     match = fts_query(query or "")
     if match is not None:
         # The unary + keeps SQLite from driving the query by rowid through this IN-list: it
@@ -106,7 +108,7 @@ def _search_page(session: Session, folder: Folder, match: str, offset: int, limi
         ),
         {"q": match, "cap": _STREAM_CANDIDATES},
     )
-    found = rows.fetchmany(need)
+    found = list(rows.fetchmany(need))
     complete = False  # the page is known to be among what was read
     if len(found) == need:
         second = found[-1][0] // SEARCH_KEY_SPAN
@@ -133,9 +135,10 @@ def count_letters(session: Session, folder: Folder, query: str | None = None) ->
     return session.scalar(select(func.count()).select_from(Letter).where(*_where(folder, query))) or 0
 
 
-_ROWID = literal_column("letters.rowid")
+_ROWID: ColumnElement[int] = literal_column("letters.rowid")
 # Stored text to aware UTC, exactly as the ORM column type reads it.
-_as_datetime = Letter.__table__.c.updated_at.type.dialect_impl(sqlite.dialect()).result_processor(sqlite.dialect(), None)
+_as_datetime: Callable[[Any], dt.datetime] = Letter.__table__.c.updated_at.type.dialect_impl(  # type: ignore[assignment]
+    sqlite.dialect()).result_processor(sqlite.dialect(), None)  # (None only for types that need no processing)
 
 
 @cache
@@ -156,14 +159,14 @@ def fetch_letters(
     match = fts_query(query or "")
     page = _search_page(session, folder, match, offset, limit) if match is not None and limit > 0 else None
     if page is None:
-        page = session.scalars(
+        page = list(session.scalars(
             select(_ROWID)
             .select_from(Letter)
             .where(*_where(folder, query))
             .order_by(Letter.updated_at.desc(), Letter.guid.desc())
             .offset(offset)
             .limit(limit)
-        ).all()
+        ))
     if not page:
         return []
     rows: dict[int, LetterRow] = {}

@@ -61,8 +61,8 @@ def outbox_progress(session: Session, limit: int = MAX_ROWS) -> list[OutboxProgr
         .where(OutboxOperation.letter_guid.in_([g for g, *_ in letters]))
         .order_by(OutboxOperation.id)
     )
-    for op in ops:
-        newest[op.letter_guid] = op  # ascending id: the last one seen is the newest
+    for operation in ops:
+        newest[operation.letter_guid] = operation  # ascending id: the last one seen is the newest
     out = []
     for guid, subject, state, shams in letters:
         op = newest.get(guid)
@@ -75,7 +75,7 @@ def outbox_progress(session: Session, limit: int = MAX_ROWS) -> list[OutboxProgr
                 step=_step(state, op),
                 attempts=op.attempts if op is not None else 0,
                 last_error=op.last_error if op is not None and (pending or op.status == "failed") else None,
-                next_attempt_at=op.next_attempt_at if pending else None,
+                next_attempt_at=op.next_attempt_at if op is not None and pending else None,
                 shams=shams,
             )
         )

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import pkcs11
 
+from app.token.modules import Library
 from app.token.tokens import REMOVAL_ERRORS, TokenInfo, list_tokens
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ class TokenEvent:
 class TokenWatcher:
     def __init__(
         self,
-        lib: pkcs11.lib,
+        lib: Library,
         *,
         on_event: Callable[[TokenEvent], None] | None = None,
         on_change: Callable[[list[TokenInfo]], None] | None = None,

@@ -42,7 +42,7 @@ class SearchBox(QLineEdit):
         self.textEdited.connect(lambda _t: self._timer.start())
         self.returnPressed.connect(self._pick_first)
 
-    def completer(self) -> QCompleter:  # type: ignore[override]  # ours is never None (set with setWidget)
+    def completer(self) -> QCompleter:
         return self._completer
 
     def results(self) -> list[object]:

@@ -282,7 +282,7 @@ _FONT_FACE = re.compile(r"""\sface\s*=\s*("[^"]*"|'[^']*'|\S+)""", re.IGNORECASE
 
 
 def _body_html(stored: str) -> str:
-    if not QtGui.Qt.mightBeRichText(stored):  # type: ignore[attr-defined]  # a QtGui function the stubs miss
+    if not QtGui.Qt.mightBeRichText(stored):
         paragraphs = [html.escape(p) for p in stored.splitlines()] or [""]
         return "".join(f"<p>{p}</p>" for p in paragraphs)
     match = _BODY_RE.search(stored)
