@@ -170,8 +170,8 @@ def fetch_letters(
     if not page:
         return []
     rows: dict[int, LetterRow] = {}
-    # Straight to the driver: building and compiling this select per page was a third of a
-    # search's time on the loader thread.
+    # Straight to the driver: read on every keystroke and scroll, with an IN-list whose length
+    # changes, this select would be built and compiled again each time.
     result = session.connection().exec_driver_sql(_rows_sql(len(page)), tuple(page))
     for rowid, guid, kind, state, subject, sender, first_rcpt, shams, registered, updated, prio, cls in result:
         rows[rowid] = LetterRow(

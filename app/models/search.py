@@ -106,7 +106,7 @@ def fts_query(user_text: str) -> str | None:
 
     Search-as-you-type: the last word is still being typed, so it matches as a prefix; the
     words before it are complete and match whole (expanding a short finished word such as
-    «و» into every word that starts with it made broad searches several times slower).
+    «و» into every word that starts with it would make broad searches slow).
     Quoting each token keeps FTS5 syntax typed by a user (AND, NEAR, quotes) inert.
     """
     tokens = _TOKEN.findall(normalize(user_text))

@@ -2,10 +2,10 @@
 
 Qt's default item drawing (``QStyledItemDelegate`` → ``QCommonStyle``) asks the model for
 ~7 roles per cell and lays out (shapes, with HarfBuzz) each cell's text several times on every
-paint: to size it, to decide whether to elide it, to elide it, to draw it; ~80 µs a cell.
+paint: to size it, to decide whether to elide it, to elide it, to draw it.
 This delegate reads the row's formatted cells, keeps one laid-out, already elided
-:class:`QTextLayout` per (text, width) and draws it (~16 µs a cell), so a repaint shapes no
-text it has shaped before. The selection and hover panel and the focus frame are still the
+:class:`QTextLayout` per (text, width) and draws it, so a repaint shapes no text it has shaped
+before. The selection and hover panel and the focus frame are still the
 style's own, and the text lands where ``QCommonStyle`` puts it: same margins, alignment,
 elision and colours, pixel for pixel.
 

@@ -3,9 +3,8 @@
 A folder or search change reads the first page on a worker (:class:`Op`), so typing never
 waits for SQLite; the model keeps showing the old rows until the new ones arrive and drops
 answers to queries that have been superseded. The count of all matches follows on another
-worker once the view has painted the new rows: started at once, it took a core from the
-paint on a two-core machine (the repaint after a keystroke took 6–8.6 instead of 4.6–5 ms at
-p50). Further pages are fetched on demand by the view (``canFetchMore``/``fetchMore``) as the
+worker once the view has painted the new rows (started at once, it would take a core from the
+paint on a two-core machine). Further pages are fetched on demand by the view (``canFetchMore``/``fetchMore``) as the
 user scrolls; that page too is read on a worker and appended when it arrives, so scrolling
 never freezes the window, however slow the store is (many pages deep, ``OFFSET`` is not free).
 """

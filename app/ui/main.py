@@ -52,8 +52,8 @@ def prepare_app(app: QApplication) -> None:
 
 def freeze_startup_objects() -> None:
     """Exempt what start-up made (modules, Qt wrappers, the window) from the cyclic garbage
-    collector: it lives as long as the app, and a full collection pass over it took ~50 ms,
-    enough to be felt when it lands on a keystroke. (Objects made later are collected as usual.)"""
+    collector: it lives as long as the app, and a full pass over it is long enough to be felt
+    when it lands on a keystroke. (Objects made later are collected as usual.)"""
     gc.collect()
     gc.freeze()
 

@@ -6,19 +6,15 @@ Create Date: 2026-11-26
 
 Search-as-you-type ends every query with a prefix token (``"word"*``, search.fts_query).
 Without a prefix index FTS5 merges the doclists of every indexed term with that prefix before
-it returns the first row, so the page-at-a-time stream of 0005 cannot stop early: on a store of
-100,000 letters the newest 40 matches of ``"ا"*`` took 250 ms and of ``"1404"*`` 5.7 ms. With
+it returns the first row, so the page-at-a-time stream of 0005 cannot stop early. With
 ``prefix = '1 2 3 4'`` each prefix of up to four characters has its own doclist, read newest
-first like a whole word: both take 0.03 ms. A longer prefix is still merged (``"بودجه"*``,
-44,000 letters: about 4 ms).
+first like a whole word (a longer prefix is still merged). The figures are in bench/RESULTS.md.
 
-The cost: the index grows about 3.7 times (94 MB to 348 MB for 100,000 letters), and since
-FTS5 options cannot be altered, the upgrade rebuilds ``letters_search`` once: the views and
-triggers that use it are set aside, its rows are copied to a new table under their own rowid
-(the letter's ``search_key``, so nothing else changes), then put back exactly as they were.
-That takes about 30 s for 100,000 letters, once, at the first start after the update; the old
-index's pages (about 270 MB for 100,000 letters) stay in the file as free pages that the store
-reuses as it grows.
+The cost: a larger index, and since FTS5 options cannot be altered, the upgrade rebuilds
+``letters_search`` once, at the first start after the update: the views and triggers that use it
+are set aside, its rows are copied to a new table under their own rowid (the letter's
+``search_key``, so nothing else changes), then put back exactly as they were. The old index's
+pages stay in the file as free pages that the store reuses as it grows.
 """
 
 from __future__ import annotations
