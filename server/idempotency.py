@@ -76,22 +76,30 @@ def store(ctx: ServerContext, conn: Connection, user_id: int, key: str, digest: 
 async def run_idempotent(ctx: ServerContext, principal: Principal, key: str | None, digest: str, status: int,
                          work: Callable[[Connection], Any]) -> Response:
     """Answer a replay from the record; otherwise run ``work(conn)`` and store its answer (JSON) in
-    the same write. If a twin with the same key commits first, answer as the replay."""
+    the same write (see :func:`write_idempotent`)."""
     key = require_key(key)
-    for _attempt in range(3):
-        with ctx.db.read() as conn:
-            replay = lookup(conn, principal.user_id, key, digest)
-        if replay is not None:
-            return replay
+    with ctx.db.read() as conn:
+        replay = lookup(conn, principal.user_id, key, digest)
+    return replay or await write_idempotent(ctx, principal, key, digest, status, work)
 
-        def job(conn: Connection) -> bytes:
-            body = orjson.dumps(work(conn))
-            store(ctx, conn, principal.user_id, key, digest, status, body)
-            return body
+
+async def write_idempotent(ctx: ServerContext, principal: Principal, key: str, digest: str, status: int,
+                           work: Callable[[Connection], Any]) -> Response:
+    """Run ``work(conn)`` and store its answer (JSON) under the key in the same write. If a twin with
+    the same key commits first, answer as its replay."""
+    def job(conn: Connection) -> bytes:
+        body = orjson.dumps(work(conn))
+        store(ctx, conn, principal.user_id, key, digest, status, body)
+        return body
+
+    for _attempt in range(3):
         try:
             return json_response(status, await ctx.db.write(job))
-        except IntegrityError:
-            continue  # a twin stored the record first (or won a unique key of the work): look again
+        except IntegrityError:  # a twin stored the record first (or won a unique key of the work)
+            with ctx.db.read() as conn:
+                replay = lookup(conn, principal.user_id, key, digest)
+            if replay is not None:
+                return replay
     raise busy()
 
 

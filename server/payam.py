@@ -25,7 +25,7 @@ from server.auth import Principal, Role
 from server.context import ServerContext, as_utc
 from server.db import next_value
 from server.errors import ApiError, not_found
-from server.idempotency import lookup, run_idempotent
+from server.idempotency import lookup, write_idempotent
 from server.models import acks, agencies, deliveries, letters, units, users
 from server.shams import (
     check_internal_recipients,
@@ -151,7 +151,7 @@ async def send(ctx: ServerContext, checker: SignatureChecker, principal: Princip
         _deliver(ctx, conn, package.guid, principal.agency_id, recipients, channel)
         return {"guid": package.guid, "shams": row["shams"], "status": "sent",
                 "recipients": [{"agency": nid, "status": "queued"} for _rid, nid in recipients]}
-    return await run_idempotent(ctx, principal, key, digest, 200, deliver)
+    return await write_idempotent(ctx, principal, key, digest, 200, deliver)
 
 
 def _agency_map(conn: Connection) -> dict[int, str]:

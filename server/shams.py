@@ -28,7 +28,7 @@ from server.auth import Principal, Role
 from server.context import ServerContext, as_utc
 from server.db import Database
 from server.errors import ApiError
-from server.idempotency import busy, json_response, lookup, store
+from server.idempotency import busy, json_response, lookup, store, write_idempotent
 from server.models import certificates, letters, shams_counters
 from server.signatures import UPLOADED_HASHES, SignatureChecker
 
@@ -185,30 +185,17 @@ async def _earlier_answer(ctx: ServerContext, principal: Principal, package: Let
                           key: str, digest: str) -> Response | None:
     """The answer this letter's registration already got: the replay of this key, or the letter as
     registered under another key (this key then stores the same answer); None if it is new."""
-    for _attempt in range(3):
-        with ctx.db.read() as conn:
-            replay = lookup(conn, principal.user_id, key, digest)
-            row = letter_row(conn, package.guid) if replay is None else None
-        if replay is not None or row is None:
-            return replay
-        if row["agency_id"] != principal.agency_id or row["content_sha256"] != content_sha:
-            raise ApiError(409, "guid_conflict",
-                           "نامه‌ای دیگر با همین شناسه پیش‌تر ثبت شده است؛ متن نامه پس از ثبت قابل تغییر نیست.",
-                           "Another letter with this GUID is already registered; registered content cannot change.",
-                           "content.guid")
-        body = orjson.dumps(registration_view(ctx, row))
-        try:
-            return json_response(200, await ctx.db.write(_remember(ctx, principal, key, digest, body)))
-        except IntegrityError:
-            continue  # this key was stored meanwhile (a twin of this request): its replay is the answer
-    raise busy()
-
-
-def _remember(ctx: ServerContext, principal: Principal, key: str, digest: str, body: bytes) -> Any:
-    def job(conn: Connection) -> bytes:
-        store(ctx, conn, principal.user_id, key, digest, 200, body)
-        return body
-    return job
+    with ctx.db.read() as conn:
+        replay = lookup(conn, principal.user_id, key, digest)
+        row = letter_row(conn, package.guid) if replay is None else None
+    if replay is not None or row is None:
+        return replay
+    if row["agency_id"] != principal.agency_id or row["content_sha256"] != content_sha:
+        raise ApiError(409, "guid_conflict",
+                       "نامه‌ای دیگر با همین شناسه پیش‌تر ثبت شده است؛ متن نامه پس از ثبت قابل تغییر نیست.",
+                       "Another letter with this GUID is already registered; registered content cannot change.",
+                       "content.guid")
+    return await write_idempotent(ctx, principal, key, digest, 200, lambda _conn: registration_view(ctx, row))
 
 
 def _registration(ctx: ServerContext, principal: Principal, package: LetterPackage, content_sha: str,
