@@ -57,6 +57,11 @@ def enqueue_many(session: Session, ops: list[tuple[str, str, str]]) -> list[Outb
         if item is None:
             item = existing[key] = OutboxOperation(letter_guid=guid, op=op, idempotency_key=key)
             session.add(item)
+        elif item.status == "failed":
+            # The same request was refused before (say, signed with a certificate the server did
+            # not accept) and is queued again on purpose: try it again. The server keeps no answer
+            # for a refusal, so the key is free.
+            item.status, item.attempts, item.last_error, item.next_attempt_at = "pending", 0, None, utcnow()
         out.append(item)
     return out
 

@@ -162,6 +162,26 @@ def test_server_refusal_rejects_the_letter_with_the_reason(store: Store):
         assert s.get(Letter, guid).subject.endswith("(اصلاح‌شده)")
 
 
+def test_a_refused_letter_signed_again_unchanged_goes_out(store: Store):
+    """Refused for its signature (a certificate the server does not accept), then signed again by the
+    right signatory without a change to its content: queued again, the same request is retried."""
+    server = ScriptedServer()
+    guid = queued_letter(store)
+    server.failures = [ApiError(422, "signer_not_registered", "گواهی امضاکننده ثبت نشده است.", "not registered",
+                                "signatures")]
+    assert SyncEngine(store, server).run_once().rejected == [(guid, "گواهی امضاکننده ثبت نشده است.")]
+    with store.session() as s:
+        letter = s.get(Letter, guid)
+        L.transition(s, letter, "draft")
+        L.add_signature(s, letter, cms=b"cms-right-signatory", content_sha256_hex=content_sha256(L.letter_content(letter)))
+        outbox.queue_letter(s, letter)
+    report = SyncEngine(store, server).run_once()
+    assert report.registered == [guid] and report.sent == [guid]
+    with store.reader() as s:
+        assert s.get(Letter, guid).state != "queued"
+        assert {o.status for o in s.scalars(select(OutboxOperation))} == {"done"}
+
+
 def test_receipt_for_other_content_is_not_accepted(store: Store):
     server = ScriptedServer()
     guid = queued_letter(store)
