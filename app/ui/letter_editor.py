@@ -537,14 +537,15 @@ class LetterEditor(QWidget):
         try:
             check_complete(self._store, self._guid)
         except InvalidContent as exc:
-            self._show_error(exc)
+            self._show_error(exc, saved=True)
             return
         self.submitForSignature.emit(self._guid)
 
     # --- feedback ---------------------------------------------------------------------
 
-    def _show_error(self, exc: InvalidContent) -> None:
-        """Show the Persian reason next to the field it concerns; nothing typed is lost."""
+    def _show_error(self, exc: InvalidContent, *, saved: bool = False) -> None:
+        """Show the Persian reason next to the field it concerns; nothing typed is lost. ``saved``:
+        the draft is saved, only sending it for signature was refused."""
         self._clear_errors()
         message = to_persian_digits(exc.message_fa)
         if exc.field == "subject":
@@ -558,7 +559,7 @@ class LetterEditor(QWidget):
             target = self.error
         target.setText(message)
         target.show()
-        self.status.setText(self.tr("Not saved"))
+        self.status.setText(self.tr("Saved, not sent for signature") if saved else self.tr("Not saved"))
 
     def _clear_errors(self) -> None:
         for label in (self.subject_error, self.recipients_error, self.error):

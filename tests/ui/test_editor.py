@@ -327,7 +327,8 @@ def test_submit_for_signature(fa_app, qtbot, directory: Store) -> None:
     qtbot.waitUntil(lambda: editor.fieldError("recipients") != "", timeout=5000)  # checked after the save
     assert submitted == []
     assert editor.fieldError("recipients") == "دست‌کم یک گیرنده لازم است."
-    assert editor.guid is not None  # the draft itself was saved
+    assert editor.guid is not None  # the draft itself was saved, and the editor says so
+    assert editor.status.text() == "ذخیره شد؛ برای امضا فرستاده نشد"
 
     pick_by_popup(qtbot, editor.to_picker, "وزارت")
     editor.body.setFocus()

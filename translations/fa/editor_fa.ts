@@ -200,6 +200,11 @@
         <translation>ذخیره نشد</translation>
     </message>
     <message>
+        <location filename="../../app/ui/letter_editor.py" line="561"/>
+        <source>Saved, not sent for signature</source>
+        <translation>ذخیره شد؛ برای امضا فرستاده نشد</translation>
+    </message>
+    <message>
         <location filename="../../app/ui/letter_editor.py" line="469"/>
         <source>Internal letter</source>
         <translation>نامه داخلی</translation>
