@@ -111,8 +111,6 @@ def _proc_tree_cpu(root: int) -> float:
             continue
         if int(entry) == root or int(fields[1]) == root:  # fields[1] = ppid
             total += int(fields[11]) + int(fields[12])  # utime, stime
-            if os.environ.get("BENCH_CPU_DEBUG"):
-                print(f"    pid {entry}: user {int(fields[11]) / TICK:.2f} s, system {int(fields[12]) / TICK:.2f} s", flush=True)
     return total / TICK
 
 

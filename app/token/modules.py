@@ -129,6 +129,17 @@ def found_modules(*, platform: str | None = None, extra_paths: tuple[str, ...] =
 _load_lock = threading.Lock()
 
 
+def module_path(configured: str | None) -> str:
+    """The PKCS#11 module to use: the configured one, else the first one found on this computer."""
+    if configured:
+        return configured
+    found = next((m.path for m in detect_modules() if m.path), None)
+    if found is None:
+        raise ModuleLoadError("no PKCS#11 module found on this computer",
+                              "نرم‌افزار توکن امضا روی این رایانه یافت نشد؛ لطفاً آن را نصب کنید.")
+    return found
+
+
 def load_module(path: str | os.PathLike[str]) -> Library:
     """Load (or reuse) the PKCS#11 module at ``path``; a clear ModuleLoadError instead of a crash."""
     p = os.fspath(path)

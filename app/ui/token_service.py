@@ -17,7 +17,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QThreadPool, Signal, Slot
 
 from app.token.certificates import TokenCertificate, list_signing_certificates
 from app.token.errors import ModuleLoadError
-from app.token.modules import detect_modules, load_module
+from app.token.modules import Library, load_module
 from app.token.tokens import TokenInfo, find_token
 from app.token.watcher import TokenWatcher
 from app.ui.ops import Op, OpContext
@@ -29,17 +29,6 @@ WATCH_INTERVAL_S = 0.5
 
 #: What runs on the worker once logged in: (session, op context, cancel flag) -> result.
 SigningJob = Callable[["TokenSigningSession", OpContext, threading.Event], Any]
-
-
-def module_path(configured: str | None) -> str:
-    """The PKCS#11 module to use: the configured one, else the first one found on this computer."""
-    if configured:
-        return configured
-    found = next((m.path for m in detect_modules() if m.path), None)
-    if found is None:
-        raise ModuleLoadError("no PKCS#11 module found on this computer",
-                              "نرم‌افزار توکن امضا روی این رایانه یافت نشد؛ لطفاً آن را نصب کنید.")
-    return found
 
 
 class TokenService(QObject):
@@ -63,7 +52,7 @@ class TokenService(QObject):
         self._interval = interval
         self._lock = threading.Lock()
         self._path: str | None = None
-        self._lib: Any = None  # pkcs11.lib, used on workers only
+        self._lib: Library | None = None  # used on workers only
         self._watcher: TokenWatcher | None = None
         self._tokens: list[TokenInfo] = []
         self._scanned.connect(self._on_scanned)
@@ -140,7 +129,7 @@ class TokenService(QObject):
             self._watcher.start()  # its first scan is made here, on this worker
 
     @staticmethod
-    def _loaded(lib: Any) -> Any:
+    def _loaded(lib: Library | None) -> Library:
         if lib is None:
             raise ModuleLoadError("no PKCS#11 module is loaded", "کتابخانه توکن (PKCS#11) بارگذاری نشده است.")
         return lib

@@ -28,8 +28,9 @@ from app.protocol.package import LetterPackage
 from app.protocol.persian import to_persian_digits
 from app.sync import account
 from app.sync.outbox import queue_letter
+from app.token.modules import module_path
 from app.ui.ops import Op, OpContext, StoreOp
-from app.ui.token_service import TokenService, module_path
+from app.ui.token_service import TokenService
 
 if TYPE_CHECKING:
     from app.ui.pdf_sign_dialog import PdfSignDialog
