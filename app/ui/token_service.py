@@ -48,7 +48,9 @@ class TokenService(QObject):
     def __init__(self, parent: QObject | None = None, *, interval: float = WATCH_INTERVAL_S) -> None:
         super().__init__(parent)
         self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(2)  # listing certificates need not wait for a batch being signed
+        # One session at a time: two certificate listings at once have aborted the process in
+        # SoftHSM; a dialog that signs a batch lists nothing meanwhile anyway.
+        self.pool.setMaxThreadCount(1)
         self._interval = interval
         self._lock = threading.Lock()
         self._path: str | None = None
