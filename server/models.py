@@ -78,6 +78,8 @@ certificates = Table(
     Column("subject", String(1000), nullable=False),
     Column("not_after", DateTime(timezone=True), nullable=False),
     Column("added_at", DateTime(timezone=True), nullable=False),
+    Column("unbound_at", DateTime(timezone=True)),  # set when the user lost the role or was deactivated
+    Column("unbound_reason", String(64)),
     UniqueConstraint("agency_id", "sha256", name="uq_certificates_agency_sha"),
 )
 
@@ -131,10 +133,11 @@ letters = Table(
     Column("content_sha256", String(64), nullable=False),
     Column("registered_at", DateTime(timezone=True), nullable=False),
     Column("registered_by", Integer, ForeignKey("users.id"), nullable=False),
-    Column("signer_national_codes", String(200), nullable=False, default=""),
+    Column("signer_national_codes", Text, nullable=False, default=""),
     Column("receipt", Text, nullable=False),  # JSON
     Column("package", LargeBinary, nullable=False),  # letter package JSON incl. receipt
     Column("sent_at", DateTime(timezone=True)),
+    Column("verify_code", String(32)),  # random, printed in the QR; public verification asks for it
     UniqueConstraint("origin", "domain", "year", "seq", name="uq_letters_shams_parts"),
 )
 
@@ -173,4 +176,22 @@ idempotency_keys = Table(
     Column("status_code", Integer, nullable=False),
     Column("body", LargeBinary, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Append-only: refusals (who, when, which letter, why) and trust changes (certificates bound and
+# unbound, trust roots added), listed by the agency's administrator.
+audit_events = Table(
+    "audit_events", metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("agency_id", Integer, ForeignKey("agencies.id")),
+    Column("user_id", Integer, ForeignKey("users.id")),
+    Column("username", String(64)),
+    Column("ip", String(64)),
+    Column("action", String(40), nullable=False),  # register | payam_send | internal_send | user_update | …
+    Column("outcome", String(16), nullable=False),  # refused | done
+    Column("code", String(64), nullable=False),  # reason or event code, e.g. invalid_signature, certificate_unbound
+    Column("guid", String(36)),
+    Column("detail", Text, nullable=False),  # English, bounded
+    Index("ix_audit_events_agency_id", "agency_id", "id"),
 )
