@@ -57,6 +57,7 @@ class ServerProcess:
             "DABIR_SERVER_TRUST_DIR": str(self.workdir / "trust"),
             "DABIR_SERVER_DATABASE_URL": self.database_url,
             "PYTHONPATH": str(self.source_dir),
+            "DABIR_SERVER_API_DOCS": "1",  # the demo, the tests and Schemathesis read /openapi.json
         })
         env.update(self.env_extra)
         return env

@@ -1,28 +1,32 @@
-"""The FastAPI application: versioned JSON API under /api/v1, OpenAPI at /openapi.json."""
+"""The FastAPI application: versioned JSON API under /api/v1, OpenAPI at /openapi.json (if ``api_docs``)."""
 
 from __future__ import annotations
 
 import inspect
 import logging
+from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 from cryptography.hazmat.primitives import serialization
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from app.protocol.package import LetterPackage
 from app.protocol.receipt import cert_fingerprint
-from server import admin, directory, payam, shams
+from server import admin, audit, directory, payam, shams, verification
 from server.auth import Principal, Role, authenticate, bearer_token, hash_password, login, logout
 from server.config import Settings
 from server.context import Clock, ServerContext, utc_now
 from server.db import Database
-from server.errors import install_handlers
+from server.errors import ApiError, install_handlers
 from server.idempotency import request_digest, require_key, run_idempotent
 from server.middleware import AccessLog, BodyLimit
 from server.receipts import load_receipt_identity
+from server.security_headers import SecurityHeaders
 from server.signatures import SignatureChecker
+from server.verify_page import PAGE_CSP, answer_page, error_page, wants_html
 
 API = "/api/v1"
 log = logging.getLogger("dabir.server")
@@ -91,7 +95,9 @@ async def raw_body(request: Request) -> bytes:
 
 async def current(request: Request) -> Principal:
     principal = authenticate(ctx_of(request), bearer_token(request))
+    principal = replace(principal, ip=request.client.host if request.client else "")
     request.state.username = principal.username  # for the access log
+    request.state.principal = principal  # for the audit log of a refusal
     return principal
 
 
@@ -100,6 +106,13 @@ Raw = Annotated[bytes, Depends(raw_body)]
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 After = Annotated[int, Query(ge=0)]
 Limit = Annotated[int, Query(ge=1, le=500)]
+
+
+def _package(request: Request, raw: bytes) -> LetterPackage:
+    """The request's letter package; its GUID goes into the audit log if the request is refused."""
+    package = shams.parse_package(raw)
+    request.state.guid = package.guid
+    return package
 
 
 def _without_password(body: BaseModel) -> bytes:
@@ -142,7 +155,7 @@ def build_router() -> APIRouter:
     @r.post("/letters", tags=["shams"], openapi_extra=_PACKAGE_BODY)
     async def register_letter(request: Request, user: User, raw: Raw, key: IdemKey = None) -> Response:
         key = require_key(key)
-        package = shams.parse_package(raw)
+        package = _package(request, raw)
         return await shams.register(ctx_of(request), checker_of(request), user, package, key,
                                     request_digest(request, raw))
 
@@ -158,13 +171,13 @@ def build_router() -> APIRouter:
     @r.post("/payam/messages", tags=["payam"], openapi_extra=_PACKAGE_BODY)
     async def payam_send(request: Request, user: User, raw: Raw, key: IdemKey = None) -> Response:
         key = require_key(key)
-        return await payam.send(ctx_of(request), checker_of(request), user, shams.parse_package(raw), key,
+        return await payam.send(ctx_of(request), checker_of(request), user, _package(request, raw), key,
                                 request_digest(request, raw), internal=False)
 
     @r.post("/internal/messages", tags=["internal"], openapi_extra=_PACKAGE_BODY)
     async def internal_send(request: Request, user: User, raw: Raw, key: IdemKey = None) -> Response:
         key = require_key(key)
-        return await payam.send(ctx_of(request), checker_of(request), user, shams.parse_package(raw), key,
+        return await payam.send(ctx_of(request), checker_of(request), user, _package(request, raw), key,
                                 request_digest(request, raw), internal=True)
 
     @r.get("/inbox", tags=["payam"])
@@ -184,9 +197,25 @@ def build_router() -> APIRouter:
         return payam.acks_feed(ctx_of(request), user, after, limit)
 
     # -- public ------------------------------------------------------------------------
-    @r.get("/verify/{shams_text}", tags=["public"])
-    async def verify(request: Request, shams_text: str) -> dict[str, Any]:
-        return payam.public_verify(ctx_of(request), shams_text)
+    @r.get("/verify/{shams_text}", tags=["public"], responses={200: {"content": {"text/html": {}}}})
+    async def verify(request: Request, shams_text: str,
+                     c: Annotated[str | None, Query(max_length=64)] = None) -> Response:
+        """Without the code printed in the QR: only whether an outgoing letter exists. A browser
+        (Accept: text/html) gets a Persian page instead of JSON."""
+        html = wants_html(request.headers.get("accept", ""))
+        try:
+            wait = request.app.state.verify_limit.retry_after(request.client.host if request.client else "-")
+            if wait:
+                raise verification.too_many(wait)
+            answer = verification.verify(ctx_of(request), shams_text, c)
+        except ApiError as exc:
+            if not html:
+                raise
+            return HTMLResponse(error_page(exc.message_fa), exc.status, headers={
+                **(exc.headers or {}), "Content-Security-Policy": PAGE_CSP})
+        if html:
+            return HTMLResponse(answer_page(answer), headers={"Content-Security-Policy": PAGE_CSP})
+        return JSONResponse(answer)
 
     @r.get("/receipt-certificate", tags=["public"], response_class=Response,
            responses={200: {"content": {"application/x-pem-file": {}}}})
@@ -231,7 +260,8 @@ def build_router() -> APIRouter:
         user.require(Role.AGENCY_ADMIN)
         cert = admin.load_certificate(body.certificate_pem)
         return await run_idempotent(ctx, user, key, request_digest(request, raw), 201, lambda conn: (
-            admin.add_signatory_certificate(ctx, conn, user, username, cert)))
+            audit.trust_change(ctx, conn, user, "certificate_added", admin.add_signatory_certificate(
+                ctx, conn, user, username, cert), f"{username}: {cert.subject.rfc4514_string()}")))
 
     @r.post("/admin/trust-roots", tags=["admin"])
     async def admin_add_root(request: Request, user: User, body: CertIn, raw: Raw, key: IdemKey = None) -> Response:
@@ -239,11 +269,19 @@ def build_router() -> APIRouter:
         user.require(Role.AGENCY_ADMIN)
         cert = admin.load_certificate(body.certificate_pem, ca=True)
         return await run_idempotent(ctx, user, key, request_digest(request, raw), 201, lambda conn: (
-            admin.add_trust_root(ctx, conn, user, cert)))
+            audit.trust_change(ctx, conn, user, "trust_root_added", admin.add_trust_root(ctx, conn, user, cert),
+                               cert.subject.rfc4514_string())))
 
     @r.get("/admin/trust-roots", tags=["admin"])
     async def admin_list_roots(request: Request, user: User) -> dict[str, Any]:
         return admin.list_trust_roots(ctx_of(request), user, checker_of(request).server_roots)
+
+    @r.get("/admin/audit", tags=["admin"])
+    async def admin_audit(request: Request, user: User, before: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+                          limit: Limit = 100,
+                          code: Annotated[str | None, Query(min_length=1, max_length=64)] = None) -> dict[str, Any]:
+        """The agency's audit events (refusals, trust changes), newest first; page with ``before=cursor``."""
+        return audit.listing(ctx_of(request), user, before, limit, code)
 
     return r
 
@@ -263,12 +301,14 @@ def create_context(settings: Settings, clock: Clock = utc_now) -> ServerContext:
 
 def create_app(settings: Settings, *, clock: Clock = utc_now, ctx: ServerContext | None = None) -> FastAPI:
     ctx = ctx or create_context(settings, clock)
+    docs: dict[str, Any] = {} if settings.api_docs else {"openapi_url": None, "docs_url": None, "redoc_url": None}
     app = FastAPI(title="Dabir central server", version="1.0.0",
                   description="Reference central server: SHAMS numbering, Payam exchange, directory, receipts.",
-                  **_NO_TELEMETRY)
+                  **docs, **_NO_TELEMETRY)
     app.state.ctx = ctx
     app.state.checker = SignatureChecker(settings.trust_dir_path)
-    install_handlers(app)
+    app.state.verify_limit = verification.SlidingWindow(settings.verify_requests_per_minute)
+    install_handlers(app, on_refusal=audit.record_refusal)
 
     @app.get("/healthz", tags=["public"])
     async def healthz() -> dict[str, str]:
@@ -278,5 +318,6 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, ctx: ServerContext
 
     app.include_router(build_router())
     app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(AccessLog)
     return app

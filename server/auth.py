@@ -56,6 +56,7 @@ class Principal:
     agency_national_id: str
     roles: frozenset[str]
     unit_code: str | None
+    ip: str = ""  # the client address of this request (for the audit log)
 
     def require(self, *roles: Role) -> None:
         if not self.roles & {r.value for r in roles}:

@@ -66,7 +66,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     from server.receipts import create_receipt_identity, create_tls_identity
 
     settings = _settings(args)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    keep_private(settings)
     settings.trust_dir_path.mkdir(parents=True, exist_ok=True)
     upgrade(settings.db_url)
     print(f"database ready: {_redact(settings.db_url)}")
@@ -106,6 +106,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = _settings(args, host=args.host, port=args.port, workers=args.workers)
     _setup_logging(settings)
+    keep_private(settings)
     upgrade(settings.db_url)
     sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -207,6 +208,7 @@ def seed_demo(settings: Settings, password: str) -> list[dict[str, Any]]:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    keep_private(settings)
     upgrade(settings.db_url)
     password = args.password or os.environ.get(ENV_PREFIX + "DEMO_PASSWORD") or secrets.token_urlsafe(9)
     agencies = seed_demo(settings, password)
@@ -230,6 +232,7 @@ def cmd_add_agency(args: argparse.Namespace) -> int:
     from server.errors import ApiError
 
     settings = _settings(args)
+    keep_private(settings)
     upgrade(settings.db_url)
     ctx = create_context(settings)
     password = os.environ.get(ENV_PREFIX + "ADMIN_PASSWORD") or secrets.token_urlsafe(12)
@@ -250,6 +253,18 @@ def cmd_add_agency(args: argparse.Namespace) -> int:
     if not os.environ.get(ENV_PREFIX + "ADMIN_PASSWORD"):
         print(f"initial administrator password (shown once): {password}")
     return 0
+
+
+def keep_private(settings: Settings) -> None:
+    """Owner-only data: what this process creates from now on (database, WAL, keys) and the data
+    folder and database files that exist already."""
+    os.umask(0o077)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.chmod(0o700)
+    for suffix in ("", "-wal", "-shm", ".writelock"):
+        path = Path(f"{settings.sqlite_path}{suffix}")
+        if path.exists():
+            path.chmod(0o600)
 
 
 def main(argv: list[str] | None = None) -> int:

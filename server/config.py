@@ -30,6 +30,8 @@ class Settings:
     login_attempts_per_minute: int = 5
     max_request_bytes: int = 8 * 1024 * 1024
     require_registered_signers: bool = True
+    verify_requests_per_minute: int = 30  # public verification lookups per client IP (per worker)
+    api_docs: bool = False  # serve /docs, /redoc and /openapi.json (the demo turns them on)
     access_log: str = "-"  # "-" = stderr, else a file path (JSON lines)
     sqlite_synchronous: str = "FULL"  # FULL: a receipt handed out survives a power cut
     db_pool_size: int = 20

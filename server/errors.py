@@ -6,6 +6,7 @@ Nothing internal (stack traces, SQL, file paths) ever reaches a response.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -61,18 +62,27 @@ _STATUS_FA = {
 }
 
 
-def install_handlers(app: FastAPI) -> None:
+Refusal = Callable[[Request, ApiError], Awaitable[None]]
+
+
+def install_handlers(app: FastAPI, on_refusal: Refusal | None = None) -> None:
+    """``on_refusal`` sees every refusal (ApiError, invalid request) before it is answered."""
     @app.exception_handler(ApiError)
-    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        if on_refusal is not None:
+            await on_refusal(request, exc)
         return exc.response()
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
         loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
         field = ".".join(loc) or None
-        return ApiError(422, "invalid_request", "داده‌های درخواست نادرست است؛ لطفاً بخش مشخص‌شده را بررسی کنید.",
-                        f"Invalid request: {first.get('msg', 'validation failed')}", field).response()
+        error = ApiError(422, "invalid_request", "داده‌های درخواست نادرست است؛ لطفاً بخش مشخص‌شده را بررسی کنید.",
+                         f"Invalid request: {first.get('msg', 'validation failed')}", field)
+        if on_refusal is not None:
+            await on_refusal(request, error)
+        return error.response()
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

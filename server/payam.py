@@ -14,13 +14,11 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-import orjson
 from fastapi.responses import Response
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from app.protocol.package import LetterPackage
 from app.protocol.receipt import InvalidReceipt, format_time, receipt_matches, verify_receipt
-from app.protocol.shams import InvalidShams, Shams
 from server.auth import Principal, Role
 from server.context import ServerContext, as_utc
 from server.db import next_value
@@ -34,6 +32,7 @@ from server.shams import (
     letter_row,
     registration_view,
     stored_package,
+    unsigned,
 )
 from server.signatures import SignatureChecker
 
@@ -131,6 +130,8 @@ async def send(ctx: ServerContext, checker: SignatureChecker, principal: Princip
         raise _fail(422, "not_outgoing", "نامه داخلی از راه پیام ارسال نمی‌شود؛ از ارسال داخلی استفاده کنید.",
                     "Internal letters are not sent through Payam; use /internal/messages.", "content.kind")
     check_sender(principal, content, "ارسال")
+    if not package.signatures:
+        raise unsigned("ارسال")
     content_bytes = package.content_bytes()
     content_sha = hashlib.sha256(content_bytes).hexdigest()
     with ctx.db.read() as conn:
@@ -231,7 +232,7 @@ def letter_view(ctx: ServerContext, principal: Principal, guid: str) -> dict[str
         if not own and conn.execute(select(deliveries.c.id).where(
                 deliveries.c.letter_guid == guid, deliveries.c.recipient_agency_id == principal.agency_id)).first() is None:
             raise not_found("guid")
-        view = registration_view(ctx, row)
+        view = registration_view(ctx, row, own=own)
         view["package"] = stored_package(row)
         if own:
             nid = _agency_map(conn)
@@ -242,25 +243,3 @@ def letter_view(ctx: ServerContext, principal: Principal, guid: str) -> dict[str
                             for a in conn.execute(select(acks).where(acks.c.letter_guid == guid).order_by(acks.c.cursor)).mappings()]
     return view
 
-
-def public_verify(ctx: ServerContext, text: str) -> dict[str, Any]:
-    try:
-        shams = Shams.parse(text)
-    except (InvalidShams, ValueError) as exc:
-        raise _fail(422, "invalid_shams", "شناسه ملی سند (شمس) نادرست وارد شده است.",
-                    "Not a SHAMS of the form ORIGIN-DOMAIN-YEAR-SEQUENCE.", "shams") from exc
-    with ctx.db.read() as conn:
-        row = conn.execute(select(letters.c.guid, letters.c.shams, letters.c.registered_at, letters.c.content_sha256,
-                                  letters.c.signer_national_codes, letters.c.receipt, agencies.c.name,
-                                  agencies.c.national_id)
-                           .join(agencies, agencies.c.id == letters.c.agency_id)
-                           .where(letters.c.shams == shams.canonical)).mappings().first()
-    if row is None:
-        return {"exists": False, "shams": shams.canonical}
-    return {
-        "exists": True, "shams": row["shams"], "shams_display": shams.display, "guid": row["guid"],
-        "agency": row["national_id"], "agency_name": row["name"],
-        "registered_at": format_time(as_utc(row["registered_at"])), "content_sha256": row["content_sha256"],
-        "signer_national_codes": [c for c in row["signer_national_codes"].split(",") if c],
-        "receipt": orjson.loads(row["receipt"]),
-    }

@@ -31,6 +31,7 @@ from server.errors import ApiError
 from server.idempotency import busy, json_response, lookup, store, write_idempotent
 from server.models import certificates, letters, shams_counters
 from server.signatures import UPLOADED_HASHES, SignatureChecker
+from server.verification import new_code
 
 # Statements built once: SQLAlchemy then reuses their compiled form and cache key.
 _NEXT_SEQ = (update(shams_counters)
@@ -66,11 +67,13 @@ def next_sequence(db: Database, conn: Connection, origin: str, domain: Domain, y
     return int(seq)
 
 
-def registration_view(ctx: ServerContext, row: Any) -> dict[str, Any]:
-    """What registration answers (and a retry gets again): SHAMS, time, receipt, verify address."""
+def registration_view(ctx: ServerContext, row: Any, *, own: bool = True) -> dict[str, Any]:
+    """What registration answers (and a retry gets again): SHAMS, time, receipt, verify address
+    with the verification code (``own``: only the registering agency gets the code)."""
     shams = Shams.parse(row["shams"])
     registered_at = as_utc(row["registered_at"])
     receipt = row["receipt"]
+    code = row["verify_code"] if own else None
     return {
         "guid": row["guid"],
         "shams": shams.canonical,
@@ -79,7 +82,9 @@ def registration_view(ctx: ServerContext, row: Any) -> dict[str, Any]:
         "registered_at_jalali": _jalali_text(registered_at),
         "content_sha256": row["content_sha256"],
         "receipt": receipt if isinstance(receipt, dict) else orjson.loads(receipt),
-        "verify_url": f"{ctx.settings.public_url.rstrip('/')}/api/v1/verify/{shams.canonical}",
+        "verify_code": code,
+        "verify_url": f"{ctx.settings.public_url.rstrip('/')}/api/v1/verify/{shams.canonical}"
+                      + (f"?c={code}" if code else ""),
     }
 
 
@@ -126,6 +131,11 @@ def invalid_signature(reasons_fa: list[str], reasons_en: list[str], whose_en: st
                     "signatures")
 
 
+def unsigned(verb_fa: str) -> ApiError:
+    return ApiError(422, "unsigned", f"نامه امضا نشده است؛ {verb_fa} نامه بدون امضای الکترونیکی ممکن نیست.",
+                    "The letter carries no signature.", "signatures")
+
+
 def signer_policy(ctx: ServerContext, checker: SignatureChecker, conn: Connection,
                   agency_id: int) -> tuple[TrustStore, set[str] | None]:
     """What an agency's signatures are checked against: its trust roots, and (if the server requires
@@ -139,8 +149,7 @@ def verified_signers(checker: SignatureChecker, package: LetterPackage, content_
                      policy: tuple[TrustStore, set[str] | None]) -> str:
     """The signers' national codes, once every signature is valid under the policy."""
     if not package.signatures:
-        raise ApiError(422, "unsigned", "نامه امضا نشده است؛ ثبت نامه بدون امضای الکترونیکی ممکن نیست.",
-                       "The letter carries no signature.", "signatures")
+        raise unsigned("ثبت")
     trust, registered = policy
     check = checker.check(content_bytes, package.signatures, trust)
     if not check.valid:
@@ -214,12 +223,13 @@ def _registration(ctx: ServerContext, principal: Principal, package: LetterPacka
         receipt = ctx.receipt_signer.receipt(shams=shams.canonical, registered_at=now, content_sha256=content_sha,
                                              guid=package.guid)
         row = {"guid": package.guid, "shams": shams.canonical, "registered_at": now, "content_sha256": content_sha,
-               "receipt": receipt}
+               "receipt": receipt, "verify_code": new_code()}
         conn.execute(_INSERT_LETTER, {
             "guid": package.guid, "agency_id": principal.agency_id, "origin": origin, "domain": domain.value,
             "year": year, "seq": shams.sequence, "shams": shams.canonical, "kind": content["kind"],
             "content_sha256": content_sha, "registered_at": now, "registered_by": principal.user_id,
-            "signer_national_codes": signer_codes, "receipt": orjson.dumps(receipt).decode(), "package": package_json})
+            "signer_national_codes": signer_codes, "receipt": orjson.dumps(receipt).decode(), "package": package_json,
+            "verify_code": row["verify_code"]})
         body = orjson.dumps(registration_view(ctx, row))
         store(ctx, conn, principal.user_id, key, digest, 200, body)
         return body

@@ -20,7 +20,7 @@ DB_FILE = "dabir.sqlite3"
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The newest migration; a test checks it against Alembic's own head. Knowing it lets a start
 # on an up-to-date store skip importing Alembic (half a second of the window's start-up).
-SCHEMA_HEAD = "0006"
+SCHEMA_HEAD = "0007"
 
 
 def default_data_dir() -> Path:
@@ -77,13 +77,24 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
 
 
+def _keep_private(data_dir: Path, db_path: Path) -> None:
+    """Owner-only: the data folder 0700 and the database 0600 (SQLite gives its WAL and shared-memory
+    files the database file's mode), also for a store created before this rule."""
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    data_dir.chmod(0o700)
+    os.close(os.open(db_path, os.O_RDWR | os.O_CREAT, 0o600))
+    for path in (db_path, db_path.with_name(db_path.name + "-wal"), db_path.with_name(db_path.name + "-shm")):
+        if path.exists():
+            path.chmod(0o600)
+
+
 class Store:
     """The local store of one Dabir profile: database plus attachment blobs."""
 
     def __init__(self, data_dir: Path, *, run_migrations: bool = True) -> None:
         self.data_dir = data_dir
-        data_dir.mkdir(parents=True, exist_ok=True)
         self.db_path = data_dir / DB_FILE
+        _keep_private(data_dir, self.db_path)
         self.engine = make_engine(self.db_path)
         if run_migrations:
             migrate(self.engine)

@@ -63,6 +63,7 @@ class LetterView:
     in_reply_to_shams: str = ""
     follow_up_of_shams: str = ""
     letterhead: str = "main"
+    verify_code: str = ""  # the server's code for public verification, carried by the QR
     extra: dict[str, str] = field(default_factory=dict)  # free placeholders for letterhead templates
 
     # --- what people read ---------------------------------------------------------------
@@ -104,6 +105,7 @@ class LetterView:
             signatories=self.signer_national_codes,
             agency=self.agency_id,
             server_base=server_base,
+            verify_code=self.verify_code,
         )
 
     # --- from the store ---------------------------------------------------------------
@@ -153,6 +155,7 @@ class LetterView:
             in_reply_to_shams=letter.in_reply_to_shams,
             follow_up_of_shams=letter.follow_up_of_shams,
             letterhead=letterhead,
+            verify_code=letter.verify_code or "",
         )
 
 

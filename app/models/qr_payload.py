@@ -1,27 +1,30 @@
-"""The QR code printed on a registered letter (DOMAIN.md section 4): payload ``dabir-qr/1``.
+"""The QR code printed on a registered letter (DOMAIN.md section 4): payload ``dabir-qr/2``.
 
 The payload is the letter's **verification address with its facts in the query string**::
 
-    https://dabir.example.ir/api/v1/public/shams/14000123453-O-1405-187
-        ?v=1&t=2026-11-23T07:30:00Z&g=3f0c…-…&s=0012345679,1234567891&a=14000123453
+    https://dabir.example.ir/api/v1/verify/14000123453-O-1405-187
+        ?v=2&t=2026-11-23T07:30:00Z&g=3f0c…-…&s=0012345679,1234567891&a=14000123453&c=K7QM2XJ4PA9B
 
 Why a URL rather than a private ``DABIR1|…`` record: any phone camera opens it straight on the
-server's public verification page, so a citizen or another agency needs no Dabir software to check
-a paper letter, while a Dabir client still reads every element offline with :func:`parse`. The
-path *is* the verification address of the brief (``{server_base}/api/v1/public/shams/{SHAMS}``);
-the query repeats nothing from it except ``a``, which the circular lists on its own.
+server's public verification page (``GET /api/v1/verify/{SHAMS}``, which reads ``c`` and ignores
+the rest), so a citizen or another agency needs no Dabir software to check a paper letter, while a
+Dabir client still reads every element offline with :func:`parse`.
 
-Fields (order fixed on output, any order accepted on input, each exactly once):
+Fields (order fixed on output, any order accepted on input, each at most once):
 
-``v``  payload version, ``1``
+``v``  payload version, ``2`` (``1`` is still read: see below)
 ``t``  registration date-time, ISO 8601 UTC, whole seconds: ``YYYY-MM-DDTHH:MM:SSZ``
 ``g``  the letter's GUID, lower-case 8-4-4-4-12 hex
 ``s``  the signatories' 10-digit national codes, comma-separated, in signing order (may be empty)
 ``a``  the agency's 11-digit national id (in profile ``dabir-shams/1`` equal to the SHAMS origin)
+``c``  the verification code the server drew at registration (4–32 of ``A–Z 2–7``); without it
+       the server confirms no more than that the letter exists. Absent for letters registered
+       before servers issued codes.
 
-Everything is ASCII (digits, ``-``, ``:``, ``,``), so nothing needs percent-encoding and the QR
-stays small (about 200 bytes: version 9–10 at error correction M). ``docs/qr-payload.md`` is the
-human-facing description of this format.
+Version 1 (path ``/api/v1/public/shams/``, no ``c``) is read as well, so letters printed before
+stay readable. Everything is ASCII (digits, upper-case letters, ``-``, ``:``, ``,``), so nothing
+needs percent-encoding and the QR stays small (about 220 bytes: version 10 at error correction M).
+``docs/qr-payload.md`` is the human-facing description of this format.
 """
 
 from __future__ import annotations
@@ -38,19 +41,22 @@ import segno
 from app.protocol.persian import InvalidIdentifier, validate_national_code, validate_national_id
 from app.protocol.shams import InvalidShams, Shams
 
-VERSION = 1
-PROFILE = f"dabir-qr/{VERSION}"
-VERIFY_PATH = "/api/v1/public/shams/"
+VERSION = 2
+PROFILE = "dabir-qr"
+VERIFY_PATH = "/api/v1/verify/"
+PATHS = {"1": "/api/v1/public/shams/", "2": VERIFY_PATH}  # where each version put the SHAMS
 ERROR_CORRECTION = "m"
 MAX_LENGTH = 1024  # a sane bound: a real payload is ~200 bytes; refuse junk before parsing it
 
 _TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 _GUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-_FIELDS = ("v", "t", "g", "s", "a")
+_CODE_RE = re.compile(r"^[A-Z2-7]{4,32}$")
+_FIELDS = ("v", "t", "g", "s", "a")  # required in every version
+_OPTIONAL = {"1": (), "2": ("c",)}
 
 
 class InvalidQrPayload(ValueError):
-    """A QR text that is not a ``dabir-qr/1`` payload; ``message_fa`` is for people."""
+    """A QR text that is not a ``dabir-qr`` payload; ``message_fa`` is for people."""
 
     message_fa = "رمزینهٔ خوانده‌شده، رمزینهٔ معتبر نامهٔ دبیر نیست."
 
@@ -79,8 +85,11 @@ class QrPayload:
     signatories: tuple[str, ...]  # national codes, ASCII digits
     agency: str  # national id, ASCII digits
     server_base: str  # e.g. https://dabir.example.ir (no trailing slash)
+    verify_code: str = ""  # from the server's registration answer; "" for letters registered without one
 
     def __post_init__(self) -> None:
+        if self.verify_code and not _CODE_RE.match(self.verify_code):
+            raise ValueError(f"{self.verify_code!r} is not a verification code (4–32 of A–Z, 2–7)")
         object.__setattr__(self, "registered_at", _utc(self.registered_at))
         object.__setattr__(self, "server_base", _normalize_base(self.server_base))
         try:
@@ -99,12 +108,15 @@ class QrPayload:
 
     @property
     def verification_url(self) -> str:
-        return f"{self.server_base}{VERIFY_PATH}{self.shams.canonical}"
+        """Where a person checks the letter (with the code, the server shows its facts)."""
+        url = f"{self.server_base}{VERIFY_PATH}{self.shams.canonical}"
+        return f"{url}?c={self.verify_code}" if self.verify_code else url
 
     def encode(self) -> str:
         t = self.registered_at.strftime("%Y-%m-%dT%H:%M:%SZ")
         s = ",".join(self.signatories)
-        return f"{self.verification_url}?v={VERSION}&t={t}&g={self.guid}&s={s}&a={self.agency}"
+        text = f"{self.server_base}{VERIFY_PATH}{self.shams.canonical}?v={VERSION}&t={t}&g={self.guid}&s={s}&a={self.agency}"
+        return f"{text}&c={self.verify_code}" if self.verify_code else text
 
 
 def encode(
@@ -115,11 +127,17 @@ def encode(
     signatories: list[str] | tuple[str, ...],
     agency: str,
     server_base: str,
+    verify_code: str = "",
 ) -> str:
     """The QR text for one registered letter (validates every element)."""
     if isinstance(shams, str):
         shams = Shams.parse(shams)
-    return QrPayload(shams, registered_at, guid, tuple(signatories), agency, server_base).encode()
+    return QrPayload(shams, registered_at, guid, tuple(signatories), agency, server_base, verify_code).encode()
+
+
+def valid_code(text: object) -> str | None:
+    """A verification code as the server sent it, or None if it is none (an older server) or junk."""
+    return text if isinstance(text, str) and _CODE_RE.match(text) else None
 
 
 def _refuse(reason: str) -> InvalidQrPayload:
@@ -139,22 +157,28 @@ def parse(text: str) -> QrPayload:
         raise _refuse("no query string")
     if "#" in query:
         raise _refuse("has a fragment")
-    base, found, shams_text = head.rpartition(VERIFY_PATH)
-    if not found:
-        raise _refuse(f"path does not contain {VERIFY_PATH}")
     fields: dict[str, str] = {}
     for item in query.split("&"):
         key, eq, value = item.partition("=")
-        if not eq or key not in _FIELDS:
+        if not eq or key not in (*_FIELDS, "c"):
             raise _refuse(f"unknown or malformed field {item!r}")
         if key in fields:
             raise _refuse(f"field {key!r} appears twice")
         fields[key] = value
+    version = fields.get("v", "")
+    if version not in PATHS:
+        raise _refuse(f"unsupported version {version!r}")
+    extra = [k for k in fields if k not in _FIELDS and k not in _OPTIONAL[version]]
+    if extra:
+        raise _refuse(f"field(s) {', '.join(extra)} not in version {version}")
     missing = [k for k in _FIELDS if k not in fields]
     if missing:
         raise _refuse(f"missing field(s) {', '.join(missing)}")
-    if fields["v"] != str(VERSION):
-        raise _refuse(f"unsupported version {fields['v']!r}")
+    base, found, shams_text = head.rpartition(PATHS[version])
+    if not found:
+        raise _refuse(f"path does not contain {PATHS[version]}")
+    if "c" in fields and not _CODE_RE.match(fields["c"]):
+        raise _refuse(f"verification code {fields['c']!r} is not 4–32 of A–Z, 2–7")
     if not _TIME_RE.match(fields["t"]):
         raise _refuse(f"time {fields['t']!r} is not YYYY-MM-DDTHH:MM:SSZ")
     if not _GUID_RE.match(fields["g"]):
@@ -165,7 +189,7 @@ def parse(text: str) -> QrPayload:
             raise _refuse(f"SHAMS {shams_text!r} is not in canonical form")
         registered_at = dt.datetime.strptime(fields["t"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
         codes = tuple(fields["s"].split(",")) if fields["s"] else ()
-        return QrPayload(shams, registered_at, fields["g"], codes, fields["a"], base)
+        return QrPayload(shams, registered_at, fields["g"], codes, fields["a"], base, fields.get("c", ""))
     except (InvalidShams, InvalidIdentifier, ValueError) as exc:
         if isinstance(exc, InvalidQrPayload):
             raise

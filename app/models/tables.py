@@ -70,6 +70,7 @@ class Letter(Base):
     follow_up_of_shams: Mapped[str] = mapped_column(String(40), default="")
     shams: Mapped[str | None] = mapped_column(String(40), unique=True)
     registered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    verify_code: Mapped[str | None] = mapped_column(String(32))  # from the server; printed in the QR code
     incoming_number: Mapped[str | None] = mapped_column(String(40))
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     reject_reason: Mapped[str | None] = mapped_column(Text)

@@ -176,8 +176,9 @@ class DabirApi:
         return self._json("GET", "/acks", params={"after": after, "limit": limit})
 
     # -- public --------------------------------------------------------------------------
-    def verify_shams(self, shams: str) -> dict[str, Any]:
-        return self._json("GET", f"/verify/{shams}", auth=False)
+    def verify_shams(self, shams: str, code: str | None = None) -> dict[str, Any]:
+        """Public verification: without the printed code only whether an outgoing letter exists."""
+        return self._json("GET", f"/verify/{shams}", auth=False, params={"c": code} if code else None)
 
     def receipt_certificate(self) -> bytes:
         return self._request("GET", "/receipt-certificate", auth=False).content
@@ -195,6 +196,15 @@ class DabirApi:
 
     def add_signatory_certificate(self, username: str, certificate_pem: str) -> dict[str, Any]:
         return self._json("POST", f"/admin/users/{username}/certificates", json_body={"certificate_pem": certificate_pem})
+
+    def audit_events(self, before: int | None = None, limit: int = 100, code: str | None = None) -> dict[str, Any]:
+        """The agency's audit log (refusals, trust changes), newest first; page on with ``before=cursor``."""
+        params: dict[str, Any] = {"limit": limit}
+        if before:
+            params["before"] = before
+        if code:
+            params["code"] = code
+        return self._json("GET", "/admin/audit", params=params)
 
     def add_trust_root(self, certificate_pem: str) -> dict[str, Any]:
         return self._json("POST", "/admin/trust-roots", json_body={"certificate_pem": certificate_pem})

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from app.models import letters as L
 from app.models.db import Store
 from app.models.lifecycle import State
+from app.models.qr_payload import valid_code
 from app.models.tables import (
     Agency,
     Letter,
@@ -261,6 +262,7 @@ class SyncEngine:
         receipt = result["receipt"]
         letter.shams = result["shams"]
         letter.registered_at = parse_time(result["registered_at"])
+        letter.verify_code = valid_code(result.get("verify_code"))  # printed in the QR code (older servers send none)
         s.add(  # not letter.receipts.append: that would load the collection first
             Receipt(
                 letter_guid=letter.guid,

@@ -1,4 +1,5 @@
-"""The SHAMS QR payload ``dabir-qr/1``: encode/parse round trip, refusals, and the symbol decoding back."""
+"""The SHAMS QR payload ``dabir-qr/2`` (and ``/1`` read back): encode/parse round trip, refusals, and the
+symbol decoding back."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ C2 = "123456789" + national_code_check_digit("123456789")
 GUID = "3f0c8a52-1b7e-4c1e-9d0a-5a7b2c9e1f00"
 WHEN = dt.datetime(2026, 11, 23, 7, 30, 15, tzinfo=dt.UTC)
 BASE = "https://dabir.example.ir"
+CODE = "K7QM2XJ4PABZ"
 
 
 def payload(**kw) -> str:
@@ -27,6 +29,7 @@ def payload(**kw) -> str:
         signatories=[C1, C2],
         agency=AGENCY,
         server_base=BASE,
+        verify_code=CODE,
     )
     args.update(kw)
     return Q.encode(**args)
@@ -34,8 +37,8 @@ def payload(**kw) -> str:
 
 def test_encode_is_the_documented_url():
     assert payload() == (
-        f"https://dabir.example.ir/api/v1/public/shams/{AGENCY}-O-1405-187"
-        f"?v=1&t=2026-11-23T07:30:15Z&g={GUID}&s={C1},{C2}&a={AGENCY}"
+        f"https://dabir.example.ir/api/v1/verify/{AGENCY}-O-1405-187"
+        f"?v=2&t=2026-11-23T07:30:15Z&g={GUID}&s={C1},{C2}&a={AGENCY}&c={CODE}"
     )
 
 
@@ -47,8 +50,29 @@ def test_round_trip():
     assert p.signatories == (C1, C2)
     assert p.agency == AGENCY
     assert p.server_base == BASE
-    assert p.verification_url == f"{BASE}/api/v1/public/shams/{AGENCY}-O-1405-187"
+    assert p.verify_code == CODE
+    # the address a person types or a phone opens carries the code: the server then shows the facts
+    assert p.verification_url == f"{BASE}/api/v1/verify/{AGENCY}-O-1405-187?c={CODE}"
     assert p.encode() == payload()
+
+
+def test_letters_without_a_code_and_version_1_texts_stay_readable():
+    p = Q.parse(payload(verify_code=""))
+    assert p.verify_code == "" and p.verification_url == f"{BASE}/api/v1/verify/{AGENCY}-O-1405-187"
+    old = (f"{BASE}/api/v1/public/shams/{AGENCY}-O-1405-187"
+           f"?v=1&t=2026-11-23T07:30:15Z&g={GUID}&s={C1},{C2}&a={AGENCY}")
+    v1 = Q.parse(old)
+    assert (v1.shams.canonical, v1.guid, v1.signatories, v1.verify_code) == (f"{AGENCY}-O-1405-187", GUID, (C1, C2), "")
+    assert v1.encode() == payload(verify_code="")  # printed again, it is a version 2 text
+    with pytest.raises(Q.InvalidQrPayload):
+        Q.parse(old + f"&c={CODE}")  # version 1 had no code
+    with pytest.raises(Q.InvalidQrPayload):
+        Q.parse(old.replace("v=1", "v=2"))  # version 2 lives under /verify/
+
+
+def test_valid_code():
+    assert Q.valid_code(CODE) == CODE
+    assert Q.valid_code(None) is None and Q.valid_code("abc") is None and Q.valid_code("A&B=C") is None
 
 
 def test_round_trip_variants():
@@ -73,8 +97,10 @@ def test_round_trip_variants():
     [
         lambda t: "",
         lambda t: t.split("?")[0],  # no query
-        lambda t: t.replace("/api/v1/public/shams/", "/api/v1/shams/"),
-        lambda t: t.replace("v=1", "v=2"),  # unknown version
+        lambda t: t.replace("/api/v1/verify/", "/api/v1/shams/"),
+        lambda t: t.replace("v=2", "v=3"),  # unknown version
+        lambda t: t.replace(f"c={CODE}", "c=k7qm2xj4pabz"),  # codes are upper-case base32
+        lambda t: t.replace(f"c={CODE}", "c=K7QM%20"),
         lambda t: t.replace("&a=", "&x=1&a="),  # unknown field
         lambda t: t + f"&a={AGENCY}",  # field twice
         lambda t: t.replace(f"&a={AGENCY}", ""),  # missing field
@@ -96,7 +122,7 @@ def test_round_trip_variants():
 def test_parse_refuses_malformed(mutate):
     with pytest.raises(Q.InvalidQrPayload) as info:
         Q.parse(mutate(payload()))
-    assert "dabir-qr/1" in str(info.value)
+    assert "dabir-qr" in str(info.value)
     assert info.value.message_fa
 
 
