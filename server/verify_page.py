@@ -44,7 +44,8 @@ def _code_form() -> str:
 def answer_page(answer: dict[str, Any]) -> str:
     """The page for a verification answer (see :func:`server.verification.verify`)."""
     title = "استعلام اصالت نامه"
-    number = f"<p>شماره نامه: <bdi>{escape(answer['shams_display'])}</bdi></p>"
+    shams = f'<bdi dir="ltr">{escape(answer["shams_display"])}</bdi>'
+    number = f"<p>شماره نامه: {shams}</p>"
     if not answer["exists"]:
         return _page(title, f'<p class="no">نامه‌ای با این شماره در سامانه یافت نشد.</p>{number}')
     if not answer["verified"]:
@@ -55,7 +56,7 @@ def answer_page(answer: dict[str, Any]) -> str:
     signers = "، ".join(escape(s["name"] + (f" ({s['title']})" if s["title"] else "")) for s in answer["signers"]
                        if s["name"]) or "—"
     facts = (f"<dl><dt>سازمان</dt><dd>{escape(answer['agency_name'])}</dd>"
-             f"<dt>شماره</dt><dd><bdi>{escape(answer['shams_display'])}</bdi></dd>"
+             f"<dt>شماره</dt><dd>{shams}</dd>"
              f"<dt>تاریخ ثبت</dt><dd>{escape(format_datetime(registered_at))}</dd>"
              f"<dt>امضاکنندگان</dt><dd>{signers}</dd></dl>")
     return _page(title, f'<p class="ok">این نامه در سامانه ثبت شده و کد استعلام آن درست است.</p>{facts}'

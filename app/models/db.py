@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -82,7 +83,11 @@ def _keep_private(data_dir: Path, db_path: Path) -> None:
     files the database file's mode), also for a store created before this rule."""
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     data_dir.chmod(0o700)
-    os.close(os.open(db_path, os.O_RDWR | os.O_CREAT, 0o600))
+    if not db_path.exists():
+        # Only a new file: closing a descriptor of a database this process has open elsewhere
+        # would drop that connection's POSIX locks. (Another process may create it first.)
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(db_path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
     for path in (db_path, db_path.with_name(db_path.name + "-wal"), db_path.with_name(db_path.name + "-shm")):
         if path.exists():
             path.chmod(0o600)

@@ -307,3 +307,23 @@ def test_migration_0004_moves_draft_extras_into_the_letter(tmp_path: Path):
         assert letter.letterhead == "سربرگ معاونت" and letter.signatories == [{"person": "karimi"}]
         assert s.execute(text("SELECT count(*) FROM settings WHERE key LIKE 'draft_extras:%'")).scalar() == 0
     store.close()
+
+
+def test_the_store_is_owner_only_also_when_an_older_release_left_it_open(tmp_path: Path):
+    import stat
+
+    def mode(path: Path) -> int:
+        return stat.S_IMODE(path.stat().st_mode)
+
+    data = tmp_path / "profile"
+    store = Store(data)
+    with store.session() as s:
+        draft(s, subject="نامه")  # a write: the WAL and shared-memory files exist now
+    assert mode(data) == 0o700
+    for name in ("dabir.sqlite3", "dabir.sqlite3-wal", "dabir.sqlite3-shm"):
+        assert mode(data / name) == 0o600, name
+    store.close()
+    data.chmod(0o755)
+    (data / "dabir.sqlite3").chmod(0o644)
+    Store(data).close()
+    assert mode(data) == 0o700 and mode(data / "dabir.sqlite3") == 0o600

@@ -104,11 +104,10 @@ def test_register_idempotent_and_receipt(env: Env, sec_a) -> None:  # type: igno
     forged["payload"]["shams"] = forged["payload"]["shams"][:-1] + "9"
     with pytest.raises(InvalidReceipt):
         verify_receipt(forged, cert_pem)
-    # Public verification: facts and hash, never content.
+    # Public verification: with the printed code, facts; never content (tests/server/test_privacy.py).
     with env.client() as anon:
-        v = anon.verify_shams(first["shams"])
-        assert v["exists"] and v["content_sha256"] == pkg.content_sha256() and v["agency"] == env.nid_a
-        assert "0010203044" in v["signer_national_codes"]
+        v = anon.verify_shams(first["shams"], first["verify_code"])
+        assert v["verified"] and v["agency"] == env.nid_a and v["registered_at"] == first["registered_at"]
         assert "body" not in json.dumps(v) and "subject" not in json.dumps(v)
         assert anon.verify_shams(f"{env.nid_a}-O-1400-99999")["exists"] is False
     # Same GUID with different content is refused.

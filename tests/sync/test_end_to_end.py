@@ -24,7 +24,9 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy import func, select
 
 from app.models import letters as L
+from app.models import qr_payload as Q
 from app.models.db import Store, open_store
+from app.models.letter_view import LetterView
 from app.models.tables import Letter, OutboxOperation, Setting
 from app.protocol.canonical import content_sha256
 from app.protocol.package import LetterPackage
@@ -168,6 +170,12 @@ def test_offline_draft_signed_on_token_is_delivered_once_server_is_up(tmp_path: 
         assert shams.origin == a["national_id"] and shams.domain.value == "O" and shams.sequence >= 1
         assert letter.state == "sent" and letter.receipts and letter.registered_at is not None
         sender_shams = letter.shams
+        # The server's verification code is kept and printed in the QR; with it the server shows the facts.
+        qr_text = LetterView.from_letter(letter, agency_name="الف").qr_payload(server.base_url).encode()
+    printed = Q.parse(qr_text)
+    assert printed.verify_code and printed.verification_url.endswith(f"/verify/{sender_shams}?c={printed.verify_code}")
+    with DabirApi(server.base_url, server.ca_bundle) as anon:
+        assert anon.verify_shams(sender_shams, printed.verify_code)["verified"] is True
 
     # The recipient agency pulls its inbox, verifies, acknowledges delivery.
     recipient_store = open_store(tmp_path / "recipient")
