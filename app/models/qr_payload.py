@@ -23,7 +23,7 @@ Fields (order fixed on output, any order accepted on input, each at most once):
 
 Version 1 (path ``/api/v1/public/shams/``, no ``c``) is read as well, so letters printed before
 stay readable. Everything is ASCII (digits, upper-case letters, ``-``, ``:``, ``,``), so nothing
-needs percent-encoding and the QR stays small (about 220 bytes: version 10 at error correction M).
+needs percent-encoding and the QR stays small (about 200 bytes: version 9–10 at error correction M).
 ``docs/qr-payload.md`` is the human-facing description of this format.
 """
 

@@ -120,6 +120,17 @@ def test_public_verification_is_rate_limited_per_address(strict_env: Env) -> Non
         assert "تعداد استعلام‌ها بیش از حد مجاز است" in page.text
 
 
+def test_the_rate_limiter_slides_and_remembers_a_bounded_number_of_addresses() -> None:
+    from server.verification import SlidingWindow
+
+    limit = SlidingWindow(2, window=60, max_keys=3)
+    assert [limit.retry_after("a", t) for t in (0, 1, 2)] == [0, 0, 58]  # the third waits for the first to age
+    assert limit.retry_after("a", 60) == 0  # the first hit left the window
+    for n, ip in enumerate(("b", "c", "d", "e")):
+        assert limit.retry_after(ip, 61 + n) == 0
+    assert len(limit._hits) <= 3  # the oldest address was forgotten, not the memory grown
+
+
 class _Page(HTMLParser):
     """What a page asks a browser to fetch (it must ask for nothing) and its root attributes."""
 
