@@ -223,7 +223,7 @@ def _registration(ctx: ServerContext, principal: Principal, package: LetterPacka
         receipt = ctx.receipt_signer.receipt(shams=shams.canonical, registered_at=now, content_sha256=content_sha,
                                              guid=package.guid)
         row = {"guid": package.guid, "shams": shams.canonical, "registered_at": now, "content_sha256": content_sha,
-               "receipt": receipt, "verify_code": new_code()}
+               "receipt": receipt, "verify_code": new_code() if domain is Domain.OUTGOING else None}
         conn.execute(_INSERT_LETTER, {
             "guid": package.guid, "agency_id": principal.agency_id, "origin": origin, "domain": domain.value,
             "year": year, "seq": shams.sequence, "shams": shams.canonical, "kind": content["kind"],
