@@ -54,7 +54,7 @@ class SlidingWindow:
     """At most ``limit`` hits per key in any ``window`` seconds; remembers at most ``max_keys`` keys."""
 
     def __init__(self, limit: int, window: float = WINDOW_S, max_keys: int = MAX_TRACKED_IPS) -> None:
-        self.limit, self.window, self.max_keys = limit, window, max_keys
+        self.limit, self.window, self.max_keys = max(1, limit), window, max_keys
         self._hits: dict[str, deque[float]] = {}
 
     def retry_after(self, key: str, now: float | None = None) -> int:
