@@ -267,7 +267,8 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, ctx: ServerContext
                   description="Reference central server: SHAMS numbering, Payam exchange, directory, receipts.",
                   **_NO_TELEMETRY)
     app.state.ctx = ctx
-    app.state.checker = SignatureChecker(settings.trust_dir_path)
+    app.state.checker = SignatureChecker(settings.trust_dir_path, settings.revocation_cache_path,
+                                         soft_fail=settings.revocation_soft_fail)
     install_handlers(app)
 
     @app.get("/healthz", tags=["public"])

@@ -30,6 +30,9 @@ class Settings:
     login_attempts_per_minute: int = 5
     max_request_bytes: int = 8 * 1024 * 1024
     require_registered_signers: bool = True
+    # Revocation that cannot be checked (CRL unreachable or out of date, no OCSP answer, no
+    # CDP/OCSP in the certificate) refuses the letter; True (pilots only) lets it pass.
+    revocation_soft_fail: bool = False
     access_log: str = "-"  # "-" = stderr, else a file path (JSON lines)
     sqlite_synchronous: str = "FULL"  # FULL: a receipt handed out survives a power cut
     db_pool_size: int = 20
@@ -58,6 +61,11 @@ class Settings:
     @property
     def receipt_key_path(self) -> Path:
         return self.receipt_key or self.data_dir / "receipt" / "key.pem"
+
+    @property
+    def revocation_cache_path(self) -> Path:
+        """CRLs and OCSP answers, kept until their nextUpdate."""
+        return self.data_dir / "revocation-cache"
 
     @property
     def trust_dir_path(self) -> Path:

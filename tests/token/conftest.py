@@ -10,8 +10,6 @@ Tokens (PINs in the constants below):
 from __future__ import annotations
 
 import datetime as dt
-import http.server
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,42 +29,12 @@ PIN_A, PIN_B, PIN_P, PIN_R = "123456", "111111", "222222", "333333"
 NATIONAL_CODE = "001234567" + national_code_check_digit("001234567")
 
 
-class CrlServer:
-    """Serves the test PKI's current CRL on 127.0.0.1 (random port); counts requests."""
-
-    def __init__(self) -> None:
-        self.pki: TestPKI | None = None
-        self.requests = 0
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                outer.requests += 1
-                body = outer.pki.crl_der() if outer.pki and self.path == "/intermediate.crl" else b""
-                self.send_response(200 if body else 404)
-                self.send_header("Content-Type", "application/pkix-crl")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/intermediate.crl"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-
-
 @dataclass
 class TokenWorld:
     hsm: SoftHSM
     lib: pkcs11.lib
     pki: TestPKI
     foreign_pki: TestPKI
-    crl: CrlServer
     trust_dir: Path
     keys: dict[str, ProvisionedKey]
 
@@ -83,9 +51,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenWorld]:
     if not softhsm_available():
         pytest.fail("SoftHSM2 is required for the token suite (apt install softhsm2)")
     root = tmp_path_factory.mktemp("softhsm")
-    crl = CrlServer()
-    pki = TestPKI(crl_url=crl.url)
-    crl.pki = pki
+    pki = TestPKI()  # its CRL is served on 127.0.0.1 (devkit.revocation)
     foreign = TestPKI(name="Unknown CA")
     hsm = SoftHSM(root)
     for label, pin in (("Dabir A", PIN_A), ("Dabir B", PIN_B), ("Dabir PIN", PIN_P), ("Dabir Removable", PIN_R)):
@@ -111,8 +77,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenWorld]:
     }
     pki.revoke(keys["revoked"].certificate, dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
     trust_dir = pki.write_trust_dir(root / "trust")
-    yield TokenWorld(hsm, lib, pki, foreign, crl, trust_dir, keys)
-    crl.close()
+    yield TokenWorld(hsm, lib, pki, foreign, trust_dir, keys)
 
 
 def letter(i: int = 0, body: str | None = None) -> dict:
