@@ -1,7 +1,8 @@
 """One SoftHSM2 installation for the token suite, with tokens and keys made once per session.
 
 Tokens (PINs in the constants below):
-  "Dabir A"          signer (valid, non-repudiation, national code), expired, revoked, foreign-CA, ds-only
+  "Dabir A"          signer (valid, non-repudiation, national code), expired, revoked, foreign-CA, ds-only,
+                     tls-client (a TLS client-authentication certificate: not offered for signing)
   "Dabir B"          signer-b (valid)            -> "two tokens present"
   "Dabir PIN"        pin-test key                -> wrong-PIN tests, so flags don't leak elsewhere
   "Dabir Removable"  signer-r                    -> pulled out (deleted) mid-batch
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pkcs11
 import pytest
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from app.protocol.canonical import build_content, canonical_bytes
 from app.protocol.persian import national_code_check_digit
@@ -68,6 +70,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenWorld]:
                                          common_name="Revoked Signer"),
         "foreign": provision_signing_key(lib, "Dabir A", PIN_A, foreign, label="foreign", key_id=b"\x05",
                                          common_name="Foreign Signer", store_intermediate=False),
+        "tls-client": provision_signing_key(lib, "Dabir A", PIN_A, pki, label="tls-client", key_id=b"\x06",
+                                            common_name="TLS Client",
+                                            extended_key_usage=[ExtendedKeyUsageOID.CLIENT_AUTH]),
         "signer-b": provision_signing_key(lib, "Dabir B", PIN_B, pki, label="signer-b", key_id=b"\x11",
                                           common_name="مریم احمدی"),
         "pin-test": provision_signing_key(lib, "Dabir PIN", PIN_P, pki, label="pin-test", key_id=b"\x21",

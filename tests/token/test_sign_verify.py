@@ -126,6 +126,7 @@ def test_non_repudiation_sorted_first_and_national_code(world: TokenWorld) -> No
         certs = list_signing_certificates(session)
     labels = [c.label for c in certs]
     assert "Intermediate CA" not in labels  # CA certificates are not offered for signing
+    assert "tls-client" not in labels  # nor a TLS client certificate (the server would refuse it: one rule)
     assert labels[-1] == "ds-only"  # the only one without non-repudiation comes last
     signer = next(c for c in certs if c.label == "signer")
     assert signer.info.national_code == NATIONAL_CODE and signer.has_private_key
