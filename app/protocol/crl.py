@@ -124,7 +124,7 @@ class CrlStore:
                     return crl, f"the CRL downloaded from {url} is not signed by the certificate's issuer"
                 self._mem[url] = fetched
                 if disk is not None:
-                    disk.parent.mkdir(parents=True, exist_ok=True)
+                    disk.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
                     tmp = disk.with_suffix(".tmp")
                     tmp.write_bytes(data)
                     tmp.replace(disk)  # atomic: a concurrent reader never sees half a CRL

@@ -129,7 +129,7 @@ class OcspStore:
                     continue
                 self._mem[key] = found
                 if disk is not None:
-                    disk.parent.mkdir(parents=True, exist_ok=True)
+                    disk.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
                     tmp = disk.with_suffix(".tmp")
                     tmp.write_bytes(data)
                     tmp.replace(disk)
