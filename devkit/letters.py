@@ -60,11 +60,13 @@ class _KeptKeySigner(SimpleSigner):
         return super().sign_raw(data, digest_algorithm)
 
 
-def make_signer(pki: TestPKI, common_name: str, national_code: str, *, rsa_key: bool = False) -> SoftSigner:
-    """EC P-256 by default (fast to sign in bulk); ``rsa_key``: RSA-2048, as on the agencies' tokens."""
+def make_signer(pki: TestPKI, common_name: str, national_code: str, *, rsa_key: bool = False,
+                **cert_options: Any) -> SoftSigner:
+    """EC P-256 by default (fast to sign in bulk); ``rsa_key``: RSA-2048, as on the agencies' tokens;
+    ``cert_options`` as :meth:`TestPKI.issue_signing_cert` takes them (validity, key usage, …)."""
     key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey = (
         rsa.generate_private_key(public_exponent=65537, key_size=2048) if rsa_key else ec.generate_private_key(ec.SECP256R1()))
-    cert = pki.issue_signing_cert(key.public_key(), common_name, national_code=national_code)
+    cert = pki.issue_signing_cert(key.public_key(), common_name, national_code=national_code, **cert_options)
     key_der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
     return SoftSigner(key_der, der(cert), [der(pki.intermediate_cert)])

@@ -8,6 +8,10 @@ SoftHSM token per agency with the signatory's key generated on it and its certif
 agency's client profile logged in as its secretary. Everything lives in `.demo/` (delete it to
 start over). Later runs reuse it, start the server again and open the two windows.
 
+The demo CA publishes its CRL on 127.0.0.1 while the demo runs (the server refuses signatures
+whose revocation it cannot check); its keys and that port are kept in `.demo/pki/`, so the
+certificates on the tokens keep naming a reachable CRL on later runs.
+
 Demo only: the session tokens go to a JSON file (`.demo/keyring.json`) instead of the OS
 keyring, so that the demo works on a machine without a Secret Service.
 """
@@ -26,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.protocol.persian import national_code_check_digit  # noqa: E402
 from devkit.pki import TestPKI, pem  # noqa: E402
+from devkit.revocation import RevocationServer  # noqa: E402
 from devkit.server_process import DEMO_PASSWORD, ServerProcess  # noqa: E402
 from devkit.softhsm import SOFTHSM_MODULE, SoftHSM, provision_signing_key  # noqa: E402
 
@@ -42,6 +47,20 @@ def client_env(demo: Path) -> dict[str, str]:
         "PYTHON_KEYRING_BACKEND": "devkit.file_keyring.FileKeyring",
         "DABIR_TEST_KEYRING_FILE": str(demo / "keyring.json"),
     }
+
+
+def demo_pki(demo: Path) -> TestPKI:
+    """The demo CA (kept in .demo/pki), its CRL served on the port the first run recorded there."""
+    port_file = demo / "pki" / "revocation-port"
+    port = int(port_file.read_text()) if port_file.exists() else 0
+    try:
+        server = RevocationServer(port)
+    except OSError as exc:
+        raise SystemExit(f"demo: port {port} for the demo CA's CRL is in use ({exc}); free it, "
+                         f"or delete {demo} to start over") from exc
+    pki = TestPKI(name="Dabir Demo", state_dir=demo / "pki", revocation=server)
+    port_file.write_text(str(server.port))
+    return pki
 
 
 def first_run(server: ServerProcess, demo: Path) -> list[dict]:
@@ -68,7 +87,10 @@ def main() -> int:
     demo = args.dir.resolve()
     demo.mkdir(exist_ok=True)
     state_file = demo / "state.json"
-    server = ServerProcess(demo / "server", TestPKI(name="Dabir Demo"))
+    if state_file.exists() and not (demo / "pki").is_dir():
+        print(f"demo: {demo} was made by an older demo (its CA publishes no CRL); delete it to start over")
+        return 1
+    server = ServerProcess(demo / "server", demo_pki(demo))
     os.environ.update({k: v for k, v in client_env(demo).items() if k.startswith(("SOFTHSM", "PYTHON_KEYRING", "DABIR_TEST"))})
 
     state = json.loads(state_file.read_text()) if state_file.exists() else None

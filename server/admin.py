@@ -9,7 +9,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from sqlalchemy import Connection, insert, select, update
 
+from app.protocol.certificates import describe_certificate
 from app.protocol.persian import InvalidIdentifier, validate_national_code, validate_national_id
+from server import audit
 from server.auth import ROLES, Principal, Role, revoke_user_tokens
 from server.context import ServerContext
 from server.directory import touch
@@ -109,8 +111,26 @@ def update_user(ctx: ServerContext, conn: Connection, admin: Principal, username
     conn.execute(update(users).where(users.c.id == row["id"]).values(**values))
     if "password_hash" in values or values.get("active") is False or "roles" in values:
         revoke_user_tokens(conn, row["id"], ctx.clock())  # a changed identity must log in again
+    if values.get("active") is False:
+        _unbind_certificates(ctx, conn, admin, row, "user_deactivated")
+    elif "roles" in values and Role.SIGNATORY.value not in values["roles"].split(","):
+        _unbind_certificates(ctx, conn, admin, row, "signatory_role_removed")
     return {"username": username, "updated": sorted(k for k in values if k not in ("change_seq", "password_hash"))
             + (["password"] if "password_hash" in values else [])}
+
+
+def _unbind_certificates(ctx: ServerContext, conn: Connection, admin: Principal, user: Any, reason: str) -> None:
+    """The user's certificates stop signing for the agency (until an administrator registers them again)."""
+    bound = conn.execute(select(certificates.c.id, certificates.c.sha256).where(
+        certificates.c.user_id == user["id"], certificates.c.unbound_at.is_(None))).all()
+    if not bound:
+        return
+    now = ctx.clock()
+    conn.execute(update(certificates).where(certificates.c.id.in_([cid for cid, _ in bound]))
+                 .values(unbound_at=now, unbound_reason=reason))
+    for _cid, sha in bound:
+        audit.record(conn, admin, at=now, action="user_update", code="certificate_unbound",
+                     detail=f"certificate {sha} of user {user['username']} unbound: {reason.replace('_', ' ')}")
 
 
 def _load_cert(pem_text: str, field: str) -> x509.Certificate:
@@ -123,11 +143,18 @@ def _load_cert(pem_text: str, field: str) -> x509.Certificate:
 
 def add_signatory_certificate(ctx: ServerContext, conn: Connection, admin: Principal, username: str,
                               cert: x509.Certificate) -> dict[str, Any]:
+    """Bind a signing certificate to a signatory (again, if it was unbound: registering it rebinds it)."""
     fp = cert.fingerprint(hashes.SHA256()).hex()
     row = _user_in_agency(conn, admin.agency_id, username)
-    if Role.SIGNATORY.value not in row["roles"].split(","):
-        raise ApiError(422, "not_a_signatory", "این کاربر نقش امضاکننده ندارد.",
-                       "The user does not have the signatory role.", "username")
+    if Role.SIGNATORY.value not in row["roles"].split(",") or not row["active"]:
+        raise ApiError(422, "not_a_signatory", "این کاربر نقش امضاکننده ندارد یا حساب او غیرفعال است.",
+                       "The user does not have the signatory role or is deactivated.", "username")
+    rebound = conn.execute(update(certificates).where(
+        certificates.c.agency_id == admin.agency_id, certificates.c.sha256 == fp,
+        certificates.c.unbound_at.is_not(None)).values(user_id=row["id"], unbound_at=None, unbound_reason=None))
+    if rebound.rowcount:
+        audit.record(conn, admin, at=ctx.clock(), action="certificate_added", code="certificate_bound",
+                     detail=f"certificate {fp} bound again to user {username}")
     conn.execute(ctx.db.insert_ignore(certificates).values(
         agency_id=admin.agency_id, user_id=row["id"], sha256=fp, der=cert.public_bytes(serialization.Encoding.DER),
         subject=cert.subject.rfc4514_string(), not_after=cert.not_valid_after_utc, added_at=ctx.clock()))
@@ -135,8 +162,16 @@ def add_signatory_certificate(ctx: ServerContext, conn: Connection, admin: Princ
 
 
 def load_certificate(pem_text: str, *, ca: bool = False) -> x509.Certificate:
-    """A PEM certificate from an administrator (with ``ca``: it must be a CA certificate)."""
+    """A PEM certificate from an administrator: a signatory's (it must be meant for signing
+    documents, by the verifier's own rule) or, with ``ca``, a trust root (a CA certificate)."""
     cert = _load_cert(pem_text, "certificate_pem")
+    if not ca and not describe_certificate(cert.public_bytes(serialization.Encoding.DER)).can_sign:
+        raise ApiError(422, "certificate_not_for_signing",
+                       "این گواهی برای امضای سند صادر نشده است (کاربرد کلید یا کاربرد توسعه‌یافته آن امضای سند را مجاز نمی‌داند)؛ "
+                       "گواهی امضای امضاکننده را بارگذاری کنید.",
+                       "The certificate is not meant for signing documents: it needs key usage non-repudiation or "
+                       "digital signature, and an extended key usage (if any) that admits document signing.",
+                       "certificate_pem")
     if ca:
         bc = None
         with contextlib.suppress(x509.ExtensionNotFound):

@@ -306,7 +306,8 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, ctx: ServerContext
                   description="Reference central server: SHAMS numbering, Payam exchange, directory, receipts.",
                   **docs, **_NO_TELEMETRY)
     app.state.ctx = ctx
-    app.state.checker = SignatureChecker(settings.trust_dir_path)
+    app.state.checker = SignatureChecker(settings.trust_dir_path, settings.revocation_cache_path,
+                                         soft_fail=settings.revocation_soft_fail)
     app.state.verify_limit = verification.SlidingWindow(settings.verify_requests_per_minute)
     install_handlers(app, on_refusal=audit.record_refusal)
 

@@ -32,6 +32,9 @@ class Settings:
     require_registered_signers: bool = True
     verify_requests_per_minute: int = 30  # public verification lookups per client IP (per worker)
     api_docs: bool = False  # serve /docs, /redoc and /openapi.json (the demo turns them on)
+    # Revocation that cannot be checked (CRL unreachable or out of date, no OCSP answer, no
+    # CDP/OCSP in the certificate) refuses the letter; True (pilots only) lets it pass.
+    revocation_soft_fail: bool = False
     access_log: str = "-"  # "-" = stderr, else a file path (JSON lines)
     sqlite_synchronous: str = "FULL"  # FULL: a receipt handed out survives a power cut
     db_pool_size: int = 20
@@ -60,6 +63,11 @@ class Settings:
     @property
     def receipt_key_path(self) -> Path:
         return self.receipt_key or self.data_dir / "receipt" / "key.pem"
+
+    @property
+    def revocation_cache_path(self) -> Path:
+        """CRLs and OCSP answers, kept until their nextUpdate."""
+        return self.data_dir / "revocation-cache"
 
     @property
     def trust_dir_path(self) -> Path:

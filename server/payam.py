@@ -142,10 +142,11 @@ async def send(ctx: ServerContext, checker: SignatureChecker, principal: Princip
         pick = _internal_recipients if internal else _payam_recipients
         recipients = pick(conn, principal, content)
         stores = [checker.store_for(conn, rid) for rid, _ in recipients]
+    registered_at = as_utc(row["registered_at"])  # validity then; revocation now
     for trust in stores:
-        check = checker.check(content_bytes, package.signatures, trust)
+        check = checker.check(content_bytes, package.signatures, trust, trusted_time=registered_at)
         if not check.valid:
-            raise invalid_signature(check.reasons_fa, check.reasons_en, " for the recipient")
+            raise invalid_signature(check.reasons_fa, check.reasons_en, " for the recipient", check.code)
     channel = "internal" if internal else "payam"
 
     def deliver(conn: Connection) -> dict[str, Any]:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from fastapi.responses import Response
-from sqlalchemy import Connection, bindparam, insert, literal, select, union_all, update
+from sqlalchemy import Connection, and_, bindparam, case, insert, literal, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from app.protocol.jalali import format_datetime, jalali_year_of
@@ -29,7 +29,7 @@ from server.context import ServerContext, as_utc
 from server.db import Database
 from server.errors import ApiError
 from server.idempotency import busy, json_response, lookup, store, write_idempotent
-from server.models import certificates, letters, shams_counters
+from server.models import certificates, letters, shams_counters, users
 from server.signatures import UPLOADED_HASHES, SignatureChecker
 from server.verification import new_code
 
@@ -40,10 +40,15 @@ _NEXT_SEQ = (update(shams_counters)
              .values(last_seq=shams_counters.c.last_seq + 1).returning(shams_counters.c.last_seq))
 _LETTER = select(letters).where(letters.c.guid == bindparam("guid"))
 _INSERT_LETTER = insert(letters)
+# A certificate signs for its agency only while bound to an active user who holds the signatory role now.
+_AUTHORIZED = and_(certificates.c.unbound_at.is_(None), users.c.active.is_(True),
+                   (literal(",") + users.c.roles + literal(",")).like(f"%,{Role.SIGNATORY.value},%"))
 # an agency's trust roots and its signatories' certificates (SHA-256), in one statement
 _POLICY = union_all(
     UPLOADED_HASHES.add_columns(literal("root")),
-    select(certificates.c.sha256, literal("cert")).where(certificates.c.agency_id == bindparam("agency_id")))
+    select(certificates.c.sha256, case((_AUTHORIZED, literal("cert")), else_=literal("unbound")))
+    .join(users, users.c.id == certificates.c.user_id)
+    .where(certificates.c.agency_id == bindparam("agency_id")))
 
 
 def parse_package(raw: bytes) -> LetterPackage:
@@ -124,8 +129,10 @@ def check_internal_recipients(content: dict[str, Any], principal: Principal) -> 
                            f"content.recipients[{i}].agency")
 
 
-def invalid_signature(reasons_fa: list[str], reasons_en: list[str], whose_en: str = "") -> ApiError:
-    return ApiError(422, "invalid_signature",
+def invalid_signature(reasons_fa: list[str], reasons_en: list[str], whose_en: str = "",
+                      code: str = "invalid_signature") -> ApiError:
+    """A refused signature; ``code`` says why (certificate_revoked, signing_time_skew, …)."""
+    return ApiError(422, code,
                     "امضای الکترونیکی نامه معتبر نیست: " + "؛ ".join(reasons_fa or ["نامشخص"]) + ".",
                     f"The letter's signature is not valid{whose_en}: " + "; ".join(reasons_en or ["unknown"]),
                     "signatures")
@@ -136,28 +143,44 @@ def unsigned(verb_fa: str) -> ApiError:
                     "The letter carries no signature.", "signatures")
 
 
-def signer_policy(ctx: ServerContext, checker: SignatureChecker, conn: Connection,
-                  agency_id: int) -> tuple[TrustStore, set[str] | None]:
-    """What an agency's signatures are checked against: its trust roots, and (if the server requires
-    it) the SHA-256 of the certificates registered for its signatories."""
+
+class SignerPolicy(NamedTuple):
+    """What an agency's signatures are checked against."""
+
+    trust: TrustStore
+    authorized: set[str] | None  # SHA-256 of certificates that sign for it now (None: any trusted signer)
+    unbound: set[str]  # registered, but their holder left the role, was deactivated or they were unbound
+
+
+def signer_policy(ctx: ServerContext, checker: SignatureChecker, conn: Connection, agency_id: int) -> SignerPolicy:
+    """An agency's trust roots and (if the server requires it) its signatories' certificates."""
     rows = conn.execute(_POLICY, {"agency_id": agency_id}).all()
-    registered = {sha for sha, kind in rows if kind == "cert"} if ctx.settings.require_registered_signers else None
-    return checker.store_for(conn, agency_id, [sha for sha, kind in rows if kind == "root"]), registered
+    required = ctx.settings.require_registered_signers
+    return SignerPolicy(checker.store_for(conn, agency_id, [sha for sha, kind in rows if kind == "root"]),
+                        {sha for sha, kind in rows if kind == "cert"} if required else None,
+                        {sha for sha, kind in rows if kind == "unbound"})
 
 
 def verified_signers(checker: SignatureChecker, package: LetterPackage, content_bytes: bytes,
-                     policy: tuple[TrustStore, set[str] | None]) -> str:
-    """The signers' national codes, once every signature is valid under the policy."""
+                     policy: SignerPolicy, registered_at: dt.datetime) -> str:
+    """The signers' national codes, once every signature is valid under the policy at ``registered_at``."""
     if not package.signatures:
         raise unsigned("ثبت")
-    trust, registered = policy
-    check = checker.check(content_bytes, package.signatures, trust)
+    check = checker.check(content_bytes, package.signatures, policy.trust, trusted_time=registered_at)
     if not check.valid:
-        raise invalid_signature(check.reasons_fa, check.reasons_en)
-    if registered is not None and not all(hashlib.sha256(c).hexdigest() in registered for c in check.signer_certs):
-        raise ApiError(422, "signer_not_registered",
-                       "گواهی امضاکننده برای این سازمان ثبت نشده است؛ با راهبر سازمان تماس بگیرید.",
-                       "The signing certificate is not registered for a signatory of your agency.", "signatures")
+        raise invalid_signature(check.reasons_fa, check.reasons_en, code=check.code)
+    if policy.authorized is not None:
+        signers = [hashlib.sha256(c).hexdigest() for c in check.signer_certs]
+        if any(sha in policy.unbound for sha in signers):
+            raise ApiError(422, "signer_not_authorized",
+                           "امضاکننده این نامه اکنون مجاز به امضا از سوی این سازمان نیست (نقش امضاکننده از او گرفته "
+                           "شده یا حساب او غیرفعال شده است)؛ نامه باید توسط امضاکننده مجاز امضا شود.",
+                           "The signer is no longer authorised to sign for your agency (the signatory role was removed, "
+                           "the user was deactivated, or the certificate was unbound).", "signatures")
+        if not all(sha in policy.authorized for sha in signers):
+            raise ApiError(422, "signer_not_registered",
+                           "گواهی امضاکننده برای این سازمان ثبت نشده است؛ با راهبر سازمان تماس بگیرید.",
+                           "The signing certificate is not registered for a signatory of your agency.", "signatures")
     return ",".join(check.signer_national_codes)
 
 
@@ -173,7 +196,8 @@ async def register(ctx: ServerContext, checker: SignatureChecker, principal: Pri
     with ctx.db.read() as conn:
         policy = signer_policy(ctx, checker, conn, principal.agency_id)
     try:
-        signer_codes = verified_signers(checker, package, content_bytes, policy)
+        # the certificates must be valid now: the receipt's time is taken a moment later, in the write
+        signer_codes = verified_signers(checker, package, content_bytes, policy, ctx.clock())
     except ApiError:  # (a certificate that has expired since the letter was registered, say)
         earlier = await _earlier_answer(ctx, principal, package, content_sha, key, digest)
         if earlier is not None:

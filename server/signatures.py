@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import threading
 from dataclasses import dataclass
@@ -56,6 +57,11 @@ class LetterCheck:
         return [r for v in self.verdicts for r in v.reasons_fa]
 
     @property
+    def code(self) -> str:
+        """Why, for programs: the first failure's code (e.g. certificate_revoked)."""
+        return next((c for v in self.verdicts for c in v.codes), "invalid_signature")
+
+    @property
     def signer_certs(self) -> list[bytes]:
         return [v.certificate_der for v in self.verdicts if v.certificate_der]
 
@@ -65,10 +71,14 @@ class LetterCheck:
 
 
 class SignatureChecker:
-    """Builds (and caches) a TrustStore per set of anchors; anchors = server-wide ∪ agencies' uploads."""
+    """Builds (and caches) a TrustStore per set of anchors; anchors = server-wide ∪ agencies' uploads.
+    Checks revocation online (CRL/OCSP answers cached under ``revocation_cache``); revocation that
+    cannot be checked is a refusal unless ``soft_fail``."""
 
-    def __init__(self, trust_dir: Path) -> None:
+    def __init__(self, trust_dir: Path, revocation_cache: Path | None = None, *, soft_fail: bool = False) -> None:
         self.trust_dir = trust_dir
+        self.revocation_cache = revocation_cache
+        self.soft_fail = soft_fail
         self.server_roots = load_pem_dir(trust_dir)
         self._server_hashes = frozenset(hashlib.sha256(c).hexdigest() for c in self.server_roots)
         self._stores: dict[tuple[str, ...], TrustStore] = {}
@@ -102,9 +112,14 @@ class SignatureChecker:
                 store = self._stores[key] = TrustStore.from_certificates(roots, intermediates=inter)
         return store
 
-    def check(self, content: bytes, signatures: list[bytes], store: TrustStore) -> LetterCheck:
+    def check(self, content: bytes, signatures: list[bytes], store: TrustStore, *,
+              trusted_time: dt.datetime) -> LetterCheck:
+        """Every signature, the certificates' validity at ``trusted_time`` (the server's registration
+        time, not the signer's claim) and their revocation as of now (fetches block: run off the loop)."""
         # No lock: app.protocol.verify parses every cached certificate completely before sharing it
         # (asn1crypto parses lazily and is not thread-safe), and path building is serialized
         # per TrustStore by its own lock.
-        verdicts = [verify_detached(content, cms, store) for cms in signatures]
+        verdicts = [verify_detached(content, cms, store, online=True, crl_cache_dir=self.revocation_cache,
+                                    trusted_time=trusted_time, require_revocation=not self.soft_fail)
+                    for cms in signatures]
         return LetterCheck(bool(verdicts) and all(v.valid for v in verdicts), verdicts)

@@ -1,5 +1,6 @@
 """The README's run command: the demo starts the server, the tokens and both windows."""
 
+import json
 import os
 import subprocess
 import sys
@@ -22,3 +23,12 @@ def test_demo_starts_server_tokens_and_two_windows(tmp_path: Path):
     for prefix in ("a", "b"):
         assert (tmp_path / f"agency-{prefix}" / "dabir.sqlite3").exists()
     assert (tmp_path / "softhsm" / "tokens").is_dir()
+    # the certificates on the tokens name the CRL the demo serves on its recorded port, run after run
+    from cryptography import x509
+
+    from app.protocol.crl import distribution_points
+
+    port = (tmp_path / "pki" / "revocation-port").read_text()
+    for signatory in json.loads((tmp_path / "state.json").read_text())["signatories"]:
+        urls = distribution_points(x509.load_pem_x509_certificate(signatory["cert_pem"].encode()))
+        assert urls and all(u.startswith(f"http://127.0.0.1:{port}/") for u in urls)

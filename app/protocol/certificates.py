@@ -8,9 +8,19 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from cryptography import x509
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 NATIONAL_CODE_OID = NameOID.SERIAL_NUMBER  # 2.5.4.5: Iranian CAs put the holder's national code here
+
+# Extended key usages compatible with signing documents (an absent EKU is too): S/MIME,
+# id-kp-documentSigning (RFC 9336), Microsoft document signing, Adobe authentic documents, any.
+DOCUMENT_SIGNING_EKUS = frozenset({
+    ExtendedKeyUsageOID.EMAIL_PROTECTION.dotted_string,
+    "1.3.6.1.5.5.7.3.36",
+    "1.3.6.1.4.1.311.10.3.12",
+    "1.2.840.113583.1.1.5",
+    ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE.dotted_string,
+})
 
 
 @dataclass(frozen=True)
@@ -27,6 +37,8 @@ class CertificateInfo:
     non_repudiation: bool
     digital_signature: bool
     is_ca: bool
+    key_usage_present: bool = True
+    extended_key_usages: tuple[str, ...] | None = None  # dotted OIDs; None when the extension is absent
 
     @property
     def sha256(self) -> str:
@@ -37,7 +49,13 @@ class CertificateInfo:
 
     @property
     def can_sign(self) -> bool:
-        return not self.is_ca and (self.non_repudiation or self.digital_signature)
+        """The one rule for "may sign letters" (verifier, server upload, token listing): an
+        end-entity certificate whose KeyUsage allows non-repudiation or digital signature and whose
+        extended key usage, if any, admits document signing (serverAuth/clientAuth alone do not)."""
+        if self.is_ca or not self.key_usage_present or not (self.non_repudiation or self.digital_signature):
+            return False
+        ekus = self.extended_key_usages
+        return ekus is None or not DOCUMENT_SIGNING_EKUS.isdisjoint(ekus)
 
 
 def _attr(name: x509.Name, oid: x509.ObjectIdentifier) -> str | None:
@@ -50,9 +68,14 @@ def describe_certificate(der: bytes) -> CertificateInfo:
     cert = x509.load_der_x509_certificate(der)
     try:
         ku = cert.extensions.get_extension_for_class(x509.KeyUsage).value
-        nr, ds = ku.content_commitment, ku.digital_signature
+        nr, ds, ku_present = ku.content_commitment, ku.digital_signature, True
     except x509.ExtensionNotFound:
-        nr, ds = False, True  # no KeyUsage extension: any use is allowed (RFC 5280 4.2.1.3)
+        nr, ds, ku_present = False, False, False  # a signing certificate must state its key usage
+    try:
+        eku: tuple[str, ...] | None = tuple(
+            oid.dotted_string for oid in cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value)
+    except x509.ExtensionNotFound:
+        eku = None
     try:
         is_ca = cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
     except x509.ExtensionNotFound:
@@ -70,4 +93,6 @@ def describe_certificate(der: bytes) -> CertificateInfo:
         non_repudiation=nr,
         digital_signature=ds,
         is_ca=is_ca,
+        key_usage_present=ku_present,
+        extended_key_usages=eku,
     )

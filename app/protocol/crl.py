@@ -54,6 +54,12 @@ def _fa_date(when: dt.datetime) -> str:
     return to_persian_digits(when.strftime("%Y-%m-%d %H:%M UTC"))
 
 
+def revoked_status(when: dt.datetime) -> RevocationStatus:
+    """"Revoked" as the CRL or the OCSP responder reports it."""
+    return RevocationStatus("revoked", f"the certificate was revoked on {when:%Y-%m-%d %H:%M} UTC",
+                            f"گواهی امضاکننده در تاریخ {_fa_date(when)} باطل شده است.", when)
+
+
 class CrlStore:
     """CRLs by distribution-point URL. One store per cache folder is shared (see :func:`crl_store`)."""
 
@@ -118,7 +124,7 @@ class CrlStore:
                     return crl, f"the CRL downloaded from {url} is not signed by the certificate's issuer"
                 self._mem[url] = fetched
                 if disk is not None:
-                    disk.parent.mkdir(parents=True, exist_ok=True)
+                    disk.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
                     tmp = disk.with_suffix(".tmp")
                     tmp.write_bytes(data)
                     tmp.replace(disk)  # atomic: a concurrent reader never sees half a CRL
@@ -140,10 +146,7 @@ class CrlStore:
             if crl is not None:
                 entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
                 if entry is not None:
-                    when = entry.revocation_date_utc
-                    return RevocationStatus(
-                        "revoked", f"the certificate was revoked on {when:%Y-%m-%d %H:%M} UTC",
-                        f"گواهی امضاکننده در تاریخ {_fa_date(when)} باطل شده است.", when)
+                    return revoked_status(entry.revocation_date_utc)
                 if problem is None:
                     return RevocationStatus("good")
             problems.append(problem or "no CRL")

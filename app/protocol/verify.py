@@ -36,7 +36,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 
 from app.protocol.certificates import CertificateInfo, describe_certificate
-from app.protocol.crl import crl_store
+from app.protocol.crl import distribution_points
+from app.protocol.ocsp import responders, revocation_status
 from app.protocol.persian import to_persian_digits
 from app.protocol.trust import PathResult, TrustStore
 
@@ -55,6 +56,7 @@ class SignatureVerdict:
     warnings: list[str] = field(default_factory=list)  # e.g. revocation could not be checked (offline)
     certificate_der: bytes | None = None
     warnings_fa: list[str] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)  # one per reason: why, for programs (e.g. certificate_revoked)
 
     @property
     def signer_name(self) -> str | None:
@@ -89,12 +91,14 @@ class _Collector:
     def __init__(self) -> None:
         self.reasons: list[str] = []
         self.reasons_fa: list[str] = []
+        self.codes: list[str] = []
         self.warnings: list[str] = []
         self.warnings_fa: list[str] = []
 
-    def fail(self, en: str, fa: str) -> None:
+    def fail(self, en: str, fa: str, code: str = "invalid_signature") -> None:
         self.reasons.append(en)
         self.reasons_fa.append(fa)
+        self.codes.append(code)
 
     def warn(self, en: str, fa: str) -> None:
         self.warnings.append(en)
@@ -104,7 +108,7 @@ class _Collector:
         return SignatureVerdict(valid=not self.reasons, signer_subject=info.subject,
                                 signer_national_code=info.national_code, signing_time=signing_time,
                                 reasons=self.reasons, reasons_fa=self.reasons_fa, warnings=self.warnings,
-                                certificate_der=cert_der, warnings_fa=self.warnings_fa)
+                                certificate_der=cert_der, warnings_fa=self.warnings_fa, codes=self.codes)
 
 
 # -- reading: the signature cut into the pieces the checks use, in one pass ------------------------
@@ -339,8 +343,17 @@ def verify_detached(
     online: bool = False,
     crl_cache_dir: pathlib.Path | None = None,
     now: dt.datetime | None = None,
+    trusted_time: dt.datetime | None = None,
+    require_revocation: bool = False,
 ) -> SignatureVerdict:
-    """Verify a detached CMS signature over ``content``; never raises for a bad signature."""
+    """Verify a detached CMS signature over ``content``; never raises for a bad signature.
+
+    ``now`` is the moment revocation is checked at. The client checks the certificate's validity
+    at the signing time the signer claims; a server passes ``trusted_time`` (its own registration
+    time): validity is then checked at that moment, and a signing time further than
+    :data:`CLOCK_SKEW` from it is refused. ``require_revocation``: revocation that cannot be
+    checked is a failure (code ``revocation_unavailable``) instead of a warning.
+    """
     now = now or dt.datetime.now(dt.UTC)
     try:
         sig = _read(cms_der)
@@ -379,15 +392,7 @@ def verify_detached(
             c.fail(*problem)
         signing_time = sig.signing_time
 
-    moment = signing_time
-    if moment is None:
-        moment = now
-        c.warn("the signature carries no signing time; the certificate was checked at the current time",
-               "زمان امضا در امضا ثبت نشده است؛ اعتبار گواهی در زمان کنونی بررسی شد.")
-    elif moment > now + CLOCK_SKEW:
-        c.fail(f"the signing time {moment:%Y-%m-%d %H:%M} UTC is in the future", "زمان امضا در آینده است.")
-
-    # validity at signing time
+    moment = _validity_moment(c, signing_time, now, trusted_time)
     if moment > cinfo.not_after:
         c.fail(f"the signer's certificate had expired on {cinfo.not_after:%Y-%m-%d} (signed {moment:%Y-%m-%d})",
                f"گواهی امضاکننده در تاریخ {_fa_time(cinfo.not_after)} منقضی شده و امضا پس از آن انجام شده است.")
@@ -395,7 +400,8 @@ def verify_detached(
         c.fail(f"the signer's certificate was not yet valid when signed (valid from {cinfo.not_before:%Y-%m-%d})",
                "گواهی امضاکننده در زمان امضا هنوز معتبر نشده بود.")
     if not cinfo.can_sign:
-        c.fail("the certificate is not allowed to sign documents (key usage)", "کاربرد کلید این گواهی امضای سند را مجاز نمی‌داند.")
+        c.fail("the certificate is not allowed to sign documents (key usage or extended key usage)",
+               "کاربرد کلید این گواهی امضای سند را مجاز نمی‌داند.", "certificate_not_for_signing")
 
     # chain of trust; the moment is kept inside the end-entity's validity so that an expired
     # signer certificate is reported once (above), not again as a path error
@@ -404,9 +410,30 @@ def verify_detached(
     if not path.ok:
         c.fail(path.reason or "the certificate chain is not valid", path.reason_fa or "زنجیره گواهی معتبر نیست.")
     else:
-        _check_revocation(path, c, online=online, crl_cache_dir=crl_cache_dir, now=now)
+        _check_revocation(path, c, online=online, crl_cache_dir=crl_cache_dir, now=now, required=require_revocation)
 
     return c.verdict(cinfo, signing_time, signer.cert_der)
+
+
+def _validity_moment(c: _Collector, signing_time: dt.datetime | None, now: dt.datetime,
+                     trusted_time: dt.datetime | None) -> dt.datetime:
+    """When the certificate must have been valid: the trusted time if there is one (the signing
+    time is only the signer's claim; it must then lie close to it), else the signing time."""
+    if trusted_time is not None:
+        if signing_time is not None and abs(signing_time - trusted_time) > CLOCK_SKEW:
+            c.fail(f"the signing time {signing_time:%Y-%m-%d %H:%M} UTC is more than {CLOCK_SKEW.seconds // 60} minutes "
+                   f"from the server's time {trusted_time:%Y-%m-%d %H:%M} UTC",
+                   f"زمان امضا ({_fa_time(signing_time)}) با زمان کارگزار ({_fa_time(trusted_time)}) بیش از "
+                   f"{to_persian_digits(str(CLOCK_SKEW.seconds // 60))} دقیقه اختلاف دارد؛ ساعت رایانه امضاکننده را بررسی کنید.",
+                   "signing_time_skew")
+        return trusted_time
+    if signing_time is None:
+        c.warn("the signature carries no signing time; the certificate was checked at the current time",
+               "زمان امضا در امضا ثبت نشده است؛ اعتبار گواهی در زمان کنونی بررسی شد.")
+        return now
+    if signing_time > now + CLOCK_SKEW:
+        c.fail(f"the signing time {signing_time:%Y-%m-%d %H:%M} UTC is in the future", "زمان امضا در آینده است.")
+    return signing_time
 
 
 # -- revocation ------------------------------------------------------------------------------------
@@ -414,27 +441,24 @@ def verify_detached(
 @lru_cache(maxsize=1024)
 def _revocation_pairs(path: tuple[bytes, ...]) -> tuple[tuple[x509.Certificate, x509.Certificate], ...]:
     """(certificate, issuer) pairs of a validated path whose revocation is checked: the signer's
-    certificate, and each CA certificate that names a CRL distribution point."""
+    certificate, and each CA certificate that publishes revocation (CRL or OCSP)."""
     certs = [x509.load_der_x509_certificate(d) for d in path]
     return tuple((subject, issuer) for i, (subject, issuer) in enumerate(itertools.pairwise(certs))
-                 if i == 0 or _has_crl_distribution_point(subject))
-
-
-def _has_crl_distribution_point(cert: x509.Certificate) -> bool:
-    try:
-        cert.extensions.get_extension_for_class(x509.CRLDistributionPoints)
-    except x509.ExtensionNotFound:
-        return False
-    return True
+                 if i == 0 or distribution_points(subject) or responders(subject))
 
 
 def _check_revocation(path: PathResult, c: _Collector, *, online: bool, crl_cache_dir: pathlib.Path | None,
-                      now: dt.datetime) -> None:
-    """Revocation of the signer's certificate (and of intermediates that publish a CRL)."""
-    store = crl_store(crl_cache_dir)
+                      now: dt.datetime, required: bool) -> None:
+    """Revocation of the signer's certificate (and of intermediates that publish it)."""
     for subject, issuer in _revocation_pairs(path.path):
-        status = store.status(subject, issuer, online=online, now=now)
+        status = revocation_status(subject, issuer, online=online, cache_dir=crl_cache_dir, now=now)
         if status.state == "revoked":
-            c.fail(status.message or "the certificate is revoked", status.message_fa or "گواهی باطل شده است.")
+            c.fail(status.message or "the certificate is revoked", status.message_fa or "گواهی باطل شده است.",
+                   "certificate_revoked")
         elif status.state == "unknown":
-            c.warn(status.message or "revocation was not checked", status.message_fa or "وضعیت ابطال بررسی نشد.")
+            message = status.message or "revocation was not checked"
+            message_fa = status.message_fa or "وضعیت ابطال بررسی نشد."
+            if required:
+                c.fail(message, message_fa, "revocation_unavailable")
+            else:
+                c.warn(message, message_fa)

@@ -8,10 +8,7 @@ differential test against pyHanko's validator.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
-import http.server
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +19,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from app.protocol.canonical import build_content, canonical_bytes
 from app.protocol.trust import TrustStore
@@ -48,7 +46,6 @@ class World:
 
     pki: TestPKI
     foreign: TestPKI
-    crl_server: http.server.ThreadingHTTPServer
     trust_dir: Path
     key: rsa.RSAPrivateKey  # the signatory's RSA-2048 key, as on the agencies' tokens
     cert: x509.Certificate
@@ -74,22 +71,13 @@ class World:
         return self.pki.software_signer(name, NATIONAL_CODE, **cert_options)
 
 
-class _QuietFiles(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 def make_world(root: Path) -> World:
-    """Call ``world.crl_server.shutdown()`` when done."""
-    (root / "crl").mkdir(parents=True)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietFiles, directory=root / "crl"))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    pki = TestPKI(crl_url=f"http://127.0.0.1:{server.server_address[1]}/intermediate.crl")
+    """The CA publishes its CRL on devkit's revocation server (127.0.0.1)."""
+    pki = TestPKI()
     key, cert = pki.software_signer("علی رضایی", NATIONAL_CODE)
     revoked = pki.software_signer("Revoked Signer", NATIONAL_CODE)
     pki.revoke(revoked[1], dt.datetime.now(UTC) - dt.timedelta(minutes=1))
-    (root / "crl" / "intermediate.crl").write_bytes(pki.crl_der())
-    return World(pki, TestPKI(name="Unknown CA"), server, pki.write_trust_dir(root / "trust"), key, cert, revoked)
+    return World(pki, TestPKI(name="Unknown CA"), pki.write_trust_dir(root / "trust"), key, cert, revoked)
 
 
 # -- building signatures in shapes the product's signer never makes ---------------------------------
@@ -263,7 +251,8 @@ def _certificate_missing(world: World, content: bytes) -> tuple[bytes, bytes]:
 _NOW = dt.datetime.now(UTC).replace(microsecond=0)
 CHANGED = "content was changed", "تغییر کرده"
 DAMAGED = "damaged", "آسیب دیده"
-KEY_USAGE = "not allowed to sign documents (key usage)", "کاربرد کلید"
+KEY_USAGE = "not allowed to sign documents (key usage", "کاربرد کلید"
+DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")
 CONTENT_TYPE = "content-type attribute is missing or wrong", "نوع محتوای امضاشده"
 MISMATCH = "signing-certificate mismatch", "مطابقت ندارد"
 
@@ -328,6 +317,13 @@ CASES: dict[str, Case] = {
     "certificate without a signing key usage": Case(
         _signed_by("No Signing Usage", non_repudiation=False, digital_signature=False), *KEY_USAGE),
     "CA certificate as signer": Case(_ca_signer, *KEY_USAGE),
+    "certificate without a key-usage extension": Case(_signed_by("No Key Usage", key_usage=False), *KEY_USAGE),
+    "TLS server certificate (extended key usage serverAuth only)": Case(
+        _signed_by("TLS Server", extended_key_usage=[ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]),
+        *KEY_USAGE, pyhanko_differs="pyHanko does not judge extended key usage by default; a letter is signed only "
+                                    "with a certificate whose extended key usage admits document signing"),
+    "extended key usage document signing and e-mail protection": Case(_signed_by(
+        "Document Signer", extended_key_usage=[DOCUMENT_SIGNING, ExtendedKeyUsageOID.EMAIL_PROTECTION])),
     "revoked certificate (CRL given)": Case(_revoked, "revoked", "باطل"),
     # not a signature of ours at all
     "garbage": Case(lambda w, c: (c, b"\x30\x03\x02\x01\x00"), *DAMAGED),

@@ -10,11 +10,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.protocol.jalali import TEHRAN
-from devkit.letters import BulkSigner, make_package, make_signer
+from app.protocol.package import LetterPackage
+from devkit.letters import make_package
 from devkit.pki import TestPKI
 from server.app import create_app
 from server.cli import cmd_init, seed_demo
 from server.config import load_settings
+from tests.protocol.cases import build_cms
 
 PASSWORD = "unit-password-1"
 
@@ -25,6 +27,20 @@ class FakeClock:
 
     def __call__(self) -> dt.datetime:
         return self.now
+
+
+class ClockSigner:
+    """Signs at the server's (injected) time: the server refuses a signing time minutes away from its clock."""
+
+    def __init__(self, pki: TestPKI, clock: FakeClock) -> None:
+        self.clock = clock
+        self.key, self.cert = pki.software_signer("A", "0012345679", not_before=clock.now - dt.timedelta(days=1))
+        self.chain = [pki.intermediate_cert]
+
+    def sign_packages(self, packages: list[LetterPackage]) -> list[LetterPackage]:
+        for p in packages:
+            p.signatures = [build_cms(self.key, self.cert, p.content_bytes(), self.chain, signing_time=self.clock.now)]
+        return packages
 
 
 @pytest.fixture
@@ -41,7 +57,7 @@ def app_env(tmp_path: Path):  # type: ignore[no-untyped-def]
     app = create_app(settings, clock=clock)
     client = TestClient(app)
     nid_a, nid_b = agencies[0]["national_id"], agencies[1]["national_id"]
-    signer = BulkSigner(make_signer(pki, "A", "0012345679"))
+    signer = ClockSigner(pki, clock)
     yield client, clock, nid_a, nid_b, signer
     app.state.ctx.db.dispose()
 
@@ -158,7 +174,8 @@ def test_registration_refusals_spend_no_shams(app_env) -> None:  # type: ignore[
     clock.now += dt.timedelta(seconds=601)
     assert post(expiring) == (401, "unauthenticated")
     secretary = _login(client, "a.secretary")
-    assert post(secretary) == (200, f"{nid_a}-O-1405-1"), "the refusals spent no SHAMS"
+    raw = signer.sign_packages([make_package(nid_a, [nid_b])])[0].to_json_bytes()  # signed at the server's time
+    assert post(secretary, raw, "k-second") == (200, f"{nid_a}-O-1405-1"), "the refusals spent no SHAMS"
 
 
 def test_package_endpoints_hide_internal_errors(app_env, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]

@@ -1,7 +1,8 @@
 """One SoftHSM2 installation for the token suite, with tokens and keys made once per session.
 
 Tokens (PINs in the constants below):
-  "Dabir A"          signer (valid, non-repudiation, national code), expired, revoked, foreign-CA, ds-only
+  "Dabir A"          signer (valid, non-repudiation, national code), expired, revoked, foreign-CA, ds-only,
+                     tls-client (a TLS client-authentication certificate: not offered for signing)
   "Dabir B"          signer-b (valid)            -> "two tokens present"
   "Dabir PIN"        pin-test key                -> wrong-PIN tests, so flags don't leak elsewhere
   "Dabir Removable"  signer-r                    -> pulled out (deleted) mid-batch
@@ -10,8 +11,6 @@ Tokens (PINs in the constants below):
 from __future__ import annotations
 
 import datetime as dt
-import http.server
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import pkcs11
 import pytest
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from app.protocol.canonical import build_content, canonical_bytes
 from app.protocol.persian import national_code_check_digit
@@ -31,42 +31,12 @@ PIN_A, PIN_B, PIN_P, PIN_R = "123456", "111111", "222222", "333333"
 NATIONAL_CODE = "001234567" + national_code_check_digit("001234567")
 
 
-class CrlServer:
-    """Serves the test PKI's current CRL on 127.0.0.1 (random port); counts requests."""
-
-    def __init__(self) -> None:
-        self.pki: TestPKI | None = None
-        self.requests = 0
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                outer.requests += 1
-                body = outer.pki.crl_der() if outer.pki and self.path == "/intermediate.crl" else b""
-                self.send_response(200 if body else 404)
-                self.send_header("Content-Type", "application/pkix-crl")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/intermediate.crl"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-
-
 @dataclass
 class TokenWorld:
     hsm: SoftHSM
     lib: pkcs11.lib
     pki: TestPKI
     foreign_pki: TestPKI
-    crl: CrlServer
     trust_dir: Path
     keys: dict[str, ProvisionedKey]
 
@@ -83,9 +53,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenWorld]:
     if not softhsm_available():
         pytest.fail("SoftHSM2 is required for the token suite (apt install softhsm2)")
     root = tmp_path_factory.mktemp("softhsm")
-    crl = CrlServer()
-    pki = TestPKI(crl_url=crl.url)
-    crl.pki = pki
+    pki = TestPKI()  # its CRL is served on 127.0.0.1 (devkit.revocation)
     foreign = TestPKI(name="Unknown CA")
     hsm = SoftHSM(root)
     for label, pin in (("Dabir A", PIN_A), ("Dabir B", PIN_B), ("Dabir PIN", PIN_P), ("Dabir Removable", PIN_R)):
@@ -102,6 +70,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenWorld]:
                                          common_name="Revoked Signer"),
         "foreign": provision_signing_key(lib, "Dabir A", PIN_A, foreign, label="foreign", key_id=b"\x05",
                                          common_name="Foreign Signer", store_intermediate=False),
+        "tls-client": provision_signing_key(lib, "Dabir A", PIN_A, pki, label="tls-client", key_id=b"\x06",
+                                            common_name="TLS Client",
+                                            extended_key_usage=[ExtendedKeyUsageOID.CLIENT_AUTH]),
         "signer-b": provision_signing_key(lib, "Dabir B", PIN_B, pki, label="signer-b", key_id=b"\x11",
                                           common_name="مریم احمدی"),
         "pin-test": provision_signing_key(lib, "Dabir PIN", PIN_P, pki, label="pin-test", key_id=b"\x21",
@@ -111,8 +82,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenWorld]:
     }
     pki.revoke(keys["revoked"].certificate, dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
     trust_dir = pki.write_trust_dir(root / "trust")
-    yield TokenWorld(hsm, lib, pki, foreign, crl, trust_dir, keys)
-    crl.close()
+    yield TokenWorld(hsm, lib, pki, foreign, trust_dir, keys)
 
 
 def letter(i: int = 0, body: str | None = None) -> dict:

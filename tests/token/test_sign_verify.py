@@ -90,9 +90,9 @@ def test_unknown_ca(world: TokenWorld) -> None:
 def test_revoked_online_then_cached_offline(world: TokenWorld, tmp_path: Path) -> None:
     content = letter_bytes(4)
     sig = sign_with(world, "revoked", content)
-    before = world.crl.requests
+    before = world.pki.fetches()
     v = verify_detached(content, sig, world.trust(), online=True, crl_cache_dir=tmp_path)
-    assert world.crl.requests == before + 1  # fetched from the distribution point
+    assert world.pki.fetches() == before + 1  # fetched from the distribution point
     assert not v.valid
     assert any("revoked" in r for r in v.reasons) and any("باطل" in r for r in v.reasons_fa)
     assert list(tmp_path.glob("*.crl"))  # kept for offline use
@@ -102,7 +102,7 @@ def test_revoked_online_then_cached_offline(world: TokenWorld, tmp_path: Path) -
 
     crl_mod._stores.clear()
     v2 = verify_detached(content, sig, world.trust(), online=False, crl_cache_dir=tmp_path)
-    assert world.crl.requests == before + 1
+    assert world.pki.fetches() == before + 1
     assert not v2.valid and any("revoked" in r for r in v2.reasons)
     # and a good certificate from the same CA is valid offline with no warning
     good_content = letter_bytes(5)
@@ -126,6 +126,7 @@ def test_non_repudiation_sorted_first_and_national_code(world: TokenWorld) -> No
         certs = list_signing_certificates(session)
     labels = [c.label for c in certs]
     assert "Intermediate CA" not in labels  # CA certificates are not offered for signing
+    assert "tls-client" not in labels  # nor a TLS client certificate (the server would refuse it: one rule)
     assert labels[-1] == "ds-only"  # the only one without non-repudiation comes last
     signer = next(c for c in certs if c.label == "signer")
     assert signer.info.national_code == NATIONAL_CODE and signer.has_private_key
