@@ -17,10 +17,12 @@ from typing import Any
 import orjson
 from fastapi.responses import Response
 from sqlalchemy import Connection, bindparam, insert, select, update
+from starlette.concurrency import run_in_threadpool
 
 from app.protocol.package import LetterPackage
 from app.protocol.receipt import InvalidReceipt, format_time, receipt_matches, verify_receipt
 from app.protocol.shams import InvalidShams, Shams
+from app.protocol.trust import TrustStore
 from server.auth import Principal, Role
 from server.context import ServerContext, as_utc
 from server.db import next_value
@@ -141,10 +143,7 @@ async def send(ctx: ServerContext, checker: SignatureChecker, principal: Princip
         pick = _internal_recipients if internal else _payam_recipients
         recipients = pick(conn, principal, content)
         stores = [checker.store_for(conn, rid) for rid, _ in recipients]
-    for trust in stores:
-        check = checker.check(content_bytes, package.signatures, trust)
-        if not check.valid:
-            raise invalid_signature(check.reasons_fa, check.reasons_en, " for the recipient")
+    await run_in_threadpool(_check_for_recipients, checker, package, content_bytes, stores)
     channel = "internal" if internal else "payam"
 
     def deliver(conn: Connection) -> dict[str, Any]:
@@ -152,6 +151,15 @@ async def send(ctx: ServerContext, checker: SignatureChecker, principal: Princip
         return {"guid": package.guid, "shams": row["shams"], "status": "sent",
                 "recipients": [{"agency": nid, "status": "queued"} for _rid, nid in recipients]}
     return await write_idempotent(ctx, principal, key, digest, 200, deliver)
+
+
+def _check_for_recipients(checker: SignatureChecker, package: LetterPackage, content_bytes: bytes,
+                          stores: list[TrustStore]) -> None:
+    """Each recipient agency's trust must accept the signatures (CPU work: run in a worker thread)."""
+    for trust in stores:
+        check = checker.check(content_bytes, package.signatures, trust)
+        if not check.valid:
+            raise invalid_signature(check.reasons_fa, check.reasons_en, " for the recipient")
 
 
 def _agency_map(conn: Connection) -> dict[int, str]:

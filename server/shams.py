@@ -18,6 +18,7 @@ import orjson
 from fastapi.responses import Response
 from sqlalchemy import Connection, bindparam, insert, literal, select, union_all, update
 from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
 
 from app.protocol.jalali import format_datetime, jalali_year_of
 from app.protocol.package import InvalidPackage, LetterPackage
@@ -43,6 +44,11 @@ _INSERT_LETTER = insert(letters)
 _POLICY = union_all(
     UPLOADED_HASHES.add_columns(literal("root")),
     select(certificates.c.sha256, literal("cert")).where(certificates.c.agency_id == bindparam("agency_id")))
+
+
+async def read_package(raw: bytes) -> LetterPackage:
+    """Parsing a package (up to the request limit) is CPU work: off the event loop, as verifying it is."""
+    return await run_in_threadpool(parse_package, raw)
 
 
 def parse_package(raw: bytes) -> LetterPackage:
@@ -164,7 +170,7 @@ async def register(ctx: ServerContext, checker: SignatureChecker, principal: Pri
     with ctx.db.read() as conn:
         policy = signer_policy(ctx, checker, conn, principal.agency_id)
     try:
-        signer_codes = verified_signers(checker, package, content_bytes, policy)
+        signer_codes = await run_in_threadpool(verified_signers, checker, package, content_bytes, policy)
     except ApiError:  # (a certificate that has expired since the letter was registered, say)
         earlier = await _earlier_answer(ctx, principal, package, content_sha, key, digest)
         if earlier is not None:
