@@ -1,12 +1,12 @@
 """Login admission: what a flood of password guesses may cost the server.
 
 Three limits on failed logins per sliding minute: per (username, IP), per IP and for the whole
-process. The per-(username, IP) count is the database's (all workers share it) plus the attempts
-of this process still in flight, reserved synchronously before the first ``await``: parallel
-guesses cannot all pass the check before any of them fails. The per-IP and global counts live in
-this process's memory (each worker keeps its own). Password hashing (argon2id, 64 MiB a hash) runs
-in a few worker threads at a time behind a short queue; an attempt that finds the queue full is
-refused at once (503) instead of waiting in an ever-longer line.
+process. Attempts still in flight count against all three, and are reserved synchronously before
+the first ``await``: parallel guesses cannot all pass the checks before any of them fails. The
+per-(username, IP) failures are the database's (all workers share them); the per-IP and global
+ones live in this process's memory (each worker keeps its own). Password hashing (argon2id,
+64 MiB a hash) runs in a few worker threads at a time behind a short queue; an attempt that finds
+the queue full is refused at once (503) instead of waiting in an ever-longer line.
 """
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 from server.config import Settings
 from server.errors import ApiError
 
 WINDOW_S = 60.0
+K = TypeVar("K")
 
 
 def too_many() -> ApiError:
@@ -54,6 +56,8 @@ class LoginThrottle:
         self._failures: deque[tuple[float, str]] = deque()  # (when, ip), oldest first
         self._ip_failures: Counter[str] = Counter()
         self._in_flight: Counter[tuple[str, str]] = Counter()
+        self._ip_in_flight: Counter[str] = Counter()
+        self._all_in_flight = 0
         self._hashing = 0  # attempts hashing or queued for it
         self._semaphore: asyncio.Semaphore | None = None  # made on the loop that uses it
 
@@ -62,20 +66,21 @@ class LoginThrottle:
         and the reservation. ``recorded_failures``: the database's count for this username and IP,
         read with no ``await`` since."""
         self._forget_old()
-        if len(self._failures) >= self.per_process or self._ip_failures[ip] >= self.per_ip:
-            raise too_many()
         key = (username, ip)
-        if recorded_failures + self._in_flight[key] >= self.per_user_ip:
+        if (len(self._failures) + self._all_in_flight >= self.per_process
+                or self._ip_failures[ip] + self._ip_in_flight[ip] >= self.per_ip
+                or recorded_failures + self._in_flight[key] >= self.per_user_ip):
             raise too_many()
         self._in_flight[key] += 1
+        self._ip_in_flight[ip] += 1
+        self._all_in_flight += 1
         return Attempt(username, ip)
 
     def done(self, attempt: Attempt, *, failed: bool) -> None:
         """The attempt's outcome; a failure must already be in the database (so it is never uncounted)."""
-        key = (attempt.username, attempt.ip)
-        self._in_flight[key] -= 1
-        if not self._in_flight[key]:
-            del self._in_flight[key]
+        _decrement(self._in_flight, (attempt.username, attempt.ip))
+        _decrement(self._ip_in_flight, attempt.ip)
+        self._all_in_flight -= 1
         if failed:
             self._failures.append((self._clock(), attempt.ip))
             self._ip_failures[attempt.ip] += 1
@@ -102,7 +107,11 @@ class LoginThrottle:
     def _forget_old(self) -> None:
         horizon = self._clock() - WINDOW_S
         while self._failures and self._failures[0][0] <= horizon:
-            _when, ip = self._failures.popleft()
-            self._ip_failures[ip] -= 1
-            if not self._ip_failures[ip]:
-                del self._ip_failures[ip]
+            _decrement(self._ip_failures, self._failures.popleft()[1])
+
+
+def _decrement(counter: Counter[K], key: K) -> None:
+    """Counters shrink back: a flood of random names leaves nothing behind."""
+    counter[key] -= 1
+    if not counter[key]:
+        del counter[key]
