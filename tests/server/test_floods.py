@@ -22,7 +22,7 @@ from app.protocol.package import LetterPackage
 from devkit.letters import SoftSigner, make_package, sign
 from devkit.pki import TestPKI
 from devkit.server_process import DEMO_PASSWORD
-from tests.server.conftest import Env, start_env
+from tests.server.conftest import Env, fresh_pg_database, start_env
 
 pytestmark = pytest.mark.server
 
@@ -33,14 +33,16 @@ DELAY_S = 0.3
 LOGIN = "/api/v1/auth/login"
 
 
+LIMITS = {"DABIR_SERVER_LOGIN_ATTEMPTS_PER_MINUTE": str(PER_USER),
+          "DABIR_SERVER_LOGIN_FAILURES_PER_IP_PER_MINUTE": str(PER_IP),
+          "DABIR_SERVER_LOGIN_FAILURES_PER_MINUTE": str(GLOBAL),
+          "DABIR_SERVER_LOGIN_HASH_CONCURRENCY": "1", "DABIR_SERVER_LOGIN_HASH_QUEUE": "2",
+          "DABIR_SERVER_LOGIN_FAILURE_DELAY_MS": str(int(DELAY_S * 1000))}
+
+
 @pytest.fixture(scope="module")
 def fenv(tmp_path_factory: pytest.TempPathFactory, pki: TestPKI, signers: tuple[SoftSigner, SoftSigner]) -> Iterator[Env]:
-    e = start_env(tmp_path_factory.mktemp("server-floods"), pki, signers,
-                  DABIR_SERVER_LOGIN_ATTEMPTS_PER_MINUTE=str(PER_USER),
-                  DABIR_SERVER_LOGIN_FAILURES_PER_IP_PER_MINUTE=str(PER_IP),
-                  DABIR_SERVER_LOGIN_FAILURES_PER_MINUTE=str(GLOBAL),
-                  DABIR_SERVER_LOGIN_HASH_CONCURRENCY="1", DABIR_SERVER_LOGIN_HASH_QUEUE="2",
-                  DABIR_SERVER_LOGIN_FAILURE_DELAY_MS=str(int(DELAY_S * 1000)))
+    e = start_env(tmp_path_factory.mktemp("server-floods"), pki, signers, **LIMITS)
     try:
         yield e
     finally:
@@ -191,17 +193,31 @@ def test_too_many_headers_get_431(fenv: Env) -> None:
 
 # -- item 5: login floods (the last tests: they fill the login limits of this server) ----------
 
-def test_parallel_guesses_get_no_more_than_the_per_user_limit(fenv: Env) -> None:
-    source = "127.0.0.2"
-    outcome = _parallel_logins(fenv, ["a.staff"] * 40, "wrong-password", source)
+def _parallel_guesses_get_no_more_than_the_per_user_limit(env: Env, source: str) -> None:
+    outcome = _parallel_logins(env, ["a.staff"] * 40, "wrong-password", source)
     assert outcome[401] <= PER_USER and outcome[401] + outcome[429] + outcome[503] == 40, outcome
     evaluated = outcome[401]
-    while _login_status(fenv, "a.staff", "wrong-password", source) == 401:  # (some parallel ones met a busy server)
+    while _login_status(env, "a.staff", "wrong-password", source) == 401:  # (some parallel ones met a busy server)
         evaluated += 1
     assert evaluated == PER_USER
     start = time.monotonic()
-    assert _login_status(fenv, "a.staff", DEMO_PASSWORD, source) == 429  # even the right password waits
+    assert _login_status(env, "a.staff", DEMO_PASSWORD, source) == 429  # even the right password waits
     assert time.monotonic() - start >= DELAY_S  # a refusal answers after a pause
+
+
+def test_parallel_guesses_get_no_more_than_the_per_user_limit(fenv: Env) -> None:
+    _parallel_guesses_get_no_more_than_the_per_user_limit(fenv, "127.0.0.2")
+
+
+def test_parallel_guesses_on_postgresql(tmp_path_factory: pytest.TempPathFactory, pki: TestPKI,
+                                        signers: tuple[SoftSigner, SoftSigner]) -> None:
+    """The per-user count is the database's: the same on PostgreSQL."""
+    with fresh_pg_database("flood") as url:
+        env = start_env(tmp_path_factory.mktemp("server-floods-pg"), pki, signers, database_url=url, **LIMITS)
+        try:
+            _parallel_guesses_get_no_more_than_the_per_user_limit(env, "127.0.0.1")
+        finally:
+            env.server.stop()
 
 
 def test_password_hashing_is_bounded(fenv: Env) -> None:
