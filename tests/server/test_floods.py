@@ -135,8 +135,9 @@ def test_a_slow_signature_does_not_stop_other_clients(fenv: Env, secretary, staf
     poster.join()
     result, took = outcome
     assert isinstance(result, dict) and result["shams"], result  # a valid signature, only slow to read
-    assert isinstance(took, float) and took > 1.5, "the slow signature was not slow: the test proves nothing"
-    assert len(waits) >= 3 and max(waits) < 1.0, (took, waits)
+    assert isinstance(took, float) and took > 0.5, "the slow signature was not slow: the test proves nothing"
+    # while it was checked, the other client was answered as usual (on the event loop it waited it out)
+    assert len(waits) >= 3 and max(waits) < min(1.0, took / 4), (took, waits)
 
 
 # -- item 7: memory before authentication -------------------------------------------------------
