@@ -117,5 +117,17 @@ class ServerProcess:
                 self.proc.wait()
         self.proc = None
 
+    def rss_mb(self, field: str = "VmRSS") -> float:
+        """The server process's resident memory (``VmHWM``: its peak since :meth:`reset_peak_rss`), Linux."""
+        assert self.proc is not None
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError(f"no {field} for the server process")
+
+    def reset_peak_rss(self) -> None:
+        assert self.proc is not None
+        Path(f"/proc/{self.proc.pid}/clear_refs").write_text("5")  # VmHWM := VmRSS (Linux ≥ 4.0)
+
     def access_log(self) -> str:
         return self.log_path.read_text(errors="replace")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import inspect
 import logging
-from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 from cryptography.hazmat.primitives import serialization
@@ -16,13 +15,13 @@ from starlette.concurrency import run_in_threadpool
 from app.protocol.package import LetterPackage
 from app.protocol.receipt import cert_fingerprint
 from server import admin, audit, directory, payam, shams, verification
-from server.auth import Principal, Role, authenticate, bearer_token, hash_password, login, logout
+from server.auth import Principal, Role, bearer_token, hash_password, login, logout
 from server.config import Settings
 from server.context import Clock, ServerContext, utc_now
 from server.db import Database
-from server.errors import ApiError, install_handlers
+from server.errors import ApiError, install_handlers, unauthenticated
 from server.idempotency import request_digest, require_key, run_idempotent
-from server.middleware import AccessLog, BodyLimit
+from server.middleware import AccessLog, Authenticate, RequestLimits
 from server.receipts import load_receipt_identity
 from server.security_headers import SecurityHeaders
 from server.signatures import SignatureChecker
@@ -93,11 +92,21 @@ async def raw_body(request: Request) -> bytes:
     return await request.body()
 
 
+# Open to callers without a token; every other path under /api/v1 is authenticated by the
+# Authenticate middleware before its body is read.
+PUBLIC_PATHS = frozenset({f"{API}/auth/login", f"{API}/receipt-certificate"})
+PUBLIC_PREFIXES = (f"{API}/verify/",)
+
+
+def protected(path: str) -> bool:
+    return path.startswith(f"{API}/") and path not in PUBLIC_PATHS and not path.startswith(PUBLIC_PREFIXES)
+
+
 async def current(request: Request) -> Principal:
-    principal = authenticate(ctx_of(request), bearer_token(request))
-    principal = replace(principal, ip=request.client.host if request.client else "")
-    request.state.username = principal.username  # for the access log
-    request.state.principal = principal  # for the audit log of a refusal
+    """The caller the Authenticate middleware found for this (protected) path."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None:
+        raise unauthenticated()
     return principal
 
 
@@ -108,9 +117,9 @@ After = Annotated[int, Query(ge=0)]
 Limit = Annotated[int, Query(ge=1, le=500)]
 
 
-def _package(request: Request, raw: bytes) -> LetterPackage:
+async def _package(request: Request, raw: bytes) -> LetterPackage:
     """The request's letter package; its GUID goes into the audit log if the request is refused."""
-    package = shams.parse_package(raw)
+    package = await shams.read_package(raw)
     request.state.guid = package.guid
     return package
 
@@ -155,7 +164,7 @@ def build_router() -> APIRouter:
     @r.post("/letters", tags=["shams"], openapi_extra=_PACKAGE_BODY)
     async def register_letter(request: Request, user: User, raw: Raw, key: IdemKey = None) -> Response:
         key = require_key(key)
-        package = _package(request, raw)
+        package = await _package(request, raw)
         return await shams.register(ctx_of(request), checker_of(request), user, package, key,
                                     request_digest(request, raw))
 
@@ -171,13 +180,13 @@ def build_router() -> APIRouter:
     @r.post("/payam/messages", tags=["payam"], openapi_extra=_PACKAGE_BODY)
     async def payam_send(request: Request, user: User, raw: Raw, key: IdemKey = None) -> Response:
         key = require_key(key)
-        return await payam.send(ctx_of(request), checker_of(request), user, _package(request, raw), key,
+        return await payam.send(ctx_of(request), checker_of(request), user, await _package(request, raw), key,
                                 request_digest(request, raw), internal=False)
 
     @r.post("/internal/messages", tags=["internal"], openapi_extra=_PACKAGE_BODY)
     async def internal_send(request: Request, user: User, raw: Raw, key: IdemKey = None) -> Response:
         key = require_key(key)
-        return await payam.send(ctx_of(request), checker_of(request), user, _package(request, raw), key,
+        return await payam.send(ctx_of(request), checker_of(request), user, await _package(request, raw), key,
                                 request_digest(request, raw), internal=True)
 
     @r.get("/inbox", tags=["payam"])
@@ -318,7 +327,10 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, ctx: ServerContext
         return {"status": "ok"}
 
     app.include_router(build_router())
-    app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
+    # outermost last: AccessLog, SecurityHeaders, then Authenticate (no body read yet), then RequestLimits
+    app.add_middleware(RequestLimits, limit=settings.max_request_bytes,
+                       anonymous_limit=settings.max_anonymous_request_bytes, max_headers=settings.max_request_headers)
+    app.add_middleware(Authenticate, ctx=ctx, protected=protected)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(AccessLog)
     return app

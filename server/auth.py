@@ -11,7 +11,7 @@ from enum import StrEnum
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Request
-from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from starlette.concurrency import run_in_threadpool
 
 from server.context import ServerContext, as_utc
@@ -63,33 +63,44 @@ class Principal:
             raise forbidden(f"This action requires one of the roles: {', '.join(r.value for r in roles)}.")
 
 
-def _too_many() -> ApiError:
-    return ApiError(429, "too_many_attempts",
-                    "تعداد تلاش‌های ناموفق ورود بیش از حد مجاز است؛ لطفاً یک دقیقه دیگر دوباره تلاش کنید.",
-                    "Too many failed login attempts; try again in a minute.", headers={"Retry-After": "60"})
+_FAILURES = select(func.count()).select_from(login_failures).where(
+    login_failures.c.username == bindparam("username"), login_failures.c.ip == bindparam("ip"),
+    login_failures.c.at > bindparam("after"))
+_LOGIN_USER = (select(users, agencies.c.national_id.label("agency_national_id"), agencies.c.active.label("agency_active"))
+               .join(agencies, agencies.c.id == users.c.agency_id).where(users.c.username == bindparam("username")))
 
 
 async def login(ctx: ServerContext, username: str, password: str, ip: str) -> dict[str, object]:
+    """Admission (server.throttle) before any await, argon2 in a few threads at a time, and a short
+    pause before every refusal."""
+    throttle = ctx.login_throttle
     now = ctx.clock()
     window = now - dt.timedelta(minutes=1)
     with ctx.db.read() as conn:
-        failures = conn.execute(
-            select(func.count()).select_from(login_failures).where(
-                and_(login_failures.c.username == username, login_failures.c.ip == ip, login_failures.c.at > window))
-        ).scalar_one()
-        row = conn.execute(
-            select(users, agencies.c.national_id.label("agency_national_id"), agencies.c.active.label("agency_active"))
-            .join(agencies, agencies.c.id == users.c.agency_id).where(users.c.username == username)
-        ).mappings().first()
-    if failures >= ctx.settings.login_attempts_per_minute:
-        raise _too_many()
-    # argon2 is slow on purpose: off the event loop
-    ok = await run_in_threadpool(verify_password, row["password_hash"] if row else _DUMMY_HASH, password)
-    if not (ok and row and row["active"] and row["agency_active"]):
-        def record_failure(conn: Connection) -> None:
-            conn.execute(insert(login_failures).values(username=username, ip=ip, at=now))
-            conn.execute(delete(login_failures).where(login_failures.c.at < now - dt.timedelta(hours=1)))
-        await ctx.db.write(record_failure)
+        recorded_failures = conn.execute(_FAILURES, {"username": username, "ip": ip, "after": window}).scalar_one()
+        row = conn.execute(_LOGIN_USER, {"username": username}).mappings().first()
+    try:
+        attempt = throttle.admit(username, ip, recorded_failures)  # no await since the read: race-free
+    except ApiError:
+        await throttle.pause()
+        raise
+    failed = False
+    try:
+        async with throttle.hashing():  # argon2 is slow and large on purpose: off the event loop, a few at a time
+            ok = await run_in_threadpool(verify_password, row["password_hash"] if row else _DUMMY_HASH, password)
+        failed = not (ok and row and row["active"] and row["agency_active"])
+        if failed:
+            def record_failure(conn: Connection) -> None:
+                conn.execute(insert(login_failures).values(username=username, ip=ip, at=now))
+                conn.execute(delete(login_failures).where(login_failures.c.at < now - dt.timedelta(hours=1)))
+            await ctx.db.write(record_failure)
+    except ApiError:  # 503: the hashing queue is full
+        await throttle.pause()
+        raise
+    finally:
+        throttle.done(attempt, failed=failed)
+    if failed or row is None:
+        await throttle.pause()
         raise ApiError(401, "invalid_credentials", "نام کاربری یا گذرواژه نادرست است.",
                        "Wrong username or password.", "password")
     token = secrets.token_urlsafe(32)

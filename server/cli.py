@@ -124,6 +124,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "server.cli:app_factory", factory=True, ssl_certfile=str(settings.tls_cert_path),
         ssl_keyfile=str(settings.tls_key_path), workers=settings.workers, access_log=False,
         log_level="warning", proxy_headers=False, server_header=False, timeout_keep_alive=30,
+        # h11 bounds the request line and headers (httptools does not): a huge header is refused
+        # with 400 before it fills the memory
+        http="h11", h11_max_incomplete_event_size=settings.max_header_bytes,
     )
     print(f"dabir-server listening on https://{settings.host}:{port}", flush=True)
     if args.port_file:

@@ -27,8 +27,16 @@ class Settings:
     trust_dir: Path | None = None  # server-wide trust roots (PEM files); default <data_dir>/trust
     public_url: str = ""  # printed in QR codes; default https://host:port
     token_ttl_seconds: int = 8 * 3600
-    login_attempts_per_minute: int = 5
+    login_attempts_per_minute: int = 5  # failed logins per (username, IP); all workers share the count
+    login_failures_per_ip_per_minute: int = 10  # per worker process
+    login_failures_per_minute: int = 60  # per worker process, all IPs together
+    login_hash_concurrency: int = 1  # argon2 hashes at once (64 MiB and a core each)
+    login_hash_queue: int = 16  # logins waiting for a hash slot; more get 503 at once
+    login_failure_delay_ms: int = 1000  # a refused login answers after this pause (it holds no thread)
     max_request_bytes: int = 8 * 1024 * 1024
+    max_anonymous_request_bytes: int = 16 * 1024  # bodies without a valid token (a login)
+    max_header_bytes: int = 16 * 1024  # request line and headers together
+    max_request_headers: int = 100
     require_registered_signers: bool = True
     verify_requests_per_minute: int = 30  # public verification lookups per client IP (per worker)
     api_docs: bool = False  # serve /docs, /redoc and /openapi.json (the demo turns them on)

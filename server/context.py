@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from app.protocol.receipt import ReceiptSigner
 from server.config import Settings
 from server.db import Database
+from server.throttle import LoginThrottle
 
 Clock = Callable[[], dt.datetime]
 
@@ -34,6 +35,8 @@ class ServerContext:
     clock: Clock = utc_now
     extra: dict[str, object] = field(default_factory=dict)
     receipt_signer: ReceiptSigner = field(init=False)
+    login_throttle: LoginThrottle = field(init=False)
 
     def __post_init__(self) -> None:
         self.receipt_signer = ReceiptSigner(self.receipt_key, self.receipt_cert)
+        self.login_throttle = LoginThrottle(self.settings)

@@ -55,6 +55,11 @@ def not_found(field: str | None = None) -> ApiError:
     return ApiError(404, "not_found", "مورد درخواست‌شده یافت نشد.", "Not found.", field)
 
 
+def database_unavailable() -> ApiError:
+    return ApiError(503, "database_unavailable", "پایگاه داده کارگزار موقتاً در دسترس نیست؛ لطفاً دوباره تلاش کنید.",
+                    "The database is temporarily unavailable; try again.", headers={"Retry-After": "5"})
+
+
 _STATUS_FA = {
     404: ("not_found", "نشانی درخواست‌شده وجود ندارد.", "No such endpoint."),
     405: ("method_not_allowed", "این روش درخواست برای این نشانی مجاز نیست.", "Method not allowed."),
@@ -93,8 +98,7 @@ def install_handlers(app: FastAPI, on_refusal: Refusal | None = None) -> None:
     async def _database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
         # the database is away or locked for too long: the client may retry (every write is idempotent)
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
-        return ApiError(503, "database_unavailable", "پایگاه داده کارگزار موقتاً در دسترس نیست؛ لطفاً دوباره تلاش کنید.",
-                        "The database is temporarily unavailable; try again.", headers={"Retry-After": "5"}).response()
+        return database_unavailable().response()
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> JSONResponse:

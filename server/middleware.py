@@ -1,35 +1,78 @@
-"""Pure-ASGI middleware: request-size limit and a JSON-lines access log without secrets."""
+"""Pure-ASGI middleware: authentication before the body, request limits, a JSON-lines access log without secrets."""
 
 from __future__ import annotations
 
 import logging
 import time
 import uuid
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import orjson
+from sqlalchemy.exc import OperationalError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.errors import ApiError
+from server.auth import authenticate, bearer_from_header
+from server.context import ServerContext
+from server.errors import ApiError, database_unavailable
 
 access_log = logging.getLogger("dabir.server.access")
 
 
-class BodyLimit:
-    """Reads the whole body (up to ``limit``) before the app runs; larger bodies get 413."""
+class Authenticate:
+    """Resolves the bearer token of a protected path before anything reads the body, so that a
+    caller without a valid token costs the server no more than the headers (the ``current``
+    dependency takes the Principal from here: the one place a token is checked)."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, ctx: ServerContext, protected: Callable[[str], bool]) -> None:
+        self.app = app
+        self.ctx = ctx
+        self.protected = protected
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.protected(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        header = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
+        try:
+            principal = authenticate(self.ctx, bearer_from_header(header.decode("latin-1")))
+        except ApiError as exc:
+            await exc.response()(scope, receive, send)
+            return
+        except OperationalError:
+            await database_unavailable().response()(scope, receive, send)
+            return
+        client = scope.get("client")
+        state = scope.setdefault("state", {})
+        state["principal"] = replace(principal, ip=client[0] if client else "")  # the audit log records it
+        state["username"] = principal.username  # for the access log
+        await self.app(scope, receive, send)
+
+
+class RequestLimits:
+    """Header count, and the body read in full (up to a limit) before the app runs: ``limit`` for
+    an authenticated caller, ``anonymous_limit`` otherwise (a login is small). Larger gets 413."""
+
+    def __init__(self, app: ASGIApp, limit: int, anonymous_limit: int, max_headers: int) -> None:
         self.app = app
         self.limit = limit
+        self.anonymous_limit = anonymous_limit
+        self.max_headers = max_headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if len(scope["headers"]) > self.max_headers:
+            await ApiError(431, "too_many_headers", "تعداد سرآیندهای درخواست بیش از حد مجاز است.",
+                           f"More than {self.max_headers} request headers.").response()(scope, receive, send)
+            return
+        limit = self.limit if "principal" in scope.get("state", {}) else self.anonymous_limit
         too_large = ApiError(413, "request_too_large", "حجم درخواست بیش از حد مجاز است.",
-                             f"Request body is larger than {self.limit} bytes.")
+                             f"Request body is larger than {limit} bytes.")
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await too_large.response()(scope, receive, send)
             return
         chunks: list[bytes] = []
@@ -41,7 +84,7 @@ class BodyLimit:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.limit:
+            if size > limit:
                 await too_large.response()(scope, receive, send)
                 return
             chunks.append(chunk)

@@ -11,14 +11,17 @@ the sender's own agency on the ``internal`` channel.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from typing import Any
 
 from fastapi.responses import Response
 from sqlalchemy import Connection, bindparam, insert, select, update
+from starlette.concurrency import run_in_threadpool
 
 from app.protocol.package import LetterPackage
 from app.protocol.receipt import InvalidReceipt, format_time, receipt_matches, verify_receipt
+from app.protocol.trust import TrustStore
 from server.auth import Principal, Role
 from server.context import ServerContext, as_utc
 from server.db import next_value
@@ -143,10 +146,7 @@ async def send(ctx: ServerContext, checker: SignatureChecker, principal: Princip
         recipients = pick(conn, principal, content)
         stores = [checker.store_for(conn, rid) for rid, _ in recipients]
     registered_at = as_utc(row["registered_at"])  # validity then; revocation now
-    for trust in stores:
-        check = checker.check(content_bytes, package.signatures, trust, trusted_time=registered_at)
-        if not check.valid:
-            raise invalid_signature(check.reasons_fa, check.reasons_en, " for the recipient", check.code)
+    await run_in_threadpool(_check_for_recipients, checker, package, content_bytes, stores, registered_at)
     channel = "internal" if internal else "payam"
 
     def deliver(conn: Connection) -> dict[str, Any]:
@@ -154,6 +154,15 @@ async def send(ctx: ServerContext, checker: SignatureChecker, principal: Princip
         return {"guid": package.guid, "shams": row["shams"], "status": "sent",
                 "recipients": [{"agency": nid, "status": "queued"} for _rid, nid in recipients]}
     return await write_idempotent(ctx, principal, key, digest, 200, deliver)
+
+
+def _check_for_recipients(checker: SignatureChecker, package: LetterPackage, content_bytes: bytes,
+                          stores: list[TrustStore], registered_at: dt.datetime) -> None:
+    """Each recipient agency's trust must accept the signatures (CPU work: run in a worker thread)."""
+    for trust in stores:
+        check = checker.check(content_bytes, package.signatures, trust, trusted_time=registered_at)
+        if not check.valid:
+            raise invalid_signature(check.reasons_fa, check.reasons_en, " for the recipient", check.code)
 
 
 def _agency_map(conn: Connection) -> dict[int, str]:

@@ -18,6 +18,7 @@ import orjson
 from fastapi.responses import Response
 from sqlalchemy import Connection, and_, bindparam, case, insert, literal, select, union_all, update
 from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
 
 from app.protocol.jalali import format_datetime, jalali_year_of
 from app.protocol.package import InvalidPackage, LetterPackage
@@ -49,6 +50,11 @@ _POLICY = union_all(
     select(certificates.c.sha256, case((_AUTHORIZED, literal("cert")), else_=literal("unbound")))
     .join(users, users.c.id == certificates.c.user_id)
     .where(certificates.c.agency_id == bindparam("agency_id")))
+
+
+async def read_package(raw: bytes) -> LetterPackage:
+    """Parsing a package (up to the request limit) is CPU work: off the event loop, as verifying it is."""
+    return await run_in_threadpool(parse_package, raw)
 
 
 def parse_package(raw: bytes) -> LetterPackage:
@@ -197,7 +203,7 @@ async def register(ctx: ServerContext, checker: SignatureChecker, principal: Pri
         policy = signer_policy(ctx, checker, conn, principal.agency_id)
     try:
         # the certificates must be valid now: the receipt's time is taken a moment later, in the write
-        signer_codes = verified_signers(checker, package, content_bytes, policy, ctx.clock())
+        signer_codes = await run_in_threadpool(verified_signers, checker, package, content_bytes, policy, ctx.clock())
     except ApiError:  # (a certificate that has expired since the letter was registered, say)
         earlier = await _earlier_answer(ctx, principal, package, content_sha, key, digest)
         if earlier is not None:
