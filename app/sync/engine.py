@@ -455,6 +455,7 @@ def apply_directory(s: Session, page: dict[str, Any]) -> int:
         person = person or Person(agency=p["agency"], username=p["username"])
         person.name, person.name_norm = p["display_name"], normalize(p["display_name"])
         person.title, person.unit_code = p.get("title") or "", p.get("unit")
+        person.signatory, person.national_code = bool(p.get("signatory")), p.get("national_code") or None
         s.add(person)
         n += 1
     return n
