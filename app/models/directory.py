@@ -139,7 +139,7 @@ def _search(session: Session, query: str, kinds: tuple[str, ...], limit: int,
                     rank(Person.name_norm),
                 )
                 .where(Person.name_norm.like(pattern, escape="\\"),
-                       *((Person.agency == signatories_of, Person.signatory.is_(True)) if signatories_of else ()))
+                       *((Person.agency == signatories_of, Person.signatory.is_(True)) if signatories_of is not None else ()))
                 .order_by(rank(Person.name_norm), Person.name_norm)
                 .limit(limit)
             )

@@ -159,10 +159,11 @@ class SignDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
 
+        # The dialog blocks these signals when it sets the combos itself: a change here is the user's.
+        self.token_combo.currentIndexChanged.connect(self._chosen_by_user)
         self.token_combo.currentIndexChanged.connect(self._on_token_selected)
+        self.cert_combo.currentIndexChanged.connect(self._chosen_by_user)
         self.cert_combo.currentIndexChanged.connect(self._on_cert_selected)
-        self.token_combo.activated.connect(self._chosen_by_user)  # activated: the user, not the code
-        self.cert_combo.activated.connect(self._chosen_by_user)
 
         token_service.tokensChanged.connect(self.set_tokens)
         self.set_tokens(token_service.tokens)
@@ -256,7 +257,9 @@ class SignDialog(QDialog):
         self._fit()
 
     def _on_token_selected(self) -> None:
+        self.cert_combo.blockSignals(True)
         self.cert_combo.clear()
+        self.cert_combo.blockSignals(False)
         self._certs = []
         key = self.current_token()
         if key is None:

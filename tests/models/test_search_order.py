@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Connection, Engine, text
 
 from app.models import folders as F
-from app.models.db import MIGRATIONS, Store, make_engine, migrate, schema_version
+from app.models.db import MIGRATIONS, SCHEMA_HEAD, Store, make_engine, migrate, schema_version
 from app.models.folders import Folder, count_letters, fetch_letters
 from app.models.search import fts_query, reindex
 from app.models.tables import Letter
@@ -256,7 +256,7 @@ def test_migration_0006_adds_prefix_indexes_and_keeps_rows_and_results(tmp_path:
     assert results[Folder.INCOMING, "1404"] > 0 and results[Folder.INCOMING, "گ"] > 0
 
     store = Store(tmp_path)  # upgrades to head
-    assert schema_version(store.engine) == "0006"
+    assert schema_version(store.engine) == SCHEMA_HEAD
     assert "prefix = '1 2 3 4'" in _index_sql(store.engine)
     assert _index_rows(store.engine) == rows  # every row, under its own key (the letter's search_key)
     assert _dependents(store.engine) == dependents  # the view and triggers, exactly as they were
