@@ -163,3 +163,12 @@ def _search(session: Session, query: str, kinds: tuple[str, ...], limit: int,
         ranked.append((r, 2, norm, entry))
     ranked.sort(key=lambda t: (t[0], t[1], t[2]))
     return [t[3] for t in ranked[:limit]]
+
+
+def agency_name(store: Store, national_id: str) -> str:
+    """An agency's name from the synced directory ("" before the directory has it)."""
+    if not national_id:
+        return ""
+    with store.reader() as session:
+        agency = session.get(Agency, national_id)
+        return agency.name if agency is not None else ""
