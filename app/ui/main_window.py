@@ -13,8 +13,8 @@ import datetime as dt
 import time
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -37,7 +37,7 @@ from app.models.profile import read_setting
 from app.protocol.jalali import format_datetime
 from app.sync import account
 from app.sync.account import SENDER_SETTING
-from app.ui.elided_label import ElidedLabel, elide_words
+from app.ui.elided_label import ElidedLabel
 from app.ui.folder_list import FolderList
 from app.ui.labels import persian_number
 from app.ui.letter_details import LetterDetails
@@ -123,9 +123,17 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
         self._open: dict[str, QWidget] = {}  # guid -> its editor or details tab
 
+        # Passing messages in a label of their own (QStatusBar's cuts them off mid-word): elided
+        # between words with «…» when the bar is too narrow, whole in the tooltip and in ``messages``.
+        self.message_label = ElidedLabel()
+        self.message_label.setObjectName("statusMessage")
+        self.statusBar().addWidget(self.message_label, 2)
+        self._message_timer = QTimer(self)
+        self._message_timer.setSingleShot(True)
+        self._message_timer.timeout.connect(lambda: self.message_label.setText(""))
         self.status_label = ElidedLabel()
         self.statusBar().addWidget(self.status_label, 1)
-        self.user_label = QLabel()  # who is working: name, role, agency
+        self.user_label = ElidedLabel()  # who is working: name, role, agency (gives way on a narrow bar)
         self.user_label.setObjectName("currentUser")
         self.sync_label = QLabel(self.tr("Not connected to the server"))
         self.sync_label.setObjectName("syncState")
@@ -133,11 +141,10 @@ class MainWindow(QMainWindow):
         self.queue_label.setObjectName("syncQueue")
         self.last_sync_label = QLabel()
         self.last_sync_label.setObjectName("lastSync")
-        self._permanent = (self.user_label, self.sync_label, self.queue_label, self.last_sync_label)
-        for label in self._permanent:
+        for label in (self.user_label, self.sync_label, self.queue_label, self.last_sync_label):
             label.setContentsMargins(8, 0, 8, 0)
             self.statusBar().addPermanentWidget(label)
-        self.messages: list[str] = []  # every status-bar message in full, newest last (the bar may elide it)
+        self.messages: list[str] = []  # every passing message in full, newest last
         self._manual_sync = False  # the user asked for this sync: say how it went
         self.notifier = Notifier(self, self.show_message)
         self.last_warning: tuple[str, str] | None = None
@@ -354,14 +361,14 @@ class MainWindow(QMainWindow):
     # --- messages -----------------------------------------------------------------------
 
     def show_message(self, text: str, ms: int = 8000) -> None:
-        """A passing message; cut between words with «…» if the bar is too narrow, whole in its
-        tooltip and in ``messages``."""
+        """A passing message in the status bar for ``ms`` milliseconds."""
         self.messages.append(text)
-        bar = self.statusBar()
-        room = bar.width() - sum(w.width() for w in self._permanent if w.isVisible()) - 32
-        shown = elide_words(text, bar.fontMetrics(), room)
-        bar.setToolTip(text if shown != text else "")
-        bar.showMessage(shown, ms)
+        self.message_label.setText(text)
+        self._message_timer.start(ms)
+
+    def current_message(self) -> str:
+        """The passing message shown now, in full ("" when none)."""
+        return self.message_label.fullText()
 
     def warn(self, title: str, text: str) -> None:
         self.last_warning = (title, text)
@@ -486,6 +493,11 @@ class MainWindow(QMainWindow):
         if self._loaded_once and not self._ready_sent:
             self._ready_sent = True
             self.ready.emit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # On a narrow window the user's name gives way (elided) rather than squeezing out the messages.
+        self.user_label.setMaximumWidth(max(120, self.width() // 3))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         for index in range(self.tabs.count() - 1, 0, -1):

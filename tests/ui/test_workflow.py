@@ -55,7 +55,7 @@ def test_ctrl_n_drafts_a_letter_that_goes_to_awaiting_signature(window: MainWind
     qtbot.waitUntil(lambda: window.tabs.count() == 1, timeout=5000)  # the editor tab closed once submitted
     show_folder(window, qtbot, Folder.AWAITING_SIGNATURE)
     assert subjects(window) == ["درخواست تمدید قرارداد پشتیبانی"]
-    assert "برای امضا" in window.statusBar().currentMessage()
+    assert "برای امضا" in window.current_message()
 
     QTest.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     internal = window.tabs.currentWidget()
