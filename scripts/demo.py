@@ -24,7 +24,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.protocol.persian import national_code_check_digit  # noqa: E402
 from devkit.pki import TestPKI, pem  # noqa: E402
 from devkit.server_process import DEMO_PASSWORD, ServerProcess  # noqa: E402
 from devkit.softhsm import SOFTHSM_MODULE, SoftHSM, provision_signing_key  # noqa: E402
@@ -52,10 +51,11 @@ def first_run(server: ServerProcess, demo: Path) -> list[dict]:
         hsm.init_token(label, PIN)
     lib = hsm.lib()
     signatories = []
-    for i, (prefix, label, name) in enumerate(AGENCIES):
-        national_code = f"00{i + 1}1234567"[:9]
+    for i, ((prefix, label, name), agency) in enumerate(zip(AGENCIES, server.demo["agencies"], strict=True)):
+        # the certificate names the signatory the server's directory lists (matched by national code)
+        national_code = next(u["national_code"] for u in agency["users"] if u["username"] == f"{prefix}.signatory")
         key = provision_signing_key(lib, label, PIN, server.pki, label="signatory", key_id=bytes([i + 1]),
-                                    common_name=name, national_code=national_code + national_code_check_digit(national_code))
+                                    common_name=name, national_code=national_code)
         signatories.append({"prefix": prefix, "token": label, "cert_pem": pem(key.certificate).decode()})
     return signatories
 

@@ -3,20 +3,24 @@ a failed sync says, and one state for a sent letter. Real widgets, the real ``da
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
 import pytest
-from PySide6.QtCore import QThreadPool
+from PySide6.QtCore import QItemSelectionModel, Qt, QThreadPool
 from PySide6.QtGui import QColor, QPainter, QPixmap
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from app.models import letters as L
 from app.models.db import Store, open_store
+from app.models.directory import search_directory
 from app.models.folders import Folder
 from app.models.lifecycle import STATE_NAMES_FA, State
-from app.models.tables import Letter, Person
+from app.models.profile import LAST_TOKEN_SETTING, TOKEN_MODULE_SETTING, read_setting
+from app.models.tables import Letter, Person, Setting
 from app.protocol.canonical import canonical_bytes, content_sha256
 from app.sync import account as acc
 from app.sync import outbox
@@ -29,6 +33,7 @@ from devkit.file_keyring import FileKeyring
 from devkit.letters import SoftSigner, make_signer
 from devkit.pki import TestPKI
 from devkit.server_process import DEMO_PASSWORD, ServerProcess
+from devkit.softhsm import SoftHSM, provision_signing_key, softhsm_available
 from tests.ui.editor_conftest_helpers import save_screenshot
 
 pytestmark = [pytest.mark.server, pytest.mark.gui]
@@ -233,4 +238,100 @@ def test_an_internal_letter_has_one_state_and_notices_name_their_letter(
     close(second)
     close(window)
     other.close()
+    store.close()
+
+
+PIN = "123456"
+
+
+@pytest.fixture(scope="module")
+def demo_tokens(tmp_path_factory: pytest.TempPathFactory, server: ServerProcess, pki: TestPKI) -> Iterator[str]:
+    """The demo workstation: agency A's and agency B's signatory tokens in one PKCS#11 module,
+    each certificate naming its agency's signatory (national code) and registered with the server.
+    Returns the module's path."""
+    from app.sync.api import DabirApi
+
+    if not softhsm_available():
+        pytest.fail("needs SoftHSM2 (apt install softhsm2)")
+    root = tmp_path_factory.mktemp("demo-tokens")
+    old_conf = os.environ.get("SOFTHSM2_CONF")
+    try:
+        hsm = SoftHSM(root / "hsm")
+        labels = {"a": "Dabir Demo A", "b": "Dabir Demo B"}
+        for label in labels.values():
+            hsm.init_token(label, PIN)
+        lib = hsm.private_module(root / "module")
+        for i, (prefix, agency) in enumerate(zip(labels, server.demo["agencies"], strict=True)):  # type: ignore[call-overload]
+            code = next(u["national_code"] for u in agency["users"] if u["username"] == f"{prefix}.signatory")
+            key = provision_signing_key(lib, labels[prefix], PIN, pki, label="signatory", key_id=bytes([i + 1]),
+                                        common_name=("علی رضایی", "مریم کریمی")[i], national_code=code)
+            from devkit.pki import pem
+
+            with DabirApi(server.base_url, server.ca_bundle) as admin:
+                admin.login(f"{prefix}.admin", DEMO_PASSWORD)
+                admin.add_signatory_certificate(f"{prefix}.signatory", pem(key.certificate).decode())
+        yield str(lib.so)
+    finally:
+        from app.ui.token_service import TokenService
+
+        TokenService.instance().stop()
+        if old_conf is None:
+            os.environ.pop("SOFTHSM2_CONF", None)
+        else:
+            os.environ["SOFTHSM2_CONF"] = old_conf
+
+
+@pytest.mark.softhsm
+def test_a_secretary_in_agency_a_signs_with_as_token_without_choosing_anything(
+    persian_app: QApplication, qtbot, tmp_path: Path, server: ServerProcess, demo_tokens: str  # type: ignore[no-untyped-def]
+) -> None:
+    from tests.ui.test_editor import pick_by_popup
+
+    store = logged_in(tmp_path / "agency-a", server)
+    with store.session() as s:
+        s.add(Setting(key=TOKEN_MODULE_SETTING, value={"path": demo_tokens}))
+    window = MainWindow(store)
+    qtbot.addWidget(window)
+    window.attach_bridge(SyncBridge(store, window))
+    window.show()
+    sync(window, qtbot)  # the directory: agencies, and who signs for agency A
+
+    editor = window.new_letter()
+    editor.subject.setText("درخواست همکاری در اجرای بخشنامه")
+    editor.body.setPlainText("با سلام و احترام، خواهشمند است دستور فرمایید اقدام لازم انجام شود.")
+    b = server.demo["agencies"][1]  # type: ignore[index]
+    editor.to_picker.setEntries([e for e in search_directory(store, b["name"]) if e.kind == "agency"][:1])
+    pick_by_popup(qtbot, editor.signatories, "امضاکننده")
+    assert [e.person for e in editor.signatories.entries()] == ["a.signatory"]
+    assert editor.submit_for_signature()
+    qtbot.waitUntil(lambda: window.tabs.count() == 1, timeout=10_000)
+
+    window.folders.select(Folder.AWAITING_SIGNATURE)
+    qtbot.waitUntil(lambda: window.model.folder is Folder.AWAITING_SIGNATURE and not window.model.loading
+                    and window.model.rowCount() == 1, timeout=10_000)
+    select = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+    window.table.selectionModel().select(window.model.index(0, 0), select)
+    guid = window.model.letter_at(0).guid
+    window.actions_.sign.trigger()
+    qtbot.waitUntil(lambda: window.actions_.sign_dialog is not None or bool(window.last_warning), timeout=10_000)
+    assert window.last_warning is None, window.last_warning
+    dialog = window.actions_.sign_dialog
+    assert dialog is not None
+    qtbot.waitUntil(dialog.sign_button.isEnabled, timeout=10_000)  # nothing chosen by hand
+    assert dialog.current_token()[0] == "Dabir Demo A" and "علی رضایی" in dialog.cert_combo.currentText()  # type: ignore[index]
+    QTest.keyClicks(dialog.pin_edit, PIN)
+    QTest.keyClick(dialog.pin_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.actions_.last_apply is not None, timeout=20_000)
+    assert window.actions_.last_apply.queued == [guid]  # type: ignore[union-attr]
+    assert read_setting(store, LAST_TOKEN_SETTING)["label"] == "Dabir Demo A"  # remembered for next time
+    for _ in range(3):  # the server registers it (it checks the certificate is A's signatory's) and sends it
+        sync(window, qtbot)
+        with store.reader() as s:
+            if s.get(Letter, guid).state in (State.SENT, State.DELIVERED):
+                break
+    with store.reader() as s:
+        letter = s.get(Letter, guid)
+        assert letter.state in (State.SENT, State.DELIVERED), (letter.state, letter.reject_reason)
+        assert letter.shams
+    close(window)
     store.close()

@@ -5,6 +5,7 @@ show its messages and tells the PIN's tries left. Real widgets on two SoftHSM to
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -199,3 +200,46 @@ def test_tries_left_last_try_and_locked_are_told_apart(
     assert len(set(texts.values())) == 3 and "قفل" in texts["locked"]
     assert not dlg.sign_button.isEnabled() and not dlg.pin_edit.isEnabled()
     dlg.grab().save(str(artifacts_dir / "sign_dialog_locked.png"))
+
+
+def test_the_signed_pdf_export_offers_the_token_of_the_letters_signatory(
+    qtbot, window, store, service: TokenService, two_tokens: Tokens, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    """Item 13: exporting a signed PDF chooses the token as signing does, not its own default."""
+    from app.models import letters as L
+    from app.models.profile import LAST_TOKEN_SETTING, SERVER_BASE_SETTING, TOKEN_MODULE_SETTING, read_setting
+    from app.models.tables import Setting
+    from app.protocol.canonical import content_sha256
+    from tests.ui.workflow_helpers import SENDER
+
+    signatory = not_first(service)
+    with store.session() as s:
+        s.add(Setting(key=TOKEN_MODULE_SETTING, value={"path": two_tokens.module}))
+        s.add(Setting(key=SERVER_BASE_SETTING, value={"url": "https://dabir.example"}))
+        letter = L.create_letter(s, kind="outgoing", subject="گزارش پیشرفت پروژه", body="<p>با سلام و احترام</p>",
+                                 sender=SENDER, recipients=[{"role": "to", "agency": "14000234561", "name": "وزارت"}])
+        L.add_signature(s, letter, cms=b"cms", content_sha256_hex=content_sha256(L.letter_content(letter)),
+                        signer_subject=f"CN={NAMES[signatory]}", signer_national_code=CODES[signatory])
+        for state in ("queued", "registered"):
+            L.transition(s, letter, state)
+        letter.shams = f"{SENDER['agency']}-O-1405-12"
+        letter.registered_at = dt.datetime.now(dt.UTC)
+        s.flush()
+        guid = letter.guid
+    window.open_letter(guid)
+    out = tmp_path / "signed.pdf"
+    window.actions_.ask_save_path = lambda _title, _suggested: str(out)
+    window.actions_.export_signed_pdf.trigger()
+    qtbot.waitUntil(lambda: window.actions_.pdf_sign_dialog is not None or bool(window.last_warning)
+                    or bool(window.messages), timeout=20_000)
+    assert window.last_warning is None and window.messages == [], (window.last_warning, window.messages)
+    dlg = window.actions_.pdf_sign_dialog
+    assert dlg is not None
+    qtbot.waitUntil(lambda: dlg.sign_button.isEnabled(), timeout=10_000)
+    assert chosen(dlg) == signatory  # the signer of the letter, whatever the first token is
+    QTest.keyClicks(dlg.pin_edit, PIN)
+    with qtbot.waitSignal(dlg.signed, timeout=30_000):
+        QTest.keyClick(dlg.pin_edit, Qt.Key.Key_Return)
+    assert out.exists() and out.stat().st_size > 1000
+    qtbot.waitUntil(lambda: read_setting(store, LAST_TOKEN_SETTING) is not None, timeout=5000)
+    assert read_setting(store, LAST_TOKEN_SETTING)["label"] == signatory
