@@ -32,3 +32,24 @@ def test_the_signatory_picker_offers_only_the_agencys_signatories(store: Store) 
     assert search_directory(store, "رضایی", signatories_of=OWN_AGENCY) == []  # another agency's
     assert search_directory(store, "رحیمی", signatories_of=OWN_AGENCY) == []  # no signatory role
     assert [e.person for e in search_directory(store, "رحیمی")] == ["rahimi"]  # a recipient all the same
+
+
+def test_migration_0007_reads_the_directory_again_for_the_signatory_role(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    from app.models.db import SCHEMA_HEAD, Store, make_engine, migrate, schema_version
+
+    engine = make_engine(tmp_path / "dabir.sqlite3")
+    migrate(engine, "0006")
+    with engine.begin() as conn:  # a profile that synced the directory before people had a role
+        conn.execute(text("INSERT INTO agencies (national_id, name, name_norm) VALUES ('14000123453', 'الف', 'الف')"))
+        conn.execute(text("INSERT INTO people (agency, username, name, name_norm, title) "
+                          "VALUES ('14000123453', 'a.signatory', 'مدیرکل', 'مدیرکل', '')"))
+        conn.execute(text("INSERT INTO settings (key, value) VALUES ('cursor:directory', '{\"cursor\": 42}')"))
+    engine.dispose()
+    store = Store(tmp_path)  # upgrades to head
+    assert schema_version(store.engine) == SCHEMA_HEAD
+    with store.reader() as s:
+        assert s.execute(text("SELECT signatory FROM people")).scalar_one() == 0  # until the directory says so
+        assert s.execute(text("SELECT count(*) FROM settings WHERE key = 'cursor:directory'")).scalar_one() == 0
+    store.close()
