@@ -20,6 +20,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, cast
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -51,7 +52,8 @@ def first_run(server: ServerProcess, demo: Path) -> list[dict]:
         hsm.init_token(label, PIN)
     lib = hsm.lib()
     signatories = []
-    for i, ((prefix, label, name), agency) in enumerate(zip(AGENCIES, server.demo["agencies"], strict=True)):
+    agencies = cast(list[dict[str, Any]], server.demo["agencies"])
+    for i, ((prefix, label, name), agency) in enumerate(zip(AGENCIES, agencies, strict=True)):
         # the certificate names the signatory the server's directory lists (matched by national code)
         national_code = next(u["national_code"] for u in agency["users"] if u["username"] == f"{prefix}.signatory")
         key = provision_signing_key(lib, label, PIN, server.pki, label="signatory", key_id=bytes([i + 1]),

@@ -237,9 +237,15 @@ class SignDialog(QDialog):
             self._show_pin_status(next((t for t in self.token_service.tokens
                                         if (t.label, t.serial) == pick[0]), None))
 
+        def failed(exc: BaseException) -> None:
+            if self._choosing is op:
+                self._choosing = None
+                self._show_error(exc)
+                self._on_token_selected()  # the token shown: its certificates, as if picked
+
         op = self.token_service.all_certificates(self, keys)
         self._choosing = op
-        op.success(chosen).failure(self._show_error).run()
+        op.success(chosen).failure(failed).run()
 
     def _show_pin_status(self, token: TokenInfo | None) -> None:
         if token is None:
