@@ -130,7 +130,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.message_label, 2)
         self._message_timer = QTimer(self)
         self._message_timer.setSingleShot(True)
-        self._message_timer.timeout.connect(lambda: self.message_label.setText(""))
+        self._message_timer.timeout.connect(lambda: self._set_message(""))
         self.status_label = ElidedLabel()
         self.statusBar().addWidget(self.status_label, 1)
         self.user_label = ElidedLabel()  # who is working: name, role, agency (gives way on a narrow bar)
@@ -226,7 +226,8 @@ class MainWindow(QMainWindow):
         roles = self.role_names([str(r) for r in me.get("roles") or []])
         who = f"{user} ({roles})" if user and roles else user
         parts = [p for p in (who, agency) if p]
-        self.setWindowTitle(" — ".join([self.tr("Dabir"), *parts]))
+        # the platform appends the application's name («دبیر») itself: "who — agency — دبیر"
+        self.setWindowTitle(" — ".join(parts) or self.tr("Dabir"))
         self.user_label.setText(" — ".join(parts) if parts else self.tr("Not logged in"))
 
     def _on_store_changed(self, changes: Changes, _handler: object) -> None:
@@ -363,8 +364,12 @@ class MainWindow(QMainWindow):
     def show_message(self, text: str, ms: int = 8000) -> None:
         """A passing message in the status bar for ``ms`` milliseconds."""
         self.messages.append(text)
-        self.message_label.setText(text)
+        self._set_message(text)
         self._message_timer.start(ms)
+
+    def _set_message(self, text: str) -> None:
+        self.message_label.setText(text)
+        self.status_label.setVisible(not text)  # the letter count gives the message its room meanwhile
 
     def current_message(self) -> str:
         """The passing message shown now, in full ("" when none)."""
@@ -497,7 +502,7 @@ class MainWindow(QMainWindow):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         # On a narrow window the user's name gives way (elided) rather than squeezing out the messages.
-        self.user_label.setMaximumWidth(max(120, self.width() // 3))
+        self.user_label.setMaximumWidth(max(120, self.width() // 4))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         for index in range(self.tabs.count() - 1, 0, -1):

@@ -99,13 +99,15 @@ def close(window: MainWindow) -> None:
 
 
 def with_title(window: MainWindow, path: Path) -> None:
-    """The window as grabbed offscreen has no title bar: draw its title above it."""
+    """The window as grabbed offscreen has no title bar: draw its title above it, with the
+    application's name appended as the window system does."""
     body = window.grab()
     image = QPixmap(body.width(), body.height() + 34)
     image.fill(QColor("#dfe3e8"))
     painter = QPainter(image)
     painter.setFont(window.font())
-    painter.drawText(0, 0, body.width() - 12, 34, 0x0082, window.windowTitle())  # right, vcenter
+    title = f"{window.windowTitle()} — {QApplication.applicationDisplayName()}"
+    painter.drawText(0, 0, body.width() - 12, 34, 0x0082, title)  # right, vcenter
     painter.drawPixmap(0, 34, body)
     painter.end()
     assert image.save(str(path))
@@ -130,7 +132,7 @@ def test_a_fresh_profile_asks_to_log_in_and_then_says_who_is_working(
     agency = agency_a(server)["name"]
     qtbot.waitUntil(lambda: agency in window.windowTitle(), timeout=10_000)
     title = window.windowTitle()
-    assert title.startswith("دبیر") and "دبیر دبیرخانه" in title and "کارمند دبیرخانه" in title, title
+    assert title == f"دبیر دبیرخانه (کارمند دبیرخانه) — {agency}", title  # the platform adds « — دبیر»
     assert agency in window.user_label.fullText() and "کارمند دبیرخانه" in window.user_label.fullText()
     assert "آخرین همگام‌سازی موفق" in window.last_sync_label.text()
 
@@ -144,7 +146,7 @@ def test_a_fresh_profile_asks_to_log_in_and_then_says_who_is_working(
     assert offered == ["a.signatory"]  # not B's signatory, not A's secretary or staff
     window.close_tab(window.tabs.indexOf(editor))
 
-    window.resize(1280, 600)
+    window.resize(1800, 600)
     qtbot.waitUntil(lambda: window.user_label.text() == window.user_label.fullText(), timeout=5000)  # room for it
     with_title(window, artifacts_dir / "main_window_title_status.png")
     close(window)
