@@ -77,6 +77,9 @@ def main() -> int:
     if state is None:
         state = {"signatories": first_run(server, demo), "agencies": server.demo["agencies"], "certs_uploaded": False}
         state_file.write_text(json.dumps(state, ensure_ascii=False, indent=1))
+    elif not any("national_code" in u for a in state["agencies"] for u in a["users"]):
+        print(f"demo: {demo} was made before the signatories' certificates named them; the sign dialog will "
+              f"refuse its tokens. Delete {demo} to start over.", file=sys.stderr)
     server.start()
     try:
         from app.models.db import open_store
