@@ -24,11 +24,11 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, cast
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.protocol.persian import national_code_check_digit  # noqa: E402
 from devkit.pki import TestPKI, pem  # noqa: E402
 from devkit.revocation import RevocationServer  # noqa: E402
 from devkit.server_process import DEMO_PASSWORD, ServerProcess  # noqa: E402
@@ -71,10 +71,12 @@ def first_run(server: ServerProcess, demo: Path) -> list[dict]:
         hsm.init_token(label, PIN)
     lib = hsm.lib()
     signatories = []
-    for i, (prefix, label, name) in enumerate(AGENCIES):
-        national_code = f"00{i + 1}1234567"[:9]
+    agencies = cast(list[dict[str, Any]], server.demo["agencies"])
+    for i, ((prefix, label, name), agency) in enumerate(zip(AGENCIES, agencies, strict=True)):
+        # the certificate names the signatory the server's directory lists (matched by national code)
+        national_code = next(u["national_code"] for u in agency["users"] if u["username"] == f"{prefix}.signatory")
         key = provision_signing_key(lib, label, PIN, server.pki, label="signatory", key_id=bytes([i + 1]),
-                                    common_name=name, national_code=national_code + national_code_check_digit(national_code))
+                                    common_name=name, national_code=national_code)
         signatories.append({"prefix": prefix, "token": label, "cert_pem": pem(key.certificate).decode()})
     return signatories
 
@@ -97,6 +99,9 @@ def main() -> int:
     if state is None:
         state = {"signatories": first_run(server, demo), "agencies": server.demo["agencies"], "certs_uploaded": False}
         state_file.write_text(json.dumps(state, ensure_ascii=False, indent=1))
+    elif not any("national_code" in u for a in state["agencies"] for u in a["users"]):
+        print(f"demo: {demo} was made before the signatories' certificates named them; the sign dialog will "
+              f"refuse its tokens. Delete {demo} to start over.", file=sys.stderr)
     server.start()
     try:
         from app.models.db import open_store

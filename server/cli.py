@@ -196,10 +196,12 @@ def seed_demo(settings: Settings, password: str) -> list[dict[str, Any]]:
             seeded = []
             for m, (role_name, display, roles, unit) in enumerate(DEMO_USERS):
                 username = f"{letter}.{role_name}"
+                national_code = _valid_national_code(f"00{n}1{m}2345")
                 if conn.execute(select(users.c.id).where(users.c.username == username)).first() is None:
                     create_user(ctx, conn, aid, username=username, display_name=display, password_hash=password_hash,
-                                roles=roles, unit=unit, national_code=_valid_national_code(f"00{n}1{m}2345"))
-                seeded.append({"username": username, "roles": roles})
+                                roles=roles, unit=unit, national_code=national_code)
+                # the demo's signatory certificates carry the same national code
+                seeded.append({"username": username, "roles": roles, "national_code": national_code})
             out.append({"national_id": nid, "name": name, "users": seeded})
         return out
 

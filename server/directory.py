@@ -33,10 +33,7 @@ def changes(ctx: ServerContext, after: int, limit: int) -> dict[str, Any]:
                                              "active": r["active"]}) for r in ags]
     items += [(r["change_seq"], "units", {"agency": nid[r["agency_id"]], "code": r["code"], "name": r["name"],
                                           "parent": r["parent_code"], "active": r["active"]}) for r in uns]
-    items += [(r["change_seq"], "people", {"agency": nid[r["agency_id"]], "username": r["username"],
-                                           "display_name": r["display_name"], "title": r["title"],
-                                           "unit": r["unit_code"], "active": r["active"],
-                                           "signatory": "signatory" in r["roles"].split(",")}) for r in ppl]
+    items += [(r["change_seq"], "people", _person(r, nid[r["agency_id"]])) for r in ppl]
     items.sort(key=lambda t: t[0])
     items = items[:limit]
     out: dict[str, Any] = {"agencies": [], "units": [], "people": []}
@@ -45,6 +42,15 @@ def changes(ctx: ServerContext, after: int, limit: int) -> dict[str, Any]:
     out["cursor"] = items[-1][0] if items else after
     out["more"] = len(items) == limit
     return out
+
+
+def _person(r: Any, agency: str) -> dict[str, Any]:
+    signatory = "signatory" in r["roles"].split(",")
+    return {"agency": agency, "username": r["username"], "display_name": r["display_name"], "title": r["title"],
+            "unit": r["unit_code"], "active": r["active"], "signatory": signatory,
+            # A signatory's national code is in every letter they sign (their certificate); the
+            # client matches it against the token's certificate. Nobody else's is sent.
+            "national_code": r["national_code"] if signatory else None}
 
 
 def set_seq(ctx: ServerContext, conn: Connection, table: Any, row_id: int) -> None:

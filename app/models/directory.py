@@ -79,17 +79,24 @@ def _label(*parts: str | None) -> str:
 
 
 def search_directory(
-    store: Store, text: str, *, kinds: Iterable[str] = KINDS, limit: int = SEARCH_LIMIT
+    store: Store, text: str, *, kinds: Iterable[str] = KINDS, limit: int = SEARCH_LIMIT,
+    signatories_of: str | None = None,
 ) -> list[DirectoryEntry]:
-    """Entries whose normalized name contains the normalized ``text``; prefix matches first."""
+    """Entries whose normalized name contains the normalized ``text``; prefix matches first.
+
+    ``signatories_of`` (an agency's national id): only that agency's people with the signatory
+    role, as a letter's signatories are picked."""
     query = normalize(text)
     if not query:
         return []
+    if signatories_of is not None:
+        kinds = ("person",)
     with store.reader() as session:
-        return _search(session, query, tuple(kinds), limit)
+        return _search(session, query, tuple(kinds), limit, signatories_of)
 
 
-def _search(session: Session, query: str, kinds: tuple[str, ...], limit: int) -> list[DirectoryEntry]:
+def _search(session: Session, query: str, kinds: tuple[str, ...], limit: int,
+            signatories_of: str | None = None) -> list[DirectoryEntry]:
     pattern, prefix = _like(query), _like(query)[1:]
     ranked: list[tuple[int, int, str, DirectoryEntry]] = []
 
@@ -131,7 +138,8 @@ def _search(session: Session, query: str, kinds: tuple[str, ...], limit: int) ->
                     Person.name_norm,
                     rank(Person.name_norm),
                 )
-                .where(Person.name_norm.like(pattern, escape="\\"))
+                .where(Person.name_norm.like(pattern, escape="\\"),
+                       *((Person.agency == signatories_of, Person.signatory.is_(True)) if signatories_of is not None else ()))
                 .order_by(rank(Person.name_norm), Person.name_norm)
                 .limit(limit)
             )
@@ -155,3 +163,12 @@ def _search(session: Session, query: str, kinds: tuple[str, ...], limit: int) ->
         ranked.append((r, 2, norm, entry))
     ranked.sort(key=lambda t: (t[0], t[1], t[2]))
     return [t[3] for t in ranked[:limit]]
+
+
+def agency_name(store: Store, national_id: str) -> str:
+    """An agency's name from the synced directory ("" before the directory has it)."""
+    if not national_id:
+        return ""
+    with store.reader() as session:
+        agency = session.get(Agency, national_id)
+        return agency.name if agency is not None else ""

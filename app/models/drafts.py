@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.models.changes import Changes
 from app.models.db import Store
 from app.models.directory import DirectoryEntry
+from app.models.letter_actions import require_signatory
 from app.models.letter_links import LetterLink, load_link
 from app.models.letters import create_letter, edit_letter, letter_content
 from app.models.lifecycle import EDITABLE, State
@@ -105,7 +106,9 @@ def is_signed(store: Store, guid: str) -> bool:
 def check_complete(store: Store, guid: str) -> None:
     """Raise :class:`InvalidContent` (with the field) unless the letter can be signed as it is."""
     with store.reader() as session:
-        letter_content(_letter(session, guid))
+        letter = _letter(session, guid)
+        letter_content(letter)
+        require_signatory(letter)
 
 
 def save_draft(

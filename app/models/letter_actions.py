@@ -17,6 +17,7 @@ from app.models.db import Store
 from app.models.letters import ContentChanged, add_signature, letter_content, transition
 from app.models.lifecycle import IllegalTransition, State
 from app.models.tables import Letter
+from app.protocol.canonical import InvalidContent
 from app.protocol.certificates import CertificateInfo
 from app.protocol.package import LetterPackage
 
@@ -35,9 +36,61 @@ def _move(store: Store, guid: str, source: State, target: State, *, actor: str, 
     return Changes.of_letters([guid])
 
 
+NO_SIGNATORY_FA = "امضاکنندهٔ نامه تعیین نشده است؛ دست‌کم یک امضاکننده برای نامه برگزینید."
+NOT_A_SIGNATORY_FA = ("این گواهی از آنِ هیچ‌یک از امضاکنندگان تعیین‌شده برای نامه نیست؛ "
+                      "توکن امضاکنندهٔ نامه را برگزینید.")
+
+
+def signatory_codes(letter: Letter) -> frozenset[str]:
+    """The national codes of the signatories listed on a letter (whom its certificate must name)."""
+    return frozenset(str(s["national_code"]) for s in letter.signatories or [] if s.get("national_code"))
+
+
+def require_signatory(letter: Letter) -> None:
+    """A letter goes for signature only with a signatory listed (one the signing can be checked against)."""
+    if not signatory_codes(letter):
+        raise InvalidContent("signatories", "no signatory with a national code is listed", NO_SIGNATORY_FA)
+
+
 def submit_for_signature(store: Store, guid: str, *, actor: str = "") -> Changes:
-    """A finished draft goes to the signatory's «awaiting signature» folder."""
+    """A finished draft goes to the signatory's «awaiting signature» folder (InvalidContent
+    when it lists no signatory)."""
+    with store.reader() as s:
+        letter = s.get(Letter, guid)
+        if letter is not None and letter.state == State.DRAFT:
+            require_signatory(letter)
     return _move(store, guid, State.DRAFT, State.AWAITING_SIGNATURE, actor=actor)
+
+
+@dataclass(frozen=True)
+class SignatoryRule:
+    """Who may sign a set of letters: a certificate naming a signatory listed on every one."""
+
+    codes: frozenset[str]
+    unlisted: tuple[str, ...] = ()  # subjects of the letters that list no signatory
+
+    @classmethod
+    def of(cls, letters: Sequence[tuple[str, frozenset[str]]]) -> SignatoryRule:
+        """From (subject, listed national codes) of each letter."""
+        sets = [codes for _, codes in letters if codes]
+        codes = frozenset.intersection(*sets) if sets else frozenset()
+        return cls(codes, tuple(subject for subject, c in letters if not c))
+
+    def allows(self, national_code: str | None) -> bool:
+        return not self.unlisted and national_code is not None and national_code in self.codes
+
+    def refusal_fa(self, national_code: str | None) -> str | None:
+        """Why a certificate with this national code may not sign these letters (None: it may)."""
+        if self.unlisted:
+            return f"{NO_SIGNATORY_FA} («{self.unlisted[0]}»)"
+        return None if self.allows(national_code) else NOT_A_SIGNATORY_FA
+
+
+def signatory_rule(store: Store, guids: Sequence[str]) -> SignatoryRule:
+    """The rule for signing these letters, from the signatories listed on them."""
+    with store.reader() as s:
+        letters = list(s.scalars(select(Letter).where(Letter.guid.in_(list(guids)))))
+        return SignatoryRule.of([(letter.subject, signatory_codes(letter)) for letter in letters])
 
 
 def return_to_draft(store: Store, guid: str, *, actor: str = "") -> Changes:

@@ -1,14 +1,16 @@
-"""Settings of this profile that the desktop app reads: the token module, the server address
-printed on letters, and any other stored setting by its key. Qt-free."""
+"""Settings of this profile that the desktop app reads: the token module, the token used last,
+the server address printed on letters, and any other stored setting by its key. Qt-free."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from app.models.changes import Changes
 from app.models.db import Store
 from app.models.tables import Setting
 
 TOKEN_MODULE_SETTING = "token:module"  # {"path": ...}: the PKCS#11 module to sign with
+LAST_TOKEN_SETTING = "token:last"  # {"label": ..., "serial": ...}: offered first when no signatory's token is
 SERVER_BASE_SETTING = "server:base_url"  # {"url": ...}: printed in the QR code when there is no account
 
 
@@ -29,3 +31,21 @@ def token_module_setting(store: Store) -> str | None:
 def server_base_setting(store: Store) -> str:
     value = read_setting(store, SERVER_BASE_SETTING)
     return str(value.get("url", "")) if isinstance(value, dict) else ""
+
+
+def last_token_setting(store: Store) -> tuple[str, str] | None:
+    """(label, serial) of the token that signed last on this workstation, if any."""
+    value = read_setting(store, LAST_TOKEN_SETTING)
+    return (str(value["label"]), str(value["serial"])) if isinstance(value, dict) and "label" in value else None
+
+
+def remember_last_token(store: Store, label: str, serial: str) -> Changes:
+    """Remember the token that just signed (offered first next time when no listed signatory's is present)."""
+    value = {"label": label, "serial": serial}
+    with store.session() as s:
+        row = s.get(Setting, LAST_TOKEN_SETTING)
+        if row is None:
+            s.add(Setting(key=LAST_TOKEN_SETTING, value=value))
+        elif row.value != value:
+            row.value = value
+    return Changes(settings=True)

@@ -229,6 +229,7 @@ class Person(Base):
     name_norm: Mapped[str] = mapped_column(String(500), index=True)
     title: Mapped[str] = mapped_column(String(500), default="")
     national_code: Mapped[str | None] = mapped_column(String(10))
+    signatory: Mapped[bool] = mapped_column(Boolean, default=False)  # may be listed as a letter's signatory
     __table_args__ = (UniqueConstraint("agency", "username"),)
 
 

@@ -79,9 +79,11 @@ def login(store: Store, account: Account, password: str) -> dict:
 
 
 def remember_sender(store: Store, user: dict) -> None:
-    """Who this profile writes as (the sender of new letters), from the server's login answer."""
+    """Who this profile writes as (the sender of new letters) and with which roles, from the
+    server's login answer."""
     value = {"agency": user.get("agency") or "", "unit": user.get("unit") or "",
-             "person": user.get("username") or "", "name": user.get("display_name") or ""}
+             "person": user.get("username") or "", "name": user.get("display_name") or "",
+             "roles": [str(r) for r in user.get("roles") or []]}  # shown beside the name, not written on letters
     with store.session() as s:
         row = s.get(Setting, SENDER_SETTING)
         if row is None:

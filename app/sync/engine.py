@@ -39,7 +39,7 @@ from app.models.tables import (
     Unit,
     utcnow,
 )
-from app.protocol.canonical import Classification, Kind, Priority, RecipientRole
+from app.protocol.canonical import Classification, Priority, RecipientRole
 from app.protocol.package import InvalidPackage, LetterPackage
 from app.protocol.persian import normalize
 from app.protocol.receipt import InvalidReceipt, load_certificate, parse_time, receipt_matches, verify_receipt
@@ -88,6 +88,7 @@ class SyncReport:
     directory_changes: int = 0
     pending: int = 0
     error: str | None = None
+    last_success: str | None = None  # ISO time of the last pass that reached the server (this one or earlier)
 
 
 Event = Callable[[str, dict[str, Any]], None]
@@ -137,7 +138,11 @@ class SyncEngine:
         with self.store.session() as s:
             report.pending = outbox.pending_count(s)
             row = s.get(Setting, "sync:last")
-            value = {"at": self.clock().isoformat(), "online": report.online, "error": report.error}
+            at = self.clock().isoformat()
+            # the last pass that reached the server and was let in (what the window shows)
+            before = row.value.get("last_success") if row is not None else None
+            report.last_success = at if report.online and report.error is None else before
+            value = {"at": at, "online": report.online, "error": report.error, "last_success": report.last_success}
             if row is None:
                 s.add(Setting(key="sync:last", value=value))
             else:
@@ -329,12 +334,14 @@ class SyncEngine:
             with self.store.reader() as s:
                 after = outbox.get_cursor(s, "acks")
             page = self._call(partial(self.api.acks, after=after, limit=PAGE))
+            applied = []
             with self.store.session() as s:
                 for ack in page["items"]:
                     if self._apply_ack(s, ack):
                         report.acknowledged.append(ack["guid"])
+                        applied.append(ack)
                 outbox.set_cursor(s, "acks", page["cursor"])
-            for ack in page["items"]:
+            for ack in applied:  # not acknowledgements of letters this profile does not hold
                 self.on_event("acknowledged", ack)
             if not page.get("more"):
                 return
@@ -349,7 +356,8 @@ class SyncEngine:
                 r.ack_state = ack["status"]
                 r.ack_at = parse_time(ack["at"])
                 r.ack_number = ack.get("incoming_number")
-        states = [r.ack_state for r in letter.recipients if r.agency != letter.sender_agency or letter.kind == Kind.OUTGOING]
+        # every recipient counts, an internal letter's too (the list's state and the view's must agree)
+        states = [r.ack_state for r in letter.recipients]
         if states and all(st == "registered" for st in states):
             target = State.ACKNOWLEDGED
         elif states and all(st in ("delivered", "registered") for st in states):
@@ -457,6 +465,7 @@ def apply_directory(s: Session, page: dict[str, Any]) -> int:
         person = person or Person(agency=p["agency"], username=p["username"])
         person.name, person.name_norm = p["display_name"], normalize(p["display_name"])
         person.title, person.unit_code = p.get("title") or "", p.get("unit")
+        person.signatory, person.national_code = bool(p.get("signatory")), p.get("national_code") or None
         s.add(person)
         n += 1
     return n

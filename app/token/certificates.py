@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pkcs11
 from pkcs11 import Attribute, ObjectClass
 
 from app.protocol.certificates import CertificateInfo, describe_certificate
+
+K = TypeVar("K")
 
 
 @dataclass(frozen=True)
@@ -48,3 +52,21 @@ def list_signing_certificates(session: pkcs11.Session) -> list[TokenCertificate]
         out.append(TokenCertificate(label, cid, info, (bool(cid) and cid in key_ids) or label in key_labels))
     out.sort(key=lambda c: (not c.info.non_repudiation, -c.info.not_after.timestamp(), c.label))
     return out
+
+
+def choose_certificate(
+    found: Sequence[tuple[K, Sequence[TokenCertificate]]],
+    allowed: Callable[[str | None], bool],
+    last_used: K | None,
+) -> tuple[K, int] | None:
+    """Which token and certificate the signing dialog offers first: the first one whose certificate
+    names an ``allowed`` signatory (national code), else the token used last on this workstation,
+    else the first token. ``found`` is each present token with its certificates, in slot order."""
+    for key, certs in found:
+        for i, cert in enumerate(certs):
+            if allowed(cert.info.national_code):
+                return key, i
+    for key, _certs in found:
+        if key == last_used:
+            return key, 0
+    return (found[0][0], 0) if found else None

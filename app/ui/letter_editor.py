@@ -142,8 +142,9 @@ class LetterEditor(QWidget):
         self.letterhead.addItems(letterheads)
         self.in_reply_to = LinkPicker(self._store, self)
         self.follow_up_of = LinkPicker(self._store, self)
-        self.signatories = RecipientPicker(
-            self._store, self, kinds=("person",), placeholder=self.tr("Add a signatory…")
+        self.signatories = RecipientPicker(  # only the sender agency's signatories, by name and title
+            self._store, self, kinds=("person",), placeholder=self.tr("Add a signatory…"),
+            signatories_of=self._sender.get("agency") or "",
         )
 
         self.body = QTextEdit(self)

@@ -71,6 +71,14 @@ def start_sync(window: MainWindow) -> SyncBridge | None:
     return bridge
 
 
+def show_main_window(window: MainWindow, bridge: SyncBridge | None) -> None:
+    """Show the window; a profile with no server account (a first start) asks to log in at once
+    rather than showing a window that can only say it is not connected."""
+    window.show()
+    if bridge is None:
+        window.show_login()
+
+
 def run_gui(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -94,7 +102,7 @@ def run_gui(args: argparse.Namespace) -> int:
 
             window.ready.connect(ready)
             QTimer.singleShot(SMOKE_TIMEOUT_MS, lambda: app.exit(1))
-        window.show()
+        show_main_window(window, bridge)
         code = app.exec()
         if bridge is not None:
             bridge.stop()

@@ -13,8 +13,8 @@ import datetime as dt
 import time
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from app.models.changes import Changes
 from app.models.db import Store
+from app.models.directory import agency_name
 from app.models.folders import Folder, LetterRow
 from app.models.letter_actions import submit_for_signature
 from app.models.letter_lookup import letter_summary
@@ -36,6 +37,7 @@ from app.models.profile import read_setting
 from app.protocol.jalali import format_datetime
 from app.sync import account
 from app.sync.account import SENDER_SETTING
+from app.ui.elided_label import ElidedLabel
 from app.ui.folder_list import FolderList
 from app.ui.labels import persian_number
 from app.ui.letter_details import LetterDetails
@@ -47,6 +49,7 @@ from app.ui.notifications import Notifier
 from app.ui.ops import OpContext, StoreOp
 from app.ui.outbox_panel import OutboxPanel
 from app.ui.search_box import SearchBox
+from app.ui.store_changes import StoreChanges
 from app.ui.sync_bridge import SyncBridge
 from app.ui.workflow_actions import WorkflowActions
 
@@ -76,7 +79,17 @@ class MainWindow(QMainWindow):
         self.table = LetterTable()
         self.table.setModel(self.model)
         self.outbox = OutboxPanel(store)
-        self.outbox.hide()
+        self.outbox_notice = QLabel()  # why the letters below are still waiting (a failed sync), in Persian
+        self.outbox_notice.setObjectName("outboxNotice")
+        self.outbox_notice.setWordWrap(True)
+        self.outbox_notice.setStyleSheet("color: #b71c1c; padding: 4px;")
+        self.outbox_notice.hide()
+        self.outbox_box = QWidget()
+        outbox_layout = QVBoxLayout(self.outbox_box)
+        outbox_layout.setContentsMargins(0, 0, 0, 0)
+        outbox_layout.addWidget(self.outbox_notice)
+        outbox_layout.addWidget(self.outbox)
+        self.outbox_box.hide()
 
         right = QWidget()
         box = QVBoxLayout(right)
@@ -85,7 +98,7 @@ class MainWindow(QMainWindow):
         box.addWidget(self.search)
         list_split = QSplitter(Qt.Orientation.Vertical)
         list_split.addWidget(self.table)
-        list_split.addWidget(self.outbox)
+        list_split.addWidget(self.outbox_box)
         list_split.setStretchFactor(0, 3)
         list_split.setStretchFactor(1, 2)
         list_split.setChildrenCollapsible(False)
@@ -110,18 +123,30 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
         self._open: dict[str, QWidget] = {}  # guid -> its editor or details tab
 
-        self.status_label = QLabel()
+        # Passing messages in a label of their own (QStatusBar's cuts them off mid-word): elided
+        # between words with «…» when the bar is too narrow, whole in the tooltip and in ``messages``.
+        self.message_label = ElidedLabel()
+        self.message_label.setObjectName("statusMessage")
+        self.statusBar().addWidget(self.message_label, 2)
+        self._message_timer = QTimer(self)
+        self._message_timer.setSingleShot(True)
+        self._message_timer.timeout.connect(lambda: self._set_message(""))
+        self.status_label = ElidedLabel()
         self.statusBar().addWidget(self.status_label, 1)
+        self.user_label = ElidedLabel()  # who is working: name, role, agency (gives way on a narrow bar)
+        self.user_label.setObjectName("currentUser")
         self.sync_label = QLabel(self.tr("Not connected to the server"))
         self.sync_label.setObjectName("syncState")
         self.queue_label = QLabel()
         self.queue_label.setObjectName("syncQueue")
         self.last_sync_label = QLabel()
         self.last_sync_label.setObjectName("lastSync")
-        for label in (self.sync_label, self.queue_label, self.last_sync_label):
+        for label in (self.user_label, self.sync_label, self.queue_label, self.last_sync_label):
             label.setContentsMargins(8, 0, 8, 0)
             self.statusBar().addPermanentWidget(label)
-        self.notifier = Notifier(self)
+        self.messages: list[str] = []  # every passing message in full, newest last
+        self._manual_sync = False  # the user asked for this sync: say how it went
+        self.notifier = Notifier(self, self.show_message)
         self.last_warning: tuple[str, str] | None = None
         self.actions_ = WorkflowActions(store, self, self)
         self._build_menus()
@@ -146,7 +171,9 @@ class MainWindow(QMainWindow):
         self.table.selectionModel().selectionChanged.connect(self._update_actions)
         self.model.modelReset.connect(self._update_actions)
         self.outbox.letterActivated.connect(self.open_letter)
+        StoreChanges.instance().changed.connect(self._on_store_changed)
         self._update_actions()
+        self.show_identity()
         self._loaded_once = False
         self._closing = False
         self._ready_sent = False
@@ -182,7 +209,30 @@ class MainWindow(QMainWindow):
     def sender_party(self) -> dict[str, str]:
         """Who new letters are written as (agency, unit, person, name), as stored at login."""
         value = read_setting(self.store, SENDER_SETTING)
-        return dict(value) if isinstance(value, dict) else {}
+        return {k: v for k, v in value.items() if isinstance(v, str)} if isinstance(value, dict) else {}
+
+    def role_names(self, roles: list[str]) -> str:
+        names = {"secretary": self.tr("Secretariat clerk"), "signatory": self.tr("Signatory"),
+                 "staff": self.tr("Staff"), "agency_admin": self.tr("Agency administrator")}
+        return "، ".join(names.get(r, r) for r in roles)
+
+    def show_identity(self) -> None:
+        """The agency, the user and the role in the title and the status bar (both windows of a
+        workstation otherwise look alike)."""
+        value = read_setting(self.store, SENDER_SETTING)
+        me = value if isinstance(value, dict) else {}
+        agency = agency_name(self.store, str(me.get("agency") or "")) or str(me.get("agency") or "")
+        user = str(me.get("name") or me.get("person") or "")
+        roles = self.role_names([str(r) for r in me.get("roles") or []])
+        who = f"{user} ({roles})" if user and roles else user
+        parts = [p for p in (who, agency) if p]
+        # the platform appends the application's name («دبیر») itself: "who — agency — دبیر"
+        self.setWindowTitle(" — ".join(parts) or self.tr("Dabir"))
+        self.user_label.setText(" — ".join(parts) if parts else self.tr("Not logged in"))
+
+    def _on_store_changed(self, changes: Changes, _handler: object) -> None:
+        if changes.settings or changes.directory:  # a login, or the directory brought the agency's name
+            self.show_identity()
 
     # --- letters in tabs ----------------------------------------------------------------
 
@@ -312,7 +362,18 @@ class MainWindow(QMainWindow):
     # --- messages -----------------------------------------------------------------------
 
     def show_message(self, text: str, ms: int = 8000) -> None:
-        self.statusBar().showMessage(text, ms)
+        """A passing message in the status bar for ``ms`` milliseconds."""
+        self.messages.append(text)
+        self._set_message(text)
+        self._message_timer.start(ms)
+
+    def _set_message(self, text: str) -> None:
+        self.message_label.setText(text)
+        self.status_label.setVisible(not text)  # the letter count gives the message its room meanwhile
+
+    def current_message(self) -> str:
+        """The passing message shown now, in full ("" when none)."""
+        return self.message_label.fullText()
 
     def warn(self, title: str, text: str) -> None:
         self.last_warning = (title, text)
@@ -330,6 +391,7 @@ class MainWindow(QMainWindow):
 
     def sync_now(self, *, quiet: bool = False) -> None:
         if self.bridge is not None:
+            self._manual_sync = self._manual_sync or not quiet
             self.bridge.sync_now()
         elif not quiet:
             self.show_message(self.tr("Log in to the server first (Server menu)."))
@@ -362,29 +424,41 @@ class MainWindow(QMainWindow):
             text, color = self.tr("Not connected to the server"), "#6d4c41"
         self.sync_label.setText(f"● {text}")
         self.sync_label.setStyleSheet(f"color: {color};")
-        if status.get("error"):
-            self.sync_label.setToolTip(str(status["error"]))
+        problem = str(status.get("error_fa") or "")  # Persian; the English details are in the log
+        self.sync_label.setToolTip(problem)
         self.queue_label.setText(self.tr("Queue: %1").replace("%1", persian_number(int(status.get("pending") or 0))))
-        last = status.get("last_sync")
+        last = status.get("last_sync")  # the last sync that reached the server, not the last try
         if last:
             when = format_datetime(dt.datetime.fromisoformat(last))
-            self.last_sync_label.setText(self.tr("Last sync: %1").replace("%1", when))
+            self.last_sync_label.setText(self.tr("Last successful sync: %1").replace("%1", when))
+        if status.get("running"):
+            return
+        self.outbox_notice.setText(problem)
+        self.outbox_notice.setVisible(bool(problem))
+        if self._manual_sync:
+            self._manual_sync = False
+            self.show_message(problem or self.tr("Synchronized with the server."))
 
-    def _subject(self, guid: str) -> str:
+    def _letter_name(self, guid: str) -> str | None:
+        """How a notice names a letter (its subject); None for a letter this profile does not hold."""
         summary = letter_summary(self.store, guid)
-        return summary.subject if summary is not None else ""
+        return summary.subject if summary is not None else None
 
     def _on_letter_event(self, name: str, data: dict[str, Any]) -> None:
         guid = str(data.get("guid", ""))
+        if name not in ("rejected", "acknowledged"):
+            return
+        letter = self._letter_name(guid)
+        if letter is None:
+            return  # not a letter of this profile: nothing to say about it
         if name == "rejected":
             text = self.tr("The letter “%1” was returned by the server: %2")
             self.notifier.notify(self.tr("Letter returned"),
-                                 text.replace("%1", self._subject(guid)).replace("%2", str(data.get("reason", ""))),
-                                 warning=True)
-        elif name == "acknowledged":
+                                 text.replace("%1", letter).replace("%2", str(data.get("reason", ""))), warning=True)
+        else:
             text = (self.tr("The letter “%1” was registered by the recipient.") if data.get("status") == "registered"
                     else self.tr("The letter “%1” was delivered to the recipient."))
-            self.notifier.notify(self.tr("Letter delivered"), text.replace("%1", self._subject(guid)))
+            self.notifier.notify(self.tr("Letter delivered"), text.replace("%1", letter))
 
     # --- actions --------------------------------------------------------------------
 
@@ -398,7 +472,7 @@ class MainWindow(QMainWindow):
     def _on_folder(self, folder: Folder) -> None:
         self.status_label.setText(self.tr("Loading…"))
         self.model.set_folder(folder)
-        self.outbox.setVisible(folder is Folder.OUTBOX)  # the panel reads its rows when shown
+        self.outbox_box.setVisible(folder is Folder.OUTBOX)  # the panel reads its rows when shown
 
     def _on_reloaded(self) -> None:
         if not self._loaded_once:  # the list first: counting every folder would slow it down
@@ -424,6 +498,11 @@ class MainWindow(QMainWindow):
         if self._loaded_once and not self._ready_sent:
             self._ready_sent = True
             self.ready.emit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # On a narrow window the user's name gives way (elided) rather than squeezing out the messages.
+        self.user_label.setMaximumWidth(max(120, self.width() // 4))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         for index in range(self.tabs.count() - 1, 0, -1):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMainWindow, QSystemTrayIcon
 
@@ -9,9 +11,10 @@ STATUS_MS = 10_000
 
 
 class Notifier(QObject):
-    def __init__(self, window: QMainWindow) -> None:
+    def __init__(self, window: QMainWindow, show_message: Callable[[str, int], None] | None = None) -> None:
         super().__init__(window)
         self._window = window
+        self._show_message = show_message or window.statusBar().showMessage
         self._tray: QSystemTrayIcon | None = None
         self.history: list[tuple[str, str]] = []  # (title, message), newest last
 
@@ -31,4 +34,4 @@ class Notifier(QObject):
             icon = QSystemTrayIcon.MessageIcon.Warning if warning else QSystemTrayIcon.MessageIcon.Information
             tray.showMessage(title, message, icon, STATUS_MS)
         else:  # no tray (offscreen, some Linux desktops): a transient status-bar message instead
-            self._window.statusBar().showMessage(f"{title}: {message}", STATUS_MS)
+            self._show_message(f"{title}: {message}", STATUS_MS)

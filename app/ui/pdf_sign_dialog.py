@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
+from app.models.letter_actions import SignatoryRule
 from app.token.signing import TokenSigningSession
 from app.ui.ops import OpContext
 from app.ui.sign_dialog import SignDialog
@@ -24,7 +25,8 @@ class PdfSignDialog(SignDialog):
     signed = Signal(object)  # the output path
 
     def __init__(self, input_pdf: Path, output_pdf: Path, token_service: TokenService, sign_pdf: PdfSigner,
-                 subject: str, parent: QWidget | None = None) -> None:
+                 subject: str, parent: QWidget | None = None, *, rule: SignatoryRule | None = None,
+                 last_token: tuple[str, str] | None = None) -> None:
         self.input_pdf, self.output_pdf, self.subject = input_pdf, output_pdf, subject
 
         def job(session: TokenSigningSession, ctx: OpContext, _cancel: threading.Event) -> Path:
@@ -33,7 +35,7 @@ class PdfSignDialog(SignDialog):
             ctx.progress(1, 1)
             return Path(out)
 
-        super().__init__([], token_service, parent, job=job)
+        super().__init__([], token_service, parent, job=job, rule=rule, last_token=last_token)
         self.setObjectName("pdfSignDialog")
         self.setWindowTitle(self.tr("Sign the PDF"))
         self.progress.setRange(0, 1)

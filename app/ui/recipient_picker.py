@@ -53,7 +53,8 @@ class _Chip(QFrame):
 class RecipientPicker(QWidget):
     """A search box over the directory plus the chosen entries as removable chips.
 
-    ``kinds`` narrows what can be picked (signatories are people only). Entries are unique:
+    ``kinds`` narrows what can be picked; ``signatories_of`` (an agency) offers only that agency's
+    people with the signatory role, as a letter's signatories are picked. Entries are unique:
     picking one twice keeps the first.
     """
 
@@ -66,10 +67,12 @@ class RecipientPicker(QWidget):
         *,
         kinds: Sequence[str] = KINDS,
         placeholder: str = "",
+        signatories_of: str | None = None,
     ) -> None:
         super().__init__(parent)
         self._store = store
         self._kinds = tuple(kinds)
+        self._signatories_of = signatories_of
         self._entries: list[DirectoryEntry] = []
         self._read_only = False
 
@@ -126,7 +129,7 @@ class RecipientPicker(QWidget):
     # --- internals --------------------------------------------------------------------
 
     def _find(self, text: str) -> list[tuple[str, object]]:
-        found = search_directory(self._store, text, kinds=self._kinds)
+        found = search_directory(self._store, text, kinds=self._kinds, signatories_of=self._signatories_of)
         return [(e.name, e) for e in found if e not in self._entries]
 
     def _on_picked(self, entry: object) -> None:

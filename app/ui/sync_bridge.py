@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.models.changes import Changes
 from app.models.db import Store
+from app.models.profile import read_setting
 from app.sync import account
 from app.sync.engine import SyncEngine, SyncReport
 from app.ui.ops import Op, OpContext
@@ -26,7 +26,8 @@ DEFAULT_INTERVAL_MS = 30_000
 
 
 class SyncBridge(QObject):
-    #: {"online": bool|None, "pending": int, "last_sync": iso str|None, "error": str|None, "running": bool}
+    #: {"online": bool|None, "pending": int, "last_sync": iso str|None (the last pass that reached the
+    #: server), "error": str|None (English, for the log), "error_fa": str|None (for the user), "running": bool}
     statusChanged = Signal(dict)
     #: ("registered" | "sent" | "rejected" | "received" | "acknowledged" | "ack_sent", data)
     letterEvent = Signal(str, dict)
@@ -46,7 +47,9 @@ class SyncBridge(QObject):
         self._engine_factory = engine_factory or _default_engine
         self._running: Op[SyncReport] | None = None
         self._again = False
-        self.status: dict[str, Any] = {"online": None, "pending": 0, "last_sync": None, "error": None,
+        last = read_setting(store, "sync:last")
+        self.status: dict[str, Any] = {"online": None, "pending": 0, "error": None, "error_fa": None,
+                                       "last_sync": last.get("last_success") if isinstance(last, dict) else None,
                                        "running": False}
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
@@ -79,18 +82,26 @@ class SyncBridge(QObject):
 
     def _done(self, report: SyncReport) -> None:
         self._running = None
+        if report.error:
+            log.warning("sync pass did not reach the server: %s", report.error)
+        error_fa = None if report.error is None else self.offline_text() if not report.online else self.tr(
+            "Your session on the server has ended; please log in again from the Server menu.")
         self._set(running=False, online=report.online, pending=report.pending, error=report.error,
-                  last_sync=datetime.now(UTC).isoformat())
+                  error_fa=error_fa, last_sync=report.last_success)
         StoreChanges.instance().announce(pass_changes(report), self)
         self.synced.emit(report)
         self._maybe_again()
 
     def _failed(self, exc: BaseException) -> None:
         self._running = None
-        message = getattr(exc, "message_fa", None) or str(exc)
         log.warning("sync could not run: %s", exc)
-        self._set(running=False, online=None if isinstance(exc, account.AccountError) else False, error=message)
+        self._set(running=False, online=None if isinstance(exc, account.AccountError) else False, error=str(exc),
+                  error_fa=getattr(exc, "message_fa", None) or self.offline_text())
         self._maybe_again()
+
+    def offline_text(self) -> str:
+        return self.tr("The server could not be reached; the letters wait in the outbox and are sent "
+                       "automatically once it can be reached.")
 
     def _maybe_again(self) -> None:
         if self._again:

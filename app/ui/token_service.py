@@ -16,9 +16,9 @@ import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QThreadPool, Signal, Slot
 
 from app.token.certificates import TokenCertificate, list_signing_certificates
-from app.token.errors import ModuleLoadError
+from app.token.errors import ModuleLoadError, TokenError
 from app.token.modules import Library, load_module
-from app.token.tokens import TokenInfo, find_token
+from app.token.tokens import REMOVAL_ERRORS, TokenInfo, find_token
 from app.token.watcher import TokenWatcher
 from app.ui.ops import Op, OpContext
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from app.token.signing import TokenSigningSession
 
 WATCH_INTERVAL_S = 0.5
+UNREADABLE: tuple[type[BaseException], ...] = (TokenError, *REMOVAL_ERRORS)  # a token gone meanwhile
 
 #: What runs on the worker once logged in: (session, op context, cancel flag) -> result.
 SigningJob = Callable[["TokenSigningSession", OpContext, threading.Event], Any]
@@ -84,6 +85,25 @@ class TokenService(QObject):
         def work(_ctx: OpContext) -> list[TokenCertificate]:
             with find_token(self._loaded(lib), label=label, serial=serial).open() as session:
                 return list_signing_certificates(session)
+
+        return Op(parent, work).in_pool(self.pool)
+
+    def all_certificates(self, parent: QObject, keys: list[tuple[str, str]]
+                         ) -> Op[list[tuple[tuple[str, str], list[TokenCertificate]]]]:
+        """An Op listing the signing certificates of each token (label, serial) in one worker
+        job, so a dialog can offer the token that holds the letter's signatory; a token that
+        cannot be read (pulled out meanwhile) is listed with none."""
+        lib = self._lib
+
+        def work(_ctx: OpContext) -> list[tuple[tuple[str, str], list[TokenCertificate]]]:
+            out = []
+            for label, serial in keys:
+                try:
+                    with find_token(self._loaded(lib), label=label, serial=serial).open() as session:
+                        out.append(((label, serial), list_signing_certificates(session)))
+                except UNREADABLE:
+                    out.append(((label, serial), []))
+            return out
 
         return Op(parent, work).in_pool(self.pool)
 

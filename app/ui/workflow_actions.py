@@ -20,10 +20,21 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from app.models.db import Store
 from app.models.folders import LetterRow
-from app.models.letter_actions import ApplyReport, apply_signatures, packages_for
+from app.models.letter_actions import (
+    ApplyReport,
+    SignatoryRule,
+    apply_signatures,
+    packages_for,
+    signatory_rule,
+)
 from app.models.letter_lookup import printable_view
 from app.models.letter_view import LetterView, NotRegistered
-from app.models.profile import server_base_setting, token_module_setting
+from app.models.profile import (
+    last_token_setting,
+    remember_last_token,
+    server_base_setting,
+    token_module_setting,
+)
 from app.protocol.package import LetterPackage
 from app.protocol.persian import to_persian_digits
 from app.sync import account
@@ -127,23 +138,26 @@ class WorkflowActions(QObject):
             return
         store = self.store
 
-        def work(_ctx: OpContext) -> tuple[list[LetterPackage], str]:
+        def work(_ctx: OpContext) -> tuple[list[LetterPackage], str, SignatoryRule, tuple[str, str] | None]:
             packages = packages_for(store, guids)
-            return packages, module_path(token_module_setting(store)) if packages else ""
+            rule = signatory_rule(store, [p.guid for p in packages])
+            return packages, module_path(token_module_setting(store)) if packages else "", rule, last_token_setting(store)
 
         Op(self.widget, work).success(self._packages_read).failure(self._token_failed).run()
 
-    def _packages_read(self, read: tuple[list[LetterPackage], str]) -> None:
-        packages, path = read
+    def _packages_read(self, read: tuple[list[LetterPackage], str, SignatoryRule, tuple[str, str] | None]) -> None:
+        packages, path, rule, last = read
         if not packages:
             self.host.show_message(self.tr("None of the selected letters is awaiting signature any more."))
             return
-        self._with_tokens(path, lambda: self._open_sign_dialog(packages))
+        self._with_tokens(path, lambda: self._open_sign_dialog(packages, rule, last))
 
-    def _open_sign_dialog(self, packages: list[LetterPackage]) -> None:
+    def _open_sign_dialog(self, packages: list[LetterPackage], rule: SignatoryRule,
+                          last: tuple[str, str] | None) -> None:
         from app.ui.sign_dialog import SignDialog  # pyHanko: loaded when someone signs, not at start-up
 
-        dialog = SignDialog(packages, self.token_service, self.widget)
+        dialog = SignDialog(packages, self.token_service, self.widget, rule=rule, last_token=last)
+        dialog.token_used.connect(self._remember_token)
         dialog.batch_finished.connect(lambda _result: self._store_signatures(dialog))
         dialog.finished.connect(dialog.deleteLater)
         self.sign_dialog = dialog
@@ -174,6 +188,10 @@ class WorkflowActions(QObject):
                            self.tr("These letters changed after they were prepared for signing and were left "
                                    "unchanged: %1. %2").replace("%1", subjects).replace("%2", report.refused[0][1]))
         self.host.sync_now(quiet=True)
+
+    def _remember_token(self, label: str, serial: str) -> None:
+        store = self.store
+        StoreOp(self.widget, lambda _ctx: remember_last_token(store, label, serial)).failure(self._failed).run()
 
     def _token_failed(self, exc: BaseException) -> None:
         self.host.warn(self.tr("Signing token"), getattr(exc, "message_fa", None) or str(exc))
@@ -232,7 +250,7 @@ class WorkflowActions(QObject):
     def _pdf_written(self, path: Path) -> None:
         self.host.show_message(self.tr("The PDF was saved: %1").replace("%1", str(path)))
 
-    def export_selected_signed_pdf(self) -> Op[str] | None:
+    def export_selected_signed_pdf(self) -> Op[tuple[str, tuple[str, str] | None]] | None:
         view = self._selected_view()
         if view is None:
             return None
@@ -242,18 +260,25 @@ class WorkflowActions(QObject):
         store, base = self.store, server_base(self.store)
         unsigned = Path(tempfile.mkdtemp(prefix="dabir-pdf-")) / "letter.pdf"
 
-        def work(_ctx: OpContext) -> str:
+        def work(_ctx: OpContext) -> tuple[str, tuple[str, str] | None]:
             from app.ui.letter_print import render_letter_pdf
 
             render_letter_pdf(view, unsigned, server_base=base)
-            return module_path(token_module_setting(store))
+            return module_path(token_module_setting(store)), last_token_setting(store)
 
-        def ready(module: str) -> None:
-            self._with_tokens(module, lambda: self._open_pdf_sign_dialog(unsigned, Path(path), view.subject))
+        # The PDF is signed by whom the letter names as its signatories (the same token choice).
+        rule = SignatoryRule.of([(view.subject, frozenset(s.national_code for s in view.signatories
+                                                          if s.national_code))])
+
+        def ready(read: tuple[str, tuple[str, str] | None]) -> None:
+            module, last = read
+            self._with_tokens(module, lambda: self._open_pdf_sign_dialog(unsigned, Path(path), view.subject,
+                                                                         rule, last))
 
         return Op(self.widget, work).success(ready).failure(self._token_failed).run()
 
-    def _open_pdf_sign_dialog(self, unsigned: Path, output: Path, subject: str) -> None:
+    def _open_pdf_sign_dialog(self, unsigned: Path, output: Path, subject: str, rule: SignatoryRule,
+                              last: tuple[str, str] | None) -> None:
         from app.token.pades import sign_pdf  # pyHanko: loaded when someone signs, not at start-up
         from app.ui.pdf_sign_dialog import PdfSignDialog
 
@@ -262,7 +287,9 @@ class WorkflowActions(QObject):
         def signer(inp: Path, out: Path, token_signer: Any) -> Path:
             return sign_pdf(inp, out, token_signer, reason=reason, location="")
 
-        dialog = PdfSignDialog(unsigned, output, self.token_service, signer, subject, self.widget)
+        dialog = PdfSignDialog(unsigned, output, self.token_service, signer, subject, self.widget,
+                               rule=rule, last_token=last)
+        dialog.token_used.connect(self._remember_token)
         dialog.signed.connect(self._pdf_written)
         dialog.finished.connect(dialog.deleteLater)
         self.pdf_sign_dialog = dialog

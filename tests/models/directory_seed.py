@@ -51,6 +51,8 @@ def seed_directory(store) -> None:  # type: ignore[no-untyped-def]
                     username="karimi",
                     title="مدیرکل دبیرخانه",
                     national_code="0067749828",
+                    signatory=True,
                 ),
+                named(Person, "سارا رحیمی", agency=OWN_AGENCY, username="rahimi", title="کارشناس دبیرخانه"),
             ]
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.models.db import Store
 from app.models.directory import search_directory
-from tests.models.directory_seed import MINISTRY, seed_directory
+from tests.models.directory_seed import MINISTRY, OWN_AGENCY, seed_directory
 
 REZAEI = "علی رضایی، مدیرکل دفتر فناوری اطلاعات، وزارت علوم، تحقیقات و فناوری"
 
@@ -22,3 +22,34 @@ def test_directory_search_is_normalized_and_limited(store: Store) -> None:
     # Prefix matches come first: «وزارت …» starts with the query, the unit only contains it.
     first = search_directory(store, "وزارت")[0]
     assert (first.kind, first.agency) == ("agency", MINISTRY)
+
+
+def test_the_signatory_picker_offers_only_the_agencys_signatories(store: Store) -> None:
+    seed_directory(store)
+    found = search_directory(store, "ی", signatories_of=OWN_AGENCY)  # «ی» is in every seeded name
+    assert [(e.person, e.name, e.national_code) for e in found] == [
+        ("karimi", "مریم کریمی، مدیرکل دبیرخانه، دبیرخانه مرکزی", "0067749828")]  # by name and title
+    assert search_directory(store, "رضایی", signatories_of=OWN_AGENCY) == []  # another agency's
+    assert search_directory(store, "رحیمی", signatories_of=OWN_AGENCY) == []  # no signatory role
+    assert [e.person for e in search_directory(store, "رحیمی")] == ["rahimi"]  # a recipient all the same
+
+
+def test_migration_0007_reads_the_directory_again_for_the_signatory_role(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    from app.models.db import SCHEMA_HEAD, Store, make_engine, migrate, schema_version
+
+    engine = make_engine(tmp_path / "dabir.sqlite3")
+    migrate(engine, "0006")
+    with engine.begin() as conn:  # a profile that synced the directory before people had a role
+        conn.execute(text("INSERT INTO agencies (national_id, name, name_norm) VALUES ('14000123453', 'الف', 'الف')"))
+        conn.execute(text("INSERT INTO people (agency, username, name, name_norm, title) "
+                          "VALUES ('14000123453', 'a.signatory', 'مدیرکل', 'مدیرکل', '')"))
+        conn.execute(text("INSERT INTO settings (key, value) VALUES ('cursor:directory', '{\"cursor\": 42}')"))
+    engine.dispose()
+    store = Store(tmp_path)  # upgrades to head
+    assert schema_version(store.engine) == SCHEMA_HEAD
+    with store.reader() as s:
+        assert s.execute(text("SELECT signatory FROM people")).scalar_one() == 0  # until the directory says so
+        assert s.execute(text("SELECT count(*) FROM settings WHERE key = 'cursor:directory'")).scalar_one() == 0
+    store.close()

@@ -16,6 +16,8 @@ from tests.models.directory_seed import MINISTRY, OWN_AGENCY
 SENDER = {"agency": OWN_AGENCY, "unit": "secretariat", "person": "karimi", "name": "مریم کریمی"}
 REZAEI = DirectoryEntry("person", MINISTRY, unit="it", person="rezaei", name="علی رضایی")
 MINISTRY_ENTRY = DirectoryEntry("agency", MINISTRY, name="وزارت علوم، تحقیقات و فناوری")
+KARIMI = DirectoryEntry("person", OWN_AGENCY, person="karimi", name="مریم کریمی، مدیرکل دبیرخانه",
+                        national_code="0067749828")
 
 
 def values(**kw: object) -> DraftValues:
@@ -69,6 +71,10 @@ def test_check_complete_names_the_missing_field(store: Store) -> None:
         check_complete(store, guid)
     assert exc.value.field.startswith("recipients")
     save_draft(store, guid, values(), kind="outgoing", sender=SENDER)
+    with pytest.raises(InvalidContent) as exc:  # no signatory listed: it cannot go for signature
+        check_complete(store, guid)
+    assert exc.value.field == "signatories" and "امضاکننده" in exc.value.message_fa
+    save_draft(store, guid, values(signatories=[KARIMI]), kind="outgoing", sender=SENDER)
     check_complete(store, guid)  # complete now: no error
     with pytest.raises(LookupError):
         load_draft(store, "00000000-0000-0000-0000-000000000000")

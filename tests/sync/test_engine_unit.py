@@ -141,6 +141,16 @@ def test_unreachable_server_keeps_the_letter_queued_with_backoff(store: Store):
     assert report.online and report.sent == [guid]
 
 
+def test_the_last_successful_sync_is_kept_through_a_pass_that_did_not_reach_the_server(store: Store):
+    server = ScriptedServer()
+    first = SyncEngine(store, server).run_once()
+    assert first.online and first.last_success is not None
+    server.failures = [ApiError(0, "transport_error", "", "connection refused")]
+    later = lambda: dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)  # noqa: E731
+    offline = SyncEngine(store, server, clock=later).run_once()
+    assert not offline.online and offline.last_success == first.last_success  # not the time of the try
+
+
 def test_server_refusal_rejects_the_letter_with_the_reason(store: Store):
     server = ScriptedServer()
     guid = queued_letter(store)

@@ -333,6 +333,14 @@ def test_submit_for_signature(fa_app, qtbot, directory: Store) -> None:
     pick_by_popup(qtbot, editor.to_picker, "وزارت")
     editor.body.setFocus()
     qtbot.keyClick(editor.body, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "امضاکننده" in editor.fieldError("general"), timeout=5000)  # none listed yet
+    assert submitted == [] and editor.status.text() == "ذخیره شد؛ برای امضا فرستاده نشد"
+
+    # The signatory picker offers the sender agency's signatories only, by name and title.
+    assert [name for name, _e in editor.signatories._find("ی")] == ["مریم کریمی، مدیرکل دبیرخانه، دبیرخانه مرکزی"]
+    pick_by_popup(qtbot, editor.signatories, "کریمی")
+    editor.body.setFocus()
+    qtbot.keyClick(editor.body, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: submitted != [], timeout=5000)
     assert submitted == [editor.guid]
     assert editor.fieldError("recipients") == ""

@@ -70,7 +70,7 @@ def test_details_show_shams_receipt_and_acknowledgement(window: MainWindow, stor
     assert window.last_warning is None, window.last_warning
     assert out.read_bytes().startswith(b"%PDF")
     assert normalize(SUBJECT) in pdf_text(out)
-    assert "ذخیره شد" in window.statusBar().currentMessage()
+    assert "ذخیره شد" in window.current_message()
     QThreadPool.globalInstance().waitForDone(10_000)
 
 

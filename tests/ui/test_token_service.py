@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QItemSelectionModel
 
 from app.models.db import Store
@@ -26,7 +27,7 @@ from app.ui.main_window import MainWindow
 from app.ui.token_service import TokenService
 from devkit.pki import TestPKI
 from devkit.softhsm import SOFTHSM_MODULE, SoftHSM, provision_signing_key, softhsm_available
-from tests.ui.workflow_helpers import awaiting_letter, set_sender, state_of
+from tests.ui.workflow_helpers import SIGNATORY_CODE, awaiting_letter, set_sender, state_of
 
 pytestmark = [pytest.mark.gui, pytest.mark.softhsm]
 
@@ -55,7 +56,7 @@ def spied_token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SpiedToken
     hsm = SoftHSM(root / "hsm")
     hsm.init_token("Dabir Spy", PIN)
     provision_signing_key(hsm.private_module(root / "provision"), "Dabir Spy", PIN, TestPKI(), label="signer",
-                          key_id=b"\x01", common_name="علی رضایی")
+                          key_id=b"\x01", common_name="علی رضایی", national_code=SIGNATORY_CODE)
     real = root / "real" / "libsofthsm2.so"  # a copy only the spy loads: its own SoftHSM instance
     real.parent.mkdir()
     shutil.copy2(SOFTHSM_MODULE, real)
@@ -108,7 +109,7 @@ def test_signing_shares_one_watcher_and_calls_the_token_only_off_the_gui_thread(
         with qtbot.waitSignal(dialog.batch_finished, timeout=20_000):
             dialog.sign_button.click()
         qtbot.waitUntil(lambda g=guid: state_of(store, g) == "queued", timeout=10_000)  # type: ignore[misc]
-        dialog.reject()
+        qtbot.waitUntil(lambda d=dialog: not shiboken6.isValid(d), timeout=5000)  # type: ignore[misc]  # closed by itself
     assert all(state_of(store, g) == "queued" for g in letters)
 
     assert len(seen_watchers[0]) == 1 and seen_watchers[1] == seen_watchers[0]  # the same single watcher

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+import shiboken6
 from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtTest import QTest
 from sqlalchemy import update
@@ -26,7 +27,7 @@ from app.ui.sync_bridge import SyncBridge
 from devkit.softhsm import SoftHSM, provision_signing_key, softhsm_available
 from tests.sync.test_engine_unit import B, ScriptedServer, queued_letter
 from tests.ui.editor_conftest_helpers import save_screenshot
-from tests.ui.workflow_helpers import awaiting_letter, set_sender, state_of
+from tests.ui.workflow_helpers import awaiting_letter, set_sender, signatory, state_of
 
 pytestmark = [pytest.mark.gui]
 
@@ -49,11 +50,12 @@ def test_ctrl_n_drafts_a_letter_that_goes_to_awaiting_signature(window: MainWind
     editor.subject.setText("درخواست تمدید قرارداد پشتیبانی")
     editor.body.setPlainText("با سلام و احترام، خواهشمند است دستور فرمایید اقدام لازم انجام شود.")
     editor.to_picker.setEntries([DirectoryEntry("agency", B, name="سازمان برنامه و بودجه")])
+    editor.signatories.setEntries([DirectoryEntry.from_dict(signatory())])
     assert editor.submit_for_signature(), editor.fieldError("general")
     qtbot.waitUntil(lambda: window.tabs.count() == 1, timeout=5000)  # the editor tab closed once submitted
     show_folder(window, qtbot, Folder.AWAITING_SIGNATURE)
     assert subjects(window) == ["درخواست تمدید قرارداد پشتیبانی"]
-    assert "برای امضا" in window.statusBar().currentMessage()
+    assert "برای امضا" in window.current_message()
 
     QTest.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     internal = window.tabs.currentWidget()
@@ -94,7 +96,7 @@ def test_signing_on_a_token_queues_the_letters(window: MainWindow, store: Store,
         with qtbot.waitSignal(dlg.batch_finished, timeout=20_000):
             dlg.sign_button.click()
         qtbot.waitUntil(lambda: window.actions_.last_apply is not None, timeout=10_000)
-        dlg.reject()
+        qtbot.waitUntil(lambda: not shiboken6.isValid(dlg), timeout=5000)  # it closed by itself
     finally:
         if old_conf is None:
             os.environ.pop("SOFTHSM2_CONF", None)

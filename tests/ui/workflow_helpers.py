@@ -17,6 +17,12 @@ from tests.models.letter_helpers import state_of  # noqa: F401 (the workflow tes
 from tests.sync.test_engine_unit import A, B
 
 SENDER = {"agency": A, "unit": "دبیرخانه مرکزی", "person": "s.ahmadi", "name": "وزارت نمونه"}
+SIGNATORY_CODE = "0012345679"  # the national code in the test signatories' certificates
+
+
+def signatory(code: str = SIGNATORY_CODE) -> dict[str, str]:
+    """A letter's listed signatory, as the editor stores it from the directory."""
+    return {"kind": "person", "agency": A, "person": "r.rezaei", "name": "علی رضایی، مدیرکل", "national_code": code}
 
 
 def set_sender(store: Store) -> None:
@@ -24,10 +30,11 @@ def set_sender(store: Store) -> None:
         s.add(Setting(key=SENDER_SETTING, value=SENDER))
 
 
-def awaiting_letter(store: Store, subject: str) -> str:
+def awaiting_letter(store: Store, subject: str, code: str = SIGNATORY_CODE) -> str:
     with store.session() as s:
         letter = L.create_letter(s, kind="outgoing", subject=subject, body="<p>با سلام و احترام، متن نامه.</p>",
                                  sender=SENDER, recipients=[{"agency": B, "name": "سازمان برنامه و بودجه"}])
+        letter.signatories = [signatory(code)]
         L.transition(s, letter, State.AWAITING_SIGNATURE)
         return letter.guid
 

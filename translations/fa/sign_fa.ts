@@ -4,6 +4,21 @@
 <context>
     <name>SignDialog</name>
     <message>
+        <location filename="../../app/ui/sign_dialog.py" line="1"/>
+        <source>The token's PIN is locked; ask the IT officer to unblock it. Signing is not possible.</source>
+        <translation>گذرواژه توکن قفل شده است و امضا ممکن نیست؛ برای بازگشایی با مسئول فناوری اطلاعات تماس بگیرید.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/sign_dialog.py" line="1"/>
+        <source>Tries left: 1. One more wrong PIN locks the token.</source>
+        <translation>فرصت باقی‌مانده: ۱؛ با یک گذرواژه نادرست دیگر، توکن قفل می‌شود.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/sign_dialog.py" line="1"/>
+        <source>A wrong PIN was entered; few tries are left before the token locks.</source>
+        <translation>گذرواژه نادرست وارد شده است؛ فرصت‌های باقی‌مانده پیش از قفل‌شدن توکن اندک است.</translation>
+    </message>
+    <message>
         <location filename="../../app/ui/sign_dialog.py" line="77"/>
         <source>Sign letters</source>
         <extracomment>What runs on the worker once logged in: (session, op context, cancel flag) -&gt; result.</extracomment>

@@ -225,6 +225,41 @@
 <context>
     <name>MainWindow</name>
     <message>
+        <location filename="../../app/ui/main_window.py" line="1"/>
+        <source>Secretariat clerk</source>
+        <translation>کارمند دبیرخانه</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="1"/>
+        <source>Signatory</source>
+        <translation>امضاکننده</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="1"/>
+        <source>Staff</source>
+        <translation>کارشناس</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="1"/>
+        <source>Agency administrator</source>
+        <translation>راهبر سازمان</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="1"/>
+        <source>Not logged in</source>
+        <translation>وارد نشده‌اید</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="1"/>
+        <source>Last successful sync: %1</source>
+        <translation>آخرین همگام‌سازی موفق: %1</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="1"/>
+        <source>Synchronized with the server.</source>
+        <translation>همگام‌سازی با کارگزار انجام شد.</translation>
+    </message>
+    <message>
         <location filename="../../app/ui/main_window.py" line="100"/>
         <location filename="../../app/ui/main_window.py" line="159"/>
         <source>Letters</source>
@@ -290,11 +325,6 @@
         <location filename="../../app/ui/main_window.py" line="346"/>
         <source>Queue: %1</source>
         <translation>صف ارسال: %1</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/main_window.py" line="350"/>
-        <source>Last sync: %1</source>
-        <translation>آخرین همگام‌سازی: %1</translation>
     </message>
     <message>
         <location filename="../../app/ui/main_window.py" line="360"/>
@@ -522,6 +552,19 @@
         <location filename="../../app/ui/workflow_actions.py" line="241"/>
         <source>Official letter signature</source>
         <translation>امضای نامه اداری</translation>
+    </message>
+</context>
+<context>
+    <name>SyncBridge</name>
+    <message>
+        <location filename="../../app/ui/sync_bridge.py" line="1"/>
+        <source>Your session on the server has ended; please log in again from the Server menu.</source>
+        <translation>نشست شما در کارگزار پایان یافته است؛ لطفاً از منوی «کارگزار» دوباره وارد شوید.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/sync_bridge.py" line="1"/>
+        <source>The server could not be reached; the letters wait in the outbox and are sent automatically once it can be reached.</source>
+        <translation>ارتباط با کارگزار برقرار نشد؛ نامه‌ها در صندوق خروجی می‌مانند و پس از برقراری ارتباط، خودکار فرستاده می‌شوند.</translation>
     </message>
 </context>
 </TS>
