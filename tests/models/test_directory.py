@@ -34,7 +34,7 @@ def test_the_signatory_picker_offers_only_the_agencys_signatories(store: Store) 
     assert [e.person for e in search_directory(store, "رحیمی")] == ["rahimi"]  # a recipient all the same
 
 
-def test_migration_0007_reads_the_directory_again_for_the_signatory_role(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_migration_0008_reads_the_directory_again_for_the_signatory_role(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import text
 
     from app.models.db import SCHEMA_HEAD, Store, make_engine, migrate, schema_version
