@@ -7,18 +7,20 @@ import logging
 from typing import Annotated, Any, Literal
 
 from cryptography.hazmat.primitives import serialization
-from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from app.protocol.package import MAX_SIGNATURES
+from app.protocol.package_schema import UUID_PATTERN, package_schema
 from app.protocol.receipt import cert_fingerprint
 from server import admin, directory, payam, shams
 from server.auth import Principal, Role, authenticate, bearer_token, hash_password, login, logout
 from server.config import Settings
 from server.context import Clock, ServerContext, utc_now
 from server.db import Database
-from server.errors import install_handlers
+from server.errors import ERROR_RESPONSES, install_handlers
 from server.idempotency import request_digest, require_key, run_idempotent
 from server.middleware import AccessLog, BodyLimit
 from server.receipts import load_receipt_identity
@@ -71,8 +73,10 @@ class CertIn(Strict):
     certificate_pem: str = Field(min_length=50, max_length=20000)
 
 
-_PACKAGE_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
-    "type": "object", "description": "A dabir.letter-package v1 (see docs/letter-package.md)"}}}}}
+def _package_body(settings: Settings) -> dict[str, Any]:
+    """The letter package request body in the OpenAPI document (parsed by hand: see shams.parse_package)."""
+    schema = package_schema(min(settings.max_signatures, MAX_SIGNATURES))
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
 def ctx_of(request: Request) -> ServerContext:
@@ -98,8 +102,10 @@ async def current(request: Request) -> Principal:
 User = Annotated[Principal, Depends(current)]
 Raw = Annotated[bytes, Depends(raw_body)]
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]
-After = Annotated[int, Query(ge=0)]
+After = Annotated[int, Query(ge=0, le=2**63 - 1)]  # cursors are 64-bit database integers
 Limit = Annotated[int, Query(ge=1, le=500)]
+Guid = Annotated[str, Path(pattern=UUID_PATTERN, description="letter GUID, canonical lowercase form")]
+Username = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 def _without_password(body: BaseModel) -> bytes:
@@ -113,8 +119,9 @@ async def _password_hash(password: str | None) -> str | None:
     return None if password is None else await run_in_threadpool(hash_password, password)  # argon2: off the loop
 
 
-def build_router() -> APIRouter:
-    r = APIRouter(prefix=API)
+def build_router(settings: Settings) -> APIRouter:
+    r = APIRouter(prefix=API, responses=ERROR_RESPONSES)
+    package_body = _package_body(settings)
 
     # -- identity ----------------------------------------------------------------------
     @r.post("/auth/login", tags=["auth"])
@@ -139,32 +146,32 @@ def build_router() -> APIRouter:
         return directory.changes(ctx_of(request), after, limit)
 
     # -- SHAMS registration and exchange: a signed letter package per request ---------------
-    @r.post("/letters", tags=["shams"], openapi_extra=_PACKAGE_BODY)
+    @r.post("/letters", tags=["shams"], openapi_extra=package_body)
     async def register_letter(request: Request, user: User, raw: Raw, key: IdemKey = None) -> Response:
         key = require_key(key)
-        package = shams.parse_package(raw)
+        package = shams.parse_package(ctx_of(request), raw)
         return await shams.register(ctx_of(request), checker_of(request), user, package, key,
                                     request_digest(request, raw))
 
     @r.get("/letters/{guid}", tags=["shams"])
-    async def get_letter(request: Request, user: User, guid: str) -> dict[str, Any]:
+    async def get_letter(request: Request, user: User, guid: Guid) -> dict[str, Any]:
         return payam.letter_view(ctx_of(request), user, guid)
 
     @r.get("/letters/{guid}/acks", tags=["payam"])
-    async def get_letter_acks(request: Request, user: User, guid: str, after: After = 0,
+    async def get_letter_acks(request: Request, user: User, guid: Guid, after: After = 0,
                               limit: Limit = 500) -> dict[str, Any]:
         return payam.acks_feed(ctx_of(request), user, after, limit, guid)
 
-    @r.post("/payam/messages", tags=["payam"], openapi_extra=_PACKAGE_BODY)
+    @r.post("/payam/messages", tags=["payam"], openapi_extra=package_body)
     async def payam_send(request: Request, user: User, raw: Raw, key: IdemKey = None) -> Response:
         key = require_key(key)
-        return await payam.send(ctx_of(request), checker_of(request), user, shams.parse_package(raw), key,
+        return await payam.send(ctx_of(request), checker_of(request), user, shams.parse_package(ctx_of(request), raw), key,
                                 request_digest(request, raw), internal=False)
 
-    @r.post("/internal/messages", tags=["internal"], openapi_extra=_PACKAGE_BODY)
+    @r.post("/internal/messages", tags=["internal"], openapi_extra=package_body)
     async def internal_send(request: Request, user: User, raw: Raw, key: IdemKey = None) -> Response:
         key = require_key(key)
-        return await payam.send(ctx_of(request), checker_of(request), user, shams.parse_package(raw), key,
+        return await payam.send(ctx_of(request), checker_of(request), user, shams.parse_package(ctx_of(request), raw), key,
                                 request_digest(request, raw), internal=True)
 
     @r.get("/inbox", tags=["payam"])
@@ -172,7 +179,7 @@ def build_router() -> APIRouter:
         return payam.inbox(ctx_of(request), user, after, limit)
 
     @r.post("/inbox/{guid}/ack", tags=["payam"])
-    async def post_ack(request: Request, user: User, guid: str, body: AckIn, raw: Raw,
+    async def post_ack(request: Request, user: User, guid: Guid, body: AckIn, raw: Raw,
                        key: IdemKey = None) -> Response:
         ctx = ctx_of(request)
         user.require(Role.SECRETARY)
@@ -185,7 +192,7 @@ def build_router() -> APIRouter:
 
     # -- public ------------------------------------------------------------------------
     @r.get("/verify/{shams_text}", tags=["public"])
-    async def verify(request: Request, shams_text: str) -> dict[str, Any]:
+    async def verify(request: Request, shams_text: Annotated[str, Path(max_length=100)]) -> dict[str, Any]:
         return payam.public_verify(ctx_of(request), shams_text)
 
     @r.get("/receipt-certificate", tags=["public"], response_class=Response,
@@ -215,7 +222,7 @@ def build_router() -> APIRouter:
             title=body.title))
 
     @r.patch("/admin/users/{username}", tags=["admin"])
-    async def admin_patch_user(request: Request, user: User, username: str, body: UserPatch,
+    async def admin_patch_user(request: Request, user: User, username: Username, body: UserPatch,
                                key: IdemKey = None) -> Response:
         ctx = ctx_of(request)
         user.require(Role.AGENCY_ADMIN)
@@ -225,7 +232,7 @@ def build_router() -> APIRouter:
             ctx, conn, user, username, body.model_dump(exclude_unset=True), password_hash))
 
     @r.post("/admin/users/{username}/certificates", tags=["admin"])
-    async def admin_add_cert(request: Request, user: User, username: str, body: CertIn, raw: Raw,
+    async def admin_add_cert(request: Request, user: User, username: Username, body: CertIn, raw: Raw,
                              key: IdemKey = None) -> Response:
         ctx = ctx_of(request)
         user.require(Role.AGENCY_ADMIN)
@@ -276,7 +283,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, ctx: ServerContext
             conn.exec_driver_sql("SELECT 1")
         return {"status": "ok"}
 
-    app.include_router(build_router())
+    app.include_router(build_router(settings))
     app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
     app.add_middleware(AccessLog)
     return app

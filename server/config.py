@@ -29,6 +29,7 @@ class Settings:
     token_ttl_seconds: int = 8 * 3600
     login_attempts_per_minute: int = 5
     max_request_bytes: int = 8 * 1024 * 1024
+    max_signatures: int = 10  # per letter, checked before any is decoded (at most 100, what clients read)
     require_registered_signers: bool = True
     access_log: str = "-"  # "-" = stderr, else a file path (JSON lines)
     sqlite_synchronous: str = "FULL"  # FULL: a receipt handed out survives a power cut

@@ -10,6 +10,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -35,6 +36,27 @@ class ApiError(Exception):
         return JSONResponse(self.body(), status_code=self.status, headers=self.headers)
 
 
+class ErrorDetail(BaseModel):
+    code: str
+    message_fa: str
+    message_en: str
+    field: str | None
+
+
+class ErrorBody(BaseModel):
+    """Every refusal, in the OpenAPI document (ApiError.body is what is sent)."""
+
+    error: ErrorDetail
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    status: {"model": ErrorBody, "description": text} for status, text in (
+        (401, "Missing, expired or revoked bearer token"), (403, "Not permitted"), (404, "Not found"),
+        (409, "Conflicts with an earlier request"), (413, "Request too large"), (422, "Invalid request"),
+        (428, "Idempotency-Key required"), (429, "Too many attempts"),
+        (503, "Database temporarily unavailable"))}
+
+
 # Frequently used errors (formal administrative register, Persian punctuation).
 def unauthenticated() -> ApiError:
     return ApiError(401, "unauthenticated", "نشست کاری معتبر نیست؛ لطفاً دوباره وارد شوید.",
@@ -54,6 +76,8 @@ def not_found(field: str | None = None) -> ApiError:
     return ApiError(404, "not_found", "مورد درخواست‌شده یافت نشد.", "Not found.", field)
 
 
+MAX_FIELD = 100
+
 _STATUS_FA = {
     404: ("not_found", "نشانی درخواست‌شده وجود ندارد.", "No such endpoint."),
     405: ("method_not_allowed", "این روش درخواست برای این نشانی مجاز نیست.", "Method not allowed."),
@@ -70,7 +94,7 @@ def install_handlers(app: FastAPI) -> None:
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
         loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
-        field = ".".join(loc) or None
+        field = ".".join(loc)[:MAX_FIELD] or None  # a field name can be the client's (an unknown key)
         return ApiError(422, "invalid_request", "داده‌های درخواست نادرست است؛ لطفاً بخش مشخص‌شده را بررسی کنید.",
                         f"Invalid request: {first.get('msg', 'validation failed')}", field).response()
 

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, bindparam, insert, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 
 from app.protocol.jalali import format_datetime, jalali_year_of
-from app.protocol.package import InvalidPackage, LetterPackage
+from app.protocol.package import MAX_SIGNATURES, InvalidPackage, LetterPackage
 from app.protocol.receipt import format_time
 from app.protocol.shams import Domain, Shams
 from app.protocol.trust import TrustStore
@@ -45,11 +45,12 @@ _POLICY = union_all(
     select(certificates.c.sha256, literal("cert")).where(certificates.c.agency_id == bindparam("agency_id")))
 
 
-def parse_package(raw: bytes) -> LetterPackage:
+def parse_package(ctx: ServerContext, raw: bytes) -> LetterPackage:
+    """The request body as a letter package, or 422 naming the field (never more signatures than allowed)."""
     try:
-        return LetterPackage.from_json_bytes(raw)
+        return LetterPackage.from_json_bytes(raw, max_signatures=min(ctx.settings.max_signatures, MAX_SIGNATURES))
     except InvalidPackage as exc:
-        raise ApiError(422, "invalid_package", exc.message_fa, str(exc), "package") from exc
+        raise ApiError(422, exc.code, exc.message_fa, str(exc), exc.field) from exc
 
 
 def domain_for(kind: str) -> Domain:
@@ -119,10 +120,17 @@ def check_internal_recipients(content: dict[str, Any], principal: Principal) -> 
                            f"content.recipients[{i}].agency")
 
 
+MAX_REASONS = 3  # distinct reasons an invalid-signature error names: its size never grows with the input
+
+
+def _distinct(reasons: list[str]) -> list[str]:
+    return list(dict.fromkeys(reasons))[:MAX_REASONS]
+
+
 def invalid_signature(reasons_fa: list[str], reasons_en: list[str], whose_en: str = "") -> ApiError:
     return ApiError(422, "invalid_signature",
-                    "امضای الکترونیکی نامه معتبر نیست: " + "؛ ".join(reasons_fa or ["نامشخص"]) + ".",
-                    f"The letter's signature is not valid{whose_en}: " + "; ".join(reasons_en or ["unknown"]),
+                    "امضای الکترونیکی نامه معتبر نیست: " + "؛ ".join(_distinct(reasons_fa) or ["نامشخص"]) + ".",
+                    f"The letter's signature is not valid{whose_en}: " + "; ".join(_distinct(reasons_en) or ["unknown"]),
                     "signatures")
 
 
