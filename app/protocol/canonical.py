@@ -17,6 +17,8 @@ from typing import Any
 import orjson
 import rfc8785
 
+from app.protocol.persian import to_persian_digits
+
 CONTENT_VERSION = 1
 MAX_SUBJECT = 500
 MAX_BODY = 2_000_000
@@ -92,7 +94,7 @@ def _text(value: Any, field: str, *, max_len: int, required: bool = False) -> st
         raise InvalidContent(
             field,
             f"is {len(value)} characters long; at most {max_len} are allowed",
-            f"این بخش حداکثر {max_len} نویسه می‌تواند داشته باشد.",
+            f"این بخش حداکثر {to_persian_digits(max_len)} نویسه می‌تواند داشته باشد.",
         )
     return value
 
@@ -127,7 +129,7 @@ def _objects(value: Any, field: str, *, max_items: int, what_fa: str) -> list[di
         raise InvalidContent(field, "must be a list", "ساختار نامه نادرست است.")
     if len(value) > max_items:
         raise InvalidContent(field, f"has {len(value)} items; at most {max_items} are allowed",
-                             f"تعداد {what_fa} حداکثر {max_items} است.")
+                             f"تعداد {what_fa} حداکثر {to_persian_digits(max_items)} است.")
     return [_object(item, f"{field}[{i}]") for i, item in enumerate(value)]
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 
 from app.protocol.canonical import InvalidContent, canonical_bytes, content_sha256, validate_content
+from app.protocol.persian import to_persian_digits
 
 FORMAT = "dabir.letter-package"
 VERSION = 1
@@ -100,7 +101,8 @@ class LetterPackage:
         try:
             content = validate_content(data.get("content"))
         except InvalidContent as exc:
-            raise InvalidPackage(f"letter content is invalid: {exc}", exc.message_fa, f"content.{exc.field}") from exc
+            field = "content" if exc.field == "content" else f"content.{exc.field}"
+            raise InvalidPackage(f"letter content is invalid: {exc}", exc.message_fa, field) from exc
         signatures = _signatures(data.get("signatures"), max_signatures)
         receipts = data.get("receipts") or []
         if not isinstance(receipts, list) or len(receipts) > MAX_RECEIPTS or not all(isinstance(r, dict) for r in receipts):
@@ -126,7 +128,7 @@ def _signatures(value: Any, max_signatures: int) -> list[bytes]:
         raise InvalidPackage("signatures must be a list", field="signatures")
     if len(value) > max_signatures:
         raise InvalidPackage(f"a letter carries at most {max_signatures} signatures; this one has {len(value)}",
-                             f"نامه حداکثر {max_signatures} امضا می‌تواند داشته باشد.", "signatures",
+                             f"نامه حداکثر {to_persian_digits(max_signatures)} امضا می‌تواند داشته باشد.", "signatures",
                              "too_many_signatures")
     out: list[bytes] = []
     for i, s in enumerate(value):
