@@ -203,14 +203,14 @@ def build_router(settings: Settings) -> APIRouter:
                         headers={"X-Certificate-SHA256": cert_fingerprint(cert)})
 
     # -- agency administration -----------------------------------------------------------
-    @r.post("/admin/units", tags=["admin"])
+    @r.post("/admin/units", tags=["admin"], status_code=201)
     async def admin_add_unit(request: Request, user: User, body: UnitIn, raw: Raw, key: IdemKey = None) -> Response:
         ctx = ctx_of(request)
         user.require(Role.AGENCY_ADMIN)
         return await run_idempotent(ctx, user, key, request_digest(request, raw), 201, lambda conn: (
             admin.create_unit(ctx, conn, user.agency_id, body.code, body.name, body.parent)))
 
-    @r.post("/admin/users", tags=["admin"])
+    @r.post("/admin/users", tags=["admin"], status_code=201)
     async def admin_add_user(request: Request, user: User, body: UserIn, key: IdemKey = None) -> Response:
         ctx = ctx_of(request)
         user.require(Role.AGENCY_ADMIN)
@@ -231,7 +231,7 @@ def build_router(settings: Settings) -> APIRouter:
                                     lambda conn: admin.update_user(
             ctx, conn, user, username, body.model_dump(exclude_unset=True), password_hash))
 
-    @r.post("/admin/users/{username}/certificates", tags=["admin"])
+    @r.post("/admin/users/{username}/certificates", tags=["admin"], status_code=201)
     async def admin_add_cert(request: Request, user: User, username: Username, body: CertIn, raw: Raw,
                              key: IdemKey = None) -> Response:
         ctx = ctx_of(request)
@@ -240,7 +240,7 @@ def build_router(settings: Settings) -> APIRouter:
         return await run_idempotent(ctx, user, key, request_digest(request, raw), 201, lambda conn: (
             admin.add_signatory_certificate(ctx, conn, user, username, cert)))
 
-    @r.post("/admin/trust-roots", tags=["admin"])
+    @r.post("/admin/trust-roots", tags=["admin"], status_code=201)
     async def admin_add_root(request: Request, user: User, body: CertIn, raw: Raw, key: IdemKey = None) -> Response:
         ctx = ctx_of(request)
         user.require(Role.AGENCY_ADMIN)

@@ -51,7 +51,7 @@ class ErrorBody(BaseModel):
 
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     status: {"model": ErrorBody, "description": text} for status, text in (
-        (401, "Missing, expired or revoked bearer token"), (403, "Not permitted"), (404, "Not found"),
+        (400, "Malformed request"), (401, "Missing, expired or revoked bearer token"), (403, "Not permitted"), (404, "Not found"),
         (409, "Conflicts with an earlier request"), (413, "Request too large"), (422, "Invalid request"),
         (428, "Idempotency-Key required"), (429, "Too many attempts"),
         (503, "Database temporarily unavailable"))}
@@ -79,6 +79,8 @@ def not_found(field: str | None = None) -> ApiError:
 MAX_FIELD = 100
 
 _STATUS_FA = {
+    400: ("malformed_request", "درخواست خوانا نیست؛ بدنه درخواست باید JSON با نویسه‌های UTF-8 باشد.",
+          "Malformed request: the body is not UTF-8 JSON."),
     404: ("not_found", "نشانی درخواست‌شده وجود ندارد.", "No such endpoint."),
     405: ("method_not_allowed", "این روش درخواست برای این نشانی مجاز نیست.", "Method not allowed."),
     413: ("request_too_large", "حجم درخواست بیش از حد مجاز است.", "Request body is too large."),
