@@ -260,10 +260,11 @@ def _difference(given: Any, canonical: Any, path: str) -> str:
     """Where ``given`` first differs from its canonical form (for the error's field path)."""
     if isinstance(given, dict) and isinstance(canonical, dict):
         for key in sorted(set(given) | set(canonical), key=str):
+            here = f"{path}.{str(key)[:40]}" if path else str(key)[:40]  # an unknown key is the sender's: cut short
             if key not in canonical:
-                return f"{path}.{key}" if path else str(key)
+                return here
             if key not in given or given[key] != canonical[key] or type(given[key]) is not type(canonical[key]):
-                return _difference(given.get(key), canonical[key], f"{path}.{key}" if path else str(key))
+                return _difference(given.get(key), canonical[key], here)
     if isinstance(given, list) and isinstance(canonical, list) and len(given) == len(canonical):
         for i, (g, c) in enumerate(zip(given, canonical, strict=True)):
             if g != c:

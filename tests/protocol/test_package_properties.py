@@ -120,6 +120,10 @@ def test_refusals_name_the_field() -> None:
     assert field_of(("content", "recipients"), [{"agency": "1"}] * (MAX_RECIPIENTS + 1)) == "content.recipients"
     assert field_of(("signatures", 0), {"cms": "***"}) == "signatures[0]"
     assert field_of(("version",), "x" * 100_000) == "version"
+    long_key = "k" * 100_000  # a refusal quotes no more than a few characters of the sender's input
+    assert len(field_of(("content", "sender", long_key), "")) < 100
+    assert len(field_of(("content", long_key), "")) < 100
+    assert len(field_of((long_key,), "")) < 100
 
 
 def test_signatures_are_capped_before_decoding_and_copies_refused() -> None:
