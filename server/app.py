@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from cryptography.hazmat.primitives import serialization
 from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from app.protocol.package import MAX_SIGNATURES
@@ -32,6 +32,14 @@ log = logging.getLogger("dabir.server")
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        """PostgreSQL text cannot hold NUL (a 500 there): refused in every field, on every backend."""
+        if any(isinstance(v, str) and "\x00" in v for v in (value if isinstance(value, list) else [value])):
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 class LoginIn(Strict):
@@ -105,7 +113,7 @@ IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 After = Annotated[int, Query(ge=0, le=2**63 - 1)]  # cursors are 64-bit database integers
 Limit = Annotated[int, Query(ge=1, le=500)]
 Guid = Annotated[str, Path(pattern=UUID_PATTERN, description="letter GUID, canonical lowercase form")]
-Username = Annotated[str, Path(min_length=1, max_length=64)]
+Username = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[^\x00]+$")]
 
 
 def _without_password(body: BaseModel) -> bytes:

@@ -164,3 +164,23 @@ def test_invalid_signatures_give_a_small_error(http: httpx.Client, secretary: di
     reasons = error["message_en"].split(": ", 1)[1].split("; ")
     assert len(reasons) == len(set(reasons)) <= 3, reasons
     assert len(r.content) < 2000
+
+
+def test_nul_characters_are_refused_in_every_field(http: httpx.Client, secretary: dict[str, str]) -> None:
+    """PostgreSQL text cannot hold NUL (it answered 500); every backend now refuses it by name."""
+    admin = _token(http, "a.admin")
+    user = {"username": "nul.user", "display_name": "کاربر", "password": "password-123", "roles": ["staff"]}
+    calls: list[tuple[str, str, dict[str, str], dict[str, Any], str]] = [
+        ("POST", "/auth/login", {}, {"username": "a.\x00secretary", "password": "x"}, "username"),
+        ("POST", "/admin/units", admin, {"code": "nul", "name": "واحد\x00"}, "name"),
+        ("POST", "/admin/users", admin, {**user, "display_name": "\x00"}, "display_name"),
+        ("POST", "/admin/users", admin, {**user, "unit": "x\x00"}, "unit"),
+        ("POST", "/admin/users", admin, {**user, "roles": ["staff\x00"]}, "roles"),
+        ("PATCH", "/admin/users/a.staff", admin, {"title": "\x00"}, "title"),
+        ("PATCH", "/admin/users/a.%00staff", admin, {"title": "x"}, "username"),
+        ("POST", f"/inbox/{uuid.uuid4()}/ack", secretary, {"status": "registered", "incoming_number": "1\x00"},
+         "incoming_number"),
+    ]
+    for method, path, auth, body, field in calls:
+        r = http.request(method, path, json=body, headers={**auth, "Idempotency-Key": str(uuid.uuid4())})
+        assert r.status_code == 422 and r.json()["error"]["field"] == field, (path, r.text)
