@@ -20,7 +20,7 @@ from server.auth import Principal, Role, authenticate, bearer_token, hash_passwo
 from server.config import Settings
 from server.context import Clock, ServerContext, utc_now
 from server.db import Database
-from server.errors import ERROR_RESPONSES, install_handlers
+from server.errors import ERROR_RESPONSES, ContainErrors, install_handlers
 from server.idempotency import request_digest, require_key, run_idempotent
 from server.middleware import AccessLog, BodyLimit
 from server.receipts import load_receipt_identity
@@ -294,4 +294,5 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, ctx: ServerContext
     app.include_router(build_router(settings))
     app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
     app.add_middleware(AccessLog)
+    app.add_middleware(ContainErrors)
     return app

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("dabir.server")
 
@@ -112,7 +113,30 @@ def install_handlers(app: FastAPI) -> None:
         return ApiError(503, "database_unavailable", "پایگاه داده کارگزار موقتاً در دسترس نیست؛ لطفاً دوباره تلاش کنید.",
                         "The database is temporarily unavailable; try again.", headers={"Retry-After": "5"}).response()
 
-    @app.exception_handler(Exception)
-    async def _internal(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return internal_error().response()
+
+class ContainErrors:
+    """Outermost middleware: an unexpected error is logged and answers 500 ``internal_error``
+    without escaping the application (uvicorn closes a keep-alive connection on an error that
+    escapes, and the client's next request on it fails)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            if started:  # half an answer is out: only closing the connection is left
+                raise
+            await internal_error().response()(scope, receive, send)
