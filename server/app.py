@@ -173,13 +173,15 @@ def build_router(settings: Settings) -> APIRouter:
     @r.post("/payam/messages", tags=["payam"], openapi_extra=package_body)
     async def payam_send(request: Request, user: User, raw: Raw, key: IdemKey = None) -> Response:
         key = require_key(key)
-        return await payam.send(ctx_of(request), checker_of(request), user, shams.parse_package(ctx_of(request), raw), key,
+        ctx = ctx_of(request)
+        return await payam.send(ctx, checker_of(request), user, shams.parse_package(ctx, raw), key,
                                 request_digest(request, raw), internal=False)
 
     @r.post("/internal/messages", tags=["internal"], openapi_extra=package_body)
     async def internal_send(request: Request, user: User, raw: Raw, key: IdemKey = None) -> Response:
         key = require_key(key)
-        return await payam.send(ctx_of(request), checker_of(request), user, shams.parse_package(ctx_of(request), raw), key,
+        ctx = ctx_of(request)
+        return await payam.send(ctx, checker_of(request), user, shams.parse_package(ctx, raw), key,
                                 request_digest(request, raw), internal=True)
 
     @r.get("/inbox", tags=["payam"])

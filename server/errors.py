@@ -52,8 +52,8 @@ class ErrorBody(BaseModel):
 
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     status: {"model": ErrorBody, "description": text} for status, text in (
-        (400, "Malformed request"), (401, "Missing, expired or revoked bearer token"), (403, "Not permitted"), (404, "Not found"),
-        (409, "Conflicts with an earlier request"), (413, "Request too large"), (422, "Invalid request"),
+        (400, "Malformed request"), (401, "Missing, expired or revoked bearer token"), (403, "Not permitted"),
+        (404, "Not found"), (409, "Conflicts with an earlier request"), (413, "Request too large"), (422, "Invalid request"),
         (428, "Idempotency-Key required"), (429, "Too many attempts"),
         (503, "Database temporarily unavailable"))}
 
