@@ -10,6 +10,7 @@ import base64
 import contextlib
 import copy
 import json
+import os
 import uuid
 from typing import Any
 
@@ -22,7 +23,7 @@ from app.protocol.canonical import MAX_RECIPIENTS, InvalidContent, build_content
 from app.protocol.package import MAX_SIGNATURES, InvalidPackage, LetterPackage
 from app.protocol.package_schema import package_schema
 
-PROPERTY = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=int(os.environ.get("DABIR_PROPERTY_EXAMPLES", "400")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
