@@ -124,7 +124,7 @@ MAX_REASONS = 3  # distinct reasons an invalid-signature error names: its size n
 
 
 def _distinct(reasons: list[str]) -> list[str]:
-    return list(dict.fromkeys(reasons))[:MAX_REASONS]
+    return [r[:300] for r in dict.fromkeys(reasons)][:MAX_REASONS]
 
 
 def invalid_signature(reasons_fa: list[str], reasons_en: list[str], whose_en: str = "") -> ApiError:

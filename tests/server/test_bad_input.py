@@ -184,3 +184,19 @@ def test_nul_characters_are_refused_in_every_field(http: httpx.Client, secretary
     for method, path, auth, body, field in calls:
         r = http.request(method, path, json=body, headers={**auth, "Idempotency-Key": str(uuid.uuid4())})
         assert r.status_code == 422 and r.json()["error"]["field"] == field, (path, r.text)
+
+
+def test_a_forged_receipt_gets_a_small_refusal(backend: Env, http: httpx.Client, secretary: dict[str, str]) -> None:
+    """A refusal quotes nothing of the receipt it refuses: 100,000 characters in one field give
+    the same short answer as one."""
+    pkg = sign(make_package(backend.nid_a, [backend.nid_b]), backend.signer_a)
+    r = _post(http, "/letters", pkg.to_json_bytes(), secretary)
+    assert r.status_code == 200, r.text
+    receipt = r.json()["receipt"]
+    long = "x" * 100_000
+    for forged in ({**receipt, "alg": long}, {**receipt, "signature": long + "!"},
+                   {**receipt, "payload": {**receipt["payload"], "registered_at": long}}):
+        pkg.receipts = [forged]
+        r = _post(http, "/payam/messages", pkg.to_json_bytes(), secretary)
+        assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_receipt", r.text[:300]
+        assert len(r.content) < 2000, r.content[:300]
