@@ -7,19 +7,20 @@ import logging
 from typing import Annotated, Any, Literal
 
 from cryptography.hazmat.primitives import serialization
-from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
-from app.protocol.package import LetterPackage
+from app.protocol.package import MAX_SIGNATURES, LetterPackage
+from app.protocol.package_schema import UUID_PATTERN, package_schema
 from app.protocol.receipt import cert_fingerprint
 from server import admin, audit, directory, payam, shams, verification
 from server.auth import Principal, Role, bearer_token, hash_password, login, logout
 from server.config import Settings
 from server.context import Clock, ServerContext, utc_now
 from server.db import Database
-from server.errors import ApiError, install_handlers, unauthenticated
+from server.errors import ERROR_RESPONSES, ApiError, ContainErrors, install_handlers, unauthenticated
 from server.idempotency import request_digest, require_key, run_idempotent
 from server.middleware import AccessLog, Authenticate, RequestLimits
 from server.receipts import load_receipt_identity
@@ -33,6 +34,14 @@ log = logging.getLogger("dabir.server")
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        """PostgreSQL text cannot hold NUL (a 500 there): refused in every field, on every backend."""
+        if any(isinstance(v, str) and "\x00" in v for v in (value if isinstance(value, list) else [value])):
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 class LoginIn(Strict):
@@ -74,8 +83,10 @@ class CertIn(Strict):
     certificate_pem: str = Field(min_length=50, max_length=20000)
 
 
-_PACKAGE_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
-    "type": "object", "description": "A dabir.letter-package v1 (see docs/letter-package.md)"}}}}}
+def _package_body(settings: Settings) -> dict[str, Any]:
+    """The letter package request body in the OpenAPI document (parsed by hand: see shams.parse_package)."""
+    schema = package_schema(min(settings.max_signatures, MAX_SIGNATURES))
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
 def ctx_of(request: Request) -> ServerContext:
@@ -113,13 +124,15 @@ async def current(request: Request) -> Principal:
 User = Annotated[Principal, Depends(current)]
 Raw = Annotated[bytes, Depends(raw_body)]
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]
-After = Annotated[int, Query(ge=0)]
+After = Annotated[int, Query(ge=0, le=2**63 - 1)]  # cursors are 64-bit database integers
 Limit = Annotated[int, Query(ge=1, le=500)]
+Guid = Annotated[str, Path(pattern=UUID_PATTERN, description="letter GUID, canonical lowercase form")]
+Username = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[^\x00]+$")]
 
 
 async def _package(request: Request, raw: bytes) -> LetterPackage:
     """The request's letter package; its GUID goes into the audit log if the request is refused."""
-    package = await shams.read_package(raw)
+    package = await shams.read_package(ctx_of(request), raw)
     request.state.guid = package.guid
     return package
 
@@ -135,8 +148,9 @@ async def _password_hash(password: str | None) -> str | None:
     return None if password is None else await run_in_threadpool(hash_password, password)  # argon2: off the loop
 
 
-def build_router() -> APIRouter:
-    r = APIRouter(prefix=API)
+def build_router(settings: Settings) -> APIRouter:
+    r = APIRouter(prefix=API, responses=ERROR_RESPONSES)
+    package_body = _package_body(settings)
 
     # -- identity ----------------------------------------------------------------------
     @r.post("/auth/login", tags=["auth"])
@@ -161,7 +175,7 @@ def build_router() -> APIRouter:
         return directory.changes(ctx_of(request), after, limit)
 
     # -- SHAMS registration and exchange: a signed letter package per request ---------------
-    @r.post("/letters", tags=["shams"], openapi_extra=_PACKAGE_BODY)
+    @r.post("/letters", tags=["shams"], openapi_extra=package_body)
     async def register_letter(request: Request, user: User, raw: Raw, key: IdemKey = None) -> Response:
         key = require_key(key)
         package = await _package(request, raw)
@@ -169,21 +183,21 @@ def build_router() -> APIRouter:
                                     request_digest(request, raw))
 
     @r.get("/letters/{guid}", tags=["shams"])
-    async def get_letter(request: Request, user: User, guid: str) -> dict[str, Any]:
+    async def get_letter(request: Request, user: User, guid: Guid) -> dict[str, Any]:
         return payam.letter_view(ctx_of(request), user, guid)
 
     @r.get("/letters/{guid}/acks", tags=["payam"])
-    async def get_letter_acks(request: Request, user: User, guid: str, after: After = 0,
+    async def get_letter_acks(request: Request, user: User, guid: Guid, after: After = 0,
                               limit: Limit = 500) -> dict[str, Any]:
         return payam.acks_feed(ctx_of(request), user, after, limit, guid)
 
-    @r.post("/payam/messages", tags=["payam"], openapi_extra=_PACKAGE_BODY)
+    @r.post("/payam/messages", tags=["payam"], openapi_extra=package_body)
     async def payam_send(request: Request, user: User, raw: Raw, key: IdemKey = None) -> Response:
         key = require_key(key)
         return await payam.send(ctx_of(request), checker_of(request), user, await _package(request, raw), key,
                                 request_digest(request, raw), internal=False)
 
-    @r.post("/internal/messages", tags=["internal"], openapi_extra=_PACKAGE_BODY)
+    @r.post("/internal/messages", tags=["internal"], openapi_extra=package_body)
     async def internal_send(request: Request, user: User, raw: Raw, key: IdemKey = None) -> Response:
         key = require_key(key)
         return await payam.send(ctx_of(request), checker_of(request), user, await _package(request, raw), key,
@@ -194,7 +208,7 @@ def build_router() -> APIRouter:
         return payam.inbox(ctx_of(request), user, after, limit)
 
     @r.post("/inbox/{guid}/ack", tags=["payam"])
-    async def post_ack(request: Request, user: User, guid: str, body: AckIn, raw: Raw,
+    async def post_ack(request: Request, user: User, guid: Guid, body: AckIn, raw: Raw,
                        key: IdemKey = None) -> Response:
         ctx = ctx_of(request)
         user.require(Role.SECRETARY)
@@ -207,7 +221,7 @@ def build_router() -> APIRouter:
 
     # -- public ------------------------------------------------------------------------
     @r.get("/verify/{shams_text}", tags=["public"], responses={200: {"content": {"text/html": {}}}})
-    async def verify(request: Request, shams_text: str,
+    async def verify(request: Request, shams_text: Annotated[str, Path(max_length=100)],
                      c: Annotated[str | None, Query(max_length=64)] = None) -> Response:
         """Without the code printed in the QR: only whether an outgoing letter exists. A browser
         (Accept: text/html) gets a Persian page instead of JSON."""
@@ -234,14 +248,14 @@ def build_router() -> APIRouter:
                         headers={"X-Certificate-SHA256": cert_fingerprint(cert)})
 
     # -- agency administration -----------------------------------------------------------
-    @r.post("/admin/units", tags=["admin"])
+    @r.post("/admin/units", tags=["admin"], status_code=201)
     async def admin_add_unit(request: Request, user: User, body: UnitIn, raw: Raw, key: IdemKey = None) -> Response:
         ctx = ctx_of(request)
         user.require(Role.AGENCY_ADMIN)
         return await run_idempotent(ctx, user, key, request_digest(request, raw), 201, lambda conn: (
             admin.create_unit(ctx, conn, user.agency_id, body.code, body.name, body.parent)))
 
-    @r.post("/admin/users", tags=["admin"])
+    @r.post("/admin/users", tags=["admin"], status_code=201)
     async def admin_add_user(request: Request, user: User, body: UserIn, key: IdemKey = None) -> Response:
         ctx = ctx_of(request)
         user.require(Role.AGENCY_ADMIN)
@@ -253,7 +267,7 @@ def build_router() -> APIRouter:
             title=body.title))
 
     @r.patch("/admin/users/{username}", tags=["admin"])
-    async def admin_patch_user(request: Request, user: User, username: str, body: UserPatch,
+    async def admin_patch_user(request: Request, user: User, username: Username, body: UserPatch,
                                key: IdemKey = None) -> Response:
         ctx = ctx_of(request)
         user.require(Role.AGENCY_ADMIN)
@@ -262,8 +276,8 @@ def build_router() -> APIRouter:
                                     lambda conn: admin.update_user(
             ctx, conn, user, username, body.model_dump(exclude_unset=True), password_hash))
 
-    @r.post("/admin/users/{username}/certificates", tags=["admin"])
-    async def admin_add_cert(request: Request, user: User, username: str, body: CertIn, raw: Raw,
+    @r.post("/admin/users/{username}/certificates", tags=["admin"], status_code=201)
+    async def admin_add_cert(request: Request, user: User, username: Username, body: CertIn, raw: Raw,
                              key: IdemKey = None) -> Response:
         ctx = ctx_of(request)
         user.require(Role.AGENCY_ADMIN)
@@ -272,7 +286,7 @@ def build_router() -> APIRouter:
             audit.trust_change(ctx, conn, user, "certificate_added", admin.add_signatory_certificate(
                 ctx, conn, user, username, cert), f"{username}: {cert.subject.rfc4514_string()}")))
 
-    @r.post("/admin/trust-roots", tags=["admin"])
+    @r.post("/admin/trust-roots", tags=["admin"], status_code=201)
     async def admin_add_root(request: Request, user: User, body: CertIn, raw: Raw, key: IdemKey = None) -> Response:
         ctx = ctx_of(request)
         user.require(Role.AGENCY_ADMIN)
@@ -326,11 +340,12 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, ctx: ServerContext
             conn.exec_driver_sql("SELECT 1")
         return {"status": "ok"}
 
-    app.include_router(build_router())
+    app.include_router(build_router(settings))
     # outermost last: AccessLog, SecurityHeaders, then Authenticate (no body read yet), then RequestLimits
     app.add_middleware(RequestLimits, limit=settings.max_request_bytes,
                        anonymous_limit=settings.max_anonymous_request_bytes, max_headers=settings.max_request_headers)
     app.add_middleware(Authenticate, ctx=ctx, protected=protected)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(AccessLog)
+    app.add_middleware(ContainErrors)
     return app

@@ -37,6 +37,7 @@ class Settings:
     max_anonymous_request_bytes: int = 16 * 1024  # bodies without a valid token (a login)
     max_header_bytes: int = 16 * 1024  # request line and headers together
     max_request_headers: int = 100
+    max_signatures: int = 10  # per letter, checked before any is decoded (at most 100, what clients read)
     require_registered_signers: bool = True
     verify_requests_per_minute: int = 30  # public verification lookups per client IP (per worker)
     api_docs: bool = False  # serve /docs, /redoc and /openapi.json (the demo turns them on)

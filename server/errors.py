@@ -11,8 +11,10 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("dabir.server")
 
@@ -34,6 +36,27 @@ class ApiError(Exception):
 
     def response(self) -> JSONResponse:
         return JSONResponse(self.body(), status_code=self.status, headers=self.headers)
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message_fa: str
+    message_en: str
+    field: str | None
+
+
+class ErrorBody(BaseModel):
+    """Every refusal, in the OpenAPI document (ApiError.body is what is sent)."""
+
+    error: ErrorDetail
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    status: {"model": ErrorBody, "description": text} for status, text in (
+        (400, "Malformed request"), (401, "Missing, expired or revoked bearer token"), (403, "Not permitted"),
+        (404, "Not found"), (409, "Conflicts with an earlier request"), (413, "Request too large"), (422, "Invalid request"),
+        (428, "Idempotency-Key required"), (429, "Too many attempts"),
+        (503, "Database temporarily unavailable"))}
 
 
 # Frequently used errors (formal administrative register, Persian punctuation).
@@ -60,7 +83,11 @@ def database_unavailable() -> ApiError:
                     "The database is temporarily unavailable; try again.", headers={"Retry-After": "5"})
 
 
+MAX_FIELD = 100
+
 _STATUS_FA = {
+    400: ("malformed_request", "درخواست خوانا نیست؛ بدنه درخواست باید JSON با نویسه‌های UTF-8 باشد.",
+          "Malformed request: the body is not UTF-8 JSON."),
     404: ("not_found", "نشانی درخواست‌شده وجود ندارد.", "No such endpoint."),
     405: ("method_not_allowed", "این روش درخواست برای این نشانی مجاز نیست.", "Method not allowed."),
     413: ("request_too_large", "حجم درخواست بیش از حد مجاز است.", "Request body is too large."),
@@ -82,7 +109,7 @@ def install_handlers(app: FastAPI, on_refusal: Refusal | None = None) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
         loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
-        field = ".".join(loc) or None
+        field = ".".join(loc)[:MAX_FIELD] or None  # a field name can be the client's (an unknown key)
         error = ApiError(422, "invalid_request", "داده‌های درخواست نادرست است؛ لطفاً بخش مشخص‌شده را بررسی کنید.",
                          f"Invalid request: {first.get('msg', 'validation failed')}", field)
         if on_refusal is not None:
@@ -100,7 +127,30 @@ def install_handlers(app: FastAPI, on_refusal: Refusal | None = None) -> None:
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
         return database_unavailable().response()
 
-    @app.exception_handler(Exception)
-    async def _internal(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return internal_error().response()
+
+class ContainErrors:
+    """Outermost middleware: an unexpected error is logged and answers 500 ``internal_error``
+    without escaping the application (uvicorn closes a keep-alive connection on an error that
+    escapes, and the client's next request on it fails)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            if started:  # half an answer is out: only closing the connection is left
+                raise
+            await internal_error().response()(scope, receive, send)

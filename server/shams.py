@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from app.protocol.jalali import format_datetime, jalali_year_of
-from app.protocol.package import InvalidPackage, LetterPackage
+from app.protocol.package import MAX_SIGNATURES, InvalidPackage, LetterPackage
 from app.protocol.receipt import format_time
 from app.protocol.shams import Domain, Shams
 from app.protocol.trust import TrustStore
@@ -52,16 +52,17 @@ _POLICY = union_all(
     .where(certificates.c.agency_id == bindparam("agency_id")))
 
 
-async def read_package(raw: bytes) -> LetterPackage:
+async def read_package(ctx: ServerContext, raw: bytes) -> LetterPackage:
     """Parsing a package (up to the request limit) is CPU work: off the event loop, as verifying it is."""
-    return await run_in_threadpool(parse_package, raw)
+    return await run_in_threadpool(parse_package, ctx, raw)
 
 
-def parse_package(raw: bytes) -> LetterPackage:
+def parse_package(ctx: ServerContext, raw: bytes) -> LetterPackage:
+    """The request body as a letter package, or 422 naming the field (never more signatures than allowed)."""
     try:
-        return LetterPackage.from_json_bytes(raw)
+        return LetterPackage.from_json_bytes(raw, max_signatures=min(ctx.settings.max_signatures, MAX_SIGNATURES))
     except InvalidPackage as exc:
-        raise ApiError(422, "invalid_package", exc.message_fa, str(exc), "package") from exc
+        raise ApiError(422, exc.code, exc.message_fa, str(exc), exc.field) from exc
 
 
 def domain_for(kind: str) -> Domain:
@@ -135,12 +136,19 @@ def check_internal_recipients(content: dict[str, Any], principal: Principal) -> 
                            f"content.recipients[{i}].agency")
 
 
+MAX_REASONS = 3  # distinct reasons an invalid-signature error names: its size never grows with the input
+
+
+def _distinct(reasons: list[str]) -> list[str]:
+    return [r[:300] for r in dict.fromkeys(reasons)][:MAX_REASONS]
+
+
 def invalid_signature(reasons_fa: list[str], reasons_en: list[str], whose_en: str = "",
                       code: str = "invalid_signature") -> ApiError:
     """A refused signature; ``code`` says why (certificate_revoked, signing_time_skew, …)."""
     return ApiError(422, code,
-                    "امضای الکترونیکی نامه معتبر نیست: " + "؛ ".join(reasons_fa or ["نامشخص"]) + ".",
-                    f"The letter's signature is not valid{whose_en}: " + "; ".join(reasons_en or ["unknown"]),
+                    "امضای الکترونیکی نامه معتبر نیست: " + "؛ ".join(_distinct(reasons_fa) or ["نامشخص"]) + ".",
+                    f"The letter's signature is not valid{whose_en}: " + "; ".join(_distinct(reasons_en) or ["unknown"]),
                     "signatures")
 
 

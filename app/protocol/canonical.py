@@ -17,9 +17,20 @@ from typing import Any
 import orjson
 import rfc8785
 
+from app.protocol.persian import to_persian_digits
+
 CONTENT_VERSION = 1
 MAX_SUBJECT = 500
 MAX_BODY = 2_000_000
+# Lists are bounded so one letter cannot be made arbitrarily large in parts (docs/letter-package.md).
+MAX_RECIPIENTS = 200
+MAX_LINKS = 20
+MAX_ATTACHMENTS = 100
+MAX_ATTACHMENT_SIZE = 2**53 - 1  # bytes: an integer every JSON reader keeps exact (RFC 8785)
+# The text fields of a party and of an attachment: maximum characters (the first of each is required).
+PARTY_TEXT = {"agency": 11, "unit": 200, "person": 200, "name": 500}
+ATTACHMENT_TEXT = {"media_type": 200, "address": 2000, "name": 500}
+MAX_LINK_SHAMS = 40
 
 
 # The values a field may take, as they travel in the content (their members are those strings).
@@ -83,7 +94,7 @@ def _text(value: Any, field: str, *, max_len: int, required: bool = False) -> st
         raise InvalidContent(
             field,
             f"is {len(value)} characters long; at most {max_len} are allowed",
-            f"این بخش حداکثر {max_len} نویسه می‌تواند داشته باشد.",
+            f"این بخش حداکثر {to_persian_digits(max_len)} نویسه می‌تواند داشته باشد.",
         )
     return value
 
@@ -100,71 +111,91 @@ def choice(value: Any, field: str, choices: type[StrEnum]) -> str:
     """``value`` as the plain string of one of ``choices``, or InvalidContent."""
     try:
         return choices(value).value
-    except ValueError:
+    except (ValueError, TypeError):
         raise InvalidContent(field, f"must be one of {', '.join(choices)}", "مقدار انتخاب‌شده مجاز نیست.") from None
 
 
-def _party(value: dict[str, Any], field: str) -> dict[str, str]:
-    party = {
-        "agency": _text(value.get("agency"), f"{field}.agency", max_len=11, required=True),
-        "unit": _text(value.get("unit"), f"{field}.unit", max_len=200),
-        "person": _text(value.get("person"), f"{field}.person", max_len=200),
-        "name": _text(value.get("name"), f"{field}.name", max_len=500),
-    }
-    return party
+def _object(value: Any, field: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InvalidContent(field, "must be an object", "ساختار نامه نادرست است.")
+    return value
+
+
+def _objects(value: Any, field: str, *, max_items: int, what_fa: str) -> list[dict[str, Any]]:
+    """A list of at most ``max_items`` objects (``None`` = none)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InvalidContent(field, "must be a list", "ساختار نامه نادرست است.")
+    if len(value) > max_items:
+        raise InvalidContent(field, f"has {len(value)} items; at most {max_items} are allowed",
+                             f"تعداد {what_fa} حداکثر {to_persian_digits(max_items)} است.")
+    return [_object(item, f"{field}[{i}]") for i, item in enumerate(value)]
+
+
+def _uuid(value: Any, field: str, message_fa: str) -> str:
+    try:
+        if not isinstance(value, str):
+            raise ValueError
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise InvalidContent(field, "is not a UUID", message_fa) from None
+
+
+def _party(value: Any, field: str) -> dict[str, str]:
+    value = _object(value, field)
+    return {name: _text(value.get(name), f"{field}.{name}", max_len=max_len, required=name == "agency")
+            for name, max_len in PARTY_TEXT.items()}
+
+
+def _attachment(a: dict[str, Any], field: str) -> dict[str, Any]:
+    sha = a.get("sha256")
+    if not isinstance(sha, str) or len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+        raise InvalidContent(f"{field}.sha256", "must be 64 lowercase hex digits", "چکیده پیوست نامعتبر است.")
+    size = a.get("size")
+    if not isinstance(size, int) or isinstance(size, bool) or not 0 <= size <= MAX_ATTACHMENT_SIZE:
+        raise InvalidContent(f"{field}.size", f"must be an integer from 0 to {MAX_ATTACHMENT_SIZE}",
+                             "اندازه پیوست نامعتبر است.")
+    text = {name: _text(a.get(name), f"{field}.{name}", max_len=max_len, required=name == "media_type")
+            for name, max_len in ATTACHMENT_TEXT.items()}
+    return {**text, "sha256": sha, "size": size}
 
 
 def build_content(
     *,
-    guid: str,
-    kind: str,
+    guid: Any,
+    kind: Any,
     subject: Any,
     body: Any,
-    sender: dict[str, Any],
-    recipients: list[dict[str, Any]],
-    priority: str = Priority.NORMAL,
-    classification: str = Classification.NORMAL,
-    links: list[dict[str, Any]] | None = None,
-    attachments: list[dict[str, Any]] | None = None,
+    sender: Any,
+    recipients: Any,
+    priority: Any = Priority.NORMAL,
+    classification: Any = Classification.NORMAL,
+    links: Any = None,
+    attachments: Any = None,
 ) -> dict[str, Any]:
-    """Validate and assemble the canonical content dictionary (order of lists is kept)."""
-    try:
-        guid = str(uuid.UUID(str(guid)))
-    except ValueError as exc:
-        raise InvalidContent("guid", "is not a UUID", "شناسه نامه نامعتبر است.") from exc
-    if not recipients:
+    """Validate and assemble the canonical content dictionary (order of lists is kept).
+
+    Any value in any argument gives either the content or InvalidContent naming the field."""
+    guid = _uuid(guid, "guid", "شناسه نامه نامعتبر است.")
+    recipient_items = _objects(recipients, "recipients", max_items=MAX_RECIPIENTS, what_fa="گیرندگان")
+    if not recipient_items:
         raise InvalidContent("recipients", "at least one recipient is required", "دست‌کم یک گیرنده لازم است.")
     rec = []
-    for i, r in enumerate(recipients):
+    for i, r in enumerate(recipient_items):
         item = _party(r, f"recipients[{i}]")
         item["role"] = choice(r.get("role", RecipientRole.TO), f"recipients[{i}].role", RecipientRole)
         rec.append(item)
-    lnk = []
-    for i, link in enumerate(links or []):
-        lnk.append(
-            {
-                "type": choice(link.get("type"), f"links[{i}].type", LinkType),
-                "guid": str(uuid.UUID(str(link.get("guid")))),
-                "shams": _text(link.get("shams"), f"links[{i}].shams", max_len=40),
-            }
-        )
-    att = []
-    for i, a in enumerate(attachments or []):
-        sha = str(a.get("sha256", ""))
-        if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
-            raise InvalidContent(f"attachments[{i}].sha256", "must be 64 lowercase hex digits", "چکیده پیوست نامعتبر است.")
-        size = a.get("size")
-        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-            raise InvalidContent(f"attachments[{i}].size", "must be a non-negative integer", "اندازه پیوست نامعتبر است.")
-        att.append(
-            {
-                "address": _text(a.get("address"), f"attachments[{i}].address", max_len=2000),
-                "sha256": sha,
-                "size": size,
-                "media_type": _text(a.get("media_type"), f"attachments[{i}].media_type", max_len=200, required=True),
-                "name": _text(a.get("name"), f"attachments[{i}].name", max_len=500),
-            }
-        )
+    lnk = [
+        {
+            "type": choice(link.get("type"), f"links[{i}].type", LinkType),
+            "guid": _uuid(link.get("guid"), f"links[{i}].guid", "شناسه نامه عطف یا پیرو نامعتبر است."),
+            "shams": _text(link.get("shams"), f"links[{i}].shams", max_len=MAX_LINK_SHAMS),
+        }
+        for i, link in enumerate(_objects(links, "links", max_items=MAX_LINKS, what_fa="نامه‌های عطف و پیرو"))
+    ]
+    att = [_attachment(a, f"attachments[{i}]")
+           for i, a in enumerate(_objects(attachments, "attachments", max_items=MAX_ATTACHMENTS, what_fa="پیوست‌ها"))]
     return {
         "v": CONTENT_VERSION,
         "guid": guid,
@@ -221,16 +252,43 @@ def content_sha256(content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_bytes(content)).hexdigest()
 
 
+_FIELDS = ("v", "guid", "kind", "subject", "body", "sender", "recipients", "priority", "classification", "links",
+           "attachments")
+
+
+def _difference(given: Any, canonical: Any, path: str) -> str:
+    """Where ``given`` first differs from its canonical form (for the error's field path)."""
+    if isinstance(given, dict) and isinstance(canonical, dict):
+        for key in sorted(set(given) | set(canonical), key=str):
+            here = f"{path}.{str(key)[:40]}" if path else str(key)[:40]  # an unknown key is the sender's: cut short
+            if key not in canonical:
+                return here
+            if key not in given or given[key] != canonical[key] or type(given[key]) is not type(canonical[key]):
+                return _difference(given.get(key), canonical[key], here)
+    if isinstance(given, list) and isinstance(canonical, list) and len(given) == len(canonical):
+        for i, (g, c) in enumerate(zip(given, canonical, strict=True)):
+            if g != c:
+                return _difference(g, c, f"{path}[{i}]")
+    return path or "content"
+
+
 def validate_content(content: Any) -> dict[str, Any]:
-    """Re-validate a content dictionary received from outside (a file or the network)."""
-    if not isinstance(content, dict) or content.get("v") != CONTENT_VERSION:
-        raise InvalidContent("v", f"unsupported content version {content.get('v') if isinstance(content, dict) else None!r}",
+    """Re-validate a content dictionary received from outside (a file or the network): any JSON
+    value gives the content or InvalidContent naming the field, never another exception."""
+    if not isinstance(content, dict):
+        raise InvalidContent("content", "must be an object", "ساختار نامه نادرست است.")
+    version = content.get("v")
+    if type(version) is not int or version != CONTENT_VERSION:
+        raise InvalidContent("v", f"must be {CONTENT_VERSION} (the only content version)",
                              "نسخه قالب نامه پشتیبانی نمی‌شود.")
-    fields = {k: v for k, v in content.items() if k != "v"}
-    expected = {"guid", "kind", "subject", "body", "sender", "recipients", "priority", "classification", "links", "attachments"}
-    if set(fields) != expected:
-        raise InvalidContent("content", f"fields must be exactly {sorted(expected)}", "ساختار نامه نادرست است.")
-    rebuilt = build_content(**fields)
+    missing = [f for f in _FIELDS if f not in content]
+    unknown = sorted(str(k)[:40] for k in content if k not in _FIELDS)[:5]  # never echo much of the input
+    if missing or unknown:
+        raise InvalidContent("content", f"fields must be exactly {', '.join(_FIELDS)}"
+                             + (f"; missing: {', '.join(missing)}" if missing else "")
+                             + (f"; unknown: {', '.join(unknown)}" if unknown else ""), "ساختار نامه نادرست است.")
+    rebuilt = build_content(**{k: v for k, v in content.items() if k != "v"})
     if rebuilt != content:
-        raise InvalidContent("content", "is not in canonical form", "ساختار نامه نادرست است.")
+        raise InvalidContent(_difference(content, rebuilt, ""), "is not in canonical form (extra field, "
+                             "missing field, or text not NFC-normalized)", "ساختار نامه نادرست است.")
     return rebuilt

@@ -133,11 +133,14 @@ def verify_receipt(receipt: dict[str, Any], server_cert: bytes | x509.Certificat
         raise InvalidReceipt(f"receipt payload must have exactly the fields {PAYLOAD_FIELDS}")
     if not all(isinstance(payload[f], str) for f in PAYLOAD_FIELDS):
         raise InvalidReceipt("receipt payload fields must be strings")
-    try:
+    try:  # the messages quote nothing of the receipt: a refusal stays small whatever it holds
         parse_time(payload["registered_at"])
+    except ValueError:
+        raise InvalidReceipt("malformed receipt: registered_at is not a UTC time like 2026-03-21T08:15:02Z") from None
+    try:
         sig = base64.b64decode(receipt.get("signature", ""), validate=True)
-    except (ValueError, TypeError, binascii.Error) as exc:
-        raise InvalidReceipt(f"malformed receipt: {exc}") from exc
+    except (ValueError, TypeError, binascii.Error):
+        raise InvalidReceipt("malformed receipt: the signature is not base64") from None
     cert = load_certificate(server_cert)
     if cert_fingerprint(cert) != payload["server_cert_sha256"]:
         raise InvalidReceipt(
@@ -153,7 +156,7 @@ def verify_receipt(receipt: dict[str, Any], server_cert: bytes | x509.Certificat
         elif alg == "EdDSA" and isinstance(key, ed25519.Ed25519PublicKey):
             key.verify(sig, data)
         else:
-            raise InvalidReceipt(f"algorithm {alg!r} does not match the server certificate's key")
+            raise InvalidReceipt("the receipt's algorithm (alg) does not match the server certificate's key")
     except InvalidSignature as exc:
         raise InvalidReceipt("receipt signature does not verify", "امضای رسید ثبت نامه معتبر نیست.") from exc
     return True

@@ -106,8 +106,8 @@ def test_internal_errors_are_structured(app_env) -> None:  # type: ignore[no-unt
     def boom() -> None:
         raise RuntimeError("secret internals /etc/passwd")
 
-    r = TestClient(app, raise_server_exceptions=False).get("/boom")
-    assert r.status_code == 500
+    r = TestClient(app).get("/boom")  # the error does not escape the application (uvicorn would close
+    assert r.status_code == 500      # the keep-alive connection): TestClient would raise it here
     assert r.json()["error"]["code"] == "internal_error" and "secret" not in r.text
 
 
@@ -229,3 +229,23 @@ def test_a_retry_gets_its_first_answer_even_if_the_signature_no_longer_passes(  
     other = signer.sign_packages([make_package(nid_a, [nid_b])])[0].to_json_bytes()
     r = client.post("/api/v1/letters", content=other, headers={**headers, "Idempotency-Key": "k3"})
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_signature"
+
+
+def test_the_signature_cap_is_a_setting_and_documented(app_env) -> None:  # type: ignore[no-untyped-def]
+    """``max_signatures`` refuses a letter with more signatures (before decoding them), and the
+    OpenAPI document's package schema says the same limit."""
+    import dataclasses
+
+    from server.app import create_app
+
+    client, _clock, nid_a, nid_b, signer = app_env
+    ctx = client.app.state.ctx
+    ctx.settings = dataclasses.replace(ctx.settings, max_signatures=1, api_docs=True)
+    capped = TestClient(create_app(ctx.settings, ctx=ctx))
+    pkg = signer.sign_packages([make_package(nid_a, [nid_b])])[0]
+    pkg.signatures.append(b"a second signature, never decoded")
+    r = capped.post("/api/v1/letters", content=pkg.to_json_bytes(),
+                    headers={**_login(capped, "a.secretary"), "Idempotency-Key": pkg.guid})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "too_many_signatures", r.text
+    body = capped.get("/openapi.json").json()["paths"]["/api/v1/letters"]["post"]["requestBody"]
+    assert body["content"]["application/json"]["schema"]["properties"]["signatures"]["maxItems"] == 1
