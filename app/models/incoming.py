@@ -1,7 +1,7 @@
 """Registering incoming letters at this desk (ثبت وارده), electronic and paper. Qt-free.
 
-Both are registered at once, offline too: the letter is marked registered (provisionally, «موقت»)
-and an ``incoming`` operation goes into the outbox; the sync engine asks the server for the
+Both are registered at once, offline too: the letter becomes «ثبت موقت» (provisional: no number
+yet) and an ``incoming`` operation goes into the outbox; the sync engine asks the server for the
 agency's next incoming number, one letter after another in the order they were registered.
 A paper letter's scanned pages go into the local blob store as attachments with no remote
 address: they stay on this computer until attachments are uploaded.
@@ -15,6 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.models import letters as L
 from app.models.changes import Changes
@@ -50,12 +53,18 @@ def operation_key(guid: str) -> str:
     return f"{INCOMING_OP}:{guid}"
 
 
-def _enqueue(session: Any, guid: str) -> None:
-    session.add(OutboxOperation(letter_guid=guid, op=INCOMING_OP, idempotency_key=operation_key(guid)))
+def _enqueue(session: Session, guid: str) -> None:
+    """Queue the numbering; a refused one is tried again (the server keeps no answer for a refusal)."""
+    key = operation_key(guid)
+    item = session.scalars(select(OutboxOperation).where(OutboxOperation.idempotency_key == key)).first()
+    if item is None:
+        session.add(OutboxOperation(letter_guid=guid, op=INCOMING_OP, idempotency_key=key))
+    else:
+        item.status, item.attempts, item.last_error, item.next_attempt_at = "pending", 0, None, utcnow()
 
 
 def is_provisional(letter: Letter) -> bool:
-    return letter.incoming_at is not None and not letter.incoming_number
+    return letter.state == State.INCOMING_PROVISIONAL
 
 
 def register_received(store: Store, guid: str, *, actor: str = "", now: dt.datetime | None = None) -> Changes:
@@ -64,15 +73,13 @@ def register_received(store: Store, guid: str, *, actor: str = "", now: dt.datet
     with store.session() as s:
         letter = s.get(Letter, guid)
         if letter is None or letter.kind != L.INCOMING or letter.state != State.RECEIVED:
-            raise NotRegistrable(f"letter {guid} is not a received letter",
+            raise NotRegistrable(f"letter {guid} is not a received letter waiting for registration",
                                  "فقط نامهٔ دریافت‌شده‌ای که هنوز ثبت نشده است ثبت وارده می‌شود.")
-        if letter.incoming_at is not None:
-            raise NotRegistrable(f"letter {guid} is already registered",
-                                 "این نامه پیش‌تر ثبت وارده شده و در انتظار شماره است.")
         letter.incoming_at = now or utcnow()
         letter.reject_reason = None
+        L.transition(s, letter, State.INCOMING_PROVISIONAL, actor=actor)
         _enqueue(s, guid)
-        L.audit(s, "incoming_registered", guid, actor, channel="electronic")
+        L.audit(s, "incoming_registered", guid, actor, channel=letter.channel or "electronic")
     return Changes.of_letters([guid], outbox=True)
 
 
@@ -127,7 +134,7 @@ def register_paper(store: Store, paper: PaperLetter, *, actor: str = "", now: dt
     guid = new_guid()
     with store.session() as s:
         letter = Letter(
-            guid=guid, kind=L.INCOMING, state=State.RECEIVED.value, channel=PAPER, subject=subject,
+            guid=guid, kind=L.INCOMING, state=State.INCOMING_PROVISIONAL.value, channel=PAPER, subject=subject,
             body=summary, sender_kind=paper.sender_kind, sender_id=sender_id,
             sender_agency=sender_id if paper.sender_kind != "person" else "", sender_name=name[:500],
             sender_number=paper.sender_number.strip()[:100], sender_date=paper.sender_date,

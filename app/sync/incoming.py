@@ -73,14 +73,15 @@ def _store(store: Store, op_id: int, result: dict[str, Any] | ApiError, actor: s
         if isinstance(result, ApiError):
             reason = result.message_fa or result.message_en
             item.status, item.last_error = "failed", f"{result.status} {result.code}: {result.message_en}"
-            if letter is not None:
+            if letter is not None and letter.state == State.INCOMING_PROVISIONAL:  # back to be registered again
                 letter.incoming_at, letter.reject_reason = None, reason
+                L.transition(s, letter, State.RECEIVED, actor=actor, code=result.code)
             log.warning("server refused the incoming number of %s: %s %s", item.letter_guid, result.status, result.code)
             return "incoming_refused", {"guid": item.letter_guid, "reason": reason, "code": result.code}
         item.status = "done"
         if letter is not None:
             letter.incoming_number = result["incoming_number"]
             letter.incoming_at = parse_time(result["registered_at"])
-            if letter.state == State.RECEIVED:
+            if letter.state == State.INCOMING_PROVISIONAL:
                 L.transition(s, letter, State.REGISTERED_INCOMING, actor=actor, incoming_number=result["incoming_number"])
         return "numbered", {"guid": item.letter_guid, "incoming_number": result["incoming_number"]}
