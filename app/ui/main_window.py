@@ -236,6 +236,8 @@ class MainWindow(QMainWindow):
     def _on_store_changed(self, changes: Changes, _handler: object) -> None:
         if changes.settings or changes.directory:  # a login, or the directory brought the agency's name
             self.show_identity()
+        if changes.letters:  # the open letter's state may have moved (its actions with it)
+            self._update_actions()
 
     # --- letters in tabs ----------------------------------------------------------------
 

@@ -149,7 +149,7 @@ class PaperIncomingDialog(QDialog):
 
         self.sender_kind.currentIndexChanged.connect(self._kind_changed)
         self.sender_id.editingFinished.connect(self.check_id)
-        self.sender_id.textEdited.connect(lambda _t: self.id_error.hide())
+        self.sender_id.textEdited.connect(self._id_edited)
         self._kind_changed()
         self.resize(560, self.sizeHint().height())
 
@@ -175,6 +175,14 @@ class PaperIncomingDialog(QDialog):
         if self.kind() == "agency":
             return str(self.agency.currentData() or ""), self.agency.currentText()
         return self.sender_id.text(), self.sender_name.text()
+
+    def _id_edited(self, text: str) -> None:
+        """Checked as soon as all its digits are typed (and again when the field is left)."""
+        self.show_error("")
+        if len(text.strip()) >= self.sender_id.maxLength():
+            self.check_id()
+        else:
+            self.id_error.hide()
 
     def check_id(self) -> bool:
         """Check the typed national code or id now; the Persian reason shows under it."""
