@@ -28,22 +28,15 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
 from app.models.changes import Changed, Changes
 from app.models.db import Store
+from app.models.directory import all_agencies
 from app.models.incoming import PaperLetter, check_sender, register_paper
-from app.models.tables import Agency
 from app.protocol.canonical import Classification, InvalidContent, Priority
 from app.ui.jalali_date_picker import JalaliDateEdit
 from app.ui.labels import classification_name, priority_name
 from app.ui.ops import OpContext, StoreOp
-
-
-def directory_agencies(store: Store) -> list[tuple[str, str]]:
-    """(national id, name) of the agencies in the local directory, by name."""
-    with store.reader() as s:
-        return [(a.national_id, a.name) for a in s.scalars(select(Agency).order_by(Agency.name_norm))]
 
 
 class PaperIncomingDialog(QDialog):
@@ -68,7 +61,7 @@ class PaperIncomingDialog(QDialog):
             self.sender_kind.addItem(label, kind)
         self.agency = QComboBox()
         self.agency.setObjectName("senderAgency")
-        for nid, name in directory_agencies(store):
+        for nid, name in all_agencies(store):
             self.agency.addItem(name, nid)
         self.sender_name = QLineEdit()
         self.sender_name.setObjectName("senderName")
