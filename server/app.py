@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 import logging
 from typing import Annotated, Any, Literal
@@ -15,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from app.protocol.package import MAX_SIGNATURES, LetterPackage
 from app.protocol.package_schema import UUID_PATTERN, package_schema
 from app.protocol.receipt import cert_fingerprint
-from server import admin, audit, directory, payam, shams, verification
+from server import admin, audit, directory, incoming, payam, shams, verification
 from server.auth import Principal, Role, bearer_token, hash_password, login, logout
 from server.config import Settings
 from server.context import Clock, ServerContext, utc_now
@@ -52,6 +53,22 @@ class LoginIn(Strict):
 class AckIn(Strict):
     status: Literal["delivered", "registered"]
     incoming_number: str | None = Field(default=None, min_length=1, max_length=100)
+
+
+class PaperSenderIn(Strict):
+    kind: Literal["agency", "person", "company"]
+    id: str = Field(min_length=1, max_length=20)  # checked by incoming.check_sender (Persian reason)
+    name: str = Field(default="", max_length=500)
+
+
+class PaperIn(Strict):
+    """A paper letter to number (ثبت نامه وارده): who sent it, their number and date, its subject."""
+
+    guid: str = Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+    sender: PaperSenderIn
+    sender_number: str = Field(default="", max_length=100)
+    sender_date: dt.date | None = None
+    subject: str = Field(min_length=1, max_length=500)
 
 
 class UnitIn(Strict):
@@ -214,6 +231,27 @@ def build_router(settings: Settings) -> APIRouter:
         user.require(Role.SECRETARY)
         return await run_idempotent(ctx, user, key, request_digest(request, raw), 200, lambda conn: (
             payam.acknowledgement(ctx, conn, user, guid, body.status, body.incoming_number)))
+
+    @r.post("/inbox/{guid}/register", tags=["incoming"])
+    async def post_register_incoming(request: Request, user: User, guid: str, raw: Raw,
+                                     key: IdemKey = None) -> Response:
+        """Number a delivered letter in the agency's incoming series; the sender is told (ack)."""
+        ctx = ctx_of(request)
+        user.require(Role.SECRETARY)
+        return await run_idempotent(ctx, user, key, request_digest(request, raw), 200, lambda conn: (
+            incoming.register_electronic(ctx, conn, user, guid)))
+
+    @r.post("/incoming", tags=["incoming"])
+    async def post_paper_incoming(request: Request, user: User, body: PaperIn, raw: Raw,
+                                  key: IdemKey = None) -> Response:
+        """Number a paper letter (by post or by hand) in the agency's incoming series."""
+        ctx = ctx_of(request)
+        user.require(Role.SECRETARY)
+        record = {"sender_kind": body.sender.kind, "sender_id": incoming.check_sender(body.sender.kind, body.sender.id),
+                  "sender_name": body.sender.name, "sender_number": body.sender_number,
+                  "sender_date": body.sender_date.isoformat() if body.sender_date else None, "subject": body.subject}
+        return await run_idempotent(ctx, user, key, request_digest(request, raw), 201, lambda conn: (
+            incoming.register_paper(ctx, conn, user, body.guid, record)))
 
     @r.get("/acks", tags=["payam"])
     async def get_acks(request: Request, user: User, after: After = 0, limit: Limit = 500) -> dict[str, Any]:

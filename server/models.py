@@ -195,3 +195,34 @@ audit_events = Table(
     Column("detail", Text, nullable=False),  # English, bounded
     Index("ix_audit_events_agency_id", "agency_id", "id"),
 )
+
+# Each agency's incoming series (ثبت وارده): one counter per agency and Jalali year.
+incoming_counters = Table(
+    "incoming_counters", metadata,
+    Column("agency_id", Integer, ForeignKey("agencies.id"), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("last_seq", BigInteger, nullable=False),
+)
+
+# A letter numbered in an agency's incoming series: electronic (the delivered letter's GUID) or
+# paper (the client's GUID, with a minimal record of the letter; its scans stay with the client).
+incoming_registrations = Table(
+    "incoming_registrations", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("agency_id", Integer, ForeignKey("agencies.id"), nullable=False),
+    Column("guid", String(36), nullable=False),
+    Column("channel", String(16), nullable=False),  # electronic | paper
+    Column("year", Integer, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("number", String(40), nullable=False),
+    Column("registered_at", DateTime(timezone=True), nullable=False),
+    Column("registered_by", Integer, ForeignKey("users.id"), nullable=False),
+    Column("sender_kind", String(10)),  # paper: agency | person | company
+    Column("sender_id", String(11)),  # national id (agency, company) or national code (person)
+    Column("sender_name", String(500), nullable=False, default=""),
+    Column("sender_number", String(100), nullable=False, default=""),
+    Column("sender_date", String(10)),  # ISO date of the sender's letter
+    Column("subject", String(500), nullable=False, default=""),
+    UniqueConstraint("agency_id", "guid", name="uq_incoming_agency_guid"),
+    UniqueConstraint("agency_id", "year", "seq", name="uq_incoming_agency_series"),
+)

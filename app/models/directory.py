@@ -172,3 +172,9 @@ def agency_name(store: Store, national_id: str) -> str:
     with store.reader() as session:
         agency = session.get(Agency, national_id)
         return agency.name if agency is not None else ""
+
+
+def all_agencies(store: Store) -> list[tuple[str, str]]:
+    """(national id, name) of every agency in the local directory, by name (a sender to pick)."""
+    with store.reader() as session:
+        return [(a.national_id, a.name) for a in session.scalars(select(Agency).order_by(Agency.name_norm))]

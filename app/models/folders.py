@@ -39,7 +39,7 @@ FOLDER_STATES: dict[Folder, tuple[State, ...]] = {
     Folder.AWAITING_SIGNATURE: (State.AWAITING_SIGNATURE,),
     Folder.OUTBOX: (State.SIGNED, State.QUEUED, State.REGISTERED),
     Folder.SENT: (State.SENT, State.DELIVERED, State.ACKNOWLEDGED),
-    Folder.INCOMING: (State.RECEIVED, State.INVALID, State.REGISTERED_INCOMING),
+    Folder.INCOMING: (State.RECEIVED, State.INVALID, State.INCOMING_PROVISIONAL, State.REGISTERED_INCOMING),
 }
 _STATE_FOLDER = {state.value: folder for folder, states in FOLDER_STATES.items() for state in states}
 

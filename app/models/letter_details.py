@@ -94,4 +94,13 @@ def _details(session: Session, letter: Letter) -> Details:
         receipt=receipt,
         receipt_problem=problem,
         verification=letter.verification,
+        extra=_incoming(letter) if letter.kind == "incoming" else {},
     )
+
+
+def _incoming(letter: Letter) -> dict[str, Any]:
+    """An incoming letter's registration at this desk; a paper letter's sender and scans."""
+    return {"incoming_number": letter.incoming_number, "incoming_at": letter.incoming_at,
+            "channel": letter.channel or "electronic", "sender_kind": letter.sender_kind,
+            "sender_id": letter.sender_id, "sender_number": letter.sender_number, "sender_date": letter.sender_date,
+            "pages": [(a.file_name, a.remote_address is None) for a in letter.attachments]}

@@ -3,7 +3,9 @@
 Outgoing and internal: draft → (awaiting_signature →) signed → queued → registered → sent →
 delivered → acknowledged (registered at the recipient); the server's refusal moves a queued
 or registered letter to rejected, from where it returns to draft for correction.
-Incoming: received → registered, or received → invalid (kept, never dropped).
+Incoming: received → registered, or received → invalid (kept, never dropped). Registering at
+this desk is at once, offline too: the letter is registered provisionally (no incoming number
+yet) and registered once the server has numbered it; a refusal returns it to received.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ class State(StrEnum):
     REJECTED = "rejected"
     RECEIVED = "received"
     INVALID = "invalid"
+    INCOMING_PROVISIONAL = "incoming_provisional"
     REGISTERED_INCOMING = "registered_incoming"
 
 
@@ -39,7 +42,8 @@ OUTGOING_TRANSITIONS: dict[State, frozenset[State]] = {
     S.REJECTED: frozenset({S.DRAFT}),
 }
 INCOMING_TRANSITIONS: dict[State, frozenset[State]] = {
-    S.RECEIVED: frozenset({S.REGISTERED_INCOMING}),
+    S.RECEIVED: frozenset({S.INCOMING_PROVISIONAL, S.REGISTERED_INCOMING}),
+    S.INCOMING_PROVISIONAL: frozenset({S.REGISTERED_INCOMING, S.RECEIVED}),
     S.INVALID: frozenset({S.REGISTERED_INCOMING}),
     S.REGISTERED_INCOMING: frozenset(),
 }
@@ -58,6 +62,7 @@ STATE_NAMES_FA: dict[State, str] = {
     S.REJECTED: "بازگشتی",
     S.RECEIVED: "دریافت‌شده",
     S.INVALID: "نامعتبر",
+    S.INCOMING_PROVISIONAL: "ثبت موقت",
     S.REGISTERED_INCOMING: "ثبت‌شده",
 }
 

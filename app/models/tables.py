@@ -8,6 +8,7 @@ import uuid
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -72,6 +73,13 @@ class Letter(Base):
     registered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     verify_code: Mapped[str | None] = mapped_column(String(32))  # from the server; printed in the QR code
     incoming_number: Mapped[str | None] = mapped_column(String(40))
+    # Incoming registration at this desk: numbered when incoming_number is set, else provisional.
+    incoming_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    channel: Mapped[str | None] = mapped_column(String(10))  # paper (by post or by hand); else electronic
+    sender_kind: Mapped[str | None] = mapped_column(String(10))  # paper: agency | person | company
+    sender_id: Mapped[str | None] = mapped_column(String(11))  # national id, or a person's national code
+    sender_number: Mapped[str | None] = mapped_column(String(100))  # the sender's own letter number
+    sender_date: Mapped[dt.date | None] = mapped_column(Date)  # and its date
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     reject_reason: Mapped[str | None] = mapped_column(Text)
     # Not signed content: the layout it is printed on and who is to sign it.

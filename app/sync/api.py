@@ -170,6 +170,15 @@ class DabirApi:
         return self._json("POST", f"/inbox/{guid}/ack", json_body=body,
                           idempotency_key=idempotency_key or f"ack:{guid}:{status}")
 
+    def register_incoming(self, guid: str, *, idempotency_key: str | None = None) -> dict[str, Any]:
+        """Number a received letter in the agency's incoming series (the sender is told):
+        {guid, incoming_number, registered_at, …}; a retry gets the same number."""
+        return self._json("POST", f"/inbox/{guid}/register", idempotency_key=idempotency_key or f"incoming:{guid}")
+
+    def register_paper(self, body: dict[str, Any], *, idempotency_key: str | None = None) -> dict[str, Any]:
+        """Number a paper letter (body: guid, sender {kind, id, name}, sender_number, sender_date, subject)."""
+        return self._json("POST", "/incoming", json_body=body, idempotency_key=idempotency_key or f"incoming:{body['guid']}")
+
     def acks(self, after: int = 0, limit: int = 500, guid: str | None = None) -> dict[str, Any]:
         if guid:
             return self._json("GET", f"/letters/{guid}/acks", params={"after": after, "limit": limit})

@@ -43,7 +43,7 @@ from app.protocol.canonical import Classification, Priority, RecipientRole
 from app.protocol.package import InvalidPackage, LetterPackage
 from app.protocol.persian import normalize
 from app.protocol.receipt import InvalidReceipt, load_certificate, parse_time, receipt_matches, verify_receipt
-from app.sync import outbox
+from app.sync import incoming, outbox
 from app.sync.api import ApiError
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,8 @@ class Api(Protocol):  # what the engine needs of app.sync.api.DabirApi
     def acks(self, after: int = 0, limit: int = 500) -> dict[str, Any]: ...
     def directory(self, after: int = 0, limit: int = 500) -> dict[str, Any]: ...
     def receipt_certificate(self) -> bytes: ...
+    def register_incoming(self, guid: str, *, idempotency_key: str) -> dict[str, Any]: ...
+    def register_paper(self, body: dict[str, Any], *, idempotency_key: str) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ class SyncReport:
     rejected: list[tuple[str, str]] = field(default_factory=list)
     received: list[str] = field(default_factory=list)
     acknowledged: list[str] = field(default_factory=list)
+    numbered: list[str] = field(default_factory=list)  # incoming letters given their incoming number
     directory_changes: int = 0
     pending: int = 0
     error: str | None = None
@@ -123,6 +126,7 @@ class SyncEngine:
         self._pool = ThreadPoolExecutor(self.parallel, thread_name_prefix="dabir-sync")
         try:
             self._drain_outbox(report)
+            self._number_incoming(report)
             self._pull_acks(report)
             self._pull_inbox(report)
             self._drain_outbox(report)  # acknowledgements queued by the inbox pull
@@ -282,6 +286,13 @@ class SyncEngine:
         follow_ups.append((outbox.SEND, letter.guid, outbox.content_tag(receipt["payload"]["content_sha256"])))
         report.registered.append(letter.guid)
         return "registered", {"guid": letter.guid, "shams": result["shams"]}
+
+    def _number_incoming(self, report: SyncReport) -> None:
+        """Registered incoming letters get their numbers, in order (see :mod:`app.sync.incoming`)."""
+        for name, data in incoming.number_pending(self.store, self.api, self._call, self.clock, self.actor):
+            if name == "numbered":
+                report.numbered.append(data["guid"])
+            self.on_event(name, data)
 
     def _check_receipt(self, receipt: dict[str, Any], package: LetterPackage, shams: str) -> None:
         # A receipt for other content would bind our SHAMS to words we never signed.

@@ -77,11 +77,14 @@ def queue_letter(session: Session, letter: Letter, *, actor: str = "") -> None:
     enqueue(session, REGISTER, letter.guid, extra=content_tag(content_sha256(L.letter_content(letter))))
 
 
-def due(session: Session, now: dt.datetime, limit: int = 100) -> list[OutboxOperation]:
+def due(session: Session, now: dt.datetime, limit: int = 100, *, ops: tuple[str, ...] = (REGISTER, SEND, ACK)
+        ) -> list[OutboxOperation]:
+    """Pending operations of the given kinds whose time has come, oldest first."""
     return list(
         session.scalars(
             select(OutboxOperation)
-            .where(OutboxOperation.status == "pending", OutboxOperation.next_attempt_at <= now)
+            .where(OutboxOperation.status == "pending", OutboxOperation.next_attempt_at <= now,
+                   OutboxOperation.op.in_(ops))
             .order_by(OutboxOperation.id)
             .limit(limit)
         )

@@ -19,6 +19,7 @@ from app.models.letter_details import Details, Party, read_details
 from app.protocol.jalali import format_datetime
 from app.protocol.persian import to_persian_digits
 from app.protocol.shams import display_text
+from app.ui.incoming_details import incoming_rows
 from app.ui.labels import classification_name, priority_name, state_name
 from app.ui.store_changes import StoreChanges
 
@@ -144,11 +145,16 @@ class LetterDetails(QWidget):
             rows.append(self._row(self.tr("Copies:"), e("، ".join(cc))))
         rows.append(self._row(self.tr("Priority:"), e(priority_name(d.priority))))
         rows.append(self._row(self.tr("Classification:"), e(classification_name(d.classification))))
-        rows.append(self._row(self.tr("Number (SHAMS):"), e(display_text(d.shams)) or self.tr("Not numbered yet")))
-        if d.registered_at is not None:
-            rows.append(self._row(self.tr("Registered on:"), e(format_datetime(d.registered_at))))
-        rows.append(self._row(self.tr("Server receipt:"), self._receipt_text(d)))
+        paper = d.extra.get("channel") == "paper"  # no SHAMS, receipt or signatures: its facts are below
+        if not paper:
+            rows.append(self._row(self.tr("Number (SHAMS):"), e(display_text(d.shams)) or self.tr("Not numbered yet")))
+            if d.registered_at is not None:
+                rows.append(self._row(self.tr("Registered on:"), e(format_datetime(d.registered_at))))
+            rows.append(self._row(self.tr("Server receipt:"), self._receipt_text(d)))
+        rows += incoming_rows(self._row, d.extra)
         out = [f'<table dir="rtl" align="right" cellspacing="4">{"".join(rows)}</table>']
+        if paper:
+            return f'<div dir="rtl">{"".join(out)}</div>'
 
         signatures_title = self.tr("Signatures")
         out.append(f"<h4>{e(signatures_title)}</h4>")

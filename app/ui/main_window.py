@@ -39,6 +39,7 @@ from app.sync import account
 from app.sync.account import SENDER_SETTING
 from app.ui.elided_label import ElidedLabel
 from app.ui.folder_list import FolderList
+from app.ui.incoming_actions import IncomingActions
 from app.ui.labels import persian_number
 from app.ui.letter_details import LetterDetails
 from app.ui.letter_editor import LetterEditor
@@ -149,6 +150,7 @@ class MainWindow(QMainWindow):
         self.notifier = Notifier(self, self.show_message)
         self.last_warning: tuple[str, str] | None = None
         self.actions_ = WorkflowActions(store, self, self)
+        self.incoming = IncomingActions(store, self, self)
         self._build_menus()
 
         refresh = QAction(self.tr("Refresh"), self)
@@ -184,8 +186,8 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         a = self.actions_
         letter = self.menuBar().addMenu(self.tr("&Letter"))
-        for action in (a.new_outgoing, a.new_internal, a.open_letter, None, a.sign, None, a.print, a.export_pdf,
-                       a.export_signed_pdf):
+        for action in (a.new_outgoing, a.new_internal, a.open_letter, None, a.sign, None, self.incoming.register,
+                       self.incoming.paper, None, a.print, a.export_pdf, a.export_signed_pdf):
             letter.addSeparator() if action is None else letter.addAction(action)
         server = self.menuBar().addMenu(self.tr("&Server"))
         server.addAction(a.sync)
@@ -194,7 +196,8 @@ class MainWindow(QMainWindow):
         toolbar.setObjectName("workflowToolbar")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        for action in (a.new_outgoing, a.new_internal, None, a.sign, None, a.print, a.export_pdf, None, a.sync):
+        for action in (a.new_outgoing, a.new_internal, None, a.sign, None, self.incoming.register, self.incoming.paper,
+                       None, a.print, a.export_pdf, None, a.sync):
             toolbar.addSeparator() if action is None else toolbar.addAction(action)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
         self.toolbar = toolbar
@@ -233,6 +236,8 @@ class MainWindow(QMainWindow):
     def _on_store_changed(self, changes: Changes, _handler: object) -> None:
         if changes.settings or changes.directory:  # a login, or the directory brought the agency's name
             self.show_identity()
+        if changes.letters:  # the open letter's state may have moved (its actions with it)
+            self._update_actions()
 
     # --- letters in tabs ----------------------------------------------------------------
 
@@ -254,7 +259,9 @@ class MainWindow(QMainWindow):
         return [(r.guid, r.state) for r in self.selected_rows()]
 
     def _update_actions(self, *_args: object) -> None:
-        self.actions_.update_enabled([state for _, state in self.action_targets()])
+        states = [state for _, state in self.action_targets()]
+        self.actions_.update_enabled(states)
+        self.incoming.update_enabled(states)
 
     def _on_activated(self, index: QModelIndex) -> None:
         if index.isValid():

@@ -1,0 +1,159 @@
+"""Registering incoming letters at this desk (ثبت وارده), electronic and paper. Qt-free.
+
+Both are registered at once, offline too: the letter becomes «ثبت موقت» (provisional: no number
+yet) and an ``incoming`` operation goes into the outbox; the sync engine asks the server for the
+agency's next incoming number, one letter after another in the order they were registered.
+A paper letter's scanned pages go into the local blob store as attachments with no remote
+address: they stay on this computer until attachments are uploaded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import mimetypes
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import letters as L
+from app.models.changes import Changes
+from app.models.db import Store
+from app.models.lifecycle import State
+from app.models.tables import Attachment, Letter, OutboxOperation, new_guid, utcnow
+from app.protocol.canonical import (
+    Classification,
+    InvalidContent,
+    Priority,
+    choice,
+    validate_body,
+    validate_subject,
+)
+from app.protocol.persian import InvalidIdentifier, validate_national_code, validate_national_id
+
+INCOMING_OP = "incoming"  # the outbox operation that asks the server for the incoming number
+PAPER = "paper"
+SENDER_KINDS = ("agency", "person", "company")
+SCAN_TYPES = ("application/pdf", "image/png", "image/jpeg", "image/tiff", "image/webp")
+
+
+class NotRegistrable(ValueError):
+    """The letter cannot be registered as incoming (not received, or registered already)."""
+
+    def __init__(self, message: str, message_fa: str) -> None:
+        super().__init__(message)
+        self.message_fa = message_fa
+
+
+def operation_key(guid: str) -> str:
+    """One incoming number per letter: the same key on every retry (also the server's)."""
+    return f"{INCOMING_OP}:{guid}"
+
+
+def _enqueue(session: Session, guid: str) -> None:
+    """Queue the numbering; a refused one is tried again (the server keeps no answer for a refusal)."""
+    key = operation_key(guid)
+    item = session.scalars(select(OutboxOperation).where(OutboxOperation.idempotency_key == key)).first()
+    if item is None:
+        session.add(OutboxOperation(letter_guid=guid, op=INCOMING_OP, idempotency_key=key))
+    else:
+        item.status, item.attempts, item.last_error, item.next_attempt_at = "pending", 0, None, utcnow()
+
+
+def is_provisional(letter: Letter) -> bool:
+    return letter.state == State.INCOMING_PROVISIONAL
+
+
+def register_received(store: Store, guid: str, *, actor: str = "", now: dt.datetime | None = None) -> Changes:
+    """Register a received electronic letter; numbered at the next sync (NotRegistrable if it is
+    not a received letter waiting for registration)."""
+    with store.session() as s:
+        letter = s.get(Letter, guid)
+        if letter is None or letter.kind != L.INCOMING or letter.state != State.RECEIVED:
+            raise NotRegistrable(f"letter {guid} is not a received letter waiting for registration",
+                                 "فقط نامهٔ دریافت‌شده‌ای که هنوز ثبت نشده است ثبت وارده می‌شود.")
+        letter.incoming_at = now or utcnow()
+        letter.reject_reason = None
+        L.transition(s, letter, State.INCOMING_PROVISIONAL, actor=actor)
+        _enqueue(s, guid)
+        L.audit(s, "incoming_registered", guid, actor, channel=letter.channel or "electronic")
+    return Changes.of_letters([guid], outbox=True)
+
+
+@dataclass(frozen=True)
+class PaperLetter:
+    """What the paper registration form holds."""
+
+    sender_kind: str  # agency | person | company
+    sender_id: str  # national id (agency, company) or national code (person), any digits
+    sender_name: str
+    subject: str
+    summary: str = ""
+    sender_number: str = ""
+    sender_date: dt.date | None = None
+    priority: str = Priority.NORMAL
+    classification: str = Classification.NORMAL
+    scans: Sequence[Path] = ()
+
+
+def check_sender(kind: str, sender_id: str) -> str:
+    """The sender's id in ASCII digits, checked for its kind (InvalidContent with the Persian reason)."""
+    if kind not in SENDER_KINDS:
+        raise InvalidContent("sender.kind", "must be agency, person or company", "نوع فرستنده نامعتبر است.")
+    try:
+        return validate_national_code(sender_id) if kind == "person" else validate_national_id(sender_id)
+    except InvalidIdentifier as exc:
+        raise InvalidContent("sender.id", str(exc), exc.message_fa) from exc
+
+
+def scan_type(path: Path) -> str:
+    """The media type of a scanned page (InvalidContent unless an image or a PDF)."""
+    media = mimetypes.guess_type(path.name)[0] or ""
+    if media not in SCAN_TYPES:
+        raise InvalidContent("scans", f"{path.name}: not an image or PDF",
+                             f"پروندهٔ «{path.name}» تصویر یا PDF نیست؛ صفحه‌های پویش‌شده باید تصویر یا PDF باشند.")
+    return media
+
+
+def register_paper(store: Store, paper: PaperLetter, *, actor: str = "", now: dt.datetime | None = None) -> str:
+    """Register a paper letter provisionally (numbered at the next sync); returns its GUID.
+    Everything is checked before anything is written."""
+    sender_id = check_sender(paper.sender_kind, paper.sender_id)
+    subject = validate_subject(paper.subject)
+    name = paper.sender_name.strip()
+    if not name:
+        raise InvalidContent("sender.name", "is required", "نام فرستنده را بنویسید.")
+    summary = validate_body(paper.summary.strip())
+    priority = choice(paper.priority, "priority", Priority)
+    classification = choice(paper.classification, "classification", Classification)
+    types = [scan_type(p) for p in paper.scans]
+    blobs = [store.blobs.put_file(p) for p in paper.scans]  # before the transaction: files may be large
+    guid = new_guid()
+    with store.session() as s:
+        letter = Letter(
+            guid=guid, kind=L.INCOMING, state=State.INCOMING_PROVISIONAL.value, channel=PAPER, subject=subject,
+            body=summary, sender_kind=paper.sender_kind, sender_id=sender_id,
+            sender_agency=sender_id if paper.sender_kind != "person" else "", sender_name=name[:500],
+            sender_number=paper.sender_number.strip()[:100], sender_date=paper.sender_date,
+            priority=priority, classification=classification, incoming_at=now or utcnow(),
+        )
+        for i, (path, media, (sha, size)) in enumerate(zip(paper.scans, types, blobs, strict=True)):
+            letter.attachments.append(Attachment(position=i, sha256=sha, size=size, media_type=media,
+                                                 file_name=path.name[:500], remote_address=None))
+        s.add(letter)
+        s.flush()
+        _enqueue(s, guid)
+        L.audit(s, "incoming_registered", guid, actor, channel=PAPER, pages=len(blobs))
+    return guid
+
+
+def paper_request(letter: Letter) -> dict[str, Any]:
+    """What the server numbers a paper letter by (its scans stay here)."""
+    return {"guid": letter.guid, "sender": {"kind": letter.sender_kind, "id": letter.sender_id,
+                                            "name": letter.sender_name},
+            "sender_number": letter.sender_number or "",
+            "sender_date": letter.sender_date.isoformat() if letter.sender_date else None,
+            "subject": letter.subject}

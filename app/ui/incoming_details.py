@@ -1,0 +1,54 @@
+"""The rows the letter view adds for an incoming letter: its incoming number here (or «موقت»
+while the server has not numbered it), and a paper letter's sender, the sender's number and
+date, and its scanned pages (kept on this computer only, not yet uploaded)."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication
+
+from app.protocol.jalali import format_date, format_datetime
+from app.protocol.persian import to_persian_digits
+from app.protocol.shams import display_text
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("IncomingDetails", text)
+
+
+def incoming_rows(row: Callable[[str, str], str], extra: dict[str, Any]) -> list[str]:
+    """``row(label, value_html)`` for each fact; none for a letter that is not incoming."""
+    if not extra:
+        return []
+    e = html.escape
+    out = []
+    number, at = extra.get("incoming_number"), extra.get("incoming_at")
+    if number:
+        out.append(row(_tr("Incoming number:"), e(display_text(number))))
+    elif at is not None:
+        provisional = _tr("Provisional — numbered at the next sync")
+        out.append(row(_tr("Incoming number:"), f'<span style="color:#e65100;">{e(provisional)}</span>'))
+    if at is not None:
+        out.append(row(_tr("Registered here on:"), e(format_datetime(at))))
+    if extra.get("channel") != "paper":
+        return out
+    out.append(row(_tr("Received:"), e(_tr("On paper (by post or by hand)"))))
+    kind, sender_id = extra.get("sender_kind"), extra.get("sender_id")
+    if sender_id:
+        label = _tr("National code:") if kind == "person" else _tr("National id:")
+        out.append(row(label, e(to_persian_digits(sender_id))))
+    if extra.get("sender_number"):
+        out.append(row(_tr("Sender's letter number:"), e(extra["sender_number"])))
+    if extra.get("sender_date") is not None:
+        out.append(row(_tr("Sender's letter date:"), e(format_date(extra["sender_date"]))))
+    pages = extra.get("pages") or []
+    if pages:
+        local = _tr("on this computer only; not uploaded yet")
+        items = "<br>".join(f"{e(name)} — <i>{e(local)}</i>" if only_here else e(name) for name, only_here in pages)
+        out.append(row(_tr("Scanned pages:"), items))
+    else:
+        out.append(row(_tr("Scanned pages:"), e(_tr("None"))))
+    return out

@@ -1,0 +1,106 @@
+"""Incoming registration (ثبت وارده): each agency's own incoming numbers, electronic and paper.
+
+One series per agency and Jalali year, gap-free like SHAMS: the counter row is taken with
+``UPDATE … RETURNING`` in the write that stores the registration, so a rolled-back write gives
+its number back. A letter is numbered once: a retry (same key, or the same letter under a new
+key) gets the number it already has. Registering an electronic letter also records the
+"registered" acknowledgement the sender sees; a paper letter is kept as a minimal record
+(sender, numbers, subject) — its scans stay with the client.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, insert, select, update
+
+from app.protocol.jalali import format_datetime, jalali_year_of
+from app.protocol.persian import InvalidIdentifier, validate_national_code, validate_national_id
+from app.protocol.receipt import format_time
+from server.auth import Principal, Role
+from server.context import ServerContext, as_utc
+from server.errors import ApiError, not_found
+from server.models import deliveries, incoming_counters, incoming_registrations
+from server.payam import acknowledgement
+
+_NEXT = (update(incoming_counters)
+         .where(incoming_counters.c.agency_id == bindparam("c_agency"), incoming_counters.c.year == bindparam("c_year"))
+         .values(last_seq=incoming_counters.c.last_seq + 1).returning(incoming_counters.c.last_seq))
+_EXISTING = select(incoming_registrations).where(incoming_registrations.c.agency_id == bindparam("agency_id"),
+                                                 incoming_registrations.c.guid == bindparam("guid"))
+SENDER_KINDS = ("agency", "person", "company")
+
+
+def incoming_number(year: int, seq: int) -> str:
+    """How the number is written (ASCII; shown in Persian digits): year/sequence."""
+    return f"{year}/{seq}"
+
+
+def next_incoming(ctx: ServerContext, conn: Connection, agency_id: int, year: int) -> int:
+    """The series' next number; the counter row stays locked until commit (created on first use)."""
+    seq = conn.execute(_NEXT, {"c_agency": agency_id, "c_year": year}).scalar()
+    if seq is None:
+        conn.execute(ctx.db.insert_ignore(incoming_counters).values(agency_id=agency_id, year=year, last_seq=0))
+        seq = conn.execute(_NEXT, {"c_agency": agency_id, "c_year": year}).scalar_one()
+    return int(seq)
+
+
+def _view(row: Any) -> dict[str, Any]:
+    at = as_utc(row["registered_at"])
+    return {"guid": row["guid"], "channel": row["channel"], "incoming_number": row["number"], "year": row["year"],
+            "seq": row["seq"], "registered_at": format_time(at),
+            "registered_at_jalali": format_datetime(at, persian_digits=False)}
+
+
+def _conflict() -> ApiError:
+    return ApiError(409, "incoming_guid_conflict", "نامه‌ای دیگر با همین شناسه پیش‌تر ثبت وارده شده است.",
+                    "Another incoming letter with this GUID is already registered.", "guid")
+
+
+def _register(ctx: ServerContext, conn: Connection, principal: Principal, guid: str, channel: str,
+              record: dict[str, Any]) -> dict[str, Any]:
+    """Number the letter (or answer the number it already has)."""
+    prev = conn.execute(_EXISTING, {"agency_id": principal.agency_id, "guid": guid}).mappings().first()
+    if prev is not None:
+        if prev["channel"] != channel or (channel == "paper" and prev["subject"] != record["subject"]):
+            raise _conflict()
+        return _view(prev)
+    now = ctx.clock().astimezone(dt.UTC).replace(microsecond=0)
+    year = jalali_year_of(now)
+    seq = next_incoming(ctx, conn, principal.agency_id, year)
+    row = {"agency_id": principal.agency_id, "guid": guid, "channel": channel, "year": year, "seq": seq,
+           "number": incoming_number(year, seq), "registered_at": now, "registered_by": principal.user_id,
+           "sender_kind": None, "sender_id": None, "sender_name": "", "sender_number": "", "sender_date": None,
+           "subject": "", **record}
+    conn.execute(insert(incoming_registrations).values(**row))
+    return _view(row)
+
+
+def register_electronic(ctx: ServerContext, conn: Connection, principal: Principal, guid: str) -> dict[str, Any]:
+    """Number a letter delivered to the agency and tell its sender (the "registered" acknowledgement)."""
+    principal.require(Role.SECRETARY)
+    delivered = conn.execute(select(deliveries.c.id).where(
+        deliveries.c.letter_guid == guid, deliveries.c.recipient_agency_id == principal.agency_id)).first()
+    if delivered is None:
+        raise not_found("guid")
+    view = _register(ctx, conn, principal, guid, "electronic", {})
+    acknowledgement(ctx, conn, principal, guid, "registered", view["incoming_number"])
+    return view
+
+
+def check_sender(kind: str, sender_id: str) -> str:
+    """The paper letter's sender id, validated for its kind (422 with the Persian reason)."""
+    try:
+        if kind == "person":
+            return validate_national_code(sender_id)
+        return validate_national_id(sender_id)
+    except InvalidIdentifier as exc:
+        raise ApiError(422, "invalid_sender_id", exc.message_fa, str(exc), "sender.id") from exc
+
+
+def register_paper(ctx: ServerContext, conn: Connection, principal: Principal, guid: str,
+                   record: dict[str, Any]) -> dict[str, Any]:
+    """Number a letter that came by post or by hand; ``record`` holds its sender, numbers and subject."""
+    principal.require(Role.SECRETARY)
+    return _register(ctx, conn, principal, guid, "paper", record)

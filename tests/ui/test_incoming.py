@@ -1,0 +1,121 @@
+"""The incoming desk in the window: «ثبت وارده» on a received letter (the list and its view), and
+the paper registration form with its national code check and scanned pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelectionModel
+from PySide6.QtWidgets import QApplication
+from sqlalchemy import select
+
+from app.models.db import Store
+from app.models.folders import Folder
+from app.models.tables import Agency, Letter, OutboxOperation
+from app.ui.letter_details import LetterDetails
+from app.ui.paper_incoming_dialog import PaperIncomingDialog
+from tests.ui.conftest import add_letter
+from tests.ui.editor_conftest_helpers import save_screenshot, type_text
+
+CITIZEN = "0010203044"
+
+
+def _state(store: Store, guid: str) -> str:
+    with store.reader() as s:
+        letter = s.get(Letter, guid)
+        assert letter is not None
+        return letter.state
+
+
+def _select(window, row: int) -> None:  # type: ignore[no-untyped-def]
+    flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+    window.table.selectionModel().select(window.model.index(row, 0), flags)
+
+
+def test_a_received_letter_is_registered_from_the_list_and_shows_provisional(  # type: ignore[no-untyped-def]
+        window, store: Store, qtbot, artifacts_dir: Path) -> None:
+    guid = add_letter(store, "درخواست همکاری در طرح ملی", kind="incoming", state="received")
+    add_letter(store, "گزارش پیشرفت پروژه", kind="incoming", state="registered_incoming")
+    window.resize(1280, 720)
+    window.refresh()
+    qtbot.waitUntil(lambda: not window.model.loading and window.model.rowCount() == 2, timeout=5000)
+    assert window.model.folder is Folder.INCOMING
+    row = next(i for i in range(2) if window.model.letter_at(i).guid == guid)
+    _select(window, row)
+    # besides «گشودن», the received letter can be registered
+    assert window.incoming.register.isEnabled() and window.incoming.register.text() == "ثبت وارده"
+    assert window.incoming.paper.isEnabled()
+    save_screenshot(window, artifacts_dir / "incoming_list_actions.png")
+    _select(window, 1 - row)  # an already registered one cannot be registered again
+    assert not window.incoming.register.isEnabled()
+
+    details = window.open_letter(guid)
+    assert isinstance(details, LetterDetails)
+    assert window.incoming.register.isEnabled()  # the action follows the letter in the open tab
+    window.incoming.register.trigger()
+    qtbot.waitUntil(lambda: _state(store, guid) == "incoming_provisional", timeout=5000)
+    qtbot.waitUntil(lambda: "موقت" in details.text(), timeout=5000)
+    assert "ثبت موقت" in details.text()  # the state, until the next sync brings the number
+    assert not window.incoming.register.isEnabled()
+    with store.reader() as s:
+        ops = s.scalars(select(OutboxOperation).where(OutboxOperation.letter_guid == guid)).all()
+        assert [(o.op, o.status) for o in ops] == [("incoming", "pending")]
+    save_screenshot(window, artifacts_dir / "incoming_letter_provisional.png")
+
+
+def test_paper_form_checks_the_national_code_and_registers_with_scans(  # type: ignore[no-untyped-def]
+        window, store: Store, qtbot, tmp_path: Path, artifacts_dir: Path) -> None:
+    with store.session() as s:
+        s.add(Agency(national_id="14000234561", name="وزارت راه و شهرسازی", name_norm="وزارت راه و شهرسازی"))
+    scans = [tmp_path / "صفحه-۱.png", tmp_path / "صفحه-۲.pdf"]
+    scans[0].write_bytes(b"\x89PNG\r\n\x1a\n" + b"page" * 50)
+    scans[1].write_bytes(b"%PDF-1.4 page two")
+    dialog = window.incoming.open_paper_form()
+    assert isinstance(dialog, PaperIncomingDialog)
+    qtbot.waitUntil(dialog.isVisible, timeout=5000)
+    assert dialog.agency.count() == 1 and dialog.agency.currentText() == "وزارت راه و شهرسازی"
+    assert dialog.sender_date.date() is not None  # the Jalali date picker opens on today
+
+    dialog.sender_kind.setCurrentIndex(dialog.sender_kind.findData("person"))
+    assert dialog.id_label.text() == "کد ملی:" and not dialog.agency.isVisible()
+    type_text(dialog.sender_name, "علی رضایی")
+    type_text(dialog.sender_id, "۰۰۱۰۲۰۳۰۴۵")  # a wrong check digit, typed in Persian digits: checked at once
+    assert dialog.id_error.text() == "رقم کنترل کد ملی نادرست است." and dialog.id_error.isVisible()
+    type_text(dialog.subject, "درخواست صدور مجوز")
+    dialog.register_button.click()  # refused: nothing is stored
+    assert dialog.error.text() == "رقم کنترل کد ملی نادرست است."
+    with store.reader() as s:
+        assert s.scalars(select(Letter)).all() == []
+    save_screenshot(dialog, artifacts_dir / "paper_incoming_form_refused.png")
+
+    dialog.sender_id.clear()
+    type_text(dialog.sender_id, "۰۰۱۰۲۰۳۰۴۴")
+    assert not dialog.id_error.isVisible()
+    type_text(dialog.sender_number, "۱۲/الف")
+    type_text(dialog.summary, "متقاضی صدور مجوز تأسیس دفتر خدمات است.")
+    dialog.priority.setCurrentIndex(dialog.priority.findData("urgent"))
+    dialog.ask_scan_files = lambda: [str(p) for p in scans]
+    dialog.add_scans()
+    assert dialog.scan_list.count() == 2
+    QApplication.processEvents()
+    save_screenshot(dialog, artifacts_dir / "paper_incoming_form.png")
+    with qtbot.waitSignal(dialog.registered, timeout=5000):
+        dialog.register_button.click()
+
+    with store.reader() as s:
+        [letter] = s.scalars(select(Letter)).all()
+        assert (letter.kind, letter.state, letter.channel) == ("incoming", "incoming_provisional", "paper")
+        assert (letter.sender_kind, letter.sender_id, letter.sender_name) == ("person", CITIZEN, "علی رضایی")
+        assert (letter.subject, letter.priority, letter.sender_number) == ("درخواست صدور مجوز", "urgent", "۱۲/الف")
+        assert letter.sender_date is not None
+        assert [(a.file_name, a.media_type, a.remote_address) for a in letter.attachments] == [
+            ("صفحه-۱.png", "image/png", None), ("صفحه-۲.pdf", "application/pdf", None)]
+        assert all(store.blobs.has(a.sha256) for a in letter.attachments)
+        guid = letter.guid
+    details = window.open_letter(guid)
+    assert isinstance(details, LetterDetails)
+    text = details.text()
+    for expected in ("موقت", "کاغذی", "۰۰۱۰۲۰۳۰۴۴", "صفحه-۱.png", "فقط روی این رایانه؛ هنوز بارگذاری نشده"):
+        assert expected in text, expected
+    window.resize(1100, 760)
+    save_screenshot(window, artifacts_dir / "paper_incoming_letter.png")
