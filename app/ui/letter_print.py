@@ -298,10 +298,10 @@ def _content_document(view: LetterView, device: QPagedPaintDevice, geo: _Geometr
     for i, name in enumerate(view.recipients or ("",)):
         w.paragraph([("به: " if i == 0 else "\u2003\u2003", bold), (name, bold)])
     w.paragraph([("موضوع: ", bold), (view.subject, plain)], top_mm=2)
-    if view.in_reply_to_shams:
-        w.paragraph([("عطف به نامهٔ شمارهٔ ", small), (display_text(view.in_reply_to_shams), small)])
-    if view.follow_up_of_shams:
-        w.paragraph([("پیرو نامهٔ شمارهٔ ", small), (display_text(view.follow_up_of_shams), small)])
+    for label, shams, when in (("عطف به نامهٔ شمارهٔ ", view.in_reply_to_shams, view.in_reply_to_date),
+                               ("پیرو نامهٔ شمارهٔ ", view.follow_up_of_shams, view.follow_up_of_date)):
+        if shams:
+            w.paragraph([(label, small), (display_text(shams), small), (view.reference_date_display(when), small)])
 
     # Body: the stored rich text, then every block made RTL and justified unless it says otherwise.
     w.paragraph([], RIGHT, top_mm=3)

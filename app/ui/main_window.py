@@ -314,6 +314,7 @@ class MainWindow(QMainWindow):
             return editor
         details = LetterDetails(self.store, guid)
         details.correctRequested.connect(self._correct)
+        details.openLetterRequested.connect(self.open_letter)
         self._add_tab(details, guid, details.title())
         return details
 

@@ -29,4 +29,15 @@
         <translation>پهنای ستون‌ها ذخیره نشد.</translation>
     </message>
 </context>
+<context>
+    <name>LetterDetails</name>
+    <message>
+        <source>In reply to:</source>
+        <translation>عطف به:</translation>
+    </message>
+    <message>
+        <source>Follow-up of:</source>
+        <translation>پیرو:</translation>
+    </message>
+</context>
 </TS>
