@@ -40,6 +40,8 @@ from app.protocol.persian import to_persian_digits
 from app.sync import account
 from app.sync.outbox import queue_letter
 from app.token.modules import module_path
+from app.ui.file_dialogs import ask, pdf_save_dialog
+from app.ui.labels import ltr_island
 from app.ui.ops import Op, OpContext, StoreOp
 from app.ui.token_service import TokenService
 
@@ -223,9 +225,12 @@ class WorkflowActions(QObject):
         if view is not None:
             print_letter(view, self.widget, server_base=server_base(self.store))
 
+    def save_dialog(self, title: str, suggested: str) -> QFileDialog:
+        """Where to save a PDF (Persian, in the user's Documents folder)."""
+        return pdf_save_dialog(self.widget, title, suggested)
+
     def _ask_save_path(self, title: str, suggested: str) -> str:
-        path, _ = QFileDialog.getSaveFileName(self.widget, title, suggested, self.tr("PDF files (*.pdf)"))
-        return path
+        return ask(self.save_dialog(title, suggested))
 
     def _pdf_name(self, view: LetterView) -> str:
         return f"{view.shams.canonical}.pdf"
@@ -248,7 +253,7 @@ class WorkflowActions(QObject):
         return Op(self.widget, work).success(self._pdf_written).failure(self._failed).run()
 
     def _pdf_written(self, path: Path) -> None:
-        self.host.show_message(self.tr("The PDF was saved: %1").replace("%1", str(path)))
+        self.host.show_message(self.tr("The PDF was saved: %1").replace("%1", ltr_island(str(path))))
 
     def export_selected_signed_pdf(self) -> Op[tuple[str, tuple[str, str] | None]] | None:
         view = self._selected_view()
