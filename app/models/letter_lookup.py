@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.db import Store
-from app.models.letter_view import LetterView
-from app.models.tables import Agency, Letter, Unit
+from app.models.letter_view import LetterView, Signatory, common_name
+from app.models.tables import Agency, Letter, Person, Unit
 
 
 @dataclass(frozen=True)
@@ -39,13 +39,26 @@ def printable_view(store: Store, guid: str) -> LetterView:
         if letter is None:
             raise LookupError(guid)
         agency = s.get(Agency, letter.sender_agency)
-        view = LetterView.from_letter(letter, agency_name=agency.name if agency else letter.sender_name)
+        view = LetterView.from_letter(letter, agency_name=agency.name if agency else letter.sender_name,
+                                      signatories=_signatories(s, letter))
         return dataclasses.replace(
             view,
             sender_unit=unit_name(s, letter.sender_agency, letter.sender_unit),
             in_reply_to_date=_registered_at(s, letter.in_reply_to, letter.in_reply_to_shams),
             follow_up_of_date=_registered_at(s, letter.follow_up_of, letter.follow_up_of_shams),
         )
+
+
+def _signatories(session: Session, letter: Letter) -> list[Signatory]:
+    """Who signed, as printed: name and title from the directory when it knows the national code
+    (certificates carry no title), else the certificate's name."""
+    out = []
+    for sig in letter.signatures:
+        code = sig.signer_national_code
+        person = session.scalars(select(Person).where(Person.national_code == code).limit(1)).first() if code else None
+        name = person.name if person is not None else common_name(sig.signer_subject)
+        out.append(Signatory(name, person.title if person is not None else "", code))
+    return out
 
 
 _LATIN = re.compile(r"[A-Za-z]")

@@ -138,7 +138,7 @@ class LetterView:
         signed_codes = [s.signer_national_code for s in letter.signatures if s.signer_national_code]
         if signatories is None:
             signatories = [
-                Signatory(name=_common_name(s.signer_subject), national_code=s.signer_national_code)
+                Signatory(name=common_name(s.signer_subject), national_code=s.signer_national_code)
                 for s in letter.signatures
             ]
         codes = signed_codes or [s.national_code for s in signatories if s.national_code]
@@ -166,7 +166,8 @@ class LetterView:
         )
 
 
-def _common_name(subject: str) -> str:
+def common_name(subject: str) -> str:
+    """The CN of a certificate subject string (the whole string when it names none)."""
     match = _CN.search(subject or "")
     return match.group(1).strip() if match else (subject or "").strip()
 
