@@ -50,14 +50,13 @@ def printable_view(store: Store, guid: str) -> LetterView:
 
 
 def _signatories(session: Session, letter: Letter) -> list[Signatory]:
-    """Who signed, as printed: name and title from the directory when it knows the national code
-    (certificates carry no title), else the certificate's name."""
+    """Who signed, as printed: the name their certificate gives (what was signed) and the title
+    the directory lists for their national code (certificates carry no title)."""
     out = []
     for sig in letter.signatures:
         code = sig.signer_national_code
-        person = session.scalars(select(Person).where(Person.national_code == code).limit(1)).first() if code else None
-        name = person.name if person is not None else common_name(sig.signer_subject)
-        out.append(Signatory(name, person.title if person is not None else "", code))
+        title = session.scalars(select(Person.title).where(Person.national_code == code).limit(1)).first() if code else None
+        out.append(Signatory(common_name(sig.signer_subject), title or "", code))
     return out
 
 

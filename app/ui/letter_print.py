@@ -603,7 +603,7 @@ def render_signature_stamp(path: str | Path, block: SignatureBlock, lines: list[
         painter.setPen(QPen(BLUE, pen))
         frame = QRectF(size).adjusted(pen, pen, -pen, -pen)
         painter.drawRoundedRect(frame, 4 * pen, 4 * pen)
-        runs = [[(text, _chars(7.5 if i else 8, bold=bold, color=BLUE))] for i, (text, bold) in enumerate(lines)]
+        runs = [[(text, _chars(8 if i else 8.5, bold=bold, color=BLUE))] for i, (text, bold) in enumerate(lines)]
         doc = _runs_doc(writer, frame.width(), runs, CENTER)
         _draw_doc(painter, doc, frame.left(), frame.top() + (frame.height() - doc.size().height()) / 2)
     finally:

@@ -152,3 +152,22 @@ def test_a_received_letters_references_open_the_referenced_letter(persian_app, s
     qtbot.waitUntil(lambda: win.current_tab_guid() == first, timeout=5000)
     assert "درخواست اولیه" in win.tabs.tabText(win.tabs.currentIndex())
     win.model.wait()
+
+
+def test_printed_signatories_carry_their_directory_title(store: Store) -> None:
+    """The certificate names the signer; the directory knows their title, which the letter prints."""
+    from app.models.tables import Person
+    from app.protocol.persian import national_code_check_digit
+
+    code = "001234567" + national_code_check_digit("001234567")
+    _directory(store)
+    with store.session() as s:
+        s.add(Person(agency=A, username="a.signatory", name="مدیرکل", name_norm=normalize("مدیرکل"),
+                     title="مدیرکل فناوری اطلاعات", national_code=code, unit_code="office"))
+    guid = _registered(store, "گزارش", 11, WHEN)
+    with store.session() as s:
+        letter = s.get(Letter, guid)
+        assert letter is not None
+        letter.signatures[0].signer_national_code = code
+    (signatory,) = printable_view(store, guid).signatories
+    assert (signatory.name, signatory.title, signatory.national_code) == ("علی رضایی", "مدیرکل فناوری اطلاعات", code)
