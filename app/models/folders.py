@@ -16,7 +16,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, TextClause, and_, func, literal_column, select, text
+from sqlalchemy import ColumnElement, TextClause, and_, func, literal_column, select, text, true
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
@@ -44,7 +44,10 @@ FOLDER_STATES: dict[Folder, tuple[State, ...]] = {
 _STATE_FOLDER = {state.value: folder for folder, states in FOLDER_STATES.items() for state in states}
 
 
-def folder_filter(folder: Folder) -> ColumnElement[bool]:
+def folder_filter(folder: Folder | None) -> ColumnElement[bool]:
+    """The letters of ``folder``; None: every letter (a search across all folders)."""
+    if folder is None:
+        return true()
     if folder is Folder.ARCHIVE:
         return Letter.archived.is_(True)
     return and_(Letter.archived.is_(False), Letter.state.in_([s.value for s in FOLDER_STATES[folder]]))
@@ -63,7 +66,7 @@ class LetterRow:
     classification: str
 
 
-def _where(folder: Folder, query: str | None) -> list[ColumnElement[bool] | TextClause]:
+def _where(folder: Folder | None, query: str | None) -> list[ColumnElement[bool] | TextClause]:
     conds: list[ColumnElement[bool] | TextClause] = [folder_filter(folder)]
     match = fts_query(query or "")
     if match is not None:
@@ -79,7 +82,7 @@ def _where(folder: Folder, query: str | None) -> list[ColumnElement[bool] | Text
 
 
 @cache
-def _folder_sql(folder: Folder) -> str:
+def _folder_sql(folder: Folder | None) -> str:
     """The folder filter as SQL text (its values are this module's constants, never user input)."""
     return str(folder_filter(folder).compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
 
@@ -89,7 +92,7 @@ def _folder_sql(folder: Folder) -> str:
 _STREAM_CANDIDATES = 4000
 
 
-def _search_page(session: Session, folder: Folder, match: str, offset: int, limit: int) -> list[int] | None:
+def _search_page(session: Session, folder: Folder | None, match: str, offset: int, limit: int) -> list[int] | None:
     """The rowids of a search page, newest first, read from the match stream; None: walk instead.
 
     Matches come newest first (``letters_search`` rowid DESC is search_key order) with the
@@ -131,7 +134,7 @@ def _search_page(session: Session, folder: Folder, match: str, offset: int, limi
     return [row[1] for row in found[offset:need]]
 
 
-def count_letters(session: Session, folder: Folder, query: str | None = None) -> int:
+def count_letters(session: Session, folder: Folder | None, query: str | None = None) -> int:
     return session.scalar(select(func.count()).select_from(Letter).where(*_where(folder, query))) or 0
 
 
@@ -153,9 +156,9 @@ def _rows_sql(n: int) -> str:
 
 
 def fetch_letters(
-    session: Session, folder: Folder, offset: int, limit: int, query: str | None = None
+    session: Session, folder: Folder | None, offset: int, limit: int, query: str | None = None
 ) -> list[LetterRow]:
-    """One page of a folder, newest first."""
+    """One page of a folder (None: of every letter), newest first."""
     match = fts_query(query or "")
     page = _search_page(session, folder, match, offset, limit) if match is not None and limit > 0 else None
     if page is None:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.models.db import Store
-from app.models.letters import letter_content
+from app.models.letters import LINK_COLUMNS, letter_content
 from app.models.tables import Letter, Setting
 from app.protocol.canonical import InvalidContent, content_sha256
 from app.protocol.receipt import InvalidReceipt, receipt_matches, verify_receipt
@@ -23,6 +23,18 @@ class Party:
     ack_state: str | None = None
     ack_at: Any = None
     ack_number: str | None = None
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A letter this one answers (عطف) or follows up (پیرو); ``held``: this store has it to open."""
+
+    kind: str  # LinkType value
+    guid: str
+    shams: str
+    held: bool
+    subject: str = ""
+    registered_at: Any = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +55,7 @@ class Details:
     receipt: str  # "verified" | "invalid" | "unverified" | "none"
     receipt_problem: str = ""
     verification: dict[str, Any] | None = None
+    references: list[Reference] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -95,6 +108,7 @@ def _details(session: Session, letter: Letter) -> Details:
         receipt_problem=problem,
         verification=letter.verification,
         extra=_incoming(letter) if letter.kind == "incoming" else {},
+        references=_references(session, letter),
     )
 
 
@@ -104,3 +118,15 @@ def _incoming(letter: Letter) -> dict[str, Any]:
             "channel": letter.channel or "electronic", "sender_kind": letter.sender_kind,
             "sender_id": letter.sender_id, "sender_number": letter.sender_number, "sender_date": letter.sender_date,
             "pages": [(a.file_name, a.remote_address is None) for a in letter.attachments]}
+
+
+def _references(session: Session, letter: Letter) -> list[Reference]:
+    out = []
+    for kind, (guid_column, shams_column) in LINK_COLUMNS.items():
+        guid, shams = getattr(letter, guid_column), getattr(letter, shams_column)
+        if not guid:
+            continue
+        target = session.get(Letter, guid)
+        out.append(Reference(kind.value, guid, shams or (target.shams if target else "") or "", target is not None,
+                             target.subject if target else "", target.registered_at if target else None))
+    return out

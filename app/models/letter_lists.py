@@ -1,5 +1,5 @@
 """What the main window's lists read, each in one short snapshot: a page of a folder, how many
-letters match, every folder's size, the outbox's progress. Qt-free; the UI calls these on workers."""
+letters match, every folder's size (folder None: a search across every folder), the outbox's progress. Qt-free; the UI calls these on workers."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from app.models.folders import Folder, LetterRow, count_letters, fetch_letters, 
 from app.models.outbox_view import OutboxProgress, outbox_progress
 
 
-def read_page(store: Store, folder: Folder, offset: int, limit: int, query: str | None = None) -> list[LetterRow]:
+def read_page(store: Store, folder: Folder | None, offset: int, limit: int, query: str | None = None) -> list[LetterRow]:
     with store.reader() as s:
         return fetch_letters(s, folder, offset, limit, query)
 
 
-def read_count(store: Store, folder: Folder, query: str | None = None) -> int:
+def read_count(store: Store, folder: Folder | None, query: str | None = None) -> int:
     with store.reader() as s:
         return count_letters(s, folder, query)
 

@@ -3,11 +3,17 @@ actions apply) and what a printout of it shows. Qt-free."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import re
 from dataclasses import dataclass
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from app.models.db import Store
-from app.models.letter_view import LetterView
-from app.models.tables import Agency, Letter
+from app.models.letter_view import LetterView, Signatory, common_name
+from app.models.tables import Agency, Letter, Person, Unit
 
 
 @dataclass(frozen=True)
@@ -33,4 +39,42 @@ def printable_view(store: Store, guid: str) -> LetterView:
         if letter is None:
             raise LookupError(guid)
         agency = s.get(Agency, letter.sender_agency)
-        return LetterView.from_letter(letter, agency_name=agency.name if agency else letter.sender_name)
+        view = LetterView.from_letter(letter, agency_name=agency.name if agency else letter.sender_name,
+                                      signatories=_signatories(s, letter))
+        return dataclasses.replace(
+            view,
+            sender_unit=unit_name(s, letter.sender_agency, letter.sender_unit),
+            in_reply_to_date=_registered_at(s, letter.in_reply_to, letter.in_reply_to_shams),
+            follow_up_of_date=_registered_at(s, letter.follow_up_of, letter.follow_up_of_shams),
+        )
+
+
+def _signatories(session: Session, letter: Letter) -> list[Signatory]:
+    """Who signed, as printed: the name their certificate gives (what was signed) and the title
+    the directory lists for their national code (certificates carry no title)."""
+    out = []
+    for sig in letter.signatures:
+        code = sig.signer_national_code
+        title = session.scalars(select(Person.title).where(Person.national_code == code).limit(1)).first() if code else None
+        out.append(Signatory(common_name(sig.signer_subject), title or "", code))
+    return out
+
+
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def unit_name(session: Session, agency: str, code: str) -> str:
+    """A unit's Persian name from the directory; a code that is not a name (Latin letters, such as
+    «secretariat») is never shown to people: "" until the directory has the unit."""
+    name = session.scalar(select(Unit.name).where(Unit.agency == agency, Unit.code == code)) if code else None
+    if name:
+        return name
+    return "" if _LATIN.search(code or "") else code or ""
+
+
+def _registered_at(session: Session, guid: str | None, shams: str) -> dt.datetime | None:
+    """When a referenced letter was registered, if this store holds it (by GUID, else by SHAMS)."""
+    letter = session.get(Letter, guid) if guid else None
+    if letter is None and shams:
+        letter = session.scalars(select(Letter).where(Letter.shams == shams).limit(1)).first()
+    return letter.registered_at if letter is not None else None

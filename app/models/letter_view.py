@@ -62,6 +62,8 @@ class LetterView:
     signer_national_codes: tuple[str, ...] = ()  # for the QR: who actually signed
     in_reply_to_shams: str = ""
     follow_up_of_shams: str = ""
+    in_reply_to_date: dt.datetime | None = None  # the referenced letter's registration, when we hold it
+    follow_up_of_date: dt.datetime | None = None
     letterhead: str = "main"
     verify_code: str = ""  # the server's code for public verification, carried by the QR
     extra: dict[str, str] = field(default_factory=dict)  # free placeholders for letterhead templates
@@ -75,6 +77,11 @@ class LetterView:
     @property
     def date_display(self) -> str:
         return format_date(self.registered_at)
+
+    @staticmethod
+    def reference_date_display(when: dt.datetime | None) -> str:
+        """« مورخ ۱۴۰۵/۰۹/۰۲» after a referenced letter's number, or nothing when its date is unknown."""
+        return f" مورخ {format_date(when)}" if when is not None else ""
 
     @property
     def attachment_display(self) -> str:
@@ -131,7 +138,7 @@ class LetterView:
         signed_codes = [s.signer_national_code for s in letter.signatures if s.signer_national_code]
         if signatories is None:
             signatories = [
-                Signatory(name=_common_name(s.signer_subject), national_code=s.signer_national_code)
+                Signatory(name=common_name(s.signer_subject), national_code=s.signer_national_code)
                 for s in letter.signatures
             ]
         codes = signed_codes or [s.national_code for s in signatories if s.national_code]
@@ -159,7 +166,8 @@ class LetterView:
         )
 
 
-def _common_name(subject: str) -> str:
+def common_name(subject: str) -> str:
+    """The CN of a certificate subject string (the whole string when it names none)."""
     match = _CN.search(subject or "")
     return match.group(1).strip() if match else (subject or "").strip()
 

@@ -175,6 +175,16 @@ RECIPIENT_CONTENT_COLUMNS = (CHILD_ORDER, *RECIPIENT_COLUMNS.values())
 ATTACHMENT_CONTENT_COLUMNS = (CHILD_ORDER, *ATTACHMENT_COLUMNS.values())
 
 
+def set_links(letter: Letter, links: list[dict[str, Any]]) -> None:
+    """Store the content's links (عطف/پیرو) of a received letter in its link columns."""
+    for link in links:
+        kind = str(link.get("type") or "")
+        columns = LINK_COLUMNS.get(LinkType(kind)) if kind in tuple(LinkType) else None  # unknown types: skipped
+        if columns is not None and link.get("guid"):
+            setattr(letter, columns[0], str(link["guid"])[:36])
+            setattr(letter, columns[1], str(link.get("shams") or "")[:40])
+
+
 def _fields(row: Any, columns: dict[str, str]) -> dict[str, Any]:
     return {field: getattr(row, column) for field, column in columns.items()}
 

@@ -12,6 +12,7 @@ from app.models.tables import Setting
 TOKEN_MODULE_SETTING = "token:module"  # {"path": ...}: the PKCS#11 module to sign with
 LAST_TOKEN_SETTING = "token:last"  # {"label": ..., "serial": ...}: offered first when no signatory's token is
 SERVER_BASE_SETTING = "server:base_url"  # {"url": ...}: printed in the QR code when there is no account
+LETTER_COLUMNS_SETTING = "ui:letter_columns"  # {username: header state}: the list's column widths per user
 
 
 def read_setting(store: Store, key: str) -> Any:
@@ -48,4 +49,22 @@ def remember_last_token(store: Store, label: str, serial: str) -> Changes:
             s.add(Setting(key=LAST_TOKEN_SETTING, value=value))
         elif row.value != value:
             row.value = value
+    return Changes(settings=True)
+
+
+def letter_columns_setting(store: Store, user: str) -> str | None:
+    """The letter list's column state (Qt's header state, base64) that ``user`` left, if any."""
+    value = read_setting(store, LETTER_COLUMNS_SETTING)
+    state = value.get(user) if isinstance(value, dict) else None
+    return str(state) if state else None
+
+
+def remember_letter_columns(store: Store, user: str, state: str) -> Changes:
+    """Keep ``user``'s column widths (each user of a workstation profile has their own)."""
+    with store.session() as s:
+        row = s.get(Setting, LETTER_COLUMNS_SETTING)
+        if row is None:
+            s.add(Setting(key=LETTER_COLUMNS_SETTING, value={user: state}))
+        elif not isinstance(row.value, dict) or row.value.get(user) != state:
+            row.value = {**(row.value if isinstance(row.value, dict) else {}), user: state}
     return Changes(settings=True)

@@ -99,17 +99,31 @@ def reindex_shams(conn: Connection, guid: str, shams: str | None) -> None:
 
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+# Direction marks that a number copied from the screen or a PDF carries (Shams.display wraps itself in them).
+_BIDI_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+# A SHAMS as people write it, after normalize (ASCII digits, casefolded): [origin-]domain-year[-sequence],
+# the domain as displayed (ص/د) or canonical (o/i): «۱۴۰۰۰۱۲۳۴۵۳-ص-۱۴۰۵-۱», «ص-۱۴۰۵-۱», «14000123453-O-1405-1».
+_SHAMS = re.compile(r"(?<!\w)(?:(\d{11})\s*-\s*)?([صدoi])\s*-\s*(\d{4})(?:\s*-\s*(\d{1,10}))?(?!\w)")
+_DOMAIN = {"ص": "o", "د": "i", "o": "o", "i": "i"}
 
 
 def fts_query(user_text: str) -> str | None:
-    """A safe FTS5 MATCH expression: every normalized word must occur.
+    """The one normalization of a search box query: a safe FTS5 MATCH expression.
 
+    Every normalized word must occur. A SHAMS written as it is displayed or printed (Persian
+    or Latin digits, ص/د or O/I) or in canonical form becomes a phrase on the number column in
+    canonical tokens, so «ص-۱۴۰۵-۱» finds 14000123453-O-1405-1 and not 1405-12.
     Search-as-you-type: the last word is still being typed, so it matches as a prefix; the
     words before it are complete and match whole (expanding a short finished word such as
     «و» into every word that starts with it would make broad searches slow).
     Quoting each token keeps FTS5 syntax typed by a user (AND, NEAR, quotes) inert.
     """
-    tokens = _TOKEN.findall(normalize(user_text))
+    text = normalize(user_text.translate(_BIDI_MARKS))
+    phrases = []
+    for origin, domain, year, sequence in _SHAMS.findall(text):
+        words = [w for w in (origin, _DOMAIN[domain], year, sequence and str(int(sequence))) if w]
+        phrases.append("shams : \"" + " ".join(words) + "\"")
+    tokens = _TOKEN.findall(_SHAMS.sub(" ", text))
     if not tokens:
-        return None
-    return " ".join([*(f'"{t}"' for t in tokens[:-1]), f'"{tokens[-1]}"*'])
+        return " AND ".join(phrases) or None
+    return " ".join([*phrases, *(f'"{t}"' for t in tokens[:-1]), f'"{tokens[-1]}"*'])

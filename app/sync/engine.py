@@ -432,6 +432,7 @@ class SyncEngine:
             source_package=raw,
             verification=verdict,
         )
+        L.set_links(letter, [x for x in content.get("links") or [] if isinstance(x, dict)])
         for i, r in enumerate(content.get("recipients") or []):
             letter.recipients.append(
                 Recipient(position=i, role=r.get("role", RecipientRole.TO), agency=str(r.get("agency", ""))[:11],

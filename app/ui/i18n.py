@@ -1,4 +1,5 @@
-"""Qt translations: English source strings in the code, Persian in ``translations/fa/dabir_fa.ts``.
+"""Qt translations: English source strings in the code, Persian in ``translations/fa/*.ts``, and
+Qt's own Persian catalog (``qtbase_fa``, shipped with PySide6) for the standard dialogs.
 
 The compiled ``.qm`` files are build products (gitignored). At startup :func:`install_translator`
 recompiles a ``.qm`` that is missing or older than its ``.ts`` with ``pyside6-lrelease``, so a
@@ -16,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QTranslator
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QTranslator
 
 from app.ui.resources import translations_dir
 
@@ -100,4 +101,12 @@ def install_translator(app: QCoreApplication, language: str = DEFAULT_LANGUAGE) 
             log.warning("could not load translations %s", qm)
     if not installed:
         log.warning("no translations for %r in %s; the UI stays in English", language, translations_dir())
+    # Qt's own catalog, shipped with PySide6: the file, print and message dialogs speak Persian too.
+    qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    translator = QTranslator(app)
+    if translator.load(f"qtbase_{language}", qt_dir):
+        app.installTranslator(translator)
+        installed.append(translator)
+    else:
+        log.warning("Qt's translations qtbase_%s not found in %s; standard dialogs stay in English", language, qt_dir)
     return installed

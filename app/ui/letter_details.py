@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QTextOption
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QTextBrowser, QVBoxLayout, QWidget
 
 from app.models.changes import Changes
 from app.models.db import Store
-from app.models.letter_details import Details, Party, read_details
+from app.models.letter_details import Details, Party, Reference, read_details
 from app.protocol.jalali import format_datetime
 from app.protocol.persian import to_persian_digits
 from app.protocol.shams import display_text
@@ -38,6 +38,7 @@ class LetterDetails(QWidget):
     """Shows one letter; ``correctRequested`` asks to reopen a rejected letter as a draft."""
 
     correctRequested = Signal(str)
+    openLetterRequested = Signal(str)  # a referenced letter (عطف/پیرو) was clicked: its GUID
 
     def __init__(self, store: Store, guid: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -66,6 +67,7 @@ class LetterDetails(QWidget):
         self.info = QTextBrowser()
         self.info.setObjectName("detailsInfo")
         self.info.setOpenLinks(False)
+        self.info.anchorClicked.connect(self._anchor_clicked)
         self.body = QTextBrowser()
         self.body.setObjectName("detailsBody")
         option = QTextOption(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignAbsolute)
@@ -109,6 +111,10 @@ class LetterDetails(QWidget):
             parts.append(self.banner.text())
         return "\n".join([*parts, self.info.toPlainText(), self.body.toPlainText()])
 
+    def _anchor_clicked(self, url: QUrl) -> None:
+        if url.scheme() == "letter" and url.path():
+            self.openLetterRequested.emit(url.path())
+
     def title(self) -> str:
         return self.details.subject if self.details else ""
 
@@ -151,6 +157,9 @@ class LetterDetails(QWidget):
             if d.registered_at is not None:
                 rows.append(self._row(self.tr("Registered on:"), e(format_datetime(d.registered_at))))
             rows.append(self._row(self.tr("Server receipt:"), self._receipt_text(d)))
+        for ref in d.references:
+            label = self.tr("In reply to:") if ref.kind == "in_reply_to" else self.tr("Follow-up of:")
+            rows.append(self._row(label, self._reference_html(ref)))
         rows += incoming_rows(self._row, d.extra)
         out = [f'<table dir="rtl" align="right" cellspacing="4">{"".join(rows)}</table>']
         if paper:
@@ -185,6 +194,17 @@ class LetterDetails(QWidget):
             reasons = "؛ ".join(d.verification.get("reasons_fa") or [])
             out.append(f"<p>{e(verdict)}{'؛ ' + e(reasons) if reasons else ''}</p>")
         return f'<div dir="rtl">{"".join(out)}</div>'
+
+    def _reference_html(self, ref: Reference) -> str:
+        """The referenced letter's number (and subject and date when held), a link when it can be opened."""
+        text = display_text(ref.shams) or self.tr("Not numbered yet")
+        if ref.registered_at is not None:
+            text += " — " + format_datetime(ref.registered_at)
+        if ref.subject:
+            text += " — " + ref.subject
+        if not ref.held:
+            return html.escape(text)
+        return f'<a href="letter:{html.escape(ref.guid)}">{html.escape(text)}</a>'
 
     def _receipt_text(self, d: Details) -> str:
         if d.receipt == "verified":

@@ -7,7 +7,8 @@ verification QR code and, for letters of more than one page, «صفحه ۱ از 
 
 The same painter code drives ``QPdfWriter`` (:func:`render_letter_pdf`) and ``QPrinter``
 (:func:`print_letter`). The PDF is plain (no form fields, no signature): ``app/token`` can add a
-PAdES signature to it later as an incremental update.
+PAdES signature to it later as an incremental update, shown in the room left under the
+signatories (:func:`signature_block`) with an appearance drawn here (:func:`render_signature_stamp`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6 import QtGui
-from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt
+from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QPointF, QRectF, QSizeF, Qt
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -65,6 +66,10 @@ _DOC_DPI = 96.0
 
 BODY_PT = 11.5
 SMALL_PT = 7.5
+# The visible signature's stamp, in the signatories' column under their names.
+STAMP_W_MM, STAMP_H_MM = 60.0, 20.0
+SIGNATORY_COLUMN_MM = 70.0
+BLUE = QColor("#0d3c7a")
 
 
 class LetterPrintError(RuntimeError):
@@ -290,7 +295,8 @@ def _body_html(stored: str) -> str:
     return _FONT_FACE.sub("", _FONT_FAMILY.sub("", inner))
 
 
-def _content_document(view: LetterView, device: QPagedPaintDevice, geo: _Geometry) -> QTextDocument:
+def _content_document(view: LetterView, device: QPagedPaintDevice, geo: _Geometry) -> tuple[QTextDocument, int]:
+    """The flowing content, and the position of the room kept for the signature stamp (-1: none)."""
     doc = _new_doc(device)
     w = _Writer(doc)
     plain, bold, small = _chars(), _chars(bold=True), _chars(9.5)
@@ -298,10 +304,10 @@ def _content_document(view: LetterView, device: QPagedPaintDevice, geo: _Geometr
     for i, name in enumerate(view.recipients or ("",)):
         w.paragraph([("به: " if i == 0 else "\u2003\u2003", bold), (name, bold)])
     w.paragraph([("موضوع: ", bold), (view.subject, plain)], top_mm=2)
-    if view.in_reply_to_shams:
-        w.paragraph([("عطف به نامهٔ شمارهٔ ", small), (display_text(view.in_reply_to_shams), small)])
-    if view.follow_up_of_shams:
-        w.paragraph([("پیرو نامهٔ شمارهٔ ", small), (display_text(view.follow_up_of_shams), small)])
+    for label, shams, when in (("عطف به نامهٔ شمارهٔ ", view.in_reply_to_shams, view.in_reply_to_date),
+                               ("پیرو نامهٔ شمارهٔ ", view.follow_up_of_shams, view.follow_up_of_date)):
+        if shams:
+            w.paragraph([(label, small), (display_text(shams), small), (view.reference_date_display(when), small)])
 
     # Body: the stored rich text, then every block made RTL and justified unless it says otherwise.
     w.paragraph([], RIGHT, top_mm=3)
@@ -329,11 +335,15 @@ def _content_document(view: LetterView, device: QPagedPaintDevice, geo: _Geometr
 
     # Signatories: name over title, centred in a column at the left, as Iranian letters are signed.
     # Measured: Qt scales top/bottom block margins from 96 dpi but takes side margins in device pixels.
-    indent = geo.width - geo.px(70)
+    indent = geo.width - geo.px(SIGNATORY_COLUMN_MM)
     for i, s in enumerate(view.signatories):
         w.paragraph([(s.name, bold)], CENTER, top_mm=12 if i == 0 else 6, right_px=indent)
         if s.title:
             w.paragraph([(s.title, plain)], CENTER, right_px=indent)
+    stamp = -1
+    if view.signatories:  # room for the electronic signature's stamp, as a paper letter leaves it for the pen
+        w.paragraph([], CENTER, top_mm=1, bottom_mm=STAMP_H_MM - 4, right_px=indent)
+        stamp = w.cursor.position()
 
     if view.copies:
         w.paragraph([("رونوشت:", _chars(10, bold=True))], top_mm=10)
@@ -341,7 +351,7 @@ def _content_document(view: LetterView, device: QPagedPaintDevice, geo: _Geometr
             w.paragraph([("– ", _chars(10)), (name, _chars(10))])
 
     doc.setPageSize(QSizeF(geo.width, geo.content_height))
-    return doc
+    return doc, stamp
 
 
 def _html_doc(device: QPagedPaintDevice, width: float, html_text: str, pt: float = 10) -> QTextDocument:
@@ -499,7 +509,7 @@ def paint_letter(device: QPagedPaintDevice, view: LetterView, *, server_base: st
     payload = view.qr_payload(server_base)
     qr_text = payload.encode()
     geo = _geometry(device)
-    content = _content_document(view, device, geo)
+    content, _stamp = _content_document(view, device, geo)
     pages = max(1, content.pageCount())
     painter = QPainter()
     if not painter.begin(device):
@@ -521,20 +531,84 @@ def paint_letter(device: QPagedPaintDevice, view: LetterView, *, server_base: st
     return pages
 
 
+def _pdf_writer(target: str | QIODevice, page: QPageSize) -> QPdfWriter:
+    writer = QPdfWriter(target)
+    writer.setResolution(PDF_DPI)
+    writer.setPageSize(page)
+    writer.setPageOrientation(QPageLayout.Orientation.Portrait)
+    writer.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
+    writer.setCreator("Dabir (دبیر)")
+    return writer
+
+
 def render_letter_pdf(letter_view: LetterView, path: str | Path, *, server_base: str) -> Path:
     """Write the letter as an A4 PDF (fonts embedded, ready to be PAdES-signed later)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    writer = QPdfWriter(str(path))
-    writer.setResolution(PDF_DPI)
-    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-    writer.setPageOrientation(QPageLayout.Orientation.Portrait)
-    writer.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
+    writer = _pdf_writer(str(path), QPageSize(QPageSize.PageSizeId.A4))
     writer.setTitle(letter_view.subject)
-    writer.setCreator("Dabir (دبیر)")
     writer.setAuthor(letter_view.agency_name)
     paint_letter(writer, letter_view, server_base=server_base)
     del writer  # the file is complete only once the writer is gone
+    return path
+
+
+@dataclass(frozen=True)
+class SignatureBlock:
+    """Where the visible signature goes on the letter's PDF."""
+
+    page: int  # 0-based
+    box: tuple[int, int, int, int]  # x1, y1, x2, y2 in PDF points from the page's bottom left
+
+
+def signature_block(letter_view: LetterView) -> SignatureBlock:
+    """The room left under the signatories' names in :func:`render_letter_pdf`'s layout (the
+    same layout, made again without painting); the foot of the last page's signatory column
+    when the letter lists no signatory."""
+    _ensure_fonts()
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = _pdf_writer(buffer, QPageSize(QPageSize.PageSizeId.A4))
+    geo = _geometry(writer)
+    content, stamp = _content_document(letter_view, writer, geo)
+    width, height = geo.px(STAMP_W_MM), geo.px(STAMP_H_MM)
+    if stamp >= 0:
+        top = content.documentLayout().blockBoundingRect(content.findBlock(stamp)).top()
+        page = int(top // geo.content_height)
+        y = geo.content_top + top - page * geo.content_height
+    else:
+        page, y = max(1, content.pageCount()) - 1, geo.footer_top - geo.px(2) - height
+    x = geo.left + (geo.px(SIGNATORY_COLUMN_MM) - width) / 2
+    to_pt = 72.0 / geo.dpi
+    page_h = geo.px(geo.page_h_mm) * to_pt
+    box = (round(x * to_pt), round(page_h - (y + height) * to_pt), round((x + width) * to_pt), round(page_h - y * to_pt))
+    del writer
+    return SignatureBlock(page, box)
+
+
+def render_signature_stamp(path: str | Path, block: SignatureBlock, lines: list[tuple[str, bool]]) -> Path:
+    """A one-page PDF the size of ``block``'s box: a frame and centred lines (text, bold), e.g.
+    «امضای الکترونیکی», the signer, their title and the time; a signature field's appearance."""
+    _ensure_fonts()
+    path = Path(path)
+    x1, y1, x2, y2 = block.box
+    writer = _pdf_writer(str(path), QPageSize(QSizeF(x2 - x1, y2 - y1), QPageSize.Unit.Point, "stamp"))
+    size = writer.pageLayout().fullRectPixels(writer.resolution())
+    painter = QPainter()
+    if not painter.begin(writer):
+        raise LetterPrintError("could not start painting the signature stamp")
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pen = writer.resolution() / 72.0
+        painter.setPen(QPen(BLUE, pen))
+        frame = QRectF(size).adjusted(pen, pen, -pen, -pen)
+        painter.drawRoundedRect(frame, 4 * pen, 4 * pen)
+        runs = [[(text, _chars(8 if i else 8.5, bold=bold, color=BLUE))] for i, (text, bold) in enumerate(lines)]
+        doc = _runs_doc(writer, frame.width(), runs, CENTER)
+        _draw_doc(painter, doc, frame.left(), frame.top() + (frame.height() - doc.size().height()) / 2)
+    finally:
+        painter.end()
+    del writer
     return path
 
 

@@ -102,6 +102,8 @@ class _Page:
     generation: int
     folder: Folder
     query: str
+    all_folders: bool
+    size: int  # how many rows were asked for
     rows: list[LetterRow]
 
 
@@ -139,7 +141,8 @@ class LetterTableModel(QAbstractTableModel):
         # What the rows show; what was last asked for may still be loading.
         self._folder = Folder.DRAFTS
         self._query = ""
-        self._wanted: tuple[Folder, str] = (self._folder, self._query)
+        self._all_folders = True  # a search looks in every folder unless narrowed to this one
+        self._wanted: tuple[Folder, str, bool] = (self._folder, self._query, self._all_folders)
         self._generation = 0
         self._pending: Op[_Page] | None = None
         self._counting: Op[int] | None = None
@@ -169,6 +172,11 @@ class LetterTableModel(QAbstractTableModel):
         return self._query
 
     @property
+    def all_folders(self) -> bool:
+        """A search shown now covers every folder (not only :attr:`folder`)."""
+        return self._all_folders
+
+    @property
     def total(self) -> int | None:
         """How many letters match, once counted (``None`` while counting)."""
         return self._total
@@ -178,19 +186,28 @@ class LetterTableModel(QAbstractTableModel):
         return self._pending is not None or self._counting is not None or self._count_due is not None
 
     def set_folder(self, folder: Folder) -> None:
-        self.load(folder, self._wanted[1])
+        self.load(folder, self._wanted[1], self._wanted[2])
 
     def set_query(self, query: str) -> None:
-        self.load(self._wanted[0], query)
+        self.load(self._wanted[0], query, self._wanted[2])
 
-    def load(self, folder: Folder, query: str = "", *, force: bool = False) -> None:
-        """Show ``folder`` filtered by ``query``; the rows change when the first page is read."""
+    def set_all_folders(self, all_folders: bool) -> None:
+        self.load(self._wanted[0], self._wanted[1], all_folders)
+
+    def load(self, folder: Folder, query: str = "", all_folders: bool = True, *, force: bool = False) -> None:
+        """Show ``folder`` filtered by ``query`` (every folder's letters with ``all_folders``);
+        the rows change when the first page is read. A forced reload of what is shown (a sync
+        brought changes) reads as many rows as are loaded now, so the view keeps its place."""
         query = query.strip()
-        if not force and (folder, query) == self._wanted and (self.loading or self._generation):
+        wanted = (folder, query, all_folders)
+        if not force and wanted == self._wanted and (self.loading or self._generation):
             return
-        self._wanted = (folder, query)
+        same = wanted == (self._folder, self._query, self._all_folders)
+        self._wanted = wanted
         self._generation += 1
-        generation, size, store = self._generation, self._first_page_size, self._store
+        generation, store = self._generation, self._store
+        size = max(self._first_page_size, len(self._rows)) if same else self._first_page_size
+        scope: Folder | None = None if query and all_folders else folder
         for op in (self._pending, self._counting, self._fetching):
             if op is not None:
                 op.cancel()
@@ -198,7 +215,7 @@ class LetterTableModel(QAbstractTableModel):
         self._count_timer.stop()
 
         def first_page(_ctx: OpContext) -> _Page:
-            return _Page(generation, folder, query, read_page(store, folder, 0, size, query or None))
+            return _Page(generation, folder, query, all_folders, size, read_page(store, scope, 0, size, query or None))
 
         self._pending = Op(self, first_page).in_pool(self._pool).success(self._apply).failure(self._failed).run()
 
@@ -227,11 +244,11 @@ class LetterTableModel(QAbstractTableModel):
             return  # an answer to a question nobody is asking any more
         self._pending = None
         self.beginResetModel()
-        self._folder, self._query = page.folder, page.query
+        self._folder, self._query, self._all_folders = page.folder, page.query, page.all_folders
         self._rows = page.rows
         self._display = {}
         self._total = None
-        self._exhausted = len(page.rows) < self._first_page_size
+        self._exhausted = len(page.rows) < page.size
         self.pages_fetched = 1
         if not self._exhausted:
             self._count_due = page
@@ -252,7 +269,8 @@ class LetterTableModel(QAbstractTableModel):
         self._count_timer.stop()
         if page is None or page.generation != self._generation:
             return
-        folder, query, store = page.folder, page.query, self._store
+        query, store = page.query, self._store
+        folder = self._scope()
 
         def count(_ctx: OpContext) -> int:
             return read_count(store, folder, query or None)
@@ -287,7 +305,7 @@ class LetterTableModel(QAbstractTableModel):
         if parent.isValid() or self._exhausted or self._fetching is not None or self._pending is not None:
             return
         generation, offset, size = self._generation, len(self._rows), self._page_size
-        folder, query, store = self._folder, self._query, self._store
+        folder, query, store = self._scope(), self._query, self._store
 
         def next_page(_ctx: OpContext) -> list[LetterRow]:
             return read_page(store, folder, offset, size, query or None)
@@ -299,6 +317,10 @@ class LetterTableModel(QAbstractTableModel):
             .failure(self._failed)
             .run()
         )
+
+    def _scope(self) -> Folder | None:
+        """What the rows shown are read from: the folder, or every folder (None) for such a search."""
+        return None if self._query and self._all_folders else self._folder
 
     def _append(self, generation: int, offset: int, rows: list[LetterRow]) -> None:
         if generation != self._generation or offset != len(self._rows):

@@ -6,7 +6,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -20,6 +19,7 @@ from app.models.changes import Changed, Changes
 from app.models.db import Store
 from app.sync import account
 from app.sync.api import ApiError
+from app.ui.file_dialogs import ask, file_dialog
 from app.ui.ops import Op, OpContext, StoreOp
 
 
@@ -69,8 +69,7 @@ class LoginDialog(QDialog):
         self._op: Op[Changed[dict]] | None = None
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("Server CA certificate"), "",
-                                              self.tr("Certificates (*.pem *.crt *.cer)"))
+        path = ask(file_dialog(self, self.tr("Server CA certificate"), self.tr("Certificates (*.pem *.crt *.cer)")))
         if path:
             self.ca_bundle.setText(path)
 

@@ -13,9 +13,11 @@ import datetime as dt
 import time
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -33,7 +35,7 @@ from app.models.folders import Folder, LetterRow
 from app.models.letter_actions import submit_for_signature
 from app.models.letter_lookup import letter_summary
 from app.models.lifecycle import State
-from app.models.profile import read_setting
+from app.models.profile import letter_columns_setting, read_setting, remember_letter_columns
 from app.protocol.jalali import format_datetime
 from app.sync import account
 from app.sync.account import SENDER_SETTING
@@ -96,7 +98,16 @@ class MainWindow(QMainWindow):
         box = QVBoxLayout(right)
         box.setContentsMargins(6, 6, 6, 0)
         box.setSpacing(6)
-        box.addWidget(self.search)
+        # Where a search looks: every folder (what a secretary looking for a number expects) or this one.
+        self.search_scope = QComboBox()
+        self.search_scope.setObjectName("searchScope")
+        self.search_scope.addItem(self.tr("All folders"), True)
+        self.search_scope.addItem(self.tr("This folder only"), False)
+        self.search_scope.setToolTip(self.tr("Where the search looks"))
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.search, 1)
+        search_row.addWidget(self.search_scope)
+        box.addLayout(search_row)
         list_split = QSplitter(Qt.Orientation.Vertical)
         list_split.addWidget(self.table)
         list_split.addWidget(self.outbox_box)
@@ -164,6 +175,10 @@ class MainWindow(QMainWindow):
 
         self.folders.folder_selected.connect(self._on_folder)
         self.search.search_changed.connect(self.model.set_query)
+        self.search_scope.currentIndexChanged.connect(
+            lambda _i: self.model.set_all_folders(bool(self.search_scope.currentData())))
+        self.table.columns_changed.connect(self._save_columns)
+        self._restore_columns()
         self.model.reloaded.connect(self._on_reloaded)
         self.model.counted.connect(self._on_counted)
         self.model.load_failed.connect(self._on_load_failed)
@@ -233,11 +248,22 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(" — ".join(parts) or self.tr("Dabir"))
         self.user_label.setText(" — ".join(parts) if parts else self.tr("Not logged in"))
 
-    def _on_store_changed(self, changes: Changes, _handler: object) -> None:
-        if changes.settings or changes.directory:  # a login, or the directory brought the agency's name
-            self.show_identity()
+    def _on_store_changed(self, changes: Changes, handler: object) -> None:
+        if (changes.settings or changes.directory) and handler is not self.table:
+            self.show_identity()  # a login, or the directory brought the agency's name
         if changes.letters:  # the open letter's state may have moved (its actions with it)
             self._update_actions()
+
+    def _restore_columns(self) -> None:
+        """The column widths this user left last time (none yet: they follow the content)."""
+        state = letter_columns_setting(self.store, self.actor)
+        if state:
+            self.table.restore_columns(QByteArray.fromBase64(state.encode()))
+
+    def _save_columns(self, state: QByteArray) -> None:
+        store, user, text = self.store, self.actor, bytes(state.toBase64().data()).decode()
+        StoreOp(self.table, lambda _ctx: remember_letter_columns(store, user, text)).failure(
+            lambda exc: self.show_message(self.tr("The column widths could not be saved."))).run()
 
     # --- letters in tabs ----------------------------------------------------------------
 
@@ -295,6 +321,7 @@ class MainWindow(QMainWindow):
             return editor
         details = LetterDetails(self.store, guid)
         details.correctRequested.connect(self._correct)
+        details.openLetterRequested.connect(self.open_letter)
         self._add_tab(details, guid, details.title())
         return details
 
@@ -489,8 +516,12 @@ class MainWindow(QMainWindow):
         self.table.viewport().update()  # an empty result must still produce the paint "ready" waits for
 
     def _on_counted(self, total: int) -> None:
-        if self.model.query:
-            text = self.tr("%1 letters match “%2”").replace("%1", persian_number(total))
+        self.table.empty_text = self.tr("No results found") if self.model.query and not total else ""
+        if self.model.query and not total:
+            self.status_label.setText(self.tr("No results found"))
+        elif self.model.query:
+            text = (self.tr("%1 letters in all folders match “%2”") if self.model.all_folders
+                    else self.tr("%1 letters match “%2”")).replace("%1", persian_number(total))
             self.status_label.setText(text.replace("%2", self.model.query))
         else:
             self.status_label.setText(self.tr("%1 letters").replace("%1", persian_number(total)))

@@ -9,6 +9,7 @@ the letters to sign, storing signatures, rendering or signing a PDF, the network
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -35,19 +36,42 @@ from app.models.profile import (
     server_base_setting,
     token_module_setting,
 )
+from app.protocol.certificates import describe_certificate
+from app.protocol.jalali import format_datetime
 from app.protocol.package import LetterPackage
 from app.protocol.persian import to_persian_digits
 from app.sync import account
 from app.sync.outbox import queue_letter
 from app.token.modules import module_path
+from app.ui.file_dialogs import ask, pdf_save_dialog
+from app.ui.labels import ltr_island
 from app.ui.ops import Op, OpContext, StoreOp
 from app.ui.token_service import TokenService
 
 if TYPE_CHECKING:
+    from app.token.pades import VisibleSignature
     from app.ui.pdf_sign_dialog import PdfSignDialog
     from app.ui.sign_dialog import SignDialog
 
 PRINTABLE = ("registered", "sent", "delivered", "acknowledged")
+
+
+def visible_signature(view: LetterView, stamp_pdf: Path, certificate_der: bytes) -> VisibleSignature:
+    """The signature as the page shows it, in the letter's signature block: «امضای الکترونیکی», the
+    signer (named as the letter prints them, else by the certificate), their title and the time."""
+    from app.token.pades import VisibleSignature
+    from app.ui.letter_print import render_signature_stamp, signature_block
+
+    cert = describe_certificate(certificate_der)
+    listed = next((s for s in view.signatories if cert.national_code and s.national_code == cert.national_code), None)
+    name = listed.name if listed is not None else cert.common_name or ""
+    lines = [("امضای الکترونیکی", True), (name, True)]
+    if listed is not None and listed.title:
+        lines.append((listed.title, False))
+    lines.append(("زمان امضا: " + format_datetime(dt.datetime.now(dt.UTC)), False))
+    block = signature_block(view)
+    render_signature_stamp(stamp_pdf, block, lines)
+    return VisibleSignature(block.page, block.box, stamp_pdf)
 
 
 def server_base(store: Store) -> str:
@@ -223,9 +247,12 @@ class WorkflowActions(QObject):
         if view is not None:
             print_letter(view, self.widget, server_base=server_base(self.store))
 
+    def save_dialog(self, title: str, suggested: str) -> QFileDialog:
+        """Where to save a PDF (Persian, in the user's Documents folder)."""
+        return pdf_save_dialog(self.widget, title, suggested)
+
     def _ask_save_path(self, title: str, suggested: str) -> str:
-        path, _ = QFileDialog.getSaveFileName(self.widget, title, suggested, self.tr("PDF files (*.pdf)"))
-        return path
+        return ask(self.save_dialog(title, suggested))
 
     def _pdf_name(self, view: LetterView) -> str:
         return f"{view.shams.canonical}.pdf"
@@ -248,7 +275,7 @@ class WorkflowActions(QObject):
         return Op(self.widget, work).success(self._pdf_written).failure(self._failed).run()
 
     def _pdf_written(self, path: Path) -> None:
-        self.host.show_message(self.tr("The PDF was saved: %1").replace("%1", str(path)))
+        self.host.show_message(self.tr("The PDF was saved: %1").replace("%1", ltr_island(str(path))))
 
     def export_selected_signed_pdf(self) -> Op[tuple[str, tuple[str, str] | None]] | None:
         view = self._selected_view()
@@ -272,12 +299,11 @@ class WorkflowActions(QObject):
 
         def ready(read: tuple[str, tuple[str, str] | None]) -> None:
             module, last = read
-            self._with_tokens(module, lambda: self._open_pdf_sign_dialog(unsigned, Path(path), view.subject,
-                                                                         rule, last))
+            self._with_tokens(module, lambda: self._open_pdf_sign_dialog(unsigned, Path(path), view, rule, last))
 
         return Op(self.widget, work).success(ready).failure(self._token_failed).run()
 
-    def _open_pdf_sign_dialog(self, unsigned: Path, output: Path, subject: str, rule: SignatoryRule,
+    def _open_pdf_sign_dialog(self, unsigned: Path, output: Path, view: LetterView, rule: SignatoryRule,
                               last: tuple[str, str] | None) -> None:
         from app.token.pades import sign_pdf  # pyHanko: loaded when someone signs, not at start-up
         from app.ui.pdf_sign_dialog import PdfSignDialog
@@ -285,9 +311,10 @@ class WorkflowActions(QObject):
         reason = self.tr("Official letter signature")
 
         def signer(inp: Path, out: Path, token_signer: Any) -> Path:
-            return sign_pdf(inp, out, token_signer, reason=reason, location="")
+            visible = visible_signature(view, inp.with_name("stamp.pdf"), token_signer.signing_cert.dump())
+            return sign_pdf(inp, out, token_signer, reason=reason, location="", visible=visible)
 
-        dialog = PdfSignDialog(unsigned, output, self.token_service, signer, subject, self.widget,
+        dialog = PdfSignDialog(unsigned, output, self.token_service, signer, view.subject, self.widget,
                                rule=rule, last_token=last)
         dialog.token_used.connect(self._remember_token)
         dialog.signed.connect(self._pdf_written)

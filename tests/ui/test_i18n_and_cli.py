@@ -40,8 +40,10 @@ def test_catalog_is_complete_and_in_sync_with_the_code(tmp_path: Path) -> None:
     fresh = tmp_path / "fresh.ts"
     lupdate = Path(sys.executable).with_name("pyside6-lupdate")
     subprocess.run([str(lupdate), *OUR_SOURCES, "-ts", str(fresh)], cwd=ROOT, check=True, capture_output=True)
-    # The main window's workflow strings (issue #5) live in their own catalogue, workflow_fa.ts.
-    workflow = {m for m in _messages(CATALOG.with_name("workflow_fa.ts")) if m[0] == "MainWindow"}
+    # The main window's workflow strings (issue #5) live in their own catalogue, workflow_fa.ts, and
+    # those of the search scope and columns (issue 15) in list_fa.ts.
+    workflow = {m for name in ("workflow_fa.ts", "list_fa.ts")
+                for m in _messages(CATALOG.with_name(name)) if m[0] == "MainWindow"}
     assert _messages(fresh) == _messages(CATALOG) | workflow
 
 
@@ -62,8 +64,9 @@ def test_missing_or_stale_qm_is_compiled_on_the_fly(tmp_path: Path, monkeypatch:
     assert not qm.exists()
     translators = i18n.install_translator(qapp)
     try:
-        assert qm.exists() and len(translators) == 1
+        assert qm.exists() and len(translators) == 2  # this catalog, and Qt's own qtbase_fa
         assert QCoreApplication.translate("Folder", "Incoming") == "وارده‌ها"
+        assert QCoreApplication.translate("QFileDialog", "Look in:") == "جستجو در:"  # standard dialogs
     finally:
         for t in translators:
             qapp.removeTranslator(t)

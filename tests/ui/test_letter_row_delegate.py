@@ -177,6 +177,7 @@ def test_text_is_aligned_to_the_leading_side_in_either_direction(win: MainWindow
     table = win.table
     table.clearSelection()
     table.clearFocus()
+    table.setColumnWidth(Column.STATE, 200)  # wider than its text (columns otherwise fit their content)
     margin = _margin(table)
 
     def ink_span(image: QImage) -> tuple[int, int, int, int]:

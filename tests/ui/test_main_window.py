@@ -144,6 +144,7 @@ def test_search_matches_ascii_and_persian_digits(window: MainWindow, store: Stor
 
 
 def test_search_is_debounced_and_scoped_to_the_folder(window: MainWindow, store: Store, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window.search_scope.setCurrentIndex(1)  # «فقط همین پوشه»
     add_letter(store, "کتاب وارده", kind="incoming")
     add_letter(store, "کتاب پیش‌نویس")
     window.model.refresh()

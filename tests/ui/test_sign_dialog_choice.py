@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -241,5 +242,6 @@ def test_the_signed_pdf_export_offers_the_token_of_the_letters_signatory(
     with qtbot.waitSignal(dlg.signed, timeout=30_000):
         QTest.keyClick(dlg.pin_edit, Qt.Key.Key_Return)
     assert out.exists() and out.stat().st_size > 1000
+    assert re.search(rb"/Rect \[\s*[1-9]", out.read_bytes())  # a visible signature in the signature block
     qtbot.waitUntil(lambda: read_setting(store, LAST_TOKEN_SETTING) is not None, timeout=5000)
     assert read_setting(store, LAST_TOKEN_SETTING)["label"] == signatory

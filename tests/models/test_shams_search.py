@@ -1,0 +1,71 @@
+"""Finding a letter by its SHAMS as people see it: displayed, printed, typed in either digits."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.models.db import Store
+from app.models.folders import Folder, fetch_letters
+from app.models.letters import create_letter
+from app.models.search import fts_query
+from app.models.tables import Letter
+from app.protocol.shams import display_text
+
+OWN = {"agency": "14000123453", "unit": "دبیرخانه", "name": "دبیرخانه"}
+
+
+def _numbered(store: Store, subject: str, shams: str, state: str) -> str:
+    with store.session() as s:
+        letter = create_letter(s, kind="outgoing", subject=subject, body="متن ۱۴۰۵", sender=OWN,
+                               recipients=[{"role": "to", "agency": "14000234561", "name": "وزارت راه"}])
+        s.flush()
+        row = s.get(Letter, letter.guid)
+        assert row is not None
+        row.state, row.shams = state, shams
+        return letter.guid
+
+
+@pytest.fixture
+def numbered(store: Store) -> Store:
+    _numbered(store, "یکم", "14000123453-O-1405-1", "sent")
+    _numbered(store, "دوازدهم", "14000123453-O-1405-12", "sent")
+    _numbered(store, "داخلی یکم", "14000123453-I-1405-1", "registered")
+    return store
+
+
+def _find(store: Store, text: str, folder: Folder | None = None) -> set[str]:
+    with store.reader() as s:
+        return {r.subject for r in fetch_letters(s, folder, 0, 50, text)}
+
+
+@pytest.mark.parametrize("text", [
+    "۱۴۰۰۰۱۲۳۴۵۳-ص-۱۴۰۵-۱",  # as displayed and printed
+    display_text("14000123453-O-1405-1"),  # copied from the list, direction marks and all
+    "ص-۱۴۰۵-۱",  # without the agency
+    "14000123453-ص-1405-1",  # Latin digits
+    "ص-1405-1",
+    "14000123453-O-1405-1",  # canonical
+    "o-1405-1",
+])
+def test_a_shams_is_found_as_displayed_or_canonical(numbered: Store, text: str) -> None:
+    assert _find(numbered, text) == {"یکم"}
+
+
+def test_the_domain_letter_tells_internal_from_outgoing(numbered: Store) -> None:
+    assert _find(numbered, "د-۱۴۰۵-۱") == {"داخلی یکم"}
+    assert _find(numbered, "14000123453-I-1405-1") == {"داخلی یکم"}
+    assert _find(numbered, "ص-۱۴۰۵-۱۲") == {"دوازدهم"}
+
+
+def test_no_folder_searches_every_folder(numbered: Store) -> None:
+    assert _find(numbered, "۱۴۰۰۰۱۲۳۴۵۳", None) == {"یکم", "دوازدهم", "داخلی یکم"}
+    assert _find(numbered, "۱۴۰۰۰۱۲۳۴۵۳", Folder.SENT) == {"یکم", "دوازدهم"}
+
+
+def test_a_shams_beside_words_needs_both(numbered: Store) -> None:
+    assert _find(numbered, "ص-۱۴۰۵-۱ یکم") == {"یکم"}
+    assert _find(numbered, "ص-۱۴۰۵-۱ دوازدهم") == set()
+
+
+def test_typed_fts_syntax_stays_inert() -> None:
+    assert fts_query('shams : "x" OR') == '"shams" "x" "or"*'
