@@ -123,6 +123,9 @@ class IncomingVerifier:
             return _verdict(INVALID, ["the letter carries no signature"], ["نامه امضا ندارد."], checked_at=checked_at)
         receipt = _check_receipt(package, receipt_cert)
         trust = trust or self.trust()
+        if receipt["status"] == INVALID and not trust.roots:  # settled without the signature check
+            return _verdict(INVALID, [receipt["problem"]], [receipt["problem_fa"]], checked_at=checked_at,
+                            receipt=receipt)
         if not trust.roots:
             return _verdict(UNCHECKED, [], [], checked_at=checked_at, receipt=receipt,
                             pending=["no trust roots yet (the server's list has not been fetched)"],
