@@ -17,6 +17,7 @@ commits or rolls back with the letter itself.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from html.parser import HTMLParser
@@ -61,7 +62,10 @@ def index_row(subject: str, body: str, parties: Iterable[str], shams: str | None
 
 
 _LETTERS_SQL = text(
-    "SELECT l.rowid, l.subject, l.body, l.sender_name, l.shams FROM letters l WHERE l.guid = :guid"
+    "SELECT l.rowid, l.subject, l.body, l.sender_name, l.shams, l.kind, "
+    "(SELECT a.name FROM agencies a WHERE a.national_id = l.sender_agency), "
+    "(SELECT u.name FROM units u WHERE u.agency = l.sender_agency AND u.code = l.sender_unit), "
+    "l.verification FROM letters l WHERE l.guid = :guid"
 )
 _PARTIES_SQL = text("SELECT name, unit, person FROM recipients WHERE letter_guid = :guid")
 
@@ -76,8 +80,10 @@ def reindex(conn: Connection, guids: Iterable[str]) -> None:
         row = conn.execute(_LETTERS_SQL, {"guid": guid}).first()
         if row is None:
             continue  # deleted: the AFTER DELETE trigger already removed its row
-        rowid, subject, body, sender_name, shams = row
+        rowid, subject, body, sender_name, shams, kind, agency_name, unit_name, verification = row
         parties = [sender_name]
+        if kind == "incoming":  # found under the sending agency, its unit and who signed it
+            parties += [agency_name or "", unit_name or "", *signer_names(verification)]
         parties += [" ".join(r) for r in conn.execute(_PARTIES_SQL, {"guid": guid})]
         values = index_row(subject, body, parties, shams)
         conn.execute(text("DELETE FROM letters_fts WHERE rowid = :r"), {"r": rowid})
@@ -88,6 +94,14 @@ def reindex(conn: Connection, guids: Iterable[str]) -> None:
             ),
             {"r": rowid, **values},
         )
+
+
+def signer_names(verification: str | dict | None) -> list[str]:
+    """The signers' names in an incoming letter's stored verdict (JSON text or dict)."""
+    verdict = json.loads(verification) if isinstance(verification, str) else verification
+    if not isinstance(verdict, dict):
+        return []
+    return [str(s.get("name") or "") for s in verdict.get("signers") or [] if isinstance(s, dict)]
 
 
 def reindex_shams(conn: Connection, guid: str, shams: str | None) -> None:

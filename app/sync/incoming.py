@@ -15,6 +15,7 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
+import json
 import logging
 import threading
 from dataclasses import dataclass
@@ -22,11 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.serialization import pkcs7
+from cryptography.x509.oid import NameOID
 from sqlalchemy.orm import Session
 
 from app.models import letters as L
 from app.models.db import Store
-from app.models.tables import Setting
+from app.models.tables import Letter, Setting
 from app.protocol.package import InvalidPackage, LetterPackage
 from app.protocol.receipt import InvalidReceipt, format_time, parse_time, receipt_matches, verify_receipt
 from app.protocol.trust import CERT_SUFFIXES, TrustStore, load_certificates
@@ -206,3 +210,47 @@ def _verdict(status: str, reasons: list[str], reasons_fa: list[str], *, checked_
         "checked_at": checked_at,
     }
 
+
+
+def certificate_chains(store: Store, guid: str) -> list[list[dict[str, Any]]]:
+    """Per signature of a received letter: its certificate chain, signer first, as the signature
+    carries it and up to the agency's trust roots (for the details a user asks for)."""
+    with store.reader() as s:
+        letter = s.get(Letter, guid)
+        raw = letter.source_package if letter is not None else None
+    if not raw:
+        return []
+    try:
+        package = LetterPackage.from_dict(json.loads(raw))
+    except (InvalidPackage, ValueError):
+        return []
+    roots = [x509.load_der_x509_certificate(c.dump()) for c in IncomingVerifier(store).trust().roots]
+    chains: list[list[dict[str, Any]]] = []
+    for cms in package.signatures:
+        try:
+            embedded = pkcs7.load_der_pkcs7_certificates(cms)
+        except ValueError:
+            chains.append([])
+            continue
+        chains.append(_chain(embedded, roots))
+    return chains
+
+
+def _chain(embedded: list[x509.Certificate], roots: list[x509.Certificate]) -> list[dict[str, Any]]:
+    issuers = {c.issuer for c in embedded}
+    leaf = next((c for c in embedded if c.subject not in issuers), embedded[0] if embedded else None)
+    chain: list[x509.Certificate] = []
+    pool = [*embedded, *roots]
+    while leaf is not None and leaf not in chain and len(chain) < 8:
+        chain.append(leaf)
+        if leaf.subject == leaf.issuer:
+            break
+        leaf = next((c for c in pool if c.subject == leaf.issuer and c not in chain), None)
+    root_set = set(roots)
+    return [{"name": _cn(c), "not_before": format_time(c.not_valid_before_utc), "not_after": format_time(c.not_valid_after_utc),
+             "sha256": c.fingerprint(hashes.SHA256()).hex(), "trusted": c in root_set} for c in chain]
+
+
+def _cn(cert: x509.Certificate) -> str:
+    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(names[0].value) if names else cert.subject.rfc4514_string()
