@@ -102,6 +102,7 @@ class VerificationDialog(QDialog):
         self.browser.setHtml(self._html(d, certificate_chains(store, d.guid)))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setText(self.tr("Close"))
         layout = QVBoxLayout(self)
         layout.addWidget(self.browser)
         layout.addWidget(buttons)
@@ -127,19 +128,19 @@ class VerificationDialog(QDialog):
                     (self.tr("National code"), to_persian_digits(signer.get("national_code") or "—")),
                     (self.tr("Signing time"), _time(signer.get("signing_time")) or "—"),
                     (self.tr("Revocation"), self._revocation(signer.get("revocation") or ""))]
-            out.append("<table cellspacing='4'>" + "".join(
+            out.append("<table dir='rtl' align='right' cellspacing='4'>" + "".join(
                 f"<tr><td>{e(v)}</td><td style='color:#555'>{e(k)}</td></tr>" for k, v in rows) + "</table>")
             chain = chains[i] if i < len(chains) else []
             if chain:
                 chain_title = self.tr("Certificate chain")
-                out.append(f"<p><b>{e(chain_title)}:</b></p><ol>")
+                out.append(f"<br clear='all'/><p><b>{e(chain_title)}:</b></p><ul dir='rtl'>")
                 for c in chain:
                     validity = self.tr("valid from %1 to %2").replace("%1", _time(c["not_before"])).replace(
                         "%2", _time(c["not_after"]))
                     trusted = " — " + self.tr("trust root of this agency") if c["trusted"] else ""
                     out.append(f"<li>{e(c['name'])} — {e(validity)}{e(trusted)}<br/>"
                                f"<span style='color:#777' dir='ltr'>SHA-256 {e(c['sha256'][:32])}…</span></li>")
-                out.append("</ol>")
+                out.append("</ul>")
         receipt = verdict.get("receipt") or {}
         if receipt.get("status") == VALID:
             receipt_text = self.tr("valid; registered on %1").replace("%1", _time(receipt.get("registered_at")))

@@ -57,108 +57,113 @@
 <context>
     <name>VerificationDialog</name>
     <message>
+        <location filename="../../app/ui/verification_banner.py" line="105"/>
+        <source>Close</source>
+        <translation>بستن</translation>
+    </message>
+    <message>
         <location filename="../../app/ui/verification_banner.py" line="96"/>
         <source>Signature verification</source>
         <translation>بررسی امضای نامه</translation>
     </message>
     <message>
-        <location filename="../../app/ui/verification_banner.py" line="117"/>
+        <location filename="../../app/ui/verification_banner.py" line="118"/>
         <source>Valid</source>
         <translation>معتبر</translation>
     </message>
     <message>
-        <location filename="../../app/ui/verification_banner.py" line="117"/>
+        <location filename="../../app/ui/verification_banner.py" line="118"/>
         <source>Not valid</source>
         <translation>نامعتبر</translation>
     </message>
     <message>
-        <location filename="../../app/ui/verification_banner.py" line="117"/>
+        <location filename="../../app/ui/verification_banner.py" line="118"/>
         <source>Not checked yet</source>
         <translation>هنوز بررسی نشده</translation>
     </message>
     <message>
-        <location filename="../../app/ui/verification_banner.py" line="119"/>
+        <location filename="../../app/ui/verification_banner.py" line="120"/>
         <source>Reasons</source>
         <translation>دلایل</translation>
     </message>
     <message>
-        <location filename="../../app/ui/verification_banner.py" line="120"/>
+        <location filename="../../app/ui/verification_banner.py" line="121"/>
         <source>Still to check</source>
         <translation>موارد در انتظار بررسی</translation>
     </message>
     <message>
-        <location filename="../../app/ui/verification_banner.py" line="124"/>
+        <location filename="../../app/ui/verification_banner.py" line="125"/>
         <source>Signer %1</source>
         <translation>امضاکننده %1</translation>
     </message>
     <message>
-        <location filename="../../app/ui/verification_banner.py" line="126"/>
+        <location filename="../../app/ui/verification_banner.py" line="127"/>
         <source>Title</source>
         <translation>سمت</translation>
     </message>
     <message>
-        <location filename="../../app/ui/verification_banner.py" line="127"/>
+        <location filename="../../app/ui/verification_banner.py" line="128"/>
         <source>National code</source>
         <translation>کد ملی</translation>
     </message>
     <message>
-        <location filename="../../app/ui/verification_banner.py" line="128"/>
+        <location filename="../../app/ui/verification_banner.py" line="129"/>
         <source>Signing time</source>
         <translation>زمان امضا</translation>
     </message>
     <message>
-        <location filename="../../app/ui/verification_banner.py" line="129"/>
+        <location filename="../../app/ui/verification_banner.py" line="130"/>
         <source>Revocation</source>
         <translation>وضعیت ابطال</translation>
     </message>
     <message>
-        <location filename="../../app/ui/verification_banner.py" line="134"/>
+        <location filename="../../app/ui/verification_banner.py" line="135"/>
         <source>Certificate chain</source>
         <translation>زنجیره گواهی</translation>
     </message>
     <message>
-        <location filename="../../app/ui/verification_banner.py" line="137"/>
+        <location filename="../../app/ui/verification_banner.py" line="138"/>
         <source>valid from %1 to %2</source>
         <translation>معتبر از %1 تا %2</translation>
     </message>
     <message>
-        <location filename="../../app/ui/verification_banner.py" line="139"/>
+        <location filename="../../app/ui/verification_banner.py" line="140"/>
         <source>trust root of this agency</source>
         <translation>ریشه مورد اعتماد این دستگاه</translation>
     </message>
     <message>
-        <location filename="../../app/ui/verification_banner.py" line="145"/>
+        <location filename="../../app/ui/verification_banner.py" line="146"/>
         <source>valid; registered on %1</source>
         <translation>معتبر؛ ثبت‌شده در %1</translation>
     </message>
     <message>
-        <location filename="../../app/ui/verification_banner.py" line="147"/>
-        <location filename="../../app/ui/verification_banner.py" line="157"/>
+        <location filename="../../app/ui/verification_banner.py" line="148"/>
+        <location filename="../../app/ui/verification_banner.py" line="158"/>
         <source>not checked</source>
         <translation>بررسی نشده</translation>
     </message>
     <message>
-        <location filename="../../app/ui/verification_banner.py" line="148"/>
+        <location filename="../../app/ui/verification_banner.py" line="149"/>
         <source>Server receipt</source>
         <translation>رسید ثبت کارگزار</translation>
     </message>
     <message>
-        <location filename="../../app/ui/verification_banner.py" line="151"/>
+        <location filename="../../app/ui/verification_banner.py" line="152"/>
         <source>Checked on %1</source>
         <translation>بررسی‌شده در %1</translation>
     </message>
     <message>
-        <location filename="../../app/ui/verification_banner.py" line="156"/>
+        <location filename="../../app/ui/verification_banner.py" line="157"/>
         <source>checked: not revoked</source>
         <translation>بررسی شد: باطل نشده است</translation>
     </message>
     <message>
-        <location filename="../../app/ui/verification_banner.py" line="156"/>
+        <location filename="../../app/ui/verification_banner.py" line="157"/>
         <source>REVOKED</source>
         <translation>باطل شده است</translation>
     </message>
     <message>
-        <location filename="../../app/ui/verification_banner.py" line="157"/>
+        <location filename="../../app/ui/verification_banner.py" line="158"/>
         <source>could not be checked</source>
         <translation>بررسی نشد</translation>
     </message>
