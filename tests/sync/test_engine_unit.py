@@ -283,3 +283,37 @@ def test_incoming_letters_are_verified_against_the_published_roots_and_the_recei
         assert bad.state == "invalid" and "نامه پس از ثبت تغییر کرده است" in bad.verification["reasons_fa"][0]
         actions = [e.action for e in s.scalars(select(AuditEvent).order_by(AuditEvent.id))]
         assert "trust_root_added" in actions and "verified" in actions
+
+
+def test_letters_received_before_verification_are_checked_at_the_next_sync(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Migration 0009 marks letters that arrived unverified (the old «بررسی‌نشده») as unchecked;
+    the next pass verifies them."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from app.models.db import MIGRATIONS, Store
+
+    pki = TestPKI(name="Engine Unit PKI 2")
+    server = ScriptedServer()
+    package = incoming_package(pki)
+    server.inbox_items = [server.delivered(package, 1)]
+    store = Store(tmp_path)
+    SyncEngine(store, server).run_once()
+    with store.session() as s:  # as the client before this revision left it
+        s.execute(text("UPDATE letters SET verify_status = NULL, verification = :v"),
+                  {"v": '{"valid": null, "reasons": ["not verified: no trust roots configured"]}'})
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0008")
+    store.close()
+    store = Store(tmp_path)  # upgrades again
+    with store.reader() as s:
+        assert s.get(Letter, package.guid).verify_status == "unchecked"
+    server.trust_roots = [pki.root_cert.public_bytes(serialization.Encoding.DER)]
+    assert SyncEngine(store, server).run_once().verified == [package.guid]
+    with store.reader() as s:
+        assert s.get(Letter, package.guid).verification["status"] == "valid"
+    store.close()
