@@ -381,11 +381,15 @@ class SyncEngine:
             checked = self._verify_all([item["package"] for item in page["items"]])
             verdicts = {item["guid"]: v for item, v in zip(page["items"], checked, strict=True)}
             new: list[str] = []
-            with self.store.session() as s:
+            with self.store.session() as s, s.no_autoflush:
+                guids = [item["guid"] for item in page["items"]]
+                held = set(s.scalars(select(Letter.guid).where(Letter.guid.in_(guids)))) if guids else set()
                 for item in page["items"]:
-                    if self._store_incoming(s, item, verdicts[item["guid"]]):
+                    if item["guid"] not in held:  # at-least-once delivery: a letter already here is kept as it is
+                        held.add(item["guid"])
+                        self._store_incoming(s, item, verdicts[item["guid"]])
                         new.append(item["guid"])
-                    outbox.enqueue(s, outbox.ACK, item["guid"])
+                outbox.enqueue_many(s, [(outbox.ACK, g, "") for g in guids])
                 outbox.set_cursor(s, "inbox", page["cursor"])
             report.received += new
             for guid in new:
@@ -434,9 +438,7 @@ class SyncEngine:
         for guid in settled:
             self.on_event("verified", {"guid": guid})
 
-    def _store_incoming(self, s: Session, item: dict[str, Any], verdict: dict[str, Any]) -> bool:
-        if s.get(Letter, item["guid"]) is not None:
-            return False  # at-least-once delivery: already here
+    def _store_incoming(self, s: Session, item: dict[str, Any], verdict: dict[str, Any]) -> None:
         raw = json.dumps(item["package"], ensure_ascii=False, sort_keys=True).encode()
         content = item["package"].get("content", {}) if isinstance(item["package"], dict) else {}
         sender = content.get("sender") or {}
@@ -466,7 +468,6 @@ class SyncEngine:
             )
         s.add(letter)
         L.audit(s, "received", letter.guid, self.actor, channel=item.get("channel"), verification=verdict["status"])
-        return True
 
     def _pull_directory(self, report: SyncReport) -> None:
         while True:
