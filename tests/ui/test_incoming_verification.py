@@ -12,6 +12,7 @@ until its revocation can be checked.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ from app.sync import account as acc
 from app.sync import outbox
 from app.sync.api import DabirApi
 from app.sync.engine import SyncEngine
-from app.sync.incoming import local_roots_dir
+from app.sync.incoming import IncomingVerifier, local_roots_dir
 from app.token.signing import sign_detached
 from app.ui.letter_details import LetterDetails
 from app.ui.sync_bridge import SyncBridge
@@ -151,7 +152,11 @@ def shot(store: Store, guid: str, qtbot, path: Path) -> LetterDetails:  # type: 
 
 def test_letters_arrive_verified_flagged_or_pending_and_stay_in_the_inbox(
         tmp_path: Path, server: ServerProcess, pki: TestPKI, persian_app: QApplication, qtbot,  # type: ignore[no-untyped-def]
-        artifacts_dir: Path) -> None:
+        artifacts_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    threads: list[threading.Thread] = []  # where letters are verified: never the GUI thread
+    verify = IncomingVerifier.verify
+    monkeypatch.setattr(IncomingVerifier, "verify", lambda self, *a, **k: (
+        threads.append(threading.current_thread()), verify(self, *a, **k))[1])
     a, b = server.demo["agencies"][:2]  # type: ignore[index]
     code = next(u["national_code"] for u in a["users"] if u["username"] == "a.signatory")
     good = make_signer(pki, "مهدی کریمی", code)
@@ -174,6 +179,7 @@ def test_letters_arrive_verified_flagged_or_pending_and_stay_in_the_inbox(
     bridge = SyncBridge(b_store)
     report = sync(bridge, qtbot)
     assert sorted(report.received) == sorted([valid, revoked]) and report.trust_changed, report
+    assert threads and threading.main_thread() not in threads
     with b_store.reader() as s:
         ok = s.get(Letter, valid)
         assert ok.verify_status == "valid" and ok.state == "received", ok.verification
