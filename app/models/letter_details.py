@@ -95,7 +95,8 @@ def _signers(session: Session, letter: Letter) -> list[dict[str, Any]]:
         code = signer.get("national_code") or None
         person = session.scalar(select(Person).where(Person.agency == letter.sender_agency,
                                                      Person.national_code == code)) if code else None
-        out.append({**signer, "title": person.title if person is not None else "",
+        title = person.title if person is not None and person.title else signer.get("title") or ""
+        out.append({**signer, "title": title,
                     "unit": person.unit_code or "" if person is not None else ""})
     return out
 

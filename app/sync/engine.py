@@ -45,7 +45,7 @@ from app.protocol.persian import normalize
 from app.protocol.receipt import InvalidReceipt, load_certificate, parse_time, receipt_matches, verify_receipt
 from app.sync import outbox
 from app.sync.api import ApiError
-from app.sync.incoming import INVALID, UNCHECKED, IncomingVerifier, save_server_roots
+from app.sync.incoming import INVALID, UNCHECKED, IncomingVerifier, audit_local_roots, save_server_roots
 
 log = logging.getLogger(__name__)
 PAGE = 100
@@ -407,10 +407,12 @@ class SyncEngine:
         return [self.verifier.verify(p, cert, online=True, now=now, trust=trust) for p in packages]
 
     def _pull_trust_roots(self, report: SyncReport) -> None:
-        """The trust list the server publishes for our agency, kept in the store (changes audited)."""
+        """The trust list the server publishes for our agency, kept in the store; changes to it and to
+        the profile's own trust-root folder are recorded in the local audit log."""
         published = self._call(self.api.agency_trust_roots)
         with self.store.session() as s:
-            report.trust_changed = save_server_roots(s, published, actor=self.actor)
+            server = save_server_roots(s, published, actor=self.actor)
+            report.trust_changed = audit_local_roots(s, self.store, actor=self.actor) or server
 
     def _recheck(self, report: SyncReport) -> None:
         """Letters whose check could not be finished (revocation unknown offline, no trust roots

@@ -76,6 +76,41 @@ def save_server_roots(s: Session, published: dict[str, Any], *, actor: str) -> b
     return True
 
 
+LOCAL_ROOTS = "trust:local_roots"  # setting: the local folder's certificates as last seen (to audit changes)
+
+
+def local_roots(store: Store) -> list[bytes]:
+    """The certificates (DER) in the profile's trust-root folder; unreadable files are skipped."""
+    ders: list[bytes] = []
+    folder = local_roots_dir(store)
+    if folder.is_dir():
+        for f in sorted(folder.iterdir()):
+            if f.suffix.lower() in CERT_SUFFIXES and f.is_file():
+                try:
+                    ders += [c.dump() for c in load_certificates(f.read_bytes())]
+                except ValueError as exc:
+                    log.warning("skipping %s in the local trust-root folder: %s", f.name, exc)
+    return ders
+
+
+def audit_local_roots(s: Session, store: Store, *, actor: str) -> bool:
+    """Record in the local audit log each certificate added to or removed from the trust-root folder."""
+    now = {hashlib.sha256(d).hexdigest(): _cn(x509.load_der_x509_certificate(d)) for d in local_roots(store)}
+    row = s.get(Setting, LOCAL_ROOTS)
+    before = (row.value.get("roots") or {}) if row is not None else {}
+    if now == before:
+        return False
+    for fp in sorted(now.keys() - before.keys()):
+        L.audit(s, "trust_root_added", None, actor, sha256=fp, subject=now[fp], source="local")
+    for fp in sorted(before.keys() - now.keys()):
+        L.audit(s, "trust_root_removed", None, actor, sha256=fp, subject=before[fp], source="local")
+    if row is None:
+        s.add(Setting(key=LOCAL_ROOTS, value={"roots": now}))
+    else:
+        row.value = {"roots": now}
+    return True
+
+
 @dataclass(frozen=True)
 class _Trust:
     key: tuple[str, ...]
@@ -99,14 +134,7 @@ class IncomingVerifier:
             row = s.get(Setting, SERVER_ROOTS)
             for r in ((row.value.get("roots") or {}) if row is not None else {}).values():
                 ders.append(base64.b64decode(r["der"]))
-        folder = local_roots_dir(self.store)
-        if folder.is_dir():
-            for f in sorted(folder.iterdir()):
-                if f.suffix.lower() in CERT_SUFFIXES and f.is_file():
-                    try:
-                        ders += [c.dump() for c in load_certificates(f.read_bytes())]
-                    except ValueError as exc:
-                        log.warning("skipping %s in the local trust-root folder: %s", f.name, exc)
+        ders += local_roots(self.store)
         key = tuple(sorted({hashlib.sha256(d).hexdigest() for d in ders}))
         with self._lock:
             if self._trust is None or self._trust.key != key:
@@ -186,6 +214,7 @@ def _signer(v: SignatureVerdict) -> dict[str, Any]:
         "name": v.signer_name or "",
         "subject": v.signer_subject or "",
         "national_code": v.signer_national_code or "",
+        "title": _title(v.certificate_der),  # as the certificate names it; the directory's wins on display
         "signing_time": format_time(v.signing_time) if v.signing_time else None,
         "reasons_fa": v.reasons_fa,
         "warnings_fa": v.warnings_fa,
@@ -254,3 +283,10 @@ def _chain(embedded: list[x509.Certificate], roots: list[x509.Certificate]) -> l
 def _cn(cert: x509.Certificate) -> str:
     names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
     return str(names[0].value) if names else cert.subject.rfc4514_string()
+
+
+def _title(der: bytes | None) -> str:
+    if not der:
+        return ""
+    names = x509.load_der_x509_certificate(der).subject.get_attributes_for_oid(NameOID.TITLE)
+    return str(names[0].value) if names else ""

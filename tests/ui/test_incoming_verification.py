@@ -233,6 +233,7 @@ def test_letters_arrive_verified_flagged_or_pending_and_stay_in_the_inbox(
     bridge = SyncBridge(b_store, engine_factory=in_transit)
     report = sync(bridge, qtbot)
     assert {tampered, unknown_ca, expired_guid, pending_guid} <= set(report.received), report
+    assert report.trust_changed  # the folder's new root, recorded in B's audit log
     reasons = {
         tampered: "متن نامه پس از امضا تغییر کرده است.",
         unknown_ca: "گواهی امضاکننده از سوی مرجع صدور گواهی مورد اعتماد صادر نشده است.",
@@ -243,6 +244,9 @@ def test_letters_arrive_verified_flagged_or_pending_and_stay_in_the_inbox(
             letter = s.get(Letter, guid)
             assert letter.verify_status == "invalid" and letter.state == "invalid", letter.verification
             assert any(reason in r for r in letter.verification["reasons_fa"]), letter.verification
+        local = [e.detail for e in s.scalars(select(AuditEvent).where(AuditEvent.action == "trust_root_added"))
+                 if e.detail.get("source") == "local"]
+        assert [d["subject"] for d in local] == ["Offline CA Root CA"]
         waiting = s.get(Letter, pending_guid)
         assert waiting.verify_status == "unchecked" and waiting.state == "received"
         assert any("وضعیت ابطال" in r for r in waiting.verification["pending_fa"]), waiting.verification
