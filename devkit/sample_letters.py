@@ -293,8 +293,8 @@ _LETTER_COLUMNS = (
     "guid", "kind", "state", "subject", "body", "sender_agency", "sender_unit", "sender_person",
     "sender_name", "priority", "classification", "in_reply_to", "in_reply_to_shams", "follow_up_of",
     "follow_up_of_shams", "shams", "registered_at", "verify_code", "incoming_number", "archived",
-    "reject_reason", "source_package", "verification", "letterhead", "signatories", "created_at", "updated_at",
-    "incoming_at", "channel", "sender_kind", "sender_id", "sender_number", "sender_date",
+    "reject_reason", "source_package", "verification", "verify_status", "letterhead", "signatories", "created_at",
+    "updated_at", "incoming_at", "channel", "sender_kind", "sender_id", "sender_number", "sender_date",
 )  # fmt: skip
 _RECIPIENT_COLUMNS = (
     "letter_guid", "position", "role", "agency", "unit", "person", "name", "ack_state", "ack_at", "ack_number",
@@ -435,7 +435,7 @@ def fill_sample_letters(
                     "follow_up_of_shams": "", "shams": shams, "registered_at": _ts(registered),
                     "verify_code": None, "incoming_number": incoming_number, "archived": int(state in FINAL and rng.random() < 0.15),
                     "reject_reason": rng.choice(REJECT_REASONS) if state == "rejected" else None,
-                    "source_package": None, "verification": None, "letterhead": "", "signatories": "[]",
+                    "source_package": None, "verification": None, "verify_status": None, "letterhead": "", "signatories": "[]",
                     "created_at": _ts(created), "updated_at": _ts(updated),
                     "incoming_at": _ts(updated) if incoming_number else None, "channel": None, "sender_kind": None,
                     "sender_id": None, "sender_number": None, "sender_date": None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 from typing import Any
 
@@ -188,6 +189,20 @@ def add_trust_root(ctx: ServerContext, conn: Connection, admin: Principal, cert:
         agency_id=admin.agency_id, sha256=fp, der=cert.public_bytes(serialization.Encoding.DER),
         subject=cert.subject.rfc4514_string(), added_at=ctx.clock()))
     return {"sha256": fp, "subject": cert.subject.rfc4514_string()}
+
+
+def published_trust_roots(ctx: ServerContext, principal: Principal, server_roots: list[bytes]) -> dict[str, Any]:
+    """The anchors the caller's agency verifies letters against (server-wide ∪ its uploads), as
+    base64 DER with fingerprints: what its clients check incoming letters with."""
+    with ctx.db.read() as conn:
+        uploaded = [bytes(d) for d in conn.execute(
+            select(trust_roots.c.der).where(trust_roots.c.agency_id == principal.agency_id)).scalars()]
+    roots = []
+    for der in dict.fromkeys([*server_roots, *uploaded]):
+        cert = x509.load_der_x509_certificate(der)
+        roots.append({"sha256": cert.fingerprint(hashes.SHA256()).hex(), "subject": cert.subject.rfc4514_string(),
+                      "der": base64.b64encode(der).decode("ascii")})
+    return {"roots": sorted(roots, key=lambda r: r["sha256"])}
 
 
 def list_trust_roots(ctx: ServerContext, admin: Principal, server_roots: list[bytes]) -> dict[str, Any]:

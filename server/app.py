@@ -285,6 +285,12 @@ def build_router(settings: Settings) -> APIRouter:
         return Response(cert.public_bytes(serialization.Encoding.PEM), media_type="application/x-pem-file",
                         headers={"X-Certificate-SHA256": cert_fingerprint(cert)})
 
+    @r.get("/trust-roots", tags=["directory"])
+    async def get_trust_roots(request: Request, user: User) -> dict[str, Any]:
+        """The certificates the caller's agency trusts for letter signatures (server-wide ∪ its
+        uploads): every user's client verifies incoming letters against them."""
+        return admin.published_trust_roots(ctx_of(request), user, checker_of(request).server_roots)
+
     # -- agency administration -----------------------------------------------------------
     @r.post("/admin/units", tags=["admin"], status_code=201)
     async def admin_add_unit(request: Request, user: User, body: UnitIn, raw: Raw, key: IdemKey = None) -> Response:

@@ -148,7 +148,9 @@ _as_datetime: Callable[[Any], dt.datetime] = Letter.__table__.c.updated_at.type.
 def _rows_sql(n: int) -> str:
     """The list columns of ``n`` letters by rowid (``?`` placeholders)."""
     return (
-        "SELECT l.rowid, l.guid, l.kind, l.state, l.subject, l.sender_name, "
+        "SELECT l.rowid, l.guid, l.kind, l.state, l.subject, "
+        # what we receive: the sending agency's name from the directory (the person's if unknown)
+        "COALESCE((SELECT a.name FROM agencies a WHERE a.national_id = l.sender_agency), l.sender_name), "
         "(SELECT r.name FROM recipients r WHERE r.letter_guid = l.guid ORDER BY r.position LIMIT 1), "
         "l.shams, l.registered_at, l.updated_at, l.priority, l.classification "
         f"FROM letters l WHERE l.rowid IN ({', '.join('?' * n)})"

@@ -7,13 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.db import Store
-from app.models.letters import LINK_COLUMNS, letter_content
-from app.models.tables import Letter, Setting
+from app.models.letters import INCOMING, LINK_COLUMNS, letter_content
+from app.models.tables import Agency, Letter, Person, Setting, Unit
 from app.protocol.canonical import InvalidContent, content_sha256
-from app.protocol.receipt import InvalidReceipt, receipt_matches, verify_receipt
+from app.protocol.receipt import InvalidReceipt, parse_time, receipt_matches, verify_receipt
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,9 @@ class Details:
     verification: dict[str, Any] | None = None
     references: list[Reference] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    # incoming: who signed it as the verdict found them, with their title from the directory
+    signers: list[dict[str, Any]] = field(default_factory=list)
+    verify_status: str | None = None  # incoming: valid | invalid | unchecked
 
 
 def _receipt_status(session: Session, letter: Letter) -> tuple[str, str]:
@@ -87,15 +91,45 @@ def read_details(store: Store, guid: str) -> Details:
         return _details(session, letter)
 
 
+def _sender(session: Session, letter: Letter) -> str:
+    """Who sent it: for what we receive, the agency (named from the directory), its unit and the person."""
+    if letter.kind != INCOMING:
+        return letter.sender_name or letter.sender_unit or letter.sender_agency
+    agency = session.get(Agency, letter.sender_agency)
+    unit = session.scalar(select(Unit.name).where(Unit.agency == letter.sender_agency, Unit.code == letter.sender_unit))
+    parts = (agency.name if agency is not None else letter.sender_agency, unit or letter.sender_unit, letter.sender_name)
+    return "، ".join(dict.fromkeys(p for p in parts if p))
+
+
+def _signers(session: Session, letter: Letter) -> list[dict[str, Any]]:
+    """The verdict's signers, each with the title the directory gives the person of that national code."""
+    out = []
+    for signer in (letter.verification or {}).get("signers") or []:
+        code = signer.get("national_code") or None
+        person = session.scalar(select(Person).where(Person.agency == letter.sender_agency,
+                                                     Person.national_code == code)) if code else None
+        title = person.title if person is not None and person.title else signer.get("title") or ""
+        out.append({**signer, "title": title,
+                    "unit": person.unit_code or "" if person is not None else ""})
+    return out
+
+
 def _details(session: Session, letter: Letter) -> Details:
     receipt, problem = _receipt_status(session, letter)
+    signers = _signers(session, letter) if letter.kind == INCOMING else []
+    signatures: list[tuple[str, str | None, Any]] = [
+        (s.signer_subject, s.signer_national_code, s.signed_at) for s in letter.signatures]
+    if letter.kind == INCOMING:
+        signatures = [(x["subject"], x.get("national_code") or None,
+                       parse_time(x["signing_time"]) if x.get("signing_time") else None) for x in signers]
+        receipt, problem = _incoming_receipt(letter)
     return Details(
         guid=letter.guid,
         kind=letter.kind,
         state=letter.state,
         subject=letter.subject,
         body=letter.body,
-        sender=letter.sender_name or letter.sender_unit or letter.sender_agency,
+        sender=_sender(session, letter),
         parties=[Party(r.name or r.unit or r.agency, r.role, r.ack_state, r.ack_at, r.ack_number)
                  for r in letter.recipients],
         priority=letter.priority,
@@ -103,12 +137,14 @@ def _details(session: Session, letter: Letter) -> Details:
         shams=letter.shams,
         registered_at=letter.registered_at,
         reject_reason=letter.reject_reason if letter.state == "rejected" else None,
-        signatures=[(s.signer_subject, s.signer_national_code, s.signed_at) for s in letter.signatures],
+        signatures=signatures,
         receipt=receipt,
         receipt_problem=problem,
         verification=letter.verification,
         extra=_incoming(letter) if letter.kind == "incoming" else {},
         references=_references(session, letter),
+        signers=signers,
+        verify_status=letter.verify_status if letter.kind == INCOMING else None,
     )
 
 
@@ -130,3 +166,14 @@ def _references(session: Session, letter: Letter) -> list[Reference]:
         out.append(Reference(kind.value, guid, shams or (target.shams if target else "") or "", target is not None,
                              target.subject if target else "", target.registered_at if target else None))
     return out
+
+
+def _incoming_receipt(letter: Letter) -> tuple[str, str]:
+    """The server's receipt on a received letter, as the arrival check found it."""
+    receipt = (letter.verification or {}).get("receipt") or {}
+    status = receipt.get("status")
+    if status == "valid":
+        return "verified", ""
+    if status == "invalid":
+        return "invalid", receipt.get("problem_fa") or ""
+    return "unverified", ""

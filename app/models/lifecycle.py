@@ -42,7 +42,7 @@ OUTGOING_TRANSITIONS: dict[State, frozenset[State]] = {
     S.REJECTED: frozenset({S.DRAFT}),
 }
 INCOMING_TRANSITIONS: dict[State, frozenset[State]] = {
-    S.RECEIVED: frozenset({S.INCOMING_PROVISIONAL, S.REGISTERED_INCOMING}),
+    S.RECEIVED: frozenset({S.INCOMING_PROVISIONAL, S.REGISTERED_INCOMING, S.INVALID}),  # INVALID: a later check settled it
     S.INCOMING_PROVISIONAL: frozenset({S.REGISTERED_INCOMING, S.RECEIVED}),
     S.INVALID: frozenset({S.REGISTERED_INCOMING}),
     S.REGISTERED_INCOMING: frozenset(),

@@ -17,11 +17,12 @@ commits or rolls back with the letter itself.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from html.parser import HTMLParser
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, bindparam, text
 
 from app.protocol.persian import normalize
 
@@ -61,33 +62,54 @@ def index_row(subject: str, body: str, parties: Iterable[str], shams: str | None
 
 
 _LETTERS_SQL = text(
-    "SELECT l.rowid, l.subject, l.body, l.sender_name, l.shams FROM letters l WHERE l.guid = :guid"
+    "SELECT l.guid, l.rowid, l.subject, l.body, l.sender_name, l.shams, l.kind, "
+    "(SELECT a.name FROM agencies a WHERE a.national_id = l.sender_agency), "
+    "(SELECT u.name FROM units u WHERE u.agency = l.sender_agency AND u.code = l.sender_unit), "
+    "l.verification FROM letters l WHERE l.guid IN :guids"
+).bindparams(bindparam("guids", expanding=True))
+_PARTIES_SQL = text(
+    "SELECT letter_guid, name, unit, person FROM recipients WHERE letter_guid IN :guids ORDER BY id"
+).bindparams(bindparam("guids", expanding=True))
+_DELETE_SQL = text("DELETE FROM letters_fts WHERE rowid = :r")
+_INSERT_SQL = text(
+    "INSERT INTO letters_fts(rowid, subject, body, parties, shams) VALUES (:r, :subject, :body, :parties, :shams)"
 )
-_PARTIES_SQL = text("SELECT name, unit, person FROM recipients WHERE letter_guid = :guid")
+_CHUNK = 500  # letters read per query (SQLite's bound-parameter limit is far above)
 
 
 def reindex(conn: Connection, guids: Iterable[str]) -> None:
     """Rewrite the index rows of these letters from their stored data (missing ones are skipped).
 
     Written through ``letters_fts`` by the letter's rowid: a table up to revision 0004 (migration
-    0002 back-fills with this function), a view over ``letters_search`` from 0005.
+    0002 back-fills with this function), a view over ``letters_search`` from 0005. Letters are
+    read a chunk at a time and written with one statement each for the chunk (a sync pass
+    stores a page of incoming letters at once).
     """
-    for guid in guids:
-        row = conn.execute(_LETTERS_SQL, {"guid": guid}).first()
-        if row is None:
-            continue  # deleted: the AFTER DELETE trigger already removed its row
-        rowid, subject, body, sender_name, shams = row
-        parties = [sender_name]
-        parties += [" ".join(r) for r in conn.execute(_PARTIES_SQL, {"guid": guid})]
-        values = index_row(subject, body, parties, shams)
-        conn.execute(text("DELETE FROM letters_fts WHERE rowid = :r"), {"r": rowid})
-        conn.execute(
-            text(
-                "INSERT INTO letters_fts(rowid, subject, body, parties, shams) "
-                "VALUES (:r, :subject, :body, :parties, :shams)"
-            ),
-            {"r": rowid, **values},
-        )
+    wanted = list(dict.fromkeys(guids))
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start:start + _CHUNK]
+        recipients: dict[str, list[str]] = {}
+        for guid, *names in conn.execute(_PARTIES_SQL, {"guids": chunk}):
+            recipients.setdefault(guid, []).append(" ".join(names))
+        rows = []
+        # deleted ones are not found: the AFTER DELETE trigger already removed their rows
+        for guid, rowid, subject, body, sender_name, shams, kind, agency_name, unit_name, verification in conn.execute(
+                _LETTERS_SQL, {"guids": chunk}):
+            parties = [sender_name]
+            if kind == "incoming":  # found under the sending agency, its unit and who signed it
+                parties += [agency_name or "", unit_name or "", *signer_names(verification)]
+            rows.append({"r": rowid, **index_row(subject, body, [*parties, *recipients.get(guid, [])], shams)})
+        if rows:
+            conn.execute(_DELETE_SQL, [{"r": row["r"]} for row in rows])
+            conn.execute(_INSERT_SQL, rows)
+
+
+def signer_names(verification: str | dict | None) -> list[str]:
+    """The signers' names in an incoming letter's stored verdict (JSON text or dict)."""
+    verdict = json.loads(verification) if isinstance(verification, str) else verification
+    if not isinstance(verdict, dict):
+        return []
+    return [str(s.get("name") or "") for s in verdict.get("signers") or [] if isinstance(s, dict)]
 
 
 def reindex_shams(conn: Connection, guid: str, shams: str | None) -> None:

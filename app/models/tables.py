@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -88,6 +89,7 @@ class Letter(Base):
     # Incoming letters keep the exact package bytes received, whatever their verdict.
     source_package: Mapped[bytes | None] = mapped_column(LargeBinary)
     verification: Mapped[dict | None] = mapped_column(JSON)
+    verify_status: Mapped[str | None] = mapped_column(String(10))  # incoming: valid | invalid | unchecked
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -106,6 +108,7 @@ class Letter(Base):
         # Migration 0005 appends letters.search_key to this index; that column, its index
         # ix_letters_search_key and the search table are SQL-only (triggers keep them), not mapped.
         Index("ix_letters_folder_order", "archived", "updated_at", "guid", "state"),
+        Index("ix_letters_verify_status", "verify_status", sqlite_where=text("verify_status = 'unchecked'")),
     )
 
 

@@ -18,6 +18,7 @@ from keyring.errors import KeyringError
 from app.models.db import Store
 from app.models.tables import Setting
 from app.sync.api import DabirApi
+from app.sync.engine import SyncEngine
 
 KEYRING_SERVICE = "dabir"
 SENDER_SETTING = "profile:sender"  # who new letters are written as, from the login answer
@@ -115,3 +116,11 @@ def open_api(store: Store) -> DabirApi:
         raise AccountError(f"CA bundle {account.ca_bundle} is missing",
                            "پرونده گواهی مرجع کارگزار پیدا نشد؛ با مسئول فناوری اطلاعات تماس بگیرید.")
     return DabirApi(account.server_url, account.ca_bundle, token)
+
+
+def open_engine(store: Store, on_event: Callable[[str, dict[str, Any]], None] | None = None) -> SyncEngine:
+    """The sync engine as the app and ``dabir sync`` run it: this profile's account and session,
+    verifying every incoming letter. Tests open it the same way (no second path)."""
+    api = open_api(store)  # AccountError when the profile has no account or session
+    account = load_account(store)
+    return SyncEngine(store, api, actor=account.username if account else "sync", on_event=on_event)

@@ -189,6 +189,10 @@ class DabirApi:
         """Public verification: without the printed code only whether an outgoing letter exists."""
         return self._json("GET", f"/verify/{shams}", auth=False, params={"c": code} if code else None)
 
+    def agency_trust_roots(self) -> dict[str, Any]:
+        """The trust roots the server publishes for this user's agency: {"roots": [{sha256, subject, der}]}."""
+        return self._json("GET", "/trust-roots")
+
     def receipt_certificate(self) -> bytes:
         return self._request("GET", "/receipt-certificate", auth=False).content
 

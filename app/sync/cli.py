@@ -11,8 +11,7 @@ from pathlib import Path
 
 from app.models.db import Store, default_data_dir, open_store
 from app.sync import account as acc
-from app.sync.api import ApiError
-from app.sync.engine import SyncEngine
+from app.sync.api import ApiError, DabirApi
 
 
 def _store(args: argparse.Namespace) -> Store:
@@ -35,15 +34,16 @@ def cmd_login(args: argparse.Namespace) -> int:
 
 def cmd_sync(args: argparse.Namespace) -> int:
     store = _store(args)
-    account = acc.load_account(store)
     try:
-        api = acc.open_api(store)
+        engine = acc.open_engine(store)
     except acc.AccountError as exc:
         print(f"sync: {exc}", file=sys.stderr)
         return 2
-    with api:
-        engine = SyncEngine(store, api, actor=account.username if account else "sync")
+    try:
         report = engine.run_once()
+    finally:
+        if isinstance(engine.api, DabirApi):
+            engine.api.close()
     summary = {
         "online": report.online,
         "registered": len(report.registered),
@@ -51,6 +51,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         "rejected": [{"guid": g, "reason": r} for g, r in report.rejected],
         "received": len(report.received),
         "acknowledged": len(report.acknowledged),
+        "verified": len(report.verified),
         "pending": report.pending,
         "error": report.error,
     }

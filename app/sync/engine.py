@@ -40,11 +40,12 @@ from app.models.tables import (
     utcnow,
 )
 from app.protocol.canonical import Classification, Priority, RecipientRole
-from app.protocol.package import InvalidPackage, LetterPackage
+from app.protocol.package import LetterPackage
 from app.protocol.persian import normalize
 from app.protocol.receipt import InvalidReceipt, load_certificate, parse_time, receipt_matches, verify_receipt
 from app.sync import incoming, outbox
 from app.sync.api import ApiError
+from app.sync.arrival import INVALID, UNCHECKED, IncomingVerifier, audit_local_roots, save_server_roots
 
 log = logging.getLogger(__name__)
 PAGE = 100
@@ -60,6 +61,7 @@ class Api(Protocol):  # what the engine needs of app.sync.api.DabirApi
     def receipt_certificate(self) -> bytes: ...
     def register_incoming(self, guid: str, *, idempotency_key: str) -> dict[str, Any]: ...
     def register_paper(self, body: dict[str, Any], *, idempotency_key: str) -> dict[str, Any]: ...
+    def agency_trust_roots(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,8 @@ class SyncReport:
     acknowledged: list[str] = field(default_factory=list)
     numbered: list[str] = field(default_factory=list)  # incoming letters given their incoming number
     directory_changes: int = 0
+    verified: list[str] = field(default_factory=list)  # letters received earlier whose check settled now
+    trust_changed: bool = False
     pending: int = 0
     error: str | None = None
     last_success: str | None = None  # ISO time of the last pass that reached the server (this one or earlier)
@@ -104,7 +108,6 @@ class SyncEngine:
         api: Api,
         *,
         actor: str = "sync",
-        verify_incoming: Callable[[LetterPackage], dict[str, Any]] | None = None,
         on_event: Event | None = None,
         clock: Callable[[], dt.datetime] = utcnow,
         parallel: int = 8,
@@ -114,7 +117,7 @@ class SyncEngine:
         self._pool: ThreadPoolExecutor | None = None
         self.api = api
         self.actor = actor
-        self.verify_incoming = verify_incoming
+        self.verifier = IncomingVerifier(store)  # always: what the app runs is what the tests run
         self.on_event = on_event or (lambda name, data: None)
         self.clock = clock
         self._cert: x509.Certificate | None = None  # the pinned receipt certificate, read once a run
@@ -128,9 +131,11 @@ class SyncEngine:
             self._drain_outbox(report)
             self._number_incoming(report)
             self._pull_acks(report)
+            self._pull_directory(report)  # first: incoming letters are indexed under their sender's name
+            self._pull_trust_roots(report)
             self._pull_inbox(report)
+            self._recheck(report)
             self._drain_outbox(report)  # acknowledgements queued by the inbox pull
-            self._pull_directory(report)
         except Offline as exc:
             report.online = False
             report.error = str(exc)
@@ -384,13 +389,18 @@ class SyncEngine:
             with self.store.reader() as s:
                 after = outbox.get_cursor(s, "inbox")
             page = self._call(partial(self.api.inbox, after=after, limit=PAGE))
-            verdicts = {item["guid"]: self._verify(item) for item in page["items"]}
+            checked = self._verify_all([item["package"] for item in page["items"]])
+            verdicts = {item["guid"]: v for item, v in zip(page["items"], checked, strict=True)}
             new: list[str] = []
-            with self.store.session() as s:
+            with self.store.session() as s, s.no_autoflush:
+                guids = [item["guid"] for item in page["items"]]
+                held = set(s.scalars(select(Letter.guid).where(Letter.guid.in_(guids)))) if guids else set()
                 for item in page["items"]:
-                    if self._store_incoming(s, item, verdicts[item["guid"]]):
+                    if item["guid"] not in held:  # at-least-once delivery: a letter already here is kept as it is
+                        held.add(item["guid"])
+                        self._store_incoming(s, item, verdicts[item["guid"]])
                         new.append(item["guid"])
-                    outbox.enqueue(s, outbox.ACK, item["guid"])
+                outbox.enqueue_many(s, [(outbox.ACK, g, "") for g in guids])
                 outbox.set_cursor(s, "inbox", page["cursor"])
             report.received += new
             for guid in new:
@@ -398,19 +408,50 @@ class SyncEngine:
             if not page.get("more"):
                 return
 
-    def _verify(self, item: dict[str, Any]) -> dict[str, Any]:
-        try:
-            package = LetterPackage.from_dict(item["package"])
-        except InvalidPackage as exc:
-            return {"valid": False, "reasons": [str(exc)], "reasons_fa": [exc.message_fa]}
-        if self.verify_incoming is None:
-            return {"valid": None, "reasons": ["not verified: no trust roots configured"],
-                    "reasons_fa": ["ریشه‌های اعتماد تنظیم نشده است؛ امضا بررسی نشد."]}
-        return self.verify_incoming(package)
+    def _verify_all(self, packages: list[Any]) -> list[dict[str, Any]]:
+        """The verdicts on received packages (the trust roots and the receipt certificate read once)."""
+        if not packages:
+            return []
+        cert = self._receipt_cert()
+        trust = self.verifier.trust()
+        now = self.clock()
+        return [self.verifier.verify(p, cert, online=True, now=now, trust=trust) for p in packages]
 
-    def _store_incoming(self, s: Session, item: dict[str, Any], verdict: dict[str, Any]) -> bool:
-        if s.get(Letter, item["guid"]) is not None:
-            return False  # at-least-once delivery: already here
+    def _pull_trust_roots(self, report: SyncReport) -> None:
+        """The trust list the server publishes for our agency, kept in the store; changes to it and to
+        the profile's own trust-root folder are recorded in the local audit log."""
+        published = self._call(self.api.agency_trust_roots)
+        with self.store.session() as s:
+            server = save_server_roots(s, published, actor=self.actor)
+            report.trust_changed = audit_local_roots(s, self.store, actor=self.actor) or server
+
+    def _recheck(self, report: SyncReport) -> None:
+        """Letters whose check could not be finished (revocation unknown offline, no trust roots
+        yet) are checked again on every pass until the verdict settles."""
+        with self.store.reader() as s:
+            rows = s.execute(select(Letter.guid, Letter.source_package).where(
+                Letter.verify_status == UNCHECKED).limit(PAGE * 10)).all()
+        if not rows:
+            return
+        verdicts = self._verify_all([json.loads(raw) if raw else None for _, raw in rows])
+        settled: list[str] = []
+        with self.store.session() as s:
+            for (guid, _), verdict in zip(rows, verdicts, strict=True):
+                letter = s.get(Letter, guid)
+                if letter is None or letter.verify_status != UNCHECKED:
+                    continue
+                letter.verification = verdict
+                letter.verify_status = verdict["status"]
+                if verdict["status"] != UNCHECKED:
+                    L.audit(s, "verified", guid, self.actor, status=verdict["status"])
+                    settled.append(guid)
+                if verdict["status"] == INVALID and letter.state == State.RECEIVED:
+                    L.transition(s, letter, State.INVALID, actor=self.actor)
+        report.verified += settled
+        for guid in settled:
+            self.on_event("verified", {"guid": guid})
+
+    def _store_incoming(self, s: Session, item: dict[str, Any], verdict: dict[str, Any]) -> None:
         raw = json.dumps(item["package"], ensure_ascii=False, sort_keys=True).encode()
         content = item["package"].get("content", {}) if isinstance(item["package"], dict) else {}
         sender = content.get("sender") or {}
@@ -418,7 +459,7 @@ class SyncEngine:
         letter = Letter(
             guid=item["guid"],
             kind=L.INCOMING,
-            state=(State.INVALID if verdict.get("valid") is False else State.RECEIVED).value,
+            state=(State.INVALID if verdict["status"] == INVALID else State.RECEIVED).value,
             subject=str(content.get("subject") or "(بدون موضوع)")[:500],
             body=str(content.get("body") or ""),
             sender_agency=str(sender.get("agency") or item.get("from_agency") or "")[:11],
@@ -431,6 +472,7 @@ class SyncEngine:
             registered_at=parse_time(item["registered_at"]) if item.get("registered_at") else None,
             source_package=raw,
             verification=verdict,
+            verify_status=verdict["status"],
         )
         L.set_links(letter, [x for x in content.get("links") or [] if isinstance(x, dict)])
         for i, r in enumerate(content.get("recipients") or []):
@@ -439,8 +481,7 @@ class SyncEngine:
                           unit=r.get("unit", ""), person=r.get("person", ""), name=r.get("name", ""))
             )
         s.add(letter)
-        L.audit(s, "received", letter.guid, self.actor, channel=item.get("channel"), valid=verdict.get("valid"))
-        return True
+        L.audit(s, "received", letter.guid, self.actor, channel=item.get("channel"), verification=verdict["status"])
 
     def _pull_directory(self, report: SyncReport) -> None:
         while True:

@@ -22,6 +22,7 @@ from app.protocol.shams import display_text
 from app.ui.incoming_details import incoming_rows
 from app.ui.labels import classification_name, priority_name, state_name
 from app.ui.store_changes import StoreChanges
+from app.ui.verification_banner import VerificationBanner, VerificationDialog
 
 BANNER_STYLE = "background: #fdecea; color: #b71c1c; border: 1px solid #ef9a9a; border-radius: 4px; padding: 8px;"
 
@@ -62,6 +63,8 @@ class LetterDetails(QWidget):
         self.banner.setObjectName("rejectBanner")
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet(BANNER_STYLE)
+        self.verification_banner = VerificationBanner()  # incoming letters: the signature verdict
+        self.verification_banner.clicked.connect(self.show_verification)
         self.correct_button = QPushButton(self.tr("Correct and resubmit"))
         self.correct_button.clicked.connect(lambda: self.correctRequested.emit(self.guid))
         self.info = QTextBrowser()
@@ -89,6 +92,7 @@ class LetterDetails(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(banner_row)
+        layout.addWidget(self.verification_banner)
         layout.addWidget(splitter, 1)
         self.reload()
         StoreChanges.instance().changed.connect(self._on_store_changed)
@@ -109,11 +113,22 @@ class LetterDetails(QWidget):
         parts = [self.heading.text(), self.state_label.text()]
         if not self.banner.isHidden():
             parts.append(self.banner.text())
+        if not self.verification_banner.isHidden():
+            parts.append(self.verification_banner.text())
         return "\n".join([*parts, self.info.toPlainText(), self.body.toPlainText()])
 
     def _anchor_clicked(self, url: QUrl) -> None:
         if url.scheme() == "letter" and url.path():
             self.openLetterRequested.emit(url.path())
+
+    def show_verification(self) -> VerificationDialog | None:
+        """The verdict's details (certificate chains, validity, revocation, receipt) in a dialog."""
+        if self.details is None or self.details.kind != "incoming":
+            return None
+        dialog = VerificationDialog(self.store, self.details, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def title(self) -> str:
         return self.details.subject if self.details else ""
@@ -126,6 +141,10 @@ class LetterDetails(QWidget):
         rejected = d.state == "rejected"
         self.banner.setVisible(rejected)
         self.correct_button.setVisible(rejected)
+        if d.kind == "incoming":
+            self.verification_banner.show_verdict(d)
+        else:
+            self.verification_banner.setVisible(False)
         if rejected:
             reason = d.reject_reason or self.tr("The server did not give a reason.")
             self.banner.setText(self.tr("Returned by the server: %1").replace("%1", reason))
@@ -186,13 +205,6 @@ class LetterDetails(QWidget):
             out.append(f"<h4>{e(acks_title)}</h4>")
             items = [f"<li>{e(p.name)}: {e(self._ack_text(p))}</li>" for p in d.parties]
             out.append(f'<ul dir="rtl">{"".join(items)}</ul>')
-        if d.kind == "incoming" and d.verification:
-            verification_title = self.tr("Verification")
-            out.append(f"<h4>{e(verification_title)}</h4>")
-            valid = d.verification.get("valid")
-            verdict = self.tr("Valid") if valid else self.tr("Not verified") if valid is None else self.tr("Invalid")
-            reasons = "؛ ".join(d.verification.get("reasons_fa") or [])
-            out.append(f"<p>{e(verdict)}{'؛ ' + e(reasons) if reasons else ''}</p>")
         return f'<div dir="rtl">{"".join(out)}</div>'
 
     def _reference_html(self, ref: Reference) -> str:

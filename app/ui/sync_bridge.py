@@ -29,7 +29,7 @@ class SyncBridge(QObject):
     #: {"online": bool|None, "pending": int, "last_sync": iso str|None (the last pass that reached the
     #: server), "error": str|None (English, for the log), "error_fa": str|None (for the user), "running": bool}
     statusChanged = Signal(dict)
-    #: ("registered" | "sent" | "rejected" | "received" | "acknowledged" | "ack_sent", data)
+    #: ("registered" | "sent" | "rejected" | "received" | "verified" | "acknowledged" | "ack_sent", data)
     letterEvent = Signal(str, dict)
     #: a pass finished (SyncReport); what it changed has been announced on StoreChanges
     synced = Signal(object)
@@ -44,7 +44,7 @@ class SyncBridge(QObject):
     ) -> None:
         super().__init__(parent)
         self.store = store
-        self._engine_factory = engine_factory or _default_engine
+        self._engine_factory = engine_factory or account.open_engine
         self._running: Op[SyncReport] | None = None
         self._again = False
         last = read_setting(store, "sync:last")
@@ -117,11 +117,6 @@ def pass_changes(report: SyncReport) -> Changes:
     """What a sync pass changed: the letters it moved, the outbox (attempts and errors change
     even offline), the directory if it got news, and the settings (last sync, pinned certificate)."""
     guids = [*report.registered, *report.sent, *(g for g, _ in report.rejected), *report.received,
-             *report.acknowledged]
+             *report.acknowledged, *report.verified]
     return Changes(letters=frozenset(guids), outbox=True, directory=report.directory_changes > 0, settings=True)
 
-
-def _default_engine(store: Store, on_event: Callable[[str, dict[str, Any]], None]) -> SyncEngine:
-    api = account.open_api(store)  # AccountError when the profile has no account
-    acct = account.load_account(store)
-    return SyncEngine(store, api, actor=acct.username if acct else "sync", on_event=on_event)

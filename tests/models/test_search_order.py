@@ -14,7 +14,7 @@ from app.models import folders as F
 from app.models.db import MIGRATIONS, SCHEMA_HEAD, Store, make_engine, migrate, schema_version
 from app.models.folders import Folder, count_letters, fetch_letters
 from app.models.search import fts_query, reindex
-from app.models.tables import Letter
+from app.models.tables import Agency, Letter
 from devkit.sample_letters import fill_sample_letters
 
 QUERIES = [
@@ -74,7 +74,7 @@ def test_stream_pages_equal_the_plain_query(filled: Store) -> None:
 
 
 def test_rows_carry_what_the_letters_hold(filled: Store) -> None:
-    """Each list row as the ORM reads its letter: the counterpart (the sender of what came in,
+    """Each list row as the ORM reads its letter: the counterpart (the sending agency of what came in,
     else the first recipient), the date (registration, else last change; aware UTC)."""
     with filled.reader() as s:
         for folder in (Folder.INCOMING, Folder.SENT, Folder.DRAFTS):
@@ -83,7 +83,9 @@ def test_rows_carry_what_the_letters_hold(filled: Store) -> None:
             for row in rows:
                 letter = s.get(Letter, row.guid)
                 first = min(letter.recipients, key=lambda r: r.position).name if letter.recipients else ""
-                assert row.counterpart == (letter.sender_name if letter.kind == "incoming" else first)
+                agency = s.get(Agency, letter.sender_agency)
+                sender = agency.name if agency is not None else letter.sender_name  # the other agency
+                assert row.counterpart == (sender if letter.kind == "incoming" else first)
                 assert row.date == (letter.registered_at or letter.updated_at) and row.date.tzinfo is not None
                 assert (row.kind, row.state, row.subject, row.shams, row.priority, row.classification) == (
                     letter.kind, letter.state, letter.subject, letter.shams, letter.priority, letter.classification)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import time
@@ -9,6 +10,7 @@ import uuid
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import hashes, serialization
 
 from app.protocol.package import LetterPackage
 from app.protocol.receipt import InvalidReceipt, cert_fingerprint, verify_receipt
@@ -239,6 +241,19 @@ def test_unknown_ca_refused_for_recipient(env: Env) -> None:
             sec.send(pkg)
         assert e.value.code == "invalid_signature" and e.value.status == 422
         assert e.value.message_fa and e.value.message_en
+    # Each agency's clients verify incoming letters against what the server publishes for that
+    # agency: the server-wide roots and the agency's own uploads, to every user, not only admins.
+    fingerprint = other.root_cert.fingerprint(hashes.SHA256()).hex()
+    server_root = env.pki.root_cert.fingerprint(hashes.SHA256()).hex()
+    with env.client("a.staff") as staff:
+        mine = {r["sha256"]: r for r in staff.agency_trust_roots()["roots"]}
+    with env.client("b.secretary") as sec_b:
+        theirs = {r["sha256"] for r in sec_b.agency_trust_roots()["roots"]}
+    assert {fingerprint, server_root} <= mine.keys() and server_root in theirs and fingerprint not in theirs
+    assert base64.b64decode(mine[fingerprint]["der"]) == other.root_cert.public_bytes(serialization.Encoding.DER)
+    with env.client() as anonymous, pytest.raises(ApiError) as e:
+        anonymous.agency_trust_roots()
+    assert e.value.status == 401
 
 
 def test_internal_letter(env: Env, sec_a) -> None:  # type: ignore[no-untyped-def]

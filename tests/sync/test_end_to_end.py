@@ -2,7 +2,8 @@
 
 The sender drafts and signs on a SoftHSM token while the server is down, queues, the server
 comes up, sync registers (SHAMS + receipt) and sends via Payam; the recipient agency's client
-pulls its inbox, verifies the signature against the trust roots and acknowledges delivery.
+pulls its inbox with the engine the app runs (``account.open_engine``), verifies the signature
+against the trust roots the server publishes for it and acknowledges delivery.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from pathlib import Path
 
 import keyring
 import pytest
-from cryptography.hazmat.primitives import serialization
 from sqlalchemy import func, select
 
 from app.models import letters as L
@@ -29,11 +29,8 @@ from app.models.db import Store, open_store
 from app.models.letter_view import LetterView
 from app.models.tables import Letter, OutboxOperation, Setting
 from app.protocol.canonical import content_sha256
-from app.protocol.package import LetterPackage
 from app.protocol.persian import national_code_check_digit
 from app.protocol.shams import Shams
-from app.protocol.trust import TrustStore
-from app.protocol.verify import verify_detached
 from app.sync import account as acc
 from app.sync import outbox
 from app.sync.api import DabirApi
@@ -106,19 +103,6 @@ def upload_signatory_cert(server: ServerProcess, prefix: str, cert_pem: str) -> 
         admin.add_signatory_certificate(f"{prefix}.signatory", cert_pem)
 
 
-def trust_verifier(pki: TestPKI):  # type: ignore[no-untyped-def]
-    trust = TrustStore.from_certificates([pki.root_cert.public_bytes(serialization.Encoding.DER)],
-                                         [pki.intermediate_cert.public_bytes(serialization.Encoding.DER)])
-
-    def verify(package: LetterPackage) -> dict:
-        verdicts = [verify_detached(package.content_bytes(), cms, trust) for cms in package.signatures]
-        ok = bool(verdicts) and all(v.valid for v in verdicts)
-        return {"valid": ok, "signers": [v.signer_subject for v in verdicts],
-                "reasons": [r for v in verdicts for r in v.reasons], "reasons_fa": [r for v in verdicts for r in v.reasons_fa]}
-
-    return verify
-
-
 @pytest.mark.softhsm
 @pytest.mark.skipif(not softhsm_available(), reason="needs Debian softhsm2")
 def test_offline_draft_signed_on_token_is_delivered_once_server_is_up(tmp_path: Path, server: ServerProcess, pki: TestPKI):
@@ -180,13 +164,18 @@ def test_offline_draft_signed_on_token_is_delivered_once_server_is_up(tmp_path: 
     # The recipient agency pulls its inbox, verifies, acknowledges delivery.
     recipient_store = open_store(tmp_path / "recipient")
     acc.login(recipient_store, acc.Account(server.base_url, "b.secretary", str(server.ca_bundle)), DEMO_PASSWORD)
-    with acc.open_api(recipient_store) as api:
-        report = SyncEngine(recipient_store, api, verify_incoming=trust_verifier(pki)).run_once()
+    engine = acc.open_engine(recipient_store)  # what the app and `dabir sync` run: nothing injected
+    try:
+        report = engine.run_once()
+    finally:
+        engine.api.close()  # type: ignore[attr-defined]
     assert report.received == [guid]
     with recipient_store.reader() as s:
         incoming = s.get(Letter, guid)
         assert incoming.kind == "incoming" and incoming.state == "received" and incoming.shams == sender_shams
-        assert incoming.verification["valid"] is True and incoming.subject == "گزارش عملکرد سه‌ماهه سوم"
+        assert incoming.verify_status == "valid" and incoming.subject == "گزارش عملکرد سه‌ماهه سوم"
+        signer = incoming.verification["signers"][0]
+        assert signer["name"] == "مدیرکل امضاکننده" and signer["national_code"] == SIGNER_CODE  # the token's key
         assert incoming.source_package and incoming.sender_agency == a["national_id"]
 
     # The delivery acknowledgement flows back to the sender.

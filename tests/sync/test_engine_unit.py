@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import uuid
 from typing import Any
 
@@ -14,14 +16,16 @@ from sqlalchemy import select
 
 from app.models import letters as L
 from app.models.db import Store
-from app.models.tables import Letter, OutboxOperation
+from app.models.tables import AuditEvent, Letter, OutboxOperation
 from app.protocol.canonical import content_sha256
 from app.protocol.package import LetterPackage
 from app.protocol.persian import national_id_check_digit
-from app.protocol.receipt import make_receipt
+from app.protocol.receipt import format_time, make_receipt
 from app.sync import outbox
 from app.sync.api import ApiError
 from app.sync.engine import SyncEngine
+from devkit.letters import make_package, make_signer, sign
+from devkit.pki import TestPKI
 
 A = "1400012345" + national_id_check_digit("1400012345")
 B = "1010038714" + national_id_check_digit("1010038714")
@@ -51,6 +55,7 @@ class ScriptedServer:
         self.inbox_items: list[dict[str, Any]] = []
         self.ack_items: list[dict[str, Any]] = []
         self.acked: list[str] = []
+        self.trust_roots: list[bytes] = []  # DER certificates published as the agency's trust roots
 
     def _maybe_fail(self) -> None:
         if self.failures:
@@ -95,6 +100,21 @@ class ScriptedServer:
 
     def receipt_certificate(self) -> bytes:
         return self.cert.public_bytes(serialization.Encoding.PEM)
+
+    def agency_trust_roots(self) -> dict[str, Any]:
+        return {"roots": [{"sha256": hashlib.sha256(d).hexdigest(), "subject": "CN=root",
+                           "der": base64.b64encode(d).decode()} for d in self.trust_roots]}
+
+    def delivered(self, package: LetterPackage, cursor: int, *, registered_at: dt.datetime | None = None,
+                  receipt: bool = True) -> dict[str, Any]:
+        """An inbox item for a package another agency sent, with this server's receipt."""
+        when = registered_at or dt.datetime.now(dt.UTC)
+        shams = f"{B}-O-1405-{cursor}"
+        receipts = [make_receipt(shams=shams, registered_at=when, content_sha256=package.content_sha256(),
+                                 guid=package.guid, private_key=self.key, certificate=self.cert)] if receipt else []
+        pkg = LetterPackage(package.content, package.signatures, receipts).to_dict()
+        return {"cursor": cursor, "guid": package.guid, "shams": shams, "channel": "payam",
+                "registered_at": format_time(when), "package": pkg}
 
 
 def queued_letter(store: Store, subject: str = "درخواست همکاری") -> str:
@@ -223,7 +243,77 @@ def test_inbox_letters_are_stored_acknowledged_and_acks_applied(store: Store):
     with store.reader() as s:
         incoming = s.get(Letter, incoming_guid)
         assert incoming.kind == "incoming" and incoming.priority == "urgent"
-        assert incoming.verification["valid"] is None  # no trust roots configured in this test
+        # the real verdict: the package carries neither a signature nor a receipt; kept and flagged
+        assert incoming.verify_status == "invalid" and incoming.state == "invalid"
+        assert incoming.verification["reasons_fa"][0] == "نامه امضا ندارد."
         assert s.get(Letter, guid).state == "delivered"
     again = SyncEngine(store, server).run_once()  # cursors persisted: nothing twice
     assert again.received == [] and server.acked == [incoming_guid]
+
+
+def incoming_package(pki: TestPKI, signer_name: str = "مدیرکل امضاکننده", **cert_options: Any) -> LetterPackage:
+    signer = make_signer(pki, signer_name, "0012345679", **cert_options)
+    return sign(make_package(B, [A], subject="دعوت به جلسه هماهنگی"), signer)
+
+
+def test_incoming_letters_are_verified_against_the_published_roots_and_the_receipt(store: Store):
+    pki = TestPKI(name="Engine Unit PKI")
+    server = ScriptedServer()
+    good = incoming_package(pki)
+    tampered = incoming_package(pki)
+    item = server.delivered(tampered, 2)
+    item["package"]["content"]["subject"] = "موضوع دست‌خورده"  # changed after signing and registration
+    server.inbox_items = [server.delivered(good, 1), item]
+    # no roots published yet: not checked (amber), and checked again on the next pass
+    first = SyncEngine(store, server).run_once()
+    assert sorted(first.received) == sorted([good.guid, tampered.guid])
+    with store.reader() as s:
+        assert s.get(Letter, good.guid).verify_status == "unchecked"
+        assert s.get(Letter, tampered.guid).verify_status == "invalid"  # the receipt already says so
+    server.trust_roots = [pki.root_cert.public_bytes(serialization.Encoding.DER)]
+    second = SyncEngine(store, server).run_once()
+    assert second.trust_changed and second.verified == [good.guid]
+    with store.reader() as s:
+        letter = s.get(Letter, good.guid)
+        assert letter.verify_status == "valid" and letter.state == "received"
+        signer = letter.verification["signers"][0]
+        assert signer["name"] == "مدیرکل امضاکننده" and signer["national_code"] == "0012345679"
+        assert signer["revocation"] == "good"
+        bad = s.get(Letter, tampered.guid)
+        assert bad.state == "invalid" and "نامه پس از ثبت تغییر کرده است" in bad.verification["reasons_fa"][0]
+        actions = [e.action for e in s.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+        assert "trust_root_added" in actions and "verified" in actions
+
+
+def test_letters_received_before_verification_are_checked_at_the_next_sync(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Migration 0009 marks letters that arrived unverified (the old «بررسی‌نشده») as unchecked;
+    the next pass verifies them."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from app.models.db import MIGRATIONS, Store
+
+    pki = TestPKI(name="Engine Unit PKI 2")
+    server = ScriptedServer()
+    package = incoming_package(pki)
+    server.inbox_items = [server.delivered(package, 1)]
+    store = Store(tmp_path)
+    SyncEngine(store, server).run_once()
+    with store.session() as s:  # as the client before this revision left it
+        s.execute(text("UPDATE letters SET verify_status = NULL, verification = :v"),
+                  {"v": '{"valid": null, "reasons": ["not verified: no trust roots configured"]}'})
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0008")
+    store.close()
+    store = Store(tmp_path)  # upgrades again
+    with store.reader() as s:
+        assert s.get(Letter, package.guid).verify_status == "unchecked"
+    server.trust_roots = [pki.root_cert.public_bytes(serialization.Encoding.DER)]
+    assert SyncEngine(store, server).run_once().verified == [package.guid]
+    with store.reader() as s:
+        assert s.get(Letter, package.guid).verification["status"] == "valid"
+    store.close()

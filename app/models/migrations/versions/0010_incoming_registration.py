@@ -1,7 +1,7 @@
 """Incoming letters carry their registration at this desk, and paper letters their sender.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-05
 
 ``incoming_at`` is when the letter was registered as incoming: the server's time once it is
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
