@@ -80,7 +80,8 @@ async def login(ctx: ServerContext, username: str, password: str, ip: str) -> di
         recorded_failures = conn.execute(_FAILURES, {"username": username, "ip": ip, "after": window}).scalar_one()
         row = conn.execute(_LOGIN_USER, {"username": username}).mappings().first()
     try:
-        attempt = throttle.admit(username, ip, recorded_failures)  # no await since the read: race-free
+        known = row is not None and bool(row["active"]) and bool(row["agency_active"])
+        attempt = throttle.admit(username, ip, recorded_failures, known=known)  # no await since the read: race-free
     except ApiError:
         await throttle.pause()
         raise

@@ -28,8 +28,8 @@ class Settings:
     public_url: str = ""  # printed in QR codes; default https://host:port
     token_ttl_seconds: int = 8 * 3600
     login_attempts_per_minute: int = 5  # failed logins per (username, IP); all workers share the count
-    login_failures_per_ip_per_minute: int = 10  # per worker process
-    login_failures_per_minute: int = 60  # per worker process, all IPs together
+    login_failures_per_ip_per_minute: int = 30  # per worker process (an office behind one NAT address shares it)
+    login_failures_per_minute: int = 60  # per worker process, all IPs together; refuses only unknown names
     login_hash_concurrency: int = 1  # argon2 hashes at once (64 MiB and a core each)
     login_hash_queue: int = 16  # logins waiting for a hash slot; more get 503 at once
     login_failure_delay_ms: int = 1000  # a refused login answers after this pause (it holds no thread)

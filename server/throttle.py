@@ -1,7 +1,9 @@
 """Login admission: what a flood of password guesses may cost the server.
 
 Three limits on failed logins per sliding minute: per (username, IP), per IP and for the whole
-process. Attempts still in flight count against all three, and are reserved synchronously before
+process. The server-wide one refuses only names that do not exist (a random-name flood), so a
+flood from many addresses cannot lock every user out; real accounts are protected by the other
+two and by the bounded hashing. Attempts still in flight count against all three, and are reserved synchronously before
 the first ``await``: parallel guesses cannot all pass the checks before any of them fails. The
 per-(username, IP) failures are the database's (all workers share them); the per-IP and global
 ones live in this process's memory (each worker keeps its own). Password hashing (argon2id,
@@ -61,13 +63,13 @@ class LoginThrottle:
         self._hashing = 0  # attempts hashing or queued for it
         self._semaphore: asyncio.Semaphore | None = None  # made on the loop that uses it
 
-    def admit(self, username: str, ip: str, recorded_failures: int) -> Attempt:
+    def admit(self, username: str, ip: str, recorded_failures: int, *, known: bool = False) -> Attempt:
         """Reserve an attempt or raise 429. Synchronous on purpose: nothing runs between the checks
         and the reservation. ``recorded_failures``: the database's count for this username and IP,
-        read with no ``await`` since."""
+        read with no ``await`` since; ``known``: the username is an active account."""
         self._forget_old()
         key = (username, ip)
-        if (len(self._failures) + self._all_in_flight >= self.per_process
+        if ((not known and len(self._failures) + self._all_in_flight >= self.per_process)
                 or self._ip_failures[ip] + self._ip_in_flight[ip] >= self.per_ip
                 or recorded_failures + self._in_flight[key] >= self.per_user_ip):
             raise too_many()

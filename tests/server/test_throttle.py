@@ -36,8 +36,9 @@ def test_attempts_in_flight_count_against_the_limits() -> None:
     with pytest.raises(ApiError):  # 3 recorded + 2 in flight
         throttle.admit("a.staff", "10.0.0.1", 3)
     held += [throttle.admit("b.staff", "10.0.0.3", 0), throttle.admit("c.staff", "10.0.0.4", 0)]
-    with pytest.raises(ApiError):  # 4 in flight: the server-wide limit
+    with pytest.raises(ApiError):  # 4 in flight: the server-wide limit, for a name that does not exist
         throttle.admit("d.staff", "10.0.0.5", 0)
+    held.append(throttle.admit("e.staff", "10.0.0.6", 0, known=True))  # a real account is not locked out
     for attempt in held:
         throttle.done(attempt, failed=False)
     throttle.admit("d.staff", "10.0.0.5", 0)
