@@ -72,11 +72,26 @@ def login(store: Store, account: Account, password: str) -> dict:
     """Log in once with the password; keep only the session token, in the keyring."""
     with DabirApi(account.server_url, account.ca_bundle) as api:
         info = api.login(account.username, password)
+        agency = info.get("user", {}).get("agency") if isinstance(info.get("user"), dict) else None
+        held = profile_agency(store)
+        if held and agency and agency != held:
+            api.logout()  # the session just opened is not kept
+            raise AccountError(
+                f"this profile holds the letters of agency {held}; log in to agency {agency} with its own profile",
+                "این نمایه نامه‌های سازمان دیگری را نگه می‌دارد؛ برای کار با حساب این سازمان از نمایهٔ جداگانه‌ای "
+                "استفاده کنید.")
     _keyring_call(keyring.set_password, KEYRING_SERVICE, account.keyring_user, info["token"])
     save_account(store, account)
     if isinstance(info.get("user"), dict):
         remember_sender(store, info["user"])
     return {k: v for k, v in info.items() if k != "token"}
+
+
+def profile_agency(store: Store) -> str:
+    """The agency whose letters this profile holds (from its first login); empty for a new profile."""
+    with store.reader() as s:
+        row = s.get(Setting, SENDER_SETTING)
+        return str((row.value or {}).get("agency") or "") if row is not None else ""
 
 
 def remember_sender(store: Store, user: dict) -> None:

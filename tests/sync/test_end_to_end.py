@@ -211,6 +211,22 @@ def test_server_refusal_moves_letter_to_rejected_with_persian_reason(tmp_path: P
         assert letter.reject_reason and any("\u0600" <= ch <= "\u06ff" for ch in letter.reject_reason)
 
 
+def test_a_profile_refuses_a_login_to_another_agency(tmp_path: Path, server: ServerProcess) -> None:
+    """Agency A's desk logging in as B would mix two agencies' letters and send A's letters as B."""
+    if server.proc is None:
+        server.start()
+    store = open_store(tmp_path / "desk-a")
+    account_a = acc.Account(server.base_url, "a.secretary", str(server.ca_bundle))
+    acc.login(store, account_a, DEMO_PASSWORD)
+    with pytest.raises(acc.AccountError) as refused:
+        acc.login(store, acc.Account(server.base_url, "b.secretary", str(server.ca_bundle)), DEMO_PASSWORD)
+    assert "سازمان دیگری" in refused.value.message_fa
+    assert acc.load_account(store) == account_a  # the profile still works as A
+    with acc.open_api(store) as api:
+        assert api.me()["agency"] == acc.profile_agency(store)
+    acc.login(store, account_a, DEMO_PASSWORD)  # its own agency again: fine
+
+
 def _sync_subprocess(data_dir: Path, keyring_file: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": str(REPO), "DABIR_TEST_KEYRING_FILE": str(keyring_file),
            "PYTHON_KEYRING_BACKEND": "devkit.file_keyring.FileKeyring"}
