@@ -115,10 +115,12 @@ def verify(ctx: ServerContext, text: str, code: str | None) -> dict[str, Any]:
 
 def _signers(codes_text: str, people: Sequence[Any]) -> list[dict[str, str]]:
     """Name and title of each signer, found by the national code in a certificate registered for a
-    person of the agency; a signer without one is listed without a name."""
+    person of the agency: the name the certificate carries (the one signed and printed in the
+    letter's signature block), the title from the directory; a signer without one is listed
+    without a name."""
     by_code: dict[str, dict[str, str]] = {}
     for der, name, title in people:
-        national_code = describe_certificate(bytes(der)).national_code
-        if national_code:
-            by_code.setdefault(national_code, {"name": name, "title": title or ""})
+        info = describe_certificate(bytes(der))
+        if info.national_code:
+            by_code.setdefault(info.national_code, {"name": info.common_name or name, "title": title or ""})
     return [by_code.get(c, {"name": "", "title": ""}) for c in codes_text.split(",") if c]

@@ -73,7 +73,7 @@ def test_public_verification_tells_strangers_only_that_a_letter_exists(backend: 
         assert full["verified"] is True and full["exists"] is True
         assert full["agency"] == backend.nid_a and full["agency_name"].startswith("سازمان نمونه الف")
         assert full["registered_at"] == reg["registered_at"]
-        assert full["signers"] == [{"name": "مدیرکل (امضاکننده)", "title": ""}]
+        assert full["signers"] == [{"name": "Signatory A", "title": ""}]  # as the certificate (and the print) names them
         text = json.dumps(full, ensure_ascii=False)
         for secret in (pkg.guid, pkg.content_sha256(), "0010203044", "receipt", "body"):
             assert secret not in text
@@ -172,7 +172,7 @@ def test_a_phone_that_scans_the_qr_gets_a_persian_page(env: Env) -> None:
 
     dom = _chromium_dom(reg["verify_url"])  # the page as a browser builds it
     assert 'dir="rtl"' in dom and "این نامه در سامانه ثبت شده و کد استعلام آن درست است" in dom
-    assert "سازمان نمونه الف" in dom and "مدیرکل (امضاکننده)" in dom
+    assert "سازمان نمونه الف" in dom and "Signatory A" in dom
     bare = _chromium_dom(reg["verify_url"].split("?")[0])
     assert "نامه‌ای با این شماره در سامانه ثبت شده است" in bare and "سازمان نمونه الف" not in bare
     assert '<input name="c"' in bare  # where to type the printed code
