@@ -85,6 +85,7 @@ class ReferralIn(Strict):
 
 
 class ReferralEventIn(Strict):
+    id: str | None = Field(default=None, pattern=UUID_PATTERN)  # the client's GUID for the event
     kind: Literal["read", "answer", "close", "recall"]
     note: str = Field(default="", max_length=MAX_POSTSCRIPT)
     answer_guid: str | None = Field(default=None, pattern=UUID_PATTERN)
@@ -287,7 +288,7 @@ def build_router(settings: Settings) -> APIRouter:
         """Read, answer or close a referral received; recall one sent (until it is read)."""
         ctx = ctx_of(request)
         return await run_idempotent(ctx, user, key, request_digest(request, raw), 200, lambda conn: (
-            referrals.add_event(ctx, conn, user, guid, body.kind, body.note, body.answer_guid)))
+            referrals.add_event(ctx, conn, user, guid, body.model_dump())))
 
     @r.get("/cartable", tags=["referrals"])
     async def get_cartable(request: Request, user: User, after: After = 0, limit: Limit = 100) -> dict[str, Any]:

@@ -252,6 +252,7 @@ referral_recipients = Table(
 referral_events = Table(
     "referral_events", metadata,
     Column("id", Integer, primary_key=True),
+    Column("guid", String(36), nullable=False, unique=True),  # the client's (or the server's if none given)
     Column("referral_id", Integer, ForeignKey("referrals.id"), nullable=False),
     Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
     Column("kind", String(16), nullable=False),

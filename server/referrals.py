@@ -13,6 +13,7 @@ letter of the agency.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
@@ -105,7 +106,7 @@ def _referral_view(conn: Connection, row: Any, names: dict[int, str]) -> dict[st
 
 
 def _event_view(row: Any, referral_guid: str, names: dict[int, str]) -> dict[str, Any]:
-    return {"referral": referral_guid, "kind": row["kind"], "by": names[row["user_id"]], "note": row["note"],
+    return {"id": row["guid"], "referral": referral_guid, "kind": row["kind"], "by": names[row["user_id"]], "note": row["note"],
             "answer_guid": row["answer_guid"], "at": format_time(as_utc(row["at"]))}
 
 
@@ -154,9 +155,11 @@ def _events_of(conn: Connection, referral_id: int) -> list[Any]:
                              .order_by(referral_events.c.id)).mappings())
 
 
-def add_event(ctx: ServerContext, conn: Connection, principal: Principal, guid: str, kind: str, note: str,
-              answer_guid: str | None) -> dict[str, Any]:
-    """Record an event on a referral the caller sent (recall) or received (read, answer, close)."""
+def add_event(ctx: ServerContext, conn: Connection, principal: Principal, guid: str,
+              body: dict[str, Any]) -> dict[str, Any]:
+    """Record an event on a referral the caller sent (recall) or received (read, answer, close);
+    body: kind, note, answer_guid and the event's own GUID (``id``, one made up if none)."""
+    kind, note, answer_guid = body["kind"], body["note"], body["answer_guid"]
     ref = conn.execute(select(referrals).where(referrals.c.guid == guid,
                                                referrals.c.agency_id == principal.agency_id)).mappings().first()
     if ref is None:
@@ -183,7 +186,14 @@ def add_event(ctx: ServerContext, conn: Connection, principal: Principal, guid: 
         prev = next((e for e in events if e["kind"] == "read" and e["user_id"] == principal.user_id), None)
         if prev is not None:
             return _event_view(prev, guid, names)
-    row = {"referral_id": ref["id"], "user_id": principal.user_id, "kind": kind, "note": note,
+    event_guid = body["id"] or str(uuid.uuid4())
+    prev_event = conn.execute(select(referral_events).where(referral_events.c.guid == event_guid)).mappings().first()
+    if prev_event is not None:  # the same event sent again under another key
+        if prev_event["referral_id"] != ref["id"] or prev_event["kind"] != kind:
+            raise _fail(409, "event_id_conflict", "رویدادی دیگر با همین شناسه پیش‌تر ثبت شده است.",
+                        "Another event with this id already exists.", "id")
+        return _event_view(prev_event, guid, names)
+    row = {"guid": event_guid, "referral_id": ref["id"], "user_id": principal.user_id, "kind": kind, "note": note,
            "answer_guid": answer_guid if kind == "answer" else None,
            "at": ctx.clock().astimezone(dt.UTC).replace(microsecond=0)}
     event_id = _new_id(conn.execute(insert(referral_events).values(**row)).inserted_primary_key)

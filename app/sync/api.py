@@ -184,9 +184,11 @@ class DabirApi:
         return self._json("POST", "/referrals", json_body=body, idempotency_key=idempotency_key or f"referral:{body['id']}")
 
     def referral_event(self, referral_id: str, kind: str, *, note: str = "", answer_guid: str | None = None,
-                       idempotency_key: str) -> dict[str, Any]:
-        """Read, answer or close a referral received; recall one sent."""
+                       event_id: str | None = None, idempotency_key: str) -> dict[str, Any]:
+        """Read, answer or close a referral received; recall one sent (``event_id``: the event's GUID)."""
         body: dict[str, Any] = {"kind": kind, "note": note}
+        if event_id:
+            body["id"] = event_id
         if answer_guid:
             body["answer_guid"] = answer_guid
         return self._json("POST", f"/referrals/{referral_id}/events", json_body=body, idempotency_key=idempotency_key)

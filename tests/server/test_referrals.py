@@ -134,7 +134,11 @@ def test_a_retried_referral_is_stored_once(env: Env) -> None:
         assert [i["referral"]["id"] for i in _cartable(staff, start)] == [body["id"]]
         staff.referral_event(body["id"], "read", idempotency_key="read-1")
         staff.referral_event(body["id"], "read", idempotency_key="read-2")  # read once, whatever the key
-        assert [i["event"]["kind"] for i in _cartable(staff, start) if i["type"] == "event"] == ["read"]
+        closing = str(uuid.uuid4())  # an event made offline, sent again under another key: stored once
+        for key in ("close-1", "close-2"):
+            assert staff.referral_event(body["id"], "close", note="انجام شد.", event_id=closing,
+                                        idempotency_key=key)["id"] == closing
+        assert [i["event"]["kind"] for i in _cartable(staff, start) if i["type"] == "event"] == ["read", "close"]
 
 
 @pytest.mark.server

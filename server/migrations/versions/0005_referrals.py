@@ -43,6 +43,7 @@ def upgrade() -> None:
     op.create_table(
         "referral_events",
         sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("guid", sa.String(length=36), nullable=False, unique=True),
         sa.Column("referral_id", sa.Integer(), sa.ForeignKey("referrals.id"), nullable=False),
         sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
