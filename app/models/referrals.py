@@ -18,8 +18,20 @@ from sqlalchemy.orm import Session
 from app.models import letters as L
 from app.models.changes import Changed, Changes
 from app.models.db import Store
-from app.models.tables import Letter, OutboxOperation, Referral, ReferralEvent, Setting, new_guid, utcnow
+from app.models.letter_links import LetterLink
+from app.models.tables import (
+    Letter,
+    OutboxOperation,
+    Person,
+    Referral,
+    ReferralEvent,
+    Setting,
+    Unit,
+    new_guid,
+    utcnow,
+)
 from app.protocol.canonical import InvalidContent
+from app.protocol.persian import normalize
 from app.protocol.receipt import parse_time
 from app.protocol.referral import DEFAULT_INSTRUCTIONS, EVENT_KINDS, MAX_POSTSCRIPT, MAX_RECIPIENTS
 
@@ -193,6 +205,8 @@ class CartableRow:
     answered: bool
     recalled: bool
     sent_by_me: bool
+    from_name: str = ""  # from the directory (the username when not there)
+    to_names: tuple[str, ...] = ()
 
     def overdue(self, today: dt.date) -> bool:
         return self.due_date is not None and self.due_date < today and not (self.closed or self.recalled)
@@ -209,6 +223,7 @@ def cartable(store: Store, me: str, *, sent: bool = False) -> list[CartableRow]:
             events.setdefault(e.referral_guid, []).append(e)
         subjects = {g: subj for g, subj in s.execute(select(Letter.guid, Letter.subject).where(
             Letter.guid.in_([r.letter_guid for r in refs])))} if refs else {}
+        names = {u: n for u, n in s.execute(select(Person.username, Person.name))}
         rows = []
         for r in refs:
             ev = events.get(r.guid, [])
@@ -217,6 +232,36 @@ def cartable(store: Store, me: str, *, sent: bool = False) -> list[CartableRow]:
             rows.append(CartableRow(
                 r.guid, r.letter_guid, subjects.get(r.letter_guid, ""), r.from_person, tuple(r.to_people),
                 r.instruction, r.postscript, r.due_date, r.created_at, did("read"), did("close"), did("answer"),
-                any(e.kind == "recall" for e in ev), r.from_person == me))
+                any(e.kind == "recall" for e in ev), r.from_person == me, names.get(r.from_person, r.from_person),
+                tuple(names.get(p, p) for p in r.to_people)))
     return rows
 
+
+
+@dataclass(frozen=True)
+class Colleague:
+    username: str
+    name: str
+    title: str
+    unit: str  # the unit's name
+
+    def matches(self, text: str) -> bool:
+        """Whether the typed text is in the name, title or unit (Persian letters normalized)."""
+        query = normalize(text)
+        return not query or any(query in normalize(part) for part in (self.name, self.title, self.unit))
+
+
+def colleagues(store: Store, agency: str, me: str) -> list[Colleague]:
+    """The people of my agency (from the directory) a letter can be referred to, by name."""
+    with store.reader() as s:
+        units = {code: name for code, name in s.execute(select(Unit.code, Unit.name).where(Unit.agency == agency))}
+        people = s.execute(select(Person.username, Person.name, Person.title, Person.unit_code)
+                           .where(Person.agency == agency, Person.username != me).order_by(Person.name_norm)).all()
+    return [Colleague(u, n, t or "", units.get(c or "", "")) for u, n, t, c in people]
+
+
+def answer_link(store: Store, letter_guid: str) -> LetterLink | None:
+    """The «عطف» link an answer to the referred letter carries (None if the letter is not here)."""
+    with store.reader() as s:
+        row = s.execute(select(Letter.subject, Letter.shams).where(Letter.guid == letter_guid)).first()
+    return LetterLink(letter_guid, row.shams or "", row.subject) if row is not None else None
