@@ -346,6 +346,7 @@ class SyncEngine:
                 new = referrals_store.apply_cartable(s, page)
                 outbox.set_cursor(s, "cartable", page["cursor"])
             report.cartable += new
+            report.received += fresh  # letters new to this store, as the inbox's are
             for guid in new:
                 self.on_event("referred_to_me", {"referral": guid})
             if not page.get("more"):
