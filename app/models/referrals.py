@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session
 from app.models import letters as L
 from app.models.changes import Changed, Changes
 from app.models.db import Store
+from app.models.directory import DirectoryEntry
 from app.models.letter_links import LetterLink
 from app.models.tables import (
+    Agency,
     Letter,
     OutboxOperation,
     Person,
@@ -265,3 +267,16 @@ def answer_link(store: Store, letter_guid: str) -> LetterLink | None:
     with store.reader() as s:
         row = s.execute(select(Letter.subject, Letter.shams).where(Letter.guid == letter_guid)).first()
     return LetterLink(letter_guid, row.shams or "", row.subject) if row is not None else None
+
+
+def referrer_entry(store: Store, referral_guid: str) -> DirectoryEntry | None:
+    """Who sent the referral, as a recipient of the answer (from the directory; None if unknown)."""
+    with store.reader() as s:
+        sender = s.scalar(select(Referral.from_person).where(Referral.guid == referral_guid))
+        row = s.execute(select(Person.agency, Person.unit_code, Person.username, Person.name, Person.title)
+                        .where(Person.username == sender)).first() if sender else None
+        agency = s.scalar(select(Agency.name).where(Agency.national_id == row.agency)) if row else None
+    if row is None:
+        return None
+    return DirectoryEntry("person", row.agency, unit=row.unit_code or "", person=row.username,
+                          name="، ".join(p for p in (row.name, row.title, agency) if p))

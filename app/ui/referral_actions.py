@@ -84,8 +84,11 @@ class ReferralActions(QObject):
         return self.view
 
     def answer(self, letter_guid: str, referral_guid: str) -> LetterEditor:
-        """A new internal letter «عطف» to the referred one, its subject pre-filled."""
+        """A new internal letter «عطف» to the referred one, to the referrer, its subject pre-filled."""
         editor = self.host.new_letter("internal")
+        referrer = R.referrer_entry(self.store, referral_guid)
+        if referrer is not None:
+            editor.to_picker.addEntry(referrer)
         link = R.answer_link(self.store, letter_guid)
         if link is not None:
             editor.in_reply_to.setLink(link, notify=True)

@@ -149,6 +149,7 @@ def test_the_cartable_shows_unread_bold_overdue_red_and_its_steps(  # type: igno
     editor = window.tabs.currentWidget()
     assert editor.in_reply_to.link() is not None and editor.in_reply_to.link().guid == first
     assert editor.subject.text() == "پاسخ: درخواست همکاری در طرح ملی"
+    assert [e.person for e in editor.to_picker.entries()] == ["a.rahimi"]  # to the one who referred it
     editor.save()
     qtbot.waitUntil(lambda: _answered(store, overdue) is not None, timeout=5000)
     assert _answered(store, overdue) == editor.guid
