@@ -92,8 +92,9 @@ def _new_id(key: Any) -> int:
     return int(key[0])
 
 
-def _usernames(conn: Connection) -> dict[int, str]:
-    return dict(conn.execute(select(users.c.id, users.c.username)).all())
+def _usernames(conn: Connection, agency_id: int) -> dict[int, str]:
+    """The agency's usernames by id (a referral never leaves its agency)."""
+    return dict(conn.execute(select(users.c.id, users.c.username).where(users.c.agency_id == agency_id)).all())
 
 
 def _referral_view(conn: Connection, row: Any, names: dict[int, str]) -> dict[str, Any]:
@@ -113,7 +114,7 @@ def _event_view(row: Any, referral_guid: str, names: dict[int, str]) -> dict[str
 def create(ctx: ServerContext, conn: Connection, principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
     """Store the referral and feed it to every cartable concerned; the same referral again is a no-op."""
     principal.require(*REFERRING_ROLES)
-    names = _usernames(conn)
+    names = _usernames(conn, principal.agency_id)
     prev = conn.execute(select(referrals).where(referrals.c.guid == body["id"])).mappings().first()
     if prev is not None:
         view = _referral_view(conn, prev, names)
@@ -169,7 +170,7 @@ def add_event(ctx: ServerContext, conn: Connection, principal: Principal, guid: 
     mine = principal.user_id == ref["from_user_id"] if kind == "recall" else principal.user_id in recipients
     if not mine:
         raise not_found("id")  # someone else's referral: not even its existence is told
-    names = _usernames(conn)
+    names = _usernames(conn, principal.agency_id)
     events = _events_of(conn, ref["id"])
     if any(e["kind"] == "recall" for e in events):
         if kind == "recall":
@@ -208,7 +209,7 @@ def cartable(ctx: ServerContext, principal: Principal, after: int, limit: int) -
         rows = conn.execute(select(cartable_entries).where(
             cartable_entries.c.user_id == principal.user_id, cartable_entries.c.cursor > after)
             .order_by(cartable_entries.c.cursor).limit(limit)).mappings().all()
-        names = _usernames(conn)
+        names = _usernames(conn, principal.agency_id)
         items = []
         for r in rows:
             ref = conn.execute(select(referrals).where(referrals.c.id == r["referral_id"])).mappings().one()
