@@ -209,6 +209,20 @@ class CartableRow:
     sent_by_me: bool
     from_name: str = ""  # from the directory (the username when not there)
     to_names: tuple[str, ...] = ()
+    synced: bool = True  # False: made here, waiting for the next sync
+    reject_reason: str | None = None  # the server refused it
+
+    @property
+    def status(self) -> str:
+        """refused | recalled | closed | answered | pending (not synced) | read | unread."""
+        if self.reject_reason:
+            return "refused"
+        for flag, name in ((self.recalled, "recalled"), (self.closed, "closed"), (self.answered, "answered")):
+            if flag:
+                return name
+        if not self.synced:
+            return "pending"
+        return "read" if self.read else "unread"
 
     def overdue(self, today: dt.date) -> bool:
         return self.due_date is not None and self.due_date < today and not (self.closed or self.recalled)
@@ -235,7 +249,7 @@ def cartable(store: Store, me: str, *, sent: bool = False) -> list[CartableRow]:
                 r.guid, r.letter_guid, subjects.get(r.letter_guid, ""), r.from_person, tuple(r.to_people),
                 r.instruction, r.postscript, r.due_date, r.created_at, did("read"), did("close"), did("answer"),
                 any(e.kind == "recall" for e in ev), r.from_person == me, names.get(r.from_person, r.from_person),
-                tuple(names.get(p, p) for p in r.to_people)))
+                tuple(names.get(p, p) for p in r.to_people), r.synced_at is not None, r.reject_reason))
     return rows
 
 

@@ -66,10 +66,11 @@ class CartableView(QDialog):
         self.which.addItem(self.tr("Referred to me"), False)
         self.which.addItem(self.tr("Referred by me"), True)
         self.which.currentIndexChanged.connect(lambda _i: self.reload())
-        self.table = QTableWidget(0, 6)
+        self.table = QTableWidget(0, 7)
         self.table.setObjectName("cartableTable")
         self.table.setHorizontalHeaderLabels([self.tr("Subject"), self.tr("From"), self.tr("Instruction"),
-                                              self.tr("Postscript"), self.tr("Due date"), self.tr("Referred on")])
+                                              self.tr("Postscript"), self.tr("Due date"), self.tr("Referred on"),
+                                              self.tr("Status")])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -128,11 +129,12 @@ class CartableView(QDialog):
                 (r.postscript, r.postscript),
                 (format_date(r.due_date) if r.due_date else "", r.due_date.isoformat() if r.due_date else ""),
                 (format_date(r.created_at), r.created_at.isoformat()),
+                (self.status_text(r), r.status),
             ]
             font = QFont(self.table.font())
             font.setBold(not r.read and not sent)
             for col, (text, key) in enumerate(cells):
-                item = _SortItem(to_persian_digits(text) if col >= 4 else text)
+                item = _SortItem(to_persian_digits(text) if col in (4, 5) else text)
                 item.setData(Qt.ItemDataRole.UserRole, key)
                 item.setData(Qt.ItemDataRole.UserRole + 1, r.guid)
                 item.setFont(font)
@@ -143,6 +145,12 @@ class CartableView(QDialog):
                 self.table.setItem(i, col, item)
         self.table.setSortingEnabled(True)
         self._update_buttons()
+
+    def status_text(self, r: R.CartableRow) -> str:
+        names = {"refused": self.tr("Refused by the server: %1").replace("%1", r.reject_reason or ""),
+                 "recalled": self.tr("Recalled"), "closed": self.tr("Closed"), "answered": self.tr("Answered"),
+                 "pending": self.tr("Waiting for sync"), "read": self.tr("Read"), "unread": self.tr("Unread")}
+        return names[r.status]
 
     def current(self) -> R.CartableRow | None:
         items = self.table.selectedItems()

@@ -122,6 +122,8 @@ def test_the_cartable_shows_unread_bold_overdue_red_and_its_steps(  # type: igno
     assert view.table.item(row_of(overdue), 0).font().bold() and not view.table.item(row_of(later), 0).font().bold()
     assert view.table.item(row_of(overdue), 0).foreground().color().name() == "#c62828"
     assert view.table.item(row_of(later), 0).foreground().color().name() != "#c62828"
+    assert view.table.item(row_of(overdue), 6).text() == "خوانده‌نشده"
+    assert view.table.item(row_of(later), 6).text() == "خوانده‌شده"
     view.table.sortItems(4, Qt.SortOrder.AscendingOrder)  # by due date
     assert row_of(overdue) == 0
     view.table.sortItems(4, Qt.SortOrder.DescendingOrder)
@@ -138,6 +140,7 @@ def test_the_cartable_shows_unread_bold_overdue_red_and_its_steps(  # type: igno
     # recall: one I sent, while it is unread
     view.which.setCurrentIndex(1)
     view.select(mine)
+    assert view.table.item(0, 6).text() == "در انتظار همگام‌سازی" and view.table.item(0, 1).text() == "مریم حسینی"
     assert view.recall_button.isEnabled()
     view.recall_button.click()
     qtbot.waitUntil(lambda: any(r.recalled for r in R.cartable(store, ME, sent=True)), timeout=5000)

@@ -47,6 +47,38 @@
 <context>
     <name>CartableView</name>
     <message>
+        <source>Status</source>
+        <translation>وضعیت</translation>
+    </message>
+    <message>
+        <source>Refused by the server: %1</source>
+        <translation>ردشده از سوی کارگزار: %1</translation>
+    </message>
+    <message>
+        <source>Recalled</source>
+        <translation>بازپس گرفته شد</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>مختومه</translation>
+    </message>
+    <message>
+        <source>Answered</source>
+        <translation>پاسخ داده شد</translation>
+    </message>
+    <message>
+        <source>Waiting for sync</source>
+        <translation>در انتظار همگام‌سازی</translation>
+    </message>
+    <message>
+        <source>Read</source>
+        <translation>خوانده‌شده</translation>
+    </message>
+    <message>
+        <source>Unread</source>
+        <translation>خوانده‌نشده</translation>
+    </message>
+    <message>
         <source>Cartable</source>
         <translation>کارتابل</translation>
     </message>
