@@ -16,7 +16,8 @@ from starlette.concurrency import run_in_threadpool
 from app.protocol.package import MAX_SIGNATURES, LetterPackage
 from app.protocol.package_schema import UUID_PATTERN, package_schema
 from app.protocol.receipt import cert_fingerprint
-from server import admin, audit, directory, incoming, payam, shams, verification
+from app.protocol.referral import MAX_INSTRUCTION, MAX_POSTSCRIPT, MAX_RECIPIENTS
+from server import admin, audit, directory, incoming, payam, referrals, shams, verification
 from server.auth import Principal, Role, bearer_token, hash_password, login, logout
 from server.config import Settings
 from server.context import Clock, ServerContext, utc_now
@@ -69,6 +70,25 @@ class PaperIn(Strict):
     sender_number: str = Field(default="", max_length=100)
     sender_date: dt.date | None = None
     subject: str = Field(min_length=1, max_length=500)
+
+
+class ReferralIn(Strict):
+    """A referral (ارجاع): the client's GUID, the letter, colleagues by username, instruction, postscript."""
+
+    id: str = Field(pattern=UUID_PATTERN)
+    letter_guid: str = Field(pattern=UUID_PATTERN)
+    parent: str | None = Field(default=None, pattern=UUID_PATTERN)  # the referral this one refers on
+    to: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(min_length=1, max_length=MAX_RECIPIENTS)
+    instruction: str = Field(min_length=1, max_length=MAX_INSTRUCTION)
+    postscript: str = Field(default="", max_length=MAX_POSTSCRIPT)
+    due_date: dt.date | None = None
+
+
+class ReferralEventIn(Strict):
+    id: str | None = Field(default=None, pattern=UUID_PATTERN)  # the client's GUID for the event
+    kind: Literal["read", "answer", "close", "recall"]
+    note: str = Field(default="", max_length=MAX_POSTSCRIPT)
+    answer_guid: str | None = Field(default=None, pattern=UUID_PATTERN)
 
 
 class UnitIn(Strict):
@@ -252,6 +272,27 @@ def build_router(settings: Settings) -> APIRouter:
                   "sender_date": body.sender_date.isoformat() if body.sender_date else None, "subject": body.subject}
         return await run_idempotent(ctx, user, key, request_digest(request, raw), 201, lambda conn: (
             incoming.register_paper(ctx, conn, user, body.guid, record)))
+
+    # -- referrals and cartables (every role: each user's own) ------------------------------
+    @r.post("/referrals", tags=["referrals"], status_code=201)
+    async def post_referral(request: Request, user: User, body: ReferralIn, raw: Raw, key: IdemKey = None) -> Response:
+        """Refer a letter to colleagues of the same agency."""
+        ctx = ctx_of(request)
+        record = {**body.model_dump(), "due_date": body.due_date.isoformat() if body.due_date else None}
+        return await run_idempotent(ctx, user, key, request_digest(request, raw), 201, lambda conn: (
+            referrals.create(ctx, conn, user, record)))
+
+    @r.post("/referrals/{guid}/events", tags=["referrals"])
+    async def post_referral_event(request: Request, user: User, guid: Guid, body: ReferralEventIn, raw: Raw,
+                                  key: IdemKey = None) -> Response:
+        """Read, answer or close a referral received; recall one sent (until it is read)."""
+        ctx = ctx_of(request)
+        return await run_idempotent(ctx, user, key, request_digest(request, raw), 200, lambda conn: (
+            referrals.add_event(ctx, conn, user, guid, body.model_dump())))
+
+    @r.get("/cartable", tags=["referrals"])
+    async def get_cartable(request: Request, user: User, after: After = 0, limit: Limit = 100) -> dict[str, Any]:
+        return referrals.cartable(ctx_of(request), user, after, limit)
 
     @r.get("/acks", tags=["payam"])
     async def get_acks(request: Request, user: User, after: After = 0, limit: Limit = 500) -> dict[str, Any]:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from app.protocol.referral import DEFAULT_INSTRUCTIONS
+
 ENV_PREFIX = "DABIR_SERVER_"
 
 
@@ -47,6 +49,8 @@ class Settings:
     access_log: str = "-"  # "-" = stderr, else a file path (JSON lines)
     sqlite_synchronous: str = "FULL"  # FULL: a receipt handed out survives a power cut
     db_pool_size: int = 20
+    # The instructions a referral may carry, separated by "|"; empty: app.protocol.referral's defaults.
+    referral_instructions: str = ""
 
     # -- derived paths ---------------------------------------------------------------------
     @property
@@ -77,6 +81,12 @@ class Settings:
     def revocation_cache_path(self) -> Path:
         """CRLs and OCSP answers, kept until their nextUpdate."""
         return self.data_dir / "revocation-cache"
+
+    @property
+    def instructions(self) -> tuple[str, ...]:
+        """The referral instructions this server accepts (and sends with each cartable page)."""
+        configured = tuple(x.strip() for x in self.referral_instructions.split("|") if x.strip())
+        return configured or DEFAULT_INSTRUCTIONS
 
     @property
     def trust_dir_path(self) -> Path:

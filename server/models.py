@@ -226,3 +226,49 @@ incoming_registrations = Table(
     UniqueConstraint("agency_id", "guid", name="uq_incoming_agency_guid"),
     UniqueConstraint("agency_id", "year", "seq", name="uq_incoming_agency_series"),
 )
+
+# A referral (ارجاع) of a letter from one user to colleagues of the same agency; the client picks its GUID.
+referrals = Table(
+    "referrals", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("guid", String(36), nullable=False, unique=True),
+    Column("agency_id", Integer, ForeignKey("agencies.id"), nullable=False),
+    Column("letter_guid", String(36), nullable=False),
+    Column("parent_guid", String(36)),  # the referral this one refers on
+    Column("from_user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("instruction", String(100), nullable=False),
+    Column("postscript", Text, nullable=False, default=""),
+    Column("due_date", String(10)),  # ISO date
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+referral_recipients = Table(
+    "referral_recipients", metadata,
+    Column("referral_id", Integer, ForeignKey("referrals.id"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+)
+
+# What happened to a referral: read, answer (with the answering letter), close (with a note), recall.
+referral_events = Table(
+    "referral_events", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("guid", String(36), nullable=False, unique=True),  # the client's (or the server's if none given)
+    Column("referral_id", Integer, ForeignKey("referrals.id"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("answer_guid", String(36)),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_referral_events_referral", "referral_id"),
+)
+
+# Each user's cartable feed: one row per (user, change) for the sender and every recipient,
+# pulled by cursor like the inbox.
+cartable_entries = Table(
+    "cartable_entries", metadata,
+    Column("cursor", BigInteger, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("referral_id", Integer, ForeignKey("referrals.id"), nullable=False),
+    Column("event_id", Integer, ForeignKey("referral_events.id")),
+    Index("ix_cartable_entries_user_cursor", "user_id", "cursor"),
+)

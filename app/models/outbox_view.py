@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.folders import FOLDER_STATES, Folder
+from app.models.referrals import OPS as REFERRAL_OPS
 from app.models.tables import Letter, OutboxOperation
 
 MAX_ROWS = 500  # the outbox is normally a handful of letters; a runaway one must not stall the view
@@ -58,7 +59,7 @@ def outbox_progress(session: Session, limit: int = MAX_ROWS) -> list[OutboxProgr
     newest: dict[str, OutboxOperation] = {}
     ops = session.scalars(
         select(OutboxOperation)
-        .where(OutboxOperation.letter_guid.in_([g for g, *_ in letters]))
+        .where(OutboxOperation.letter_guid.in_([g for g, *_ in letters]), OutboxOperation.op.not_in(REFERRAL_OPS))  # a referral: the cartable's
         .order_by(OutboxOperation.id)
     )
     for operation in ops:

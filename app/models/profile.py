@@ -9,6 +9,7 @@ from app.models.changes import Changes
 from app.models.db import Store
 from app.models.tables import Setting
 
+SENDER_SETTING = "profile:sender"  # who new letters are written as, from the login answer
 TOKEN_MODULE_SETTING = "token:module"  # {"path": ...}: the PKCS#11 module to sign with
 LAST_TOKEN_SETTING = "token:last"  # {"label": ..., "serial": ...}: offered first when no signatory's token is
 SERVER_BASE_SETTING = "server:base_url"  # {"url": ...}: printed in the QR code when there is no account

@@ -193,20 +193,38 @@ class OutboxOperation(Base):
 
 
 class Referral(Base):
-    """One node of an incoming letter's referral tree (درخت وارده)."""
+    """A referral (ارجاع) this user sent or received: a letter to colleagues with an instruction.
+    ``synced_at`` is None while it waits in the outbox (made offline)."""
 
     __tablename__ = "referrals"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    guid: Mapped[str] = mapped_column(String(36), unique=True, default=new_guid)
-    letter_guid: Mapped[str] = mapped_column(ForeignKey("letters.guid", ondelete="CASCADE"), index=True)
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"))
-    from_person: Mapped[str] = mapped_column(String(200))
-    to_person: Mapped[str] = mapped_column(String(200))
-    instruction: Mapped[str] = mapped_column(String(40))  # action | information | comment
+    guid: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_guid)
+    letter_guid: Mapped[str] = mapped_column(String(36), index=True)  # the letter may arrive later
+    parent_guid: Mapped[str | None] = mapped_column(String(36))  # the referral this one refers on
+    from_person: Mapped[str] = mapped_column(String(64))
+    to_people: Mapped[list[str]] = mapped_column(JSON)  # usernames
+    instruction: Mapped[str] = mapped_column(String(100))
     postscript: Mapped[str] = mapped_column(Text, default="")
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    synced_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reject_reason: Mapped[str | None] = mapped_column(Text)  # the server refused it (Persian)
+
+
+class ReferralEvent(Base):
+    """What happened to a referral: read, answer (the answering letter), close (a note), recall."""
+
+    __tablename__ = "referral_events"
+
+    guid: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_guid)
+    referral_guid: Mapped[str] = mapped_column(ForeignKey("referrals.guid", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    by_person: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
+    answer_guid: Mapped[str | None] = mapped_column(String(36))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    synced_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reject_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class Agency(Base):

@@ -16,12 +16,12 @@ import keyring
 from keyring.errors import KeyringError
 
 from app.models.db import Store
+from app.models.profile import SENDER_SETTING
 from app.models.tables import Setting
 from app.sync.api import DabirApi
 from app.sync.engine import SyncEngine
 
 KEYRING_SERVICE = "dabir"
-SENDER_SETTING = "profile:sender"  # who new letters are written as, from the login answer
 
 
 class AccountError(RuntimeError):

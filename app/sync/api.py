@@ -179,6 +179,24 @@ class DabirApi:
         """Number a paper letter (body: guid, sender {kind, id, name}, sender_number, sender_date, subject)."""
         return self._json("POST", "/incoming", json_body=body, idempotency_key=idempotency_key or f"incoming:{body['guid']}")
 
+    def refer(self, body: dict[str, Any], *, idempotency_key: str | None = None) -> dict[str, Any]:
+        """Refer a letter (body: id, letter_guid, to [usernames], instruction, postscript, due_date, parent)."""
+        return self._json("POST", "/referrals", json_body=body, idempotency_key=idempotency_key or f"referral:{body['id']}")
+
+    def referral_event(self, referral_id: str, kind: str, *, note: str = "", answer_guid: str | None = None,
+                       event_id: str | None = None, idempotency_key: str) -> dict[str, Any]:
+        """Read, answer or close a referral received; recall one sent (``event_id``: the event's GUID)."""
+        body: dict[str, Any] = {"kind": kind, "note": note}
+        if event_id:
+            body["id"] = event_id
+        if answer_guid:
+            body["answer_guid"] = answer_guid
+        return self._json("POST", f"/referrals/{referral_id}/events", json_body=body, idempotency_key=idempotency_key)
+
+    def cartable(self, after: int = 0, limit: int = 100) -> dict[str, Any]:
+        """The caller's own referrals sent and received and their events, by cursor (every role)."""
+        return self._json("GET", "/cartable", params={"after": after, "limit": limit})
+
     def acks(self, after: int = 0, limit: int = 500, guid: str | None = None) -> dict[str, Any]:
         if guid:
             return self._json("GET", f"/letters/{guid}/acks", params={"after": after, "limit": limit})

@@ -25,8 +25,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import letters as L
+from app.models import referrals as referrals_store
 from app.models.db import Store
 from app.models.lifecycle import State
+from app.models.profile import SENDER_SETTING
 from app.models.qr_payload import valid_code
 from app.models.tables import (
     Agency,
@@ -43,7 +45,7 @@ from app.protocol.canonical import Classification, Priority, RecipientRole
 from app.protocol.package import LetterPackage
 from app.protocol.persian import normalize
 from app.protocol.receipt import InvalidReceipt, load_certificate, parse_time, receipt_matches, verify_receipt
-from app.sync import incoming, outbox
+from app.sync import incoming, outbox, referrals
 from app.sync.api import ApiError
 from app.sync.arrival import INVALID, UNCHECKED, IncomingVerifier, audit_local_roots, save_server_roots
 
@@ -62,6 +64,10 @@ class Api(Protocol):  # what the engine needs of app.sync.api.DabirApi
     def register_incoming(self, guid: str, *, idempotency_key: str) -> dict[str, Any]: ...
     def register_paper(self, body: dict[str, Any], *, idempotency_key: str) -> dict[str, Any]: ...
     def agency_trust_roots(self) -> dict[str, Any]: ...
+    def cartable(self, after: int = 0, limit: int = 100) -> dict[str, Any]: ...
+    def refer(self, body: dict[str, Any], *, idempotency_key: str) -> dict[str, Any]: ...
+    def referral_event(self, referral_id: str, kind: str, *, note: str = "", answer_guid: str | None = None,
+                       event_id: str | None = None, idempotency_key: str) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,8 @@ class SyncReport:
     numbered: list[str] = field(default_factory=list)  # incoming letters given their incoming number
     directory_changes: int = 0
     verified: list[str] = field(default_factory=list)  # letters received earlier whose check settled now
+    referred: list[str] = field(default_factory=list)  # letters whose referral (or its event) reached the server
+    cartable: list[str] = field(default_factory=list)  # referrals new in this user's cartable
     trust_changed: bool = False
     pending: int = 0
     error: str | None = None
@@ -130,10 +138,13 @@ class SyncEngine:
         try:
             self._drain_outbox(report)
             self._number_incoming(report)
+            self._send_referrals(report)
             self._pull_acks(report)
             self._pull_directory(report)  # first: incoming letters are indexed under their sender's name
             self._pull_trust_roots(report)
-            self._pull_inbox(report)
+            if self._at_desk():  # the agency's inbox is the secretariat's; everyone has a cartable
+                self._pull_inbox(report)
+            self._pull_cartable(report)
             self._recheck(report)
             self._drain_outbox(report)  # acknowledgements queued by the inbox pull
         except Offline as exc:
@@ -298,6 +309,48 @@ class SyncEngine:
             if name == "numbered":
                 report.numbered.append(data["guid"])
             self.on_event(name, data)
+
+    def _send_referrals(self, report: SyncReport) -> None:
+        """Referrals and their events made here reach the server in order (see :mod:`app.sync.referrals`)."""
+        for name, data in referrals.send_pending(self.store, self.api, self._call, self.clock):
+            if name == "referral_sent":
+                report.referred.append(data["guid"])
+            self.on_event(name, data)
+
+    def _at_desk(self) -> bool:
+        """Whether this user pulls the agency's inbox: a secretary (or roles not known yet)."""
+        with self.store.reader() as s:
+            row = s.get(Setting, SENDER_SETTING)
+            roles = row.value.get("roles") if row is not None and isinstance(row.value, dict) else None
+        return not roles or "secretary" in roles
+
+    def _pull_cartable(self, report: SyncReport) -> None:
+        """This user's referrals and their events; a letter referred here that this store lacks is
+        stored from the package the cartable carries, verified like any incoming letter."""
+        while True:
+            with self.store.reader() as s:
+                after = outbox.get_cursor(s, "cartable")
+            page = self._call(partial(self.api.cartable, after=after, limit=PAGE))
+            packages = {p["content"]["guid"]: p for item in page["items"]
+                        if isinstance(p := item.get("package"), dict) and isinstance(p.get("content"), dict)}
+            with self.store.reader() as s:
+                held = set(s.scalars(select(Letter.guid).where(Letter.guid.in_(list(packages))))) if packages else set()
+            fresh = [g for g in packages if g not in held]
+            verdicts = self._verify_all([packages[g] for g in fresh])
+            with self.store.session() as s, s.no_autoflush:
+                for guid, verdict in zip(fresh, verdicts, strict=True):
+                    payload = (packages[guid].get("receipts") or [{}])[-1].get("payload") or {}
+                    self._store_incoming(s, {"guid": guid, "package": packages[guid], "channel": "referral",
+                                             "shams": payload.get("shams"),
+                                             "registered_at": payload.get("registered_at")}, verdict)
+                new = referrals_store.apply_cartable(s, page)
+                outbox.set_cursor(s, "cartable", page["cursor"])
+            report.cartable += new
+            report.received += fresh  # letters new to this store, as the inbox's are
+            for guid in new:
+                self.on_event("referred_to_me", {"referral": guid})
+            if not page.get("more"):
+                return
 
     def _check_receipt(self, receipt: dict[str, Any], package: LetterPackage, shams: str) -> None:
         # A receipt for other content would bind our SHAMS to words we never signed.

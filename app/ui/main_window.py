@@ -51,6 +51,7 @@ from app.ui.login_dialog import LoginDialog
 from app.ui.notifications import Notifier
 from app.ui.ops import OpContext, StoreOp
 from app.ui.outbox_panel import OutboxPanel
+from app.ui.referral_actions import ReferralActions
 from app.ui.search_box import SearchBox
 from app.ui.store_changes import StoreChanges
 from app.ui.sync_bridge import SyncBridge
@@ -162,6 +163,7 @@ class MainWindow(QMainWindow):
         self.last_warning: tuple[str, str] | None = None
         self.actions_ = WorkflowActions(store, self, self)
         self.incoming = IncomingActions(store, self, self)
+        self.referrals = ReferralActions(store, self, self)
         self._build_menus()
 
         refresh = QAction(self.tr("Refresh"), self)
@@ -202,7 +204,8 @@ class MainWindow(QMainWindow):
         a = self.actions_
         letter = self.menuBar().addMenu(self.tr("&Letter"))
         for action in (a.new_outgoing, a.new_internal, a.open_letter, None, a.sign, None, self.incoming.register,
-                       self.incoming.paper, None, a.print, a.export_pdf, a.export_signed_pdf):
+                       self.incoming.paper, None, self.referrals.refer, self.referrals.cartable, None, a.print,
+                       a.export_pdf, a.export_signed_pdf):
             letter.addSeparator() if action is None else letter.addAction(action)
         server = self.menuBar().addMenu(self.tr("&Server"))
         server.addAction(a.sync)
@@ -212,7 +215,7 @@ class MainWindow(QMainWindow):
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for action in (a.new_outgoing, a.new_internal, None, a.sign, None, self.incoming.register, self.incoming.paper,
-                       None, a.print, a.export_pdf, None, a.sync):
+                       None, self.referrals.refer, self.referrals.cartable, None, a.print, a.export_pdf, None, a.sync):
             toolbar.addSeparator() if action is None else toolbar.addAction(action)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
         self.toolbar = toolbar
@@ -288,6 +291,7 @@ class MainWindow(QMainWindow):
         states = [state for _, state in self.action_targets()]
         self.actions_.update_enabled(states)
         self.incoming.update_enabled(states)
+        self.referrals.update_enabled(states)
 
     def _on_activated(self, index: QModelIndex) -> None:
         if index.isValid():

@@ -1,0 +1,10 @@
+"""Referrals (ارجاع): the instructions a referral may carry and the events on it (client and server)."""
+
+from __future__ import annotations
+
+# The default list; a server may configure its own (``referral_instructions``) and sends it with the cartable.
+DEFAULT_INSTRUCTIONS = ("برای اقدام", "برای اطلاع", "جهت بررسی و اظهارنظر", "جهت امضا", "جهت پیگیری", "جهت بایگانی")
+EVENT_KINDS = ("read", "answer", "close", "recall")
+MAX_RECIPIENTS = 50
+MAX_POSTSCRIPT = 2000
+MAX_INSTRUCTION = 100

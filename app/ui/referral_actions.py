@@ -1,0 +1,110 @@
+"""Referral actions on the main window: «ارجاع» on the letter in hand and «کارتابل», the list
+of referrals; answering a referral opens a new internal letter linked by «عطف» to the referred
+one, and the answer is recorded on the referral once the new letter is first saved."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QWidget
+
+from app.models import referrals as R
+from app.models.changes import Changes
+from app.models.db import Store
+from app.models.letter_lookup import letter_summary
+from app.ui.cartable_view import CartableView
+from app.ui.letter_editor import LetterEditor
+from app.ui.ops import OpContext, StoreOp
+from app.ui.referral_dialog import ReferralDialog
+
+
+class Host(Protocol):
+    def action_targets(self) -> list[tuple[str, str]]: ...
+    def sender_party(self) -> dict[str, str]: ...
+    def open_letter(self, guid: str) -> QWidget: ...
+    def new_letter(self, kind: str = "outgoing") -> LetterEditor: ...
+    def show_message(self, text: str, ms: int = 8000) -> None: ...
+    def sync_now(self, *, quiet: bool = False) -> None: ...
+
+
+class ReferralActions(QObject):
+    def __init__(self, store: Store, host: Host, widget: QWidget) -> None:
+        super().__init__(widget)
+        self.store, self.host, self.widget = store, host, widget
+        self.dialog: ReferralDialog | None = None
+        self.view: CartableView | None = None
+        self.refer = QAction(self.tr("Refer"), widget)
+        self.refer.setObjectName("referLetter")
+        self.refer.setToolTip(self.tr("Refer the letter to colleagues with an instruction"))
+        self.refer.triggered.connect(lambda _checked=False: self.refer_selected())
+        self.cartable = QAction(self.tr("Cartable"), widget)
+        self.cartable.setObjectName("openCartable")
+        self.cartable.setShortcut(QKeySequence("Ctrl+K"))
+        self.cartable.triggered.connect(lambda _checked=False: self.open_cartable())
+        for action in (self.refer, self.cartable):
+            widget.addAction(action)
+
+    @property
+    def me(self) -> str:
+        return self.host.sender_party().get("person", "")
+
+    def update_enabled(self, states: list[str]) -> None:
+        self.refer.setEnabled(len(states) == 1 and bool(self.me))
+
+    def refer_selected(self) -> ReferralDialog | None:
+        targets = self.host.action_targets()
+        return self.open_dialog(targets[0][0]) if len(targets) == 1 else None
+
+    def open_dialog(self, letter_guid: str, parent_referral: str | None = None) -> ReferralDialog:
+        summary = letter_summary(self.store, letter_guid)
+        dialog = ReferralDialog(self.store, letter_guid, me=self.me, agency=self.host.sender_party().get("agency", ""),
+                                subject=summary.subject if summary else "", parent_referral=parent_referral,
+                                parent=self.widget)
+        dialog.referred.connect(lambda _guid: self._referred())
+        dialog.finished.connect(dialog.deleteLater)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _referred(self) -> None:
+        self.host.show_message(self.tr("The letter was referred; it reaches your colleagues with the next sync."))
+        self.host.sync_now(quiet=True)
+
+    def open_cartable(self) -> CartableView:
+        if self.view is None:
+            self.view = CartableView(self.store, self.me, self.widget)
+            self.view.openLetter.connect(self.host.open_letter)
+            self.view.referOn.connect(lambda letter, referral: self.open_dialog(letter, referral))
+            self.view.answer.connect(self.answer)
+        self.view.reload()
+        self.view.show()
+        self.view.raise_()
+        return self.view
+
+    def answer(self, letter_guid: str, referral_guid: str) -> LetterEditor:
+        """A new internal letter «عطف» to the referred one, to the referrer, its subject pre-filled."""
+        editor = self.host.new_letter("internal")
+        referrer = R.referrer_entry(self.store, referral_guid)
+        if referrer is not None:
+            editor.to_picker.addEntry(referrer)
+        link = R.answer_link(self.store, letter_guid)
+        if link is not None:
+            editor.in_reply_to.setLink(link, notify=True)
+            editor.subject.setText(self.tr("Re: %1").replace("%1", link.subject))
+        store, me = self.store, self.me
+        recorded: list[str] = []
+
+        def on_saved(guid: str) -> None:
+            if recorded:
+                return
+            recorded.append(guid)
+
+            def work(_ctx: OpContext) -> Changes:
+                return R.add_event(store, referral_guid, me, "answer", answer_guid=guid).changes
+
+            StoreOp(self.widget, work).run()
+
+        editor.saved.connect(on_saved)
+        return editor
