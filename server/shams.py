@@ -183,8 +183,11 @@ def verified_signers(checker: SignatureChecker, package: LetterPackage, content_
     check = checker.check(content_bytes, package.signatures, policy.trust, trusted_time=registered_at)
     if not check.valid:
         raise invalid_signature(check.reasons_fa, check.reasons_en, code=check.code)
+    signers = [hashlib.sha256(c).hexdigest() for c in check.signer_certs]
+    if len(set(signers)) != len(signers):  # one signatory counted twice (two signings, not a byte copy)
+        raise ApiError(422, "duplicate_signature", "یک امضاکننده بیش از یک بار نامه را امضا کرده است.",
+                       "The same certificate signed the letter more than once.", "signatures")
     if policy.authorized is not None:
-        signers = [hashlib.sha256(c).hexdigest() for c in check.signer_certs]
         if any(sha in policy.unbound for sha in signers):
             raise ApiError(422, "signer_not_authorized",
                            "امضاکننده این نامه اکنون مجاز به امضا از سوی این سازمان نیست (نقش امضاکننده از او گرفته "

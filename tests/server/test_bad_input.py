@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import ssl
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -148,6 +149,17 @@ def test_a_copied_signature_is_refused(backend: Env, http: httpx.Client, secreta
     assert r.json()["error"]["code"] == "duplicate_signature" and r.json()["error"]["field"] == "signatures[1]"
     pkg.signatures = pkg.signatures[:1]  # the same letter signed once registers
     assert _post(http, "/letters", pkg.to_json_bytes(), secretary).status_code == 200
+
+
+def test_one_signatory_signing_twice_is_refused(backend: Env, http: httpx.Client, secretary: dict[str, str]) -> None:
+    """Two signings by one certificate (different bytes: another signing time) count one signatory twice."""
+    pkg = sign(make_package(backend.nid_a, [backend.nid_b]), backend.signer_a)
+    time.sleep(1.1)  # another signing time (whole seconds): other bytes from the same key
+    again = sign(LetterPackage(content=pkg.content), backend.signer_a)
+    assert again.signatures[0] != pkg.signatures[0]
+    pkg.signatures.append(again.signatures[0])
+    r = _post(http, "/letters", pkg.to_json_bytes(), secretary)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "duplicate_signature", r.text
 
 
 def test_invalid_signatures_give_a_small_error(http: httpx.Client, secretary: dict[str, str],
