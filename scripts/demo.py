@@ -33,10 +33,12 @@ from devkit.pki import TestPKI, pem  # noqa: E402
 from devkit.revocation import RevocationServer  # noqa: E402
 from devkit.server_process import DEMO_PASSWORD, ServerProcess  # noqa: E402
 from devkit.softhsm import SOFTHSM_MODULE, SoftHSM, provision_signing_key  # noqa: E402
+from server.cli import DEMO_SIGNATORIES  # noqa: E402
 
 DEFAULT_DIR = ROOT / ".demo"
 PIN = "123456"
-AGENCIES = (("a", "Dabir Demo A", "علی رضایی"), ("b", "Dabir Demo B", "مریم کریمی"))
+# (prefix, token label, the signatory the directory lists: their certificate carries the same name)
+AGENCIES = tuple((prefix, f"Dabir Demo {prefix.upper()}", DEMO_SIGNATORIES[prefix][0]) for prefix in ("a", "b"))
 
 
 def client_env(demo: Path) -> dict[str, str]:

@@ -173,6 +173,9 @@ DEMO_USERS = [
     ("staff", "کارشناس", ["staff"], "it"),
     ("admin", "راهبر سازمان", ["agency_admin"], "it"),
 ]
+# Each agency's signatory by name and title, as the demo's token certificates name them
+# (scripts/demo.py): the directory, the signed letter and the verification page agree.
+DEMO_SIGNATORIES = {"a": ("علی رضایی", "مدیرکل دفتر حقوقی"), "b": ("مریم کریمی", "معاون اداری و مالی")}
 
 
 def seed_demo(settings: Settings, password: str) -> list[dict[str, Any]]:
@@ -197,9 +200,12 @@ def seed_demo(settings: Settings, password: str) -> list[dict[str, Any]]:
             for m, (role_name, display, roles, unit) in enumerate(DEMO_USERS):
                 username = f"{letter}.{role_name}"
                 national_code = _valid_national_code(f"00{n}1{m}2345")
+                title = ""
+                if role_name == "signatory" and letter in DEMO_SIGNATORIES:
+                    display, title = DEMO_SIGNATORIES[letter]
                 if conn.execute(select(users.c.id).where(users.c.username == username)).first() is None:
                     create_user(ctx, conn, aid, username=username, display_name=display, password_hash=password_hash,
-                                roles=roles, unit=unit, national_code=national_code)
+                                roles=roles, unit=unit, national_code=national_code, title=title)
                 # the demo's signatory certificates carry the same national code
                 seeded.append({"username": username, "roles": roles, "national_code": national_code})
             out.append({"national_id": nid, "name": name, "users": seeded})

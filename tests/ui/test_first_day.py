@@ -303,7 +303,7 @@ def test_a_secretary_in_agency_a_signs_with_as_token_without_choosing_anything(
     editor.body.setPlainText("با سلام و احترام، خواهشمند است دستور فرمایید اقدام لازم انجام شود.")
     b = server.demo["agencies"][1]  # type: ignore[index]
     editor.to_picker.setEntries([e for e in search_directory(store, b["name"]) if e.kind == "agency"][:1])
-    pick_by_popup(qtbot, editor.signatories, "امضاکننده")
+    pick_by_popup(qtbot, editor.signatories, "رضایی")  # the signatory, by name
     assert [e.person for e in editor.signatories.entries()] == ["a.signatory"]
     assert editor.submit_for_signature()
     qtbot.waitUntil(lambda: window.tabs.count() == 1, timeout=10_000)
