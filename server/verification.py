@@ -103,6 +103,8 @@ def verify(ctx: ServerContext, text: str, code: str | None) -> dict[str, Any]:
         answer["exists"] = True
         stored = row["verify_code"]
         if not (stored and code and hmac.compare_digest(stored.encode(), normalize_code(code).encode())):
+            if code:
+                answer["code_wrong"] = True  # the holder mistyped it, or holds another letter's code
             return answer
         people = conn.execute(_SIGNATORIES, {"agency_id": row["agency_id"]}).all()
     registered_at = as_utc(row["registered_at"])

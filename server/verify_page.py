@@ -48,6 +48,9 @@ def answer_page(answer: dict[str, Any]) -> str:
     number = f"<p>شماره نامه: {shams}</p>"
     if not answer["exists"]:
         return _page(title, f'<p class="no">نامه‌ای با این شماره در سامانه یافت نشد.</p>{number}')
+    if answer.get("code_wrong"):
+        return _page(title, f'{number}<p class="no">کد استعلام واردشده با این نامه مطابقت ندارد؛ آن را با کد '
+                            f"چاپ‌شده بر نامه مقایسه کنید و دوباره وارد کنید.</p>{_code_form()}")
     if not answer["verified"]:
         return _page(title, f"{number}<p>نامه‌ای با این شماره در سامانه ثبت شده است. برای دیدن مشخصات آن، "
                             f"رمزینهٔ روی نامه را پویش کنید یا کد استعلام چاپ‌شده بر نامه را وارد کنید.</p>"

@@ -67,13 +67,14 @@ def test_public_verification_tells_strangers_only_that_a_letter_exists(backend: 
     with backend.client() as anon:
         for guess in (None, "AAAAAAAAAAAA", other["verify_code"]):
             bare = anon.verify_shams(reg["shams"], guess)
+            wrong = {"code_wrong": True} if guess else {}  # a mistyped code is said to be wrong, nothing more
             assert bare == {"shams": reg["shams"], "shams_display": bare["shams_display"], "exists": True,
-                            "verified": False}
+                            "verified": False, **wrong}
         full = anon.verify_shams(reg["shams"], code.lower())  # as a person might type it
         assert full["verified"] is True and full["exists"] is True
         assert full["agency"] == backend.nid_a and full["agency_name"].startswith("سازمان نمونه الف")
         assert full["registered_at"] == reg["registered_at"]
-        assert full["signers"] == [{"name": "Signatory A", "title": ""}]  # as the certificate (and the print) names them
+        assert full["signers"] == [{"name": "Signatory A", "title": "مدیرکل دفتر حقوقی"}]  # the certificate's name, the directory's title
         text = json.dumps(full, ensure_ascii=False)
         for secret in (pkg.guid, pkg.content_sha256(), "0010203044", "receipt", "body"):
             assert secret not in text
@@ -176,6 +177,10 @@ def test_a_phone_that_scans_the_qr_gets_a_persian_page(env: Env) -> None:
     bare = _chromium_dom(reg["verify_url"].split("?")[0])
     assert "نامه‌ای با این شماره در سامانه ثبت شده است" in bare and "سازمان نمونه الف" not in bare
     assert '<input name="c"' in bare  # where to type the printed code
+    with _https(env.server) as http:
+        mistyped = http.get(reg["verify_url"].replace(env.server.base_url, "")[:-1] + "Q",
+                            headers={"Accept": "text/html"}).text
+    assert "کد استعلام واردشده با این نامه مطابقت ندارد" in mistyped and "سازمان نمونه الف" not in mistyped
 
 
 # -- 10. audit ------------------------------------------------------------------------------------
