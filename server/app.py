@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import inspect
 import logging
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from cryptography.hazmat.primitives import serialization
 from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from app.protocol.package import MAX_SIGNATURES, LetterPackage
 from app.protocol.package_schema import UUID_PATTERN, package_schema
 from app.protocol.receipt import cert_fingerprint
-from app.protocol.referral import MAX_INSTRUCTION, MAX_POSTSCRIPT, MAX_RECIPIENTS
 from server import admin, audit, directory, incoming, payam, referrals, shams, verification
 from server.auth import Principal, Role, bearer_token, hash_password, login, logout
 from server.config import Settings
@@ -26,98 +24,23 @@ from server.errors import ERROR_RESPONSES, ApiError, ContainErrors, install_hand
 from server.idempotency import request_digest, require_key, run_idempotent
 from server.middleware import AccessLog, Authenticate, RequestLimits
 from server.receipts import load_receipt_identity
+from server.requests import (
+    AckIn,
+    CertIn,
+    LoginIn,
+    PaperIn,
+    ReferralEventIn,
+    ReferralIn,
+    UnitIn,
+    UserIn,
+    UserPatch,
+)
 from server.security_headers import SecurityHeaders
 from server.signatures import SignatureChecker
 from server.verify_page import PAGE_CSP, answer_page, error_page, wants_html
 
 API = "/api/v1"
 log = logging.getLogger("dabir.server")
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
-
-    @field_validator("*")
-    @classmethod
-    def _no_nul(cls, value: Any) -> Any:
-        """PostgreSQL text cannot hold NUL (a 500 there): refused in every field, on every backend."""
-        if any(isinstance(v, str) and "\x00" in v for v in (value if isinstance(value, list) else [value])):
-            raise ValueError("must not contain NUL characters")
-        return value
-
-
-class LoginIn(Strict):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=1024)
-
-
-class AckIn(Strict):
-    status: Literal["delivered", "registered"]
-    incoming_number: str | None = Field(default=None, min_length=1, max_length=100)
-
-
-class PaperSenderIn(Strict):
-    kind: Literal["agency", "person", "company"]
-    id: str = Field(min_length=1, max_length=20)  # checked by incoming.check_sender (Persian reason)
-    name: str = Field(default="", max_length=500)
-
-
-class PaperIn(Strict):
-    """A paper letter to number (ثبت نامه وارده): who sent it, their number and date, its subject."""
-
-    guid: str = Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-    sender: PaperSenderIn
-    sender_number: str = Field(default="", max_length=100)
-    sender_date: dt.date | None = None
-    subject: str = Field(min_length=1, max_length=500)
-
-
-class ReferralIn(Strict):
-    """A referral (ارجاع): the client's GUID, the letter, colleagues by username, instruction, postscript."""
-
-    id: str = Field(pattern=UUID_PATTERN)
-    letter_guid: str = Field(pattern=UUID_PATTERN)
-    parent: str | None = Field(default=None, pattern=UUID_PATTERN)  # the referral this one refers on
-    to: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(min_length=1, max_length=MAX_RECIPIENTS)
-    instruction: str = Field(min_length=1, max_length=MAX_INSTRUCTION)
-    postscript: str = Field(default="", max_length=MAX_POSTSCRIPT)
-    due_date: dt.date | None = None
-
-
-class ReferralEventIn(Strict):
-    id: str | None = Field(default=None, pattern=UUID_PATTERN)  # the client's GUID for the event
-    kind: Literal["read", "answer", "close", "recall"]
-    note: str = Field(default="", max_length=MAX_POSTSCRIPT)
-    answer_guid: str | None = Field(default=None, pattern=UUID_PATTERN)
-
-
-class UnitIn(Strict):
-    code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
-    name: str = Field(min_length=1, max_length=500)
-    parent: str | None = Field(default=None, max_length=64)
-
-
-class UserIn(Strict):
-    username: str = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9_.\-]+$")
-    display_name: str = Field(min_length=1, max_length=500)
-    password: str = Field(min_length=8, max_length=1024)
-    roles: list[str] = Field(min_length=1, max_length=5)
-    unit: str | None = Field(default=None, max_length=64)
-    national_code: str | None = Field(default=None, max_length=10)
-    title: str = Field(default="", max_length=500)
-
-
-class UserPatch(Strict):
-    display_name: str | None = Field(default=None, min_length=1, max_length=500)
-    title: str | None = Field(default=None, max_length=500)
-    password: str | None = Field(default=None, min_length=8, max_length=1024)
-    roles: list[str] | None = Field(default=None, min_length=1, max_length=5)
-    unit: str | None = Field(default=None, max_length=64)
-    active: bool | None = None
-
-
-class CertIn(Strict):
-    certificate_pem: str = Field(min_length=50, max_length=20000)
 
 
 def _package_body(settings: Settings) -> dict[str, Any]:
