@@ -4,6 +4,7 @@ the paper registration form with its national code check and scanned pages."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel
 from PySide6.QtWidgets import QApplication
@@ -13,8 +14,11 @@ from app.models.db import Store
 from app.models.folders import Folder
 from app.models.tables import Agency, Letter, OutboxOperation
 from app.ui.letter_details import LetterDetails
+from app.sync.engine import SyncEngine
 from app.ui.paper_incoming_dialog import PaperIncomingDialog
+from app.ui.sync_bridge import SyncBridge
 from tests.ui.conftest import add_letter
+from tests.sync.test_engine_unit import ScriptedServer
 from tests.ui.editor_conftest_helpers import save_screenshot, type_text
 
 CITIZEN = "0010203044"
@@ -119,3 +123,47 @@ def test_paper_form_checks_the_national_code_and_registers_with_scans(  # type: 
         assert expected in text, expected
     window.resize(1100, 760)
     save_screenshot(window, artifacts_dir / "paper_incoming_letter.png")
+
+
+class _NumberingServer(ScriptedServer):
+    """The scripted server that also gives incoming numbers, for the letter and the paper form alike."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.numbers = 0
+
+    def _number(self) -> dict[str, Any]:
+        self.numbers += 1
+        return {"incoming_number": f"1405/{self.numbers + 1}", "registered_at": "2026-11-25T10:00:00Z"}
+
+    def register_incoming(self, guid: str, *, idempotency_key: str) -> dict[str, Any]:
+        return self._number()
+
+    def register_paper(self, body: dict[str, Any], *, idempotency_key: str) -> dict[str, Any]:
+        return self._number()
+
+
+def _list_texts(window) -> list[str]:  # type: ignore[no-untyped-def]
+    model = window.model
+    return [str(model.index(r, c).data() or "") for r in range(model.rowCount()) for c in range(model.columnCount())]
+
+
+def test_the_number_of_a_registered_letter_shows_in_the_open_tab_and_list_after_the_sync_pass(  # type: ignore[no-untyped-def]
+        window, store: Store, qtbot) -> None:
+    guid = add_letter(store, "درخواست همکاری در طرح ملی", kind="incoming", state="received")
+    window.refresh()
+    qtbot.waitUntil(lambda: not window.model.loading and window.model.rowCount() == 1, timeout=5000)
+    details = window.open_letter(guid)
+    assert isinstance(details, LetterDetails)
+    window.incoming.register.trigger()
+    qtbot.waitUntil(lambda: "موقت" in details.text(), timeout=5000)
+    qtbot.waitUntil(lambda: any("موقت" in t for t in _list_texts(window)), timeout=5000)
+
+    server = _NumberingServer()
+    bridge = SyncBridge(store, engine_factory=lambda st, ev: SyncEngine(st, server, on_event=ev))
+    with qtbot.waitSignal(bridge.synced, timeout=10_000):
+        bridge.sync_now()
+    assert _state(store, guid) == "registered_incoming"
+    qtbot.waitUntil(lambda: "۱۴۰۵/۲" in details.text(), timeout=5000)  # without leaving the tab
+    assert "موقت" not in details.text()
+    qtbot.waitUntil(lambda: not any("موقت" in t for t in _list_texts(window)), timeout=5000)
