@@ -12,16 +12,19 @@ from sqlalchemy import select
 
 from app.models.db import Store
 from app.models.folders import Folder
-from app.models.tables import Agency, Letter, OutboxOperation
-from app.ui.letter_details import LetterDetails
+from app.models.incoming import PaperLetter, register_paper
+from app.models.tables import Agency, Letter, OutboxOperation, Setting, Unit
+from app.sync.account import SENDER_SETTING
 from app.sync.engine import SyncEngine
+from app.ui.letter_details import LetterDetails
 from app.ui.paper_incoming_dialog import PaperIncomingDialog
 from app.ui.sync_bridge import SyncBridge
-from tests.ui.conftest import add_letter
 from tests.sync.test_engine_unit import ScriptedServer
+from tests.ui.conftest import add_letter
 from tests.ui.editor_conftest_helpers import save_screenshot, type_text
 
 CITIZEN = "0010203044"
+OWN = "14000123453"
 
 
 def _state(store: Store, guid: str) -> str:
@@ -167,3 +170,30 @@ def test_the_number_of_a_registered_letter_shows_in_the_open_tab_and_list_after_
     qtbot.waitUntil(lambda: "۱۴۰۵/۲" in details.text(), timeout=5000)  # without leaving the tab
     assert "موقت" not in details.text()
     qtbot.waitUntil(lambda: not any("موقت" in t for t in _list_texts(window)), timeout=5000)
+
+
+def test_a_paper_letter_has_no_signature_banner_names_its_desk_and_gets_its_number(  # type: ignore[no-untyped-def]
+        window, store: Store, qtbot) -> None:
+    with store.session() as s:
+        s.add(Agency(national_id=OWN, name="وزارت نمونه", name_norm="وزارت نمونه"))
+        s.add(Unit(agency=OWN, code="secretariat", name="دبیرخانه مرکزی", name_norm="دبیرخانه مرکزی"))
+        s.add(Setting(key=SENDER_SETTING, value={"agency": OWN, "unit": "secretariat", "person": "s.ahmadi",
+                                                 "name": "سارا احمدی"}))
+    guid = register_paper(store, PaperLetter(sender_kind="person", sender_id=CITIZEN, sender_name="علی رضایی",
+                                             subject="درخواست صدور مجوز", summary="متقاضی صدور مجوز است."))
+    with store.reader() as s:
+        assert s.get(Letter, guid).verify_status is None  # type: ignore[union-attr]  # never rechecked
+    details = window.open_letter(guid)
+    assert isinstance(details, LetterDetails)
+    assert details.verification_banner.isHidden()  # a paper letter has no electronic signature to check
+    text = details.text()
+    assert "نامهٔ کاغذی؛ امضای الکترونیکی ندارد" in text
+    assert "وزارت نمونه، دبیرخانه مرکزی" in text  # the recipients: the desk that received it
+
+    server = _NumberingServer()
+    bridge = SyncBridge(store, engine_factory=lambda st, ev: SyncEngine(st, server, on_event=ev))
+    with qtbot.waitSignal(bridge.synced, timeout=10_000):
+        bridge.sync_now()
+    qtbot.waitUntil(lambda: "۱۴۰۵/۲" in details.text(), timeout=5000)
+    with store.reader() as s:
+        assert s.get(Letter, guid).verify_status is None  # type: ignore[union-attr]

@@ -8,7 +8,8 @@ import pytest
 from PySide6.QtCore import QThreadPool
 
 from app.models.db import Store
-from app.models.tables import Letter, Setting
+from app.models.letters import create_letter
+from app.models.tables import Agency, Letter, Setting, Unit
 from app.protocol.jalali import format_datetime
 from app.protocol.persian import normalize
 from app.protocol.receipt import parse_time
@@ -89,3 +90,17 @@ def test_a_rejected_letter_leads_with_the_servers_reason(persian_app, store: Sto
     with qtbot.waitSignal(details.correctRequested) as blocker:
         details.correct_button.click()
     assert blocker.args == [guid]
+
+
+def test_the_sender_of_our_own_letter_reads_agency_unit_and_name(persian_app, store: Store, qtbot) -> None:  # type: ignore[no-untyped-def]
+    own = "14000123453"
+    with store.session() as s:
+        s.add(Agency(national_id=own, name="وزارت نمونه", name_norm="وزارت نمونه"))
+        s.add(Unit(agency=own, code="secretariat", name="دبیرخانه مرکزی", name_norm="دبیرخانه مرکزی"))
+        letter = create_letter(s, kind="outgoing", subject=SUBJECT, body="", recipients=[{"agency": B}],
+                               sender={"agency": own, "unit": "secretariat", "person": "s.ahmadi",
+                                       "name": "دبیر دبیرخانه"})
+        guid = letter.guid
+    view = LetterDetails(store, guid)
+    qtbot.addWidget(view)
+    assert "وزارت نمونه، دبیرخانه مرکزی، دبیر دبیرخانه" in view.text()

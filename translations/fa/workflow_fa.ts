@@ -4,6 +4,14 @@
 <context>
     <name>LetterDetails</name>
     <message>
+        <source>A paper letter; it has no electronic signature</source>
+        <translation>نامهٔ کاغذی؛ امضای الکترونیکی ندارد</translation>
+    </message>
+    <message>
+        <source>Signature:</source>
+        <translation>امضا:</translation>
+    </message>
+    <message>
         <location filename="../../app/ui/letter_details.py" line="141"/>
         <source>Correct and resubmit</source>
         <translation>اصلاح و ارسال دوباره</translation>
