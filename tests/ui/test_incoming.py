@@ -170,6 +170,7 @@ def test_the_number_of_a_registered_letter_shows_in_the_open_tab_and_list_after_
     qtbot.waitUntil(lambda: "۱۴۰۵/۲" in details.text(), timeout=5000)  # without leaving the tab
     assert "موقت" not in details.text()
     qtbot.waitUntil(lambda: not any("موقت" in t for t in _list_texts(window)), timeout=5000)
+    assert any("۱۴۰۵/۲" in t for t in _list_texts(window))  # «شماره»: the desk's incoming number
 
 
 def test_a_paper_letter_has_no_signature_banner_names_its_desk_and_gets_its_number(  # type: ignore[no-untyped-def]
