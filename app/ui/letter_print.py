@@ -627,3 +627,37 @@ def print_letter(letter_view: LetterView, parent_widget: QWidget | None, *, serv
         return False
     paint_letter(printer, letter_view, server_base=server_base)
     return True
+
+
+def _sheet_doc(device: QPagedPaintDevice, html_text: str) -> QTextDocument:
+    doc = _new_doc(device)
+    doc.setHtml(html_text)
+    return doc  # not paginated: print_() lays it out on the device's pages with its own margins
+
+
+def render_sheet_pdf(html_text: str, title: str, path: str | Path) -> Path:
+    """A plain A4 page of rich text (a paper letter's registration sheet) as a PDF."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = _pdf_writer(str(path), QPageSize(QPageSize.PageSizeId.A4))
+    writer.setTitle(title)
+    _ensure_fonts()
+    _sheet_doc(writer, html_text).print_(writer)
+    del writer
+    return path
+
+
+def print_sheet(html_text: str, title: str, parent_widget: QWidget | None) -> bool:
+    """Ask for a printer and print the sheet; False when the user cancels."""
+    from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    printer.setDocName(title)
+    dialog = QPrintDialog(printer, parent_widget)
+    dialog.setWindowTitle("چاپ نامه")
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return False
+    _ensure_fonts()
+    _sheet_doc(printer, html_text).print_(printer)
+    return True

@@ -14,6 +14,7 @@ from app.models.db import Store
 from app.models.folders import Folder
 from app.models.incoming import PaperLetter, register_paper
 from app.models.tables import Agency, Letter, OutboxOperation, Setting, Unit
+from app.protocol.persian import normalize
 from app.sync.account import SENDER_SETTING
 from app.sync.engine import SyncEngine
 from app.ui.letter_details import LetterDetails
@@ -22,6 +23,7 @@ from app.ui.sync_bridge import SyncBridge
 from tests.sync.test_engine_unit import ScriptedServer
 from tests.ui.conftest import add_letter
 from tests.ui.editor_conftest_helpers import save_screenshot, type_text
+from tests.ui.workflow_helpers import pdf_text
 
 CITIZEN = "0010203044"
 OWN = "14000123453"
@@ -198,3 +200,28 @@ def test_a_paper_letter_has_no_signature_banner_names_its_desk_and_gets_its_numb
     qtbot.waitUntil(lambda: "۱۴۰۵/۲" in details.text(), timeout=5000)
     with store.reader() as s:
         assert s.get(Letter, guid).verify_status is None  # type: ignore[union-attr]
+
+
+def test_a_paper_letter_is_exported_as_its_registration_sheet(  # type: ignore[no-untyped-def]
+        window, store: Store, qtbot, tmp_path: Path) -> None:
+    guid = register_paper(store, PaperLetter(sender_kind="person", sender_id=CITIZEN, sender_name="علی رضایی",
+                                             subject="درخواست صدور مجوز", summary="متقاضی صدور مجوز است."))
+    with store.session() as s:
+        letter = s.get(Letter, guid)
+        assert letter is not None
+        letter.incoming_number, letter.state = "1405/2", "registered_incoming"
+    window.open_letter(guid)
+    assert window.actions_.print.isEnabled() and window.actions_.export_pdf.isEnabled()
+    assert not window.actions_.export_signed_pdf.isEnabled()
+    names: list[str] = []
+    out = tmp_path / "sheet.pdf"
+    window.actions_.ask_save_path = lambda _title, name: names.append(name) or str(out)
+    op = window.actions_.export_selected_pdf()
+    assert op is not None
+    qtbot.waitUntil(lambda: op.is_done, timeout=20_000)
+    assert window.last_warning is None, window.last_warning
+    assert names == ["وارده-1405-2.pdf"]
+    text = pdf_text(out)
+    for expected in ("برگ ثبت نامهٔ واردهٔ کاغذی", "درخواست صدور مجوز", "علی رضایی", "۰۰۱۰۲۰۳۰۴۴",
+                     "متقاضی صدور مجوز است"):
+        assert normalize(expected) in text, expected

@@ -104,3 +104,28 @@ def test_the_sender_of_our_own_letter_reads_agency_unit_and_name(persian_app, st
     view = LetterDetails(store, guid)
     qtbot.addWidget(view)
     assert "وزارت نمونه، دبیرخانه مرکزی، دبیر دبیرخانه" in view.text()
+
+
+def test_a_received_letter_can_be_printed_and_exported_as_the_senders_letter(  # type: ignore[no-untyped-def]
+        window: MainWindow, store: Store, qtbot, tmp_path: Path) -> None:
+    with store.session() as s:
+        s.add(Setting(key="server:base_url", value={"url": "https://dabir.example.ir"}))
+        letter = create_letter(s, kind="incoming", subject=SUBJECT, body="<p>با سلام، متن نامهٔ رسیده.</p>",
+                               sender={"agency": B, "unit": "", "name": "سازمان برنامه و بودجه"},
+                               recipients=[{"role": "to", "agency": "14000123453", "name": "وزارت نمونه"}])
+        letter.state, letter.shams = "registered_incoming", f"{B}-O-1405-40"
+        letter.registered_at = parse_time("2026-11-25T09:00:00Z")
+        guid = letter.guid
+    details = window.open_letter(guid)
+    assert isinstance(details, LetterDetails)
+    assert window.actions_.print.isEnabled() and window.actions_.export_pdf.isEnabled()
+    assert not window.actions_.export_signed_pdf.isEnabled()  # we do not sign another agency's letter
+    out = tmp_path / "received.pdf"
+    window.actions_.ask_save_path = lambda _title, _name: str(out)
+    op = window.actions_.export_selected_pdf()
+    assert op is not None
+    qtbot.waitUntil(lambda: op.is_done, timeout=20_000)
+    assert window.last_warning is None, window.last_warning
+    text = pdf_text(out)
+    assert normalize(SUBJECT) in text and "سازمان برنامه و بودجه" in text
+    QThreadPool.globalInstance().waitForDone(10_000)

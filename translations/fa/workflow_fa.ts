@@ -449,6 +449,14 @@
 <context>
     <name>WorkflowActions</name>
     <message>
+        <source>incoming</source>
+        <translation>وارده</translation>
+    </message>
+    <message>
+        <source>provisional</source>
+        <translation>موقت</translation>
+    </message>
+    <message>
         <location filename="../../app/ui/workflow_actions.py" line="73"/>
         <source>New outgoing letter</source>
         <translation>نامه صادره جدید</translation>
