@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel
+from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
@@ -225,3 +226,24 @@ def test_a_paper_letter_is_exported_as_its_registration_sheet(  # type: ignore[n
     for expected in ("برگ ثبت نامهٔ واردهٔ کاغذی", "درخواست صدور مجوز", "علی رضایی", "۰۰۱۰۲۰۳۰۴۴",
                      "متقاضی صدور مجوز است"):
         assert normalize(expected) in text, expected
+
+
+def test_paper_form_keeps_its_fields_in_place_and_writes_the_summary_right_to_left(  # type: ignore[no-untyped-def]
+        window, store: Store, qtbot) -> None:
+    dialog = window.incoming.open_paper_form()
+    assert isinstance(dialog, PaperIncomingDialog)
+    qtbot.waitUntil(dialog.isVisible, timeout=5000)
+    dialog.sender_kind.setCurrentIndex(dialog.sender_kind.findData("person"))
+    QApplication.processEvents()
+    before = dialog.subject.mapTo(dialog, dialog.subject.rect().topLeft())
+    type_text(dialog.sender_id, "۰۰۱۰۲۰۳۰۴۵")  # the check digit is wrong: the message shows…
+    assert dialog.id_error.isVisible()
+    QApplication.processEvents()
+    assert dialog.subject.mapTo(dialog, dialog.subject.rect().topLeft()) == before  # …without moving the form
+
+    width = dialog.summary.viewport().width()
+    assert dialog.summary.cursorRect().x() > width * 0.9  # empty: the caret waits on the right
+    type_text(dialog.summary, "متقاضی صدور مجوز است.")
+    dialog.summary.moveCursor(QTextCursor.MoveOperation.Start)
+    assert dialog.summary.cursorRect().x() > width * 0.9  # the text starts at the right edge
+    dialog.reject()
