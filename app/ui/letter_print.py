@@ -550,6 +550,7 @@ def render_letter_pdf(letter_view: LetterView, path: str | Path, *, server_base:
     writer.setAuthor(letter_view.agency_name)
     paint_letter(writer, letter_view, server_base=server_base)
     del writer  # the file is complete only once the writer is gone
+    path.chmod(0o600)  # owner-only, like the signed PDF and every other data file
     return path
 
 
@@ -644,6 +645,7 @@ def render_sheet_pdf(html_text: str, title: str, path: str | Path) -> Path:
     _ensure_fonts()
     _sheet_doc(writer, html_text).print_(writer)
     del writer
+    path.chmod(0o600)
     return path
 
 

@@ -319,7 +319,8 @@ class WorkflowActions(QObject):
         view = self._selected_view()
         if view is None:
             return None
-        path = self.ask_save_path(self.tr("Export signed PDF"), self._pdf_name(view))
+        # its own name: the plain PDF of the same letter is not overwritten by accident
+        path = self.ask_save_path(self.tr("Export signed PDF"), f"{view.shams.canonical}-{self.tr('signed')}.pdf")
         if not path:
             return None
         store, base = self.store, server_base(self.store)

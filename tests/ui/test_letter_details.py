@@ -70,6 +70,7 @@ def test_details_show_shams_receipt_and_acknowledgement(window: MainWindow, stor
     qtbot.waitUntil(lambda: op.is_done, timeout=20_000)
     assert window.last_warning is None, window.last_warning
     assert out.read_bytes().startswith(b"%PDF")
+    assert out.stat().st_mode & 0o777 == 0o600  # owner-only, like the signed PDF
     assert normalize(SUBJECT) in pdf_text(out)
     assert "ذخیره شد" in window.current_message()
     QThreadPool.globalInstance().waitForDone(10_000)

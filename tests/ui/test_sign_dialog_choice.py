@@ -229,7 +229,8 @@ def test_the_signed_pdf_export_offers_the_token_of_the_letters_signatory(
         guid = letter.guid
     window.open_letter(guid)
     out = tmp_path / "signed.pdf"
-    window.actions_.ask_save_path = lambda _title, _suggested: str(out)
+    suggested: list[str] = []
+    window.actions_.ask_save_path = lambda _title, name: suggested.append(name) or str(out)
     window.actions_.export_signed_pdf.trigger()
     qtbot.waitUntil(lambda: window.actions_.pdf_sign_dialog is not None or bool(window.last_warning)
                     or bool(window.messages), timeout=20_000)
@@ -238,6 +239,7 @@ def test_the_signed_pdf_export_offers_the_token_of_the_letters_signatory(
     assert dlg is not None
     qtbot.waitUntil(lambda: dlg.sign_button.isEnabled(), timeout=10_000)
     assert chosen(dlg) == signatory  # the signer of the letter, whatever the first token is
+    assert suggested == [f"{SENDER['agency']}-O-1405-12-امضاشده.pdf"]  # not the plain PDF's name
     QTest.keyClicks(dlg.pin_edit, PIN)
     with qtbot.waitSignal(dlg.signed, timeout=30_000):
         QTest.keyClick(dlg.pin_edit, Qt.Key.Key_Return)

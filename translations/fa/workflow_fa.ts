@@ -449,6 +449,10 @@
 <context>
     <name>WorkflowActions</name>
     <message>
+        <source>signed</source>
+        <translation>امضاشده</translation>
+    </message>
+    <message>
         <source>incoming</source>
         <translation>وارده</translation>
     </message>
