@@ -116,6 +116,8 @@ def test_opens_on_the_signatorys_token_keeps_it_and_enter_signs_after_a_wrong_pi
     with qtbot.waitSignal(dlg.batch_finished, timeout=10_000):
         QTest.keyClick(dlg.pin_edit, Qt.Key.Key_Return)
     assert "نادرست" in dlg.status.text() and dlg.isVisible()
+    qtbot.waitUntil(lambda: any(t.pin.count_low for t in service.tokens if t.label == signatory),
+                    timeout=5000)  # the flags, read again
     QTest.qWait(600)  # the watcher reports the token's new flags: the list is rebuilt again
     # one message: SoftHSM's «a wrong PIN was entered» flag does not repeat the status line's words
     assert dlg.pin_warning.text() == "" and "فرصت" not in dlg.status.text()
