@@ -64,6 +64,12 @@ class LetterRow:
     date: dt.datetime  # registration time once numbered, else last change
     priority: str
     classification: str
+    incoming_number: str | None = None  # what we receive: this desk's number for it (the list shows it)
+
+    @property
+    def number(self) -> str | None:
+        """The number the list shows: ours (the SHAMS we sent it under, the incoming number we gave it)."""
+        return self.incoming_number if self.kind == "incoming" else self.shams
 
 
 def _where(folder: Folder | None, query: str | None) -> list[ColumnElement[bool] | TextClause]:
@@ -152,7 +158,7 @@ def _rows_sql(n: int) -> str:
         # what we receive: the sending agency's name from the directory (the person's if unknown)
         "COALESCE((SELECT a.name FROM agencies a WHERE a.national_id = l.sender_agency), l.sender_name), "
         "(SELECT r.name FROM recipients r WHERE r.letter_guid = l.guid ORDER BY r.position LIMIT 1), "
-        "l.shams, l.registered_at, l.updated_at, l.priority, l.classification "
+        "l.shams, l.registered_at, l.updated_at, l.priority, l.classification, l.incoming_number "
         f"FROM letters l WHERE l.rowid IN ({', '.join('?' * n)})"
     )
 
@@ -178,7 +184,7 @@ def fetch_letters(
     # Straight to the driver: read on every keystroke and scroll, with an IN-list whose length
     # changes, this select would be built and compiled again each time.
     result = session.connection().exec_driver_sql(_rows_sql(len(page)), tuple(page))
-    for rowid, guid, kind, state, subject, sender, first_rcpt, shams, registered, updated, prio, cls in result:
+    for rowid, guid, kind, state, subject, sender, first_rcpt, shams, registered, updated, prio, cls, number in result:
         rows[rowid] = LetterRow(
             guid=guid,
             kind=kind,
@@ -189,6 +195,7 @@ def fetch_letters(
             date=_as_datetime(registered or updated),
             priority=prio,
             classification=cls,
+            incoming_number=number,
         )
     return [rows[r] for r in page if r in rows]
 

@@ -22,7 +22,8 @@ from app.models.lifecycle import EDITABLE, SealedContent, State
 from app.models.search import reindex, reindex_shams
 from app.models.tables import Attachment, Letter, Recipient
 
-INDEXED = ("subject", "body", "sender_name", "verification", "shams")  # shams last: reindexed alone
+INDEXED = ("subject", "body", "sender_name", "verification", "incoming_number", "sender_id", "sender_number",
+           "shams")  # shams last: reindexed alone
 
 
 def _changed(obj: Any, attrs: tuple[str, ...]) -> bool:

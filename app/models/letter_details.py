@@ -11,8 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.db import Store
+from app.models.letter_lookup import desk_name
 from app.models.letters import INCOMING, LINK_COLUMNS, letter_content
-from app.models.tables import Agency, Letter, Person, Setting, Unit
+from app.models.tables import Letter, Person, Setting
 from app.protocol.canonical import InvalidContent, content_sha256
 from app.protocol.receipt import InvalidReceipt, parse_time, receipt_matches, verify_receipt
 
@@ -92,13 +93,8 @@ def read_details(store: Store, guid: str) -> Details:
 
 
 def _sender(session: Session, letter: Letter) -> str:
-    """Who sent it: for what we receive, the agency (named from the directory), its unit and the person."""
-    if letter.kind != INCOMING:
-        return letter.sender_name or letter.sender_unit or letter.sender_agency
-    agency = session.get(Agency, letter.sender_agency)
-    unit = session.scalar(select(Unit.name).where(Unit.agency == letter.sender_agency, Unit.code == letter.sender_unit))
-    parts = (agency.name if agency is not None else letter.sender_agency, unit or letter.sender_unit, letter.sender_name)
-    return "، ".join(dict.fromkeys(p for p in parts if p))
+    """Who sent it, ours or received alike: the agency (named from the directory), its unit and the person."""
+    return desk_name(session, letter.sender_agency, letter.sender_unit, letter.sender_name)
 
 
 def _signers(session: Session, letter: Letter) -> list[dict[str, Any]]:

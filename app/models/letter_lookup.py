@@ -72,6 +72,19 @@ def unit_name(session: Session, agency: str, code: str) -> str:
     return "" if _LATIN.search(code or "") else code or ""
 
 
+def desk_name(session: Session, agency: str, unit: str = "", name: str = "") -> str:
+    """A desk as people read it: the agency's name (from the directory), its unit and the person."""
+    row = session.get(Agency, agency) if agency else None
+    parts = (row.name if row is not None else agency, unit_name(session, agency, unit), name)
+    return "، ".join(dict.fromkeys(p for p in parts if p))
+
+
+def own_desk(store: Store, me: dict[str, object]) -> str:
+    """This workstation's desk (the login's agency and unit), named as :func:`desk_name` does."""
+    with store.reader() as s:
+        return desk_name(s, str(me.get("agency") or ""), str(me.get("unit") or ""))
+
+
 def _registered_at(session: Session, guid: str | None, shams: str) -> dt.datetime | None:
     """When a referenced letter was registered, if this store holds it (by GUID, else by SHAMS)."""
     letter = session.get(Letter, guid) if guid else None

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable
 from html.parser import HTMLParser
 
-from sqlalchemy import Connection, bindparam, text
+from sqlalchemy import Connection, TextClause, bindparam, text
 
 from app.protocol.persian import normalize
 
@@ -61,12 +61,21 @@ def index_row(subject: str, body: str, parties: Iterable[str], shams: str | None
     }
 
 
-_LETTERS_SQL = text(
+_LETTERS_SQL = (
     "SELECT l.guid, l.rowid, l.subject, l.body, l.sender_name, l.shams, l.kind, "
     "(SELECT a.name FROM agencies a WHERE a.national_id = l.sender_agency), "
     "(SELECT u.name FROM units u WHERE u.agency = l.sender_agency AND u.code = l.sender_unit), "
-    "l.verification FROM letters l WHERE l.guid IN :guids"
-).bindparams(bindparam("guids", expanding=True))
+    "l.verification, {numbers} FROM letters l WHERE l.guid IN :guids"
+)
+# Found by its number too: the desk's incoming number, a paper sender's id and own number (from 0010;
+# migration 0002 back-fills the index with this module on the older schema, where they are empty).
+_NUMBERS = ("incoming_number", "sender_id", "sender_number")
+
+
+def _letters_sql(conn: Connection) -> TextClause:
+    have = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(letters)")}
+    numbers = ", ".join(f"l.{c}" if c in have else "NULL" for c in _NUMBERS)
+    return text(_LETTERS_SQL.format(numbers=numbers)).bindparams(bindparam("guids", expanding=True))
 _PARTIES_SQL = text(
     "SELECT letter_guid, name, unit, person FROM recipients WHERE letter_guid IN :guids ORDER BY id"
 ).bindparams(bindparam("guids", expanding=True))
@@ -86,6 +95,9 @@ def reindex(conn: Connection, guids: Iterable[str]) -> None:
     stores a page of incoming letters at once).
     """
     wanted = list(dict.fromkeys(guids))
+    if not wanted:
+        return
+    letters_sql = _letters_sql(conn)
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start:start + _CHUNK]
         recipients: dict[str, list[str]] = {}
@@ -93,12 +105,14 @@ def reindex(conn: Connection, guids: Iterable[str]) -> None:
             recipients.setdefault(guid, []).append(" ".join(names))
         rows = []
         # deleted ones are not found: the AFTER DELETE trigger already removed their rows
-        for guid, rowid, subject, body, sender_name, shams, kind, agency_name, unit_name, verification in conn.execute(
-                _LETTERS_SQL, {"guids": chunk}):
+        for (guid, rowid, subject, body, sender_name, shams, kind, agency_name, unit_name, verification,
+             *numbers) in conn.execute(letters_sql, {"guids": chunk}):
             parties = [sender_name]
             if kind == "incoming":  # found under the sending agency, its unit and who signed it
                 parties += [agency_name or "", unit_name or "", *signer_names(verification)]
-            rows.append({"r": rowid, **index_row(subject, body, [*parties, *recipients.get(guid, [])], shams)})
+            # the number column also holds the desk's incoming number, the sender's id and own number
+            number = " ".join(n for n in (shams, *numbers) if n)
+            rows.append({"r": rowid, **index_row(subject, body, [*parties, *recipients.get(guid, [])], number)})
         if rows:
             conn.execute(_DELETE_SQL, [{"r": row["r"]} for row in rows])
             conn.execute(_INSERT_SQL, rows)

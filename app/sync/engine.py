@@ -308,6 +308,8 @@ class SyncEngine:
         for name, data in incoming.number_pending(self.store, self.api, self._call, self.clock, self.actor):
             if name == "numbered":
                 report.numbered.append(data["guid"])
+            elif name == "incoming_refused":  # the letter is back to be registered: the window must see it
+                report.rejected.append((data["guid"], data["reason"]))
             self.on_event(name, data)
 
     def _send_referrals(self, report: SyncReport) -> None:

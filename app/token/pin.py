@@ -48,7 +48,7 @@ class PinStatus:
         if self.final_try:
             return "Last try: one more wrong PIN locks the token."
         if self.count_low:
-            return "A wrong PIN was entered before; few tries are left before the token locks."
+            return "A wrong PIN was entered before; type it with care."
         return None
 
     @property
@@ -58,7 +58,7 @@ class PinStatus:
         if self.final_try:
             return "هشدار: این آخرین فرصت است؛ با یک بار ورود نادرست دیگر، توکن قفل می‌شود."
         if self.count_low:
-            return "هشدار: پیش‌تر گذرواژه نادرست وارد شده است و فرصت‌های باقی‌مانده اندک است."
+            return "هشدار: پیش‌تر گذرواژه نادرست وارد شده است؛ با دقت وارد کنید."
         return None
 
 
@@ -95,9 +95,9 @@ def login(token: pkcs11.Token, pin: str | None, *, rw: bool = False) -> tuple[pk
         if after.locked:
             raise PinLocked("wrong PIN; the token is now locked", status=after) from exc
         fa = "گذرواژه (PIN) توکن نادرست است."
-        if after.warning_fa:
+        if after.final_try:  # «a wrong PIN was entered» (count_low) would only repeat this very failure
             fa = f"{fa} {after.warning_fa}"
-        raise PinIncorrect("wrong PIN" + (f"; {after.warning}" if after.warning else ""), fa, status=after) from exc
+        raise PinIncorrect("wrong PIN" + (f"; {after.warning}" if after.final_try else ""), fa, status=after) from exc
     except pkcs11.PinLocked as exc:
         raise PinLocked("the token's user PIN is locked", status=read_pin_status(token)) from exc
     except (pkcs11.PinLenRange, pkcs11.PinInvalid) as exc:

@@ -10,6 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 
+from app.models.letter_details import Details
 from app.protocol.jalali import format_date, format_datetime
 from app.protocol.persian import to_persian_digits
 from app.protocol.shams import display_text
@@ -44,7 +45,9 @@ def incoming_rows(row: Callable[[str, str], str], extra: dict[str, Any]) -> list
         out.append(row(_tr("Sender's letter number:"), e(extra["sender_number"])))
     if extra.get("sender_date") is not None:
         out.append(row(_tr("Sender's letter date:"), e(format_date(extra["sender_date"]))))
-    pages = extra.get("pages") or []
+    pages = extra.get("pages")
+    if pages is None:  # the printed sheet: the scans are filed with it
+        return out
     if pages:
         local = _tr("on this computer only; not uploaded yet")
         items = "<br>".join(f"{e(name)} — <i>{e(local)}</i>" if only_here else e(name) for name, only_here in pages)
@@ -52,3 +55,19 @@ def incoming_rows(row: Callable[[str, str], str], extra: dict[str, Any]) -> list
     else:
         out.append(row(_tr("Scanned pages:"), e(_tr("None"))))
     return out
+
+
+def paper_sheet_html(d: Details) -> str:
+    """The registration sheet printed for a paper letter's file: its incoming number, sender,
+    dates, subject and summary (it has no SHAMS, letterhead or QR code of its own)."""
+    e = html.escape
+
+    def row(label: str, value: str) -> str:  # value first: Qt's tables do not mirror columns
+        return f'<tr><td>{value}</td><td style="color:#555; padding-right:12px;">{e(label)}</td></tr>'
+
+    rows = [row(_tr("Sender:"), e(d.sender)), row(_tr("Subject:"), e(d.subject)),
+            *incoming_rows(row, {**d.extra, "pages": None})]
+    summary = e(d.body).replace("\n", "<br>")
+    return (f'<div dir="rtl"><h2 align="center">{e(_tr("Registration sheet of an incoming paper letter"))}</h2>'
+            f'<table dir="rtl" align="right" cellspacing="6">{"".join(rows)}</table>'
+            f'<h4>{e(_tr("Summary"))}</h4><p dir="rtl">{summary or "—"}</p></div>')

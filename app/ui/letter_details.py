@@ -16,9 +16,12 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QText
 from app.models.changes import Changes
 from app.models.db import Store
 from app.models.letter_details import Details, Party, Reference, read_details
+from app.models.letter_lookup import own_desk
+from app.models.profile import read_setting
 from app.protocol.jalali import format_datetime
 from app.protocol.persian import to_persian_digits
 from app.protocol.shams import display_text
+from app.sync.account import SENDER_SETTING
 from app.ui.incoming_details import incoming_rows
 from app.ui.labels import classification_name, priority_name, state_name
 from app.ui.store_changes import StoreChanges
@@ -141,7 +144,7 @@ class LetterDetails(QWidget):
         rejected = d.state == "rejected"
         self.banner.setVisible(rejected)
         self.correct_button.setVisible(rejected)
-        if d.kind == "incoming":
+        if d.kind == "incoming" and d.extra.get("channel") != "paper":  # paper: no electronic signature
             self.verification_banner.show_verdict(d)
         else:
             self.verification_banner.setVisible(False)
@@ -163,15 +166,17 @@ class LetterDetails(QWidget):
     def _info_html(self, d: Details) -> str:
         e = html.escape
         rows = [self._row(self.tr("Sender:"), e(d.sender))]
-        to = [p.name for p in d.parties if p.role == "to"]
+        paper = d.extra.get("channel") == "paper"  # no SHAMS, receipt or signatures: its facts are below
+        to = [p.name for p in d.parties if p.role == "to"] or ([own_desk(self.store, self._me())] if paper else [])
         cc = [p.name for p in d.parties if p.role == "cc"]
         rows.append(self._row(self.tr("Recipients:"), e("، ".join(to)) or "—"))
         if cc:
             rows.append(self._row(self.tr("Copies:"), e("، ".join(cc))))
         rows.append(self._row(self.tr("Priority:"), e(priority_name(d.priority))))
         rows.append(self._row(self.tr("Classification:"), e(classification_name(d.classification))))
-        paper = d.extra.get("channel") == "paper"  # no SHAMS, receipt or signatures: its facts are below
-        if not paper:
+        if paper:
+            rows.append(self._row(self.tr("Signature:"), e(self.tr("A paper letter; it has no electronic signature"))))
+        else:
             rows.append(self._row(self.tr("Number (SHAMS):"), e(display_text(d.shams)) or self.tr("Not numbered yet")))
             if d.registered_at is not None:
                 rows.append(self._row(self.tr("Registered on:"), e(format_datetime(d.registered_at))))
@@ -206,6 +211,10 @@ class LetterDetails(QWidget):
             items = [f"<li>{e(p.name)}: {e(self._ack_text(p))}</li>" for p in d.parties]
             out.append(f'<ul dir="rtl">{"".join(items)}</ul>')
         return f'<div dir="rtl">{"".join(out)}</div>'
+
+    def _me(self) -> dict[str, object]:
+        value = read_setting(self.store, SENDER_SETTING)
+        return value if isinstance(value, dict) else {}
 
     def _reference_html(self, ref: Reference) -> str:
         """The referenced letter's number (and subject and date when held), a link when it can be opened."""

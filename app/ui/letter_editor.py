@@ -131,6 +131,7 @@ class LetterEditor(QWidget):
         self.subject_error = _error_label(self)
         self.to_picker = RecipientPicker(self._store, self, placeholder=self.tr("Add a recipient…"))
         self.cc_picker = RecipientPicker(self._store, self, placeholder=self.tr("Add a copy recipient…"))
+        self._offer_own_agency()
         self.recipients_error = _error_label(self)
         self.priority = QComboBox(self)
         for value in Priority:
@@ -348,12 +349,19 @@ class LetterEditor(QWidget):
         if self.isWindow():  # in a tab, the window closes the tab itself
             self.close()
 
+    def _offer_own_agency(self) -> None:
+        """An outgoing letter goes to other agencies: its own agency is not offered as a recipient."""
+        own = str(self._sender.get("agency") or "") if self._kind == "outgoing" else ""
+        for picker in (self.to_picker, self.cc_picker):
+            picker.excluded_agency = own
+
     # --- loading ----------------------------------------------------------------------
 
     def _load(self, guid: str) -> None:
         draft = load_draft(self._store, guid)
         v = draft.values
         self._kind, self._state = draft.kind, draft.state
+        self._offer_own_agency()
         self._loading = True
         try:
             self.subject.setText(v.subject)

@@ -550,6 +550,7 @@ def render_letter_pdf(letter_view: LetterView, path: str | Path, *, server_base:
     writer.setAuthor(letter_view.agency_name)
     paint_letter(writer, letter_view, server_base=server_base)
     del writer  # the file is complete only once the writer is gone
+    path.chmod(0o600)  # owner-only, like the signed PDF and every other data file
     return path
 
 
@@ -626,4 +627,39 @@ def print_letter(letter_view: LetterView, parent_widget: QWidget | None, *, serv
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return False
     paint_letter(printer, letter_view, server_base=server_base)
+    return True
+
+
+def _sheet_doc(device: QPagedPaintDevice, html_text: str) -> QTextDocument:
+    doc = _new_doc(device)
+    doc.setHtml(html_text)
+    return doc  # not paginated: print_() lays it out on the device's pages with its own margins
+
+
+def render_sheet_pdf(html_text: str, title: str, path: str | Path) -> Path:
+    """A plain A4 page of rich text (a paper letter's registration sheet) as a PDF."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = _pdf_writer(str(path), QPageSize(QPageSize.PageSizeId.A4))
+    writer.setTitle(title)
+    _ensure_fonts()
+    _sheet_doc(writer, html_text).print_(writer)
+    del writer
+    path.chmod(0o600)
+    return path
+
+
+def print_sheet(html_text: str, title: str, parent_widget: QWidget | None) -> bool:
+    """Ask for a printer and print the sheet; False when the user cancels."""
+    from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    printer.setDocName(title)
+    dialog = QPrintDialog(printer, parent_widget)
+    dialog.setWindowTitle("چاپ نامه")
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return False
+    _ensure_fonts()
+    _sheet_doc(printer, html_text).print_(printer)
     return True

@@ -86,7 +86,7 @@ def format_row(row: LetterRow) -> DisplayRow:
     cells = (
         row.subject,
         row.counterpart,
-        display_text(row.shams),
+        display_text(row.number),
         format_datetime(row.date),
         state_name(row.state),
         priority_name(row.priority),

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QSizePolicy,
     QSplitter,
     QTabWidget,
     QToolBar,
@@ -140,12 +141,14 @@ class MainWindow(QMainWindow):
         # between words with «…» when the bar is too narrow, whole in the tooltip and in ``messages``.
         self.message_label = ElidedLabel()
         self.message_label.setObjectName("statusMessage")
-        self.statusBar().addWidget(self.message_label, 2)
+        # it takes the width the others leave (they keep their whole text first: who is working, the sync)
+        self.message_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.statusBar().addWidget(self.message_label, 1)
         self._message_timer = QTimer(self)
         self._message_timer.setSingleShot(True)
         self._message_timer.timeout.connect(lambda: self._set_message(""))
         self.status_label = ElidedLabel()
-        self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addWidget(self.status_label)
         self.user_label = ElidedLabel()  # who is working: name, role, agency (gives way on a narrow bar)
         self.user_label.setObjectName("currentUser")
         self.sync_label = QLabel(self.tr("Not connected to the server"))
@@ -543,8 +546,9 @@ class MainWindow(QMainWindow):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        # On a narrow window the user's name gives way (elided) rather than squeezing out the messages.
-        self.user_label.setMaximumWidth(max(120, self.width() // 4))
+        # The user's name is whole when there is room; on a narrow window it gives way (elided)
+        # rather than squeezing out the messages, which take what the others leave.
+        self.user_label.setMaximumWidth(max(120, self.width() // 2))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         for index in range(self.tabs.count() - 1, 0, -1):

@@ -72,6 +72,12 @@ class PaperIncomingDialog(QDialog):
         self.id_error.setObjectName("senderIdError")
         self.id_error.setStyleSheet("color: #b71c1c;")
         self.id_error.hide()
+        # its line is kept while the label is hidden: the form does not jump as one types
+        self.id_error_line = QWidget()
+        line = QVBoxLayout(self.id_error_line)
+        line.setContentsMargins(0, 0, 0, 0)
+        line.addWidget(self.id_error)
+        self.id_error_line.setFixedHeight(self.id_error.fontMetrics().height() + 4)
         self.sender_number = QLineEdit()
         self.sender_number.setObjectName("senderNumber")
         self.sender_date = JalaliDateEdit()
@@ -81,6 +87,10 @@ class PaperIncomingDialog(QDialog):
         self.summary = QPlainTextEdit()
         self.summary.setObjectName("summary")
         self.summary.setMaximumHeight(90)
+        option = self.summary.document().defaultTextOption()  # Persian: right to left, even while empty
+        option.setTextDirection(Qt.LayoutDirection.RightToLeft)
+        option.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignAbsolute)
+        self.summary.document().setDefaultTextOption(option)
         self.priority = QComboBox()
         for p in Priority:
             self.priority.addItem(priority_name(p.value), p.value)
@@ -119,7 +129,7 @@ class PaperIncomingDialog(QDialog):
         form.addRow(self.name_label, self.sender_name)
         self.id_label = QLabel()
         form.addRow(self.id_label, self.sender_id)
-        form.addRow("", self.id_error)
+        form.addRow("", self.id_error_line)
         form.addRow(self.tr("Sender's letter number:"), self.sender_number)
         form.addRow(self.tr("Sender's letter date:"), self.sender_date)
         form.addRow(self.tr("Subject:"), self.subject)
@@ -154,7 +164,8 @@ class PaperIncomingDialog(QDialog):
     def _kind_changed(self, *_args: object) -> None:
         agency = self.kind() == "agency"
         shown: tuple[QWidget, ...] = (self.agency_label, self.agency)
-        hidden: tuple[QWidget, ...] = (self.name_label, self.sender_name, self.id_label, self.sender_id)
+        hidden: tuple[QWidget, ...] = (self.name_label, self.sender_name, self.id_label, self.sender_id,
+                                       self.id_error_line)
         for w in shown:
             w.setVisible(agency)
         for w in hidden:

@@ -70,8 +70,8 @@ def pin_state_text(pin: PinStatus) -> str:
         return _tr("The token's PIN is locked; ask the IT officer to unblock it. Signing is not possible.")
     if pin.final_try:
         return _tr("Tries left: 1. One more wrong PIN locks the token.")
-    if pin.count_low:
-        return _tr("A wrong PIN was entered; few tries are left before the token locks.")
+    if pin.count_low:  # all the flag means (SoftHSM sets it after any wrong PIN), not a count
+        return _tr("A wrong PIN was entered before; type it with care.")
     return ""
 
 
@@ -98,6 +98,7 @@ class SignDialog(QDialog):
         self._matched = False  # the token of a listed signatory was found and chosen
         self._choosing: object | None = None  # the certificate listing that chooses the token
         self._refusal: str | None = None  # why the chosen certificate may not sign these letters
+        self._wrong_pin_shown = False  # the status line says the PIN was wrong (until the next try)
         self._locked = False
         self._signing_token: TokenKey = ("", "")
         self.result_batch: BatchResult | None = None
@@ -253,7 +254,7 @@ class SignDialog(QDialog):
             self._locked = False
             self._fit()
             return
-        self.pin_warning.setText(pin_state_text(token.pin))
+        self.pin_warning.setText(self._pin_warning_text(token.pin))
         self._locked = token.pin.locked
         pad = token.pin.protected_path
         self.pin_edit.setEnabled(not pad and not self._locked)
@@ -341,6 +342,7 @@ class SignDialog(QDialog):
             return
         self._cancel.clear()
         self._running = True
+        self._wrong_pin_shown = False
         self._set_progress(0)
         self.status.setText(_tr("Logging in to the token…"))
         self._update_buttons()
@@ -396,7 +398,8 @@ class SignDialog(QDialog):
         if isinstance(exc, PinError) and isinstance(exc.status, PinStatus):
             # the reason here, the tries left below the PIN field (not the same words twice)
             self.status.setText(type(exc).message_fa)
-            self.pin_warning.setText(pin_state_text(exc.status))
+            self._wrong_pin_shown = True
+            self.pin_warning.setText(self._pin_warning_text(exc.status))
             self._locked = isinstance(exc, PinLocked) or exc.status.locked
             self.pin_edit.setEnabled(not self._locked and not exc.status.protected_path)
         else:
@@ -408,6 +411,13 @@ class SignDialog(QDialog):
         self.pin_edit.setFocus()  # the next try is typed straight away, and Enter signs
         self._fit()
         self.batch_finished.emit(exc)
+
+    def _pin_warning_text(self, pin: PinStatus) -> str:
+        """The PIN state below the field, except «a wrong PIN was entered» right after the status
+        line said so (one message, not two); the last try and a lock are always shown."""
+        if self._wrong_pin_shown and not (pin.final_try or pin.locked):
+            return ""
+        return pin_state_text(pin)
 
     def _show_error(self, exc: BaseException) -> None:
         if isinstance(exc, TokenError):

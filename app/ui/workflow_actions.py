@@ -28,6 +28,7 @@ from app.models.letter_actions import (
     packages_for,
     signatory_rule,
 )
+from app.models.letter_details import Details, read_details
 from app.models.letter_lookup import printable_view
 from app.models.letter_view import LetterView, NotRegistered
 from app.models.profile import (
@@ -44,6 +45,7 @@ from app.sync import account
 from app.sync.outbox import queue_letter
 from app.token.modules import module_path
 from app.ui.file_dialogs import ask, pdf_save_dialog
+from app.ui.incoming_details import paper_sheet_html
 from app.ui.labels import ltr_island
 from app.ui.ops import Op, OpContext, StoreOp
 from app.ui.token_service import TokenService
@@ -54,6 +56,8 @@ if TYPE_CHECKING:
     from app.ui.sign_dialog import SignDialog
 
 PRINTABLE = ("registered", "sent", "delivered", "acknowledged")
+# A received letter is printed for the paper file as the sender's letter (not signed again by us).
+PRINTABLE_RECEIVED = ("received", "incoming_provisional", "registered_incoming")
 
 
 def visible_signature(view: LetterView, stamp_pdf: Path, certificate_der: bytes) -> VisibleSignature:
@@ -144,9 +148,10 @@ class WorkflowActions(QObject):
     def update_enabled(self, states: list[str]) -> None:
         """Enable what makes sense for the selected letters' states."""
         self.sign.setEnabled(bool(states) and all(s == "awaiting_signature" for s in states))
-        one_printable = len(states) == 1 and states[0] in PRINTABLE
-        for action in (self.print, self.export_pdf, self.export_signed_pdf):
-            action.setEnabled(one_printable)
+        one = states[0] if len(states) == 1 else None
+        for action in (self.print, self.export_pdf):
+            action.setEnabled(one in PRINTABLE or one in PRINTABLE_RECEIVED)
+        self.export_signed_pdf.setEnabled(one in PRINTABLE)
         self.open_letter.setEnabled(len(states) == 1)
 
     def _with_tokens(self, path: str, then: Callable[[], None]) -> None:
@@ -240,9 +245,24 @@ class WorkflowActions(QObject):
             self.host.show_message(exc.message_fa)
             return None
 
-    def print_selected(self) -> None:
-        from app.ui.letter_print import print_letter
+    def _selected_paper(self) -> Details | None:
+        """The one selected letter if it came on paper: printed as its registration sheet."""
+        targets = self.host.action_targets()
+        if len(targets) != 1:
+            return None
+        try:
+            d = read_details(self.store, targets[0][0])
+        except LookupError:
+            return None
+        return d if d.extra.get("channel") == "paper" else None
 
+    def print_selected(self) -> None:
+        from app.ui.letter_print import print_letter, print_sheet
+
+        paper = self._selected_paper()
+        if paper is not None:
+            print_sheet(paper_sheet_html(paper), paper.subject, self.widget)
+            return
         view = self._selected_view()
         if view is not None:
             print_letter(view, self.widget, server_base=server_base(self.store))
@@ -258,6 +278,9 @@ class WorkflowActions(QObject):
         return f"{view.shams.canonical}.pdf"
 
     def export_selected_pdf(self) -> Op[Path] | None:
+        paper = self._selected_paper()
+        if paper is not None:
+            return self._export_sheet(paper)
         view = self._selected_view()
         if view is None:
             return None
@@ -274,6 +297,21 @@ class WorkflowActions(QObject):
         self.host.show_message(self.tr("Writing the PDF…"))
         return Op(self.widget, work).success(self._pdf_written).failure(self._failed).run()
 
+    def _export_sheet(self, d: Details) -> Op[Path] | None:
+        number = str(d.extra.get("incoming_number") or self.tr("provisional")).replace("/", "-")
+        path = self.ask_save_path(self.tr("Export PDF"), f"{self.tr('incoming')}-{number}.pdf")
+        if not path:
+            return None
+        sheet = paper_sheet_html(d)
+
+        def work(_ctx: OpContext) -> Path:
+            from app.ui.letter_print import render_sheet_pdf
+
+            return render_sheet_pdf(sheet, d.subject, path)
+
+        self.host.show_message(self.tr("Writing the PDF…"))
+        return Op(self.widget, work).success(self._pdf_written).failure(self._failed).run()
+
     def _pdf_written(self, path: Path) -> None:
         self.host.show_message(self.tr("The PDF was saved: %1").replace("%1", ltr_island(str(path))))
 
@@ -281,7 +319,8 @@ class WorkflowActions(QObject):
         view = self._selected_view()
         if view is None:
             return None
-        path = self.ask_save_path(self.tr("Export signed PDF"), self._pdf_name(view))
+        # its own name: the plain PDF of the same letter is not overwritten by accident
+        path = self.ask_save_path(self.tr("Export signed PDF"), f"{view.shams.canonical}-{self.tr('signed')}.pdf")
         if not path:
             return None
         store, base = self.store, server_base(self.store)

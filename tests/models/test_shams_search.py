@@ -69,3 +69,20 @@ def test_a_shams_beside_words_needs_both(numbered: Store) -> None:
 
 def test_typed_fts_syntax_stays_inert() -> None:
     assert fts_query('shams : "x" OR') == '"shams" "x" "or"*'
+
+
+def test_incoming_letters_are_found_by_the_desks_number_and_the_paper_senders_ids(store: Store) -> None:
+    from app.models.incoming import PaperLetter, register_paper
+
+    guid = register_paper(store, PaperLetter(sender_kind="person", sender_id="۰۰۱۰۲۰۳۰۴۴", sender_name="علی رضایی",
+                                             subject="درخواست صدور مجوز", sender_number="۱۲/الف"))
+    company = register_paper(store, PaperLetter(sender_kind="company", sender_id="14000123453",
+                                                sender_name="شرکت نمونه", subject="پیشنهاد همکاری"))
+    with store.session() as s:  # what the sync pass stores when the server gives the number
+        letter = s.get(Letter, guid)
+        assert letter is not None
+        letter.incoming_number = "1405/2"
+    for typed in ("۱۴۰۵/۲", "1405/2", "۰۰۱۰۲۰۳۰۴۴", "0010203044", "۱۲/الف"):
+        assert _find(store, typed) == {"درخواست صدور مجوز"}, typed
+    assert _find(store, "۱۴۰۰۰۱۲۳۴۵۳") == {"پیشنهاد همکاری"}
+    assert company

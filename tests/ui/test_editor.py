@@ -457,3 +457,12 @@ def test_screenshot(fa_app, qtbot, directory: Store, artifacts_dir: Path) -> Non
     assert editor.save()
     qtbot.wait(300)  # let the search boxes' clear buttons finish fading out
     save_screenshot(editor, artifacts_dir / "letter_editor.png")
+
+
+def test_an_outgoing_letter_does_not_offer_its_own_agency_as_recipient(fa_app, qtbot, directory: Store) -> None:  # type: ignore[no-untyped-def]
+    outgoing = make_editor(qtbot, directory)
+    for picker in (outgoing.to_picker, outgoing.cc_picker):
+        found = [e for _name, e in picker._find("دبیرخانه")]
+        assert not [e for e in found if e.kind == "agency" and e.agency == OWN_AGENCY]
+    internal = make_editor(qtbot, directory, kind="internal")  # an internal letter stays inside it
+    assert [e for _n, e in internal.to_picker._find("دبیرخانه") if e.kind == "agency" and e.agency == OWN_AGENCY]

@@ -4,20 +4,30 @@ the paper registration form with its national code check and scanned pages."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel
+from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
 from app.models.db import Store
 from app.models.folders import Folder
-from app.models.tables import Agency, Letter, OutboxOperation
+from app.models.incoming import PaperLetter, register_paper
+from app.models.tables import Agency, Letter, OutboxOperation, Setting, Unit
+from app.protocol.persian import normalize
+from app.sync.account import SENDER_SETTING
+from app.sync.engine import SyncEngine
 from app.ui.letter_details import LetterDetails
 from app.ui.paper_incoming_dialog import PaperIncomingDialog
+from app.ui.sync_bridge import SyncBridge
+from tests.sync.test_engine_unit import ScriptedServer
 from tests.ui.conftest import add_letter
 from tests.ui.editor_conftest_helpers import save_screenshot, type_text
+from tests.ui.workflow_helpers import pdf_text
 
 CITIZEN = "0010203044"
+OWN = "14000123453"
 
 
 def _state(store: Store, guid: str) -> str:
@@ -119,3 +129,121 @@ def test_paper_form_checks_the_national_code_and_registers_with_scans(  # type: 
         assert expected in text, expected
     window.resize(1100, 760)
     save_screenshot(window, artifacts_dir / "paper_incoming_letter.png")
+
+
+class _NumberingServer(ScriptedServer):
+    """The scripted server that also gives incoming numbers, for the letter and the paper form alike."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.numbers = 0
+
+    def _number(self) -> dict[str, Any]:
+        self.numbers += 1
+        return {"incoming_number": f"1405/{self.numbers + 1}", "registered_at": "2026-11-25T10:00:00Z"}
+
+    def register_incoming(self, guid: str, *, idempotency_key: str) -> dict[str, Any]:
+        return self._number()
+
+    def register_paper(self, body: dict[str, Any], *, idempotency_key: str) -> dict[str, Any]:
+        return self._number()
+
+
+def _list_texts(window) -> list[str]:  # type: ignore[no-untyped-def]
+    model = window.model
+    return [str(model.index(r, c).data() or "") for r in range(model.rowCount()) for c in range(model.columnCount())]
+
+
+def test_the_number_of_a_registered_letter_shows_in_the_open_tab_and_list_after_the_sync_pass(  # type: ignore[no-untyped-def]
+        window, store: Store, qtbot) -> None:
+    guid = add_letter(store, "درخواست همکاری در طرح ملی", kind="incoming", state="received")
+    window.refresh()
+    qtbot.waitUntil(lambda: not window.model.loading and window.model.rowCount() == 1, timeout=5000)
+    details = window.open_letter(guid)
+    assert isinstance(details, LetterDetails)
+    window.incoming.register.trigger()
+    qtbot.waitUntil(lambda: "موقت" in details.text(), timeout=5000)
+    qtbot.waitUntil(lambda: any("موقت" in t for t in _list_texts(window)), timeout=5000)
+
+    server = _NumberingServer()
+    bridge = SyncBridge(store, engine_factory=lambda st, ev: SyncEngine(st, server, on_event=ev))
+    with qtbot.waitSignal(bridge.synced, timeout=10_000):
+        bridge.sync_now()
+    assert _state(store, guid) == "registered_incoming"
+    qtbot.waitUntil(lambda: "۱۴۰۵/۲" in details.text(), timeout=5000)  # without leaving the tab
+    assert "موقت" not in details.text()
+    qtbot.waitUntil(lambda: not any("موقت" in t for t in _list_texts(window)), timeout=5000)
+    assert any("۱۴۰۵/۲" in t for t in _list_texts(window))  # «شماره»: the desk's incoming number
+
+
+def test_a_paper_letter_has_no_signature_banner_names_its_desk_and_gets_its_number(  # type: ignore[no-untyped-def]
+        window, store: Store, qtbot) -> None:
+    with store.session() as s:
+        s.add(Agency(national_id=OWN, name="وزارت نمونه", name_norm="وزارت نمونه"))
+        s.add(Unit(agency=OWN, code="secretariat", name="دبیرخانه مرکزی", name_norm="دبیرخانه مرکزی"))
+        s.add(Setting(key=SENDER_SETTING, value={"agency": OWN, "unit": "secretariat", "person": "s.ahmadi",
+                                                 "name": "سارا احمدی"}))
+    guid = register_paper(store, PaperLetter(sender_kind="person", sender_id=CITIZEN, sender_name="علی رضایی",
+                                             subject="درخواست صدور مجوز", summary="متقاضی صدور مجوز است."))
+    with store.reader() as s:
+        assert s.get(Letter, guid).verify_status is None  # type: ignore[union-attr]  # never rechecked
+    details = window.open_letter(guid)
+    assert isinstance(details, LetterDetails)
+    assert details.verification_banner.isHidden()  # a paper letter has no electronic signature to check
+    text = details.text()
+    assert "نامهٔ کاغذی؛ امضای الکترونیکی ندارد" in text
+    assert "وزارت نمونه، دبیرخانه مرکزی" in text  # the recipients: the desk that received it
+
+    server = _NumberingServer()
+    bridge = SyncBridge(store, engine_factory=lambda st, ev: SyncEngine(st, server, on_event=ev))
+    with qtbot.waitSignal(bridge.synced, timeout=10_000):
+        bridge.sync_now()
+    qtbot.waitUntil(lambda: "۱۴۰۵/۲" in details.text(), timeout=5000)
+    with store.reader() as s:
+        assert s.get(Letter, guid).verify_status is None  # type: ignore[union-attr]
+
+
+def test_a_paper_letter_is_exported_as_its_registration_sheet(  # type: ignore[no-untyped-def]
+        window, store: Store, qtbot, tmp_path: Path) -> None:
+    guid = register_paper(store, PaperLetter(sender_kind="person", sender_id=CITIZEN, sender_name="علی رضایی",
+                                             subject="درخواست صدور مجوز", summary="متقاضی صدور مجوز است."))
+    with store.session() as s:
+        letter = s.get(Letter, guid)
+        assert letter is not None
+        letter.incoming_number, letter.state = "1405/2", "registered_incoming"
+    window.open_letter(guid)
+    assert window.actions_.print.isEnabled() and window.actions_.export_pdf.isEnabled()
+    assert not window.actions_.export_signed_pdf.isEnabled()
+    names: list[str] = []
+    out = tmp_path / "sheet.pdf"
+    window.actions_.ask_save_path = lambda _title, name: names.append(name) or str(out)
+    op = window.actions_.export_selected_pdf()
+    assert op is not None
+    qtbot.waitUntil(lambda: op.is_done, timeout=20_000)
+    assert window.last_warning is None, window.last_warning
+    assert names == ["وارده-1405-2.pdf"]
+    text = pdf_text(out)
+    for expected in ("برگ ثبت نامهٔ واردهٔ کاغذی", "درخواست صدور مجوز", "علی رضایی", "۰۰۱۰۲۰۳۰۴۴",
+                     "متقاضی صدور مجوز است"):
+        assert normalize(expected) in text, expected
+
+
+def test_paper_form_keeps_its_fields_in_place_and_writes_the_summary_right_to_left(  # type: ignore[no-untyped-def]
+        window, store: Store, qtbot) -> None:
+    dialog = window.incoming.open_paper_form()
+    assert isinstance(dialog, PaperIncomingDialog)
+    qtbot.waitUntil(dialog.isVisible, timeout=5000)
+    dialog.sender_kind.setCurrentIndex(dialog.sender_kind.findData("person"))
+    QApplication.processEvents()
+    before = dialog.subject.mapTo(dialog, dialog.subject.rect().topLeft())
+    type_text(dialog.sender_id, "۰۰۱۰۲۰۳۰۴۵")  # the check digit is wrong: the message shows…
+    assert dialog.id_error.isVisible()
+    QApplication.processEvents()
+    assert dialog.subject.mapTo(dialog, dialog.subject.rect().topLeft()) == before  # …without moving the form
+
+    width = dialog.summary.viewport().width()
+    assert dialog.summary.cursorRect().x() > width * 0.9  # empty: the caret waits on the right
+    type_text(dialog.summary, "متقاضی صدور مجوز است.")
+    dialog.summary.moveCursor(QTextCursor.MoveOperation.Start)
+    assert dialog.summary.cursorRect().x() > width * 0.9  # the text starts at the right edge
+    dialog.reject()

@@ -8,7 +8,8 @@ import pytest
 from PySide6.QtCore import QThreadPool
 
 from app.models.db import Store
-from app.models.tables import Letter, Setting
+from app.models.letters import create_letter
+from app.models.tables import Agency, Letter, Setting, Unit
 from app.protocol.jalali import format_datetime
 from app.protocol.persian import normalize
 from app.protocol.receipt import parse_time
@@ -69,6 +70,7 @@ def test_details_show_shams_receipt_and_acknowledgement(window: MainWindow, stor
     qtbot.waitUntil(lambda: op.is_done, timeout=20_000)
     assert window.last_warning is None, window.last_warning
     assert out.read_bytes().startswith(b"%PDF")
+    assert out.stat().st_mode & 0o777 == 0o600  # owner-only, like the signed PDF
     assert normalize(SUBJECT) in pdf_text(out)
     assert "ذخیره شد" in window.current_message()
     QThreadPool.globalInstance().waitForDone(10_000)
@@ -89,3 +91,42 @@ def test_a_rejected_letter_leads_with_the_servers_reason(persian_app, store: Sto
     with qtbot.waitSignal(details.correctRequested) as blocker:
         details.correct_button.click()
     assert blocker.args == [guid]
+
+
+def test_the_sender_of_our_own_letter_reads_agency_unit_and_name(persian_app, store: Store, qtbot) -> None:  # type: ignore[no-untyped-def]
+    own = "14000123453"
+    with store.session() as s:
+        s.add(Agency(national_id=own, name="وزارت نمونه", name_norm="وزارت نمونه"))
+        s.add(Unit(agency=own, code="secretariat", name="دبیرخانه مرکزی", name_norm="دبیرخانه مرکزی"))
+        letter = create_letter(s, kind="outgoing", subject=SUBJECT, body="", recipients=[{"agency": B}],
+                               sender={"agency": own, "unit": "secretariat", "person": "s.ahmadi",
+                                       "name": "دبیر دبیرخانه"})
+        guid = letter.guid
+    view = LetterDetails(store, guid)
+    qtbot.addWidget(view)
+    assert "وزارت نمونه، دبیرخانه مرکزی، دبیر دبیرخانه" in view.text()
+
+
+def test_a_received_letter_can_be_printed_and_exported_as_the_senders_letter(  # type: ignore[no-untyped-def]
+        window: MainWindow, store: Store, qtbot, tmp_path: Path) -> None:
+    with store.session() as s:
+        s.add(Setting(key="server:base_url", value={"url": "https://dabir.example.ir"}))
+        letter = create_letter(s, kind="incoming", subject=SUBJECT, body="<p>با سلام، متن نامهٔ رسیده.</p>",
+                               sender={"agency": B, "unit": "", "name": "سازمان برنامه و بودجه"},
+                               recipients=[{"role": "to", "agency": "14000123453", "name": "وزارت نمونه"}])
+        letter.state, letter.shams = "registered_incoming", f"{B}-O-1405-40"
+        letter.registered_at = parse_time("2026-11-25T09:00:00Z")
+        guid = letter.guid
+    details = window.open_letter(guid)
+    assert isinstance(details, LetterDetails)
+    assert window.actions_.print.isEnabled() and window.actions_.export_pdf.isEnabled()
+    assert not window.actions_.export_signed_pdf.isEnabled()  # we do not sign another agency's letter
+    out = tmp_path / "received.pdf"
+    window.actions_.ask_save_path = lambda _title, _name: str(out)
+    op = window.actions_.export_selected_pdf()
+    assert op is not None
+    qtbot.waitUntil(lambda: op.is_done, timeout=20_000)
+    assert window.last_warning is None, window.last_warning
+    text = pdf_text(out)
+    assert normalize(SUBJECT) in text and "سازمان برنامه و بودجه" in text
+    QThreadPool.globalInstance().waitForDone(10_000)

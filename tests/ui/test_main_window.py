@@ -250,3 +250,22 @@ def test_screenshot_shows_persian_in_the_bundled_font(persian_app, store: Store,
     path = artifacts_dir / "main_window.png"
     assert win.grab().save(str(path))
     assert path.stat().st_size > 20_000
+
+
+def test_the_status_bar_shows_the_agency_and_a_long_message_whole_when_there_is_room(  # type: ignore[no-untyped-def]
+        window: MainWindow, store: Store, qtbot) -> None:
+    from app.models.tables import Agency, Setting
+    from app.sync.account import SENDER_SETTING
+
+    with store.session() as s:
+        s.add(Agency(national_id="14000123453", name="سازمان نمونه ب (اداره کل پایلوت)", name_norm="سازمان نمونه ب"))
+        s.add(Setting(key=SENDER_SETTING, value={"agency": "14000123453", "name": "دبیر دبیرخانه",
+                                                 "roles": ["secretary"]}))
+    window.show_identity()
+    window.resize(1200, 700)
+    window.show_message("ارتباط با کارگزار برقرار نشد؛ نامه‌ها در صندوق خروجی می‌مانند و پس از برقراری "
+                        "ارتباط خودکار فرستاده می‌شوند.")
+    qtbot.wait(50)
+    assert window.user_label.text() == window.user_label.fullText()  # no «…» beside free space
+    assert "اداره کل پایلوت" in window.user_label.text()
+    assert window.message_label.text() == window.message_label.fullText()

@@ -126,6 +126,22 @@
 <context>
     <name>IncomingDetails</name>
     <message>
+        <source>Summary</source>
+        <translation>خلاصه</translation>
+    </message>
+    <message>
+        <source>Subject:</source>
+        <translation>موضوع:</translation>
+    </message>
+    <message>
+        <source>Sender:</source>
+        <translation>فرستنده:</translation>
+    </message>
+    <message>
+        <source>Registration sheet of an incoming paper letter</source>
+        <translation>برگ ثبت نامهٔ واردهٔ کاغذی</translation>
+    </message>
+    <message>
         <source>Incoming number:</source>
         <translation>شمارهٔ وارده:</translation>
     </message>

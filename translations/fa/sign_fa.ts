@@ -15,8 +15,8 @@
     </message>
     <message>
         <location filename="../../app/ui/sign_dialog.py" line="1"/>
-        <source>A wrong PIN was entered; few tries are left before the token locks.</source>
-        <translation>گذرواژه نادرست وارد شده است؛ فرصت‌های باقی‌مانده پیش از قفل‌شدن توکن اندک است.</translation>
+        <source>A wrong PIN was entered before; type it with care.</source>
+        <translation>پیش‌تر گذرواژه نادرست وارد شده است؛ با دقت وارد کنید.</translation>
     </message>
     <message>
         <location filename="../../app/ui/sign_dialog.py" line="77"/>

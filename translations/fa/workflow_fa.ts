@@ -4,6 +4,14 @@
 <context>
     <name>LetterDetails</name>
     <message>
+        <source>A paper letter; it has no electronic signature</source>
+        <translation>نامهٔ کاغذی؛ امضای الکترونیکی ندارد</translation>
+    </message>
+    <message>
+        <source>Signature:</source>
+        <translation>امضا:</translation>
+    </message>
+    <message>
         <location filename="../../app/ui/letter_details.py" line="141"/>
         <source>Correct and resubmit</source>
         <translation>اصلاح و ارسال دوباره</translation>
@@ -440,6 +448,18 @@
 </context>
 <context>
     <name>WorkflowActions</name>
+    <message>
+        <source>signed</source>
+        <translation>امضاشده</translation>
+    </message>
+    <message>
+        <source>incoming</source>
+        <translation>وارده</translation>
+    </message>
+    <message>
+        <source>provisional</source>
+        <translation>موقت</translation>
+    </message>
     <message>
         <location filename="../../app/ui/workflow_actions.py" line="73"/>
         <source>New outgoing letter</source>
