@@ -21,9 +21,9 @@ from app.protocol.canonical import InvalidContent, canonical_bytes, content_sha2
 from app.sync import outbox
 from app.sync.api import DabirApi
 from app.sync.engine import SyncEngine
-from devkit.letters import BulkSigner, make_signer
-from devkit.pki import TestPKI
-from devkit.server_process import DEMO_PASSWORD, ServerProcess
+from devkit.letters import BulkSigner
+from devkit.server_process import ServerProcess
+from tests.sync.servers import api, signing_server
 
 pytestmark = [pytest.mark.server]
 CITIZEN = "0010203044"
@@ -31,22 +31,7 @@ CITIZEN = "0010203044"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    pki = TestPKI(name="Dabir Incoming Test")
-    srv = ServerProcess(tmp_path_factory.mktemp("incoming-server"), pki)
-    srv.setup()
-    srv.start()
-    srv.signer = make_signer(pki, "Signatory A", "0010203044")  # type: ignore[attr-defined]
-    with DabirApi(srv.base_url, srv.ca_bundle) as admin:
-        admin.login("a.admin", DEMO_PASSWORD)
-        admin.add_signatory_certificate("a.signatory", srv.signer.cert_pem)  # type: ignore[attr-defined]
-    yield srv
-    srv.stop()
-
-
-def api(server: ServerProcess, username: str) -> DabirApi:
-    client = DabirApi(server.base_url, server.ca_bundle)
-    client.login(username, DEMO_PASSWORD)
-    return client
+    yield from signing_server(tmp_path_factory, "Incoming")
 
 
 def send_from_a(server: ServerProcess, store: Store, subject: str) -> str:

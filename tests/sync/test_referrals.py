@@ -18,9 +18,9 @@ from app.models.tables import Letter, OutboxOperation, Referral
 from app.sync.account import remember_sender
 from app.sync.api import DabirApi
 from app.sync.engine import SyncEngine
-from devkit.letters import BulkSigner, make_package, make_signer
-from devkit.pki import TestPKI
-from devkit.server_process import DEMO_PASSWORD, ServerProcess
+from devkit.letters import BulkSigner, make_package
+from devkit.server_process import ServerProcess
+from tests.sync.servers import api, signing_server
 
 pytestmark = [pytest.mark.server]
 FOR_ACTION, FOR_INFO = "برای اقدام", "برای اطلاع"
@@ -28,22 +28,7 @@ FOR_ACTION, FOR_INFO = "برای اقدام", "برای اطلاع"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    pki = TestPKI(name="Dabir Referral Test")
-    srv = ServerProcess(tmp_path_factory.mktemp("referral-server"), pki)
-    srv.setup()
-    srv.start()
-    srv.signer = make_signer(pki, "Signatory A", "0010203044")  # type: ignore[attr-defined]
-    with DabirApi(srv.base_url, srv.ca_bundle) as admin:
-        admin.login("a.admin", DEMO_PASSWORD)
-        admin.add_signatory_certificate("a.signatory", srv.signer.cert_pem)  # type: ignore[attr-defined]
-    yield srv
-    srv.stop()
-
-
-def api(server: ServerProcess, username: str) -> DabirApi:
-    client = DabirApi(server.base_url, server.ca_bundle)
-    client.login(username, DEMO_PASSWORD)
-    return client
+    yield from signing_server(tmp_path_factory, "Referral")
 
 
 def desk_store(server: ServerProcess, path: Path, username: str, roles: list[str]) -> Store:
