@@ -320,29 +320,17 @@ def _unsuccessful(status: ocsp.OCSPResponseStatus) -> bytes:
     return ocsp.OCSPResponseBuilder.build_unsuccessful(status).public_bytes(serialization.Encoding.DER)
 
 
+def _usage(*, digital_signature: bool = False, content_commitment: bool = False, key_cert_sign: bool = False,
+           crl_sign: bool = False) -> x509.KeyUsage:
+    """A KeyUsage with only the named bits that certificates here ever set."""
+    return x509.KeyUsage(digital_signature=digital_signature, content_commitment=content_commitment,
+                         key_encipherment=False, data_encipherment=False, key_agreement=False,
+                         key_cert_sign=key_cert_sign, crl_sign=crl_sign, encipher_only=False, decipher_only=False)
+
+
 def _signing_usage(digital_signature: bool, non_repudiation: bool) -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=digital_signature,
-        content_commitment=non_repudiation,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=False,
-        crl_sign=False,
-        encipher_only=False,
-        decipher_only=False,
-    )
+    return _usage(digital_signature=digital_signature, content_commitment=non_repudiation)
 
 
 def _ca_usage() -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=False,
-        content_commitment=False,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=True,
-        crl_sign=True,
-        encipher_only=False,
-        decipher_only=False,
-    )
+    return _usage(key_cert_sign=True, crl_sign=True)

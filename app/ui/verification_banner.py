@@ -9,6 +9,7 @@ the sync worker, never on the GUI thread).
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -21,6 +22,7 @@ from app.protocol.jalali import format_datetime
 from app.protocol.persian import to_persian_digits
 from app.protocol.receipt import parse_time
 from app.sync.arrival import INVALID, UNCHECKED, VALID, certificate_chains
+from app.ui.ops import Op
 
 STYLES = {
     VALID: "background: #e8f5e9; color: #1b5e20; border: 1px solid #a5d6a7;",
@@ -99,7 +101,11 @@ class VerificationDialog(QDialog):
         option = QTextOption(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignAbsolute)
         option.setTextDirection(Qt.LayoutDirection.RightToLeft)
         self.browser.document().setDefaultTextOption(option)
-        self.browser.setHtml(self._html(d, certificate_chains(store, d.guid)))
+        self.browser.setPlainText(self.tr("Reading the certificates…"))
+        self.loaded = False
+        guid = d.guid  # the store is read and the certificates parsed on a worker, not the GUI thread
+        self._op = Op(self, lambda _ctx: certificate_chains(store, guid)).success(self._show(d)).failure(
+            lambda _exc: self.browser.setPlainText(self.tr("The certificates could not be read."))).run()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         buttons.button(QDialogButtonBox.StandardButton.Close).setText(self.tr("Close"))
@@ -107,6 +113,12 @@ class VerificationDialog(QDialog):
         layout.addWidget(self.browser)
         layout.addWidget(buttons)
         self.resize(760, 560)
+
+    def _show(self, d: Details) -> Callable[[list[list[dict[str, Any]]]], None]:
+        def show(chains: list[list[dict[str, Any]]]) -> None:
+            self.browser.setHtml(self._html(d, chains))
+            self.loaded = True
+        return show
 
     def text(self) -> str:
         return self.browser.toPlainText()

@@ -199,6 +199,7 @@ def test_letters_arrive_verified_flagged_or_pending_and_stay_in_the_inbox(
     assert "هنوز امضا نشده است" not in details.text() and "مهدی کریمی" in details.info.toPlainText()
     dialog = details.show_verification()
     assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.loaded, timeout=10_000)  # the certificates are read on a worker
     assert "Dabir Arrival Test Licensed Intermediate CA" in dialog.text() and "باطل نشده" in dialog.text()
     assert "ریشه مورد اعتماد این دستگاه" in dialog.text()
     save_screenshot(dialog, artifacts_dir / "incoming_verification_details.png")

@@ -57,6 +57,14 @@
 <context>
     <name>VerificationDialog</name>
     <message>
+        <source>Reading the certificates…</source>
+        <translation>در حال خواندن گواهی‌ها…</translation>
+    </message>
+    <message>
+        <source>The certificates could not be read.</source>
+        <translation>گواهی‌های نامه خوانده نشد.</translation>
+    </message>
+    <message>
         <location filename="../../app/ui/verification_banner.py" line="105"/>
         <source>Close</source>
         <translation>بستن</translation>
