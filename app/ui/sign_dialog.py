@@ -94,8 +94,9 @@ class SignDialog(QDialog):
         self._cancel = threading.Event()
         self._certs: list[TokenCertificate] = []
         self._running = False
-        self._user_chose = False  # the user picked a token or certificate: never changed for them
-        self._matched = False  # the token of a listed signatory was found and chosen
+        # The token the user picked, or the one found holding a listed signatory's certificate:
+        # shown whenever it is present, also after a scan that briefly missed it.
+        self._wanted: TokenKey | None = None
         self._choosing: object | None = None  # the certificate listing that chooses the token
         self._refusal: str | None = None  # why the chosen certificate may not sign these letters
         self._wrong_pin_shown = False  # the status line says the PIN was wrong (until the next try)
@@ -197,7 +198,8 @@ class SignDialog(QDialog):
         self.token_combo.clear()
         for t in tokens:
             self.token_combo.addItem(f"{t.label} ({t.manufacturer})", (t.label, t.serial))
-        idx = self._token_index(current)
+        wanted_present = self._token_index(self._wanted) >= 0
+        idx = self._token_index(self._wanted if wanted_present else current)
         self.token_combo.setCurrentIndex(idx if idx >= 0 else (0 if tokens else -1))
         self.token_combo.blockSignals(False)
         if not tokens:
@@ -206,16 +208,14 @@ class SignDialog(QDialog):
             self.token_status.setText(_tr("Token “{0}” is ready.").format(tokens[0].label))
         else:
             self.token_status.setText(_tr("{0} tokens are connected.").format(_fa(len(tokens))))
-        if idx < 0 and current is not None:
-            self._user_chose = False  # the chosen token was pulled out: choose again
-        if tokens and not self._user_chose and not self._matched:
+        if tokens and not wanted_present:  # none wanted yet, or it was pulled out: choose as on opening
             self._choose([(t.label, t.serial) for t in tokens])
         elif self.current_token() != current or not tokens:
             self._on_token_selected()
         self._show_pin_status(next((t for t in tokens if (t.label, t.serial) == self.current_token()), None))
 
     def _chosen_by_user(self) -> None:
-        self._user_chose = True
+        self._wanted = self.current_token()
 
     def _choose(self, keys: list[TokenKey]) -> None:
         """List every token's certificates, then offer the one holding a listed signatory's."""
@@ -223,14 +223,15 @@ class SignDialog(QDialog):
             if self._choosing is not op:
                 return  # a later listing (tokens changed again) decides
             self._choosing = None
-            if self._user_chose:
-                return  # the user picked meanwhile: theirs stands
+            if self._token_index(self._wanted) >= 0:
+                return  # the user picked meanwhile, or the wanted token came back: it stands
             allowed = self.rule.allows if self.rule is not None else (lambda _code: False)  # no one listed
             pick = choose_certificate(found, allowed, self._last_token)
             if pick is None or (idx := self._token_index(pick[0])) < 0:
                 return
             certs = dict(found)[pick[0]]
-            self._matched = bool(certs) and allowed(certs[pick[1]].info.national_code)
+            if certs and allowed(certs[pick[1]].info.national_code):
+                self._wanted = pick[0]
             self.token_combo.blockSignals(True)
             self.token_combo.setCurrentIndex(idx)
             self.token_combo.blockSignals(False)

@@ -110,6 +110,11 @@ def test_opens_on_the_signatorys_token_keeps_it_and_enter_signs_after_a_wrong_pi
     service.rescan()  # a background refresh: the list is rebuilt, the choice stays
     dlg.set_tokens(list(reversed(service.tokens)))
     assert chosen(dlg) == signatory
+    # a scan that misses the token for a moment (busy with a PIN try, a loose contact): it comes back chosen
+    dlg.set_tokens([t for t in service.tokens if t.label != signatory])
+    dlg.set_tokens(service.tokens)
+    assert chosen(dlg) == signatory
+    qtbot.waitUntil(lambda: dlg.sign_button.isEnabled(), timeout=10_000)
 
     dlg.pin_edit.setFocus()
     QTest.keyClicks(dlg.pin_edit, "000000")
