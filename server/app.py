@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from app.protocol.package import MAX_SIGNATURES, LetterPackage
 from app.protocol.package_schema import UUID_PATTERN, package_schema
 from app.protocol.receipt import cert_fingerprint
-from server import admin, audit, directory, incoming, payam, referrals, shams, verification
+from server import admin, archive, audit, directory, incoming, payam, referrals, shams, verification
 from server.auth import Principal, Role, bearer_token, hash_password, login, logout
 from server.config import Settings
 from server.context import Clock, ServerContext, utc_now
@@ -216,6 +216,8 @@ def build_router(settings: Settings) -> APIRouter:
     @r.get("/cartable", tags=["referrals"])
     async def get_cartable(request: Request, user: User, after: After = 0, limit: Limit = 100) -> dict[str, Any]:
         return referrals.cartable(ctx_of(request), user, after, limit)
+
+    archive.add_routes(r, current)  # the archive (بایگانی): /api/v1/archive/…
 
     @r.get("/acks", tags=["payam"])
     async def get_acks(request: Request, user: User, after: After = 0, limit: Limit = 500) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The append-only audit log: every refusal of an authenticated write, and every trust change.
+"""The append-only audit log: every refusal of an authenticated write, every trust change and archive change.
 
 :func:`record` adds one event inside the caller's write job (a trust change commits with the
 change itself); :func:`record_refusal` is called by the error handlers for a refused write and
@@ -37,6 +37,10 @@ ACTIONS = {
     "/api/v1/admin/users/{username}": "user_update",
     "/api/v1/admin/users/{username}/certificates": "certificate_add",
     "/api/v1/admin/trust-roots": "trust_root_add",
+    "/api/v1/archive/folders": "archive_folder_add",
+    "/api/v1/archive/folders/{guid}": "archive_folder_change",
+    "/api/v1/archive/folders/{guid}/letters": "archive_file",
+    "/api/v1/archive/folders/{guid}/letters/{letter_guid}/unfile": "archive_unfile",
 }
 _INSERT = insert(audit_events)
 

@@ -45,7 +45,7 @@ def _fail(status: int, code: str, fa: str, en: str, field: str | None = None) ->
     return ApiError(status, code, fa, en, field)
 
 
-def _letter_visible(conn: Connection, agency_id: int, guid: str) -> bool:
+def letter_visible(conn: Connection, agency_id: int, guid: str) -> bool:
     """The agency's own letter, one delivered to it, or a paper letter it registered."""
     if conn.execute(select(letters.c.guid).where(letters.c.guid == guid, letters.c.agency_id == agency_id)).first():
         return True
@@ -128,7 +128,7 @@ def create(ctx: ServerContext, conn: Connection, principal: Principal, body: dic
     if body["instruction"] not in ctx.settings.instructions:
         raise _fail(422, "unknown_instruction", "دستور ارجاع در فهرست دستورهای این سازمان نیست.",
                     "The instruction is not in the server's list.", "instruction")
-    if not _letter_visible(conn, principal.agency_id, body["letter_guid"]):
+    if not letter_visible(conn, principal.agency_id, body["letter_guid"]):
         raise not_found("letter_guid")
     if not principal.roles & {r.value for r in DESK_ROLES} and not _referred_to(conn, principal.user_id,
                                                                                body["letter_guid"]):

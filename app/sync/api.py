@@ -197,6 +197,32 @@ class DabirApi:
         """The caller's own referrals sent and received and their events, by cursor (every role)."""
         return self._json("GET", "/cartable", params={"after": after, "limit": limit})
 
+    # -- archive (بایگانی) ------------------------------------------------------------------
+    def archive_folders(self, after: int = 0, limit: int = 500) -> dict[str, Any]:
+        """The agency's archive folders changed after the cursor (every role)."""
+        return self._json("GET", "/archive/folders", params={"after": after, "limit": limit})
+
+    def archive_filings(self, after: int = 0, limit: int = 500) -> dict[str, Any]:
+        """Letters filed in (or taken out of) the agency's folders after the cursor."""
+        return self._json("GET", "/archive/filings", params={"after": after, "limit": limit})
+
+    def create_folder(self, body: dict[str, Any], *, idempotency_key: str | None = None) -> dict[str, Any]:
+        """A new archive folder (body: id, parent, title, file_number)."""
+        return self._json("POST", "/archive/folders", json_body=body,
+                          idempotency_key=idempotency_key or f"archive_folder:{body['id']}")
+
+    def update_folder(self, guid: str, changes: dict[str, Any], *, idempotency_key: str | None = None) -> dict[str, Any]:
+        """Rename (title, file_number) or move (parent; None: to the top) an archive folder."""
+        return self._json("PATCH", f"/archive/folders/{guid}", json_body=changes, idempotency_key=idempotency_key)
+
+    def file_letter(self, folder: str, letter_guid: str, *, idempotency_key: str) -> dict[str, Any]:
+        return self._json("POST", f"/archive/folders/{folder}/letters", json_body={"letter_guid": letter_guid},
+                          idempotency_key=idempotency_key)
+
+    def unfile_letter(self, folder: str, letter_guid: str, reason: str, *, idempotency_key: str) -> dict[str, Any]:
+        return self._json("POST", f"/archive/folders/{folder}/letters/{letter_guid}/unfile",
+                          json_body={"reason": reason}, idempotency_key=idempotency_key)
+
     def acks(self, after: int = 0, limit: int = 500, guid: str | None = None) -> dict[str, Any]:
         if guid:
             return self._json("GET", f"/letters/{guid}/acks", params={"after": after, "limit": limit})
