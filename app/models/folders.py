@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, TextClause, and_, func, literal_column, se
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
+from app.models.archive import FiledIn
 from app.models.lifecycle import State
 from app.models.search import SEARCH_KEY_SPAN, fts_query
 from app.models.tables import Letter
@@ -42,12 +43,15 @@ FOLDER_STATES: dict[Folder, tuple[State, ...]] = {
     Folder.INCOMING: (State.RECEIVED, State.INVALID, State.INCOMING_PROVISIONAL, State.REGISTERED_INCOMING),
 }
 _STATE_FOLDER = {state.value: folder for folder, states in FOLDER_STATES.items() for state in states}
+Place = Folder | FiledIn  # what a letter list shows: a folder, or one folder of the archive's tree
 
 
-def folder_filter(folder: Folder | None) -> ColumnElement[bool]:
+def folder_filter(folder: Place | None) -> ColumnElement[bool]:
     """The letters of ``folder``; None: every letter (a search across all folders)."""
     if folder is None:
         return true()
+    if isinstance(folder, FiledIn):
+        return folder.condition()
     if folder is Folder.ARCHIVE:
         return Letter.archived.is_(True)
     return and_(Letter.archived.is_(False), Letter.state.in_([s.value for s in FOLDER_STATES[folder]]))
@@ -72,7 +76,7 @@ class LetterRow:
         return self.incoming_number if self.kind == "incoming" else self.shams
 
 
-def _where(folder: Folder | None, query: str | None) -> list[ColumnElement[bool] | TextClause]:
+def _where(folder: Place | None, query: str | None) -> list[ColumnElement[bool] | TextClause]:
     conds: list[ColumnElement[bool] | TextClause] = [folder_filter(folder)]
     match = fts_query(query or "")
     if match is not None:
@@ -88,8 +92,8 @@ def _where(folder: Folder | None, query: str | None) -> list[ColumnElement[bool]
 
 
 @cache
-def _folder_sql(folder: Folder | None) -> str:
-    """The folder filter as SQL text (its values are this module's constants, never user input)."""
+def _folder_sql(folder: Place | None) -> str:
+    """The folder filter as SQL text (its values are this module's constants or a checked folder GUID)."""
     return str(folder_filter(folder).compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
 
 
@@ -98,7 +102,7 @@ def _folder_sql(folder: Folder | None) -> str:
 _STREAM_CANDIDATES = 4000
 
 
-def _search_page(session: Session, folder: Folder | None, match: str, offset: int, limit: int) -> list[int] | None:
+def _search_page(session: Session, folder: Place | None, match: str, offset: int, limit: int) -> list[int] | None:
     """The rowids of a search page, newest first, read from the match stream; None: walk instead.
 
     Matches come newest first (``letters_search`` rowid DESC is search_key order) with the
@@ -140,7 +144,7 @@ def _search_page(session: Session, folder: Folder | None, match: str, offset: in
     return [row[1] for row in found[offset:need]]
 
 
-def count_letters(session: Session, folder: Folder | None, query: str | None = None) -> int:
+def count_letters(session: Session, folder: Place | None, query: str | None = None) -> int:
     return session.scalar(select(func.count()).select_from(Letter).where(*_where(folder, query))) or 0
 
 
@@ -164,7 +168,7 @@ def _rows_sql(n: int) -> str:
 
 
 def fetch_letters(
-    session: Session, folder: Folder | None, offset: int, limit: int, query: str | None = None
+    session: Session, folder: Place | None, offset: int, limit: int, query: str | None = None
 ) -> list[LetterRow]:
     """One page of a folder (None: of every letter), newest first."""
     match = fts_query(query or "")

@@ -4,16 +4,16 @@ letters match, every folder's size (folder None: a search across every folder), 
 from __future__ import annotations
 
 from app.models.db import Store
-from app.models.folders import Folder, LetterRow, count_letters, fetch_letters, folder_counts
+from app.models.folders import Folder, LetterRow, Place, count_letters, fetch_letters, folder_counts
 from app.models.outbox_view import OutboxProgress, outbox_progress
 
 
-def read_page(store: Store, folder: Folder | None, offset: int, limit: int, query: str | None = None) -> list[LetterRow]:
+def read_page(store: Store, folder: Place | None, offset: int, limit: int, query: str | None = None) -> list[LetterRow]:
     with store.reader() as s:
         return fetch_letters(s, folder, offset, limit, query)
 
 
-def read_count(store: Store, folder: Folder | None, query: str | None = None) -> int:
+def read_count(store: Store, folder: Place | None, query: str | None = None) -> int:
     with store.reader() as s:
         return count_letters(s, folder, query)
 

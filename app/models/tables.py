@@ -7,6 +7,7 @@ import uuid
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -280,3 +281,55 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[dict] = mapped_column(JSON)
+
+
+class ArchiveFolder(Base):
+    """This client's copy of a folder (پرونده) of the agency's archive tree, as the server carries it."""
+
+    __tablename__ = "archive_folders"
+
+    guid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    parent_guid: Mapped[str | None] = mapped_column(String(36))
+    title: Mapped[str] = mapped_column(String(200))
+    file_number: Mapped[str] = mapped_column(String(40))
+    file_key: Mapped[str] = mapped_column(String(200))  # app.protocol.archive.file_number_key
+    cursor: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (Index("ix_archive_folders_parent", "parent_guid"),)
+
+
+class ArchiveFiling(Base):
+    """A letter filed in a folder (``filed``), or taken out of it (who, when, why)."""
+
+    __tablename__ = "archive_filings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    folder_guid: Mapped[str] = mapped_column(String(36))
+    letter_guid: Mapped[str] = mapped_column(String(36))  # the letter may reach this store later
+    filed: Mapped[bool] = mapped_column(Boolean)
+    filed_by: Mapped[str] = mapped_column(String(64))
+    filed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    unfiled_by: Mapped[str | None] = mapped_column(String(64))
+    unfiled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (
+        UniqueConstraint("folder_guid", "letter_guid", name="uq_archive_filings_folder_letter"),
+        Index("ix_archive_filings_folder", "folder_guid", "filed", "letter_guid"),
+        Index("ix_archive_filings_letter", "letter_guid"),
+    )
+
+
+class ArchiveChange(Base):
+    """A filing or unfiling made here, as its outbox operation (``archive:<guid>``) sends it."""
+
+    __tablename__ = "archive_changes"
+
+    guid: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_guid)
+    kind: Mapped[str] = mapped_column(String(8))  # file | unfile
+    folder_guid: Mapped[str] = mapped_column(String(36))
+    letter_guid: Mapped[str] = mapped_column(String(36))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    by_person: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reject_reason: Mapped[str | None] = mapped_column(Text)  # the server refused it (Persian)

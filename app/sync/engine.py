@@ -45,7 +45,7 @@ from app.protocol.canonical import Classification, Priority, RecipientRole
 from app.protocol.package import LetterPackage
 from app.protocol.persian import normalize
 from app.protocol.receipt import InvalidReceipt, load_certificate, parse_time, receipt_matches, verify_receipt
-from app.sync import incoming, outbox, referrals
+from app.sync import archive, incoming, outbox, referrals
 from app.sync.api import ApiError
 from app.sync.arrival import INVALID, UNCHECKED, IncomingVerifier, audit_local_roots, save_server_roots
 
@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 PAGE = 100
 
 
-class Api(Protocol):  # what the engine needs of app.sync.api.DabirApi
+class Api(archive.ArchiveApi, Protocol):  # what the engine needs of app.sync.api.DabirApi
     def register(self, package: LetterPackage, *, idempotency_key: str) -> dict[str, Any]: ...
     def send(self, package: LetterPackage, *, idempotency_key: str) -> dict[str, Any]: ...
     def inbox(self, after: int = 0, limit: int = 100) -> dict[str, Any]: ...
@@ -100,6 +100,7 @@ class SyncReport:
     verified: list[str] = field(default_factory=list)  # letters received earlier whose check settled now
     referred: list[str] = field(default_factory=list)  # letters whose referral (or its event) reached the server
     cartable: list[str] = field(default_factory=list)  # referrals new in this user's cartable
+    archived: list[str] = field(default_factory=list)  # letters filed in (or taken out of) an archive folder
     trust_changed: bool = False
     pending: int = 0
     error: str | None = None
@@ -145,6 +146,7 @@ class SyncEngine:
             if self._at_desk():  # the agency's inbox is the secretariat's; everyone has a cartable
                 self._pull_inbox(report)
             self._pull_cartable(report)
+            self._archive(report)
             self._recheck(report)
             self._drain_outbox(report)  # acknowledgements queued by the inbox pull
         except Offline as exc:
@@ -317,6 +319,13 @@ class SyncEngine:
         for name, data in referrals.send_pending(self.store, self.api, self._call, self.clock):
             if name == "referral_sent":
                 report.referred.append(data["guid"])
+            self.on_event(name, data)
+
+    def _archive(self, report: SyncReport) -> None:
+        """Filings made here reach the server in order; the agency's tree and filings come back
+        (see :mod:`app.sync.archive`)."""
+        for name, data in archive.sync(self.store, self.api, self._call, self.clock):
+            report.archived += [data["guid"]] if "guid" in data else data["guids"]
             self.on_event(name, data)
 
     def _at_desk(self) -> bool:

@@ -117,6 +117,6 @@ def pass_changes(report: SyncReport) -> Changes:
     """What a sync pass changed: the letters it moved, the outbox (attempts and errors change
     even offline), the directory if it got news, and the settings (last sync, pinned certificate)."""
     guids = [*report.registered, *report.sent, *(g for g, _ in report.rejected), *report.received,
-             *report.acknowledged, *report.numbered, *report.verified]
+             *report.acknowledged, *report.numbered, *report.verified, *report.archived]
     return Changes(letters=frozenset(guids), outbox=True, directory=report.directory_changes > 0, settings=True)
 

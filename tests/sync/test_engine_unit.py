@@ -104,6 +104,12 @@ class ScriptedServer:
     def cartable(self, after: int = 0, limit: int = 100) -> dict[str, Any]:
         return {"items": [], "cursor": after, "more": False}
 
+    def archive_folders(self, after: int = 0, limit: int = 500) -> dict[str, Any]:
+        return {"items": [], "cursor": after, "more": False}
+
+    def archive_filings(self, after: int = 0, limit: int = 500) -> dict[str, Any]:
+        return {"items": [], "cursor": after, "more": False}
+
     def agency_trust_roots(self) -> dict[str, Any]:
         return {"roots": [{"sha256": hashlib.sha256(d).hexdigest(), "subject": "CN=root",
                            "der": base64.b64encode(d).decode()} for d in self.trust_roots]}
