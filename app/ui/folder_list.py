@@ -1,7 +1,8 @@
-"""The secretary's folders, with how many letters each holds (Persian digits).
+"""The secretary's folders, with how many letters each holds (Persian digits), and the archive's
+folder tree under «بایگانی».
 
 The counts are read off the GUI thread, and again whenever a store change touches letters or the
-outbox."""
+outbox (the archive's tree with them: every sync pass changes the outbox)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTree
 
 from app.models.changes import Changes
 from app.models.db import Store
-from app.models.folders import Folder
+from app.models.folders import Folder, Place
 from app.models.letter_lists import read_folder_counts
+from app.ui.archive_tree import ArchiveBranch
 from app.ui.labels import folder_name, persian_number
 from app.ui.ops import Op, OpContext
 from app.ui.store_changes import StoreChanges
@@ -20,9 +22,10 @@ _FOLDER_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 class FolderList(QTreeWidget):
-    """Two columns, name and count; a flat list, so no tree decoration."""
+    """Two columns, name and count; the folders are a flat list (no root decoration), the archive
+    a tree under its item."""
 
-    folder_selected = Signal(Folder)
+    folder_selected = Signal(object)  # a Folder, or an archive folder (FiledIn)
     count_failed = Signal(str)
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
@@ -33,7 +36,7 @@ class FolderList(QTreeWidget):
         self.setColumnCount(2)
         self.setHeaderHidden(True)
         self.setRootIsDecorated(False)
-        self.setIndentation(0)
+        self.setIndentation(14)  # the archive's folders nest under «بایگانی»
         self.setUniformRowHeights(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setStyleSheet("QTreeWidget::item { padding: 5px 8px; }")  # room to aim and to read
@@ -48,6 +51,7 @@ class FolderList(QTreeWidget):
             item.setTextAlignment(1, Qt.AlignmentFlag.AlignTrailing | Qt.AlignmentFlag.AlignVCenter)
             self.addTopLevelItem(item)
             self._items[folder] = item
+        self.archive = ArchiveBranch(store, self._items[Folder.ARCHIVE], self)
         self.currentItemChanged.connect(self._on_current_changed)
         StoreChanges.instance().changed.connect(self._on_store_changed)
 
@@ -60,6 +64,7 @@ class FolderList(QTreeWidget):
             return read_folder_counts(store)
 
         Op(self, work).success(self.set_counts).failure(lambda exc: self.count_failed.emit(str(exc))).run()
+        self.archive.reload()
 
     def _on_store_changed(self, changes: Changes, _handler: object) -> None:
         # Outbox changes too (every sync pass): one cheap query that also catches letters another
@@ -69,14 +74,17 @@ class FolderList(QTreeWidget):
 
     def _on_current_changed(self, current: QTreeWidgetItem | None, _previous: object) -> None:
         if current is not None:
-            self.folder_selected.emit(Folder(current.data(0, _FOLDER_ROLE)))
+            self.folder_selected.emit(self._place(current))
 
-    def current_folder(self) -> Folder | None:
+    def _place(self, item: QTreeWidgetItem) -> Place:
+        return self.archive.place_of(item) or Folder(item.data(0, _FOLDER_ROLE))
+
+    def current_folder(self) -> Place | None:
         item = self.currentItem()
-        return None if item is None else Folder(item.data(0, _FOLDER_ROLE))
+        return None if item is None else self._place(item)
 
-    def select(self, folder: Folder) -> None:
-        self.setCurrentItem(self._items[folder])
+    def select(self, folder: Place) -> None:
+        self.setCurrentItem(self._items[folder] if isinstance(folder, Folder) else self.archive.items[folder.folder])
 
     def set_counts(self, counts: dict[Folder, int]) -> None:
         for folder, n in counts.items():

@@ -22,6 +22,7 @@ from app.protocol.jalali import format_datetime
 from app.protocol.persian import to_persian_digits
 from app.protocol.shams import display_text
 from app.sync.account import SENDER_SETTING
+from app.ui.archive_tree import archive_rows
 from app.ui.incoming_details import incoming_rows
 from app.ui.labels import classification_name, priority_name, state_name
 from app.ui.store_changes import StoreChanges
@@ -185,6 +186,7 @@ class LetterDetails(QWidget):
             label = self.tr("In reply to:") if ref.kind == "in_reply_to" else self.tr("Follow-up of:")
             rows.append(self._row(label, self._reference_html(ref)))
         rows += incoming_rows(self._row, d.extra)
+        rows += archive_rows(self._row, self.store, d.guid)  # «پرونده: …، شماره …»
         out = [f'<table dir="rtl" align="right" cellspacing="4">{"".join(rows)}</table>']
         if paper:
             return f'<div dir="rtl">{"".join(out)}</div>'

@@ -31,7 +31,7 @@ from PySide6.QtGui import QColor
 
 from app.models.changes import Changes
 from app.models.db import Store
-from app.models.folders import Folder, LetterRow
+from app.models.folders import Folder, LetterRow, Place
 from app.models.letter_lists import read_count, read_page
 from app.protocol.canonical import Priority
 from app.protocol.jalali import format_datetime
@@ -100,7 +100,7 @@ def format_row(row: LetterRow) -> DisplayRow:
 @dataclass(frozen=True, slots=True)
 class _Page:
     generation: int
-    folder: Folder
+    folder: Place
     query: str
     all_folders: bool
     size: int  # how many rows were asked for
@@ -139,10 +139,10 @@ class LetterTableModel(QAbstractTableModel):
         self._total: int | None = None  # None until counted
         self._exhausted = True  # a short page was read: nothing more to fetch
         # What the rows show; what was last asked for may still be loading.
-        self._folder = Folder.DRAFTS
+        self._folder: Place = Folder.DRAFTS
         self._query = ""
         self._all_folders = True  # a search looks in every folder unless narrowed to this one
-        self._wanted: tuple[Folder, str, bool] = (self._folder, self._query, self._all_folders)
+        self._wanted: tuple[Place, str, bool] = (self._folder, self._query, self._all_folders)
         self._generation = 0
         self._pending: Op[_Page] | None = None
         self._counting: Op[int] | None = None
@@ -164,7 +164,7 @@ class LetterTableModel(QAbstractTableModel):
     # --- what to show ---------------------------------------------------------------
 
     @property
-    def folder(self) -> Folder:
+    def folder(self) -> Place:
         return self._folder
 
     @property
@@ -185,7 +185,7 @@ class LetterTableModel(QAbstractTableModel):
     def loading(self) -> bool:
         return self._pending is not None or self._counting is not None or self._count_due is not None
 
-    def set_folder(self, folder: Folder) -> None:
+    def set_folder(self, folder: Place) -> None:
         self.load(folder, self._wanted[1], self._wanted[2])
 
     def set_query(self, query: str) -> None:
@@ -194,7 +194,7 @@ class LetterTableModel(QAbstractTableModel):
     def set_all_folders(self, all_folders: bool) -> None:
         self.load(self._wanted[0], self._wanted[1], all_folders)
 
-    def load(self, folder: Folder, query: str = "", all_folders: bool = True, *, force: bool = False) -> None:
+    def load(self, folder: Place, query: str = "", all_folders: bool = True, *, force: bool = False) -> None:
         """Show ``folder`` filtered by ``query`` (every folder's letters with ``all_folders``);
         the rows change when the first page is read. A forced reload of what is shown (a sync
         brought changes) reads as many rows as are loaded now, so the view keeps its place."""
@@ -207,7 +207,7 @@ class LetterTableModel(QAbstractTableModel):
         self._generation += 1
         generation, store = self._generation, self._store
         size = max(self._first_page_size, len(self._rows)) if same else self._first_page_size
-        scope: Folder | None = None if query and all_folders else folder
+        scope: Place | None = None if query and all_folders else folder
         for op in (self._pending, self._counting, self._fetching):
             if op is not None:
                 op.cancel()
@@ -318,7 +318,7 @@ class LetterTableModel(QAbstractTableModel):
             .run()
         )
 
-    def _scope(self) -> Folder | None:
+    def _scope(self) -> Place | None:
         """What the rows shown are read from: the folder, or every folder (None) for such a search."""
         return None if self._query and self._all_folders else self._folder
 

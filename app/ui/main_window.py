@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from app.models.changes import Changes
 from app.models.db import Store
 from app.models.directory import agency_name
-from app.models.folders import Folder, LetterRow
+from app.models.folders import Folder, LetterRow, Place
 from app.models.letter_actions import submit_for_signature
 from app.models.letter_lookup import letter_summary
 from app.models.lifecycle import State
@@ -40,6 +40,7 @@ from app.models.profile import letter_columns_setting, read_setting, remember_le
 from app.protocol.jalali import format_datetime
 from app.sync import account
 from app.sync.account import SENDER_SETTING
+from app.ui.archive_actions import ArchiveActions
 from app.ui.elided_label import ElidedLabel
 from app.ui.folder_list import FolderList
 from app.ui.incoming_actions import IncomingActions
@@ -167,6 +168,7 @@ class MainWindow(QMainWindow):
         self.actions_ = WorkflowActions(store, self, self)
         self.incoming = IncomingActions(store, self, self)
         self.referrals = ReferralActions(store, self, self)
+        self.archive = ArchiveActions(store, self, self, lambda: self.model.folder)
         self._build_menus()
 
         refresh = QAction(self.tr("Refresh"), self)
@@ -207,8 +209,8 @@ class MainWindow(QMainWindow):
         a = self.actions_
         letter = self.menuBar().addMenu(self.tr("&Letter"))
         for action in (a.new_outgoing, a.new_internal, a.open_letter, None, a.sign, None, self.incoming.register,
-                       self.incoming.paper, None, self.referrals.refer, self.referrals.cartable, None, a.print,
-                       a.export_pdf, a.export_signed_pdf):
+                       self.incoming.paper, None, self.referrals.refer, self.referrals.cartable, None,
+                       self.archive.file, self.archive.unfile, None, a.print, a.export_pdf, a.export_signed_pdf):
             letter.addSeparator() if action is None else letter.addAction(action)
         server = self.menuBar().addMenu(self.tr("&Server"))
         server.addAction(a.sync)
@@ -218,7 +220,8 @@ class MainWindow(QMainWindow):
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for action in (a.new_outgoing, a.new_internal, None, a.sign, None, self.incoming.register, self.incoming.paper,
-                       None, self.referrals.refer, self.referrals.cartable, None, a.print, a.export_pdf, None, a.sync):
+                       None, self.referrals.refer, self.referrals.cartable, self.archive.file, None, a.print,
+                       a.export_pdf, None, a.sync):
             toolbar.addSeparator() if action is None else toolbar.addAction(action)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
         self.toolbar = toolbar
@@ -295,6 +298,7 @@ class MainWindow(QMainWindow):
         self.actions_.update_enabled(states)
         self.incoming.update_enabled(states)
         self.referrals.update_enabled(states)
+        self.archive.update_enabled(states)
 
     def _on_activated(self, index: QModelIndex) -> None:
         if index.isValid():
@@ -510,7 +514,7 @@ class MainWindow(QMainWindow):
         if self.outbox.isVisible():
             self.outbox.refresh()
 
-    def _on_folder(self, folder: Folder) -> None:
+    def _on_folder(self, folder: Place) -> None:
         self.status_label.setText(self.tr("Loading…"))
         self.model.set_folder(folder)
         self.outbox_box.setVisible(folder is Folder.OUTBOX)  # the panel reads its rows when shown
