@@ -9,6 +9,7 @@ agency's folders and letters are not found (404); every change is in the audit l
 """
 
 import datetime as dt
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
@@ -144,14 +145,33 @@ def create_folder(ctx: ServerContext, conn: Connection, principal: Principal, bo
                         "Another folder with this id already exists.", "id")
         return view
     parent_id = _parent_id(conn, principal.agency_id, body.parent, None)
-    number, key = _file_number(conn, principal.agency_id, body.file_number, None)
-    now = _now(ctx)
-    row = {"guid": body.id, "agency_id": principal.agency_id, "parent_id": parent_id, "title": title,
-           "file_number": number, "file_number_key": key, "cursor": next_value(ctx.db, conn, FEED),
-           "created_at": now, "updated_at": now}
-    conn.execute(insert(archive_folders).values(**row))
-    _audit(ctx, conn, principal, "archive_folder_added", body.id, f"{number}: {title}")
+    row = add_folder(ctx, conn, principal.agency_id, body.id, parent_id, title, body.file_number)
+    _audit(ctx, conn, principal, "archive_folder_added", body.id, f"{row['file_number']}: {title}")
     return _folder_view(conn, row)
+
+
+def add_folder(ctx: ServerContext, conn: Connection, agency_id: int, guid: str, parent_id: int | None, title: str,
+               file_number: str) -> dict[str, Any]:
+    """Insert a folder (its title already checked); 409 if the file number is taken."""
+    number, key = _file_number(conn, agency_id, file_number, None)
+    now = _now(ctx)
+    row = {"guid": guid, "agency_id": agency_id, "parent_id": parent_id, "title": title, "file_number": number,
+           "file_number_key": key, "cursor": next_value(ctx.db, conn, FEED), "created_at": now, "updated_at": now}
+    pk = conn.execute(insert(archive_folders).values(**row)).inserted_primary_key
+    assert pk is not None
+    row["id"] = int(pk[0])
+    return row
+
+
+def seed_tree(ctx: ServerContext, conn: Connection, agency_id: int, tree: list[tuple[str, str, str | None]]) -> None:
+    """The demo's folders (title, file number, parent's file number) unless the agency has folders
+    already; GUIDs derived from the agency and file number, so a second seeding finds them."""
+    if conn.execute(select(archive_folders.c.id).where(archive_folders.c.agency_id == agency_id)).first():
+        return
+    ids: dict[str, int] = {}
+    for title, number, parent in tree:
+        guid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"dabir-demo-archive:{agency_id}:{number}"))
+        ids[number] = add_folder(ctx, conn, agency_id, guid, ids[parent] if parent else None, title, number)["id"]
 
 
 def update_folder(ctx: ServerContext, conn: Connection, principal: Principal, guid: str,

@@ -173,6 +173,15 @@ DEMO_USERS = [
     ("staff", "کارشناس", ["staff"], "it"),
     ("admin", "راهبر سازمان", ["agency_admin"], "it"),
 ]
+# Each agency's archive tree (title, file number, parent's file number): a new user sees one.
+DEMO_ARCHIVE: list[tuple[str, str, str | None]] = [
+    ("امور اداری و مالی", "۱۴۰۵/الف", None),
+    ("قراردادها", "۱۴۰۵/الف/۱", "۱۴۰۵/الف"),
+    ("بودجه و اعتبارات", "۱۴۰۵/الف/۲", "۱۴۰۵/الف"),
+    ("امور حقوقی", "۱۴۰۵/ح", None),
+    ("دعاوی و شکایات", "۱۴۰۵/ح/۱", "۱۴۰۵/ح"),
+    ("مکاتبات با دستگاه‌های دیگر", "۱۴۰۵/م", None),
+]
 # Each agency's signatory by name and title, as the demo's token certificates name them
 # (scripts/demo.py): the directory, the signed letter and the verification page agree.
 DEMO_SIGNATORIES = {"a": ("علی رضایی", "مدیرکل دفتر حقوقی"), "b": ("مریم کریمی", "معاون اداری و مالی")}
@@ -181,6 +190,7 @@ DEMO_SIGNATORIES = {"a": ("علی رضایی", "مدیرکل دفتر حقوقی
 def seed_demo(settings: Settings, password: str) -> list[dict[str, Any]]:
     from server.admin import agency_id_of, create_agency, create_unit, create_user
     from server.app import create_context
+    from server.archive import seed_tree
     from server.auth import hash_password
     from server.models import units, users
 
@@ -188,7 +198,7 @@ def seed_demo(settings: Settings, password: str) -> list[dict[str, Any]]:
     password_hash = hash_password(password)
 
     def seed(conn: Connection) -> list[dict[str, Any]]:
-        """The demo agencies, units and users; what exists already is left alone."""
+        """The demo agencies, units, users and archive trees; what exists already is left alone."""
         out = []
         for n, (prefix, letter, name) in enumerate(DEMO_AGENCIES):
             nid = _valid_national_id(prefix)
@@ -208,6 +218,7 @@ def seed_demo(settings: Settings, password: str) -> list[dict[str, Any]]:
                                 roles=roles, unit=unit, national_code=national_code, title=title)
                 # the demo's signatory certificates carry the same national code
                 seeded.append({"username": username, "roles": roles, "national_code": national_code})
+            seed_tree(ctx, conn, aid, DEMO_ARCHIVE)
             out.append({"national_id": nid, "name": name, "users": seeded})
         return out
 

@@ -207,3 +207,13 @@ def test_bad_archive_input_is_refused_with_4xx(env: Env) -> None:
                    and e["action"] == "archive_unfile"]
         assert refused and refused[0]["username"] == "b.secretary", [
             (e["action"], e["code"]) for e in admin.audit_events(limit=100)["items"]]
+
+
+@pytest.mark.server
+def test_the_demo_agencies_come_with_an_archive_tree(env: Env) -> None:
+    for username in ("a.staff", "b.staff"):
+        with env.client(username) as api:
+            folders = {f["file_number"]: f for f in _all(api.archive_folders)}
+        assert folders["۱۴۰۵/ح"]["title"] == "امور حقوقی"
+        assert folders["۱۴۰۵/ح/۱"]["parent"] == folders["۱۴۰۵/ح"]["id"]
+        assert folders["۱۴۰۵/الف/۱"]["title"] == "قراردادها"
