@@ -132,3 +132,31 @@ def test_only_a_secretary_files(window, store: Store, qtbot) -> None:  # type: i
     assert not window.archive.file.isEnabled() and not window.archive.unfile.isEnabled()
     archive = window.folders.item_for(Folder.ARCHIVE)
     qtbot.waitUntil(lambda: archive.childCount() == 2, timeout=5000)  # every role sees the tree
+
+
+def test_archive_catalog_is_complete_and_in_sync_with_the_code(tmp_path: Path) -> None:
+    import re
+    import subprocess
+    import sys
+
+    from app.ui.resources import translations_dir
+
+    root = Path(__file__).resolve().parents[2]
+    catalog = translations_dir() / "fa" / "archive_fa.ts"
+    text = catalog.read_text(encoding="utf-8")
+    assert 'type="unfinished"' not in text and "<translation></translation>" not in text
+
+    def messages(ts: Path) -> set[tuple[str, str]]:
+        out = set()
+        for ctx in re.findall(r"<context>(.*?)</context>", ts.read_text(encoding="utf-8"), re.S):
+            name = re.search(r"<name>(.*?)</name>", ctx).group(1)  # type: ignore[union-attr]
+            out.update((name, src) for src in re.findall(r"<source>(.*?)</source>", ctx, re.S))
+        return out
+
+    fresh = tmp_path / "fresh.ts"
+    lupdate = Path(sys.executable).with_name("pyside6-lupdate")
+    sources = ["app/ui/archive_tree.py", "app/ui/archive_dialogs.py", "app/ui/archive_actions.py"]
+    subprocess.run([str(lupdate), *sources, "-ts", str(fresh)], cwd=root, check=True, capture_output=True)
+    assert messages(fresh) == messages(catalog)
+    for t in re.findall(r"<translation>(.*?)</translation>", text, re.S):
+        assert not re.search(r"[,;?0-9]", t.replace("%1", "").replace("%2", "")), t
