@@ -20,13 +20,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import insert, select, update  # noqa: E402
+from sqlalchemy import insert, select, update
 
-from app.models import archive as A  # noqa: E402
-from app.models.db import Store  # noqa: E402
-from app.models.letter_lists import read_count, read_page  # noqa: E402
-from app.models.tables import ArchiveFiling, ArchiveFolder, Letter  # noqa: E402
-from devkit.sample_letters import fill_sample_letters  # noqa: E402
+from app.models import archive as A
+from app.models.db import Store
+from app.models.letter_lists import read_count, read_page
+from app.models.tables import ArchiveFiling, ArchiveFolder, Letter
+from devkit.sample_letters import fill_sample_letters
 
 
 def timed(fn: object, runs: int = 20) -> tuple[float, float]:

@@ -22,6 +22,7 @@ from app.models import letters as L
 from app.models.changes import Changed, Changes
 from app.models.db import Store
 from app.models.lifecycle import State
+from app.models.profile import SENDER_SETTING, read_setting
 from app.models.tables import (
     ArchiveChange,
     ArchiveFiling,
@@ -71,6 +72,17 @@ class FolderNode:
     def matches(self, key: str) -> bool:
         """Whether a folded search text is in the title or the file number."""
         return not key or key in file_number_key(self.title) or key in file_number_key(self.file_number)
+
+
+EDITOR_ROLES = frozenset({"secretary", "agency_admin"})
+
+
+def may_edit(store: Store) -> bool:
+    """Whether the user working here files letters and keeps the tree (a secretary or an agency
+    administrator, as the server allows); every role browses it."""
+    value = read_setting(store, SENDER_SETTING)
+    roles = value.get("roles") if isinstance(value, dict) else None
+    return bool(EDITOR_ROLES & set(roles or []))
 
 
 def tree(store: Store) -> list[FolderNode]:

@@ -1,5 +1,7 @@
 """The archive in a sync pass: filings made here go to the server in order, then the agency's
-folder tree and filings come back.
+folder tree and filings come back. Making, renaming and moving a folder go to the server at once
+(:func:`make_folder`, :func:`change_folder`): only the server can tell whether a file number is
+free in the agency, and a folder letters were filed into offline must not be refused later.
 
 Filings and unfilings are sent one at a time, oldest first, like referrals: a letter filed and
 taken out again offline reaches the server in that order. Each call carries the operation's
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any, Protocol
@@ -35,6 +38,29 @@ class ArchiveApi(Protocol):
     def archive_filings(self, after: int = 0, limit: int = 500) -> dict[str, Any]: ...
     def file_letter(self, folder: str, letter_guid: str, *, idempotency_key: str) -> dict[str, Any]: ...
     def unfile_letter(self, folder: str, letter_guid: str, reason: str, *, idempotency_key: str) -> dict[str, Any]: ...
+
+
+class FolderApi(Protocol):
+    def create_folder(self, body: dict[str, Any], *, idempotency_key: str | None = None) -> dict[str, Any]: ...
+    def update_folder(self, guid: str, changes: dict[str, Any], *,
+                      idempotency_key: str | None = None) -> dict[str, Any]: ...
+
+
+def make_folder(store: Store, api: FolderApi, title: str, file_number: str, parent: str | None) -> dict[str, Any]:
+    """Create a folder on the server and keep its copy here; ApiError (Persian reason) if refused."""
+    folder = api.create_folder({"id": str(uuid.uuid4()), "parent": parent, "title": title,
+                                "file_number": file_number})
+    with store.session() as s:
+        A.apply_folders(s, {"items": [folder]})
+    return folder
+
+
+def change_folder(store: Store, api: FolderApi, guid: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """Rename (title, file_number) or move (parent) a folder on the server, then here."""
+    folder = api.update_folder(guid, changes, idempotency_key=f"archive_folder:{uuid.uuid4()}")
+    with store.session() as s:
+        A.apply_folders(s, {"items": [folder]})
+    return folder
 
 
 def sync(store: Store, api: ArchiveApi, call: Callable[[Callable[[], Any]], Any],

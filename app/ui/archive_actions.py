@@ -15,10 +15,8 @@ from app.models import archive as A
 from app.models.db import Store
 from app.models.folders import Place
 from app.models.letter_lookup import letter_summary
-from app.models.profile import SENDER_SETTING, read_setting
 from app.ui.archive_dialogs import FileDialog, UnfileDialog
 
-EDITOR_ROLES = frozenset({"secretary", "agency_admin"})
 D = TypeVar("D", FileDialog, UnfileDialog)
 
 
@@ -50,9 +48,7 @@ class ArchiveActions(QObject):
         return self.host.sender_party().get("person", "")
 
     def _may_edit(self) -> bool:
-        value = read_setting(self.store, SENDER_SETTING)
-        roles = value.get("roles") if isinstance(value, dict) else None
-        return bool(self.me) and bool(EDITOR_ROLES & set(roles or []))
+        return bool(self.me) and A.may_edit(self.store)
 
     def update_enabled(self, states: list[str]) -> None:
         targets = self.host.action_targets()

@@ -78,7 +78,8 @@ class FileDialog(QDialog):
         self.folders.expandAll()
         self.folders.currentItemChanged.connect(lambda *_: self._update())
         self.folders.itemDoubleClicked.connect(lambda *_: self.submit())
-        self.empty = QLabel(self.tr("The archive has no folders yet; they are made on the server and come with the sync."))
+        self.empty = QLabel(self.tr("The archive has no folders yet; a secretary makes them with a right click on "
+                                    "«Archive» in the folder list."))
         self.empty.setWordWrap(True)
         self.empty.setVisible(not self.nodes)
         self.error = _error_label("archiveError")

@@ -6,12 +6,13 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt
-from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
+from PySide6.QtCore import QCoreApplication, QObject, QPoint, Qt
+from PySide6.QtWidgets import QDialog, QMenu, QTreeWidget, QTreeWidgetItem
 
 from app.models import archive as A
 from app.models.db import Store
 from app.protocol.persian import to_persian_digits
+from app.ui.archive_folder_dialog import FolderDialog
 from app.ui.ops import Op, OpContext
 
 GUID_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -76,13 +77,42 @@ def guid_of(item: QTreeWidgetItem | None) -> str | None:
 
 class ArchiveBranch(QObject):
     """The folders under the «بایگانی» item of the folder list, read again on :meth:`reload`
-    (the selection and what was expanded are kept)."""
+    (the selection and what was expanded are kept). A secretary's right click there makes a
+    folder («پرونده تازه…») or changes one («ویرایش پرونده…»)."""
 
     def __init__(self, store: Store, root: QTreeWidgetItem, tree: QTreeWidget) -> None:
         super().__init__(tree)
         self._store, self._root, self._tree = store, root, tree
         self.items: dict[str, QTreeWidgetItem] = {}
         self._shown: list[A.FolderNode] | None = None
+        self.dialog: QDialog | None = None
+        tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        tree.customContextMenuRequested.connect(self._menu)
+
+    def _menu(self, pos: QPoint) -> None:
+        item = self._tree.itemAt(pos)
+        if item is None or (item is not self._root and guid_of(item) is None) or not A.may_edit(self._store):
+            return
+        guid = guid_of(item)
+        menu = QMenu(self._tree)
+        menu.addAction(self.tr("New folder…"), lambda: self.new_folder(guid))
+        if guid is not None:
+            menu.addAction(self.tr("Edit folder…"), lambda: self.edit_folder(guid))
+        menu.popup(self._tree.viewport().mapToGlobal(pos))
+
+    def new_folder(self, parent_guid: str | None) -> QDialog:
+        return self._open(FolderDialog(self._store, parent_guid=parent_guid, parent=self._tree))
+
+    def edit_folder(self, guid: str) -> QDialog:
+        node = next(n for n in A.tree(self._store) if n.guid == guid)
+        return self._open(FolderDialog(self._store, node, parent=self._tree))
+
+    def _open(self, dialog: QDialog) -> QDialog:
+        dialog.accepted.connect(self.reload)
+        dialog.finished.connect(dialog.deleteLater)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
 
     def reload(self) -> None:
         store = self._store

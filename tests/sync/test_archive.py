@@ -98,3 +98,27 @@ def test_a_filing_the_server_refuses_is_kept_with_its_reason(server: ServerProce
         [change] = s.scalars(select(ArchiveChange).where(ArchiveChange.letter_guid == guid))
         assert change.reject_reason == "شما مجوز انجام این کار را ندارید."
     assert read_page(staff, A.FiledIn(folder), 0, 10) == []
+
+
+def test_folders_are_made_renamed_and_moved_on_the_server_and_kept_here(server: ServerProcess, tmp_path: Path) -> None:
+    from app.sync import archive as sync_archive
+    from app.sync.api import ApiError
+
+    secretary = desk_store(server, tmp_path / "sec", "b.secretary", ["secretary"])
+    with api(server, "b.secretary") as b:
+        SyncEngine(secretary, b).run_once()
+        demo = {n.file_number: n for n in A.tree(secretary)}
+        assert demo["۱۴۰۵/ح"].title == "امور حقوقی"  # the demo seed's tree came with the sync
+        made = sync_archive.make_folder(secretary, b, "پرونده کارکنان", "۱۴۰۵/ک", demo["۱۴۰۵/ح"].guid)
+        nodes = {n.guid: n for n in A.tree(secretary)}
+        assert nodes[made["id"]].parent == demo["۱۴۰۵/ح"].guid  # kept here at once
+        sync_archive.change_folder(secretary, b, made["id"], {"title": "پرونده‌های کارکنان", "parent": None})
+        nodes = {n.guid: n for n in A.tree(secretary)}
+        assert (nodes[made["id"]].title, nodes[made["id"]].parent) == ("پرونده‌های کارکنان", None)
+        with pytest.raises(ApiError) as taken:
+            sync_archive.make_folder(secretary, b, "تکراری", "1405/ک", None)  # the same number in Latin digits
+        assert taken.value.status == 409
+        assert taken.value.message_fa == "شماره پرونده «1405/ک» پیش‌تر به پرونده «پرونده‌های کارکنان» داده شده است."
+        assert len(A.tree(secretary)) == len(nodes)
+        SyncEngine(secretary, b).run_once()  # the feed brings the same folders again: nothing doubles
+    assert {n.guid: n for n in A.tree(secretary)} == nodes

@@ -6,8 +6,10 @@ it under that folder (out of «واردها»), the letter view says «پرون�
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QItemSelectionModel
 from sqlalchemy import select
 
@@ -15,9 +17,14 @@ from app.models import archive as A
 from app.models.db import Store
 from app.models.folders import Folder
 from app.models.tables import AuditEvent, Letter, OutboxOperation
+from app.sync import account
 from app.sync.account import remember_sender
+from app.sync.engine import SyncEngine
 from app.ui.archive_dialogs import FileDialog, UnfileDialog
+from app.ui.archive_folder_dialog import FolderDialog
 from app.ui.letter_details import LetterDetails
+from devkit.server_process import ServerProcess
+from tests.sync.servers import api, signing_server
 from tests.ui.conftest import OWN, add_letter
 from tests.ui.editor_conftest_helpers import save_screenshot, type_text
 
@@ -155,8 +162,55 @@ def test_archive_catalog_is_complete_and_in_sync_with_the_code(tmp_path: Path) -
 
     fresh = tmp_path / "fresh.ts"
     lupdate = Path(sys.executable).with_name("pyside6-lupdate")
-    sources = ["app/ui/archive_tree.py", "app/ui/archive_dialogs.py", "app/ui/archive_actions.py"]
+    sources = ["app/ui/archive_tree.py", "app/ui/archive_dialogs.py", "app/ui/archive_actions.py",
+               "app/ui/archive_folder_dialog.py"]
     subprocess.run([str(lupdate), *sources, "-ts", str(fresh)], cwd=root, check=True, capture_output=True)
     assert messages(fresh) == messages(catalog)
     for t in re.findall(r"<translation>(.*?)</translation>", text, re.S):
         assert not re.search(r"[,;?0-9]", t.replace("%1", "").replace("%2", "")), t
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    yield from signing_server(tmp_path_factory, "ArchiveWindow")
+
+
+@pytest.mark.server
+def test_a_secretary_makes_renames_and_moves_folders_from_the_folder_list(  # type: ignore[no-untyped-def]
+        window, store: Store, qtbot, server: ServerProcess, monkeypatch: pytest.MonkeyPatch,
+        artifacts_dir: Path) -> None:
+    b = server.demo["agencies"][1]  # type: ignore[index]
+    remember_sender(store, {"agency": b["national_id"], "username": "b.secretary", "display_name": "دبیر",
+                            "roles": ["secretary"]})
+    monkeypatch.setattr(account, "open_api", lambda _store: api(server, "b.secretary"))
+    with api(server, "b.secretary") as client:
+        SyncEngine(store, client).run_once()  # the demo agency's tree
+    window.refresh()
+    branch = window.folders.archive
+    qtbot.waitUntil(lambda: len(branch.items) == 6, timeout=5000)
+    legal = next(g for g, item in branch.items.items() if item.text(0) == "امور حقوقی")
+    dialog = branch.new_folder(legal)
+    assert isinstance(dialog, FolderDialog) and dialog.parent_folder.currentData() == legal
+    dialog.title.setText("پرونده دعوی شرکت نمونه")
+    dialog.file_number.setText("۱۴۰۵/ح/۱")  # the demo's «دعاوی و شکایات» has it
+    dialog.ok.click()
+    qtbot.waitUntil(lambda: not dialog.error.isHidden(), timeout=10_000)
+    assert dialog.error.text() == "شماره پرونده «۱۴۰۵/ح/۱» پیش‌تر به پرونده «دعاوی و شکایات» داده شده است."
+    dialog.file_number.setText("۱۴۰۵/ح/۲")
+    save_screenshot(dialog, artifacts_dir / "archive_folder_dialog.png")
+    dialog.ok.click()
+    qtbot.waitUntil(lambda: len(branch.items) == 7, timeout=10_000)
+    made = next(g for g, item in branch.items.items() if item.text(0) == "پرونده دعوی شرکت نمونه")
+    assert branch.items[made].parent() is branch.items[legal]
+    # rename and move it to the top of the archive
+    edit = branch.edit_folder(made)
+    assert isinstance(edit, FolderDialog) and edit.file_number.text() == "۱۴۰۵/ح/۲"
+    edit.title.setText("دعوی شرکت نمونه")
+    edit.parent_folder.setCurrentIndex(0)
+    assert edit.changes() == {"title": "دعوی شرکت نمونه", "parent": None}
+    edit.ok.click()
+    qtbot.waitUntil(lambda: branch.items[made].text(0) == "دعوی شرکت نمونه"
+                    and branch.items[made].parent() is window.folders.item_for(Folder.ARCHIVE), timeout=10_000)
+    with api(server, "b.secretary") as client:
+        [mine] = [f for f in client.archive_folders()["items"] if f["id"] == made]
+    assert (mine["title"], mine["parent"], mine["file_number"]) == ("دعوی شرکت نمونه", None, "۱۴۰۵/ح/۲")

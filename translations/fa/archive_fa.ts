@@ -1,6 +1,6 @@
 <?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
-<TS version="2.1" language="fa_IR" sourcelanguage="en">
+<TS version="2.1">
 <context>
     <name>Archive</name>
     <message>
@@ -44,6 +44,17 @@
     </message>
 </context>
 <context>
+    <name>ArchiveBranch</name>
+    <message>
+        <source>New folder…</source>
+        <translation>پرونده تازه…</translation>
+    </message>
+    <message>
+        <source>Edit folder…</source>
+        <translation>ویرایش پرونده…</translation>
+    </message>
+</context>
+<context>
     <name>FileDialog</name>
     <message>
         <source>File the letter in the archive</source>
@@ -66,8 +77,8 @@
         <translation>شماره پرونده</translation>
     </message>
     <message>
-        <source>The archive has no folders yet; they are made on the server and come with the sync.</source>
-        <translation>بایگانی هنوز پرونده‌ای ندارد؛ پرونده‌ها با همگام‌سازی از کارگزار دریافت می‌شوند.</translation>
+        <source>The archive has no folders yet; a secretary makes them with a right click on «Archive» in the folder list.</source>
+        <translation>بایگانی هنوز پرونده‌ای ندارد؛ دبیرخانه با کلیک راست روی «بایگانی» در فهرست پوشه‌ها پرونده می‌سازد.</translation>
     </message>
     <message>
         <source>Letter:</source>
@@ -88,6 +99,57 @@
     <message>
         <source>The letter could not be filed.</source>
         <translation>بایگانی نامه انجام نشد.</translation>
+    </message>
+</context>
+<context>
+    <name>FolderDialog</name>
+    <message>
+        <source>Edit the archive folder</source>
+        <translation>ویرایش پرونده بایگانی</translation>
+    </message>
+    <message>
+        <source>New archive folder</source>
+        <translation>پرونده تازه بایگانی</translation>
+    </message>
+    <message>
+        <source>for example %1</source>
+        <translation>برای نمونه %1</translation>
+    </message>
+    <message>
+        <source>(top of the archive)</source>
+        <translation>(بالاترین سطح بایگانی)</translation>
+    </message>
+    <message>
+        <source>Title:</source>
+        <translation>عنوان:</translation>
+    </message>
+    <message>
+        <source>File number:</source>
+        <translation>شماره پرونده:</translation>
+    </message>
+    <message>
+        <source>Under:</source>
+        <translation>زیرمجموعه:</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>ذخیره</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>انصراف</translation>
+    </message>
+    <message>
+        <source>Write the folder&apos;s title.</source>
+        <translation>عنوان پرونده را بنویسید.</translation>
+    </message>
+    <message>
+        <source>Write the folder&apos;s file number.</source>
+        <translation>شماره پرونده را بنویسید.</translation>
+    </message>
+    <message>
+        <source>The folder could not be saved.</source>
+        <translation>ذخیره پرونده انجام نشد.</translation>
     </message>
 </context>
 <context>
