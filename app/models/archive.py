@@ -23,6 +23,7 @@ from app.models.changes import Changed, Changes
 from app.models.db import Store
 from app.models.lifecycle import State
 from app.models.profile import SENDER_SETTING, read_setting
+from app.models.search import reindex
 from app.models.tables import (
     ArchiveChange,
     ArchiveFiling,
@@ -105,11 +106,15 @@ def places(store: Store, letter_guid: str) -> list[FolderNode]:
 
 
 def _recount(s: Session, letter: Letter) -> None:
-    """A letter is in «بایگانی» while it is filed in some folder."""
+    """A letter is in «بایگانی» while it is filed in some folder; search finds it by those
+    folders' file numbers (the filings are flushed first)."""
+    s.flush()
     filed = s.scalar(select(ArchiveFiling.id).where(ArchiveFiling.letter_guid == letter.guid,
                                                     ArchiveFiling.filed.is_(True)).limit(1)) is not None
     if letter.archived != filed:
         letter.archived = filed
+        s.flush()
+    reindex(s.connection(), [letter.guid])
 
 
 def _queue(s: Session, op: str, kind: str, folder: str, letter: str, me: str, reason: str = "") -> None:
@@ -209,8 +214,13 @@ def apply_folders(s: Session, page: dict[str, Any]) -> int:
         if row is None:
             row = ArchiveFolder(guid=f["id"])
             s.add(row)
+        renumbered = row.file_number is not None and row.file_number != f["file_number"]
         row.parent_guid, row.title, row.file_number = f.get("parent"), f["title"], f["file_number"]
         row.file_key, row.cursor = file_number_key(f["file_number"]), int(f["cursor"])
+        if renumbered:  # its letters are found by the new number
+            s.flush()
+            reindex(s.connection(), s.scalars(select(ArchiveFiling.letter_guid).where(
+                ArchiveFiling.folder_guid == row.guid, ArchiveFiling.filed.is_(True))))
     return len(items)
 
 

@@ -79,6 +79,11 @@ def _letters_sql(conn: Connection) -> TextClause:
 _PARTIES_SQL = text(
     "SELECT letter_guid, name, unit, person FROM recipients WHERE letter_guid IN :guids ORDER BY id"
 ).bindparams(bindparam("guids", expanding=True))
+# Found by the file number of each archive folder it is filed in (from migration 0012).
+_FILE_NUMBERS_SQL = text(
+    "SELECT f.letter_guid, d.file_number FROM archive_filings f JOIN archive_folders d ON d.guid = f.folder_guid"
+    " WHERE f.filed = 1 AND f.letter_guid IN :guids"
+).bindparams(bindparam("guids", expanding=True))
 _DELETE_SQL = text("DELETE FROM letters_fts WHERE rowid = :r")
 _INSERT_SQL = text(
     "INSERT INTO letters_fts(rowid, subject, body, parties, shams) VALUES (:r, :subject, :body, :parties, :shams)"
@@ -98,11 +103,15 @@ def reindex(conn: Connection, guids: Iterable[str]) -> None:
     if not wanted:
         return
     letters_sql = _letters_sql(conn)
+    archive = conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'archive_filings'").first() is not None
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start:start + _CHUNK]
         recipients: dict[str, list[str]] = {}
         for guid, *names in conn.execute(_PARTIES_SQL, {"guids": chunk}):
             recipients.setdefault(guid, []).append(" ".join(names))
+        files: dict[str, list[str]] = {}
+        for guid, file_number in conn.execute(_FILE_NUMBERS_SQL, {"guids": chunk}) if archive else ():
+            files.setdefault(guid, []).append(file_number)
         rows = []
         # deleted ones are not found: the AFTER DELETE trigger already removed their rows
         for (guid, rowid, subject, body, sender_name, shams, kind, agency_name, unit_name, verification,
@@ -110,8 +119,9 @@ def reindex(conn: Connection, guids: Iterable[str]) -> None:
             parties = [sender_name]
             if kind == "incoming":  # found under the sending agency, its unit and who signed it
                 parties += [agency_name or "", unit_name or "", *signer_names(verification)]
-            # the number column also holds the desk's incoming number, the sender's id and own number
-            number = " ".join(n for n in (shams, *numbers) if n)
+            # the number column also holds the desk's incoming number, the sender's id and own number,
+            # and the file numbers of the archive folders it is filed in
+            number = " ".join(n for n in (shams, *numbers, *files.get(guid, [])) if n)
             rows.append({"r": rowid, **index_row(subject, body, [*parties, *recipients.get(guid, [])], number)})
         if rows:
             conn.execute(_DELETE_SQL, [{"r": row["r"]} for row in rows])

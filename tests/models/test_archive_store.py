@@ -71,6 +71,26 @@ def test_filing_moves_the_letter_into_its_folders_and_out_again(store: Store) ->
         assert ops == [A.FILE_OP, A.FILE_OP, A.UNFILE_OP, A.UNFILE_OP]
 
 
+def test_search_finds_a_letter_by_the_file_number_of_its_folder(store: Store) -> None:
+    _folders(store)
+    guid = _letter(store, "اعتراض به نتیجه مناقصه")
+    _letter(store, "دعوت به جلسه")
+    with store.reader() as s:
+        assert count_letters(s, None, "۱۴۰۵/ح/۱۲") == 0
+    A.file_letter(store, guid, CASE, "secretary")
+    with store.reader() as s:
+        for typed in ("۱۴۰۵/ح/۱۲", "1405/ح/12", "مناقصه ۱۴۰۵/ح/۱۲"):
+            assert [r.guid for r in fetch_letters(s, None, 0, 10, typed)] == [guid], typed
+    with store.session() as s:  # the folder is renumbered on the server: found by the new number
+        A.apply_folders(s, {"items": [{"id": CASE, "parent": None, "title": "دعوی شرکت نمونه",
+                                       "file_number": "۱۴۰۵/ح/۹۹", "cursor": 3}]})
+    with store.reader() as s:
+        assert count_letters(s, None, "۱۴۰۵/ح/۹۹") == 1 and count_letters(s, None, "۱۴۰۵/ح/۱۲") == 0
+    A.unfile_letter(store, guid, CASE, "secretary", "اشتباه")
+    with store.reader() as s:
+        assert count_letters(s, None, "۱۴۰۵/ح/۹۹") == 0
+
+
 def test_a_draft_is_not_filed_and_a_refused_filing_puts_the_letter_back(store: Store) -> None:
     _folders(store)
     with pytest.raises(InvalidContent) as draft:
