@@ -5,6 +5,7 @@ audited, bad input refused with a 4xx and its reason, a retried filing stored on
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -217,3 +218,41 @@ def test_the_demo_agencies_come_with_an_archive_tree(env: Env) -> None:
         assert folders["۱۴۰۵/ح"]["title"] == "امور حقوقی"
         assert folders["۱۴۰۵/ح/۱"]["parent"] == folders["۱۴۰۵/ح"]["id"]
         assert folders["۱۴۰۵/الف/۱"]["title"] == "قراردادها"
+
+
+def _upgrade_with_data(url: str) -> None:
+    """A server database at 0005 with an agency and a letter upgrades to the archive and keeps them."""
+    import datetime as dt
+
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from server.migrate import alembic_config, upgrade
+
+    command.upgrade(alembic_config(url), "0005")
+    engine = create_engine(url)
+    try:
+        now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO agencies (national_id, name, active, change_seq, created_at)"
+                              " VALUES ('14000999990', 'سازمان پیشین', true, 1, :t)"), {"t": now})
+        upgrade(url)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT name FROM agencies WHERE national_id = '14000999990'")).scalar_one() == (
+                "سازمان پیشین")
+            assert conn.execute(text("SELECT count(*) FROM archive_folders")).scalar_one() == 0
+            assert conn.execute(text("SELECT count(*) FROM archive_filings")).scalar_one() == 0
+    finally:
+        engine.dispose()
+
+
+def test_a_database_at_0005_upgrades_with_its_rows_sqlite(tmp_path: Path) -> None:
+    _upgrade_with_data(f"sqlite:///{tmp_path / 'server.sqlite3'}")
+
+
+@pytest.mark.postgres
+def test_a_database_at_0005_upgrades_with_its_rows_postgres() -> None:
+    from tests.server.conftest import fresh_pg_database
+
+    with fresh_pg_database("archive") as url:
+        _upgrade_with_data(url)
