@@ -145,7 +145,6 @@ def file_letter(store: Store, letter_guid: str, folder_guid: str, me: str) -> Ch
         row.filed, row.filed_by, row.filed_at = True, me, utcnow()
         row.unfiled_by, row.unfiled_at, row.reason = None, None, ""
         _queue(s, FILE_OP, "file", folder_guid, letter_guid, me)
-        s.flush()
         _recount(s, letter)
         L.audit(s, "archived", letter_guid, me, folder=folder_guid)
     return Changed(folder_guid, Changes.of_letters([letter_guid], outbox=True))
@@ -165,7 +164,6 @@ def unfile_letter(store: Store, letter_guid: str, folder_guid: str, me: str, rea
             raise InvalidContent("folder", "not filed", "نامه در این پرونده بایگانی نشده است.")
         row.filed, row.unfiled_by, row.unfiled_at, row.reason = False, me, utcnow(), why
         _queue(s, UNFILE_OP, "unfile", folder_guid, letter_guid, me, why)
-        s.flush()
         letter = s.get(Letter, letter_guid)
         if letter is not None:
             _recount(s, letter)
@@ -200,7 +198,6 @@ def mark_refused(s: Session, item: OutboxOperation, reason: str, error: str) -> 
                                                    ArchiveFiling.letter_guid == change.letter_guid))
         if row is not None and row.filed:
             row.filed, row.reason = False, reason
-            s.flush()
             letter = s.get(Letter, change.letter_guid)
             if letter is not None:
                 _recount(s, letter)
