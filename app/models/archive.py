@@ -203,6 +203,11 @@ def mark_refused(s: Session, item: OutboxOperation, reason: str, error: str) -> 
                 _recount(s, letter)
 
 
+def file_sort_key(file_number: str) -> str:
+    """The folded file number with its digit runs zero-padded, so that «۳» sorts before «۱۲»."""
+    return re.sub(r"\d+", lambda m: m.group().zfill(12), file_number_key(file_number))
+
+
 def apply_folders(s: Session, page: dict[str, Any]) -> int:
     """Store a page of the folders feed (new or changed folders); returns how many."""
     items = page.get("items", [])
@@ -213,7 +218,7 @@ def apply_folders(s: Session, page: dict[str, Any]) -> int:
             s.add(row)
         renumbered = row.file_number is not None and row.file_number != f["file_number"]
         row.parent_guid, row.title, row.file_number = f.get("parent"), f["title"], f["file_number"]
-        row.file_key, row.cursor = file_number_key(f["file_number"]), int(f["cursor"])
+        row.file_key, row.cursor = file_sort_key(f["file_number"]), int(f["cursor"])
         if renumbered:  # its letters are found by the new number
             s.flush()
             reindex(s.connection(), s.scalars(select(ArchiveFiling.letter_guid).where(

@@ -292,7 +292,7 @@ class ArchiveFolder(Base):
     parent_guid: Mapped[str | None] = mapped_column(String(36))
     title: Mapped[str] = mapped_column(String(200))
     file_number: Mapped[str] = mapped_column(String(40))
-    file_key: Mapped[str] = mapped_column(String(200))  # app.protocol.archive.file_number_key
+    file_key: Mapped[str] = mapped_column(String(200))  # app.models.archive.file_sort_key
     cursor: Mapped[int] = mapped_column(BigInteger)
 
     __table_args__ = (Index("ix_archive_folders_parent", "parent_guid"),)

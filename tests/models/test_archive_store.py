@@ -129,3 +129,9 @@ def test_a_store_made_before_the_archive_upgrades_with_its_letters(tmp_path: Pat
         assert A.tree(store) == [] and A.places(store, guid) == []
     finally:
         store.close()
+
+
+def test_folders_are_listed_by_file_number_as_numbers(store: Store) -> None:
+    """«۱۴۰۵/ح/۳» comes before «۱۴۰۵/ح/۱۲», as in a filing cabinet, whatever digits were typed."""
+    _folders(store)
+    assert [n.file_number for n in A.tree(store)] == ["1405/ح/3", "۱۴۰۵/ح/۱۲"]
