@@ -23,6 +23,7 @@ class FolderList(QTreeWidget):
     """Two columns, name and count; a flat list, so no tree decoration."""
 
     folder_selected = Signal(Folder)
+    cartable_selected = Signal()  # the «کارتابل» item: the window shows the cartable instead of a folder
     count_failed = Signal(str)
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
@@ -48,6 +49,10 @@ class FolderList(QTreeWidget):
             item.setTextAlignment(1, Qt.AlignmentFlag.AlignTrailing | Qt.AlignmentFlag.AlignVCenter)
             self.addTopLevelItem(item)
             self._items[folder] = item
+        # The cartable is listed like a folder, with its unread count (set by the window's reminders).
+        self.cartable_item = QTreeWidgetItem([self.tr("Cartable"), ""])
+        self.cartable_item.setTextAlignment(1, Qt.AlignmentFlag.AlignTrailing | Qt.AlignmentFlag.AlignVCenter)
+        self.addTopLevelItem(self.cartable_item)
         self.currentItemChanged.connect(self._on_current_changed)
         StoreChanges.instance().changed.connect(self._on_store_changed)
 
@@ -68,12 +73,20 @@ class FolderList(QTreeWidget):
             self.load_counts()
 
     def _on_current_changed(self, current: QTreeWidgetItem | None, _previous: object) -> None:
-        if current is not None:
+        if current is self.cartable_item:
+            self.cartable_selected.emit()
+        elif current is not None:
             self.folder_selected.emit(Folder(current.data(0, _FOLDER_ROLE)))
 
     def current_folder(self) -> Folder | None:
         item = self.currentItem()
-        return None if item is None else Folder(item.data(0, _FOLDER_ROLE))
+        return None if item is None or item is self.cartable_item else Folder(item.data(0, _FOLDER_ROLE))
+
+    def select_cartable(self) -> None:
+        self.setCurrentItem(self.cartable_item)
+
+    def set_cartable_count(self, unread: int) -> None:
+        self.cartable_item.setText(1, persian_number(unread))
 
     def select(self, folder: Folder) -> None:
         self.setCurrentItem(self._items[folder])
