@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import (
@@ -230,8 +230,13 @@ class CartableModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sorted in SQL over the whole cartable, not just the rows loaded."""
         key = COLUMN_SORTS[column] if 0 <= column < len(COLUMN_SORTS) else None
-        if key is not None:
-            self.ask(sort=key, descending=order == Qt.SortOrder.DescendingOrder)
+        if key is None:
+            return
+        descending = order == Qt.SortOrder.DescendingOrder
+        if self.asked:
+            self.ask(sort=key, descending=descending)
+        else:  # the view set its first sort indicator: remembered, read when first shown
+            self.wanted = replace(self.wanted, sort=key, descending=descending)
 
 
 class CartableTable(QTableView):

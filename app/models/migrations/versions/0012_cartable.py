@@ -97,7 +97,7 @@ def upgrade() -> None:
     from app.protocol.persian import normalize
 
     conn = op.get_bind()
-    names = dict(conn.execute(sa.text("SELECT username, name FROM people")).all())
+    names: dict[str, str] = {u: n for u, n in conn.execute(sa.text("SELECT username, name FROM people"))}
     rows = conn.execute(sa.text(
         "SELECT r.search_key, f.subject, f.shams, r.from_person, r.to_people, r.instruction, r.postscript FROM referrals r "
         "LEFT JOIN letters l ON l.guid = r.letter_guid LEFT JOIN letters_fts f ON f.rowid = l.rowid")).all()
