@@ -264,7 +264,7 @@ _RECALLED = "EXISTS (SELECT 1 FROM referral_events e WHERE e.referral_guid = r.g
 # Open for me: not recalled, and not closed or answered by me.
 _OPEN = (f"NOT {_RECALLED} AND NOT EXISTS (SELECT 1 FROM referral_events e WHERE e.referral_guid = r.guid "
          "AND e.kind IN ('close', 'answer') AND e.by_person = :me)")
-_TO_ME = "JOIN referral_recipients rr ON rr.referral_guid = r.guid AND rr.person = :me"
+_TO_ME = "CROSS JOIN referral_recipients rr ON rr.referral_guid = r.guid AND rr.person = :me"
 _COLUMNS = (
     "r.guid, r.letter_guid, coalesce(l.subject, ''), r.from_person, r.to_people, r.instruction, r.postscript, "
     "r.due_date, r.created_at, r.synced_at IS NOT NULL, r.reject_reason, "
@@ -291,16 +291,20 @@ def cartable_page(store: Store, me: str, *, view: str = TO_ME, query: str | None
         raise ValueError(f"unknown cartable view or sort: {view!r}, {sort!r}")
     join, where = _where(view)
     match = fts_query(query) if query else None
-    order = SORTS[sort]
+    direction = "DESC" if descending else "ASC"
+    # CROSS JOIN keeps SQLite's loops in this order: the list order (or the filter's matches, which
+    # FTS5 streams in rowid order, the same key) outside, so a page stops after its rows.
     source = "referrals r"
     if match:
-        source = "referrals_search f JOIN referrals r ON r.search_key = f.rowid"
+        source = "referrals_search f CROSS JOIN referrals r ON r.search_key = f.rowid"
         where.append("referrals_search MATCH :match")
-        order = "f.rowid" if sort == "created" else order  # FTS5 streams its matches in rowid order
-    direction = "DESC" if descending else "ASC"
+    if sort == "created":
+        order = f"{'f.rowid' if match else 'r.search_key'} {direction}"
+    else:  # ties in list order
+        order = f"{SORTS[sort]} {direction}, r.search_key {direction}"
     sql = (f"SELECT {_COLUMNS} FROM {source} {join} LEFT JOIN letters l ON l.guid = r.letter_guid "
            f"{'WHERE ' + ' AND '.join(where) if where else ''} "
-           f"ORDER BY {order} {direction}, r.search_key {direction} LIMIT :limit OFFSET :offset")
+           f"ORDER BY {order} LIMIT :limit OFFSET :offset")
     params = {"me": me, "sent": view == SENT, "today": (today or dt.date.today()).isoformat(), "match": match,
               "limit": -1 if limit is None else limit, "offset": offset}
     with store.reader() as s:

@@ -47,6 +47,7 @@ from app.models.db import Store
 from app.protocol.jalali import format_date
 from app.protocol.persian import to_persian_digits
 from app.ui.ops import Op, OpContext, StoreOp
+from app.ui.reminders import tehran_today
 from app.ui.store_changes import StoreChanges
 
 OVERDUE = QColor("#c62828")
@@ -256,7 +257,7 @@ class CartableView(QWidget):
     answer = Signal(str, str)  # letter GUID, referral GUID
 
     def __init__(self, store: Store, me: Callable[[], str], parent: QWidget | None = None,
-                 today: Callable[[], dt.date] = dt.date.today) -> None:
+                 today: Callable[[], dt.date] = tehran_today) -> None:
         super().__init__(parent)
         self.setObjectName("cartable")
         self.setWindowTitle(self.tr("Cartable"))
