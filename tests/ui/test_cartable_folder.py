@@ -19,7 +19,7 @@ from app.sync.engine import apply_directory
 from app.ui.main_window import MainWindow
 from app.ui.reminders import tehran_today
 from tests.ui.conftest import OWN, add_letter
-from tests.ui.editor_conftest_helpers import save_screenshot
+from tests.ui.editor_conftest_helpers import save_screenshot, type_text
 
 ME = OWN["person"]
 AGENCY = OWN["agency"]
@@ -179,4 +179,21 @@ def test_staff_open_on_their_cartable(persian_app, store: Store, qtbot) -> None:
     qtbot.waitUntil(lambda: win.cartable.model.asked and not win.cartable.model.loading, timeout=5000)
     assert win.folders.currentItem() is win.folders.cartable_item and win.lists.currentWidget() is win.cartable
     assert win.cartable.model.rowCount() == 1
+    _close(win)
+
+
+def test_typing_in_the_filter_narrows_the_cartable(persian_app, store: Store, qtbot) -> None:  # type: ignore[no-untyped-def]
+    _profile(store, ["staff"])
+    budget = _referred_to_me(store, "گزارش بودجه سال آینده", None, days_ago=2)
+    _referred_to_me(store, "دعوت به جلسه هماهنگی", None, days_ago=1)
+    win = _open(store, qtbot)
+    view = win.cartable
+    qtbot.waitUntil(lambda: view.model.asked and not view.model.loading and view.model.rowCount() == 2, timeout=5000)
+    type_text(view.filter, "بودج")  # the last word as a prefix, while it is typed
+    qtbot.waitUntil(lambda: not view.model.loading and view.model.rowCount() == 1, timeout=5000)
+    assert view.model.rows[0].guid == budget
+    type_text(view.filter, " ناموجود")
+    qtbot.waitUntil(lambda: not view.model.loading and view.model.rowCount() == 0, timeout=5000)
+    view.filter.clear()
+    qtbot.waitUntil(lambda: not view.model.loading and view.model.rowCount() == 2, timeout=5000)
     _close(win)

@@ -191,24 +191,6 @@
     </message>
 </context>
 <context>
-    <name>FolderList</name>
-    <message>
-        <source>Cartable</source>
-        <translation>کارتابل</translation>
-    </message>
-</context>
-<context>
-    <name>MainWindow</name>
-    <message>
-        <source>%1 overdue referrals</source>
-        <translation>%1 ارجاع دیرکرددار</translation>
-    </message>
-    <message>
-        <source>Show the overdue referrals in the cartable</source>
-        <translation>نمایش ارجاع‌های دیرکرددار در کارتابل</translation>
-    </message>
-</context>
-<context>
     <name>Reminders</name>
     <message>
         <source>Referrals due</source>

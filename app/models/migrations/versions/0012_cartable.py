@@ -65,7 +65,7 @@ def upgrade() -> None:
     op.add_column("referrals", sa.Column("search_key", sa.Integer(), nullable=True))
     op.execute(f"UPDATE referrals SET search_key = {_key('referrals')}")
     op.create_index("ix_referrals_search_key", "referrals", ["search_key"])
-    op.create_index("ix_referrals_due_date", "referrals", ["due_date", "search_key"])
+    op.create_index("ix_referrals_due_date", "referrals", ["due_date", "search_key", "guid"])  # covers the counts
     op.create_index("ix_referrals_from_person", "referrals", ["from_person", "search_key"])
     op.create_table(
         "referral_recipients",
