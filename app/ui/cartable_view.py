@@ -292,9 +292,15 @@ class CartableView(QWidget):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.verticalHeader().setDefaultSectionSize(int(self.fontMetrics().height() * 1.6))
         hh = self.table.horizontalHeader()
-        hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((1, 150), (2, 150), (3, 200), (4, 100), (5, 100), (6, 110)):
-            hh.resizeSection(column, width)
+        hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # the subject takes what is left
+        # The others as wide as a typical value or their title (measured once, not per row);
+        # a longer postscript is elided, whole in its tooltip.
+        samples = ("محمدرضا امیرحسینی", "جهت بررسی و اظهارنظر", "پیگیری و نتیجه گزارش شود.", "۱۴۰۵/۰۹/۲۱",
+                   "۱۴۰۵/۰۹/۲۱", "در انتظار همگام‌سازی")
+        for column, sample in enumerate(samples, start=1):
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            hh.resizeSection(column, max(self.table.fontMetrics().horizontalAdvance(sample),
+                                         hh.fontMetrics().horizontalAdvance(title) + 20) + 24)
         hh.setSortIndicator(5, Qt.SortOrder.DescendingOrder)  # newest first, before any click
         self.table.setSortingEnabled(True)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
