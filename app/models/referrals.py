@@ -21,6 +21,7 @@ from app.models.changes import Changed, Changes
 from app.models.db import Store
 from app.models.directory import DirectoryEntry
 from app.models.letter_links import LetterLink
+from app.models.profile import SENDER_SETTING, read_setting
 from app.models.search import fts_query
 from app.models.tables import (
     Agency,
@@ -42,6 +43,12 @@ from app.protocol.referral import DEFAULT_INSTRUCTIONS, EVENT_KINDS, MAX_POSTSCR
 REFER_OP, EVENT_OP = "refer", "referral_event"
 OPS = (REFER_OP, EVENT_OP)
 INSTRUCTIONS_SETTING = "referral:instructions"  # the server's list, from the last cartable page
+
+
+def signed_in(store: Store) -> str:
+    """The username this profile works as (stored at login; "" before)."""
+    value = read_setting(store, SENDER_SETTING)
+    return str(value.get("person") or "") if isinstance(value, dict) else ""
 
 
 def operation_key(op: str, guid: str) -> str:

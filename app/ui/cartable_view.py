@@ -54,7 +54,6 @@ OVERDUE = QColor("#c62828")
 DONE = QColor("#757575")
 FIRST_PAGE_SIZE = 40  # a screenful and a half: read, formatted and painted first
 PAGE_SIZE = 100
-GUID_ROLE = Qt.ItemDataRole.UserRole + 1
 # The model's columns, and what each sorts by in SQL (None: not sortable).
 COLUMN_SORTS: tuple[str | None, ...] = ("subject", "from", "instruction", "postscript", "due", "created", None)
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -69,6 +68,19 @@ def status_text(r: R.CartableRow) -> str:
              "recalled": _tr("Recalled"), "closed": _tr("Closed"), "answered": _tr("Answered"),
              "pending": _tr("Waiting for sync"), "read": _tr("Read"), "unread": _tr("Unread")}
     return names[r.status]
+
+
+@dataclass(frozen=True, slots=True)
+class _Look:
+    cells: tuple[str, ...]
+    font: QFont | None  # bold when unread
+    color: QColor | None  # red when overdue, grey when closed or recalled
+
+
+_DISPLAY, _TOOLTIP, _FONT, _FOREGROUND = (
+    role.value for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.FontRole,
+                            Qt.ItemDataRole.ForegroundRole))
+_GUID = Qt.ItemDataRole.UserRole.value + 1
 
 
 @dataclass(frozen=True)
@@ -99,7 +111,9 @@ class CartableModel(QAbstractTableModel):
         self._busy: Op[Any] | None = None
         self._pool = QThreadPool(self)  # one worker: pages arrive in order, a superseded one never starts
         self._pool.setMaxThreadCount(1)
-        self._cells: dict[int, tuple[str, ...]] = {}  # formatted when first painted
+        self._looks: dict[int, _Look] = {}  # made when first painted
+        self._bold = QFont()
+        self._bold.setBold(True)
         self._today = today()
 
     # --- what to show -------------------------------------------------------------------
@@ -124,11 +138,11 @@ class CartableModel(QAbstractTableModel):
                       .failure(self._failed).run())
 
     def _reader(self, ask: _Ask) -> Callable[[int, int], list[R.CartableRow]]:
-        store, me, today = self.store, self.me(), self.today()
+        store, me, today = self.store, self.me, self.today()
         self._today = today
 
-        def read(offset: int, limit: int) -> list[R.CartableRow]:
-            return R.cartable_page(store, me, view=ask.view, query=ask.query or None, sort=ask.sort,
+        def read(offset: int, limit: int) -> list[R.CartableRow]:  # on the worker: me() reads the store
+            return R.cartable_page(store, me(), view=ask.view, query=ask.query or None, sort=ask.sort,
                                    descending=ask.descending, offset=offset, limit=limit, today=today)
 
         return read
@@ -153,7 +167,7 @@ class CartableModel(QAbstractTableModel):
             return
         self._busy = None
         self.beginResetModel()
-        self.shown, self.rows, self._cells = ask, rows, {}
+        self.shown, self.rows, self._looks = ask, rows, {}
         self._exhausted = len(rows) < size
         self.endResetModel()
         self.reloaded.emit()
@@ -199,33 +213,32 @@ class CartableModel(QAbstractTableModel):
                   _tr("Due date"), _tr("Referred on"), _tr("Status"))
         return titles[section]
 
-    def cells(self, row: int) -> tuple[str, ...]:
-        if (found := self._cells.get(row)) is None:
+    def look(self, row: int) -> _Look:
+        """The row as painted (texts, bold, colour): made when first painted, then kept."""
+        if (found := self._looks.get(row)) is None:
             r = self.rows[row]
             who = "، ".join(r.to_names) if r.sent_by_me else r.from_name
-            found = self._cells[row] = (
-                r.subject or _tr("(letter not here yet)"), who, r.instruction, r.postscript,
-                to_persian_digits(format_date(r.due_date)) if r.due_date else "",
-                to_persian_digits(format_date(r.created_at)), status_text(r))
+            cells = (r.subject or _tr("(letter not here yet)"), who, r.instruction, r.postscript,
+                     to_persian_digits(format_date(r.due_date)) if r.due_date else "",
+                     to_persian_digits(format_date(r.created_at)), status_text(r))
+            color = DONE if r.recalled or r.closed else (
+                OVERDUE if not r.sent_by_me and r.overdue(self._today) else None)
+            found = self._looks[row] = _Look(cells, self._bold if r.unread else None, color)
         return found
 
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self.rows):
+    def data(self, index: AnyIndex, role: int = _DISPLAY) -> Any:
+        # Asked ~8 times per cell and paint: plain int roles, and the row's look made once.
+        row = index.row()
+        if not 0 <= row < len(self.rows):
             return None
-        r = self.rows[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return self.cells(index.row())[index.column()]
-        if role == GUID_ROLE:
-            return r.guid
-        if role == Qt.ItemDataRole.FontRole and r.unread:
-            font = QFont()
-            font.setBold(True)
-            return font
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if r.recalled or r.closed:
-                return DONE
-            if not r.sent_by_me and r.overdue(self._today):
-                return OVERDUE
+        if role in (_DISPLAY, _TOOLTIP):
+            return self.look(row).cells[index.column()]
+        if role == _FONT:
+            return self.look(row).font
+        if role == _FOREGROUND:
+            return self.look(row).color
+        if role == _GUID:
+            return self.rows[row].guid
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -385,10 +398,10 @@ class CartableView(QWidget):
         r = self.current()
         if r is None:
             return
-        store, me, guid = self.store, self.me(), r.guid
+        store, me, guid = self.store, self.me, r.guid
 
         def work(_ctx: OpContext) -> Changes:
-            return R.add_event(store, guid, me, kind, note).changes
+            return R.add_event(store, guid, me(), kind, note).changes
 
         StoreOp(self, work).failure(self._failed).run()
 

@@ -183,7 +183,7 @@ class MainWindow(QMainWindow):
         self.referrals = ReferralActions(store, self, self)
         self.cartable = self.referrals.view
         self.lists.addWidget(self.cartable)
-        self.reminders = Reminders(store, lambda: self.referrals.me, self.notifier, self)
+        self.reminders = Reminders(store, self.notifier, self)
         self._build_menus()
 
         refresh = QAction(self.tr("Refresh"), self)

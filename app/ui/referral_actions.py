@@ -36,7 +36,7 @@ class ReferralActions(QObject):
         self.store, self.host, self.widget = store, host, widget
         self.dialog: ReferralDialog | None = None
         # The one cartable widget: the main window shows it when its «کارتابل» folder is chosen.
-        self.view = CartableView(store, lambda: self.me, widget)
+        self.view = CartableView(store, lambda: R.signed_in(store), widget)
         self.view.openLetter.connect(self.host.open_letter)
         self.view.referOn.connect(lambda letter, referral: self.open_dialog(letter, referral))
         self.view.answer.connect(self.answer)

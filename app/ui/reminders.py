@@ -47,10 +47,10 @@ class Check:
 class Reminders(QObject):
     counted = Signal(int, int)  # unread, overdue
 
-    def __init__(self, store: Store, me: Callable[[], str], notifier: Notifier, parent: QObject,
+    def __init__(self, store: Store, notifier: Notifier, parent: QObject,
                  today: Callable[[], dt.date] = tehran_today) -> None:
         super().__init__(parent)
-        self.store, self.me, self.notifier, self.today = store, me, notifier, today
+        self.store, self.notifier, self.today = store, notifier, today
         self.unread = self.overdue = 0
         self._running: StoreOp[Check] | None = None
         self._again = False  # something changed while a check ran: check once more after it
@@ -71,11 +71,12 @@ class Reminders(QObject):
         if self._running is not None:
             self._again = True
             return
-        store, me, today = self.store, self.me(), self.today()
-        if not me:
-            return  # not logged in: no cartable
+        store, today = self.store, self.today()
 
         def work(_ctx: OpContext) -> Check:
+            me = R.signed_in(store)
+            if not me:  # not logged in: no cartable
+                return Check(0, 0, [])
             return Check(R.unread_count(store, me), R.overdue_count(store, me, today), R.take_reminders(store, me, today))
 
         self._running = StoreOp(self, work).success(self._done).failure(self._failed).run()

@@ -84,8 +84,9 @@ def test_due_and_overdue_referrals_notify_once_also_after_a_restart(  # type: ig
     assert len(win.notifier.history) == 2
     _close(win)
 
-    # a restart: a new window on the same profile repeats nothing, yet still counts
-    again = _open(store, qtbot)
+    # a restart: the profile opened again, a new window, repeats nothing, yet still counts
+    restarted = Store(store.data_dir)
+    again = _open(restarted, qtbot)
     assert again.notifier.history == [] and again.reminders.overdue == 1
     assert again.overdue_button.text() == "۱ ارجاع دیرکرددار"
     # the referral due today that is still open tomorrow is overdue: that is said once more
@@ -96,6 +97,7 @@ def test_due_and_overdue_referrals_notify_once_also_after_a_restart(  # type: ig
     assert again.reminders.overdue == 2 and again.overdue_button.text() == "۲ ارجاع دیرکرددار"
     assert {due, late} == {r.guid for r in R.cartable_page(store, ME, view=R.OVERDUE, today=today + dt.timedelta(1))}
     _close(again)
+    restarted.close()
 
 
 def _jalali(day: dt.date) -> str:
