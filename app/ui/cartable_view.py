@@ -19,6 +19,7 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractTableModel,
     QCoreApplication,
+    QEvent,
     QItemSelectionModel,
     QModelIndex,
     QObject,
@@ -46,6 +47,7 @@ from app.models.changes import Changes
 from app.models.db import Store
 from app.protocol.jalali import format_date
 from app.protocol.persian import to_persian_digits
+from app.ui.letter_row_delegate import LetterRowDelegate
 from app.ui.ops import Op, OpContext, StoreOp
 from app.ui.reminders import tehran_today
 from app.ui.store_changes import StoreChanges
@@ -226,6 +228,11 @@ class CartableModel(QAbstractTableModel):
             found = self._looks[row] = _Look(cells, self._bold if r.unread else None, color)
         return found
 
+    def painted_cell(self, row: int, column: int) -> tuple[str, QColor | None, bool]:
+        """What the row delegate draws (the letter list's: each text laid out once)."""
+        look = self.look(row)
+        return look.cells[column], look.color, look.font is not None
+
     def data(self, index: AnyIndex, role: int = _DISPLAY) -> Any:
         # Asked ~8 times per cell and paint: plain int roles, and the row's look made once.
         row = index.row()
@@ -255,6 +262,16 @@ class CartableModel(QAbstractTableModel):
 
 class CartableTable(QTableView):
     painted = Signal(int)  # after a paint of the viewport, with the rows the model had then
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.row_delegate = LetterRowDelegate(self)  # the letter list's drawing: each text shaped once
+        self.setItemDelegate(self.row_delegate)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            self.row_delegate.clear_cache()
+        super().changeEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)

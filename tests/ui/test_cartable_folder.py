@@ -16,6 +16,7 @@ from app.models.db import Store
 from app.models.folders import Folder
 from app.sync.account import remember_sender
 from app.sync.engine import apply_directory
+from app.ui.cartable_view import OVERDUE
 from app.ui.main_window import MainWindow
 from app.ui.reminders import tehran_today
 from tests.ui.conftest import OWN, add_letter
@@ -155,6 +156,9 @@ def test_the_cartable_folder_shows_the_cartable_and_its_unread_count(  # type: i
     qtbot.waitUntil(lambda: view.isVisible() and view.model.asked and not view.model.loading, timeout=5000)
     assert win.lists.currentWidget() is view and view.model.rowCount() == 3
     assert view.model.index(0, 0).data() == "دعوت به جلسه هماهنگی"  # newest first
+    # drawn by the letter list's delegate: unread bold, overdue red, read plain
+    assert view.model.painted_cell(view.row_of(unread), 0) == ("درخواست همکاری در طرح ملی", OVERDUE, True)
+    assert view.model.painted_cell(view.row_of(read), 0) == ("گزارش عملکرد فصل پاییز", None, False)
     assert view.model.index(0, 5).data().startswith("۱۴")  # Jalali, Persian digits
     QApplication.processEvents()
     save_screenshot(win, artifacts_dir / "cartable_folder.png")
