@@ -335,7 +335,10 @@ class CartableView(QWidget):
         self.table.setSortingEnabled(True)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
         self.table.doubleClicked.connect(lambda _i: self.open_current())
-        self.model.modelReset.connect(self._update_buttons)
+        # A reload (every sync pass that changed something) keeps the referral the user had chosen.
+        self._kept: str | None = None
+        self.model.modelAboutToBeReset.connect(self._keep_selection)
+        self.model.modelReset.connect(self._restore_selection)
         self.model.load_failed.connect(self._failed_to_read)
 
         self.open_button = self._button("cartableOpen", self.tr("Open letter"), self.open_current)
@@ -400,6 +403,16 @@ class CartableView(QWidget):
         if row is not None:
             flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
             self.table.selectionModel().select(self.model.index(row, 0), flags)
+
+    def _keep_selection(self) -> None:
+        r = self.current()
+        self._kept = r.guid if r is not None else None
+
+    def _restore_selection(self) -> None:
+        kept, self._kept = self._kept, None
+        if kept is not None:
+            self.select(kept)
+        self._update_buttons()
 
     def _update_buttons(self) -> None:
         r = self.current()

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtWidgets import QApplication
 
 from app.models import referrals as R
+from app.models.changes import Changes
 from app.models.db import Store
 from app.models.folders import Folder
 from app.sync.account import remember_sender
@@ -19,6 +20,7 @@ from app.sync.engine import apply_directory
 from app.ui.cartable_view import OVERDUE
 from app.ui.main_window import MainWindow
 from app.ui.reminders import tehran_today
+from app.ui.store_changes import StoreChanges
 from tests.ui.conftest import OWN, add_letter
 from tests.ui.editor_conftest_helpers import save_screenshot, type_text
 
@@ -195,6 +197,10 @@ def test_typing_in_the_filter_narrows_the_cartable(persian_app, store: Store, qt
     win = _open(store, qtbot)
     view = win.cartable
     qtbot.waitUntil(lambda: view.model.asked and not view.model.loading and view.model.rowCount() == 2, timeout=5000)
+    view.select(budget)  # a sync pass that changed something reloads the list: the choice stays
+    StoreChanges.instance().announce(Changes(outbox=True), None)
+    qtbot.waitUntil(lambda: not view.model.loading, timeout=5000)
+    assert view.current() is not None and view.current().guid == budget and view.close_button.isEnabled()
     type_text(view.filter, "بودج")  # the last word as a prefix, while it is typed
     qtbot.waitUntil(lambda: not view.model.loading and view.model.rowCount() == 1, timeout=5000)
     assert view.model.rows[0].guid == budget
