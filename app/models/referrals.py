@@ -9,10 +9,11 @@ server fills the same tables: the referral made here and the one that comes back
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.models import letters as L
@@ -20,6 +21,8 @@ from app.models.changes import Changed, Changes
 from app.models.db import Store
 from app.models.directory import DirectoryEntry
 from app.models.letter_links import LetterLink
+from app.models.profile import SENDER_SETTING, read_setting
+from app.models.search import fts_query
 from app.models.tables import (
     Agency,
     Letter,
@@ -40,6 +43,12 @@ from app.protocol.referral import DEFAULT_INSTRUCTIONS, EVENT_KINDS, MAX_POSTSCR
 REFER_OP, EVENT_OP = "refer", "referral_event"
 OPS = (REFER_OP, EVENT_OP)
 INSTRUCTIONS_SETTING = "referral:instructions"  # the server's list, from the last cartable page
+
+
+def signed_in(store: Store) -> str:
+    """The username this profile works as (stored at login; "" before)."""
+    value = read_setting(store, SENDER_SETTING)
+    return str(value.get("person") or "") if isinstance(value, dict) else ""
 
 
 def operation_key(op: str, guid: str) -> str:
@@ -71,8 +80,10 @@ def refer(store: Store, letter_guid: str, me: str, to: list[str], instruction: s
     with store.session() as s:
         if s.get(Letter, letter_guid) is None:
             raise InvalidContent("letter", "not in the store", "نامه در این رایانه یافت نشد.")
-        s.add(Referral(guid=guid, letter_guid=letter_guid, parent_guid=parent, from_person=me, to_people=people,
-                       instruction=instruction, postscript=postscript.strip(), due_date=due_date))
+        ref = Referral(guid=guid, letter_guid=letter_guid, parent_guid=parent, from_person=me, to_people=people,
+                       instruction=instruction, postscript=postscript.strip(), due_date=due_date)
+        s.add(ref)
+        _index(s, ref)
         s.add(OutboxOperation(letter_guid=letter_guid, op=REFER_OP, idempotency_key=operation_key(REFER_OP, guid)))
         L.audit(s, "referred", letter_guid, me, referral=guid, to=people, instruction=instruction)
     return Changed(guid, Changes.of_letters([letter_guid], outbox=True))
@@ -170,6 +181,7 @@ def apply_cartable(s: Session, page: dict[str, Any]) -> list[str]:
                                postscript=r.get("postscript") or "", created_at=parse_time(r["created_at"]),
                                due_date=dt.date.fromisoformat(r["due_date"]) if r.get("due_date") else None)
                 s.add(ref)
+                _index(s, ref)
                 new.append(ref.guid)
             ref.synced_at = ref.synced_at or utcnow()
         elif item.get("type") == "event":
@@ -224,34 +236,179 @@ class CartableRow:
             return "pending"
         return "read" if self.read else "unread"
 
+    @property
+    def open(self) -> bool:
+        """Still asks something of its recipient: not answered, closed or recalled."""
+        return not (self.closed or self.answered or self.recalled)
+
+    @property
+    def unread(self) -> bool:
+        """Shown in bold and counted on the cartable folder: received, open and not opened yet."""
+        return not self.sent_by_me and not self.read and self.open
+
     def overdue(self, today: dt.date) -> bool:
-        return self.due_date is not None and self.due_date < today and not (self.closed or self.recalled)
+        """Past its due date and still open (what the status bar counts)."""
+        return self.due_date is not None and self.due_date < today and self.open
+
+
+# Which referrals a cartable lists: referred to me, sent by me, or referred to me and overdue.
+TO_ME, SENT, OVERDUE = "to_me", "sent", "overdue"
+VIEWS = (TO_ME, SENT, OVERDUE)
+# Sortable columns: the SQL each orders by (the search key is the list order: newest first).
+SORTS = {
+    "created": "r.search_key",
+    "due": "r.due_date",
+    "subject": "coalesce(l.subject, '')",
+    "from": "coalesce((SELECT p.name FROM people p WHERE p.username = r.from_person LIMIT 1), r.from_person)",
+    "instruction": "r.instruction",
+    "postscript": "r.postscript",
+}
+
+# An event by me (any event for one I sent: ``:sent``) of this kind on the referral.
+_DID = ("EXISTS (SELECT 1 FROM referral_events e WHERE e.referral_guid = r.guid AND e.kind = '{kind}' "
+        "AND (:sent OR e.by_person = :me))")
+_RECALLED = "EXISTS (SELECT 1 FROM referral_events e WHERE e.referral_guid = r.guid AND e.kind = 'recall')"
+# Open for me: not recalled, and not closed or answered by me.
+_OPEN = (f"NOT {_RECALLED} AND NOT EXISTS (SELECT 1 FROM referral_events e WHERE e.referral_guid = r.guid "
+         "AND e.kind IN ('close', 'answer') AND e.by_person = :me)")
+_TO_ME = "CROSS JOIN referral_recipients rr ON rr.referral_guid = r.guid AND rr.person = :me"
+_COLUMNS = (
+    "r.guid, r.letter_guid, coalesce(l.subject, ''), r.from_person, r.to_people, r.instruction, r.postscript, "
+    "r.due_date, r.created_at, r.synced_at IS NOT NULL, r.reject_reason, "
+    + ", ".join(_DID.format(kind=k) for k in ("read", "close", "answer")) + f", {_RECALLED}"
+)
+
+
+def _where(view: str) -> tuple[str, list[str]]:
+    """(join, conditions) selecting the referrals of one cartable view."""
+    if view == SENT:
+        return "", ["r.from_person = :me"]
+    if view == OVERDUE:
+        return _TO_ME, ["r.due_date < :today", _OPEN]
+    return _TO_ME, []
+
+
+def cartable_page(store: Store, me: str, *, view: str = TO_ME, query: str | None = None, sort: str = "created",
+                  descending: bool = True, offset: int = 0, limit: int | None = None,
+                  today: dt.date | None = None) -> list[CartableRow]:
+    """One page of a cartable view, filtered by what the user typed (every word, the last as a
+    prefix: :func:`app.models.search.fts_query`), in SQL: the list order is an index, and a filter
+    streams its matches from ``referrals_search`` in that order, so a page stops early."""
+    if view not in VIEWS or sort not in SORTS:
+        raise ValueError(f"unknown cartable view or sort: {view!r}, {sort!r}")
+    join, where = _where(view)
+    match = fts_query(query) if query else None
+    direction = "DESC" if descending else "ASC"
+    # CROSS JOIN keeps SQLite's loops in this order: the list order (or the filter's matches, which
+    # FTS5 streams in rowid order, the same key) outside, so a page stops after its rows.
+    source = "referrals r"
+    if match:
+        source = "referrals_search f CROSS JOIN referrals r ON r.search_key = f.rowid"
+        where.append("referrals_search MATCH :match")
+    if sort == "created":
+        order = f"{'f.rowid' if match else 'r.search_key'} {direction}"
+    else:  # ties in list order
+        order = f"{SORTS[sort]} {direction}, r.search_key {direction}"
+    sql = (f"SELECT {_COLUMNS} FROM {source} {join} LEFT JOIN letters l ON l.guid = r.letter_guid "
+           f"{'WHERE ' + ' AND '.join(where) if where else ''} "
+           f"ORDER BY {order} LIMIT :limit OFFSET :offset")
+    params = {"me": me, "sent": view == SENT, "today": (today or dt.date.today()).isoformat(), "match": match,
+              "limit": -1 if limit is None else limit, "offset": offset}
+    with store.reader() as s:
+        found = s.execute(text(sql), params).all()
+        wanted = {p for row in found for p in (row[3], *_people(row[4]))}
+        names = dict(s.execute(select(Person.username, Person.name).where(Person.username.in_(wanted))).all()) \
+            if wanted else {}
+    rows = []
+    for (guid, letter, subject, sender, to_people, instruction, postscript, due, created, synced, reject,
+         read, closed, answered, recalled) in found:
+        people = tuple(_people(to_people))
+        rows.append(CartableRow(
+            guid, letter, subject, sender, people, instruction, postscript,
+            dt.date.fromisoformat(due) if due else None, _utc(created), bool(read), bool(closed), bool(answered),
+            bool(recalled), sender == me, names.get(sender, sender), tuple(names.get(p, p) for p in people),
+            bool(synced), reject))
+    return rows
+
+
+def _people(value: Any) -> list[str]:
+    return list(json.loads(value) if isinstance(value, str) else value or [])
+
+
+def _utc(value: Any) -> dt.datetime:
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def cartable(store: Store, me: str, *, sent: bool = False) -> list[CartableRow]:
-    """The referrals to me (or, ``sent``, from me), newest first."""
-    with store.reader() as s:
-        refs = list(s.scalars(select(Referral).order_by(Referral.created_at.desc())))
-        refs = [r for r in refs if (r.from_person == me if sent else me in r.to_people)]
-        guids = [r.guid for r in refs]
-        events: dict[str, list[ReferralEvent]] = {}
-        for e in s.scalars(select(ReferralEvent).where(ReferralEvent.referral_guid.in_(guids))) if guids else []:
-            events.setdefault(e.referral_guid, []).append(e)
-        subjects = {g: subj for g, subj in s.execute(select(Letter.guid, Letter.subject).where(
-            Letter.guid.in_([r.letter_guid for r in refs])))} if refs else {}
-        names = {u: n for u, n in s.execute(select(Person.username, Person.name))}
-        rows = []
-        for r in refs:
-            ev = events.get(r.guid, [])
-            def did(kind: str, ev: list[ReferralEvent] = ev) -> bool:
-                return any(e.kind == kind and (sent or e.by_person == me) for e in ev)
-            rows.append(CartableRow(
-                r.guid, r.letter_guid, subjects.get(r.letter_guid, ""), r.from_person, tuple(r.to_people),
-                r.instruction, r.postscript, r.due_date, r.created_at, did("read"), did("close"), did("answer"),
-                any(e.kind == "recall" for e in ev), r.from_person == me, names.get(r.from_person, r.from_person),
-                tuple(names.get(p, p) for p in r.to_people), r.synced_at is not None, r.reject_reason))
-    return rows
+    """The whole cartable: the referrals to me (or, ``sent``, from me), newest first."""
+    return cartable_page(store, me, view=SENT if sent else TO_ME)
 
+
+def unread_count(store: Store, me: str) -> int:
+    """How many referrals to me are unread (the cartable folder's count)."""
+    sql = (f"SELECT count(*) FROM referrals r {_TO_ME} WHERE "
+           f"NOT {_DID.format(kind='read')} AND {_OPEN}")
+    with store.reader() as s:
+        return int(s.execute(text(sql), {"me": me, "sent": False}).scalar_one())
+
+
+def overdue_count(store: Store, me: str, today: dt.date) -> int:
+    """How many referrals to me are past their due date and still open (the status bar's count)."""
+    _, where = _where(OVERDUE)
+    sql = f"SELECT count(*) FROM referrals r {_TO_ME} WHERE {' AND '.join(where)}"
+    with store.reader() as s:
+        return int(s.execute(text(sql), {"me": me, "today": today.isoformat()}).scalar_one())
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A referral to remind its recipient of: due today (``due``) or past its date (``overdue``)."""
+
+    referral_guid: str
+    state: str
+    subject: str
+    due_date: dt.date
+
+
+def take_reminders(store: Store, me: str, today: dt.date) -> list[Reminder]:
+    """The open referrals to me due today or overdue that I have not been reminded of in that
+    state yet; remembered as given in the same transaction, so each is given once."""
+    sql = (f"SELECT r.guid, coalesce(l.subject, ''), r.due_date FROM referrals r {_TO_ME} "
+           "LEFT JOIN letters l ON l.guid = r.letter_guid "
+           f"WHERE r.due_date <= :today AND {_OPEN} AND NOT EXISTS (SELECT 1 FROM referral_reminders m "
+           "WHERE m.referral_guid = r.guid AND m.person = :me "
+           "AND m.due_state = CASE WHEN r.due_date < :today THEN 'overdue' ELSE 'due' END) "
+           "ORDER BY r.due_date, r.search_key")
+    params = {"me": me, "today": today.isoformat()}
+    with store.reader() as s:
+        found = [(g, subj, dt.date.fromisoformat(d)) for g, subj, d in s.execute(text(sql), params)]
+    if not found:  # the usual answer, every minute: no write
+        return []
+    reminders = [Reminder(g, "overdue" if due < today else "due", subj, due) for g, subj, due in found]
+    with store.session() as s:
+        s.execute(text("INSERT OR IGNORE INTO referral_reminders(referral_guid, person, due_state, at) "
+                       "VALUES (:g, :me, :state, :at)"),
+                  [{"g": r.referral_guid, "me": me, "state": r.state, "at": utcnow().replace(tzinfo=None)}
+                   for r in reminders])
+    return reminders
+
+
+def _index(s: Session, ref: Referral) -> None:
+    """Who it is addressed to, as rows, and its row in the cartable's search index (the letter's
+    subject and number are copied there by triggers when the letter's own index row is written)."""
+    s.flush()
+    s.execute(text("INSERT OR IGNORE INTO referral_recipients(person, referral_guid) VALUES (:p, :g)"),
+              [{"p": p, "g": ref.guid} for p in ref.to_people])
+    who = [ref.from_person, *ref.to_people]
+    names = dict(s.execute(select(Person.username, Person.name).where(Person.username.in_(who))).all())
+    letter = s.execute(text("SELECT f.subject, f.shams FROM letters l JOIN letters_fts f ON f.rowid = l.rowid "
+                            "WHERE l.guid = :g"), {"g": ref.letter_guid}).first()
+    s.execute(text("INSERT INTO referrals_search(rowid, subject, shams, people, words) "
+                   "SELECT search_key, :subject, :shams, :people, :words FROM referrals WHERE guid = :g"),
+              {"g": ref.guid, "subject": letter[0] if letter else "", "shams": letter[1] if letter else "",
+               "people": normalize(" ".join(f"{p} {names.get(p, '')}" for p in who)),
+               "words": normalize(f"{ref.instruction} {ref.postscript}")})
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ class FolderList(QTreeWidget):
     a tree under its item."""
 
     folder_selected = Signal(object)  # a Folder, or an archive folder (FiledIn)
+    cartable_selected = Signal()  # the «کارتابل» item: the window shows the cartable instead of a folder
     count_failed = Signal(str)
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
@@ -52,6 +53,10 @@ class FolderList(QTreeWidget):
             self.addTopLevelItem(item)
             self._items[folder] = item
         self.archive = ArchiveBranch(store, self._items[Folder.ARCHIVE], self)
+        # The cartable is listed like a folder, with its unread count (set by the window's reminders).
+        self.cartable_item = QTreeWidgetItem([self.tr("Cartable"), ""])
+        self.cartable_item.setTextAlignment(1, Qt.AlignmentFlag.AlignTrailing | Qt.AlignmentFlag.AlignVCenter)
+        self.insertTopLevelItem(0, self.cartable_item)  # first: where staff work, and every referral lands
         self.currentItemChanged.connect(self._on_current_changed)
         StoreChanges.instance().changed.connect(self._on_store_changed)
 
@@ -73,7 +78,9 @@ class FolderList(QTreeWidget):
             self.load_counts()
 
     def _on_current_changed(self, current: QTreeWidgetItem | None, _previous: object) -> None:
-        if current is not None:
+        if current is self.cartable_item:
+            self.cartable_selected.emit()
+        elif current is not None:
             self.folder_selected.emit(self._place(current))
 
     def _place(self, item: QTreeWidgetItem) -> Place:
@@ -81,7 +88,13 @@ class FolderList(QTreeWidget):
 
     def current_folder(self) -> Place | None:
         item = self.currentItem()
-        return None if item is None else self._place(item)
+        return None if item is None or item is self.cartable_item else self._place(item)
+
+    def select_cartable(self) -> None:
+        self.setCurrentItem(self.cartable_item)
+
+    def set_cartable_count(self, unread: int) -> None:
+        self.cartable_item.setText(1, persian_number(unread))
 
     def select(self, folder: Place) -> None:
         self.setCurrentItem(self._items[folder] if isinstance(folder, Folder) else self.archive.items[folder.folder])

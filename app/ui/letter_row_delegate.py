@@ -15,11 +15,19 @@ look-ups (cached per palette) and calls whose answer does not change between cel
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QTextLayout, QTextLine, QTextOption
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
-from app.ui.letter_table_model import LetterTableModel, priority_color
+
+class PaintedRows(Protocol):
+    """A model this delegate draws: each cell's formatted text, its colour (None: the palette's)
+    and whether its row is bold (the letter list's model and the cartable's)."""
+
+    def painted_cell(self, row: int, column: int) -> tuple[str, QColor | None, bool]: ...
+
 
 _ENABLED = QStyle.StateFlag.State_Enabled.value
 _ACTIVE = QStyle.StateFlag.State_Active.value
@@ -91,18 +99,20 @@ def _lay_out(text: str, font: QFont, option: QTextOption, width: int) -> tuple[Q
 
 
 class LetterRowDelegate(QStyledItemDelegate):
-    """Draws :class:`LetterTableModel` cells from cached layouts; other models the Qt way.
+    """Draws the cells of a :class:`PaintedRows` model from cached layouts; other models the Qt way.
 
-    It draws what that model's ``data()`` offers for painting (text, the priority colour) and
-    nothing else: a role added there (alignment, font, background) must be drawn here too.
+    It draws what that model's ``painted_cell`` offers (text, colour, bold) and nothing else: a
+    role added to its ``data()`` (alignment, background) must be drawn here too.
     Tooltips, size hints and the current cell still go through ``data()`` and Qt.
     """
 
     def __init__(self, parent: QWidget | None = None, *, cache_size: int = CACHE_SIZE) -> None:
         super().__init__(parent)
-        self._cells: dict[tuple[str, int, bool], CellText] = {}
+        self._cells: dict[tuple[str, int, bool, bool], CellText] = {}
         self._cache_size = cache_size
-        self._metrics: Metrics | None = None  # the font the cached layouts were made with
+        # The fonts the cached layouts were made with: the view's, and its bold (unread rows).
+        self._metrics: Metrics | None = None
+        self._bold: Metrics | None = None
         self._colors: dict[tuple[int, int], QColor] = {}
         self._style: tuple[QStyle, int] | None = None
 
@@ -112,9 +122,9 @@ class LetterRowDelegate(QStyledItemDelegate):
         self._colors.clear()
         self._style = None
 
-    def cell_text(self, option: QStyleOptionViewItem, text: str) -> CellText:
+    def cell_text(self, option: QStyleOptionViewItem, text: str, bold: bool = False) -> CellText:
         """``text`` laid out for the cell ``option`` describes (made once, then reused)."""
-        key = (text, option.rect.width(), option.direction is _RTL)
+        key = (text, option.rect.width(), option.direction is _RTL, bold)
         cell = self._cells.get(key)
         if cell is None:
             margin = self._style_for(option.widget)[1]
@@ -123,6 +133,12 @@ class LetterRowDelegate(QStyledItemDelegate):
             if metrics is None or font != metrics.font:  # every layout made with another font is stale
                 self._cells.clear()
                 metrics = self._metrics = Metrics(font)
+                bold_font = QFont(font)
+                bold_font.setBold(True)
+                self._bold = Metrics(bold_font)
+            if bold:
+                assert self._bold is not None
+                metrics = self._bold
             if len(self._cells) >= self._cache_size:
                 del self._cells[next(iter(self._cells))]  # the oldest
             cell = CellText(text, metrics, key[1] - 2 * margin, key[2], option.textElideMode)
@@ -134,7 +150,8 @@ class LetterRowDelegate(QStyledItemDelegate):
     ) -> None:
         model = index.model()
         state = option.state.value
-        if state & _HAS_FOCUS or not isinstance(model, LetterTableModel):
+        painted = getattr(model, "painted_cell", None)
+        if state & _HAS_FOCUS or painted is None:
             super().paint(painter, option, index)  # the current cell: Qt draws it, focus frame and all
             return
         widget = option.widget
@@ -143,17 +160,16 @@ class LetterRowDelegate(QStyledItemDelegate):
         # neither selected nor hovered has none (the model gives no background): most cells.
         if state & (_SELECTED | _MOUSE_OVER):
             style.drawPrimitive(_PANEL, option, painter, widget)
-        item = model.display_row(index.row())
-        column = index.column()
-        text = item.cells[column]
+        text, color, bold = painted(index.row(), index.column())
         if not text:
             return
         rect = option.rect
         # Cache hits inline: this runs for every cell of every paint.
-        cell = self._cells.get((text, rect.width(), option.direction is _RTL))
+        cell = self._cells.get((text, rect.width(), option.direction is _RTL, bold))
         if cell is None:
-            cell = self.cell_text(option, text)
-        color = None if state & _SELECTED else priority_color(item, column)
+            cell = self.cell_text(option, text, bold)
+        if state & _SELECTED:
+            color = None
         if color is None:
             color = self._colors.get((option.palette.cacheKey(), state & _COLOR_STATE))
             if color is None:

@@ -358,6 +358,11 @@ class LetterTableModel(QAbstractTableModel):
             item = self._display[row] = format_row(self._rows[row])
         return item
 
+    def painted_cell(self, row: int, column: int) -> tuple[str, QColor | None, bool]:
+        """What the row delegate draws: the text and its colour (never bold)."""
+        item = self.display_row(row)
+        return item.cells[column], priority_color(item, column), False
+
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self._rows):
             return None

@@ -21,14 +21,17 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QPushButton,
     QSizePolicy,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
+from app.models import referrals as R
 from app.models.changes import Changes
 from app.models.db import Store
 from app.models.directory import agency_name
@@ -54,6 +57,7 @@ from app.ui.notifications import Notifier
 from app.ui.ops import OpContext, StoreOp
 from app.ui.outbox_panel import OutboxPanel
 from app.ui.referral_actions import ReferralActions
+from app.ui.reminders import Reminders
 from app.ui.search_box import SearchBox
 from app.ui.store_changes import StoreChanges
 from app.ui.sync_bridge import SyncBridge
@@ -61,7 +65,7 @@ from app.ui.workflow_actions import WorkflowActions
 
 EDITABLE_STATES = ("draft", "rejected")
 
-START_FOLDER = Folder.INCOMING  # what a secretary checks first
+START_FOLDER = Folder.INCOMING  # what a secretary checks first; staff start on their cartable
 
 
 class MainWindow(QMainWindow):
@@ -121,7 +125,9 @@ class MainWindow(QMainWindow):
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.folders)  # first widget = right edge in a right-to-left window
-        splitter.addWidget(right)
+        self.lists = QStackedWidget()  # the letter list, or the cartable when its folder is chosen
+        self.lists.addWidget(right)
+        splitter.addWidget(self.lists)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([220, 980])
         splitter.setChildrenCollapsible(False)
@@ -158,6 +164,14 @@ class MainWindow(QMainWindow):
         self.queue_label.setObjectName("syncQueue")
         self.last_sync_label = QLabel()
         self.last_sync_label.setObjectName("lastSync")
+        # «۳ ارجاع دیرکرددار»: hidden at zero; a click shows the cartable's overdue referrals.
+        self.overdue_button = QPushButton()
+        self.overdue_button.setObjectName("overdueCount")
+        self.overdue_button.setFlat(True)
+        self.overdue_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.overdue_button.setStyleSheet("color: #c62828; font-weight: bold; padding: 0 8px;")
+        self.overdue_button.hide()
+        self.statusBar().addPermanentWidget(self.overdue_button)
         for label in (self.user_label, self.sync_label, self.queue_label, self.last_sync_label):
             label.setContentsMargins(8, 0, 8, 0)
             self.statusBar().addPermanentWidget(label)
@@ -169,6 +183,9 @@ class MainWindow(QMainWindow):
         self.incoming = IncomingActions(store, self, self)
         self.referrals = ReferralActions(store, self, self)
         self.archive = ArchiveActions(store, self, self, lambda: self.model.folder)
+        self.cartable = self.referrals.view
+        self.lists.addWidget(self.cartable)
+        self.reminders = Reminders(store, self.notifier, self)
         self._build_menus()
 
         refresh = QAction(self.tr("Refresh"), self)
@@ -181,6 +198,10 @@ class MainWindow(QMainWindow):
         self.addAction(find)
 
         self.folders.folder_selected.connect(self._on_folder)
+        self.folders.cartable_selected.connect(lambda: self.lists.setCurrentWidget(self.cartable))
+        self.reminders.counted.connect(self._on_cartable_counted)
+        self.overdue_button.clicked.connect(lambda _checked=False: self.referrals.open_cartable(R.OVERDUE))
+        self.cartable.table.painted.connect(self._on_cartable_painted)
         self.search.search_changed.connect(self.model.set_query)
         self.search_scope.currentIndexChanged.connect(
             lambda _i: self.model.set_all_folders(bool(self.search_scope.currentData())))
@@ -204,6 +225,9 @@ class MainWindow(QMainWindow):
         self._rows_painted_sent = False
 
         self.folders.select(START_FOLDER)  # starts the first load; the counts follow it
+        if self.is_staff():
+            self.folders.select_cartable()
+        self.reminders.start()
 
     def _build_menus(self) -> None:
         a = self.actions_
@@ -242,6 +266,12 @@ class MainWindow(QMainWindow):
         names = {"secretary": self.tr("Secretariat clerk"), "signatory": self.tr("Signatory"),
                  "staff": self.tr("Staff"), "agency_admin": self.tr("Agency administrator")}
         return "، ".join(names.get(r, r) for r in roles)
+
+    def is_staff(self) -> bool:
+        """Signed in without the secretary's role: their work is the cartable, not the folders."""
+        value = read_setting(self.store, SENDER_SETTING)
+        roles = value.get("roles") if isinstance(value, dict) else None
+        return bool(roles) and "secretary" not in (roles or [])
 
     def show_identity(self) -> None:
         """The agency, the user and the role in the title and the status bar (both windows of a
@@ -514,7 +544,27 @@ class MainWindow(QMainWindow):
         if self.outbox.isVisible():
             self.outbox.refresh()
 
+    def show_cartable(self) -> None:
+        """The cartable in the window (its folder chosen), in front of any open letter."""
+        self.tabs.setCurrentIndex(0)
+        self.folders.select_cartable()
+        self.lists.setCurrentWidget(self.cartable)
+
+    def _on_cartable_counted(self, unread: int, overdue: int) -> None:
+        self.folders.set_cartable_count(unread)
+        self.overdue_button.setText(self.tr("%1 overdue referrals").replace("%1", persian_number(overdue)))
+        self.overdue_button.setToolTip(self.tr("Show the overdue referrals in the cartable"))
+        self.overdue_button.setVisible(overdue > 0)
+
+    def _on_cartable_painted(self, _rows: int) -> None:
+        """Staff start on the cartable: the window is ready once its first page is painted."""
+        model = self.cartable.model
+        if model.asked and not model.loading and not self._ready_sent:
+            self._ready_sent = True
+            self.ready.emit()
+
     def _on_folder(self, folder: Place) -> None:
+        self.lists.setCurrentIndex(0)
         self.status_label.setText(self.tr("Loading…"))
         self.model.set_folder(folder)
         self.outbox_box.setVisible(folder is Folder.OUTBOX)  # the panel reads its rows when shown
@@ -565,4 +615,5 @@ class MainWindow(QMainWindow):
         if self.bridge is not None:
             self.bridge.stop()
         self.model.wait()  # no query may outlive the store it reads
+        self.cartable.model.wait()
         super().closeEvent(event)

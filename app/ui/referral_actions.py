@@ -27,6 +27,7 @@ class Host(Protocol):
     def new_letter(self, kind: str = "outgoing") -> LetterEditor: ...
     def show_message(self, text: str, ms: int = 8000) -> None: ...
     def sync_now(self, *, quiet: bool = False) -> None: ...
+    def show_cartable(self) -> None: ...
 
 
 class ReferralActions(QObject):
@@ -34,7 +35,11 @@ class ReferralActions(QObject):
         super().__init__(widget)
         self.store, self.host, self.widget = store, host, widget
         self.dialog: ReferralDialog | None = None
-        self.view: CartableView | None = None
+        # The one cartable widget: the main window shows it when its «کارتابل» folder is chosen.
+        self.view = CartableView(store, lambda: R.signed_in(store), widget)
+        self.view.openLetter.connect(self.host.open_letter)
+        self.view.referOn.connect(lambda letter, referral: self.open_dialog(letter, referral))
+        self.view.answer.connect(self.answer)
         self.refer = QAction(self.tr("Refer"), widget)
         self.refer.setObjectName("referLetter")
         self.refer.setToolTip(self.tr("Refer the letter to colleagues with an instruction"))
@@ -72,15 +77,12 @@ class ReferralActions(QObject):
         self.host.show_message(self.tr("The letter was referred; it reaches your colleagues with the next sync."))
         self.host.sync_now(quiet=True)
 
-    def open_cartable(self) -> CartableView:
-        if self.view is None:
-            self.view = CartableView(self.store, self.me, self.widget)
-            self.view.openLetter.connect(self.host.open_letter)
-            self.view.referOn.connect(lambda letter, referral: self.open_dialog(letter, referral))
-            self.view.answer.connect(self.answer)
-        self.view.reload()
-        self.view.show()
-        self.view.raise_()
+    def open_cartable(self, view: str | None = None) -> CartableView:
+        """Ctrl+K, the status bar's overdue count: the cartable in the window (showing ``view``, else
+        what it showed last)."""
+        self.host.show_cartable()
+        if view is not None:
+            self.view.show_view(view)
         return self.view
 
     def answer(self, letter_guid: str, referral_guid: str) -> LetterEditor:

@@ -51,7 +51,7 @@ def test_window_is_rtl_with_persian_title_and_folders(window: MainWindow) -> Non
     assert window.isRightToLeft()
     assert QApplication.layoutDirection() == Qt.LayoutDirection.RightToLeft
     names = [window.folders.topLevelItem(i).text(0) for i in range(window.folders.topLevelItemCount())]
-    assert names == list(FOLDER_NAMES_FA.values())
+    assert names == ["کارتابل", *FOLDER_NAMES_FA.values()]  # the cartable is listed first, like a folder
     headers = [window.model.headerData(c, Qt.Orientation.Horizontal) for c in Column]
     assert headers == ["موضوع", "طرف مکاتبه", "شماره", "تاریخ", "وضعیت", "فوریت"]
     # The folder list is on the right edge of the window.

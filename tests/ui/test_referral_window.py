@@ -113,22 +113,27 @@ def test_the_cartable_shows_unread_bold_overdue_red_and_its_steps(  # type: igno
     view = window.referrals.open_cartable()
     view.today = lambda: TODAY
     view.reload()
+    _loaded(qtbot, view)
     assert isinstance(view, CartableView) and view.windowTitle() == "کارتابل"
-    assert view.table.rowCount() == 2
+    assert window.lists.currentWidget() is view and view.isVisible()  # in the window, its folder chosen
+    assert view.model.rowCount() == 2
 
-    def row_of(guid: str) -> int:
-        return next(i for i in range(view.table.rowCount()) if view.table.item(i, 0).data(Qt.ItemDataRole.UserRole + 1) == guid)
+    def cell(guid: str, column: int, role: Qt.ItemDataRole = Qt.ItemDataRole.DisplayRole) -> object:
+        row = view.row_of(guid)
+        assert row is not None
+        return view.model.index(row, column).data(role)
 
-    assert view.table.item(row_of(overdue), 0).font().bold() and not view.table.item(row_of(later), 0).font().bold()
-    assert view.table.item(row_of(overdue), 0).foreground().color().name() == "#c62828"
-    assert view.table.item(row_of(later), 0).foreground().color().name() != "#c62828"
-    assert view.table.item(row_of(overdue), 6).text() == "خوانده‌نشده"
-    assert view.table.item(row_of(later), 6).text() == "خوانده‌شده"
-    view.table.sortItems(4, Qt.SortOrder.AscendingOrder)  # by due date
-    assert row_of(overdue) == 0
-    view.table.sortItems(4, Qt.SortOrder.DescendingOrder)
-    assert row_of(overdue) == 1
-    view.resize(1100, 360)
+    assert cell(overdue, 0, Qt.ItemDataRole.FontRole).bold() and cell(later, 0, Qt.ItemDataRole.FontRole) is None
+    assert cell(overdue, 0, Qt.ItemDataRole.ForegroundRole).name() == "#c62828"
+    assert cell(later, 0, Qt.ItemDataRole.ForegroundRole) is None
+    assert cell(overdue, 6) == "خوانده‌نشده" and cell(later, 6) == "خوانده‌شده"
+    view.table.sortByColumn(4, Qt.SortOrder.AscendingOrder)  # by due date, in SQL
+    _loaded(qtbot, view)
+    assert view.row_of(overdue) == 0
+    view.table.sortByColumn(4, Qt.SortOrder.DescendingOrder)
+    _loaded(qtbot, view)
+    assert view.row_of(overdue) == 1
+    window.resize(1100, 420)
     save_screenshot(view, artifacts_dir / "cartable.png")
 
     # close with a note
@@ -139,13 +144,15 @@ def test_the_cartable_shows_unread_bold_overdue_red_and_its_steps(  # type: igno
     qtbot.waitUntil(lambda: any(r.closed for r in R.cartable(store, ME) if r.guid == later), timeout=5000)
     # recall: one I sent, while it is unread
     view.which.setCurrentIndex(1)
+    _loaded(qtbot, view)
     view.select(mine)
-    assert view.table.item(0, 6).text() == "در انتظار همگام‌سازی" and view.table.item(0, 1).text() == "مریم حسینی"
+    assert [view.model.index(0, c).data() for c in (6, 1)] == ["در انتظار همگام‌سازی", "مریم حسینی"]
     assert view.recall_button.isEnabled()
     view.recall_button.click()
     qtbot.waitUntil(lambda: any(r.recalled for r in R.cartable(store, ME, sent=True)), timeout=5000)
     # answer: a new internal letter «عطف» to the referred one, its subject pre-filled
     view.which.setCurrentIndex(0)
+    _loaded(qtbot, view)
     view.select(overdue)
     view.answer_button.click()
     QApplication.processEvents()
@@ -157,9 +164,15 @@ def test_the_cartable_shows_unread_bold_overdue_red_and_its_steps(  # type: igno
     qtbot.waitUntil(lambda: _answered(store, overdue) is not None, timeout=5000)
     assert _answered(store, overdue) == editor.guid
     # opening the letter marks the referral read
+    window.referrals.open_cartable()
+    _loaded(qtbot, view)
     view.select(overdue)
     view.open_button.click()
     qtbot.waitUntil(lambda: next(r for r in R.cartable(store, ME) if r.guid == overdue).read, timeout=5000)
+
+
+def _loaded(qtbot, view: CartableView) -> None:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(lambda: view.model.asked and not view.model.loading, timeout=5000)
 
 
 def _answered(store: Store, referral: str) -> str | None:

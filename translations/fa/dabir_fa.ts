@@ -93,6 +93,14 @@
 <context>
     <name>MainWindow</name>
     <message>
+        <source>%1 overdue referrals</source>
+        <translation>%1 ارجاع دیرکرددار</translation>
+    </message>
+    <message>
+        <source>Show the overdue referrals in the cartable</source>
+        <translation>نمایش ارجاع‌های دیرکرددار در کارتابل</translation>
+    </message>
+    <message>
         <location filename="../../app/ui/main_window.py" line="34"/>
         <location filename="../../app/ui/main.py" line="39"/>
         <source>Dabir</source>
@@ -158,6 +166,13 @@
         <location filename="../../app/ui/search_box.py" line="17"/>
         <source>Search subject, text, parties or number…</source>
         <translation>جستجو در موضوع، متن، طرفین مکاتبه یا شماره نامه…</translation>
+    </message>
+</context>
+<context>
+    <name>FolderList</name>
+    <message>
+        <source>Cartable</source>
+        <translation>کارتابل</translation>
     </message>
 </context>
 </TS>

@@ -135,6 +135,22 @@
         <translation>بازپس‌گیری</translation>
     </message>
     <message>
+        <source>Overdue</source>
+        <translation>دیرکرددار</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>گیرندگان</translation>
+    </message>
+    <message>
+        <source>Filter by subject, number, person or postscript</source>
+        <translation>پالایش بر پایهٔ موضوع، شماره، نام یا هامش</translation>
+    </message>
+    <message>
+        <source>The cartable could not be read.</source>
+        <translation>کارتابل خوانده نشد.</translation>
+    </message>
+    <message>
         <source>(letter not here yet)</source>
         <translation>(نامه هنوز دریافت نشده است)</translation>
     </message>
@@ -172,6 +188,33 @@
     <message>
         <source>Re: %1</source>
         <translation>پاسخ: %1</translation>
+    </message>
+</context>
+<context>
+    <name>Reminders</name>
+    <message>
+        <source>Referrals due</source>
+        <translation>ارجاع‌های سررسیده</translation>
+    </message>
+    <message>
+        <source>%1 referrals in your cartable are due today or overdue.</source>
+        <translation>مهلت %1 ارجاع در کارتابل شما امروز است یا گذشته است.</translation>
+    </message>
+    <message>
+        <source>The referral “%1” was due on %2.</source>
+        <translation>مهلت ارجاع «%1» در %2 به پایان رسیده است.</translation>
+    </message>
+    <message>
+        <source>Overdue referral</source>
+        <translation>ارجاع دیرکرددار</translation>
+    </message>
+    <message>
+        <source>The referral “%1” is due today.</source>
+        <translation>مهلت ارجاع «%1» امروز به پایان می‌رسد.</translation>
+    </message>
+    <message>
+        <source>Referral due today</source>
+        <translation>سررسید ارجاع امروز است</translation>
     </message>
 </context>
 </TS>
