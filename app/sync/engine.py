@@ -47,7 +47,14 @@ from app.protocol.persian import normalize
 from app.protocol.receipt import InvalidReceipt, load_certificate, parse_time, receipt_matches, verify_receipt
 from app.sync import incoming, outbox, referrals
 from app.sync.api import ApiError
-from app.sync.arrival import INVALID, UNCHECKED, IncomingVerifier, audit_local_roots, save_server_roots
+from app.sync.arrival import (
+    INVALID,
+    UNCHECKED,
+    IncomingVerifier,
+    audit_local_roots,
+    awaits_trust,
+    save_server_roots,
+)
 
 log = logging.getLogger(__name__)
 PAGE = 100
@@ -482,26 +489,35 @@ class SyncEngine:
 
     def _recheck(self, report: SyncReport) -> None:
         """Letters whose check could not be finished (revocation unknown offline, no trust roots
-        yet) are checked again on every pass until the verdict settles."""
+        yet) are checked again on every pass until the verdict settles; when the trust roots
+        changed, so are those found invalid only because their CA was not among them."""
         with self.store.reader() as s:
-            rows = s.execute(select(Letter.guid, Letter.source_package).where(
-                Letter.verify_status == UNCHECKED).limit(PAGE * 10)).all()
+            rows = [(g, raw, UNCHECKED) for g, raw in s.execute(select(Letter.guid, Letter.source_package).where(
+                Letter.verify_status == UNCHECKED).limit(PAGE * 10))]
+            if report.trust_changed:
+                rows += [(g, raw, INVALID) for g, raw, verdict in s.execute(
+                    select(Letter.guid, Letter.source_package, Letter.verification).where(
+                        Letter.verify_status == INVALID, Letter.source_package.is_not(None)))
+                    if awaits_trust(verdict)]
         if not rows:
             return
-        verdicts = self._verify_all([json.loads(raw) if raw else None for _, raw in rows])
+        verdicts = self._verify_all([json.loads(raw) if raw else None for _, raw, _ in rows])
         settled: list[str] = []
         with self.store.session() as s:
-            for (guid, _), verdict in zip(rows, verdicts, strict=True):
+            for (guid, _, before), verdict in zip(rows, verdicts, strict=True):
                 letter = s.get(Letter, guid)
-                if letter is None or letter.verify_status != UNCHECKED:
+                if letter is None or letter.verify_status != before:
                     continue
                 letter.verification = verdict
                 letter.verify_status = verdict["status"]
-                if verdict["status"] != UNCHECKED:
-                    L.audit(s, "verified", guid, self.actor, status=verdict["status"])
+                if verdict["status"] != before:
+                    L.audit(s, "verified", guid, self.actor, status=verdict["status"], before=before,
+                            trust_changed=report.trust_changed)
                     settled.append(guid)
                 if verdict["status"] == INVALID and letter.state == State.RECEIVED:
                     L.transition(s, letter, State.INVALID, actor=self.actor)
+                elif verdict["status"] != INVALID and letter.state == State.INVALID:
+                    L.transition(s, letter, State.RECEIVED, actor=self.actor)
         report.verified += settled
         for guid in settled:
             self.on_event("verified", {"guid": guid})

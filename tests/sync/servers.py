@@ -1,13 +1,24 @@
-"""A real server with agency A's signatory registered, shared by the sync tests that need one."""
+"""Shared by the tests that run against the real server: a server with agency A's signatory
+registered, logged-in clients, the file keyring the production account code keeps its session
+in, and the faulty relay that hands B's engine packages the server would never deliver."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
+import keyring
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
+from app.protocol.package import LetterPackage
+from app.protocol.receipt import format_time, make_receipt
 from app.sync.api import DabirApi
-from devkit.letters import make_signer
+from devkit.file_keyring import FileKeyring
+from devkit.letters import SoftSigner, make_package, make_signer, sign
 from devkit.pki import TestPKI
 from devkit.server_process import DEMO_PASSWORD, ServerProcess
 
@@ -31,3 +42,54 @@ def api(server: ServerProcess, username: str) -> DabirApi:
     client = DabirApi(server.base_url, server.ca_bundle)
     client.login(username, DEMO_PASSWORD)
     return client
+
+
+def file_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Session tokens in a file under ``tmp_path`` (what ``account.login`` writes and
+    ``account.open_engine`` reads), the previous keyring restored after."""
+    path = tmp_path / "keyring.json"
+    monkeypatch.setenv("DABIR_TEST_KEYRING_FILE", str(path))
+    previous = keyring.get_keyring()
+    keyring.set_keyring(FileKeyring())
+    yield path
+    keyring.set_keyring(previous)
+
+
+class InTransit:
+    """B's connection to the server, handing the engine what a faulty relay would: one letter's
+    content changed on the way, and packages the server itself would never have delivered."""
+
+    def __init__(self, api: Any, tamper: str | None, extra: list[dict[str, Any]]) -> None:
+        self.api, self.tamper, self.extra = api, tamper, extra
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.api, name)
+
+    def inbox(self, after: int = 0, limit: int = 100) -> dict[str, Any]:
+        page = self.api.inbox(after=after, limit=limit)
+        for item in page["items"]:
+            if item["guid"] == self.tamper:
+                item["package"]["content"]["subject"] += " — اصلاح‌شده در میانه راه"
+        page["items"] += [{**x, "cursor": page["cursor"]} for x in self.extra]
+        self.extra = []
+        return page
+
+
+def crafted(server: ServerProcess, a: dict, b: dict, signer: SoftSigner, subject: str, *,
+            changed_after_signing: bool = False) -> dict[str, Any]:
+    """An inbox item with a real receipt of this server (its key, as a server with another clock
+    or another trust list would have issued it) for a letter the server would refuse today;
+    ``changed_after_signing``: its subject was edited after it was signed, before registration."""
+    package = sign(make_package(a["national_id"], [{"agency": b["national_id"], "name": b["name"]}], subject=subject),
+                   signer)
+    if changed_after_signing:
+        package.content = {**package.content, "subject": subject + " — اصلاح‌شده پس از امضا"}
+    key = serialization.load_pem_private_key((server.data_dir / "receipt" / "key.pem").read_bytes(), None)
+    cert = x509.load_pem_x509_certificate((server.data_dir / "receipt" / "cert.pem").read_bytes())
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    shams = f"{a['national_id']}-O-1405-{abs(hash(package.guid)) % 90000 + 10000}"
+    receipt = make_receipt(shams=shams, registered_at=now, content_sha256=package.content_sha256(), guid=package.guid,
+                           private_key=key, certificate=cert)  # type: ignore[arg-type]
+    return {"guid": package.guid, "shams": shams, "channel": "payam", "from_agency": a["national_id"],
+            "registered_at": format_time(now),
+            "package": LetterPackage(package.content, package.signatures, [receipt]).to_dict()}

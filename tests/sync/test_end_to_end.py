@@ -36,11 +36,11 @@ from app.sync import outbox
 from app.sync.api import DabirApi
 from app.sync.engine import SyncEngine
 from app.token.signing import open_signing_session, sign_detached
-from devkit.file_keyring import FileKeyring
 from devkit.letters import SoftSigner, make_signer
 from devkit.pki import TestPKI, pem
 from devkit.server_process import DEMO_PASSWORD, ServerProcess
 from devkit.softhsm import SoftHSM, provision_signing_key, softhsm_available
+from tests.sync.servers import file_keyring
 
 REPO = Path(__file__).resolve().parents[2]
 PIN = "246810"
@@ -61,14 +61,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, pki: TestPKI) -> Iterator[S
     srv.stop()
 
 
-@pytest.fixture(autouse=True)
-def file_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "keyring.json"
-    monkeypatch.setenv("DABIR_TEST_KEYRING_FILE", str(path))
-    previous = keyring.get_keyring()
-    keyring.set_keyring(FileKeyring())
-    yield path
-    keyring.set_keyring(previous)
+@pytest.fixture(autouse=True, name="file_keyring")
+def _file_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    yield from file_keyring(tmp_path, monkeypatch)
 
 
 def agencies(server: ServerProcess) -> tuple[dict, dict]:
