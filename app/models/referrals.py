@@ -94,7 +94,8 @@ def add_event(store: Store, referral_guid: str, me: str, kind: str, note: str = 
         ref = s.get(Referral, referral_guid)
         if ref is None:
             raise NotAllowed("no such referral", "ارجاع یافت نشد.")
-        events = list(s.scalars(select(ReferralEvent).where(ReferralEvent.referral_guid == referral_guid)))
+        events = list(s.scalars(select(ReferralEvent).where(  # a step the server refused never happened
+            ReferralEvent.referral_guid == referral_guid, ReferralEvent.reject_reason.is_(None))))
         if any(e.kind == "recall" for e in events):
             raise NotAllowed("recalled", "این ارجاع را ارجاع‌دهنده بازپس گرفته است.")
         if kind == "recall" and (ref.from_person != me or any(e.kind == "read" for e in events)):
@@ -211,6 +212,7 @@ class CartableRow:
     to_names: tuple[str, ...] = ()
     synced: bool = True  # False: made here, waiting for the next sync
     reject_reason: str | None = None  # the server refused it
+    step_refused: str | None = None  # the server refused my latest step on it (e.g. a recall once read): why
 
     @property
     def status(self) -> str:
@@ -235,8 +237,13 @@ def cartable(store: Store, me: str, *, sent: bool = False) -> list[CartableRow]:
         refs = [r for r in refs if (r.from_person == me if sent else me in r.to_people)]
         guids = [r.guid for r in refs]
         events: dict[str, list[ReferralEvent]] = {}
-        for e in s.scalars(select(ReferralEvent).where(ReferralEvent.referral_guid.in_(guids))) if guids else []:
-            events.setdefault(e.referral_guid, []).append(e)
+        refused: dict[str, str] = {}  # my latest step on a referral the server refused (it never happened)
+        for e in s.scalars(select(ReferralEvent).where(ReferralEvent.referral_guid.in_(guids))
+                           .order_by(ReferralEvent.at)) if guids else []:
+            if e.reject_reason is None:
+                events.setdefault(e.referral_guid, []).append(e)
+            elif e.by_person == me:
+                refused[e.referral_guid] = e.reject_reason
         subjects = {g: subj for g, subj in s.execute(select(Letter.guid, Letter.subject).where(
             Letter.guid.in_([r.letter_guid for r in refs])))} if refs else {}
         names = {u: n for u, n in s.execute(select(Person.username, Person.name))}
@@ -249,7 +256,8 @@ def cartable(store: Store, me: str, *, sent: bool = False) -> list[CartableRow]:
                 r.guid, r.letter_guid, subjects.get(r.letter_guid, ""), r.from_person, tuple(r.to_people),
                 r.instruction, r.postscript, r.due_date, r.created_at, did("read"), did("close"), did("answer"),
                 any(e.kind == "recall" for e in ev), r.from_person == me, names.get(r.from_person, r.from_person),
-                tuple(names.get(p, p) for p in r.to_people), r.synced_at is not None, r.reject_reason))
+                tuple(names.get(p, p) for p in r.to_people), r.synced_at is not None, r.reject_reason,
+                refused.get(r.guid)))
     return rows
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from app.models import letters as L
 from app.models import referrals as referrals_store
 from app.models.db import Store
+from app.models.incoming import store_paper_record
 from app.models.lifecycle import State
 from app.models.profile import SENDER_SETTING
 from app.models.qr_payload import valid_code
@@ -342,9 +343,13 @@ class SyncEngine:
             page = self._call(partial(self.api.cartable, after=after, limit=PAGE))
             packages = {p["content"]["guid"]: p for item in page["items"]
                         if isinstance(p := item.get("package"), dict) and isinstance(p.get("content"), dict)}
+            papers = {p["guid"]: p for item in page["items"]  # paper letters: their registration record
+                      if isinstance(p := item.get("paper"), dict) and isinstance(p.get("guid"), str)}
             with self.store.reader() as s:
-                held = set(s.scalars(select(Letter.guid).where(Letter.guid.in_(list(packages))))) if packages else set()
+                wanted = [*packages, *papers]
+                held = set(s.scalars(select(Letter.guid).where(Letter.guid.in_(wanted)))) if wanted else set()
             fresh = [g for g in packages if g not in held]
+            fresh_papers = [g for g in papers if g not in held and g not in packages]
             verdicts = self._verify_all([packages[g] for g in fresh])
             with self.store.session() as s, s.no_autoflush:
                 for guid, verdict in zip(fresh, verdicts, strict=True):
@@ -352,10 +357,12 @@ class SyncEngine:
                     self._store_incoming(s, {"guid": guid, "package": packages[guid], "channel": "referral",
                                              "shams": payload.get("shams"),
                                              "registered_at": payload.get("registered_at")}, verdict)
+                for guid in fresh_papers:
+                    store_paper_record(s, papers[guid], actor=self.actor)
                 new = referrals_store.apply_cartable(s, page)
                 outbox.set_cursor(s, "cartable", page["cursor"])
             report.cartable += new
-            report.received += fresh  # letters new to this store, as the inbox's are
+            report.received += fresh + fresh_papers  # letters new to this store, as the inbox's are
             for guid in new:
                 self.on_event("referred_to_me", {"referral": guid})
             if not page.get("more"):

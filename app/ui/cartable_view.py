@@ -150,6 +150,9 @@ class CartableView(QDialog):
         names = {"refused": self.tr("Refused by the server: %1").replace("%1", r.reject_reason or ""),
                  "recalled": self.tr("Recalled"), "closed": self.tr("Closed"), "answered": self.tr("Answered"),
                  "pending": self.tr("Waiting for sync"), "read": self.tr("Read"), "unread": self.tr("Unread")}
+        if r.step_refused and r.status != "refused":
+            return self.tr("%1 (the server refused your step: %2)").replace("%1", names[r.status]).replace(
+                "%2", r.step_refused.rstrip("."))
         return names[r.status]
 
     def current(self) -> R.CartableRow | None:

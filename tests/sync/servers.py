@@ -5,7 +5,9 @@ in, and the faulty relay that hands B's engine packages the server would never d
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +19,12 @@ from cryptography.hazmat.primitives import serialization
 from app.protocol.package import LetterPackage
 from app.protocol.receipt import format_time, make_receipt
 from app.sync.api import DabirApi
+from app.token.signing import open_signing_session
 from devkit.file_keyring import FileKeyring
 from devkit.letters import SoftSigner, make_package, make_signer, sign
 from devkit.pki import TestPKI
 from devkit.server_process import DEMO_PASSWORD, ServerProcess
+from devkit.softhsm import SoftHSM, provision_signing_key
 
 
 def signing_server(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[ServerProcess]:
@@ -93,3 +97,25 @@ def crafted(server: ServerProcess, a: dict, b: dict, signer: SoftSigner, subject
     return {"guid": package.guid, "shams": shams, "channel": "payam", "from_agency": a["national_id"],
             "registered_at": format_time(now),
             "package": LetterPackage(package.content, package.signatures, [receipt]).to_dict()}
+
+
+@contextmanager
+def token_signer(root: Path, pki: TestPKI, common_name: str, national_code: str,
+                 pin: str = "246810") -> Iterator[tuple[Callable[[bytes], bytes], x509.Certificate]]:
+    """A SoftHSM token (its own module instance under ``root``) holding a key generated on it and
+    its certificate from ``pki``; yields (sign, certificate) for a logged-in session. The key never
+    leaves the token; the process's SoftHSM configuration is restored after."""
+    hsm = SoftHSM(root / "hsm")
+    old_conf = os.environ.get("SOFTHSM2_CONF")
+    try:
+        hsm.init_token("Dabir Signer", pin)
+        lib = hsm.private_module(root / "module")
+        key = provision_signing_key(lib, "Dabir Signer", pin, pki, label="signing", key_id=b"\x01",
+                                    common_name=common_name, national_code=national_code)
+        with open_signing_session(lib.get_token(token_label="Dabir Signer"), pin) as signing:
+            yield signing.sign, key.certificate
+    finally:
+        if old_conf is None:
+            os.environ.pop("SOFTHSM2_CONF", None)
+        else:
+            os.environ["SOFTHSM2_CONF"] = old_conf

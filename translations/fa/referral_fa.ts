@@ -51,6 +51,10 @@
         <translation>وضعیت</translation>
     </message>
     <message>
+        <source>%1 (the server refused your step: %2)</source>
+        <translation>%1 (کارگزار گام شما را نپذیرفت: %2)</translation>
+    </message>
+    <message>
         <source>Refused by the server: %1</source>
         <translation>ردشده از سوی کارگزار: %1</translation>
     </message>
