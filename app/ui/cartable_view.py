@@ -5,6 +5,7 @@ it is unread."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 
@@ -120,6 +121,9 @@ class CartableView(QDialog):
         today = self.today()
         self.table.setSortingEnabled(False)
         self.table.setRowCount(len(self.rows))
+        header = self.table.horizontalHeaderItem(1)
+        if header is not None:  # whom I referred them to, or who referred them to me
+            header.setText(self.tr("Referred to") if sent else self.tr("From"))
         for i, r in enumerate(self.rows):
             who = "، ".join(r.to_names) if sent else r.from_name
             cells = [
@@ -138,12 +142,15 @@ class CartableView(QDialog):
                 item.setData(Qt.ItemDataRole.UserRole, key)
                 item.setData(Qt.ItemDataRole.UserRole + 1, r.guid)
                 item.setFont(font)
+                item.setToolTip(self.status_detail(r) if col == 6 else item.text())  # a narrow column elides it
                 if r.overdue(today):
                     item.setForeground(OVERDUE)
                 if r.recalled or r.closed:
                     item.setForeground(QColor("#757575"))
                 self.table.setItem(i, col, item)
         self.table.setSortingEnabled(True)
+        # the status is read at a glance: wide enough for "read; your step was refused", not for every reason
+        self.table.setColumnWidth(6, min(max(self.table.sizeHintForColumn(6), 100), 260))
         self._update_buttons()
 
     def status_text(self, r: R.CartableRow) -> str:
@@ -151,9 +158,16 @@ class CartableView(QDialog):
                  "recalled": self.tr("Recalled"), "closed": self.tr("Closed"), "answered": self.tr("Answered"),
                  "pending": self.tr("Waiting for sync"), "read": self.tr("Read"), "unread": self.tr("Unread")}
         if r.step_refused and r.status != "refused":
-            return self.tr("%1 (the server refused your step: %2)").replace("%1", names[r.status]).replace(
-                "%2", r.step_refused.rstrip("."))
+            return self.tr("%1; your step was refused").replace("%1", names[r.status])
         return names[r.status]
+
+    def status_detail(self, r: R.CartableRow) -> str:
+        """The status with the server's reason for refusing my last step, if it did."""
+        if r.step_refused and r.status != "refused":
+            plain = self.status_text(dataclasses.replace(r, step_refused=None))
+            return self.tr("%1 (the server refused your step: %2)").replace("%1", plain).replace(
+                "%2", r.step_refused.rstrip("."))
+        return self.status_text(r)
 
     def current(self) -> R.CartableRow | None:
         items = self.table.selectedItems()

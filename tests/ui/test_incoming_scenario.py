@@ -21,19 +21,26 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
+from app.models import letters as L
 from app.models import referrals as R
 from app.models.db import Store, open_store
 from app.models.folders import Folder, fetch_letters
+from app.models.letter_actions import apply_signatures, packages_for
+from app.models.lifecycle import State
 from app.models.tables import Letter, OutboxOperation, ReferralEvent
+from app.protocol.certificates import describe_certificate
 from app.protocol.jalali import format_date
 from app.protocol.persian import to_persian_digits
+from app.protocol.shams import display_text
 from app.sync import account as acc
 from app.sync.api import DabirApi
 from app.sync.engine import SyncEngine, SyncReport
+from app.sync.outbox import queue_letter
 from app.ui.cartable_view import CartableView
 from app.ui.letter_details import LetterDetails
 from app.ui.letter_editor import LetterEditor
@@ -46,7 +53,7 @@ from devkit.pki import TestPKI, pem
 from devkit.server_process import DEMO_PASSWORD, ServerProcess
 from devkit.softhsm import softhsm_available
 from tests.sync.servers import InTransit, crafted, file_keyring, token_signer
-from tests.sync.test_end_to_end import draft, sign_in_store, upload_signatory_cert
+from tests.sync.test_end_to_end import draft, upload_signatory_cert
 from tests.ui.editor_conftest_helpers import save_screenshot, type_text
 
 pytestmark = [pytest.mark.server, pytest.mark.slow, pytest.mark.gui, pytest.mark.softhsm,
@@ -162,9 +169,15 @@ def test_the_incoming_desk_end_to_end(  # type: ignore[no-untyped-def]
     # -- A sends a letter signed on the signatory's token ------------------------------------
     a_store = profile(server, tmp_path / "a", "a.secretary")
     guid = draft(a_store, a, b, "درخواست همکاری در طرح ملی")
+    with a_store.session() as s:
+        L.transition(s, s.get(Letter, guid), State.AWAITING_SIGNATURE)  # type: ignore[arg-type]
     with token_signer(tmp_path / "token", pki, "علی رضایی", signatory["national_code"]) as (sign, cert):
         upload_signatory_cert(server, "a", pem(cert).decode())
-        sign_in_store(a_store, guid, sign)
+        packages = packages_for(a_store, [guid])  # what the sign dialog does with the token's signatures
+        for package in packages:
+            package.signatures.append(sign(package.content_bytes()))
+        der = cert.public_bytes(serialization.Encoding.DER)
+        assert apply_signatures(a_store, packages, describe_certificate(der), queue=queue_letter).queued == [guid]
     a_win = desk(a_store, qtbot)
     assert sync(a_win, qtbot).sent == [guid]
 
@@ -197,7 +210,8 @@ def test_the_incoming_desk_end_to_end(  # type: ignore[no-untyped-def]
     sent = a_win.open_letter(guid)
     assert isinstance(sent, LetterDetails)
     qtbot.waitUntil(lambda: "ثبت‌شده نزد گیرنده" in sent.text(), timeout=10_000)
-    assert f"شماره {to_persian_digits(number)}" in sent.text() or to_persian_digits(number) in sent.text()
+    assert "علی رضایی" in sent.text()  # who signed it, as the token's certificate names them
+    assert f"ثبت شد به شماره وارده {display_text(number)}" in sent.text()  # B's number, as B shows it
     save_screenshot(a_win, artifacts_dir / "scenario_acknowledged_at_sender.png")
 
     # -- referred to two staff members, each with an instruction, a postscript, a due date ---
@@ -298,7 +312,13 @@ def test_the_incoming_desk_end_to_end(  # type: ignore[no-untyped-def]
     assert not late_row.recalled and late_row.read, late_row  # a refused recall is not shown as done
     assert late_row.step_refused == "ارجاعی که خوانده شده است بازپس گرفته نمی‌شود."
     sent_view.reload()
-    assert sent_view.status_text(late_row) == (
+    sent_view.resize(1100, 360)
+    save_screenshot(sent_view, artifacts_dir / "scenario_cartable_sent.png")
+    assert sent_view.table.horizontalHeaderItem(1).text() == "ارجاع‌گیرنده"  # whom I referred it to
+    late_status = next(sent_view.table.item(i, 6) for i in range(sent_view.table.rowCount())
+                       if sent_view.table.item(i, 0).data(Qt.ItemDataRole.UserRole + 1) == late)
+    assert late_status.text() == "خوانده‌شده؛ گام شما پذیرفته نشد"
+    assert late_status.toolTip() == (
         "خوانده‌شده (کارگزار گام شما را نپذیرفت: ارجاعی که خوانده شده است بازپس گرفته نمی‌شود)")
     sync(s1_win, qtbot)
     assert not row(s1_store, "b.staff", late).recalled

@@ -51,6 +51,14 @@
         <translation>وضعیت</translation>
     </message>
     <message>
+        <source>Referred to</source>
+        <translation>ارجاع‌گیرنده</translation>
+    </message>
+    <message>
+        <source>%1; your step was refused</source>
+        <translation>%1؛ گام شما پذیرفته نشد</translation>
+    </message>
+    <message>
         <source>%1 (the server refused your step: %2)</source>
         <translation>%1 (کارگزار گام شما را نپذیرفت: %2)</translation>
     </message>
