@@ -398,10 +398,13 @@ def test_the_incoming_desk_end_to_end(  # type: ignore[no-untyped-def]
     form.sender_id.clear()
     type_text(form.sender_id, to_persian_digits(CITIZEN))
     assert not form.id_error.isVisible()
+    QApplication.processEvents()
+    assert form.sender_id.cursorRect().right() > form.sender_id.width() * 0.9  # at the right edge, like the rest
     type_text(form.subject, "درخواست صدور مجوز دفتر خدمات")
     type_text(form.summary, "متقاضی صدور مجوز تأسیس دفتر خدمات است.")
     form.ask_scan_files = lambda: [str(p) for p in scans]
     form.add_scans()
+    save_screenshot(form, artifacts_dir / "scenario_paper_form.png")
     with qtbot.waitSignal(form.registered, timeout=5000) as registered:
         form.register_button.click()
     paper = registered.args[0]
