@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,9 +17,12 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from app.models.db import Store
 from app.protocol.package import LetterPackage
 from app.protocol.receipt import format_time, make_receipt
+from app.sync import account
 from app.sync.api import DabirApi
+from app.sync.engine import SyncEngine
 from app.token.signing import open_signing_session
 from devkit.file_keyring import FileKeyring
 from devkit.letters import SoftSigner, make_package, make_signer, sign
@@ -46,6 +50,24 @@ def api(server: ServerProcess, username: str) -> DabirApi:
     client = DabirApi(server.base_url, server.ca_bundle)
     client.login(username, DEMO_PASSWORD)
     return client
+
+
+def unreachable(server: ServerProcess) -> DabirApi:
+    """A client of a server that is not there (a port nothing listens on): every call fails as offline."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return DabirApi(f"https://127.0.0.1:{port}", server.ca_bundle, token="x")
+
+
+def engine_through(wire: Callable[[Any], Any]) -> Callable[[Store, Callable[[str, dict[str, Any]], None]], SyncEngine]:
+    """An engine factory for the sync bridge: the production engine (``account.open_engine``)
+    whose connection is replaced by ``wire(connection)`` (a faulty relay, a cut cable)."""
+    def factory(store: Store, on_event: Callable[[str, dict[str, Any]], None]) -> SyncEngine:
+        engine = account.open_engine(store, on_event)
+        engine.api = wire(engine.api)
+        return engine
+    return factory
 
 
 def file_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:

@@ -18,6 +18,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography import x509
@@ -39,7 +40,7 @@ from app.protocol.persian import to_persian_digits
 from app.protocol.shams import display_text
 from app.sync import account as acc
 from app.sync.api import DabirApi
-from app.sync.engine import SyncEngine, SyncReport
+from app.sync.engine import SyncReport
 from app.sync.outbox import queue_letter
 from app.ui.cartable_view import CartableView
 from app.ui.letter_details import LetterDetails
@@ -52,9 +53,10 @@ from devkit.letters import make_signer
 from devkit.pki import TestPKI, pem
 from devkit.server_process import DEMO_PASSWORD, ServerProcess
 from devkit.softhsm import softhsm_available
-from tests.sync.servers import InTransit, crafted, file_keyring, token_signer
+from tests.sync.servers import InTransit, crafted, engine_through, file_keyring, token_signer, unreachable
 from tests.sync.test_end_to_end import draft, upload_signatory_cert
 from tests.ui.editor_conftest_helpers import save_screenshot, type_text
+from tests.ui.workflow_helpers import sync_pass
 
 pytestmark = [pytest.mark.server, pytest.mark.slow, pytest.mark.gui, pytest.mark.softhsm,
               pytest.mark.skipif(not softhsm_available(), reason="needs Debian softhsm2")]
@@ -102,14 +104,16 @@ def desk(store: Store, qtbot) -> MainWindow:  # type: ignore[no-untyped-def]
 
 def sync(win: MainWindow, qtbot) -> SyncReport:  # type: ignore[no-untyped-def]
     """One pass of the window's own bridge, after any pass an action asked for has finished."""
-    bridge = win.bridge
-    assert bridge is not None
-    qtbot.waitUntil(lambda: not bridge.status.get("running"), timeout=60_000)
-    with qtbot.waitSignal(bridge.synced, timeout=60_000) as blocker:
-        bridge.sync_now()
-    report: SyncReport = blocker.args[0]
+    report: SyncReport = sync_pass(win.bridge, qtbot)
     assert report.error is None, report
     return report
+
+
+def rewire(win: MainWindow, qtbot, factory: Any = None) -> None:  # type: ignore[no-untyped-def]
+    """The window's bridge replaced, once its pass is over, by one whose engine ``factory`` opens
+    (None: the production one)."""
+    qtbot.waitUntil(lambda: not win.bridge.status.get("running"), timeout=60_000)  # type: ignore[union-attr]
+    win.attach_bridge(SyncBridge(win.store, win, engine_factory=factory))
 
 
 def refer(win: MainWindow, qtbot, letter: str, people: list[str], instruction: str, postscript: str,  # type: ignore[no-untyped-def]
@@ -324,22 +328,17 @@ def test_the_incoming_desk_end_to_end(  # type: ignore[no-untyped-def]
     assert not row(s1_store, "b.staff", late).recalled
 
     # -- referrals made offline reach the server at the next sync, in order --------------------
-    def unreachable(store: Store, on_event):  # type: ignore[no-untyped-def]
-        engine: SyncEngine = acc.open_engine(store, on_event)  # the production engine; its wire is cut
-        engine.api.close()  # type: ignore[attr-defined]
-        engine.api = DabirApi("https://127.0.0.1:9", server.ca_bundle, token="x")  # type: ignore[assignment]
-        return engine
+    def cut(wire: DabirApi) -> DabirApi:
+        wire.close()
+        return unreachable(server)
 
-    assert b_win.bridge is not None
-    b_win.bridge._engine_factory = unreachable
+    rewire(b_win, qtbot, engine_through(cut))  # the production engine; its wire is cut
     offline = [refer(b_win, qtbot, guid, [p], FOR_INFO, f"ارجاع برون‌خط {i}") for i, p in
                enumerate(["b.staff", "b.signatory", "b.staff2"])]
     R.add_event(b_store, offline[1], "b.secretary", "recall")
-    qtbot.waitUntil(lambda: not b_win.bridge.status.get("running"), timeout=60_000)  # type: ignore[union-attr]
-    with qtbot.waitSignal(b_win.bridge.synced, timeout=60_000) as blocker:
-        b_win.bridge.sync_now()
-    assert not blocker.args[0].online and blocker.args[0].pending >= 4
-    b_win.bridge._engine_factory = acc.open_engine
+    report = sync_pass(b_win.bridge, qtbot)
+    assert not report.online and report.pending >= 4, report
+    rewire(b_win, qtbot)
     report = sync(b_win, qtbot)
     assert report.referred == [guid] * 4 and report.pending == 0, report
     with b_store.reader() as s:
@@ -361,14 +360,9 @@ def test_the_incoming_desk_end_to_end(  # type: ignore[no-untyped-def]
     extra[0]["package"]["content"]["subject"] += " — اصلاح‌شده در میانه راه"  # changed on the way
     tampered, unknown_ca, revoked, expired_guid = (x["guid"] for x in extra)
 
-    def relay(store: Store, on_event):  # type: ignore[no-untyped-def]
-        engine: SyncEngine = acc.open_engine(store, on_event)  # the production engine; only its wire differs
-        engine.api = InTransit(engine.api, None, extra)  # type: ignore[arg-type]
-        return engine
-
-    b_win.bridge._engine_factory = relay
+    rewire(b_win, qtbot, engine_through(lambda wire: InTransit(wire, None, extra)))  # a faulty relay
     report = sync(b_win, qtbot)
-    b_win.bridge._engine_factory = acc.open_engine
+    rewire(b_win, qtbot)
     assert set(report.received) == {tampered, unknown_ca, revoked, expired_guid}, report
     reasons = {tampered: "متن نامه پس از امضا تغییر کرده است",
                unknown_ca: "گواهی امضاکننده از سوی مرجع صدور گواهی مورد اعتماد صادر نشده است",

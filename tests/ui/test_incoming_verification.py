@@ -15,7 +15,6 @@ import datetime as dt
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from cryptography import x509
@@ -33,15 +32,15 @@ from app.sync import account as acc
 from app.sync import outbox
 from app.sync.api import DabirApi
 from app.sync.arrival import IncomingVerifier, local_roots_dir
-from app.sync.engine import SyncEngine
 from app.token.signing import sign_detached
 from app.ui.letter_details import LetterDetails
 from app.ui.sync_bridge import SyncBridge
 from devkit.letters import SoftSigner, make_signer
 from devkit.pki import TestPKI, pem
 from devkit.server_process import DEMO_PASSWORD, ServerProcess
-from tests.sync.servers import InTransit, crafted, file_keyring
+from tests.sync.servers import InTransit, crafted, engine_through, file_keyring
 from tests.ui.editor_conftest_helpers import save_screenshot
+from tests.ui.workflow_helpers import sync_pass
 
 pytestmark = [pytest.mark.server, pytest.mark.slow, pytest.mark.gui]
 TITLE = "مدیرکل دفتر حقوقی"
@@ -90,12 +89,6 @@ def send_from_a(store: Store, a: dict, b: dict, letters: list[tuple[str, SoftSig
     return guids
 
 
-def sync(bridge: SyncBridge, qtbot) -> Any:  # type: ignore[no-untyped-def]
-    with qtbot.waitSignal(bridge.synced, timeout=60_000) as blocker:
-        bridge.sync_now()
-    return blocker.args[0]
-
-
 def shot(store: Store, guid: str, qtbot, path: Path) -> LetterDetails:  # type: ignore[no-untyped-def]
     details = LetterDetails(store, guid)
     qtbot.addWidget(details)
@@ -132,7 +125,7 @@ def test_letters_arrive_verified_flagged_or_pending_and_stay_in_the_inbox(
     b_store = open_store(tmp_path / "b")
     acc.login(b_store, acc.Account(server.base_url, "b.secretary", str(server.ca_bundle)), DEMO_PASSWORD)
     bridge = SyncBridge(b_store)
-    report = sync(bridge, qtbot)
+    report = sync_pass(bridge, qtbot)
     assert sorted(report.received) == sorted([valid, revoked]) and report.trust_changed, report
     assert threads and threading.main_thread() not in threads
     with b_store.reader() as s:
@@ -181,13 +174,9 @@ def test_letters_arrive_verified_flagged_or_pending_and_stay_in_the_inbox(
              crafted(server, a, b, pending, "نامه با وضعیت ابطال نامعلوم")]
     unknown_ca, expired_guid, pending_guid = (x["guid"] for x in extra)
 
-    def in_transit(store: Store, on_event):  # type: ignore[no-untyped-def]
-        engine: SyncEngine = acc.open_engine(store, on_event)  # the production engine; only its wire differs
-        engine.api = InTransit(engine.api, tampered, extra)  # type: ignore[arg-type]
-        return engine
-
-    bridge = SyncBridge(b_store, engine_factory=in_transit)
-    report = sync(bridge, qtbot)
+    # the production engine; only its wire differs
+    bridge = SyncBridge(b_store, engine_factory=engine_through(lambda wire: InTransit(wire, tampered, extra)))
+    report = sync_pass(bridge, qtbot)
     assert {tampered, unknown_ca, expired_guid, pending_guid} <= set(report.received), report
     assert report.trust_changed  # the folder's new root, recorded in B's audit log
     reasons = {
@@ -221,7 +210,7 @@ def test_letters_arrive_verified_flagged_or_pending_and_stay_in_the_inbox(
 
     # The list can be fetched again: the next pass settles the amber letter, and the open view follows.
     offline_pki.revocation.publish(offline_pki.pki_id, offline_pki)
-    report = sync(SyncBridge(b_store), qtbot)
+    report = sync_pass(SyncBridge(b_store), qtbot)
     assert report.verified == [pending_guid], report
     qtbot.waitUntil(lambda: details.verification_banner.status == "valid", timeout=5_000)
     QThreadPool.globalInstance().waitForDone(10_000)

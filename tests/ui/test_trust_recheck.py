@@ -9,7 +9,7 @@ for being revoked.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +23,14 @@ from app.models.db import Store, open_store
 from app.models.tables import AuditEvent, Letter
 from app.sync import account as acc
 from app.sync.arrival import local_roots_dir
-from app.sync.engine import SyncEngine
 from app.ui.letter_details import LetterDetails
 from app.ui.sync_bridge import SyncBridge
 from devkit.letters import make_signer
 from devkit.pki import TestPKI, pem
 from devkit.server_process import DEMO_PASSWORD, ServerProcess
-from tests.sync.servers import InTransit, crafted, file_keyring
+from tests.sync.servers import InTransit, crafted, engine_through, file_keyring
 from tests.ui.editor_conftest_helpers import save_screenshot
+from tests.ui.workflow_helpers import sync_pass
 
 pytestmark = [pytest.mark.server, pytest.mark.slow, pytest.mark.gui]
 UNKNOWN_CA = "گواهی امضاکننده از سوی مرجع صدور گواهی مورد اعتماد صادر نشده است."
@@ -62,20 +62,6 @@ class NoRootsYet(InTransit):
         return {"roots": []}
 
 
-def relay(kind: type[InTransit], extra: list[dict[str, Any]], tamper: str | None = None) -> Callable[..., SyncEngine]:
-    def factory(store: Store, on_event):  # type: ignore[no-untyped-def]
-        engine: SyncEngine = acc.open_engine(store, on_event)  # the production engine; only its wire differs
-        engine.api = kind(engine.api, tamper, extra)  # type: ignore[arg-type]
-        return engine
-    return factory
-
-
-def sync(bridge: SyncBridge, qtbot) -> Any:  # type: ignore[no-untyped-def]
-    with qtbot.waitSignal(bridge.synced, timeout=60_000) as blocker:
-        bridge.sync_now()
-    return blocker.args[0]
-
-
 def verdicts(store: Store, *guids: str) -> list[tuple[str, str, list[str]]]:
     with store.reader() as s:
         out = []
@@ -104,7 +90,8 @@ def test_letters_pending_for_no_roots_or_flagged_for_an_unknown_ca_are_checked_a
     store = open_store(tmp_path / "b")
     acc.login(store, acc.Account(server.base_url, "b.secretary", str(server.ca_bundle)), DEMO_PASSWORD)
     # 1. The server has published no roots yet: every letter waits, amber, saying why.
-    report = sync(SyncBridge(store, engine_factory=relay(NoRootsYet, [ours, known, revoked, changed])), qtbot)
+    relay = engine_through(lambda wire: NoRootsYet(wire, None, [ours, known, revoked, changed]))
+    report = sync_pass(SyncBridge(store, engine_factory=relay), qtbot)
     assert sorted(report.received) == sorted(guids) and not report.trust_changed, report
     assert [v[:2] for v in verdicts(store, *guids)] == [("unchecked", "received")] * 4
     details = LetterDetails(store, ours["guid"])
@@ -117,14 +104,14 @@ def test_letters_pending_for_no_roots_or_flagged_for_an_unknown_ca_are_checked_a
     save_screenshot(details, artifacts_dir / "incoming_banner_no_roots.png")
 
     # 2. The server's published list arrives (a change): the letters are checked against it.
-    report = sync(SyncBridge(store), qtbot)
+    report = sync_pass(SyncBridge(store), qtbot)
     assert report.trust_changed and sorted(report.verified) == sorted(guids), report
     qtbot.waitUntil(lambda: details.verification_banner.status == "valid", timeout=5_000)
     first = verdicts(store, *guids)
     assert first[0][:2] == ("valid", "received")
     assert first[1] == ("invalid", "invalid", [UNKNOWN_CA]) and first[2] == ("invalid", "invalid", [UNKNOWN_CA])
     assert first[3] == ("invalid", "invalid", ["متن نامه پس از امضا تغییر کرده است.", UNKNOWN_CA])
-    assert sync(SyncBridge(store), qtbot).verified == []  # roots unchanged: nothing is checked again
+    assert sync_pass(SyncBridge(store), qtbot).verified == []  # roots unchanged: nothing is checked again
 
     # 3. The administrator adds the partner CA on this workstation: the red letter whose only fault
     # was its unknown CA turns green in the open view; the changed letter stays red; the revoked
@@ -136,7 +123,7 @@ def test_letters_pending_for_no_roots_or_flagged_for_an_unknown_ca_are_checked_a
     assert details.verification_banner.status == "invalid"
     local_roots_dir(store).mkdir()
     (local_roots_dir(store) / "partner-ca.pem").write_bytes(pem(partner.root_cert))
-    report = sync(SyncBridge(store), qtbot)
+    report = sync_pass(SyncBridge(store), qtbot)
     assert report.trust_changed and report.verified == [known["guid"]], report
     qtbot.waitUntil(lambda: details.verification_banner.status == "valid", timeout=5_000)
     assert "امضای نامه معتبر است" in details.verification_banner.text()
