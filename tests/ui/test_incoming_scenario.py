@@ -34,6 +34,7 @@ from app.models.folders import Folder, fetch_letters
 from app.models.letter_actions import apply_signatures, packages_for
 from app.models.lifecycle import State
 from app.models.tables import Letter, OutboxOperation, ReferralEvent
+from app.protocol import jalali
 from app.protocol.certificates import describe_certificate
 from app.protocol.jalali import format_date
 from app.protocol.persian import to_persian_digits
@@ -82,6 +83,11 @@ def server(tmp_path_factory: pytest.TempPathFactory, pki: TestPKI) -> Iterator[S
 @pytest.fixture(autouse=True)
 def _keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     yield from file_keyring(tmp_path, monkeypatch)
+
+
+def tehran_today() -> dt.date:
+    """Today in Tehran, the day the date picker opens on (the machine's own date may differ)."""
+    return jalali.to_gregorian(*jalali.today())
 
 
 def profile(server: ServerProcess, path: Path, username: str) -> Store:
@@ -134,13 +140,13 @@ def refer(win: MainWindow, qtbot, letter: str, people: list[str], instruction: s
         dialog.has_due.setChecked(True)
         dialog.due.openPopup()
         calendar = dialog.due.calendar()
-        assert calendar.selectedDate() == dt.date.today()  # the picker opens on today
+        assert calendar.selectedDate() == tehran_today()  # the picker opens on today
         for _ in range(weeks):
             qtbot.keyClick(calendar.dayTable(), Qt.Key.Key_Down)
         if shot is not None:
             save_screenshot(dialog.due.popup(), shot.with_name("referral_due_date_picker.png"))
         qtbot.keyClick(calendar.dayTable(), Qt.Key.Key_Return)
-        assert dialog.due.date() == dt.date.today() + dt.timedelta(weeks=weeks)
+        assert dialog.due.date() == tehran_today() + dt.timedelta(weeks=weeks)
     if shot is not None:
         save_screenshot(dialog, shot)
     dialog.ok.click()
@@ -237,7 +243,7 @@ def test_the_incoming_desk_end_to_end(  # type: ignore[no-untyped-def]
     cartable.select(to_staff1)
     mine = cartable.current()
     assert mine is not None and (mine.instruction, mine.postscript) == (FOR_ACTION, "پیگیری و نتیجه تا پایان هفته گزارش شود.")
-    assert mine.due_date == dt.date.today() + dt.timedelta(weeks=1) and mine.from_name == "دبیر دبیرخانه"
+    assert mine.due_date == tehran_today() + dt.timedelta(weeks=1) and mine.from_name == "دبیر دبیرخانه"
     assert cartable.table.item(0, 0).font().bold()  # unread
     assert cartable.table.item(0, 4).text() == format_date(mine.due_date)
     save_screenshot(cartable, artifacts_dir / "scenario_cartable.png")
@@ -274,7 +280,7 @@ def test_the_incoming_desk_end_to_end(  # type: ignore[no-untyped-def]
     assert sync(s2_win, qtbot).cartable == [to_staff2]
     cartable2 = s2_win.referrals.open_cartable()
     cartable2.select(to_staff2)
-    assert cartable2.current().due_date == dt.date.today() + dt.timedelta(weeks=2)  # type: ignore[union-attr]
+    assert cartable2.current().due_date == tehran_today() + dt.timedelta(weeks=2)  # type: ignore[union-attr]
     cartable2.open_button.click()
     qtbot.waitUntil(lambda: row(s2_store, "b.staff2", to_staff2).read, timeout=5000)
     cartable2.select(to_staff2)
