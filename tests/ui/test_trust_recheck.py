@@ -2,7 +2,8 @@
 
 A letter waits amber while the server has published no roots yet and settles when its list comes;
 a letter flagged red only because its CA was unknown turns green once an administrator adds that
-CA to the profile's ``trust-roots`` folder (audited, the open banner follows), while a letter
+CA to the profile's ``trust-roots`` folder, or adds it to the agency's roots on the server (audited,
+the open banner follows), while a letter
 changed on the way stays red, and a revoked certificate under the same CA, now checked, is red
 for being revoked.
 """
@@ -22,6 +23,7 @@ from sqlalchemy import select
 from app.models.db import Store, open_store
 from app.models.tables import AuditEvent, Letter
 from app.sync import account as acc
+from app.sync.api import DabirApi
 from app.sync.arrival import local_roots_dir
 from app.ui.letter_details import LetterDetails
 from app.ui.sync_bridge import SyncBridge
@@ -85,15 +87,17 @@ def test_letters_pending_for_no_roots_or_flagged_for_an_unknown_ca_are_checked_a
     partner.revoke(x509.load_der_x509_certificate(doomed.cert_der))
     changed = crafted(server, a, b, make_signer(partner, "مهدی کریمی", code), "نامه با متن تغییریافته",
                       changed_after_signing=True)
-    guids = [x["guid"] for x in (ours, known, revoked, changed)]
+    sister = TestPKI(name="Sister CA")  # a CA B's administrator later adds on the server
+    by_sister = crafted(server, a, b, make_signer(sister, "مهدی کریمی", code), "صورت‌جلسه کمیته مشترک")
+    guids = [x["guid"] for x in (ours, known, revoked, changed, by_sister)]
 
     store = open_store(tmp_path / "b")
     acc.login(store, acc.Account(server.base_url, "b.secretary", str(server.ca_bundle)), DEMO_PASSWORD)
     # 1. The server has published no roots yet: every letter waits, amber, saying why.
-    relay = engine_through(lambda wire: NoRootsYet(wire, None, [ours, known, revoked, changed]))
+    relay = engine_through(lambda wire: NoRootsYet(wire, None, [ours, known, revoked, changed, by_sister]))
     report = sync_pass(SyncBridge(store, engine_factory=relay), qtbot)
     assert sorted(report.received) == sorted(guids) and not report.trust_changed, report
-    assert [v[:2] for v in verdicts(store, *guids)] == [("unchecked", "received")] * 4
+    assert [v[:2] for v in verdicts(store, *guids)] == [("unchecked", "received")] * 5
     details = LetterDetails(store, ours["guid"])
     qtbot.addWidget(details)
     details.resize(980, 640)
@@ -111,6 +115,7 @@ def test_letters_pending_for_no_roots_or_flagged_for_an_unknown_ca_are_checked_a
     assert first[0][:2] == ("valid", "received")
     assert first[1] == ("invalid", "invalid", [UNKNOWN_CA]) and first[2] == ("invalid", "invalid", [UNKNOWN_CA])
     assert first[3] == ("invalid", "invalid", ["متن نامه پس از امضا تغییر کرده است.", UNKNOWN_CA])
+    assert first[4] == ("invalid", "invalid", [UNKNOWN_CA])
     assert sync_pass(SyncBridge(store), qtbot).verified == []  # roots unchanged: nothing is checked again
 
     # 3. The administrator adds the partner CA on this workstation: the red letter whose only fault
@@ -136,4 +141,15 @@ def test_letters_pending_for_no_roots_or_flagged_for_an_unknown_ca_are_checked_a
         audit = [(e.letter_guid, e.detail) for e in s.scalars(select(AuditEvent).where(AuditEvent.action == "verified"))]
     assert (known["guid"], {"status": "valid", "before": "invalid", "trust_changed": True}) in audit
     assert not [d for g, d in audit if g == changed["guid"] and d["status"] != "invalid"]
+    assert now[4] == first[4]  # its CA is still unknown here
+
+    # 4. B's administrator adds the sister CA to the agency's roots on the server: the list the
+    # server publishes changes, and the letter it signed turns green at the next sync.
+    with DabirApi(server.base_url, server.ca_bundle) as admin:
+        admin.login("b.admin", DEMO_PASSWORD)
+        admin.add_trust_root(pem(sister.root_cert).decode())
+    report = sync_pass(SyncBridge(store), qtbot)
+    assert report.trust_changed and report.verified == [by_sister["guid"]], report
+    assert verdicts(store, by_sister["guid"]) == [("valid", "received", [])]
+    assert verdicts(store, changed["guid"], revoked["guid"]) == [now[3], now[2]]  # still red
     QThreadPool.globalInstance().waitForDone(10_000)
