@@ -2,10 +2,9 @@
 
 A letter waits amber while the server has published no roots yet and settles when its list comes;
 a letter flagged red only because its CA was unknown turns green once an administrator adds that
-CA to the profile's ``trust-roots`` folder, or adds it to the agency's roots on the server (audited,
-the open banner follows), while a letter
-changed on the way stays red, and a revoked certificate under the same CA, now checked, is red
-for being revoked.
+CA to the profile's ``trust-roots`` folder, or to the agency's roots on the server (audited, the
+open banner follows), while a letter changed after signing stays red, and a revoked certificate
+under the same CA, now checked, is red for being revoked.
 """
 
 from __future__ import annotations
