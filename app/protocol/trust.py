@@ -14,6 +14,7 @@ import pathlib
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
@@ -99,8 +100,8 @@ class TrustStore:
             log.warning("trust-root folder %s holds no self-signed root certificate", path)
         return cls(roots, inter)
 
-    @property
-    def fingerprint(self) -> str:
+    @cached_property
+    def fingerprint(self) -> str:  # the roots and intermediates are fixed at construction
         h = hashlib.sha256()
         for c in sorted(x.dump() for x in self.roots + self.intermediates):
             h.update(hashlib.sha256(c).digest())

@@ -176,15 +176,19 @@ class IncomingVerifier:
         pending = [w for v in verdicts for w in v.warnings]
         pending_fa = [w for v in verdicts for w in v.warnings_fa]
         status = INVALID if reasons else UNCHECKED if pending else VALID
-        return _verdict(status, reasons, reasons_fa, checked_at=checked_at, receipt=receipt, pending=pending,
-                        pending_fa=pending_fa, signers=[_signer(v) for v in verdicts])
+        verdict = _verdict(status, reasons, reasons_fa, checked_at=checked_at, receipt=receipt, pending=pending,
+                           pending_fa=pending_fa, signers=[_signer(v) for v in verdicts])
+        verdict["trust"] = trust.fingerprint  # the roots it was checked against (see awaits_trust)
+        return verdict
 
 
-def awaits_trust(verdict: dict[str, Any] | None) -> bool:
+def awaits_trust(verdict: dict[str, Any] | None, trust: TrustStore) -> bool:
     """Whether an invalid verdict's only fault is a signer certificate with no path to the trust
-    roots (an unknown CA): other roots may make it valid, so it is checked again when they change.
+    roots (an unknown CA) and the roots are not those it was checked against: it is checked again.
     A changed letter, a revoked or expired certificate or a bad receipt stays invalid."""
     if not verdict or verdict.get("status") != INVALID or (verdict.get("receipt") or {}).get("status") != VALID:
+        return False
+    if verdict.get("trust") == trust.fingerprint:
         return False
     signers = verdict.get("signers") or []
     faulty = [s for s in signers if not s.get("valid")]

@@ -496,16 +496,17 @@ class SyncEngine:
 
     def _recheck(self, report: SyncReport) -> None:
         """Letters whose check could not be finished (revocation unknown offline, no trust roots
-        yet) are checked again on every pass until the verdict settles; when the trust roots
-        changed, so are those found invalid only because their CA was not among them."""
+        yet) are checked again on every pass until the verdict settles; so are, once, those found
+        invalid only because their CA was not among trust roots that have changed since (the
+        verdict names the roots it was checked against: a pass cut short does not lose the change)."""
+        trust = self.verifier.trust()
         with self.store.reader() as s:
             rows = [(g, raw, UNCHECKED) for g, raw in s.execute(select(Letter.guid, Letter.source_package).where(
                 Letter.verify_status == UNCHECKED).limit(PAGE * 10))]
-            if report.trust_changed:
-                rows += [(g, raw, INVALID) for g, raw, verdict in s.execute(
-                    select(Letter.guid, Letter.source_package, Letter.verification).where(
-                        Letter.verify_status == INVALID, Letter.source_package.is_not(None)))
-                    if awaits_trust(verdict)]
+            rows += [(g, raw, INVALID) for g, raw, verdict in s.execute(
+                select(Letter.guid, Letter.source_package, Letter.verification).where(
+                    Letter.verify_status == INVALID, Letter.source_package.is_not(None)))
+                if awaits_trust(verdict, trust)]
         if not rows:
             return
         verdicts = self._verify_all([json.loads(raw) if raw else None for _, raw, _ in rows])
@@ -518,8 +519,7 @@ class SyncEngine:
                 letter.verification = verdict
                 letter.verify_status = verdict["status"]
                 if verdict["status"] != before:
-                    L.audit(s, "verified", guid, self.actor, status=verdict["status"], before=before,
-                            trust_changed=report.trust_changed)
+                    L.audit(s, "verified", guid, self.actor, status=verdict["status"], before=before)
                     settled.append(guid)
                 if verdict["status"] == INVALID and letter.state == State.RECEIVED:
                     L.transition(s, letter, State.INVALID, actor=self.actor)
