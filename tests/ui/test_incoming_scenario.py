@@ -33,7 +33,7 @@ from app.models.db import Store, open_store
 from app.models.folders import Folder, fetch_letters
 from app.models.letter_actions import apply_signatures, packages_for
 from app.models.lifecycle import State
-from app.models.tables import Letter, OutboxOperation, ReferralEvent
+from app.models.tables import Letter, OutboxOperation, Referral, ReferralEvent
 from app.protocol import jalali
 from app.protocol.certificates import describe_certificate
 from app.protocol.jalali import format_date
@@ -149,8 +149,10 @@ def refer(win: MainWindow, qtbot, letter: str, people: list[str], instruction: s
         assert dialog.due.date() == tehran_today() + dt.timedelta(weeks=weeks)
     if shot is not None:
         save_screenshot(dialog, shot)
+    done: list[int] = []
+    dialog.finished.connect(done.append)
     dialog.ok.click()
-    qtbot.waitUntil(lambda: len(R.cartable(win.store, win.referrals.me, sent=True)) > len(before), timeout=5000)
+    qtbot.waitUntil(lambda: bool(done), timeout=5000)  # stored, and the sync pass it asks for requested
     [made] = [r.guid for r in R.cartable(win.store, win.referrals.me, sent=True) if r.guid not in before]
     return made
 
@@ -229,7 +231,7 @@ def test_the_incoming_desk_end_to_end(  # type: ignore[no-untyped-def]
     to_staff1 = refer(b_win, qtbot, guid, ["b.staff"], FOR_ACTION, "پیگیری و نتیجه تا پایان هفته گزارش شود.",
                       weeks=1, shot=artifacts_dir / "scenario_referral_dialog.png")
     to_staff2 = refer(b_win, qtbot, guid, ["b.staff2"], FOR_REVIEW, "نظر حقوقی اعلام شود.", weeks=2)
-    assert sync(b_win, qtbot).referred == []  # the dialog's own pass already sent them
+    sync(b_win, qtbot)
     assert all(row(b_store, "b.secretary", g, sent=True).synced for g in (to_staff1, to_staff2))
 
     # -- staff 1, in their own profile: the cartable, refer on, answer by «عطف» --------------
@@ -254,8 +256,11 @@ def test_the_incoming_desk_end_to_end(  # type: ignore[no-untyped-def]
     cartable.select(to_staff1)
     cartable.refer_button.click()
     qtbot.waitUntil(lambda: s1_win.referrals.dialog is not None and s1_win.referrals.dialog.isVisible(), timeout=5000)
+    assert s1_win.referrals.dialog.parent_referral == to_staff1  # «ارجاع مجدد» opens the dialog on this referral
     s1_win.referrals.dialog.reject()
-    refer(s1_win, qtbot, guid, ["b.signatory"], FOR_INFO, "جهت استحضار.", parent=to_staff1)
+    onward = refer(s1_win, qtbot, guid, ["b.signatory"], FOR_INFO, "جهت استحضار.", parent=to_staff1)
+    with s1_store.reader() as s:
+        assert s.get(Referral, onward).parent_guid == to_staff1  # type: ignore[union-attr]
     cartable.select(to_staff1)
     cartable.answer_button.click()
     editor = s1_win.tabs.currentWidget()
@@ -268,7 +273,7 @@ def test_the_incoming_desk_end_to_end(  # type: ignore[no-untyped-def]
     editor.save()
     qtbot.waitUntil(lambda: row(s1_store, "b.staff", to_staff1).answered, timeout=5000)
     save_screenshot(s1_win, artifacts_dir / "scenario_answer_by_reference.png")
-    report = sync(s1_win, qtbot)
+    sync(s1_win, qtbot)  # read, refer on, answer: all on the server (some went with the dialog's own pass)
     with s1_store.reader() as s:
         assert {o.status for o in s.scalars(select(OutboxOperation).where(OutboxOperation.op.in_(R.OPS)))} == {"done"}
         answer = s.scalars(select(ReferralEvent.answer_guid).where(ReferralEvent.kind == "answer")).one()
