@@ -77,6 +77,16 @@ def _register(ctx: ServerContext, conn: Connection, principal: Principal, guid: 
     return _view(row)
 
 
+def paper_record(conn: Connection, agency_id: int, guid: str) -> dict[str, Any] | None:
+    """A paper letter the agency registered, as its users' cartables carry it (the record only:
+    its scans stay with the desk that registered it)."""
+    row = conn.execute(_EXISTING, {"agency_id": agency_id, "guid": guid}).mappings().first()
+    if row is None or row["channel"] != "paper":
+        return None
+    return {**_view(row), "sender": {"kind": row["sender_kind"], "id": row["sender_id"], "name": row["sender_name"]},
+            "sender_number": row["sender_number"], "sender_date": row["sender_date"], "subject": row["subject"]}
+
+
 def register_electronic(ctx: ServerContext, conn: Connection, principal: Principal, guid: str) -> dict[str, Any]:
     """Number a letter delivered to the agency and tell its sender (the "registered" acknowledgement)."""
     principal.require(Role.SECRETARY)

@@ -23,6 +23,7 @@ from server.auth import Principal, Role
 from server.context import ServerContext, as_utc
 from server.db import next_value
 from server.errors import ApiError, forbidden, not_found
+from server.incoming import paper_record
 from server.models import (
     cartable_entries,
     deliveries,
@@ -204,7 +205,8 @@ def add_event(ctx: ServerContext, conn: Connection, principal: Principal, guid: 
 
 def cartable(ctx: ServerContext, principal: Principal, after: int, limit: int) -> dict[str, Any]:
     """The caller's referrals sent and received and their events, by cursor. A referral entry carries
-    the letter's package (when the server holds one) so a recipient can read the letter."""
+    the letter's package (when the server holds one) so a recipient can read the letter, or a paper
+    letter's registration record."""
     with ctx.db.read() as conn:
         rows = conn.execute(select(cartable_entries).where(
             cartable_entries.c.user_id == principal.user_id, cartable_entries.c.cursor > after)
@@ -216,8 +218,11 @@ def cartable(ctx: ServerContext, principal: Principal, after: int, limit: int) -
             if r["event_id"] is None:
                 letter = conn.execute(select(letters.c.package, letters.c.receipt).where(
                     letters.c.guid == ref["letter_guid"])).mappings().first()
-                items.append({"cursor": r["cursor"], "type": "referral", "referral": _referral_view(conn, ref, names),
-                              "package": stored_package(letter) if letter else None})
+                item = {"cursor": r["cursor"], "type": "referral", "referral": _referral_view(conn, ref, names),
+                        "package": stored_package(letter) if letter else None}
+                if letter is None and (paper := paper_record(conn, principal.agency_id, ref["letter_guid"])):
+                    item["paper"] = paper  # a paper letter: its registration record
+                items.append(item)
             else:
                 event = conn.execute(select(referral_events).where(referral_events.c.id == r["event_id"])).mappings().one()
                 items.append({"cursor": r["cursor"], "type": "event", "event": _event_view(event, ref["guid"], names)})

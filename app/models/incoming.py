@@ -33,6 +33,7 @@ from app.protocol.canonical import (
     validate_subject,
 )
 from app.protocol.persian import InvalidIdentifier, validate_national_code, validate_national_id
+from app.protocol.receipt import parse_time
 
 INCOMING_OP = "incoming"  # the outbox operation that asks the server for the incoming number
 PAPER = "paper"
@@ -147,6 +148,28 @@ def register_paper(store: Store, paper: PaperLetter, *, actor: str = "", now: dt
         s.flush()
         _enqueue(s, guid)
         L.audit(s, "incoming_registered", guid, actor, channel=PAPER, pages=len(blobs))
+    return guid
+
+
+def store_paper_record(s: Session, record: dict[str, Any], *, actor: str = "") -> str:
+    """Keep a paper letter another desk of this agency registered, from the record the server's
+    cartable carries with a referral of it (sender, numbers, subject; its scans stay at that desk)."""
+    sender: dict[str, Any] = record["sender"] if isinstance(record.get("sender"), dict) else {}
+    kind = sender.get("kind") if sender.get("kind") in ("agency", "person", "company") else "person"
+    sender_id = str(sender.get("id") or "")[:11]
+    try:
+        sender_date = dt.date.fromisoformat(record["sender_date"]) if record.get("sender_date") else None
+    except (TypeError, ValueError):
+        sender_date = None
+    guid = str(record["guid"])
+    s.add(Letter(
+        guid=guid, kind=L.INCOMING, state=State.REGISTERED_INCOMING.value, channel=PAPER,
+        subject=str(record.get("subject") or "(بدون موضوع)")[:500], body="", sender_kind=kind, sender_id=sender_id,
+        sender_agency=sender_id if kind != "person" else "", sender_name=str(sender.get("name") or "")[:500],
+        sender_number=str(record.get("sender_number") or "")[:100], sender_date=sender_date,
+        incoming_number=str(record.get("incoming_number") or "")[:40] or None,
+        incoming_at=parse_time(record["registered_at"]) if record.get("registered_at") else None))
+    L.audit(s, "received", guid, actor, channel=PAPER)
     return guid
 
 

@@ -44,7 +44,7 @@ OUTGOING_TRANSITIONS: dict[State, frozenset[State]] = {
 INCOMING_TRANSITIONS: dict[State, frozenset[State]] = {
     S.RECEIVED: frozenset({S.INCOMING_PROVISIONAL, S.REGISTERED_INCOMING, S.INVALID}),  # INVALID: a later check settled it
     S.INCOMING_PROVISIONAL: frozenset({S.REGISTERED_INCOMING, S.RECEIVED}),
-    S.INVALID: frozenset({S.REGISTERED_INCOMING}),
+    S.INVALID: frozenset({S.REGISTERED_INCOMING, S.RECEIVED}),  # RECEIVED: valid under roots added later
     S.REGISTERED_INCOMING: frozenset(),
 }
 # States in which the content may still change (no signature covers it yet).

@@ -105,7 +105,8 @@ def add_event(store: Store, referral_guid: str, me: str, kind: str, note: str = 
         ref = s.get(Referral, referral_guid)
         if ref is None:
             raise NotAllowed("no such referral", "ارجاع یافت نشد.")
-        events = list(s.scalars(select(ReferralEvent).where(ReferralEvent.referral_guid == referral_guid)))
+        events = list(s.scalars(select(ReferralEvent).where(  # a step the server refused never happened
+            ReferralEvent.referral_guid == referral_guid, ReferralEvent.reject_reason.is_(None))))
         if any(e.kind == "recall" for e in events):
             raise NotAllowed("recalled", "این ارجاع را ارجاع‌دهنده بازپس گرفته است.")
         if kind == "recall" and (ref.from_person != me or any(e.kind == "read" for e in events)):
@@ -223,6 +224,7 @@ class CartableRow:
     to_names: tuple[str, ...] = ()
     synced: bool = True  # False: made here, waiting for the next sync
     reject_reason: str | None = None  # the server refused it
+    step_refused: str | None = None  # the server refused my latest step on it (e.g. a recall once read): why
 
     @property
     def status(self) -> str:
@@ -264,18 +266,23 @@ SORTS = {
     "postscript": "r.postscript",
 }
 
-# An event by me (any event for one I sent: ``:sent``) of this kind on the referral.
+# An event by me (any event for one I sent: ``:sent``) of this kind on the referral; a step the
+# server refused never happened.
 _DID = ("EXISTS (SELECT 1 FROM referral_events e WHERE e.referral_guid = r.guid AND e.kind = '{kind}' "
-        "AND (:sent OR e.by_person = :me))")
-_RECALLED = "EXISTS (SELECT 1 FROM referral_events e WHERE e.referral_guid = r.guid AND e.kind = 'recall')"
+        "AND (:sent OR e.by_person = :me) AND e.reject_reason IS NULL)")
+_RECALLED = ("EXISTS (SELECT 1 FROM referral_events e WHERE e.referral_guid = r.guid AND e.kind = 'recall' "
+             "AND e.reject_reason IS NULL)")
 # Open for me: not recalled, and not closed or answered by me.
 _OPEN = (f"NOT {_RECALLED} AND NOT EXISTS (SELECT 1 FROM referral_events e WHERE e.referral_guid = r.guid "
-         "AND e.kind IN ('close', 'answer') AND e.by_person = :me)")
+         "AND e.kind IN ('close', 'answer') AND e.by_person = :me AND e.reject_reason IS NULL)")
+# Why the server refused my latest step on the referral, if it did.
+_STEP_REFUSED = ("(SELECT e.reject_reason FROM referral_events e WHERE e.referral_guid = r.guid "
+                 "AND e.by_person = :me AND e.reject_reason IS NOT NULL ORDER BY e.at DESC LIMIT 1)")
 _TO_ME = "CROSS JOIN referral_recipients rr ON rr.referral_guid = r.guid AND rr.person = :me"
 _COLUMNS = (
     "r.guid, r.letter_guid, coalesce(l.subject, ''), r.from_person, r.to_people, r.instruction, r.postscript, "
     "r.due_date, r.created_at, r.synced_at IS NOT NULL, r.reject_reason, "
-    + ", ".join(_DID.format(kind=k) for k in ("read", "close", "answer")) + f", {_RECALLED}"
+    + ", ".join(_DID.format(kind=k) for k in ("read", "close", "answer")) + f", {_RECALLED}, {_STEP_REFUSED}"
 )
 
 
@@ -321,13 +328,13 @@ def cartable_page(store: Store, me: str, *, view: str = TO_ME, query: str | None
             if wanted else {}
     rows = []
     for (guid, letter, subject, sender, to_people, instruction, postscript, due, created, synced, reject,
-         read, closed, answered, recalled) in found:
+         read, closed, answered, recalled, step_refused) in found:
         people = tuple(_people(to_people))
         rows.append(CartableRow(
             guid, letter, subject, sender, people, instruction, postscript,
             dt.date.fromisoformat(due) if due else None, _utc(created), bool(read), bool(closed), bool(answered),
             bool(recalled), sender == me, names.get(sender, sender), tuple(names.get(p, p) for p in people),
-            bool(synced), reject))
+            bool(synced), reject, step_refused))
     return rows
 
 

@@ -20,7 +20,7 @@ from functools import lru_cache
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 
-from app.protocol.persian import to_persian_digits
+from app.protocol.jalali import format_datetime  # Persian messages: Jalali, Tehran time
 
 log = logging.getLogger(__name__)
 
@@ -50,14 +50,10 @@ def distribution_points(cert: x509.Certificate) -> tuple[str, ...]:
     return tuple(urls)
 
 
-def _fa_date(when: dt.datetime) -> str:
-    return to_persian_digits(when.strftime("%Y-%m-%d %H:%M UTC"))
-
-
 def revoked_status(when: dt.datetime) -> RevocationStatus:
     """"Revoked" as the CRL or the OCSP responder reports it."""
     return RevocationStatus("revoked", f"the certificate was revoked on {when:%Y-%m-%d %H:%M} UTC",
-                            f"گواهی امضاکننده در تاریخ {_fa_date(when)} باطل شده است.", when)
+                            f"گواهی امضاکننده در تاریخ {format_datetime(when)} باطل شده است.", when)
 
 
 class CrlStore:

@@ -14,6 +14,7 @@ import pathlib
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
@@ -42,12 +43,16 @@ def load_certificates(data: bytes) -> list[asn1_x509.Certificate]:
     return [asn1_x509.Certificate.load(data)]
 
 
+UNTRUSTED_ROOT = "untrusted_root"
+
+
 @dataclass(frozen=True)
 class PathResult:
     ok: bool
     path: tuple[bytes, ...] = ()  # DER, end-entity first, root last
     reason: str | None = None
     reason_fa: str | None = None
+    code: str = "invalid_signature"  # "untrusted_root": no path to a root (another trust list may have one)
     # window in which the cached result holds (None: independent of time, e.g. unknown CA)
     valid_from: dt.datetime | None = None
     valid_until: dt.datetime | None = None
@@ -95,8 +100,8 @@ class TrustStore:
             log.warning("trust-root folder %s holds no self-signed root certificate", path)
         return cls(roots, inter)
 
-    @property
-    def fingerprint(self) -> str:
+    @cached_property
+    def fingerprint(self) -> str:  # the roots and intermediates are fixed at construction
         h = hashlib.sha256()
         for c in sorted(x.dump() for x in self.roots + self.intermediates):
             h.update(hashlib.sha256(c).digest())
@@ -120,7 +125,7 @@ class TrustStore:
     def _validate(self, cert: asn1_x509.Certificate, moment: dt.datetime, extra: list[asn1_x509.Certificate]) -> PathResult:
         if not self.roots:
             return PathResult(False, reason="no trust roots are configured",
-                              reason_fa="هیچ گواهی ریشه مورد اعتمادی در تنظیمات تعریف نشده است.")
+                              reason_fa="هیچ گواهی ریشه مورد اعتمادی در تنظیمات تعریف نشده است.", code=UNTRUSTED_ROOT)
         ctx = ValidationContext(
             trust_roots=self.roots,
             other_certs=[*self.intermediates, *extra],
@@ -134,7 +139,8 @@ class TrustStore:
         except PathBuildingError:
             return PathResult(False, reason="the certificate was not issued by a trusted certification authority "
                               "(no chain to a configured trust root)",
-                              reason_fa="گواهی امضاکننده از سوی مرجع صدور گواهی مورد اعتماد صادر نشده است.")
+                              reason_fa="گواهی امضاکننده از سوی مرجع صدور گواهی مورد اعتماد صادر نشده است.",
+                              code=UNTRUSTED_ROOT)
         except (ExpiredError, NotYetValidError) as exc:
             return PathResult(False, reason=f"a CA certificate on the path was not valid at signing time ({exc})",
                               reason_fa="گواهی یکی از مراجع صدور در زمان امضا معتبر نبوده است.",

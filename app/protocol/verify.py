@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKey
 
 from app.protocol.certificates import CertificateInfo, describe_certificate
 from app.protocol.crl import distribution_points
+from app.protocol.jalali import format_datetime
 from app.protocol.ocsp import responders, revocation_status
 from app.protocol.persian import to_persian_digits
 from app.protocol.trust import PathResult, TrustStore
@@ -329,10 +330,6 @@ def _signing_certificate_problem(attribute: tuple[bytes, bytes] | None, cert_der
     return None
 
 
-def _fa_time(when: dt.datetime) -> str:
-    return to_persian_digits(when.strftime("%Y-%m-%d %H:%M UTC"))
-
-
 # -- the checks ------------------------------------------------------------------------------------
 
 def verify_detached(
@@ -395,7 +392,7 @@ def verify_detached(
     moment = _validity_moment(c, signing_time, now, trusted_time)
     if moment > cinfo.not_after:
         c.fail(f"the signer's certificate had expired on {cinfo.not_after:%Y-%m-%d} (signed {moment:%Y-%m-%d})",
-               f"گواهی امضاکننده در تاریخ {_fa_time(cinfo.not_after)} منقضی شده و امضا پس از آن انجام شده است.")
+               f"گواهی امضاکننده در تاریخ {format_datetime(cinfo.not_after)} منقضی شده و امضا پس از آن انجام شده است.")
     elif moment < cinfo.not_before:
         c.fail(f"the signer's certificate was not yet valid when signed (valid from {cinfo.not_before:%Y-%m-%d})",
                "گواهی امضاکننده در زمان امضا هنوز معتبر نشده بود.")
@@ -408,7 +405,8 @@ def verify_detached(
     path_moment = min(max(moment, cinfo.not_before), cinfo.not_after)
     path = trust.validate_path(signer.cert_der, signer.others, path_moment)
     if not path.ok:
-        c.fail(path.reason or "the certificate chain is not valid", path.reason_fa or "زنجیره گواهی معتبر نیست.")
+        c.fail(path.reason or "the certificate chain is not valid", path.reason_fa or "زنجیره گواهی معتبر نیست.",
+               path.code)
     else:
         _check_revocation(path, c, online=online, crl_cache_dir=crl_cache_dir, now=now, required=require_revocation)
 
@@ -423,7 +421,7 @@ def _validity_moment(c: _Collector, signing_time: dt.datetime | None, now: dt.da
         if signing_time is not None and abs(signing_time - trusted_time) > CLOCK_SKEW:
             c.fail(f"the signing time {signing_time:%Y-%m-%d %H:%M} UTC is more than {CLOCK_SKEW.seconds // 60} minutes "
                    f"from the server's time {trusted_time:%Y-%m-%d %H:%M} UTC",
-                   f"زمان امضا ({_fa_time(signing_time)}) با زمان کارگزار ({_fa_time(trusted_time)}) بیش از "
+                   f"زمان امضا ({format_datetime(signing_time)}) با زمان کارگزار ({format_datetime(trusted_time)}) بیش از "
                    f"{to_persian_digits(str(CLOCK_SKEW.seconds // 60))} دقیقه اختلاف دارد؛ ساعت رایانه امضاکننده را بررسی کنید.",
                    "signing_time_skew")
         return trusted_time

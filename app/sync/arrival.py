@@ -33,7 +33,7 @@ from app.models.db import Store
 from app.models.tables import Letter, Setting
 from app.protocol.package import InvalidPackage, LetterPackage
 from app.protocol.receipt import InvalidReceipt, format_time, parse_time, receipt_matches, verify_receipt
-from app.protocol.trust import CERT_SUFFIXES, TrustStore, load_certificates
+from app.protocol.trust import CERT_SUFFIXES, UNTRUSTED_ROOT, TrustStore, load_certificates
 from app.protocol.verify import SignatureVerdict, verify_detached
 
 log = logging.getLogger(__name__)
@@ -158,12 +158,14 @@ class IncomingVerifier:
         if receipt["status"] == INVALID and not trust.roots:  # settled without the signature check
             return _verdict(INVALID, [receipt["problem"]], [receipt["problem_fa"]], checked_at=checked_at,
                             receipt=receipt)
-        if not trust.roots:
+        content = package.content_bytes()
+        if not trust.roots:  # who signed it is read all the same (the view lists the signers)
+            unchecked = [verify_detached(content, cms, trust, now=now) for cms in package.signatures]
             return _verdict(UNCHECKED, [], [], checked_at=checked_at, receipt=receipt,
                             pending=["no trust roots yet (the server's list has not been fetched)"],
-                            pending_fa=["فهرست ریشه‌های اعتماد هنوز از کارگزار دریافت نشده است؛ در همگام‌سازی بعدی بررسی می‌شود."])
+                            pending_fa=["فهرست ریشه‌های اعتماد هنوز از کارگزار دریافت نشده است؛ در همگام‌سازی بعدی بررسی می‌شود."],
+                            signers=[_signer(v) for v in unchecked])
         moment = parse_time(receipt["registered_at"]) if receipt["status"] == VALID else None
-        content = package.content_bytes()
         verdicts = [verify_detached(content, cms, trust, online=online, crl_cache_dir=self.cache_dir, now=now,
                                     trusted_time=moment) for cms in package.signatures]
         reasons = [r for v in verdicts for r in v.reasons]
@@ -174,8 +176,25 @@ class IncomingVerifier:
         pending = [w for v in verdicts for w in v.warnings]
         pending_fa = [w for v in verdicts for w in v.warnings_fa]
         status = INVALID if reasons else UNCHECKED if pending else VALID
-        return _verdict(status, reasons, reasons_fa, checked_at=checked_at, receipt=receipt, pending=pending,
-                        pending_fa=pending_fa, signers=[_signer(v) for v in verdicts])
+        verdict = _verdict(status, reasons, reasons_fa, checked_at=checked_at, receipt=receipt, pending=pending,
+                           pending_fa=pending_fa, signers=[_signer(v) for v in verdicts])
+        verdict["trust"] = trust.fingerprint  # the roots it was checked against (see awaits_trust)
+        return verdict
+
+
+def awaits_trust(verdict: dict[str, Any] | None, trust: TrustStore) -> bool:
+    """Whether an invalid verdict's only fault is a signer certificate with no path to the trust
+    roots (an unknown CA) and the roots are not those it was checked against: it is checked again.
+    A changed letter, a revoked or expired certificate or a bad receipt stays invalid."""
+    if not verdict or verdict.get("status") != INVALID or (verdict.get("receipt") or {}).get("status") != VALID:
+        return False
+    if verdict.get("trust") == trust.fingerprint:
+        return False
+    signers = verdict.get("signers") or []
+    faulty = [s for s in signers if not s.get("valid")]
+    return bool(faulty) and all(
+        (codes := s.get("codes") or []) and set(codes) == {UNTRUSTED_ROOT}
+        and len(codes) == len(s.get("reasons_fa") or []) for s in faulty)
 
 
 def _self_signed(der: bytes) -> bool:

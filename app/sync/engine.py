@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from app.models import letters as L
 from app.models import referrals as referrals_store
 from app.models.db import Store
+from app.models.incoming import store_paper_record
 from app.models.lifecycle import State
 from app.models.profile import SENDER_SETTING
 from app.models.qr_payload import valid_code
@@ -47,7 +48,14 @@ from app.protocol.persian import normalize
 from app.protocol.receipt import InvalidReceipt, load_certificate, parse_time, receipt_matches, verify_receipt
 from app.sync import archive, incoming, outbox, referrals
 from app.sync.api import ApiError
-from app.sync.arrival import INVALID, UNCHECKED, IncomingVerifier, audit_local_roots, save_server_roots
+from app.sync.arrival import (
+    INVALID,
+    UNCHECKED,
+    IncomingVerifier,
+    audit_local_roots,
+    awaits_trust,
+    save_server_roots,
+)
 
 log = logging.getLogger(__name__)
 PAGE = 100
@@ -344,9 +352,13 @@ class SyncEngine:
             page = self._call(partial(self.api.cartable, after=after, limit=PAGE))
             packages = {p["content"]["guid"]: p for item in page["items"]
                         if isinstance(p := item.get("package"), dict) and isinstance(p.get("content"), dict)}
+            papers = {p["guid"]: p for item in page["items"]  # paper letters: their registration record
+                      if isinstance(p := item.get("paper"), dict) and isinstance(p.get("guid"), str)}
             with self.store.reader() as s:
-                held = set(s.scalars(select(Letter.guid).where(Letter.guid.in_(list(packages))))) if packages else set()
+                wanted = [*packages, *papers]
+                held = set(s.scalars(select(Letter.guid).where(Letter.guid.in_(wanted)))) if wanted else set()
             fresh = [g for g in packages if g not in held]
+            fresh_papers = [g for g in papers if g not in held and g not in packages]
             verdicts = self._verify_all([packages[g] for g in fresh])
             with self.store.session() as s, s.no_autoflush:
                 for guid, verdict in zip(fresh, verdicts, strict=True):
@@ -354,10 +366,12 @@ class SyncEngine:
                     self._store_incoming(s, {"guid": guid, "package": packages[guid], "channel": "referral",
                                              "shams": payload.get("shams"),
                                              "registered_at": payload.get("registered_at")}, verdict)
+                for guid in fresh_papers:
+                    store_paper_record(s, papers[guid], actor=self.actor)
                 new = referrals_store.apply_cartable(s, page)
                 outbox.set_cursor(s, "cartable", page["cursor"])
             report.cartable += new
-            report.received += fresh  # letters new to this store, as the inbox's are
+            report.received += fresh + fresh_papers  # letters new to this store, as the inbox's are
             for guid in new:
                 self.on_event("referred_to_me", {"referral": guid})
             if not page.get("more"):
@@ -491,26 +505,35 @@ class SyncEngine:
 
     def _recheck(self, report: SyncReport) -> None:
         """Letters whose check could not be finished (revocation unknown offline, no trust roots
-        yet) are checked again on every pass until the verdict settles."""
+        yet) are checked again on every pass until the verdict settles; so are, once, those found
+        invalid only because their CA was not among trust roots that have changed since (the
+        verdict names the roots it was checked against: a pass cut short does not lose the change)."""
+        trust = self.verifier.trust()
         with self.store.reader() as s:
-            rows = s.execute(select(Letter.guid, Letter.source_package).where(
-                Letter.verify_status == UNCHECKED).limit(PAGE * 10)).all()
+            rows = [(g, raw, UNCHECKED) for g, raw in s.execute(select(Letter.guid, Letter.source_package).where(
+                Letter.verify_status == UNCHECKED).limit(PAGE * 10))]
+            rows += [(g, raw, INVALID) for g, raw, verdict in s.execute(
+                select(Letter.guid, Letter.source_package, Letter.verification).where(
+                    Letter.verify_status == INVALID, Letter.source_package.is_not(None)))
+                if awaits_trust(verdict, trust)]
         if not rows:
             return
-        verdicts = self._verify_all([json.loads(raw) if raw else None for _, raw in rows])
+        verdicts = self._verify_all([json.loads(raw) if raw else None for _, raw, _ in rows])
         settled: list[str] = []
         with self.store.session() as s:
-            for (guid, _), verdict in zip(rows, verdicts, strict=True):
+            for (guid, _, before), verdict in zip(rows, verdicts, strict=True):
                 letter = s.get(Letter, guid)
-                if letter is None or letter.verify_status != UNCHECKED:
+                if letter is None or letter.verify_status != before:
                     continue
                 letter.verification = verdict
                 letter.verify_status = verdict["status"]
-                if verdict["status"] != UNCHECKED:
-                    L.audit(s, "verified", guid, self.actor, status=verdict["status"])
+                if verdict["status"] != before:
+                    L.audit(s, "verified", guid, self.actor, status=verdict["status"], before=before)
                     settled.append(guid)
                 if verdict["status"] == INVALID and letter.state == State.RECEIVED:
                     L.transition(s, letter, State.INVALID, actor=self.actor)
+                elif verdict["status"] != INVALID and letter.state == State.INVALID:
+                    L.transition(s, letter, State.RECEIVED, actor=self.actor)
         report.verified += settled
         for guid in settled:
             self.on_event("verified", {"guid": guid})

@@ -69,7 +69,18 @@ def status_text(r: R.CartableRow) -> str:
     names = {"refused": _tr("Refused by the server: %1").replace("%1", r.reject_reason or ""),
              "recalled": _tr("Recalled"), "closed": _tr("Closed"), "answered": _tr("Answered"),
              "pending": _tr("Waiting for sync"), "read": _tr("Read"), "unread": _tr("Unread")}
+    if r.step_refused and r.status != "refused":
+        return _tr("%1; your step was refused").replace("%1", names[r.status])
     return names[r.status]
+
+
+def status_detail(r: R.CartableRow) -> str:
+    """The status with the server's reason for refusing my last step, if it did (the tooltip)."""
+    if r.step_refused and r.status != "refused":
+        plain = status_text(replace(r, step_refused=None))
+        return _tr("%1 (the server refused your step: %2)").replace("%1", plain).replace(
+            "%2", r.step_refused.rstrip("."))
+    return status_text(r)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +222,7 @@ class CartableModel(QAbstractTableModel):
         if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
             return None
         sent = self.shown.view == R.SENT
-        titles = (_tr("Subject"), _tr("To") if sent else _tr("From"), _tr("Instruction"), _tr("Postscript"),
+        titles = (_tr("Subject"), _tr("Referred to") if sent else _tr("From"), _tr("Instruction"), _tr("Postscript"),
                   _tr("Due date"), _tr("Referred on"), _tr("Status"))
         return titles[section]
 
@@ -238,6 +249,8 @@ class CartableModel(QAbstractTableModel):
         row = index.row()
         if not 0 <= row < len(self.rows):
             return None
+        if role == _TOOLTIP and index.column() == len(COLUMN_SORTS) - 1:
+            return status_detail(self.rows[row])
         if role in (_DISPLAY, _TOOLTIP):
             return self.look(row).cells[index.column()]
         if role == _FONT:
@@ -326,7 +339,7 @@ class CartableView(QWidget):
         # The others as wide as a typical value or their title (measured once, not per row);
         # a longer postscript is elided, whole in its tooltip.
         samples = ("محمدرضا امیرحسینی", "جهت بررسی و اظهارنظر", "پیگیری و نتیجه گزارش شود.", "۱۴۰۵/۰۹/۲۱",
-                   "۱۴۰۵/۰۹/۲۱", "در انتظار همگام‌سازی")
+                   "۱۴۰۵/۰۹/۲۱", "خوانده‌شده؛ گام شما پذیرفته نشد")
         for column, sample in enumerate(samples, start=1):
             title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
             hh.resizeSection(column, max(self.table.fontMetrics().horizontalAdvance(sample),
@@ -390,6 +403,7 @@ class CartableView(QWidget):
     def reload(self) -> None:
         self.error.hide()
         self.model.reload()
+
 
     def current(self) -> R.CartableRow | None:
         rows = self.table.selectionModel().selectedRows()

@@ -68,6 +68,9 @@ class PaperIncomingDialog(QDialog):
         self.sender_id = QLineEdit()
         self.sender_id.setObjectName("senderId")
         self.sender_id.setMaxLength(11)
+        # a code is all digits, which Qt lays out (and aligns) left to right: keep it at the form's start edge
+        self.sender_id.setAlignment(Qt.AlignmentFlag.AlignAbsolute | Qt.AlignmentFlag.AlignRight
+                                    | Qt.AlignmentFlag.AlignVCenter)
         self.id_error = QLabel()
         self.id_error.setObjectName("senderIdError")
         self.id_error.setStyleSheet("color: #b71c1c;")

@@ -35,12 +35,12 @@ from app.sync import account as acc
 from app.sync import outbox
 from app.sync.api import DabirApi
 from app.sync.engine import SyncEngine
-from app.token.signing import open_signing_session, sign_detached
-from devkit.file_keyring import FileKeyring
+from app.token.signing import sign_detached
 from devkit.letters import SoftSigner, make_signer
 from devkit.pki import TestPKI, pem
 from devkit.server_process import DEMO_PASSWORD, ServerProcess
-from devkit.softhsm import SoftHSM, provision_signing_key, softhsm_available
+from devkit.softhsm import softhsm_available
+from tests.sync.servers import file_keyring, token_signer
 
 REPO = Path(__file__).resolve().parents[2]
 PIN = "246810"
@@ -61,14 +61,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, pki: TestPKI) -> Iterator[S
     srv.stop()
 
 
-@pytest.fixture(autouse=True)
-def file_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "keyring.json"
-    monkeypatch.setenv("DABIR_TEST_KEYRING_FILE", str(path))
-    previous = keyring.get_keyring()
-    keyring.set_keyring(FileKeyring())
-    yield path
-    keyring.set_keyring(previous)
+@pytest.fixture(autouse=True, name="file_keyring")
+def _file_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    yield from file_keyring(tmp_path, monkeypatch)
 
 
 def agencies(server: ServerProcess) -> tuple[dict, dict]:
@@ -111,21 +106,8 @@ def test_offline_draft_signed_on_token_is_delivered_once_server_is_up(tmp_path: 
     guid = draft(sender_store, a, b, "گزارش عملکرد سه‌ماهه سوم")
 
     # Sign on a SoftHSM token: the key was generated on the token and never leaves it.
-    hsm = SoftHSM(tmp_path / "hsm")
-    old_conf = os.environ.get("SOFTHSM2_CONF")
-    try:
-        hsm.init_token("Dabir Signer", PIN)
-        lib = hsm.private_module(tmp_path / "module")  # own module instance: own token folder
-        key = provision_signing_key(lib, "Dabir Signer", PIN, pki, label="signing", key_id=b"\x01",
-                                    common_name="مدیرکل امضاکننده", national_code=SIGNER_CODE)
-        token = lib.get_token(token_label="Dabir Signer")
-        with open_signing_session(token, PIN) as signing:
-            sign_in_store(sender_store, guid, signing.sign)
-    finally:
-        if old_conf is None:
-            os.environ.pop("SOFTHSM2_CONF", None)
-        else:
-            os.environ["SOFTHSM2_CONF"] = old_conf
+    with token_signer(tmp_path, pki, "مدیرکل امضاکننده", SIGNER_CODE, PIN) as (sign, certificate):
+        sign_in_store(sender_store, guid, sign)
 
     # Server down: the sync engine reports offline and keeps the letter queued.
     down = DabirApi("https://127.0.0.1:9", server.ca_bundle, token="x")
@@ -135,7 +117,7 @@ def test_offline_draft_signed_on_token_is_delivered_once_server_is_up(tmp_path: 
         assert s.get(Letter, guid).state == "queued"
 
     server.start()
-    upload_signatory_cert(server, "a", pem(key.certificate).decode())
+    upload_signatory_cert(server, "a", pem(certificate).decode())
     acc.login(sender_store, acc.Account(server.base_url, "a.secretary", str(server.ca_bundle)), DEMO_PASSWORD)
     with sender_store.reader() as s:  # the token went to the keyring, not the database
         assert DEMO_PASSWORD not in str(s.execute(select(func.group_concat(Letter.guid))).all())

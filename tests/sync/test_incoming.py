@@ -5,7 +5,6 @@ provisional and numbered at the next sync, in the order they were registered."""
 from __future__ import annotations
 
 import datetime as dt
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,11 +18,10 @@ from app.models.lifecycle import State
 from app.models.tables import Letter, OutboxOperation
 from app.protocol.canonical import InvalidContent, canonical_bytes, content_sha256
 from app.sync import outbox
-from app.sync.api import DabirApi
 from app.sync.engine import SyncEngine
 from devkit.letters import BulkSigner
 from devkit.server_process import ServerProcess
-from tests.sync.servers import api, signing_server
+from tests.sync.servers import api, signing_server, unreachable
 
 pytestmark = [pytest.mark.server]
 CITIZEN = "0010203044"
@@ -82,12 +80,6 @@ def test_b_registers_a_letter_and_a_sees_b_number(server: ServerProcess, tmp_pat
     assert [(r.ack_state, r.ack_number) for r in sent.recipients] == [("registered", got.incoming_number)]
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_paper_letters_registered_offline_are_numbered_in_order_at_the_next_sync(
         server: ServerProcess, tmp_path: Path) -> None:
     store = Store(tmp_path / "b")
@@ -114,7 +106,7 @@ def test_paper_letters_registered_offline_are_numbered_in_order_at_the_next_sync
     assert [(a.media_type, a.remote_address) for a in first.attachments] == [("image/png", None), ("application/pdf", None)]
     assert store.blobs.verify(first.attachments[0].sha256)  # the scans are in the local blob store
 
-    with DabirApi(f"https://127.0.0.1:{_closed_port()}", server.ca_bundle, token="x") as offline:
+    with unreachable(server) as offline:
         report = SyncEngine(store, offline).run_once()
     assert not report.online and report.numbered == []
     assert all(is_provisional(letter(store, g)) for g in guids)

@@ -5,7 +5,6 @@ not a secretary syncs their own cartable and gets the letter referred to them.""
 from __future__ import annotations
 
 import datetime as dt
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,11 +15,10 @@ from app.models import referrals as R
 from app.models.db import Store
 from app.models.tables import Letter, OutboxOperation, Referral
 from app.sync.account import remember_sender
-from app.sync.api import DabirApi
 from app.sync.engine import SyncEngine
 from devkit.letters import BulkSigner, make_package
 from devkit.server_process import ServerProcess
-from tests.sync.servers import api, signing_server
+from tests.sync.servers import api, signing_server, unreachable
 
 pytestmark = [pytest.mark.server]
 FOR_ACTION, FOR_INFO = "برای اقدام", "برای اطلاع"
@@ -48,13 +46,6 @@ def letter_from_a(server: ServerProcess) -> str:
         pkg.receipts = [client.register(pkg)["receipt"]]
         client.send(pkg)
     return pkg.guid
-
-
-def unreachable(server: ServerProcess) -> DabirApi:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return DabirApi(f"https://127.0.0.1:{port}", server.ca_bundle, token="x")
 
 
 def test_offline_referrals_sync_later_in_order_and_staff_sync_their_cartable(

@@ -15,12 +15,9 @@ import datetime as dt
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import keyring
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
@@ -30,22 +27,20 @@ from app.models.db import Store, open_store
 from app.models.folders import Folder, fetch_letters
 from app.models.tables import AuditEvent, Letter
 from app.protocol.canonical import canonical_bytes, content_sha256
-from app.protocol.package import LetterPackage
 from app.protocol.persian import to_persian_digits
-from app.protocol.receipt import format_time, make_receipt
 from app.sync import account as acc
 from app.sync import outbox
 from app.sync.api import DabirApi
 from app.sync.arrival import IncomingVerifier, local_roots_dir
-from app.sync.engine import SyncEngine
 from app.token.signing import sign_detached
 from app.ui.letter_details import LetterDetails
 from app.ui.sync_bridge import SyncBridge
-from devkit.file_keyring import FileKeyring
-from devkit.letters import SoftSigner, make_package, make_signer, sign
+from devkit.letters import SoftSigner, make_signer
 from devkit.pki import TestPKI, pem
 from devkit.server_process import DEMO_PASSWORD, ServerProcess
+from tests.sync.servers import InTransit, crafted, engine_through, file_keyring
 from tests.ui.editor_conftest_helpers import save_screenshot
+from tests.ui.workflow_helpers import sync_pass
 
 pytestmark = [pytest.mark.server, pytest.mark.slow, pytest.mark.gui]
 TITLE = "مدیرکل دفتر حقوقی"
@@ -66,13 +61,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, pki: TestPKI) -> Iterator[S
 
 
 @pytest.fixture(autouse=True)
-def file_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "keyring.json"
-    monkeypatch.setenv("DABIR_TEST_KEYRING_FILE", str(path))
-    previous = keyring.get_keyring()
-    keyring.set_keyring(FileKeyring())
-    yield path
-    keyring.set_keyring(previous)
+def _keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    yield from file_keyring(tmp_path, monkeypatch)
 
 
 def send_from_a(store: Store, a: dict, b: dict, letters: list[tuple[str, SoftSigner]]) -> list[str]:
@@ -97,48 +87,6 @@ def send_from_a(store: Store, a: dict, b: dict, letters: list[tuple[str, SoftSig
         engine.api.close()  # type: ignore[attr-defined]
     assert sorted(report.sent) == sorted(guids), report
     return guids
-
-
-class InTransit:
-    """B's connection to the server, handing the engine what a faulty relay would: one letter's
-    content changed on the way, and packages the server itself would never have delivered."""
-
-    def __init__(self, api: DabirApi, tamper: str, extra: list[dict[str, Any]]) -> None:
-        self.api, self.tamper, self.extra = api, tamper, extra
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.api, name)
-
-    def inbox(self, after: int = 0, limit: int = 100) -> dict[str, Any]:
-        page = self.api.inbox(after=after, limit=limit)
-        for item in page["items"]:
-            if item["guid"] == self.tamper:
-                item["package"]["content"]["subject"] += " — اصلاح‌شده در میانه راه"
-        page["items"] += [{**x, "cursor": page["cursor"]} for x in self.extra]
-        self.extra = []
-        return page
-
-
-def crafted(server: ServerProcess, a: dict, b: dict, signer: SoftSigner, subject: str) -> dict[str, Any]:
-    """An inbox item with a real receipt of this server (its key, as a server with another clock
-    or another trust list would have issued it) for a letter the server would refuse today."""
-    package = sign(make_package(a["national_id"], [{"agency": b["national_id"], "name": b["name"]}], subject=subject),
-                   signer)
-    key = serialization.load_pem_private_key((server.data_dir / "receipt" / "key.pem").read_bytes(), None)
-    cert = x509.load_pem_x509_certificate((server.data_dir / "receipt" / "cert.pem").read_bytes())
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    shams = f"{a['national_id']}-O-1405-{abs(hash(package.guid)) % 90000 + 10000}"
-    receipt = make_receipt(shams=shams, registered_at=now, content_sha256=package.content_sha256(), guid=package.guid,
-                           private_key=key, certificate=cert)  # type: ignore[arg-type]
-    return {"guid": package.guid, "shams": shams, "channel": "payam", "from_agency": a["national_id"],
-            "registered_at": format_time(now),
-            "package": LetterPackage(package.content, package.signatures, [receipt]).to_dict()}
-
-
-def sync(bridge: SyncBridge, qtbot) -> Any:  # type: ignore[no-untyped-def]
-    with qtbot.waitSignal(bridge.synced, timeout=60_000) as blocker:
-        bridge.sync_now()
-    return blocker.args[0]
 
 
 def shot(store: Store, guid: str, qtbot, path: Path) -> LetterDetails:  # type: ignore[no-untyped-def]
@@ -177,7 +125,7 @@ def test_letters_arrive_verified_flagged_or_pending_and_stay_in_the_inbox(
     b_store = open_store(tmp_path / "b")
     acc.login(b_store, acc.Account(server.base_url, "b.secretary", str(server.ca_bundle)), DEMO_PASSWORD)
     bridge = SyncBridge(b_store)
-    report = sync(bridge, qtbot)
+    report = sync_pass(bridge, qtbot)
     assert sorted(report.received) == sorted([valid, revoked]) and report.trust_changed, report
     assert threads and threading.main_thread() not in threads
     with b_store.reader() as s:
@@ -226,13 +174,9 @@ def test_letters_arrive_verified_flagged_or_pending_and_stay_in_the_inbox(
              crafted(server, a, b, pending, "نامه با وضعیت ابطال نامعلوم")]
     unknown_ca, expired_guid, pending_guid = (x["guid"] for x in extra)
 
-    def in_transit(store: Store, on_event):  # type: ignore[no-untyped-def]
-        engine: SyncEngine = acc.open_engine(store, on_event)  # the production engine; only its wire differs
-        engine.api = InTransit(engine.api, tampered, extra)  # type: ignore[arg-type]
-        return engine
-
-    bridge = SyncBridge(b_store, engine_factory=in_transit)
-    report = sync(bridge, qtbot)
+    # the production engine; only its wire differs
+    bridge = SyncBridge(b_store, engine_factory=engine_through(lambda wire: InTransit(wire, tampered, extra)))
+    report = sync_pass(bridge, qtbot)
     assert {tampered, unknown_ca, expired_guid, pending_guid} <= set(report.received), report
     assert report.trust_changed  # the folder's new root, recorded in B's audit log
     reasons = {
@@ -266,7 +210,7 @@ def test_letters_arrive_verified_flagged_or_pending_and_stay_in_the_inbox(
 
     # The list can be fetched again: the next pass settles the amber letter, and the open view follows.
     offline_pki.revocation.publish(offline_pki.pki_id, offline_pki)
-    report = sync(SyncBridge(b_store), qtbot)
+    report = sync_pass(SyncBridge(b_store), qtbot)
     assert report.verified == [pending_guid], report
     qtbot.waitUntil(lambda: details.verification_banner.status == "valid", timeout=5_000)
     QThreadPool.globalInstance().waitForDone(10_000)

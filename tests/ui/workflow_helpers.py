@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 from app.models import letters as L
 from app.models.db import Store
@@ -43,3 +44,11 @@ def pdf_text(pdf: Path) -> str:
     assert shutil.which("pdftotext"), "needs poppler-utils"
     out = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     return normalize(unicodedata.normalize("NFKC", out))  # Qt writes presentation forms
+
+
+def sync_pass(bridge: Any, qtbot: Any) -> Any:
+    """One pass of a window's sync bridge (its SyncReport), after any pass already running has finished."""
+    qtbot.waitUntil(lambda: not bridge.status.get("running"), timeout=60_000)
+    with qtbot.waitSignal(bridge.synced, timeout=60_000) as blocker:
+        bridge.sync_now()
+    return blocker.args[0]

@@ -51,6 +51,18 @@
         <translation>وضعیت</translation>
     </message>
     <message>
+        <source>Referred to</source>
+        <translation>ارجاع‌گیرنده</translation>
+    </message>
+    <message>
+        <source>%1; your step was refused</source>
+        <translation>%1؛ گام شما پذیرفته نشد</translation>
+    </message>
+    <message>
+        <source>%1 (the server refused your step: %2)</source>
+        <translation>%1 (کارگزار گام شما را نپذیرفت: %2)</translation>
+    </message>
+    <message>
         <source>Refused by the server: %1</source>
         <translation>ردشده از سوی کارگزار: %1</translation>
     </message>
@@ -137,10 +149,6 @@
     <message>
         <source>Overdue</source>
         <translation>دیرکرددار</translation>
-    </message>
-    <message>
-        <source>To</source>
-        <translation>گیرندگان</translation>
     </message>
     <message>
         <source>Filter by subject, number, person or postscript</source>

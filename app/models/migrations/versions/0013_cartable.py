@@ -13,7 +13,7 @@ Create Date: 2026-12-05
   newest first and a page stops early. Subject and number are the letter's, copied from its own
   index row by triggers on ``letters_fts`` (a referral may arrive before its letter); people and
   words are written by the store (app/models/referrals.py) with the referral.
-- ``referral_events`` gets one index on (referral, kind, by whom): every status test is a probe.
+- ``referral_events`` gets one index on (referral, kind, by whom, refusal): every status test is a probe.
 - ``referral_reminders``: the due-today and overdue notifications given, once per referral,
   person and state, so a restart does not repeat them.
 """
@@ -77,7 +77,8 @@ def upgrade() -> None:
     op.execute("INSERT OR IGNORE INTO referral_recipients(person, referral_guid) "
                "SELECT j.value, r.guid FROM referrals r, json_each(r.to_people) j")
     op.drop_index("ix_referral_events_referral_guid", table_name="referral_events")
-    op.create_index("ix_referral_events_state", "referral_events", ["referral_guid", "kind", "by_person"])
+    op.create_index("ix_referral_events_state", "referral_events",
+                    ["referral_guid", "kind", "by_person", "reject_reason"])  # covers the status tests
     op.create_table(
         "referral_reminders",
         sa.Column("referral_guid", sa.String(length=36), sa.ForeignKey("referrals.guid", ondelete="CASCADE"),
