@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QTextOption
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QTextOption
 from PySide6.QtGui import Qt as QtGuiNs  # Qt.mightBeRichText lives in QtGui
 from PySide6.QtWidgets import (
     QComboBox,
@@ -40,6 +40,7 @@ from app.models.lifecycle import IllegalTransition, SealedContent, State
 from app.protocol import jalali
 from app.protocol.canonical import MAX_SUBJECT, Classification, InvalidContent, Priority, validate_subject
 from app.protocol.persian import to_persian_digits
+from app.ui.attachments_panel import AttachmentsEditor, local_paths
 from app.ui.labels import classification_name, priority_name, state_name
 from app.ui.link_picker import LinkPicker
 from app.ui.ops import StoreOp
@@ -154,6 +155,8 @@ class LetterEditor(QWidget):
         self.body.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
         self._set_rtl_default(self.body)
         self.toolbar = RichTextToolbar(self.body, self)
+        self.attachments = AttachmentsEditor(self._store, self)
+        self.setAcceptDrops(True)  # a file dropped anywhere on the letter is attached
 
         self.status = QLabel(self)
         self.error = _error_label(self)
@@ -196,6 +199,7 @@ class LetterEditor(QWidget):
         row(3, self.tr("Classification:"), self.classification, col=2)
         row(4, self.tr("Signatories:"), self.signatories)
         row(4, self.tr("Letterhead:"), self.letterhead, col=2)
+        row(5, self.tr("Attachments:"), self.attachments, span=3)
 
         footer = QHBoxLayout()
         footer.addWidget(self.status)
@@ -231,6 +235,7 @@ class LetterEditor(QWidget):
             link.changed.connect(self._on_changed)
         for combo in (self.priority, self.classification, self.letterhead):
             combo.currentIndexChanged.connect(self._on_changed)
+        self.attachments.changed.connect(self._on_changed)
 
     def _install_shortcuts(self) -> None:
         def shortcut(keys: Sequence[QKeySequence | QKeySequence.StandardKey | str], slot: object, text: str) -> QAction:
@@ -287,6 +292,7 @@ class LetterEditor(QWidget):
             follow_up_of=self.follow_up_of.link(),
             signatories=self.signatories.entries(),
             letterhead=self.letterhead.currentText(),
+            attachments=self.attachments.entries(),
         )
 
     def save(self) -> bool:
@@ -345,6 +351,19 @@ class LetterEditor(QWidget):
         else:
             event.ignore()
 
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self.attachments.accepts(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        if self.attachments.accepts(event.mimeData()):
+            event.acceptProposedAction()
+            self.attachments.attach_files(local_paths(event.mimeData()))
+        else:
+            event.ignore()
+
     def _close_if_window(self) -> None:
         if self.isWindow():  # in a tab, the window closes the tab itself
             self.close()
@@ -379,6 +398,7 @@ class LetterEditor(QWidget):
             self.signatories.setEntries(v.signatories)
             self.in_reply_to.setLink(v.in_reply_to)
             self.follow_up_of.setLink(v.follow_up_of)
+            self.attachments.set_entries(v.attachments)
             self.in_reply_to.setExcludedGuid(guid)
             self.follow_up_of.setExcludedGuid(guid)
             if v.letterhead:
@@ -428,6 +448,7 @@ class LetterEditor(QWidget):
             w.setEnabled(False)
         for picker in (self.to_picker, self.cc_picker, self.signatories, self.in_reply_to, self.follow_up_of):
             picker.setReadOnly(True)
+        self.attachments.setReadOnly(True)
         self._banner.setText(message)
         self._banner.show()
 
