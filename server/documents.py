@@ -57,6 +57,11 @@ def _not_allowed(media_type: str) -> ApiError:
                    "قالب‌های ناشناخته پذیرفته نمی‌شوند.", f"Media type {media_type[:100]!r} is not allowed.", "media_type")
 
 
+def _mismatch(declared: str, found: str) -> ApiError:
+    return _refuse(422, "media_type_mismatch", "نوع اعلام‌شده پرونده با محتوای آن مطابقت ندارد.",
+                   f"Declared {declared[:100]!r}, the content is {found!r}.", "media_type")
+
+
 def _size_refused(limit: int) -> ApiError:
     mib = to_persian_digits(limit // (1024 * 1024))
     return _refuse(413, "document_too_large", f"حجم پرونده بیش از حد مجاز ({mib} مگابایت) است.",
@@ -122,6 +127,9 @@ async def create_upload(ctx: ServerContext, storage: Storage, principal: Princip
         raise _not_allowed(body.media_type)
     with ctx.db.read() as conn:
         have = may_read(conn, principal.agency_id, body.sha256)
+        known = conn.execute(select(documents.c.media_type).where(documents.c.sha256 == body.sha256)).scalar()
+    if have and known is not None and not same_type(body.media_type, known):
+        raise _mismatch(body.media_type, known)
     upload_id = uuid.uuid4().hex
     now = ctx.clock()
     handle = "" if have else await run_in_threadpool(storage.begin, upload_id, body.size)
@@ -236,8 +244,7 @@ def _problem(ctx: ServerContext, row: Any, size: int, sha: str, found: str) -> A
     if found not in ctx.settings.allowed_media_types:
         return _not_allowed(found)
     if not same_type(row["media_type"], found):
-        return _refuse(422, "media_type_mismatch", "نوع پرونده با محتوای آن مطابقت ندارد.",
-                       f"Declared {row['media_type'][:100]!r}, the content is {found!r}.", "media_type")
+        return _mismatch(row["media_type"], found)
     return None
 
 
