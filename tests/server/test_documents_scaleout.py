@@ -7,11 +7,14 @@ on both."""
 from __future__ import annotations
 
 import hashlib
+import json
+import ssl
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
 import pytest
 
 from app.protocol.canonical import build_content
@@ -48,7 +51,8 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProce
             receipt = one.data_dir / "receipt"
             two = ServerProcess(work / "two", pki, database_url=url, env_extra={
                 **shared, "DABIR_SERVER_RECEIPT_CERT": str(receipt / "cert.pem"),
-                "DABIR_SERVER_RECEIPT_KEY": str(receipt / "key.pem")})
+                "DABIR_SERVER_RECEIPT_KEY": str(receipt / "key.pem"),
+                "DABIR_SERVER_FORWARDED_ALLOW_IPS": "127.0.0.1"})  # as if behind a proxy on this host
             servers.append(two)
             two.setup()
             one.start()
@@ -115,3 +119,19 @@ def test_two_servers_serve_as_one(pair: tuple[ServerProcess, ServerProcess, Soft
     assert sequences == list(range(sequences[0], sequences[0] + len(sequences)))
     for api in (a1, a2, b1, b2):
         api.close()
+
+
+@pytest.mark.server
+@pytest.mark.postgres
+def test_a_server_behind_a_trusted_proxy_sees_the_client_address(
+        pair: tuple[ServerProcess, ServerProcess, SoftSigner]) -> None:
+    """``forwarded_allow_ips``: X-Forwarded-For from a trusted proxy names the client (per-IP limits and
+    the audit log see it); without the setting the header is ignored (a client cannot pick its address)."""
+    one, two, _signer = pair
+    for server in (one, two):
+        verify = ssl.create_default_context(cafile=str(server.ca_bundle))
+        httpx.get(f"{server.base_url}/healthz", headers={"X-Forwarded-For": "203.0.113.7"}, verify=verify)
+    logged = {name: [json.loads(x)["ip"] for x in server.access_log().splitlines()
+                     if x.startswith("{") and json.loads(x)["path"] == "/healthz"][-1]
+              for name, server in (("one", one), ("two", two))}
+    assert logged == {"one": "127.0.0.1", "two": "203.0.113.7"}
