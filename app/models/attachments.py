@@ -9,9 +9,7 @@ whole into memory.
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,12 +22,11 @@ from app.models.db import Store
 from app.models.profile import SERVER_BASE_SETTING
 from app.models.tables import Attachment, Letter, Setting
 from app.protocol.documents import document_address
-from app.protocol.media_types import HEAD_BYTES, MAX_DOCUMENT_SIZE, sniff
+from app.protocol.media import DEFAULT_ALLOWED, safe_file_name, sniff
 from app.protocol.persian import to_persian_digits
 
+MAX_DOCUMENT_SIZE = 2 * 1024**3  # bytes: the server's default limit, checked before a byte is copied
 _UNITS = ("بایت", "کیلوبایت", "مگابایت", "گیگابایت")
-# What a file's name may not carry into a folder we write to: separators, controls, bidi overrides.
-_UNSAFE = re.compile(r"[\\/\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 
 
 class AttachmentRefused(ValueError):
@@ -65,23 +62,22 @@ def size_text(size: int) -> str:
 
 
 def check_file(path: Path) -> str:
-    """The media type of a file that may be attached (sniffed from its first bytes), or
-    AttachmentRefused: too large, or not one of the allowed kinds of document."""
+    """The media type of a file that may be attached, told by its content as the server tells it,
+    or AttachmentRefused: too large, or not one of the allowed kinds of document."""
     try:
         size = path.stat().st_size
-        with path.open("rb") as f:
-            head = f.read(HEAD_BYTES)
+        if size > MAX_DOCUMENT_SIZE:
+            raise AttachmentRefused(
+                f"{path.name}: {size} bytes, more than {MAX_DOCUMENT_SIZE}",
+                f"پروندهٔ «{path.name}» ({size_text(size)}) از سقف مجاز پیوست ({size_text(MAX_DOCUMENT_SIZE)}) "
+                "بزرگ‌تر است.")
+        media_type = sniff(path)
     except OSError as exc:
         raise AttachmentRefused(f"{path.name}: cannot be read: {exc}",
                                 f"پروندهٔ «{path.name}» خوانده نشد.") from exc
-    if size > MAX_DOCUMENT_SIZE:
+    if media_type not in DEFAULT_ALLOWED:
         raise AttachmentRefused(
-            f"{path.name}: {size} bytes, more than {MAX_DOCUMENT_SIZE}",
-            f"پروندهٔ «{path.name}» ({size_text(size)}) از سقف مجاز پیوست ({size_text(MAX_DOCUMENT_SIZE)}) بزرگ‌تر است.")
-    media_type = sniff(head, path.name)
-    if media_type is None:
-        raise AttachmentRefused(
-            f"{path.name}: not an allowed kind of document",
+            f"{path.name}: {media_type} is not an allowed kind of document",
             f"نوع پروندهٔ «{path.name}» برای پیوست مجاز نیست؛ پرونده‌های Word، Excel، PowerPoint، PDF، "
             "تصویر (JPG، PNG، TIFF)، ویدئوی MP4، متن و ZIP را می‌توان پیوست کرد.")
     return media_type
@@ -93,7 +89,7 @@ def copy_in(store: Store, path: Path, on_progress: Callable[[int, int], None] | 
     media_type = check_file(path)
     total = path.stat().st_size
     sha, size = store.blobs.put_file(path, (lambda done: on_progress(done, total)) if on_progress else None)
-    return AttachmentEntry(sha, size, media_type, unicodedata.normalize("NFC", path.name)[:500])
+    return AttachmentEntry(sha, size, media_type, safe_file_name(path.name, sha[:16]))
 
 
 def entries(letter: Letter) -> list[AttachmentEntry]:
@@ -160,12 +156,6 @@ def read_attachments(store: Store, guid: str) -> list[Listed]:
     return [Listed(e, store.blobs.has(e.sha256)) for e in listed]
 
 
-def safe_name(name: str, sha256: str) -> str:
-    """A file name to write an attachment under: no folders, controls or bidi overrides, never empty."""
-    cleaned = _UNSAFE.sub("", unicodedata.normalize("NFC", name)).strip().lstrip(".")
-    return cleaned[:200] or sha256[:16]
-
-
 def export_copy(store: Store, entry: AttachmentEntry, target: Path) -> Path:
     """Copy a stored attachment to ``target`` (streamed; owner-only, as the profile's data is)."""
     tmp = target.with_name(target.name + ".part")
@@ -181,4 +171,4 @@ def open_copy(store: Store, entry: AttachmentEntry) -> Path:
     stored blob), in the profile's ``opened`` folder."""
     folder = store.data_dir / "opened" / entry.sha256[:16]
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return export_copy(store, entry, folder / safe_name(entry.name, entry.sha256))
+    return export_copy(store, entry, folder / safe_file_name(entry.name, entry.sha256[:16]))

@@ -7,12 +7,11 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from app.models.attachments import AttachmentEntry, from_content, read_attachments, safe_name
+from app.models.attachments import AttachmentEntry, from_content, read_attachments
 from app.models.db import SCHEMA_HEAD, Store, make_engine, migrate, schema_version
 from app.models.drafts import DraftValues, load_draft, save_draft
 from app.models.tables import Attachment
 from app.protocol.documents import document_address, sha256_from_address
-from app.protocol.media_types import sniff
 
 SHA = "ab" * 32
 
@@ -67,20 +66,3 @@ def test_received_attachments_come_from_the_content() -> None:
     rows = from_content({"attachments": [{"address": address, "sha256": SHA, "size": 5, "media_type": "text/plain",
                                           "name": "یادداشت.txt"}, "junk", {"sha256": 5}]})
     assert [(r.position, r.file_name, r.remote_address, r.size) for r in rows] == [(0, "یادداشت.txt", address, 5)]
-
-
-def test_names_written_to_disk_are_safe() -> None:
-    assert safe_name("../../etc/passwd", SHA) == "etcpasswd"
-    assert safe_name("\u202egnp.exe", SHA) == "gnp.exe"
-    assert safe_name("گزارش.pdf", SHA) == "گزارش.pdf"
-    assert safe_name("..", SHA) == SHA[:16]
-
-
-def test_media_type_is_told_by_the_content() -> None:
-    assert sniff(b"%PDF-1.7\n", "a.pdf") == "application/pdf"
-    assert sniff(b"MZ\x90\x00", "a.pdf") is None  # a program named .pdf
-    assert sniff(b"%PDF-1.7\n", "a.exe") is None
-    assert sniff(b"PK\x03\x04", "a.xlsx") == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    assert sniff(b"\x00\x00\x00\x18ftypmp42", "a.mp4") == "video/mp4"
-    assert sniff("سلام".encode(), "a.txt") == "text/plain"
-    assert sniff(b"\x7fELF\x00", "a.txt") is None

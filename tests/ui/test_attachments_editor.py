@@ -18,14 +18,13 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit
 
-from app.models.attachments import AttachmentEntry, copy_in, size_text
+from app.models.attachments import MAX_DOCUMENT_SIZE, AttachmentEntry, copy_in, size_text
 from app.models.db import Store, open_store
 from app.models.letter_actions import submit_for_signature
 from app.models.letters import add_signature, letter_content
 from app.models.tables import Letter, Recipient, Setting
 from app.protocol.canonical import content_sha256
 from app.protocol.documents import document_address
-from app.protocol.media_types import MAX_DOCUMENT_SIZE
 from app.sync.outbox import queue_letter
 from app.ui.letter_editor import LetterEditor
 from tests.ui.editor_conftest_helpers import MINISTRY, persian_ui, save_screenshot, seed_directory, type_text
