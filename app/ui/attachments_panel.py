@@ -34,6 +34,8 @@ from app.models.attachments import AttachmentEntry, AttachmentRefused, Listed, c
 from app.models.attachments import read_attachments as read_listed
 from app.models.db import Store
 from app.protocol.persian import to_persian_digits
+from app.sync import account
+from app.sync.attachments import fetch
 from app.ui.file_dialogs import ask, file_dialog
 from app.ui.ops import Op, OpContext
 
@@ -281,6 +283,14 @@ class AttachmentsEditor(_Panel):
 
 # The receiving side: download on demand (``fetch``), then open or save a copy.
 Fetch = Callable[[Store, AttachmentEntry, Callable[[int, int], None]], None]
+
+
+def fetch_attachment(store: Store, entry: AttachmentEntry, on_progress: Callable[[int, int], None]) -> None:
+    """Download an attachment from this profile's server into the blob store (worker thread)."""
+    if store.blobs.has(entry.sha256):
+        return
+    with account.open_api(store) as api:
+        fetch(store, api, entry, on_progress)
 
 
 class AttachmentsViewer(_Panel):

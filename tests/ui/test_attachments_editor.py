@@ -25,6 +25,7 @@ from app.models.letters import add_signature, letter_content
 from app.models.tables import Letter, Recipient, Setting
 from app.protocol.canonical import content_sha256
 from app.protocol.documents import document_address
+from app.sync import outbox
 from app.sync.outbox import queue_letter
 from app.ui.letter_editor import LetterEditor
 from tests.ui.editor_conftest_helpers import MINISTRY, persian_ui, save_screenshot, seed_directory, type_text
@@ -262,3 +263,30 @@ def test_drop_on_the_attachment_list(fa_app, qtbot, profile: Store, tmp_path: Pa
     drop_files(editor.attachments, [docx_file(tmp_path), tmp_path])  # a folder is not attached
     wait_listed(qtbot, editor, 1)
     assert editor.attachments.entries()[0].name == "صورت‌جلسه.docx"
+
+
+def test_upload_progress_reads_in_persian(fa_app, qtbot, profile: Store) -> None:
+    from app.ui.attachments_progress import UploadProgress, upload_text
+    from app.ui.outbox_panel import OutboxPanel
+    from tests.ui.conftest import add_letter
+
+    data = {"guid": "", "name": "گزارش.pdf", "done": 12 * 1024**2, "total": 48 * 1024**2,
+            "rate": 3.1 * 1024**2, "eta": 12.4}
+    assert upload_text(data) == "بارگذاری «\u2068گزارش.pdf\u2069»: ۱۲ مگابایت از ۴۸ مگابایت — ۳٫۱ مگابایت در ثانیه — ۱۲ ثانیه مانده"
+    bar = UploadProgress()
+    qtbot.addWidget(bar)
+    bar.on_event("upload_progress", {**data, "eta": 600})
+    assert not bar.isHidden()
+    assert bar.label.text().endswith("— ۱۰ دقیقه مانده") and bar.bar.text() == "۱۲ مگابایت از ۴۸ مگابایت"
+    bar.on_event("registered", {"guid": ""})
+    assert bar.isHidden()
+
+    guid = add_letter(profile, "نامه با پیوست", state="queued")
+    with profile.session() as s:
+        outbox.enqueue(s, outbox.REGISTER, guid)
+    panel = OutboxPanel(profile)
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitUntil(lambda: panel.topLevelItemCount() == 1, timeout=5000)
+    panel.on_sync_event("upload_progress", {**data, "guid": guid})
+    assert panel.topLevelItem(0).text(1) == "بارگذاری پیوست‌ها ۲۵٪"

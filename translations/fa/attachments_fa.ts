@@ -74,4 +74,42 @@
         <translation>پیوست‌ها:</translation>
     </message>
 </context>
+<context>
+    <name>UploadProgress</name>
+    <message>
+        <source>%1 seconds left</source>
+        <translation>%1 ثانیه مانده</translation>
+    </message>
+    <message>
+        <source>%1 minutes left</source>
+        <translation>%1 دقیقه مانده</translation>
+    </message>
+    <message>
+        <source>%1 hours left</source>
+        <translation>%1 ساعت مانده</translation>
+    </message>
+    <message>
+        <source>Uploading «%1»: %2 of %3</source>
+        <translation>بارگذاری «%1»: %2 از %3</translation>
+    </message>
+    <message>
+        <source>Uploading «%1»</source>
+        <translation>بارگذاری «%1»</translation>
+    </message>
+    <message>
+        <source>%1 of %2</source>
+        <translation>%1 از %2</translation>
+    </message>
+    <message>
+        <source>%1 per second</source>
+        <translation>%1 در ثانیه</translation>
+    </message>
+</context>
+<context>
+    <name>OutboxPanel</name>
+    <message>
+        <source>Uploading attachments %1٪</source>
+        <translation>بارگذاری پیوست‌ها %1٪</translation>
+    </message>
+</context>
 </TS>
