@@ -98,7 +98,7 @@ class OutboxPanel(QTreeWidget):
         percent = to_persian_digits(int(100 * int(data.get("done") or 0) / total) if total else 100)
         for i in range(self.topLevelItemCount()):
             item = self.topLevelItem(i)
-            if item.data(0, _GUID_ROLE) == data.get("guid"):
+            if item is not None and item.data(0, _GUID_ROLE) == data.get("guid"):
                 item.setText(1, self.tr("Uploading attachments %1٪").replace("%1", percent))
                 item.setToolTip(1, upload_text(data))
 
