@@ -23,6 +23,7 @@ from app.models import letters as L
 from app.models.attachments import copy_in, read_attachments
 from app.models.db import Store, open_store
 from app.models.drafts import DraftValues, save_draft
+from app.models.incoming import PaperLetter, register_paper
 from app.models.letter_actions import submit_for_signature
 from app.models.tables import Attachment, Letter, OutboxOperation, Recipient
 from app.protocol.canonical import canonical_bytes, content_sha256
@@ -288,3 +289,22 @@ def test_a_blob_missing_here_refuses_the_letter_with_the_reason(
         reason = letter.reject_reason or ""
     assert "پیوست «scan.pdf» در این رایانه یافت نشد" in reason
     assert ("rejected", {"guid": guid, "reason": reason, "code": "attachment_missing_locally"}) in events
+
+
+def test_a_paper_letters_scans_are_uploaded_before_it_is_numbered(tmp_path: Path, server: ServerProcess) -> None:
+    scan, _ = write_sample(tmp_path, "scan.pdf")
+    scan.write_bytes(scan.read_bytes() + os.urandom(2 * CHUNK))
+    store = desk(server, tmp_path / "b", "b.secretary")
+    guid = register_paper(store, PaperLetter(sender_kind="person", sender_id=SIGNER_CODE, sender_name="علی رضایی",
+                                             subject="درخواست مجوز", scans=(scan,)))
+    report, events = run(store)
+    assert report.numbered == [guid], report
+    names = [n for n, _ in events]
+    assert names.index("uploaded") < names.index("numbered")
+    [listed] = read_attachments(store, guid)
+    with store.reader() as s:
+        assert s.query(Attachment).filter_by(letter_guid=guid).one().uploaded_at is not None
+    colleague = desk(server, tmp_path / "b-staff", "b.staff")  # the agency's own people may read its scans
+    with acc.open_api(colleague) as api:
+        fetch(colleague, api, listed.entry)
+    assert colleague.blobs.path(listed.entry.sha256).read_bytes() == scan.read_bytes()
