@@ -6,7 +6,9 @@ run as a :class:`app.ui.ops.StoreOp` off the GUI thread, one write at a time and
 save asked for meanwhile follows the one in flight). Closing waits for the write: the editor
 says ``readyToClose`` once its changes are stored. Saving an edit to a signed letter drops its
 signature, so it first asks (:meth:`LetterEditor.confirm_drop_signature`, which tests replace).
-A letter the server returned becomes a draft again as the editor opens it.
+A letter the server returned becomes a draft again as the editor opens it. Attachments
+(:mod:`app.ui.attachments_panel`) are copied into the blob store as they are attached and saved
+with the draft like any other field.
 """
 
 from __future__ import annotations
