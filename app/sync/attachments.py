@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from app.models.attachments import AttachmentEntry
 from app.models.db import Store
-from app.models.incoming import INCOMING_OP
-from app.models.tables import Attachment, OutboxOperation, utcnow
+from app.models.incoming import INCOMING_OP, PAPER
+from app.models.tables import Attachment, Letter, OutboxOperation, utcnow
 from app.protocol.documents import document_address
 from app.sync import outbox
 from app.sync.api import ApiError, DabirApi
@@ -32,7 +32,6 @@ from app.sync.documents import UploadState, download_document, upload_document
 
 log = logging.getLogger(__name__)
 
-UPLOAD_BEFORE = (outbox.REGISTER, INCOMING_OP)  # the operations that wait for their letter's attachments
 EVENT_EVERY_S = 0.25  # how often progress is reported
 Event = tuple[str, dict[str, Any]]
 
@@ -63,8 +62,12 @@ def _jobs(store: Store, now: Any) -> list[_Job]:
         rows = s.execute(
             select(Attachment, OutboxOperation.id)
             .join(OutboxOperation, OutboxOperation.letter_guid == Attachment.letter_guid)
-            .where(OutboxOperation.status == "pending", OutboxOperation.op.in_(UPLOAD_BEFORE),
-                   OutboxOperation.next_attempt_at <= now, Attachment.uploaded_at.is_(None))
+            .join(Letter, Letter.guid == Attachment.letter_guid)
+            .where(OutboxOperation.status == "pending", OutboxOperation.next_attempt_at <= now,
+                   Attachment.uploaded_at.is_(None),
+                   # a received electronic letter's attachments are the sender's, already on the server
+                   or_(OutboxOperation.op == outbox.REGISTER,
+                       and_(OutboxOperation.op == INCOMING_OP, Letter.channel == PAPER)))
             .order_by(OutboxOperation.id, Attachment.position)).all()
         return [_Job(a.id, a.letter_guid, op_id, a.sha256, a.size, a.media_type, a.file_name, a.upload_id, a.uploaded)
                 for a, op_id in rows]

@@ -23,7 +23,7 @@ from app.models import letters as L
 from app.models.attachments import copy_in, read_attachments
 from app.models.db import Store, open_store
 from app.models.drafts import DraftValues, save_draft
-from app.models.incoming import PaperLetter, register_paper
+from app.models.incoming import PaperLetter, register_paper, register_received
 from app.models.letter_actions import submit_for_signature
 from app.models.tables import Attachment, Letter, OutboxOperation, Recipient
 from app.protocol.canonical import canonical_bytes, content_sha256
@@ -194,6 +194,12 @@ def test_signed_on_softhsm_uploaded_then_registered_received_and_hash_checked(
     assert "مطابقت ندارد" in corrupt.value.message_fa
     assert not receiver.blobs.has(listed[1].entry.sha256)
     assert not list(receiver.blobs.root.rglob("*.part"))
+
+    # Registered at B's desk: numbered, without uploading the sender's attachments back (B lacks one).
+    register_received(receiver, guid)
+    report, events = run(receiver)
+    assert report.numbered == [guid] and not report.rejected, report
+    assert "upload_progress" not in [n for n, _ in events]
 
 
 def test_a_dropped_connection_resumes_the_upload_then_registers(
