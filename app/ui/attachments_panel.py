@@ -14,8 +14,18 @@ import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QMimeDatabase, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent, QIcon, QKeySequence, QShortcut
+from PySide6.QtCore import QMimeData, QMimeDatabase, QRectF, Qt, QUrl, Signal
+from PySide6.QtGui import (
+    QColor,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QIcon,
+    QKeySequence,
+    QPainter,
+    QPixmap,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -25,7 +35,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QProgressBar,
     QPushButton,
-    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -46,13 +55,39 @@ _ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 _MIMES = QMimeDatabase()
 
 
-def type_icon(widget: QWidget, media_type: str) -> QIcon:
-    """The desktop theme's icon for a media type, else the style's plain file icon."""
+# A badge per kind of document where the desktop theme has no icon for it (colour, label).
+_BADGES = (("pdf", "#c62828", "PDF"), ("word", "#1565c0", "DOC"), ("msword", "#1565c0", "DOC"),
+           ("sheet", "#2e7d32", "XLS"), ("excel", "#2e7d32", "XLS"), ("presentation", "#e65100", "PPT"),
+           ("powerpoint", "#e65100", "PPT"), ("image/", "#6a1b9a", "IMG"), ("video/", "#37474f", "MP4"),
+           ("zip", "#5d4037", "ZIP"), ("text/", "#546e7a", "TXT"))
+
+
+def _badge(media_type: str) -> QIcon:
+    color, label = next(((c, t) for key, c, t in _BADGES if key in media_type), ("#757575", "FILE"))
+    pixmap = QPixmap(32, 32)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setBrush(QColor(color))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.drawRoundedRect(QRectF(3, 1, 26, 30), 4, 4)
+    font = painter.font()
+    font.setPixelSize(9)
+    font.setBold(True)
+    painter.setFont(font)
+    painter.setPen(QColor("white"))
+    painter.drawText(QRectF(3, 1, 26, 30), Qt.AlignmentFlag.AlignCenter, label)
+    painter.end()
+    return QIcon(pixmap)
+
+
+def type_icon(media_type: str) -> QIcon:
+    """The desktop theme's icon for a media type, else a coloured badge naming the kind."""
     mime = _MIMES.mimeTypeForName(media_type)
-    fallback = widget.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon)
-    if not mime.isValid():
-        return fallback
-    return QIcon.fromTheme(mime.iconName(), QIcon.fromTheme(mime.genericIconName(), fallback))
+    for name in (mime.iconName(), mime.genericIconName()) if mime.isValid() else ():
+        if QIcon.hasThemeIcon(name):
+            return QIcon.fromTheme(name)
+    return _badge(media_type)
 
 
 def local_paths(mime: QMimeData) -> list[Path]:
@@ -76,7 +111,7 @@ class AttachmentList(QListWidget):
         for entry in entries:
             # The name is isolated: a Latin name with dots and digits keeps its own order in the RTL row.
             text = f"\u2068{entry.name}\u2069 — {entry.size_text}" + (suffix(entry) if suffix else "")
-            item = QListWidgetItem(type_icon(self, entry.media_type), text)
+            item = QListWidgetItem(type_icon(entry.media_type), text)
             item.setData(_ENTRY_ROLE, entry)
             item.setToolTip(f"{entry.media_type}\n{to_persian_digits(entry.size)} بایت")
             self.addItem(item)

@@ -18,8 +18,16 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QTextOption
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QKeySequence,
+    QTextOption,
+)
 from PySide6.QtGui import Qt as QtGuiNs  # Qt.mightBeRichText lives in QtGui
 from PySide6.QtWidgets import (
     QComboBox,
@@ -158,7 +166,8 @@ class LetterEditor(QWidget):
         self._set_rtl_default(self.body)
         self.toolbar = RichTextToolbar(self.body, self)
         self.attachments = AttachmentsEditor(self._store, self)
-        self.setAcceptDrops(True)  # a file dropped anywhere on the letter is attached
+        self.setAcceptDrops(True)  # a file dropped anywhere on the letter is attached,
+        self.body.viewport().installEventFilter(self)  # on its text too (rather than its path typed in)
 
         self.status = QLabel(self)
         self.error = _error_label(self)
@@ -352,6 +361,16 @@ class LetterEditor(QWidget):
             event.accept()
         else:
             event.ignore()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if isinstance(event, QDragEnterEvent | QDragMoveEvent) and self.attachments.accepts(event.mimeData()):
+            event.acceptProposedAction()
+            return True
+        if isinstance(event, QDropEvent) and event.type() == QEvent.Type.Drop and \
+                self.attachments.accepts(event.mimeData()):
+            self.dropEvent(event)
+            return True
+        return super().eventFilter(watched, event)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if self.attachments.accepts(event.mimeData()):

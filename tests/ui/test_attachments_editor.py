@@ -263,6 +263,9 @@ def test_drop_on_the_attachment_list(fa_app, qtbot, profile: Store, tmp_path: Pa
     drop_files(editor.attachments, [docx_file(tmp_path), tmp_path])  # a folder is not attached
     wait_listed(qtbot, editor, 1)
     assert editor.attachments.entries()[0].name == "صورت‌جلسه.docx"
+    drop_files(editor.body.viewport(), [pdf_file(tmp_path, size=1000)])  # on the text: attached, not typed in
+    wait_listed(qtbot, editor, 2)
+    assert editor.body.toPlainText() == ""
 
 
 def test_upload_progress_reads_in_persian(fa_app, qtbot, profile: Store) -> None:
