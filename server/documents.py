@@ -33,7 +33,7 @@ from server.context import ServerContext
 from server.errors import ApiError, not_found
 from server.models import document_access, documents, upload_parts, uploads
 from server.requests import Strict
-from server.storage import Storage
+from server.storage import PIECE, Storage
 
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 _CONTENT_RANGE = re.compile(r"bytes (\d{1,19})-(\d{1,19})/(\d{1,19})")
@@ -165,14 +165,18 @@ async def put_chunk(ctx: ServerContext, storage: Storage, principal: Principal, 
         return {"received": size}
     index, length = start // chunk, end - start + 1
     writer = await run_in_threadpool(storage.part_writer, upload_id, row["handle"], index, start)
-    got = 0
+    got, batch = 0, bytearray()
     try:
-        async for piece in request.stream():
+        async for piece in request.stream():  # small pieces: written a PIECE at a time
             got += len(piece)
             if got > length:
                 break
-            if piece:
-                await run_in_threadpool(writer.write, piece)
+            batch += piece
+            if len(batch) >= PIECE:
+                await run_in_threadpool(writer.write, bytes(batch))
+                batch.clear()
+        if batch and got <= length:
+            await run_in_threadpool(writer.write, bytes(batch))
         if got != length:
             raise _refuse(400, "chunk_length_mismatch", "اندازه بخش ارسال‌شده با بازه اعلام‌شده برابر نیست.",
                           f"The body has {got} bytes where the range names {length}.", "Content-Range")
