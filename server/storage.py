@@ -174,11 +174,16 @@ class LocalStorage:
 
 
 def _read_file(path: Path, start: int, end: int | None) -> Iterator[bytes]:
-    with path.open("rb") as f:
-        f.seek(start)
-        left = None if end is None else end - start
+    """Opened now (a missing file fails here), read as the pieces are taken."""
+    file = path.open("rb")
+    file.seek(start)
+    return _pieces(file, None if end is None else end - start)
+
+
+def _pieces(file: BinaryIO, left: int | None) -> Iterator[bytes]:
+    with file:
         while left is None or left > 0:
-            piece = f.read(PIECE if left is None else min(PIECE, left))
+            piece = file.read(PIECE if left is None else min(PIECE, left))
             if not piece:
                 return
             if left is not None:

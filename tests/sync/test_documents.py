@@ -66,6 +66,12 @@ class DocEnv:
         data[0] ^= 0xFF
         s3.put_object(Bucket=self.s3.bucket, Key=key, Body=bytes(data))
 
+    def remove_stored(self, sha256: str) -> None:
+        if self.s3 is None:
+            (self.server.data_dir / "documents" / "documents" / sha256[:2] / sha256).unlink()
+        else:
+            self.s3.client().delete_object(Bucket=self.s3.bucket, Key=f"documents/{sha256}")
+
     def stored_count(self) -> int:
         if self.s3 is None:
             return sum(1 for p in (self.server.data_dir / "documents" / "documents").rglob("*") if p.is_file())
@@ -354,3 +360,14 @@ def test_a_download_resumes_from_its_part_file(docs: DocEnv, tmp_path: Path) -> 
         download_document(a, document_address(a.base_url, sha), dest, sha256=sha, size=len(data),
                           on_progress=lambda done, total: seen.append(done))
     assert seen[0] == 1_000_000 and dest.read_bytes() == data
+
+
+@pytest.mark.server
+def test_a_storage_failure_is_a_503_to_retry_not_a_500(docs: DocEnv, tmp_path: Path) -> None:
+    path, _ = write_sample(tmp_path, "photo.jpg")
+    with docs.client("a.secretary") as a:
+        _upload(a, path)
+        docs.remove_stored(_sha(path))
+        with pytest.raises(ApiError) as lost:
+            _download(a, path, tmp_path / "got.jpg")
+    assert (lost.value.status, lost.value.code) == (503, "storage_unavailable") and lost.value.retryable
