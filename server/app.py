@@ -257,7 +257,8 @@ def build_router(settings: Settings) -> APIRouter:
                       416: {"description": "Range not satisfiable"}})
     async def get_document(request: Request, user: User, sha256: Sha256) -> Response:
         """The document's bytes (``Range`` supported); 404 without access, as for a missing one."""
-        return documents.download(ctx_of(request), storage_of(request), user, sha256, request.headers.get("range"))
+        return await documents.download(ctx_of(request), storage_of(request), user, sha256,
+                                        request.headers.get("range"))
 
     # -- public ------------------------------------------------------------------------
     @r.get("/verify/{shams_text}", tags=["public"], responses={200: {"content": {"text/html": {}}}})

@@ -14,9 +14,11 @@ Who may read a document: the uploader's agency and each agency a letter listing 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.responses import Response, StreamingResponse
@@ -33,9 +35,11 @@ from server.context import ServerContext
 from server.errors import ApiError, not_found
 from server.models import document_access, documents, upload_parts, uploads
 from server.requests import Strict
-from server.storage import Storage
+from server.storage import PIECE, Storage
 
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
+T = TypeVar("T")
+log = logging.getLogger("dabir.server")
 _CONTENT_RANGE = re.compile(r"bytes (\d{1,19})-(\d{1,19})/(\d{1,19})")
 _RANGE = re.compile(r"bytes=(\d{0,19})-(\d{0,19})")
 
@@ -71,6 +75,20 @@ def _size_refused(limit: int) -> ApiError:
 def _bad_range(what: str) -> ApiError:
     return _refuse(416, "invalid_range", "بازه بایت‌های درخواست‌شده نادرست است.", f"Invalid range: {what}.",
                    "Content-Range")
+
+
+async def _in_store(fn: Callable[..., T], *args: Any) -> T:
+    """A storage call off the event loop; a storage that fails (unreachable S3, a full disk) is a 503
+    the client retries, never a 500."""
+    try:
+        return await run_in_threadpool(fn, *args)
+    except (ApiError, ClientDisconnect):
+        raise
+    except Exception as exc:
+        log.warning("document storage failed: %s: %s", type(exc).__name__, exc)
+        raise ApiError(503, "storage_unavailable", "ذخیره‌گاه پرونده‌ها موقتاً در دسترس نیست؛ لطفاً دوباره تلاش کنید.",
+                       "The document storage is temporarily unavailable; try again.",
+                       headers={"Retry-After": "5"}) from exc
 
 
 # -- reads ------------------------------------------------------------------------------------
@@ -132,7 +150,7 @@ async def create_upload(ctx: ServerContext, storage: Storage, principal: Princip
         raise _mismatch(body.media_type, known)
     upload_id = uuid.uuid4().hex
     now = ctx.clock()
-    handle = "" if have else await run_in_threadpool(storage.begin, upload_id, body.size)
+    handle = "" if have else await _in_store(storage.begin, upload_id, body.size)
     row = {"id": upload_id, "agency_id": principal.agency_id, "user_id": principal.user_id,
            "name": safe_file_name(body.name), "size": body.size, "media_type": body.media_type,
            "sha256": body.sha256, "chunk_size": settings.document_chunk_bytes, "handle": handle,
@@ -164,20 +182,24 @@ async def put_chunk(ctx: ServerContext, storage: Storage, principal: Principal, 
     if row["completed_at"] is not None:
         return {"received": size}
     index, length = start // chunk, end - start + 1
-    writer = await run_in_threadpool(storage.part_writer, upload_id, row["handle"], index, start)
-    got = 0
+    writer = await _in_store(storage.part_writer, upload_id, row["handle"], index, start)
+    got, batch = 0, bytearray()
     try:
-        async for piece in request.stream():
+        async for piece in request.stream():  # small pieces: written a PIECE at a time
             got += len(piece)
             if got > length:
                 break
-            if piece:
-                await run_in_threadpool(writer.write, piece)
+            batch += piece
+            if len(batch) >= PIECE:
+                await _in_store(writer.write, bytes(batch))
+                batch.clear()
+        if batch and got <= length:
+            await _in_store(writer.write, bytes(batch))
         if got != length:
             raise _refuse(400, "chunk_length_mismatch", "اندازه بخش ارسال‌شده با بازه اعلام‌شده برابر نیست.",
                           f"The body has {got} bytes where the range names {length}.", "Content-Range")
-        tag = await run_in_threadpool(writer.commit)
-    except (ApiError, ClientDisconnect, OSError, RuntimeError):
+        tag = await _in_store(writer.commit)
+    except BaseException:
         await run_in_threadpool(writer.abort)
         raise
 
@@ -212,15 +234,20 @@ async def complete(ctx: ServerContext, storage: Storage, principal: Principal, u
         if missing:
             raise _refuse(409, "upload_incomplete", "همه بخش‌های پرونده هنوز دریافت نشده است.",
                           f"Bytes still missing: {missing[:5]}.", "upload_id")
-        await run_in_threadpool(storage.assemble, upload_id, row["handle"], sorted(parts.items()))
-        size, sha, found = await run_in_threadpool(_inspect, storage, upload_id, row["name"])
+        try:
+            await _in_store(storage.assemble, upload_id, row["handle"], sorted(parts.items()))
+            size, sha, found = await _in_store(_inspect, storage, upload_id, row["name"])
+        except ApiError:
+            if _upload_row(ctx, principal, upload_id)["completed_at"] is None:
+                raise
+            return _completed(ctx, _upload_row(ctx, principal, upload_id))  # a twin request completed it
         problem = _problem(ctx, row, size, sha, found)
         if problem is not None:
-            await run_in_threadpool(storage.discard, upload_id, row["handle"])
+            await _in_store(storage.discard, upload_id, row["handle"])
             await ctx.db.write(lambda conn: (conn.execute(delete(upload_parts).where(upload_parts.c.upload_id == upload_id)),
                                              conn.execute(delete(uploads).where(uploads.c.id == upload_id))))
             raise problem
-        await run_in_threadpool(storage.promote, upload_id, sha)
+        await _in_store(storage.promote, upload_id, sha)
         now = ctx.clock()
 
         def done(conn: Connection) -> None:
@@ -230,6 +257,11 @@ async def complete(ctx: ServerContext, storage: Storage, principal: Principal, u
             conn.execute(update(uploads).where(uploads.c.id == upload_id).values(completed_at=now))
             conn.execute(delete(upload_parts).where(upload_parts.c.upload_id == upload_id))
         await ctx.db.write(done)
+    return _completed(ctx, row)
+
+
+def _completed(ctx: ServerContext, row: Any) -> dict[str, Any]:
+    """What completing an upload answers (again, for a retry)."""
     with ctx.db.read() as conn:
         media_type = conn.execute(select(documents.c.media_type).where(documents.c.sha256 == row["sha256"])).scalar_one()
     return {"address": document_address(ctx.settings.public_url, row["sha256"]), "sha256": row["sha256"],
@@ -270,7 +302,8 @@ def _span(header: str | None, size: int) -> tuple[int, int] | None:
     return start, end
 
 
-def download(ctx: ServerContext, storage: Storage, principal: Principal, sha256: str, range_header: str | None) -> Response:
+async def download(ctx: ServerContext, storage: Storage, principal: Principal, sha256: str,
+                   range_header: str | None) -> Response:
     with ctx.db.read() as conn:
         doc = conn.execute(select(documents).where(documents.c.sha256 == sha256)).mappings().first()
         if doc is None or not may_read(conn, principal.agency_id, sha256):
@@ -286,7 +319,8 @@ def download(ctx: ServerContext, storage: Storage, principal: Principal, sha256:
                "Content-Disposition": "attachment"}
     if span is not None:
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
-    return StreamingResponse(storage.read(sha256, start, end), status_code=206 if span else 200,
+    pieces = await _in_store(storage.read, sha256, start, end)  # opened here: a missing object is a 503, not half an answer
+    return StreamingResponse(pieces, status_code=206 if span else 200,
                              media_type=doc["media_type"], headers=headers)
 
 

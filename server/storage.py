@@ -23,6 +23,7 @@ from server.config import Settings
 
 PIECE = 1 << 20  # bytes read or written at a time
 S3_MIN_PART = 5 * 1024 * 1024
+S3_MAX_COPY = 5 * 1024**3  # what one CopyObject request may copy
 
 
 class PartWriter(Protocol):
@@ -173,11 +174,16 @@ class LocalStorage:
 
 
 def _read_file(path: Path, start: int, end: int | None) -> Iterator[bytes]:
-    with path.open("rb") as f:
-        f.seek(start)
-        left = None if end is None else end - start
+    """Opened now (a missing file fails here), read as the pieces are taken."""
+    file = path.open("rb")
+    file.seek(start)
+    return _pieces(file, None if end is None else end - start)
+
+
+def _pieces(file: BinaryIO, left: int | None) -> Iterator[bytes]:
+    with file:
         while left is None or left > 0:
-            piece = f.read(PIECE if left is None else min(PIECE, left))
+            piece = file.read(PIECE if left is None else min(PIECE, left))
             if not piece:
                 return
             if left is not None:
@@ -187,11 +193,11 @@ def _read_file(path: Path, start: int, end: int | None) -> Iterator[bytes]:
 
 # -- an S3-compatible object store ----------------------------------------------------------------
 class _S3Part:
-    """A chunk spooled to a temporary file, sent as one part on commit."""
+    """A chunk written to a temporary file (not kept in memory), sent as one part on commit."""
 
     def __init__(self, store: S3Storage, upload_id: str, handle: str, index: int) -> None:
         self._store, self._upload_id, self._handle, self._index = store, upload_id, handle, index
-        self._file = tempfile.SpooledTemporaryFile(max_size=PIECE)  # noqa: SIM115 (closed by commit/abort)
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by commit or abort)
         self._size = 0
 
     def write(self, data: bytes) -> None:
@@ -290,11 +296,14 @@ class S3Storage:
         return io.BufferedReader(_S3Reader(self, self.upload_key(upload_id)), buffer_size=64 * 1024)
 
     def promote(self, upload_id: str, sha256: str) -> None:
-        source = self.upload_key(upload_id)
-        if not self.exists(sha256):
-            # managed copy: a multipart copy on the server side for large objects
-            self.client.copy({"Bucket": self.bucket, "Key": source}, self.bucket, self._document(sha256))
-        self.client.delete_object(Bucket=self.bucket, Key=source)
+        source = {"Bucket": self.bucket, "Key": self.upload_key(upload_id)}
+        if not self.exists(sha256):  # a copy inside the store: the bytes do not pass through us
+            size = int(self.client.head_object(**source)["ContentLength"])
+            if size <= S3_MAX_COPY:
+                self.client.copy_object(CopySource=source, Bucket=self.bucket, Key=self._document(sha256))
+            else:  # larger objects are copied part by part
+                self.client.copy(source, self.bucket, self._document(sha256))
+        self.client.delete_object(**source)
 
     def discard(self, upload_id: str, handle: str) -> None:
         from botocore.exceptions import ClientError

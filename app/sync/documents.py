@@ -1,6 +1,7 @@
 """Attachments to and from the server's document store: resumable uploads, hash-checked downloads.
 
-Both stream (a chunk is read from the file as it is sent, a download written as it arrives) and
+Both stream (a chunk is read from the file as it is sent, two chunks in flight; a download is
+written as it arrives) and
 resume: an upload from what the server confirms it has (the caller keeps :class:`UploadState`
 across restarts), a download from the bytes already in ``<dest>.part`` (an HTTP range request).
 A download is checked against the SHA-256 signed into the letter before it gets its name.
@@ -12,6 +13,7 @@ import hashlib
 import os
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -20,6 +22,7 @@ from app.protocol.documents import sha256_from_address
 from app.sync.api import ApiError, DabirApi
 
 PIECE = 1 << 20  # bytes read from a file (or the network) at a time
+PARALLEL = 2  # chunks in flight: the server stores one while the next one arrives
 Progress = Callable[[int, int], None]  # (bytes done, total)
 
 
@@ -87,16 +90,30 @@ def upload_document(api: DabirApi, path: Path, *, name: str, media_type: str, sh
     done = size - sum(end - start for start, end in missing)
     if on_progress is not None:
         on_progress(done, size)
-    with path.open("rb") as file:
-        for first, last in missing:
-            for start in range(first, last, chunk):
-                _check(cancel)
-                end = min(start + chunk, last)
-                answer = api.put_upload_chunk(state.upload_id, start, end, size, _pieces(file, start, end, cancel))
-                state.received = answer["received"]
+    upload_id = state.upload_id
+    stop = threading.Event()
+
+    def send(start: int, end: int) -> dict[str, Any] | None:
+        if stop.is_set():
+            return None
+        _check(cancel)
+        with path.open("rb") as file:
+            return api.put_upload_chunk(upload_id, start, end, size, _pieces(file, start, end, cancel))
+
+    spans = [(start, min(start + chunk, last)) for first, last in missing for start in range(first, last, chunk)]
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        futures = {pool.submit(send, *span): span for span in spans}
+        try:
+            for future in as_completed(futures):  # state and progress move on this (the caller's) thread
+                answer = future.result()
+                start, end = futures[future]
+                state.received = max(state.received, int(answer["received"]) if answer else 0)
                 done += end - start
                 if on_progress is not None:
                     on_progress(done, size)
+        except BaseException:
+            stop.set()  # chunks in flight finish (or fail); none starts
+            raise
     try:
         return api.complete_upload(state.upload_id)
     except ApiError as exc:

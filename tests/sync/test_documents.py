@@ -66,6 +66,12 @@ class DocEnv:
         data[0] ^= 0xFF
         s3.put_object(Bucket=self.s3.bucket, Key=key, Body=bytes(data))
 
+    def remove_stored(self, sha256: str) -> None:
+        if self.s3 is None:
+            (self.server.data_dir / "documents" / "documents" / sha256[:2] / sha256).unlink()
+        else:
+            self.s3.client().delete_object(Bucket=self.s3.bucket, Key=f"documents/{sha256}")
+
     def stored_count(self) -> int:
         if self.s3 is None:
             return sum(1 for p in (self.server.data_dir / "documents" / "documents").rglob("*") if p.is_file())
@@ -200,27 +206,31 @@ def test_a_dropped_connection_resumes_byte_identical(docs: DocEnv, tmp_path: Pat
     proxy = FaultProxy(srv.port, srv.workdir / "tls-cert.pem", srv.workdir / "tls-key.pem", srv.ca_bundle)
     state = UploadState()
     try:
-        with DabirApi(proxy.base_url, srv.ca_bundle) as a:
+        with DabirApi(proxy.base_url, srv.ca_bundle) as a, docs.client("a.secretary") as direct:
             a.login("a.secretary", DEMO_PASSWORD)
-            proxy.modes.extend(["pass", "pass", "close"])  # create, chunk 0, then the connection drops
+            # the upload is created; of the two chunks then in flight one arrives, the other's connection drops
+            proxy.modes.extend(["pass", "pass", "close"])
             with pytest.raises(ApiError) as dropped:
                 _upload(a, path, state)
-            assert dropped.value.status == 0
-            assert state.upload_id is not None and state.received == CHUNK
-            proxy.modes.extend(["lost"])  # chunk 1 is stored, but its answer never arrives
+            assert dropped.value.status == 0 and state.upload_id is not None
+            missing = sum(end - start for start, end in direct.upload_status(state.upload_id)["missing"])
+            assert CHUNK <= missing < path.stat().st_size
+            # the chunks still missing are stored, but their answers never arrive
+            proxy.modes.extend(["lost", "lost"])
             with pytest.raises(ApiError):
                 _upload(a, path, state)
+            proxy.modes.clear()
             seen: list[int] = []
-            _upload(a, path, state, on_progress=lambda done, total: seen.append(done))
-            assert seen[0] == 2 * CHUNK  # chunks 0 and 1 were not sent again
-        with docs.client("a.secretary") as a:
-            assert _download(a, path, tmp_path / "got.zip").read_bytes() == path.read_bytes()
+            answer = _upload(a, path, state, on_progress=lambda done, total: seen.append(done))
+            assert seen == [path.stat().st_size]  # nothing was sent again
+            assert answer["sha256"] == _sha(path)
+            assert _download(direct, path, tmp_path / "got.zip").read_bytes() == path.read_bytes()
     finally:
         proxy.close()
 
 
 _KILLED_CLIENT = """
-import json, sys, time
+import json, sys, threading, time
 from pathlib import Path
 from app.sync.api import DabirApi
 from app.sync.documents import UploadState, upload_document
@@ -228,10 +238,15 @@ base, ca, path, sha, state_file = sys.argv[1:6]
 api = DabirApi(base, ca)
 api.login("a.secretary", "{password}")
 state = UploadState()
+first = threading.Lock()
+send = api.put_upload_chunk
+def slow_network(*args):
+    if not first.acquire(blocking=False):
+        time.sleep(60)  # every chunk but the first: the test kills us meanwhile
+    return send(*args)
+api.put_upload_chunk = slow_network
 def progress(done, total):
-    Path(state_file).write_text(json.dumps({{"upload_id": state.upload_id, "received": state.received}}))
-    if done:
-        time.sleep(60)  # the test kills us here, after the first chunk
+    Path(state_file).write_text(json.dumps({{"upload_id": state.upload_id, "received": state.received, "done": done}}))
 upload_document(api, Path(path), name="big.zip", media_type="application/zip", sha256=sha,
                 size=Path(path).stat().st_size, state=state, on_progress=progress)
 """
@@ -248,7 +263,7 @@ def test_a_client_killed_mid_upload_resumes_byte_identical(docs: DocEnv, tmp_pat
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and child.poll() is None:
-            if state_file.exists() and json.loads(state_file.read_text() or "{}").get("received", 0) >= CHUNK:
+            if state_file.exists() and json.loads(state_file.read_text() or "{}").get("done", 0) >= CHUNK:
                 break
             time.sleep(0.05)
         assert child.poll() is None, "the client should still be uploading"
@@ -263,7 +278,8 @@ def test_a_client_killed_mid_upload_resumes_byte_identical(docs: DocEnv, tmp_pat
     with docs.client("a.secretary") as a:
         seen: list[int] = []
         answer = _upload(a, path, state, on_progress=lambda done, total: seen.append(done))
-        assert seen[0] == CHUNK and answer["sha256"] == _sha(path)
+        assert seen[0] == CHUNK  # the chunk stored before the kill is not sent again
+        assert answer["sha256"] == _sha(path)
         assert _download(a, path, tmp_path / "got.zip").read_bytes() == path.read_bytes()
 
 
@@ -344,3 +360,14 @@ def test_a_download_resumes_from_its_part_file(docs: DocEnv, tmp_path: Path) -> 
         download_document(a, document_address(a.base_url, sha), dest, sha256=sha, size=len(data),
                           on_progress=lambda done, total: seen.append(done))
     assert seen[0] == 1_000_000 and dest.read_bytes() == data
+
+
+@pytest.mark.server
+def test_a_storage_failure_is_a_503_to_retry_not_a_500(docs: DocEnv, tmp_path: Path) -> None:
+    path, _ = write_sample(tmp_path, "photo.jpg")
+    with docs.client("a.secretary") as a:
+        _upload(a, path)
+        docs.remove_stored(_sha(path))
+        with pytest.raises(ApiError) as lost:
+            _download(a, path, tmp_path / "got.jpg")
+    assert (lost.value.status, lost.value.code) == (503, "storage_unavailable") and lost.value.retryable
