@@ -26,9 +26,9 @@ def _insert(conn, table: str, values: dict[str, object]) -> None:  # type: ignor
     conn.execute(text(f"INSERT INTO {table} ({cols}) VALUES ({', '.join(':' + c for c in values)})"), values)
 
 
-def test_migration_0012_keeps_attachments_and_starts_their_upload_from_zero(tmp_path: Path) -> None:
+def test_the_upload_state_migration_keeps_attachments_and_starts_their_upload_from_zero(tmp_path: Path) -> None:
     engine = make_engine(tmp_path / "dabir.sqlite3")
-    migrate(engine, "0011")
+    migrate(engine, "0011")  # before the attachments kept their upload state
     with engine.begin() as conn:
         _insert(conn, "letters", {"guid": "11111111-1111-1111-1111-111111111111", "kind": "outgoing",
                                   "state": "queued", "subject": "نامه"})
@@ -38,7 +38,7 @@ def test_migration_0012_keeps_attachments_and_starts_their_upload_from_zero(tmp_
     engine.dispose()
     store = Store(tmp_path)
     try:
-        assert schema_version(store.engine) == SCHEMA_HEAD == "0012"
+        assert schema_version(store.engine) == SCHEMA_HEAD
         with store.reader() as s:
             att = s.query(Attachment).one()
             assert (att.file_name, att.upload_id, att.uploaded, att.uploaded_at) == ("الف.pdf", None, 0, None)
