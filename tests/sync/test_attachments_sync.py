@@ -20,6 +20,7 @@ import keyring
 import pytest
 
 from app.models import letters as L
+from app.models import referrals as R
 from app.models.attachments import copy_in, read_attachments
 from app.models.db import Store, open_store
 from app.models.drafts import DraftValues, save_draft
@@ -202,7 +203,7 @@ def test_signed_on_softhsm_uploaded_then_registered_received_and_hash_checked(
     assert "upload_progress" not in [n for n, _ in events]
 
 
-def test_a_dropped_connection_resumes_the_upload_then_registers(
+def test_a_dropped_connection_resumes_the_upload_then_registers_and_referred_staff_download(
         tmp_path: Path, server: ServerProcess, soft_signer: SoftSigner) -> None:
     path = big_zip(tmp_path / "big.zip", 4 * CHUNK + 99)
     store = desk(server, tmp_path / "a", "a.secretary")
@@ -233,6 +234,17 @@ def test_a_dropped_connection_resumes_the_upload_then_registers(
     with acc.open_api(receiver) as api:
         fetch(receiver, api, listed.entry)
     assert receiver.blobs.path(listed.entry.sha256).read_bytes() == path.read_bytes()
+
+    # Referred to a staff member: the letter comes with its attachments, which they may download.
+    R.refer(receiver, guid, "b.secretary", ["b.staff"], "برای اقدام")
+    assert run(receiver)[0].referred == [guid]
+    staff = desk(server, tmp_path / "b-staff", "b.staff")
+    assert guid in run(staff)[0].received
+    [referred] = read_attachments(staff, guid)
+    assert referred.entry == listed.entry and not referred.here
+    with acc.open_api(staff) as api:
+        fetch(staff, api, referred.entry)
+    assert staff.blobs.path(referred.entry.sha256).read_bytes() == path.read_bytes()
 
 
 def _sync_subprocess(data_dir: Path, keyring_file: Path) -> subprocess.Popen[bytes]:
