@@ -179,6 +179,7 @@ class AttachmentsEditor(_Panel):
     """The editor's attachments; ``changed`` after one is added or removed (the draft saves them)."""
 
     changed = Signal()
+    settled = Signal()  # the files being copied are all listed (or refused)
 
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -270,17 +271,17 @@ class AttachmentsEditor(_Panel):
         self._copying -= 1
         if not self._copying:
             self._progress_done()
+            self.settled.emit()
 
     def _copied(self, results: list[AttachmentEntry | AttachmentRefused]) -> None:
-        self._copy_ended()
         self.show_error("\n".join(r.message_fa for r in results if isinstance(r, AttachmentRefused)))
         added = [r for r in results if isinstance(r, AttachmentEntry)]
-        if self._read_only or not added:
-            return
-        self.list.set_entries([*self.entries(), *added])
-        self.list.setCurrentRow(self.list.count() - 1)
-        self._update_buttons()
-        self.changed.emit()
+        if added and not self._read_only:
+            self.list.set_entries([*self.entries(), *added])
+            self.list.setCurrentRow(self.list.count() - 1)
+            self._update_buttons()
+            self.changed.emit()
+        self._copy_ended()
 
     def _copy_failed(self, exc: BaseException) -> None:
         self._copy_ended()

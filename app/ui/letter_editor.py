@@ -247,6 +247,7 @@ class LetterEditor(QWidget):
         for combo in (self.priority, self.classification, self.letterhead):
             combo.currentIndexChanged.connect(self._on_changed)
         self.attachments.changed.connect(self._on_changed)
+        self.attachments.settled.connect(self._attachments_settled)
 
     def _install_shortcuts(self) -> None:
         def shortcut(keys: Sequence[QKeySequence | QKeySequence.StandardKey | str], slot: object, text: str) -> QAction:
@@ -326,6 +327,9 @@ class LetterEditor(QWidget):
         saved and ``readyToClose`` follows once they are stored (or once the user has agreed to
         lose changes that cannot be stored)."""
         self._autosave.stop()
+        if self.attachments.busy and not self._read_only:  # a file is still being copied: it is kept too
+            self._close_wanted = True
+            return False
         if self._read_only or (not self._dirty and self._writing is None):
             return True
         self._close_wanted = True
@@ -333,6 +337,13 @@ class LetterEditor(QWidget):
             self._close_wanted = False
             return self.confirm_discard()
         return False
+
+    def _attachments_settled(self) -> None:
+        """A close waited for the files being attached: save them with the draft, then close."""
+        if self._close_wanted and self._writing is None:
+            self._close_wanted = False
+            if self.flush():
+                self.readyToClose.emit()
 
     def confirm_drop_signature(self) -> bool:
         """Ask before an edit removes the letter's signature (tests replace this)."""

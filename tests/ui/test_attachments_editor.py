@@ -293,3 +293,15 @@ def test_upload_progress_reads_in_persian(fa_app, qtbot, profile: Store) -> None
     qtbot.waitUntil(lambda: panel.topLevelItemCount() == 1, timeout=5000)
     panel.on_sync_event("upload_progress", {**data, "guid": guid})
     assert panel.topLevelItem(0).text(1) == "بارگذاری پیوست‌ها ۲۵٪"
+
+
+def test_closing_while_a_file_is_copied_keeps_it_with_the_draft(fa_app, qtbot, profile: Store, tmp_path: Path) -> None:
+    big = pdf_file(tmp_path, "بزرگ.pdf", size=64 * 1024 * 1024)
+    editor = make_editor(qtbot, profile)
+    type_text(editor.subject, SUBJECT)
+    wait_saved(qtbot, editor)
+    editor.attachments.attach_files([big])
+    assert editor.attachments.busy
+    with qtbot.waitSignal(editor.readyToClose, timeout=30_000):
+        assert not editor.flush()  # waits for the copy, then saves
+    assert [row[0] for row in stored_attachments(profile, editor.guid or "")] == ["بزرگ.pdf"]
