@@ -15,7 +15,18 @@ from starlette.concurrency import run_in_threadpool
 from app.protocol.package import MAX_SIGNATURES, LetterPackage
 from app.protocol.package_schema import UUID_PATTERN, package_schema
 from app.protocol.receipt import cert_fingerprint
-from server import admin, archive, audit, directory, incoming, payam, referrals, shams, verification
+from server import (
+    admin,
+    archive,
+    audit,
+    directory,
+    documents,
+    incoming,
+    payam,
+    referrals,
+    shams,
+    verification,
+)
 from server.auth import Principal, Role, bearer_token, hash_password, login, logout
 from server.config import Settings
 from server.context import Clock, ServerContext, utc_now
@@ -37,6 +48,7 @@ from server.requests import (
 )
 from server.security_headers import SecurityHeaders
 from server.signatures import SignatureChecker
+from server.storage import Storage, create_storage
 from server.verify_page import PAGE_CSP, answer_page, error_page, wants_html
 
 API = "/api/v1"
@@ -52,6 +64,11 @@ def _package_body(settings: Settings) -> dict[str, Any]:
 def ctx_of(request: Request) -> ServerContext:
     ctx: ServerContext = request.app.state.ctx
     return ctx
+
+
+def storage_of(request: Request) -> Storage:
+    storage: Storage = request.app.state.storage
+    return storage
 
 
 def checker_of(request: Request) -> SignatureChecker:
@@ -87,6 +104,8 @@ IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 After = Annotated[int, Query(ge=0, le=2**63 - 1)]  # cursors are 64-bit database integers
 Limit = Annotated[int, Query(ge=1, le=500)]
 Guid = Annotated[str, Path(pattern=UUID_PATTERN, description="letter GUID, canonical lowercase form")]
+UploadId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+Sha256 = Annotated[str, Path(pattern=documents.SHA256_PATTERN, description="the document's SHA-256 (lowercase hex)")]
 Username = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[^\x00]+$")]
 
 
@@ -223,6 +242,37 @@ def build_router(settings: Settings) -> APIRouter:
     async def get_acks(request: Request, user: User, after: After = 0, limit: Limit = 500) -> dict[str, Any]:
         return payam.acks_feed(ctx_of(request), user, after, limit)
 
+    # -- documents (attachments): resumable uploads, ranged downloads ----------------------
+    @r.post("/uploads", tags=["documents"], status_code=201)
+    async def post_upload(request: Request, user: User, body: documents.UploadIn) -> dict[str, Any]:
+        """Start an upload (``complete`` at once if the agency has this content already)."""
+        return await documents.create_upload(ctx_of(request), storage_of(request), user, body)
+
+    @r.get("/uploads/{upload_id}", tags=["documents"])
+    async def get_upload(request: Request, user: User, upload_id: UploadId) -> dict[str, Any]:
+        """What is stored so far: ``received`` (contiguous from 0) and the ``missing`` ranges [start, end)."""
+        return documents.upload_status(ctx_of(request), user, upload_id)
+
+    @r.put("/uploads/{upload_id}", tags=["documents"])
+    async def put_upload_chunk(request: Request, user: User, upload_id: UploadId,
+                               content_range: Annotated[str | None, Header(alias="Content-Range")] = None
+                               ) -> dict[str, Any]:
+        """One chunk, raw bytes, ``Content-Range: bytes START-END/TOTAL``."""
+        return await documents.put_chunk(ctx_of(request), storage_of(request), user, upload_id, content_range, request)
+
+    @r.post("/uploads/{upload_id}/complete", tags=["documents"])
+    async def post_upload_complete(request: Request, user: User, upload_id: UploadId) -> dict[str, Any]:
+        """Check size, SHA-256 and media type; answers the document's address."""
+        return await documents.complete(ctx_of(request), storage_of(request), user, upload_id)
+
+    @r.get("/documents/{sha256}", tags=["documents"], response_class=Response,
+           responses={200: {"content": {"application/octet-stream": {}}}, 206: {"description": "Partial content"},
+                      416: {"description": "Range not satisfiable"}})
+    async def get_document(request: Request, user: User, sha256: Sha256) -> Response:
+        """The document's bytes (``Range`` supported); 404 without access, as for a missing one."""
+        return await documents.download(ctx_of(request), storage_of(request), user, sha256,
+                                        request.headers.get("range"))
+
     # -- public ------------------------------------------------------------------------
     @r.get("/verify/{shams_text}", tags=["public"], responses={200: {"content": {"text/html": {}}}})
     async def verify(request: Request, shams_text: Annotated[str, Path(max_length=100)],
@@ -341,6 +391,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, ctx: ServerContext
     app.state.ctx = ctx
     app.state.checker = SignatureChecker(settings.trust_dir_path, settings.revocation_cache_path,
                                          soft_fail=settings.revocation_soft_fail)
+    app.state.storage = create_storage(settings)
     app.state.verify_limit = verification.SlidingWindow(settings.verify_requests_per_minute)
     install_handlers(app, on_refusal=audit.record_refusal)
 

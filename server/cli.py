@@ -123,7 +123,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     config = uvicorn.Config(
         "server.cli:app_factory", factory=True, ssl_certfile=str(settings.tls_cert_path),
         ssl_keyfile=str(settings.tls_key_path), workers=settings.workers, access_log=False,
-        log_level="warning", proxy_headers=False, server_header=False, timeout_keep_alive=30,
+        log_level="warning", server_header=False, timeout_keep_alive=30,
+        # behind a load balancer: the client address from X-Forwarded-For, believed only from these
+        proxy_headers=bool(settings.forwarded_allow_ips), forwarded_allow_ips=settings.forwarded_allow_ips or None,
         # h11 bounds the request line and headers (httptools does not): a huge header is refused
         # with 400 before it fills the memory
         http="h11", h11_max_incomplete_event_size=settings.max_header_bytes,

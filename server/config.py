@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from app.protocol.media import DEFAULT_ALLOWED
 from app.protocol.referral import DEFAULT_INSTRUCTIONS
 
 ENV_PREFIX = "DABIR_SERVER_"
@@ -51,6 +52,20 @@ class Settings:
     db_pool_size: int = 20
     # The instructions a referral may carry, separated by "|"; empty: app.protocol.referral's defaults.
     referral_instructions: str = ""
+    # Trusted reverse proxies (uvicorn's forwarded_allow_ips, e.g. "10.0.0.5" or "*"): empty = none,
+    # the client address is the TCP peer. Set it behind a load balancer so per-IP limits see clients.
+    forwarded_allow_ips: str = ""
+    # -- documents (attachments) --------------------------------------------------------------
+    storage: str = "local"  # local: a folder (documents_dir); s3: an S3-compatible object store
+    documents_dir: Path | None = None  # default <data_dir>/documents
+    s3_bucket: str = ""
+    s3_endpoint_url: str = ""  # empty: AWS; credentials come from boto3's usual chain (AWS_* variables, …)
+    s3_region: str = ""
+    s3_prefix: str = ""  # key prefix inside the bucket, e.g. "dabir/"
+    document_max_bytes: int = 2 * 1024**3
+    # One chunk of an upload = one request body (≤ max_request_bytes) = one S3 part (S3: ≥ 5 MiB)
+    document_chunk_bytes: int = 8 * 1024 * 1024
+    document_media_types: str = ""  # allowed types separated by "|"; empty: app.protocol.media's defaults
 
     # -- derived paths ---------------------------------------------------------------------
     @property
@@ -87,6 +102,15 @@ class Settings:
         """The referral instructions this server accepts (and sends with each cartable page)."""
         configured = tuple(x.strip() for x in self.referral_instructions.split("|") if x.strip())
         return configured or DEFAULT_INSTRUCTIONS
+
+    @property
+    def documents_path(self) -> Path:
+        return self.documents_dir or self.data_dir / "documents"
+
+    @property
+    def allowed_media_types(self) -> frozenset[str]:
+        configured = {x.strip().lower() for x in self.document_media_types.split("|") if x.strip()}
+        return frozenset(configured or DEFAULT_ALLOWED)
 
     @property
     def trust_dir_path(self) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -89,14 +90,15 @@ class RequestLimits:
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
-        body = b"".join(chunks)
-        sent = False
+        # replayed piece by piece as they came, so a reader that streams the body (an upload's chunk)
+        # never holds a joined copy beside the pieces
+        pending = deque(chunks)
+        del chunks
 
         async def replay() -> Message:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
+            if pending:
+                piece = pending.popleft()
+                return {"type": "http.request", "body": piece, "more_body": bool(pending)}
             return await receive()
 
         await self.app(scope, replay, send)

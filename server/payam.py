@@ -25,6 +25,7 @@ from app.protocol.trust import TrustStore
 from server.auth import Principal, Role
 from server.context import ServerContext, as_utc
 from server.db import next_value
+from server.documents import check_attachments, grant
 from server.errors import ApiError, not_found
 from server.idempotency import lookup, write_idempotent
 from server.models import acks, agencies, deliveries, letters, units, users
@@ -142,6 +143,7 @@ async def send(ctx: ServerContext, checker: SignatureChecker, principal: Princip
         if replay is not None:
             return replay
         row = _check_registered(ctx, conn, principal, package, content_sha)
+        shas = check_attachments(conn, principal.agency_id, content)
         pick = _internal_recipients if internal else _payam_recipients
         recipients = pick(conn, principal, content)
         stores = [checker.store_for(conn, rid) for rid, _ in recipients]
@@ -151,6 +153,7 @@ async def send(ctx: ServerContext, checker: SignatureChecker, principal: Princip
 
     def deliver(conn: Connection) -> dict[str, Any]:
         _deliver(ctx, conn, package.guid, principal.agency_id, recipients, channel)
+        grant(ctx, conn, shas, [rid for rid, _nid in recipients], package.guid)
         return {"guid": package.guid, "shams": row["shams"], "status": "sent",
                 "recipients": [{"agency": nid, "status": "queued"} for _rid, nid in recipients]}
     return await write_idempotent(ctx, principal, key, digest, 200, deliver)

@@ -28,6 +28,7 @@ from app.protocol.trust import TrustStore
 from server.auth import Principal, Role
 from server.context import ServerContext, as_utc
 from server.db import Database
+from server.documents import check_attachments
 from server.errors import ApiError
 from server.idempotency import busy, json_response, lookup, store, write_idempotent
 from server.models import certificates, letters, shams_counters, users
@@ -211,6 +212,7 @@ async def register(ctx: ServerContext, checker: SignatureChecker, principal: Pri
     content_bytes = package.content_bytes()
     content_sha = hashlib.sha256(content_bytes).hexdigest()
     with ctx.db.read() as conn:
+        check_attachments(conn, principal.agency_id, content)
         policy = signer_policy(ctx, checker, conn, principal.agency_id)
     try:
         # the certificates must be valid now: the receipt's time is taken a moment later, in the write

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -26,8 +27,10 @@ class BlobStore:
     def has(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
 
-    def put_stream(self, stream: BinaryIO) -> tuple[str, int]:
-        """Store a stream; return (sha256, size). Storing the same bytes twice keeps one copy."""
+    def put_stream(self, stream: BinaryIO, on_chunk: Callable[[int], None] | None = None) -> tuple[str, int]:
+        """Store a stream; return (sha256, size). Storing the same bytes twice keeps one copy.
+
+        ``on_chunk(bytes so far)`` follows each chunk (progress; it may raise to stop the copy)."""
         digest = hashlib.sha256()
         size = 0
         fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
@@ -37,6 +40,8 @@ class BlobStore:
                     digest.update(chunk)
                     out.write(chunk)
                     size += len(chunk)
+                    if on_chunk is not None:
+                        on_chunk(size)
                 out.flush()
                 os.fsync(out.fileno())
             sha = digest.hexdigest()
@@ -48,9 +53,9 @@ class BlobStore:
             Path(tmp).unlink(missing_ok=True)
             raise
 
-    def put_file(self, path: Path) -> tuple[str, int]:
+    def put_file(self, path: Path, on_chunk: Callable[[int], None] | None = None) -> tuple[str, int]:
         with path.open("rb") as f:
-            return self.put_stream(f)
+            return self.put_stream(f, on_chunk)
 
     def open(self, sha256: str) -> BinaryIO:
         return self.path(sha256).open("rb")

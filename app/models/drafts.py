@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.models.attachments import AttachmentEntry, entries, set_entries
 from app.models.changes import Changes
 from app.models.db import Store
 from app.models.directory import DirectoryEntry
@@ -33,6 +34,7 @@ class DraftValues:
     follow_up_of: LetterLink | None = None
     signatories: list[DirectoryEntry] = field(default_factory=list)
     letterhead: str = ""
+    attachments: list[AttachmentEntry] = field(default_factory=list)  # already in the blob store
 
     def recipients(self) -> list[dict[str, str]]:
         return [e.as_recipient("to") for e in self.to] + [e.as_recipient("cc") for e in self.cc]
@@ -88,6 +90,7 @@ def _load(session: Session, letter: Letter) -> LoadedDraft:
         follow_up_of=load_link(session, letter.follow_up_of, letter.follow_up_of_shams),
         signatories=[DirectoryEntry.from_dict(d) for d in letter.signatories or []],
         letterhead=letter.letterhead,
+        attachments=entries(letter),
     )
     return LoadedDraft(values, letter.kind, letter.state, _signed(letter))
 
@@ -148,4 +151,5 @@ def _save(
         letter.signatories = signatories
     if letter.letterhead != values.letterhead:
         letter.letterhead = values.letterhead
+    set_entries(session, letter, values.attachments)
     return letter.guid

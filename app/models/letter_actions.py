@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from app.models.attachments import seal_addresses
 from app.models.changes import Changes
 from app.models.db import Store
 from app.models.letters import ContentChanged, add_signature, letter_content, transition
@@ -54,12 +55,15 @@ def require_signatory(letter: Letter) -> None:
 
 def submit_for_signature(store: Store, guid: str, *, actor: str = "") -> Changes:
     """A finished draft goes to the signatory's «awaiting signature» folder (InvalidContent
-    when it lists no signatory)."""
-    with store.reader() as s:
+    when it lists no signatory), its attachments addressed on the profile's server."""
+    with store.session() as s:
         letter = s.get(Letter, guid)
-        if letter is not None and letter.state == State.DRAFT:
-            require_signatory(letter)
-    return _move(store, guid, State.DRAFT, State.AWAITING_SIGNATURE, actor=actor)
+        if letter is None or letter.state != State.DRAFT:
+            return Changes()
+        require_signatory(letter)
+        seal_addresses(s, letter)  # the attachments' addresses: from here on the signature covers them
+        transition(s, letter, State.AWAITING_SIGNATURE, actor=actor)
+    return Changes.of_letters([guid])
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,7 @@ class LetterView:
     priority: str = Priority.NORMAL
     classification: str = Classification.NORMAL
     attachment_count: int = 0
+    attachment_names: tuple[str, ...] = ()  # listed at the end of the printed letter
     signatories: tuple[Signatory, ...] = ()
     signer_national_codes: tuple[str, ...] = ()  # for the QR: who actually signed
     in_reply_to_shams: str = ""
@@ -85,11 +86,10 @@ class LetterView:
 
     @property
     def attachment_display(self) -> str:
+        """«ندارد», or how many files are attached: «۲ فایل»."""
         if not self.attachment_count:
             return "ندارد"
-        return (
-            "دارد" if self.attachment_count == 1 else f"دارد ({to_persian_digits(self.attachment_count)} برگ)"
-        )
+        return f"{to_persian_digits(self.attachment_count)} فایل"
 
     @property
     def priority_mark(self) -> str:
@@ -157,6 +157,7 @@ class LetterView:
             priority=letter.priority,
             classification=letter.classification,
             attachment_count=len(letter.attachments),
+            attachment_names=tuple(a.file_name or to_persian_digits(a.sha256[:12]) for a in letter.attachments),
             signatories=tuple(signatories),
             signer_national_codes=tuple(dict.fromkeys(codes)),  # unique, order kept
             in_reply_to_shams=letter.in_reply_to_shams,

@@ -143,6 +143,10 @@ class Attachment(Base):
     media_type: Mapped[str] = mapped_column(String(200))
     file_name: Mapped[str] = mapped_column(String(500), default="")
     remote_address: Mapped[str | None] = mapped_column(String(2000))
+    # Not content: how far the upload to the documents system got (migration 0012).
+    upload_id: Mapped[str | None] = mapped_column(String(200))
+    uploaded: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    uploaded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     letter: Mapped[Letter] = relationship(back_populates="attachments")
     __table_args__ = (UniqueConstraint("letter_guid", "position"),)

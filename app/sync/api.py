@@ -11,12 +11,15 @@ from __future__ import annotations
 import json
 import ssl
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from app.protocol.documents import ADDRESS_PATH
 from app.protocol.package import LetterPackage
 
 API_PREFIX = "/api/v1"
@@ -227,6 +230,55 @@ class DabirApi:
         if guid:
             return self._json("GET", f"/letters/{guid}/acks", params={"after": after, "limit": limit})
         return self._json("GET", "/acks", params={"after": after, "limit": limit})
+
+    # -- documents (attachments): app/sync/documents.py drives these ----------------------------
+    def create_upload(self, *, name: str, size: int, media_type: str, sha256: str) -> dict[str, Any]:
+        """{upload_id, received, chunk_size, complete}: ``complete`` if the agency has this content already."""
+        return self._json("POST", "/uploads", json_body={"name": name, "size": size, "media_type": media_type,
+                                                          "sha256": sha256})
+
+    def upload_status(self, upload_id: str) -> dict[str, Any]:
+        """{upload_id, size, received, missing: [[start, end), …], chunk_size}."""
+        return self._json("GET", f"/uploads/{upload_id}")
+
+    def put_upload_chunk(self, upload_id: str, start: int, end: int, total: int,
+                         pieces: Iterator[bytes]) -> dict[str, Any]:
+        """Send bytes [start, end) of the file as they are read (``pieces``); answers {received}."""
+        headers = {**self._auth_headers(), "Content-Range": f"bytes {start}-{end - 1}/{total}",
+                   "Content-Length": str(end - start), "Content-Type": "application/octet-stream"}
+        try:
+            resp = self._http.put(f"{API_PREFIX}/uploads/{upload_id}", content=pieces, headers=headers)
+        except httpx.TransportError as exc:
+            raise ApiError(0, "transport_error", "ارتباط با کارگزار برقرار نشد.",
+                           f"Could not reach the server: {type(exc).__name__}") from exc
+        if resp.status_code >= 400:
+            raise self._error(resp)
+        return resp.json()
+
+    def complete_upload(self, upload_id: str) -> dict[str, Any]:
+        """{address, sha256, size, media_type, name} once the server has checked the bytes."""
+        return self._json("POST", f"/uploads/{upload_id}/complete")
+
+    @contextmanager
+    def document_stream(self, sha256: str, start: int = 0) -> Iterator[httpx.Response]:
+        """The document's bytes from ``start`` (a 206, or a 200 with all of them), not yet read."""
+        headers = self._auth_headers()
+        if start:
+            headers["Range"] = f"bytes={start}-"
+        try:
+            with self._http.stream("GET", f"{ADDRESS_PATH}{sha256}", headers=headers) as resp:
+                if resp.status_code >= 400:
+                    resp.read()
+                    raise self._error(resp)
+                yield resp
+        except httpx.TransportError as exc:
+            raise ApiError(0, "transport_error", "ارتباط با کارگزار برقرار نشد.",
+                           f"Could not reach the server: {type(exc).__name__}") from exc
+
+    def _auth_headers(self) -> dict[str, str]:
+        if not self.token:
+            raise ApiError(401, "unauthenticated", "ابتدا وارد شوید.", "Not logged in.")
+        return {"Authorization": f"Bearer {self.token}"}
 
     # -- public --------------------------------------------------------------------------
     def verify_shams(self, shams: str, code: str | None = None) -> dict[str, Any]:

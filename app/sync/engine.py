@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from app.models import letters as L
 from app.models import referrals as referrals_store
+from app.models.attachments import from_content
 from app.models.db import Store
 from app.models.incoming import store_paper_record
 from app.models.lifecycle import State
@@ -46,7 +47,7 @@ from app.protocol.canonical import Classification, Priority, RecipientRole
 from app.protocol.package import LetterPackage
 from app.protocol.persian import normalize
 from app.protocol.receipt import InvalidReceipt, load_certificate, parse_time, receipt_matches, verify_receipt
-from app.sync import archive, incoming, outbox, referrals
+from app.sync import archive, attachments, incoming, outbox, referrals
 from app.sync.api import ApiError
 from app.sync.arrival import (
     INVALID,
@@ -145,6 +146,7 @@ class SyncEngine:
         self._cert = None
         self._pool = ThreadPoolExecutor(self.parallel, thread_name_prefix="dabir-sync")
         try:
+            self._upload_attachments(report)
             self._drain_outbox(report)
             self._number_incoming(report)
             self._send_referrals(report)
@@ -201,6 +203,8 @@ class SyncEngine:
         while True:
             with self.store.reader() as s:
                 due = outbox.due(s, self.clock(), limit=self.parallel * 8)
+                uploading = attachments.waiting(s, [i.letter_guid for i in due if i.op == outbox.REGISTER])
+                due = [i for i in due if not (i.op == outbox.REGISTER and i.letter_guid in uploading)]
                 packages = outbox.letter_packages(s, [i.letter_guid for i in due if i.op != outbox.ACK])
                 calls = [
                     _Call(i.id, i.op, i.letter_guid, i.idempotency_key,
@@ -312,6 +316,29 @@ class SyncEngine:
         follow_ups.append((outbox.SEND, letter.guid, outbox.content_tag(receipt["payload"]["content_sha256"])))
         report.registered.append(letter.guid)
         return "registered", {"guid": letter.guid, "shams": result["shams"]}
+
+    def _upload_attachments(self, report: SyncReport) -> None:
+        """The documents system gets a letter's attachments before the letter is registered (see
+        :mod:`app.sync.attachments`); a letter whose attachment cannot go is refused with the reason."""
+        for name, data in attachments.upload_pending(self.store, self.api, self._call, self.on_event):  # type: ignore[arg-type]
+            if name == "attachment_refused":
+                refusal = self._refuse(data["op_id"], data["error"], report)
+                if refusal is not None:
+                    self.on_event(*refusal)
+            else:
+                self.on_event(name, data)
+
+    def _refuse(self, op_id: int, exc: ApiError, report: SyncReport) -> tuple[str, dict[str, Any]] | None:
+        """An operation refused before its call (an attachment that cannot go), as the server's refusals are."""
+        with self.store.session() as s:
+            item = s.get(OutboxOperation, op_id)
+            if item is None or item.status != "pending":
+                return None
+            if item.op == outbox.REGISTER:
+                return self._rejected(s, item, exc, report)
+        name, data = incoming.refuse(self.store, op_id, exc, self.actor)  # a paper letter's scans
+        report.rejected.append((data["guid"], data["reason"]))
+        return name, data
 
     def _number_incoming(self, report: SyncReport) -> None:
         """Registered incoming letters get their numbers, in order (see :mod:`app.sync.incoming`)."""
@@ -562,6 +589,7 @@ class SyncEngine:
             verify_status=verdict["status"],
         )
         L.set_links(letter, [x for x in content.get("links") or [] if isinstance(x, dict)])
+        letter.attachments.extend(from_content(content))  # listed, downloaded on demand
         for i, r in enumerate(content.get("recipients") or []):
             letter.recipients.append(
                 Recipient(position=i, role=r.get("role", RecipientRole.TO), agency=str(r.get("agency", ""))[:11],

@@ -85,3 +85,9 @@ def _store(store: Store, op_id: int, result: dict[str, Any] | ApiError, actor: s
             if letter.state == State.INCOMING_PROVISIONAL:
                 L.transition(s, letter, State.REGISTERED_INCOMING, actor=actor, incoming_number=result["incoming_number"])
         return "numbered", {"guid": item.letter_guid, "incoming_number": result["incoming_number"]}
+
+
+def refuse(store: Store, op_id: int, exc: ApiError, actor: str) -> Event:
+    """Refuse an incoming operation before its call (a paper letter's scan cannot be uploaded), as a
+    refusal by the server is stored."""
+    return _store(store, op_id, exc, actor)

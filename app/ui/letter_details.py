@@ -23,6 +23,7 @@ from app.protocol.persian import to_persian_digits
 from app.protocol.shams import display_text
 from app.sync.account import SENDER_SETTING
 from app.ui.archive_tree import archive_rows
+from app.ui.attachments_panel import AttachmentsViewer, fetch_attachment
 from app.ui.incoming_details import incoming_rows
 from app.ui.labels import classification_name, priority_name, state_name
 from app.ui.store_changes import StoreChanges
@@ -89,6 +90,8 @@ class LetterDetails(QWidget):
         banner_row = QHBoxLayout()
         banner_row.addWidget(self.banner, 1)
         banner_row.addWidget(self.correct_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        # The letter's attachments (a paper letter's scans too): opened or saved, downloaded on demand.
+        self.attachments = AttachmentsViewer(store, guid, fetch_attachment, self)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.info)
         splitter.addWidget(self.body)
@@ -97,6 +100,7 @@ class LetterDetails(QWidget):
         layout.addLayout(top)
         layout.addLayout(banner_row)
         layout.addWidget(self.verification_banner)
+        layout.addWidget(self.attachments)
         layout.addWidget(splitter, 1)
         self.reload()
         StoreChanges.instance().changed.connect(self._on_store_changed)
@@ -107,6 +111,7 @@ class LetterDetails(QWidget):
         """Re-read the letter (one small snapshot read) and show it."""
         self.details = read_details(self.store, self.guid)
         self._render(self.details)
+        self.attachments.refresh()
 
     def _on_store_changed(self, changes: Changes, _handler: object) -> None:
         if changes.touches(self.guid):

@@ -6,7 +6,9 @@ run as a :class:`app.ui.ops.StoreOp` off the GUI thread, one write at a time and
 save asked for meanwhile follows the one in flight). Closing waits for the write: the editor
 says ``readyToClose`` once its changes are stored. Saving an edit to a signed letter drops its
 signature, so it first asks (:meth:`LetterEditor.confirm_drop_signature`, which tests replace).
-A letter the server returned becomes a draft again as the editor opens it.
+A letter the server returned becomes a draft again as the editor opens it. Attachments
+(:mod:`app.ui.attachments_panel`) are copied into the blob store as they are attached and saved
+with the draft like any other field.
 """
 
 from __future__ import annotations
@@ -16,8 +18,16 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QTextOption
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QKeySequence,
+    QTextOption,
+)
 from PySide6.QtGui import Qt as QtGuiNs  # Qt.mightBeRichText lives in QtGui
 from PySide6.QtWidgets import (
     QComboBox,
@@ -40,6 +50,7 @@ from app.models.lifecycle import IllegalTransition, SealedContent, State
 from app.protocol import jalali
 from app.protocol.canonical import MAX_SUBJECT, Classification, InvalidContent, Priority, validate_subject
 from app.protocol.persian import to_persian_digits
+from app.ui.attachments_panel import AttachmentsEditor, local_paths
 from app.ui.labels import classification_name, priority_name, state_name
 from app.ui.link_picker import LinkPicker
 from app.ui.ops import StoreOp
@@ -154,6 +165,9 @@ class LetterEditor(QWidget):
         self.body.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
         self._set_rtl_default(self.body)
         self.toolbar = RichTextToolbar(self.body, self)
+        self.attachments = AttachmentsEditor(self._store, self)
+        self.setAcceptDrops(True)  # a file dropped anywhere on the letter is attached,
+        self.body.viewport().installEventFilter(self)  # on its text too (rather than its path typed in)
 
         self.status = QLabel(self)
         self.error = _error_label(self)
@@ -196,6 +210,7 @@ class LetterEditor(QWidget):
         row(3, self.tr("Classification:"), self.classification, col=2)
         row(4, self.tr("Signatories:"), self.signatories)
         row(4, self.tr("Letterhead:"), self.letterhead, col=2)
+        row(5, self.tr("Attachments:"), self.attachments, span=3)
 
         footer = QHBoxLayout()
         footer.addWidget(self.status)
@@ -231,6 +246,8 @@ class LetterEditor(QWidget):
             link.changed.connect(self._on_changed)
         for combo in (self.priority, self.classification, self.letterhead):
             combo.currentIndexChanged.connect(self._on_changed)
+        self.attachments.changed.connect(self._on_changed)
+        self.attachments.settled.connect(self._attachments_settled)
 
     def _install_shortcuts(self) -> None:
         def shortcut(keys: Sequence[QKeySequence | QKeySequence.StandardKey | str], slot: object, text: str) -> QAction:
@@ -287,6 +304,7 @@ class LetterEditor(QWidget):
             follow_up_of=self.follow_up_of.link(),
             signatories=self.signatories.entries(),
             letterhead=self.letterhead.currentText(),
+            attachments=self.attachments.entries(),
         )
 
     def save(self) -> bool:
@@ -309,6 +327,9 @@ class LetterEditor(QWidget):
         saved and ``readyToClose`` follows once they are stored (or once the user has agreed to
         lose changes that cannot be stored)."""
         self._autosave.stop()
+        if self.attachments.busy and not self._read_only:  # a file is still being copied: it is kept too
+            self._close_wanted = True
+            return False
         if self._read_only or (not self._dirty and self._writing is None):
             return True
         self._close_wanted = True
@@ -316,6 +337,13 @@ class LetterEditor(QWidget):
             self._close_wanted = False
             return self.confirm_discard()
         return False
+
+    def _attachments_settled(self) -> None:
+        """A close waited for the files being attached: save them with the draft, then close."""
+        if self._close_wanted and self._writing is None:
+            self._close_wanted = False
+            if self.flush():
+                self.readyToClose.emit()
 
     def confirm_drop_signature(self) -> bool:
         """Ask before an edit removes the letter's signature (tests replace this)."""
@@ -342,6 +370,29 @@ class LetterEditor(QWidget):
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.flush():
             event.accept()
+        else:
+            event.ignore()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if isinstance(event, QDragEnterEvent | QDragMoveEvent) and self.attachments.accepts(event.mimeData()):
+            event.acceptProposedAction()
+            return True
+        if isinstance(event, QDropEvent) and event.type() == QEvent.Type.Drop and \
+                self.attachments.accepts(event.mimeData()):
+            self.dropEvent(event)
+            return True
+        return super().eventFilter(watched, event)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self.attachments.accepts(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        if self.attachments.accepts(event.mimeData()):
+            event.acceptProposedAction()
+            self.attachments.attach_files(local_paths(event.mimeData()))
         else:
             event.ignore()
 
@@ -379,6 +430,7 @@ class LetterEditor(QWidget):
             self.signatories.setEntries(v.signatories)
             self.in_reply_to.setLink(v.in_reply_to)
             self.follow_up_of.setLink(v.follow_up_of)
+            self.attachments.set_entries(v.attachments)
             self.in_reply_to.setExcludedGuid(guid)
             self.follow_up_of.setExcludedGuid(guid)
             if v.letterhead:
@@ -428,6 +480,7 @@ class LetterEditor(QWidget):
             w.setEnabled(False)
         for picker in (self.to_picker, self.cc_picker, self.signatories, self.in_reply_to, self.follow_up_of):
             picker.setReadOnly(True)
+        self.attachments.setReadOnly(True)
         self._banner.setText(message)
         self._banner.show()
 

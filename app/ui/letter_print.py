@@ -349,6 +349,10 @@ def _content_document(view: LetterView, device: QPagedPaintDevice, geo: _Geometr
         w.paragraph([("رونوشت:", _chars(10, bold=True))], top_mm=10)
         for name in view.copies:
             w.paragraph([("– ", _chars(10)), (name, _chars(10))])
+    if view.attachment_names:  # what «پیوست: ۲ فایل» in the header refers to
+        w.paragraph([("پیوست‌ها:", _chars(10, bold=True))], top_mm=6 if view.copies else 10)
+        for i, name in enumerate(view.attachment_names, 1):
+            w.paragraph([(f"{to_persian_digits(i)}. ", _chars(10)), (name, _chars(10))])
 
     doc.setPageSize(QSizeF(geo.width, geo.content_height))
     return doc, stamp

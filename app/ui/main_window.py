@@ -44,6 +44,7 @@ from app.protocol.jalali import format_datetime
 from app.sync import account
 from app.sync.account import SENDER_SETTING
 from app.ui.archive_actions import ArchiveActions
+from app.ui.attachments_progress import UploadProgress
 from app.ui.elided_label import ElidedLabel
 from app.ui.folder_list import FolderList
 from app.ui.incoming_actions import IncomingActions
@@ -172,6 +173,8 @@ class MainWindow(QMainWindow):
         self.overdue_button.setStyleSheet("color: #c62828; font-weight: bold; padding: 0 8px;")
         self.overdue_button.hide()
         self.statusBar().addPermanentWidget(self.overdue_button)
+        self.upload_progress = UploadProgress()  # attachments going up before their letter is registered
+        self.statusBar().addPermanentWidget(self.upload_progress)
         for label in (self.user_label, self.sync_label, self.queue_label, self.last_sync_label):
             label.setContentsMargins(8, 0, 8, 0)
             self.statusBar().addPermanentWidget(label)
@@ -462,6 +465,9 @@ class MainWindow(QMainWindow):
         self.bridge = bridge
         bridge.statusChanged.connect(self._on_sync_status)
         bridge.letterEvent.connect(self._on_letter_event)
+        bridge.letterEvent.connect(self.upload_progress.on_event)
+        bridge.letterEvent.connect(self.outbox.on_sync_event)
+        bridge.statusChanged.connect(self.upload_progress.on_status)
         self._on_sync_status(bridge.status)
 
     def sync_now(self, *, quiet: bool = False) -> None:

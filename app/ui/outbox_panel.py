@@ -16,6 +16,7 @@ from app.models.outbox_view import OutboxProgress
 from app.protocol.jalali import format_datetime
 from app.protocol.persian import to_persian_digits
 from app.protocol.shams import display_text
+from app.ui.attachments_progress import upload_text
 from app.ui.ops import Op, OpContext
 from app.ui.store_changes import StoreChanges
 
@@ -88,6 +89,18 @@ class OutboxPanel(QTreeWidget):
         if p.step == "failed":
             return self.tr("The server refused the letter")
         return self.tr("The server could not be reached; retrying automatically")
+
+    def on_sync_event(self, name: str, data: dict) -> None:
+        """An attachment of a letter in the list is being uploaded: its progress in the row."""
+        if name != "upload_progress":
+            return
+        total = int(data.get("total") or 0)
+        percent = to_persian_digits(int(100 * int(data.get("done") or 0) / total) if total else 100)
+        for i in range(self.topLevelItemCount()):
+            item = self.topLevelItem(i)
+            if item is not None and item.data(0, _GUID_ROLE) == data.get("guid"):
+                item.setText(1, self.tr("Uploading attachments %1٪").replace("%1", percent))
+                item.setToolTip(1, upload_text(data))
 
     def _show(self, rows: list[OutboxProgress]) -> None:
         self.rows = rows

@@ -29,7 +29,8 @@ class SyncBridge(QObject):
     #: {"online": bool|None, "pending": int, "last_sync": iso str|None (the last pass that reached the
     #: server), "error": str|None (English, for the log), "error_fa": str|None (for the user), "running": bool}
     statusChanged = Signal(dict)
-    #: ("registered" | "sent" | "rejected" | "received" | "verified" | "acknowledged" | "ack_sent", data)
+    #: ("registered" | "sent" | "rejected" | "received" | "verified" | "acknowledged" | "ack_sent" |
+    #:  "upload_progress" | "uploaded", data)
     letterEvent = Signal(str, dict)
     #: a pass finished (SyncReport); what it changed has been announced on StoreChanges
     synced = Signal(object)

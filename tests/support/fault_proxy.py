@@ -1,6 +1,6 @@
 """A TLS-terminating proxy in front of the real server that misbehaves on demand.
 
-Modes, taken one per state-changing request (POST) from a queue (then ``pass`` forever;
+Modes, taken one per state-changing request (POST, PUT) from a queue (then ``pass`` forever;
 reads always pass):
   ``pass``   forward the HTTP request to the server and its answer back
   ``500``    answer ``500 Internal Server Error`` without asking the server
@@ -62,7 +62,7 @@ class FaultProxy:
                 request = _read_http(conn)
                 if request is None:
                     return
-                mode = self.modes.popleft() if self.modes and request.startswith(b"POST ") else "pass"
+                mode = self.modes.popleft() if self.modes and request.startswith((b"POST ", b"PUT ")) else "pass"
                 self.seen.append(mode)
                 if mode == "500":
                     conn.sendall(b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")

@@ -27,7 +27,7 @@ from tests.models.directory_seed import (  # noqa: F401 (the editor tests import
 )
 
 _QM_DIR = Path(tempfile.mkdtemp(prefix="dabir-editor-qm-"))
-CATALOGS = ("editor_fa", "dabir_fa")  # ours, and the main catalogue if it exists yet
+CATALOGS = ("editor_fa", "dabir_fa", "attachments_fa")  # ours, and the main catalogue if it exists yet
 
 
 def compile_catalog(name: str) -> Path | None:

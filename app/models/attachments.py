@@ -1,0 +1,174 @@
+"""A letter's attachments in the local store: checked and copied into the blob store the moment
+they are attached (drafts stay complete offline), listed, addressed when sealed for signing, and
+taken from a received letter's content. Qt-free.
+
+Files are hashed and copied a chunk at a time (:class:`app.models.blobs.BlobStore`), never read
+whole into memory.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models.db import Store
+from app.models.profile import SERVER_BASE_SETTING
+from app.models.tables import Attachment, Letter, Setting
+from app.protocol.documents import document_address
+from app.protocol.media import DEFAULT_ALLOWED, safe_file_name, sniff
+from app.protocol.persian import to_persian_digits
+
+MAX_DOCUMENT_SIZE = 2 * 1024**3  # bytes: the server's default limit, checked before a byte is copied
+_UNITS = ("بایت", "کیلوبایت", "مگابایت", "گیگابایت")
+
+
+class AttachmentRefused(ValueError):
+    """A file that cannot be attached; ``message_fa`` says why, for the user."""
+
+    def __init__(self, message: str, message_fa: str) -> None:
+        super().__init__(message)
+        self.message_fa = message_fa
+
+
+@dataclass(frozen=True)
+class AttachmentEntry:
+    """One attachment as the editor lists it and the letter's content names it."""
+
+    sha256: str
+    size: int
+    media_type: str
+    name: str
+    address: str | None = None
+
+    @property
+    def size_text(self) -> str:
+        return size_text(self.size)
+
+
+def size_text(size: int) -> str:
+    """A size as people read it: «۹ بایت», «۲٫۴ مگابایت»."""
+    value, unit = float(size), 0
+    while value >= 1024 and unit < len(_UNITS) - 1:
+        value, unit = value / 1024, unit + 1
+    number = str(size) if unit == 0 else f"{value:.1f}".removesuffix(".0")
+    return f"{to_persian_digits(number).replace('.', '٫')} {_UNITS[unit]}"
+
+
+def check_file(path: Path) -> str:
+    """The media type of a file that may be attached, told by its content as the server tells it,
+    or AttachmentRefused: too large, or not one of the allowed kinds of document."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_DOCUMENT_SIZE:
+            raise AttachmentRefused(
+                f"{path.name}: {size} bytes, more than {MAX_DOCUMENT_SIZE}",
+                f"پروندهٔ «{path.name}» ({size_text(size)}) از سقف مجاز پیوست ({size_text(MAX_DOCUMENT_SIZE)}) "
+                "بزرگ‌تر است.")
+        media_type = sniff(path)
+    except OSError as exc:
+        raise AttachmentRefused(f"{path.name}: cannot be read: {exc}",
+                                f"پروندهٔ «{path.name}» خوانده نشد.") from exc
+    if media_type not in DEFAULT_ALLOWED:
+        raise AttachmentRefused(
+            f"{path.name}: {media_type} is not an allowed kind of document",
+            f"نوع پروندهٔ «{path.name}» برای پیوست مجاز نیست؛ پرونده‌های Word، Excel، PowerPoint، PDF، "
+            "تصویر (JPG، PNG، TIFF)، ویدئوی MP4، متن و ZIP را می‌توان پیوست کرد.")
+    return media_type
+
+
+def copy_in(store: Store, path: Path, on_progress: Callable[[int, int], None] | None = None) -> AttachmentEntry:
+    """Check a file and copy it into the blob store (progress as (done, total) bytes; the callback
+    may raise to stop). Nothing is copied when the file is refused."""
+    media_type = check_file(path)
+    total = path.stat().st_size
+    sha, size = store.blobs.put_file(path, (lambda done: on_progress(done, total)) if on_progress else None)
+    return AttachmentEntry(sha, size, media_type, safe_file_name(path.name, sha[:16]))
+
+
+def entries(letter: Letter) -> list[AttachmentEntry]:
+    return [AttachmentEntry(a.sha256, a.size, a.media_type, a.file_name, a.remote_address) for a in letter.attachments]
+
+
+def set_entries(session: Session, letter: Letter, wanted: list[AttachmentEntry]) -> bool:
+    """Make the letter's attachment rows what the editor lists (in order); True if anything changed.
+    The caller has made sure the letter may change (``edit_letter``)."""
+    key = [(e.sha256, e.size, e.media_type, e.name) for e in wanted]
+    if [(a.sha256, a.size, a.media_type, a.file_name) for a in letter.attachments] == key:
+        return False
+    letter.attachments.clear()
+    session.flush()  # positions are unique per letter: retire the old rows first
+    letter.attachments.extend(Attachment(position=i, sha256=e.sha256, size=e.size, media_type=e.media_type,
+                                         file_name=e.name) for i, e in enumerate(wanted))
+    return True
+
+
+def server_base(session: Session) -> str:
+    """The profile's server (the account's, else the configured address): where its documents live."""
+    for key, field in (("account", "server_url"), (SERVER_BASE_SETTING, "url")):
+        row = session.get(Setting, key)
+        if row is not None and isinstance(row.value, dict) and row.value.get(field):
+            return str(row.value[field])
+    return ""
+
+
+def seal_addresses(session: Session, letter: Letter) -> None:
+    """Give each attachment its address on the profile's server, known from its hash alone: done as
+    the letter goes for signature, so the signature covers it (offline too)."""
+    base = server_base(session)
+    for a in letter.attachments:
+        address = document_address(base, a.sha256) if base else None
+        if a.remote_address != address:
+            a.remote_address = address
+
+
+def from_content(content: dict[str, Any]) -> list[Attachment]:
+    """The attachment rows of a received letter, from its signed content (what is wrong is skipped:
+    the verdict on the package already says whether its content is sound)."""
+    out: list[Attachment] = []
+    for a in content.get("attachments") or []:
+        if not isinstance(a, dict) or not isinstance(a.get("sha256"), str) or not isinstance(a.get("size"), int):
+            continue
+        out.append(Attachment(position=len(out), sha256=a["sha256"][:64], size=a["size"],
+                              media_type=str(a.get("media_type") or "")[:200], file_name=str(a.get("name") or "")[:500],
+                              remote_address=str(a.get("address") or "")[:2000] or None))
+    return out
+
+
+@dataclass(frozen=True)
+class Listed:
+    """An attachment as the letter view lists it: whether its bytes are on this computer yet."""
+
+    entry: AttachmentEntry
+    here: bool
+
+
+def read_attachments(store: Store, guid: str) -> list[Listed]:
+    with store.reader() as s:
+        rows = list(s.scalars(select(Attachment).where(Attachment.letter_guid == guid).order_by(Attachment.position)))
+        listed = [AttachmentEntry(a.sha256, a.size, a.media_type, a.file_name, a.remote_address) for a in rows]
+    return [Listed(e, store.blobs.has(e.sha256)) for e in listed]
+
+
+def export_copy(store: Store, entry: AttachmentEntry, target: Path) -> Path:
+    """Copy a stored attachment to ``target`` (streamed; owner-only, as the profile's data is)."""
+    tmp = target.with_name(target.name + ".part")
+    with store.blobs.open(entry.sha256) as src, open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
+                                                     "wb") as out:
+        shutil.copyfileobj(src, out, 1024 * 1024)
+    os.replace(tmp, target)
+    return target
+
+
+def open_copy(store: Store, entry: AttachmentEntry) -> Path:
+    """A copy under its own name for the system's default application (which must not change the
+    stored blob), in the profile's ``opened`` folder."""
+    folder = store.data_dir / "opened" / entry.sha256[:16]
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return export_copy(store, entry, folder / safe_file_name(entry.name, entry.sha256[:16]))
