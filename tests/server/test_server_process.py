@@ -128,7 +128,7 @@ def test_register_refusals(env: Env, sec_a) -> None:  # type: ignore[no-untyped-
     rogue = sign(make_package(env.nid_a, [env.nid_b]), make_signer(other_ca, "Rogue", "0012345679"))
     with pytest.raises(ApiError) as e:
         sec_a.register(rogue)
-    assert e.value.code == "invalid_signature" and e.value.field == "signatures"
+    assert e.value.code == "untrusted_root" and e.value.field == "signatures"
     unregistered = sign(make_package(env.nid_a, [env.nid_b]), make_signer(env.pki, "Not registered", "0012345679"))
     with pytest.raises(ApiError) as e:
         sec_a.register(unregistered)
@@ -239,7 +239,7 @@ def test_unknown_ca_refused_for_recipient(env: Env) -> None:
         pkg.receipts = [sec.register(pkg)["receipt"]]  # A's own trust accepts it
         with pytest.raises(ApiError) as e:
             sec.send(pkg)
-        assert e.value.code == "invalid_signature" and e.value.status == 422
+        assert e.value.code == "untrusted_root" and e.value.status == 422  # B does not trust A's CA
         assert e.value.message_fa and e.value.message_en
     # Each agency's clients verify incoming letters against what the server publishes for that
     # agency: the server-wide roots and the agency's own uploads, to every user, not only admins.
