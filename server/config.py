@@ -63,8 +63,9 @@ class Settings:
     s3_region: str = ""
     s3_prefix: str = ""  # key prefix inside the bucket, e.g. "dabir/"
     document_max_bytes: int = 2 * 1024**3
-    # One chunk of an upload = one request body (≤ max_request_bytes) = one S3 part (S3: ≥ 5 MiB)
-    document_chunk_bytes: int = 8 * 1024 * 1024
+    # One chunk of an upload = one request body (≤ max_request_bytes) = one S3 part (S3: ≥ 5 MiB).
+    # A server holds the chunks in flight in memory (two per uploading client): the smallest S3 takes.
+    document_chunk_bytes: int = 5 * 1024 * 1024
     document_media_types: str = ""  # allowed types separated by "|"; empty: app.protocol.media's defaults
 
     # -- derived paths ---------------------------------------------------------------------
