@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIENT_ONLY = ("PySide6", "shiboken6", "pkcs11", "keyring", "pyhanko", "httpx")
-SERVER_ONLY = ("fastapi", "starlette", "uvicorn", "psycopg", "argon2")
+SERVER_ONLY = ("fastapi", "starlette", "uvicorn", "psycopg", "argon2", "boto3")
 # Which of the named modules this interpreter can import (printed one a line).
 FIND_MODULES = "import importlib.util, sys; print(*(m for m in sys.argv[1:] if importlib.util.find_spec(m)), sep='\\n')"
 
