@@ -268,3 +268,11 @@ def test_a_staff_member_is_not_offered_to_register_incoming_letters(  # type: ig
         setting.value = {**setting.value, "roles": ["secretary"]}
     window._on_store_changed(Changes(settings=True), None)
     assert window.incoming.register.isEnabled() and window.incoming.paper.isEnabled()
+
+
+def test_the_senders_letter_number_reads_in_persian_digits(persian_app) -> None:  # type: ignore[no-untyped-def]
+    """Typed on a Latin keyboard («12/45»), it was shown so beside Persian dates and codes."""
+    from app.ui.incoming_details import incoming_rows
+
+    rows = incoming_rows(lambda label, value: f"{label} {value}", {"channel": "paper", "sender_number": "12/45"})
+    assert any("۱۲/۴۵" in r for r in rows) and not any("12/45" in r for r in rows), rows
