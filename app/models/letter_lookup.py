@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.db import Store
-from app.models.letters import INCOMING
 from app.models.letter_view import LetterView, Signatory, common_name
+from app.models.letters import INCOMING
 from app.models.tables import Agency, Letter, Person, Unit
 
 
