@@ -319,7 +319,16 @@ async def download(ctx: ServerContext, storage: Storage, principal: Principal, s
                "Content-Disposition": "attachment"}
     if span is not None:
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
-    pieces = await _in_store(storage.read, sha256, start, end)  # opened here: a missing object is a 503, not half an answer
+    try:
+        pieces = await _in_store(storage.read, sha256, start, end)  # opened here: never half an answer
+    except ApiError as exc:
+        # a store that answers but no longer has the object lost it: trying again will not bring it back
+        if exc.status == 503 and not await _in_store(storage.exists, sha256):
+            log.error("document %s is recorded as stored but missing from the document storage", sha256)
+            raise ApiError(410, "document_lost", "پروندهٔ این پیوست در ذخیره‌گاه کارگزار یافت نشد؛ "
+                           "موضوع را به راهبر کارگزار اطلاع دهید.",
+                           "The document is recorded but missing from the document storage.") from exc
+        raise
     return StreamingResponse(pieces, status_code=206 if span else 200,
                              media_type=doc["media_type"], headers=headers)
 

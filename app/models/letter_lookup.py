@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.models.db import Store
 from app.models.letter_view import LetterView, Signatory, common_name
+from app.models.letters import INCOMING
 from app.models.tables import Agency, Letter, Person, Unit
 
 
@@ -51,12 +52,16 @@ def printable_view(store: Store, guid: str) -> LetterView:
 
 def _signatories(session: Session, letter: Letter) -> list[Signatory]:
     """Who signed, as printed: the name their certificate gives (what was signed) and the title
-    the directory lists for their national code (certificates carry no title)."""
+    the directory lists for their national code (certificates carry no title). A received letter
+    keeps no signature rows: its signers are those the arrival check found valid."""
+    signed = [(sig.signer_subject, sig.signer_national_code) for sig in letter.signatures]
+    if not signed and letter.kind == INCOMING:
+        signed = [(str(x.get("subject") or ""), x.get("national_code") or None)
+                  for x in (letter.verification or {}).get("signers") or [] if x.get("valid")]
     out = []
-    for sig in letter.signatures:
-        code = sig.signer_national_code
+    for subject, code in signed:
         title = session.scalars(select(Person.title).where(Person.national_code == code).limit(1)).first() if code else None
-        out.append(Signatory(common_name(sig.signer_subject), title or "", code))
+        out.append(Signatory(common_name(subject), title or "", code))
     return out
 
 

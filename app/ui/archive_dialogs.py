@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QTreeWidget,
     QTreeWidgetItem,
     QTreeWidgetItemIterator,
@@ -28,6 +27,7 @@ from app.protocol.archive import file_number_key
 from app.protocol.canonical import InvalidContent
 from app.ui.archive_tree import add_nodes, guid_of, number_text, place_text
 from app.ui.ops import OpContext, StoreOp
+from app.ui.persian_text_edit import PersianPlainTextEdit
 
 
 def _error_label(name: str) -> QLabel:
@@ -178,7 +178,7 @@ class UnfileDialog(QDialog):
             self.folder.addItem(place_text(node), node.guid)
         if folder is not None and (i := self.folder.findData(folder)) >= 0:
             self.folder.setCurrentIndex(i)
-        self.reason = QPlainTextEdit()
+        self.reason = PersianPlainTextEdit()
         self.reason.setObjectName("unfileReason")
         self.reason.setPlaceholderText(self.tr("Why the letter leaves the folder (kept in the audit log)"))
         self.reason.setTabChangesFocus(True)

@@ -134,7 +134,6 @@ class _Panel(QWidget):
         self.progress = QProgressBar(self)
         self.progress.setObjectName("attachmentProgress")
         self.progress.setMaximumWidth(260)
-        self.progress.setFormat("%p٪")
         self.progress.hide()
         self.progress_label = QLabel(self)
         self.progress_label.hide()
@@ -166,6 +165,8 @@ class _Panel(QWidget):
     def _progress(self, done: int, total: int, text: str) -> None:
         self.progress.setMaximum(1000)
         self.progress.setValue(int(1000 * done / total) if total else 1000)
+        # Qt's «%p» writes Latin digits whatever the locale
+        self.progress.setFormat(to_persian_digits(int(100 * done / total) if total else 100) + "٪")
         self.progress_label.setText(text)
         self.progress.show()
         self.progress_label.setVisible(bool(text))

@@ -336,10 +336,10 @@ class CartableView(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(int(self.fontMetrics().height() * 1.6))
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # the subject takes what is left
-        # The others as wide as a typical value or their title (measured once, not per row);
-        # a longer postscript is elided, whole in its tooltip.
+        # The others as wide as a typical value or their title (measured once, not per row); a
+        # longer postscript or status (a refused step's) is elided, whole in its tooltip.
         samples = ("محمدرضا امیرحسینی", "جهت بررسی و اظهارنظر", "پیگیری و نتیجه گزارش شود.", "۱۴۰۵/۰۹/۲۱",
-                   "۱۴۰۵/۰۹/۲۱", "خوانده‌شده؛ گام شما پذیرفته نشد")
+                   "۱۴۰۵/۰۹/۲۱", "پاسخ داده شد")
         for column, sample in enumerate(samples, start=1):
             title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
             hh.resizeSection(column, max(self.table.fontMetrics().horizontalAdvance(sample),

@@ -4,6 +4,8 @@ comes with the next sync, which they ask for."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
@@ -18,9 +20,12 @@ from app.ui.workflow_actions import Host
 
 
 class IncomingActions(QObject):
-    def __init__(self, store: Store, host: Host, widget: QWidget) -> None:
+    def __init__(self, store: Store, host: Host, widget: QWidget,
+                 may_register: Callable[[], bool] = lambda: True) -> None:
         super().__init__(widget)
         self.store, self.host, self.widget = store, host, widget
+        # the server numbers incoming letters for the secretariat only: others are not offered it
+        self.may_register = may_register
         self.paper_dialog: PaperIncomingDialog | None = None
         self.register = QAction(self.tr("Register as incoming"), widget)
         self.register.setObjectName("registerIncoming")
@@ -33,7 +38,9 @@ class IncomingActions(QObject):
             widget.addAction(action)
 
     def update_enabled(self, states: list[str]) -> None:
-        self.register.setEnabled(len(states) == 1 and states[0] == State.RECEIVED)
+        allowed = self.may_register()
+        self.register.setEnabled(allowed and len(states) == 1 and states[0] == State.RECEIVED)
+        self.paper.setEnabled(allowed)
 
     def register_selected(self) -> None:
         targets = [guid for guid, state in self.host.action_targets() if state == State.RECEIVED]

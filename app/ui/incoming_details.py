@@ -42,7 +42,7 @@ def incoming_rows(row: Callable[[str, str], str], extra: dict[str, Any]) -> list
         label = _tr("National code:") if kind == "person" else _tr("National id:")
         out.append(row(label, e(to_persian_digits(sender_id))))
     if extra.get("sender_number"):
-        out.append(row(_tr("Sender's letter number:"), e(extra["sender_number"])))
+        out.append(row(_tr("Sender's letter number:"), e(display_text(extra["sender_number"]))))
     if extra.get("sender_date") is not None:
         out.append(row(_tr("Sender's letter date:"), e(format_date(extra["sender_date"]))))
     pages = extra.get("pages")

@@ -183,7 +183,7 @@ class MainWindow(QMainWindow):
         self.notifier = Notifier(self, self.show_message)
         self.last_warning: tuple[str, str] | None = None
         self.actions_ = WorkflowActions(store, self, self)
-        self.incoming = IncomingActions(store, self, self)
+        self.incoming = IncomingActions(store, self, self, may_register=lambda: not self.is_staff())
         self.referrals = ReferralActions(store, self, self)
         self.archive = ArchiveActions(store, self, self, lambda: self.model.folder)
         self.cartable = self.referrals.view
@@ -293,6 +293,7 @@ class MainWindow(QMainWindow):
     def _on_store_changed(self, changes: Changes, handler: object) -> None:
         if (changes.settings or changes.directory) and handler is not self.table:
             self.show_identity()  # a login, or the directory brought the agency's name
+            self._update_actions()  # a login may bring other roles (who may register incoming)
         if changes.letters:  # the open letter's state may have moved (its actions with it)
             self._update_actions()
 

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -37,6 +36,7 @@ from app.protocol.canonical import Classification, InvalidContent, Priority
 from app.ui.jalali_date_picker import JalaliDateEdit
 from app.ui.labels import classification_name, priority_name
 from app.ui.ops import OpContext, StoreOp
+from app.ui.persian_text_edit import PersianPlainTextEdit
 
 
 class PaperIncomingDialog(QDialog):
@@ -87,13 +87,9 @@ class PaperIncomingDialog(QDialog):
         self.sender_date.setObjectName("senderDate")
         self.subject = QLineEdit()
         self.subject.setObjectName("subject")
-        self.summary = QPlainTextEdit()
+        self.summary = PersianPlainTextEdit()
         self.summary.setObjectName("summary")
         self.summary.setMaximumHeight(90)
-        option = self.summary.document().defaultTextOption()  # Persian: right to left, even while empty
-        option.setTextDirection(Qt.LayoutDirection.RightToLeft)
-        option.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignAbsolute)
-        self.summary.document().setDefaultTextOption(option)
         self.priority = QComboBox()
         for p in Priority:
             self.priority.addItem(priority_name(p.value), p.value)

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QPlainTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +25,7 @@ from app.models.db import Store
 from app.protocol.canonical import InvalidContent
 from app.ui.jalali_date_picker import JalaliDateEdit
 from app.ui.ops import OpContext, StoreOp
+from app.ui.persian_text_edit import PersianPlainTextEdit
 
 
 class ReferralDialog(QDialog):
@@ -56,7 +56,7 @@ class ReferralDialog(QDialog):
         self.instruction = QComboBox()
         self.instruction.setObjectName("instruction")
         self.instruction.addItems(list(R.instructions(store)))
-        self.postscript = QPlainTextEdit()
+        self.postscript = PersianPlainTextEdit()
         self.postscript.setObjectName("postscript")
         self.postscript.setPlaceholderText(self.tr("Postscript (optional)"))
         self.postscript.setFixedHeight(80)

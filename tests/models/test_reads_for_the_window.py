@@ -66,3 +66,30 @@ def test_settings_the_desktop_app_reads(store: Store) -> None:
     with store.session() as s:
         s.get(Setting, TOKEN_MODULE_SETTING).value = "/opt/vendor/pkcs11.so"  # type: ignore[union-attr]
     assert token_module_setting(store) == "/opt/vendor/pkcs11.so"  # a bare path is accepted too
+
+
+def test_a_received_signed_letter_prints_its_signatory_from_the_arrival_check(store: Store) -> None:
+    """The receiving desk's copy keeps no signature rows (the sender's CMS stays in the package):
+    its printout still names who signed, as the arrival check found them, with the directory's title."""
+    from app.models.tables import Agency, Person, utcnow
+    from app.protocol.persian import normalize
+
+    sender = "14000123453"
+    with store.session() as s:
+        s.add(Agency(national_id=sender, name="سازمان نمونه الف", name_norm=normalize("سازمان نمونه الف")))
+        s.add(Person(agency=sender, username="a.signatory", name="علی رضایی", name_norm=normalize("علی رضایی"),
+                     title="مدیرکل دفتر حقوقی", national_code="0001123459", signatory=True))
+        letter = L.create_letter(s, kind="incoming", subject="درخواست همکاری", body="<p>متن</p>",
+                                 sender={"agency": sender, "name": "دبیر دبیرخانه"},
+                                 recipients=[{"agency": "14000678906", "name": "سازمان نمونه ب"}])
+        letter.state, letter.shams = "registered_incoming", f"{sender}-O-1405-1"
+        letter.registered_at = utcnow()
+        letter.verification = {"status": "valid", "valid": True, "signers": [
+            {"valid": True, "name": "علی رضایی", "subject": "2.5.4.5=0001123459,CN=علی رضایی,O=Dabir Demo,C=IR",
+             "national_code": "0001123459", "title": "", "signing_time": "2026-12-05T14:42:00Z"},
+            {"valid": False, "name": "جاعل", "subject": "CN=جاعل", "national_code": "", "title": ""}]}
+        guid = letter.guid
+    view = printable_view(store, guid)
+    assert [(x.name, x.title, x.national_code) for x in view.signatories] == [
+        ("علی رضایی", "مدیرکل دفتر حقوقی", "0001123459")]  # an invalid signature is not printed as a signer
+    assert view.signer_national_codes == ("0001123459",)

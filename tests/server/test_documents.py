@@ -68,6 +68,20 @@ def test_downloads_answer_ranges(env: Env, tmp_path: Path) -> None:
 
 
 @pytest.mark.server
+def test_a_document_lost_from_the_store_is_said_so_not_retried_forever(env: Env, tmp_path: Path) -> None:
+    """Its row says it was stored, the file is gone (deleted on disk): «temporarily unavailable; try
+    again» (503) sent the user back for ever; the answer names the loss, in Persian, and is no 500."""
+    with env.client("a.secretary") as a:
+        sha, _data = _uploaded(env, a, tmp_path)
+        stored = next(env.server.data_dir.rglob(sha))
+        stored.unlink()
+        lost = _raw(env, a, "GET", f"/documents/{sha}")
+        assert lost.status_code == 410, lost.text
+        error = lost.json()["error"]
+        assert error["code"] == "document_lost" and "ذخیره‌گاه کارگزار" in error["message_fa"]
+
+
+@pytest.mark.server
 def test_an_upload_belongs_to_its_agency(env: Env, tmp_path: Path) -> None:
     data = b"%PDF-1.4\n" + uuid.uuid4().bytes
     with env.client("a.secretary") as a, env.client("b.secretary") as b:

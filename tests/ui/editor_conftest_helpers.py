@@ -13,8 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, Qt, QTranslator
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtGui import QKeyEvent, QTextCursor
+from PySide6.QtWidgets import QApplication, QPlainTextEdit, QWidget
 
 from app.ui.fonts import apply_app_font
 from app.ui.i18n import find_lrelease
@@ -77,3 +77,14 @@ def type_text(widget: QWidget, text: str) -> None:
             event = QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch)
             QApplication.sendEvent(widget, event)
 
+
+
+def assert_writes_right_to_left(edit: QPlainTextEdit) -> None:
+    """A Persian text box: the caret waits on the right while empty and typed text starts there."""
+    QApplication.processEvents()
+    width = edit.viewport().width()
+    assert edit.cursorRect().x() > width * 0.9, "empty: the caret should wait on the right"
+    type_text(edit, "متن آزمایشی")
+    edit.moveCursor(QTextCursor.MoveOperation.Start)
+    assert edit.cursorRect().x() > width * 0.9, "the text should start at the right edge"
+    edit.clear()

@@ -26,7 +26,7 @@ from app.ui.letter_details import LetterDetails
 from devkit.server_process import ServerProcess
 from tests.sync.servers import api, signing_server
 from tests.ui.conftest import OWN, add_letter
-from tests.ui.editor_conftest_helpers import save_screenshot, type_text
+from tests.ui.editor_conftest_helpers import assert_writes_right_to_left, save_screenshot, type_text
 
 ME = OWN["person"]
 LEGAL, CASE, BUDGET = (str(uuid.uuid4()) for _ in range(3))
@@ -116,6 +116,7 @@ def test_a_letter_is_filed_found_under_its_folder_and_taken_out(  # type: ignore
     qtbot.waitUntil(out.isVisible, timeout=5000)
     assert out.folder.currentData() == CASE and out.folder.currentText() == "دعوی شرکت نمونه، شماره ۱۴۰۵/ح/۱۲"
     assert not out.ok.isEnabled()  # no reason, no way out
+    assert_writes_right_to_left(out.reason)
     out.reason.setPlainText("نامه به پرونده دیگری مربوط است.")
     out.ok.click()
     qtbot.waitUntil(lambda: A.places(store, guid) == [], timeout=5000)

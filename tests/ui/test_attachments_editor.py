@@ -295,6 +295,13 @@ def test_upload_progress_reads_in_persian(fa_app, qtbot, profile: Store) -> None
     assert panel.topLevelItem(0).text(1) == "بارگذاری پیوست‌ها ۲۵٪"
 
 
+def test_the_copy_and_download_bar_reads_in_persian_digits(fa_app, qtbot, profile: Store) -> None:
+    """The bar beside «پیوست…» while a big file is copied in (or downloaded) read «64٪»."""
+    editor = make_editor(qtbot, profile)
+    editor.attachments._progress(640, 1000, "")
+    assert editor.attachments.progress.text() == "۶۴٪"
+
+
 def test_closing_while_a_file_is_copied_keeps_it_with_the_draft(fa_app, qtbot, profile: Store, tmp_path: Path) -> None:
     big = pdf_file(tmp_path, "بزرگ.pdf", size=64 * 1024 * 1024)
     editor = make_editor(qtbot, profile)

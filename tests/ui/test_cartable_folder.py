@@ -187,6 +187,12 @@ def test_staff_open_on_their_cartable(persian_app, store: Store, qtbot) -> None:
     qtbot.waitUntil(lambda: win.cartable.model.asked and not win.cartable.model.loading, timeout=5000)
     assert win.folders.currentItem() is win.folders.cartable_item and win.lists.currentWidget() is win.cartable
     assert win.cartable.model.rowCount() == 1
+    # in the window's first size the subject is read whole, not «درخواست همکاری در پرو…» beside an
+    # empty status column sized for its rarest, longest value (whole in its tooltip)
+    QApplication.processEvents()
+    table = win.cartable.table
+    widths = [table.columnWidth(c) for c in range(table.model().columnCount())]
+    assert widths[0] > table.fontMetrics().horizontalAdvance("درخواست همکاری در پروژه آزمایشی") + 24, widths
     _close(win)
 
 

@@ -11,6 +11,7 @@ from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
+from app.models.changes import Changes
 from app.models.db import Store
 from app.models.folders import Folder
 from app.models.incoming import PaperLetter, register_paper
@@ -247,3 +248,31 @@ def test_paper_form_keeps_its_fields_in_place_and_writes_the_summary_right_to_le
     dialog.summary.moveCursor(QTextCursor.MoveOperation.Start)
     assert dialog.summary.cursorRect().x() > width * 0.9  # the text starts at the right edge
     dialog.reject()
+
+
+def test_a_staff_member_is_not_offered_to_register_incoming_letters(  # type: ignore[no-untyped-def]
+        window, store: Store, qtbot) -> None:
+    """The server numbers incoming letters for the secretariat only: a staff member who pressed
+    «ثبت وارده» was told «نامه ثبت شد» and the next sync was silently refused (403)."""
+    add_letter(store, "درخواست همکاری در طرح ملی", kind="incoming", state="received")
+    with store.session() as s:
+        s.add(Setting(key=SENDER_SETTING, value={"agency": OWN, "unit": "it", "person": "b.staff",
+                                                 "name": "کارشناس", "roles": ["staff"]}))
+    window.refresh()
+    qtbot.waitUntil(lambda: not window.model.loading and window.model.rowCount() == 1, timeout=5000)
+    _select(window, 0)
+    assert not window.incoming.register.isEnabled() and not window.incoming.paper.isEnabled()
+    with store.session() as s:  # the same profile signed in again as the secretary
+        setting = s.get(Setting, SENDER_SETTING)
+        assert setting is not None
+        setting.value = {**setting.value, "roles": ["secretary"]}
+    window._on_store_changed(Changes(settings=True), None)
+    assert window.incoming.register.isEnabled() and window.incoming.paper.isEnabled()
+
+
+def test_the_senders_letter_number_reads_in_persian_digits(persian_app) -> None:  # type: ignore[no-untyped-def]
+    """Typed on a Latin keyboard («12/45»), it was shown so beside Persian dates and codes."""
+    from app.ui.incoming_details import incoming_rows
+
+    rows = incoming_rows(lambda label, value: f"{label} {value}", {"channel": "paper", "sender_number": "12/45"})
+    assert any("۱۲/۴۵" in r for r in rows) and not any("12/45" in r for r in rows), rows

@@ -21,7 +21,7 @@ from app.sync.engine import apply_directory
 from app.ui.cartable_view import CartableView
 from app.ui.referral_dialog import ReferralDialog
 from tests.ui.conftest import OWN, add_letter
-from tests.ui.editor_conftest_helpers import save_screenshot, type_text
+from tests.ui.editor_conftest_helpers import assert_writes_right_to_left, save_screenshot, type_text
 
 ME = OWN["person"]
 AGENCY = OWN["agency"]
@@ -68,6 +68,7 @@ def test_a_letter_is_referred_to_colleagues_picked_by_unit_and_title(  # type: i
     dialog.filter.clear()
     assert [dialog.instruction.itemText(i) for i in range(3)] == ["برای اقدام", "برای اطلاع", "جهت بررسی و اظهارنظر"]
     dialog.instruction.setCurrentIndex(2)
+    assert_writes_right_to_left(dialog.postscript)  # the هامش starts on the right, as Persian does
     dialog.postscript.setPlainText("لطفاً تا پایان هفته نظر کارشناسی اعلام شود.")
     dialog.has_due.setChecked(True)
     dialog.due.setDate(dt.date(2026, 12, 12))
