@@ -170,5 +170,6 @@ def open_copy(store: Store, entry: AttachmentEntry) -> Path:
     """A copy under its own name for the system's default application (which must not change the
     stored blob), in the profile's ``opened`` folder."""
     folder = store.data_dir / "opened" / entry.sha256[:16]
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for owner_only in (folder.parent, folder):  # mkdir(parents=True) would give "opened" the umask's mode
+        owner_only.mkdir(exist_ok=True, mode=0o700)
     return export_copy(store, entry, folder / safe_file_name(entry.name, entry.sha256[:16]))

@@ -165,6 +165,6 @@ def fetch(store: Store, api: DabirApi, entry: AttachmentEntry, on_progress: Call
     if store.blobs.has(entry.sha256):
         return
     dest = store.blobs.path(entry.sha256)
-    dest.parent.mkdir(exist_ok=True)
+    dest.parent.mkdir(mode=0o700, exist_ok=True)
     address = entry.address or document_address(api.base_url, entry.sha256)
     download_document(api, address, dest, sha256=entry.sha256, size=entry.size, on_progress=on_progress)

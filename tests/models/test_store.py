@@ -327,3 +327,19 @@ def test_the_store_is_owner_only_also_when_an_older_release_left_it_open(tmp_pat
     (data / "dabir.sqlite3").chmod(0o644)
     Store(data).close()
     assert mode(data) == 0o700 and mode(data / "dabir.sqlite3") == 0o600
+
+
+def test_attachments_and_their_opened_copies_are_owner_only(tmp_path: Path) -> None:
+    import io
+    import stat
+
+    from app.models.attachments import AttachmentEntry, open_copy
+
+    store = Store(tmp_path / "profile")
+    sha, size = store.blobs.put_stream(io.BytesIO(b"%PDF-1.4 report"))
+    copy = open_copy(store, AttachmentEntry(sha, size, "application/pdf", "گزارش.pdf"))
+    for path in (store.blobs.root, store.blobs.path(sha).parent, copy.parent.parent, copy.parent):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o700, path
+    for path in (store.blobs.path(sha), copy):
+        assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
+    store.close()
