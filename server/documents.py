@@ -342,13 +342,18 @@ def check_attachments(conn: Connection, agency_id: int, content: dict[str, Any])
         if sha256_from_address(a["address"]) != a["sha256"]:
             raise _refuse(422, "attachment_address_mismatch", "نشانی پیوست با چکیده آن مطابقت ندارد.",
                           "The attachment's address does not name its SHA-256.", f"content.attachments[{i}].address")
-        if not may_read(conn, agency_id, a["sha256"]):
-            name = safe_file_name(a["name"] or "")[:100]
-            raise _refuse(409, "attachment_missing", f"پیوست «{name}» هنوز به‌طور کامل بارگذاری نشده است؛ "
-                          "پس از پایان بارگذاری دوباره تلاش کنید.",
-                          "An attachment is not completely uploaded yet.", f"content.attachments[{i}]")
+        require_uploaded(conn, agency_id, a, f"content.attachments[{i}]")
         shas.append(a["sha256"])
     return shas
+
+
+def require_uploaded(conn: Connection, agency_id: int, entry: dict[str, Any], field: str) -> None:
+    """409 ``attachment_missing`` unless the agency has this document (an attachment, a paper letter's
+    scan) completely uploaded or received: a letter never names bytes its readers cannot fetch."""
+    if not may_read(conn, agency_id, entry["sha256"]):
+        name = safe_file_name(entry["name"] or "")[:100]
+        raise _refuse(409, "attachment_missing", f"پیوست «{name}» هنوز به‌طور کامل بارگذاری نشده است؛ "
+                      "پس از پایان بارگذاری دوباره تلاش کنید.", "An attachment is not completely uploaded yet.", field)
 
 
 def grant(ctx: ServerContext, conn: Connection, shas: list[str], agency_ids: list[int], guid: str) -> None:

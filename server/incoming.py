@@ -5,12 +5,14 @@ One series per agency and Jalali year, gap-free like SHAMS: the counter row is t
 its number back. A letter is numbered once: a retry (same key, or the same letter under a new
 key) gets the number it already has. Registering an electronic letter also records the
 "registered" acknowledgement the sender sees; a paper letter is kept as a minimal record
-(sender, numbers, subject) — its scans stay with the client.
+(sender, numbers, subject) with the list of its scanned pages, which must already be uploaded to
+the documents system: the colleagues it is referred to fetch them from there.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
@@ -20,6 +22,7 @@ from app.protocol.persian import InvalidIdentifier, validate_national_code, vali
 from app.protocol.receipt import format_time
 from server.auth import Principal, Role
 from server.context import ServerContext, as_utc
+from server.documents import require_uploaded
 from server.errors import ApiError, not_found
 from server.models import deliveries, incoming_counters, incoming_registrations
 from server.payam import acknowledgement
@@ -63,7 +66,8 @@ def _register(ctx: ServerContext, conn: Connection, principal: Principal, guid: 
     """Number the letter (or answer the number it already has)."""
     prev = conn.execute(_EXISTING, {"agency_id": principal.agency_id, "guid": guid}).mappings().first()
     if prev is not None:
-        if prev["channel"] != channel or (channel == "paper" and prev["subject"] != record["subject"]):
+        if prev["channel"] != channel or (channel == "paper" and (
+                prev["subject"] != record["subject"] or _scans(prev) != record["scans"])):
             raise _conflict()
         return _view(prev)
     now = ctx.clock().astimezone(dt.UTC).replace(microsecond=0)
@@ -72,19 +76,27 @@ def _register(ctx: ServerContext, conn: Connection, principal: Principal, guid: 
     row = {"agency_id": principal.agency_id, "guid": guid, "channel": channel, "year": year, "seq": seq,
            "number": incoming_number(year, seq), "registered_at": now, "registered_by": principal.user_id,
            "sender_kind": None, "sender_id": None, "sender_name": "", "sender_number": "", "sender_date": None,
-           "subject": "", **record}
-    conn.execute(insert(incoming_registrations).values(**row))
+           "subject": "", **{k: v for k, v in record.items() if k != "scans"}}
+    scans = record.get("scans")
+    conn.execute(insert(incoming_registrations).values(**row, scans=json.dumps(scans, ensure_ascii=False) if scans
+                                                       else None))
     return _view(row)
 
 
+def _scans(row: Any) -> list[dict[str, Any]]:
+    """A paper registration's scans (none for a row registered before they were kept)."""
+    return json.loads(row["scans"]) if row["scans"] else []
+
+
 def paper_record(conn: Connection, agency_id: int, guid: str) -> dict[str, Any] | None:
-    """A paper letter the agency registered, as its users' cartables carry it (the record only:
-    its scans stay with the desk that registered it)."""
+    """A paper letter the agency registered, as its users' cartables carry it: the record and its
+    scans (each user of the agency may download them)."""
     row = conn.execute(_EXISTING, {"agency_id": agency_id, "guid": guid}).mappings().first()
     if row is None or row["channel"] != "paper":
         return None
     return {**_view(row), "sender": {"kind": row["sender_kind"], "id": row["sender_id"], "name": row["sender_name"]},
-            "sender_number": row["sender_number"], "sender_date": row["sender_date"], "subject": row["subject"]}
+            "sender_number": row["sender_number"], "sender_date": row["sender_date"], "subject": row["subject"],
+            "scans": _scans(row)}
 
 
 def register_electronic(ctx: ServerContext, conn: Connection, principal: Principal, guid: str) -> dict[str, Any]:
@@ -111,6 +123,9 @@ def check_sender(kind: str, sender_id: str) -> str:
 
 def register_paper(ctx: ServerContext, conn: Connection, principal: Principal, guid: str,
                    record: dict[str, Any]) -> dict[str, Any]:
-    """Number a letter that came by post or by hand; ``record`` holds its sender, numbers and subject."""
+    """Number a letter that came by post or by hand; ``record`` holds its sender, numbers, subject and
+    scans (409 ``attachment_missing`` for a scan the agency has not completely uploaded)."""
     principal.require(Role.SECRETARY)
+    for i, scan in enumerate(record["scans"]):
+        require_uploaded(conn, principal.agency_id, scan, f"scans[{i}]")
     return _register(ctx, conn, principal, guid, "paper", record)

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.protocol.canonical import ATTACHMENT_TEXT, MAX_ATTACHMENT_SIZE, MAX_ATTACHMENTS
 from app.protocol.package_schema import UUID_PATTERN
 from app.protocol.referral import MAX_INSTRUCTION, MAX_POSTSCRIPT, MAX_RECIPIENTS
 
@@ -39,14 +40,26 @@ class PaperSenderIn(Strict):
     name: str = Field(default="", max_length=500)
 
 
+class ScanIn(Strict):
+    """A paper letter's scanned page in the documents system, bounded as a letter's attachment is
+    (app.protocol.canonical); the client knows its address from the hash."""
+
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size: int = Field(ge=0, le=MAX_ATTACHMENT_SIZE, strict=True)
+    media_type: str = Field(min_length=1, max_length=ATTACHMENT_TEXT["media_type"], pattern=r"\S")
+    name: str = Field(default="", max_length=ATTACHMENT_TEXT["name"])
+
+
 class PaperIn(Strict):
-    """A paper letter to number (ثبت نامه وارده): who sent it, their number and date, its subject."""
+    """A paper letter to number (ثبت نامه وارده): who sent it, their number and date, its subject,
+    and its scanned pages (already uploaded)."""
 
     guid: str = Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
     sender: PaperSenderIn
     sender_number: str = Field(default="", max_length=100)
     sender_date: dt.date | None = None
     subject: str = Field(min_length=1, max_length=500)
+    scans: list[ScanIn] = Field(default_factory=list, max_length=MAX_ATTACHMENTS)
 
 
 class ReferralIn(Strict):

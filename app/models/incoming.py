@@ -4,13 +4,15 @@ Both are registered at once, offline too: the letter becomes «ثبت موقت»
 yet) and an ``incoming`` operation goes into the outbox; the sync engine asks the server for the
 agency's next incoming number, one letter after another in the order they were registered.
 A paper letter's scanned pages go into the local blob store as attachments with no remote
-address: they stay on this computer until attachments are uploaded.
+address; the sync engine uploads them before asking for the number, and the registration names
+them, so a colleague the letter is referred to gets them listed with their addresses.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import mimetypes
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import letters as L
+from app.models.attachments import from_content, server_base
 from app.models.changes import Changes
 from app.models.db import Store
 from app.models.lifecycle import State
@@ -32,6 +35,7 @@ from app.protocol.canonical import (
     validate_body,
     validate_subject,
 )
+from app.protocol.documents import document_address
 from app.protocol.persian import InvalidIdentifier, validate_national_code, validate_national_id
 from app.protocol.receipt import parse_time
 
@@ -39,6 +43,7 @@ INCOMING_OP = "incoming"  # the outbox operation that asks the server for the in
 PAPER = "paper"
 SENDER_KINDS = ("agency", "person", "company")
 SCAN_TYPES = ("application/pdf", "image/png", "image/jpeg", "image/tiff", "image/webp")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 class NotRegistrable(ValueError):
@@ -153,7 +158,8 @@ def register_paper(store: Store, paper: PaperLetter, *, actor: str = "", now: dt
 
 def store_paper_record(s: Session, record: dict[str, Any], *, actor: str = "") -> str:
     """Keep a paper letter another desk of this agency registered, from the record the server's
-    cartable carries with a referral of it (sender, numbers, subject; its scans stay at that desk)."""
+    cartable carries with a referral of it (sender, numbers, subject), its scans as the letter's
+    attachments at their address on this profile's server (downloaded on demand, hash-checked)."""
     sender: dict[str, Any] = record["sender"] if isinstance(record.get("sender"), dict) else {}
     kind = sender.get("kind") if sender.get("kind") in ("agency", "person", "company") else "person"
     sender_id = str(sender.get("id") or "")[:11]
@@ -162,21 +168,27 @@ def store_paper_record(s: Session, record: dict[str, Any], *, actor: str = "") -
     except (TypeError, ValueError):
         sender_date = None
     guid = str(record["guid"])
+    base = server_base(s)
+    scans = [{**a, "address": document_address(base, a["sha256"]) if base else None}
+             for a in record.get("scans") or [] if isinstance(a, dict) and _SHA256.fullmatch(str(a.get("sha256")))]
     s.add(Letter(
         guid=guid, kind=L.INCOMING, state=State.REGISTERED_INCOMING.value, channel=PAPER,
         subject=str(record.get("subject") or "(بدون موضوع)")[:500], body="", sender_kind=kind, sender_id=sender_id,
         sender_agency=sender_id if kind != "person" else "", sender_name=str(sender.get("name") or "")[:500],
         sender_number=str(record.get("sender_number") or "")[:100], sender_date=sender_date,
         incoming_number=str(record.get("incoming_number") or "")[:40] or None,
-        incoming_at=parse_time(record["registered_at"]) if record.get("registered_at") else None))
-    L.audit(s, "received", guid, actor, channel=PAPER)
+        incoming_at=parse_time(record["registered_at"]) if record.get("registered_at") else None,
+        attachments=from_content({"attachments": scans})))
+    L.audit(s, "received", guid, actor, channel=PAPER, pages=len(scans))
     return guid
 
 
 def paper_request(letter: Letter) -> dict[str, Any]:
-    """What the server numbers a paper letter by (its scans stay here)."""
+    """What the server numbers a paper letter by, naming its scans (uploaded first)."""
     return {"guid": letter.guid, "sender": {"kind": letter.sender_kind, "id": letter.sender_id,
                                             "name": letter.sender_name},
             "sender_number": letter.sender_number or "",
             "sender_date": letter.sender_date.isoformat() if letter.sender_date else None,
-            "subject": letter.subject}
+            "subject": letter.subject,
+            "scans": [{"sha256": a.sha256, "size": a.size, "media_type": a.media_type, "name": a.file_name}
+                      for a in letter.attachments]}

@@ -149,7 +149,8 @@ def _incoming(letter: Letter) -> dict[str, Any]:
     return {"incoming_number": letter.incoming_number, "incoming_at": letter.incoming_at,
             "channel": letter.channel or "electronic", "sender_kind": letter.sender_kind,
             "sender_id": letter.sender_id, "sender_number": letter.sender_number, "sender_date": letter.sender_date,
-            "pages": [(a.file_name, a.remote_address is None) for a in letter.attachments]}
+            "pages": [(a.file_name, a.remote_address is None and a.uploaded_at is None)  # (name, only here)
+                      for a in letter.attachments]}
 
 
 def _references(session: Session, letter: Letter) -> list[Reference]:
