@@ -48,7 +48,7 @@ class S3Process:
 
     def start(self, timeout: float = 30.0) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.port = _free_port()
+        self.port = self.port or _free_port()  # started again: the same address, as the servers know it
         log = (self.workdir / "moto.log").open("ab")
         env = {**os.environ, **CREDENTIALS}
         self.proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],

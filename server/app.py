@@ -212,7 +212,7 @@ def build_router(settings: Settings) -> APIRouter:
         record = {"sender_kind": body.sender.kind, "sender_id": incoming.check_sender(body.sender.kind, body.sender.id),
                   "sender_name": body.sender.name, "sender_number": body.sender_number,
                   "sender_date": body.sender_date.isoformat() if body.sender_date else None, "subject": body.subject,
-                  "scans": [scan.model_dump() for scan in body.scans]}
+                  "summary": body.summary, "scans": [scan.model_dump() for scan in body.scans]}
         return await run_idempotent(ctx, user, key, request_digest(request, raw), 201, lambda conn: (
             incoming.register_paper(ctx, conn, user, body.guid, record)))
 

@@ -96,7 +96,14 @@ def paper_record(conn: Connection, agency_id: int, guid: str) -> dict[str, Any] 
         return None
     return {**_view(row), "sender": {"kind": row["sender_kind"], "id": row["sender_id"], "name": row["sender_name"]},
             "sender_number": row["sender_number"], "sender_date": row["sender_date"], "subject": row["subject"],
-            "scans": _scans(row)}
+            "summary": row["summary"] or "", "scans": _scans(row)}
+
+
+def registration_view(conn: Connection, agency_id: int, guid: str) -> dict[str, Any] | None:
+    """The agency's incoming number of a letter (any channel), if a desk registered it: the
+    colleagues it is referred to show the same number."""
+    row = conn.execute(_EXISTING, {"agency_id": agency_id, "guid": guid}).mappings().first()
+    return None if row is None else _view(row)
 
 
 def register_electronic(ctx: ServerContext, conn: Connection, principal: Principal, guid: str) -> dict[str, Any]:

@@ -224,6 +224,7 @@ incoming_registrations = Table(
     Column("sender_date", String(10)),  # ISO date of the sender's letter
     Column("subject", String(500), nullable=False, default=""),
     Column("scans", Text),  # paper: JSON list of its scanned pages {sha256, size, media_type, name} (0008)
+    Column("summary", Text),  # paper: what the desk wrote of it (0008)
     UniqueConstraint("agency_id", "guid", name="uq_incoming_agency_guid"),
     UniqueConstraint("agency_id", "year", "seq", name="uq_incoming_agency_series"),
 )

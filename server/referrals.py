@@ -23,7 +23,7 @@ from server.auth import Principal, Role
 from server.context import ServerContext, as_utc
 from server.db import next_value
 from server.errors import ApiError, forbidden, not_found
-from server.incoming import paper_record
+from server.incoming import paper_record, registration_view
 from server.models import (
     cartable_entries,
     deliveries,
@@ -222,6 +222,9 @@ def cartable(ctx: ServerContext, principal: Principal, after: int, limit: int) -
                         "package": stored_package(letter) if letter else None}
                 if letter is None and (paper := paper_record(conn, principal.agency_id, ref["letter_guid"])):
                     item["paper"] = paper  # a paper letter: its registration record
+                elif letter is not None and (number := registration_view(conn, principal.agency_id,
+                                                                         ref["letter_guid"])):
+                    item["incoming"] = number  # registered at the desk: its incoming number here too
                 items.append(item)
             else:
                 event = conn.execute(select(referral_events).where(referral_events.c.id == r["event_id"])).mappings().one()

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.protocol.canonical import ATTACHMENT_TEXT, MAX_ATTACHMENT_SIZE, MAX_ATTACHMENTS
+from app.protocol.canonical import ATTACHMENT_TEXT, MAX_ATTACHMENT_SIZE, MAX_ATTACHMENTS, MAX_SUMMARY
 from app.protocol.package_schema import UUID_PATTERN
 from app.protocol.referral import MAX_INSTRUCTION, MAX_POSTSCRIPT, MAX_RECIPIENTS
 
@@ -59,6 +59,7 @@ class PaperIn(Strict):
     sender_number: str = Field(default="", max_length=100)
     sender_date: dt.date | None = None
     subject: str = Field(min_length=1, max_length=500)
+    summary: str = Field(default="", max_length=MAX_SUMMARY)
     scans: list[ScanIn] = Field(default_factory=list, max_length=MAX_ATTACHMENTS)
 
 

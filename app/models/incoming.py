@@ -28,6 +28,7 @@ from app.models.db import Store
 from app.models.lifecycle import State
 from app.models.tables import Attachment, Letter, OutboxOperation, new_guid, utcnow
 from app.protocol.canonical import (
+    MAX_SUMMARY,
     Classification,
     InvalidContent,
     Priority,
@@ -36,7 +37,12 @@ from app.protocol.canonical import (
     validate_subject,
 )
 from app.protocol.documents import document_address
-from app.protocol.persian import InvalidIdentifier, validate_national_code, validate_national_id
+from app.protocol.persian import (
+    InvalidIdentifier,
+    to_persian_digits,
+    validate_national_code,
+    validate_national_id,
+)
 from app.protocol.receipt import parse_time
 
 INCOMING_OP = "incoming"  # the outbox operation that asks the server for the incoming number
@@ -133,6 +139,9 @@ def register_paper(store: Store, paper: PaperLetter, *, actor: str = "", now: dt
     if not name:
         raise InvalidContent("sender.name", "is required", "نام فرستنده را بنویسید.")
     summary = validate_body(paper.summary.strip())
+    if len(summary) > MAX_SUMMARY:
+        raise InvalidContent("summary", f"is longer than {MAX_SUMMARY} characters",
+                             f"خلاصه نامه از {to_persian_digits(f'{MAX_SUMMARY:,}')} نویسه بیشتر است.")
     priority = choice(paper.priority, "priority", Priority)
     classification = choice(paper.classification, "classification", Classification)
     types = [scan_type(p) for p in paper.scans]
@@ -173,7 +182,8 @@ def store_paper_record(s: Session, record: dict[str, Any], *, actor: str = "") -
              for a in record.get("scans") or [] if isinstance(a, dict) and _SHA256.fullmatch(str(a.get("sha256")))]
     s.add(Letter(
         guid=guid, kind=L.INCOMING, state=State.REGISTERED_INCOMING.value, channel=PAPER,
-        subject=str(record.get("subject") or "(بدون موضوع)")[:500], body="", sender_kind=kind, sender_id=sender_id,
+        subject=str(record.get("subject") or "(بدون موضوع)")[:500],
+        body=str(record.get("summary") or "")[:MAX_SUMMARY], sender_kind=kind, sender_id=sender_id,
         sender_agency=sender_id if kind != "person" else "", sender_name=str(sender.get("name") or "")[:500],
         sender_number=str(record.get("sender_number") or "")[:100], sender_date=sender_date,
         incoming_number=str(record.get("incoming_number") or "")[:40] or None,
@@ -183,12 +193,26 @@ def store_paper_record(s: Session, record: dict[str, Any], *, actor: str = "") -
     return guid
 
 
+def apply_registration(s: Session, guid: str, record: dict[str, Any], *, actor: str = "") -> bool:
+    """A desk of this agency registered a letter referred here: its incoming number shows here too
+    (a copy this store already numbered keeps its own). Returns whether anything changed."""
+    letter = s.get(Letter, guid)
+    number = str(record.get("incoming_number") or "")[:40]
+    if letter is None or not number or letter.incoming_number:
+        return False
+    letter.incoming_number = number
+    letter.incoming_at = parse_time(record["registered_at"]) if record.get("registered_at") else None
+    if letter.state in (State.RECEIVED, State.INCOMING_PROVISIONAL):  # an invalid letter stays flagged
+        L.transition(s, letter, State.REGISTERED_INCOMING, actor=actor, incoming_number=number)
+    return True
+
+
 def paper_request(letter: Letter) -> dict[str, Any]:
     """What the server numbers a paper letter by, naming its scans (uploaded first)."""
     return {"guid": letter.guid, "sender": {"kind": letter.sender_kind, "id": letter.sender_id,
                                             "name": letter.sender_name},
             "sender_number": letter.sender_number or "",
             "sender_date": letter.sender_date.isoformat() if letter.sender_date else None,
-            "subject": letter.subject,
+            "subject": letter.subject, "summary": letter.body or "",
             "scans": [{"sha256": a.sha256, "size": a.size, "media_type": a.media_type, "name": a.file_name}
                       for a in letter.attachments]}

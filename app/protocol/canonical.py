@@ -22,6 +22,7 @@ from app.protocol.persian import to_persian_digits
 CONTENT_VERSION = 1
 MAX_SUBJECT = 500
 MAX_BODY = 2_000_000
+MAX_SUMMARY = 100_000  # what a desk writes of a paper letter, carried to the colleagues it is referred to
 # Lists are bounded so one letter cannot be made arbitrarily large in parts (docs/letter-package.md).
 MAX_RECIPIENTS = 200
 MAX_LINKS = 20

@@ -28,7 +28,7 @@ from app.models import letters as L
 from app.models import referrals as referrals_store
 from app.models.attachments import from_content
 from app.models.db import Store
-from app.models.incoming import store_paper_record
+from app.models.incoming import apply_registration, store_paper_record
 from app.models.lifecycle import State
 from app.models.profile import SENDER_SETTING
 from app.models.qr_payload import valid_code
@@ -381,6 +381,9 @@ class SyncEngine:
                         if isinstance(p := item.get("package"), dict) and isinstance(p.get("content"), dict)}
             papers = {p["guid"]: p for item in page["items"]  # paper letters: their registration record
                       if isinstance(p := item.get("paper"), dict) and isinstance(p.get("guid"), str)}
+            registrations = {r["letter_guid"]: n for item in page["items"]  # the desk's incoming numbers
+                             if isinstance(n := item.get("incoming"), dict)
+                             and isinstance(r := item.get("referral"), dict) and isinstance(r.get("letter_guid"), str)}
             with self.store.reader() as s:
                 wanted = [*packages, *papers]
                 held = set(s.scalars(select(Letter.guid).where(Letter.guid.in_(wanted)))) if wanted else set()
@@ -395,10 +398,14 @@ class SyncEngine:
                                              "registered_at": payload.get("registered_at")}, verdict)
                 for guid in fresh_papers:
                     store_paper_record(s, papers[guid], actor=self.actor)
+                s.flush()
+                numbered = [guid for guid, record in registrations.items()
+                            if apply_registration(s, guid, record, actor=self.actor)]
                 new = referrals_store.apply_cartable(s, page)
                 outbox.set_cursor(s, "cartable", page["cursor"])
             report.cartable += new
             report.received += fresh + fresh_papers  # letters new to this store, as the inbox's are
+            report.numbered += [g for g in numbered if g not in report.numbered]
             for guid in new:
                 self.on_event("referred_to_me", {"referral": guid})
             if not page.get("more"):

@@ -363,11 +363,26 @@ def test_a_download_resumes_from_its_part_file(docs: DocEnv, tmp_path: Path) -> 
 
 
 @pytest.mark.server
-def test_a_storage_failure_is_a_503_to_retry_not_a_500(docs: DocEnv, tmp_path: Path) -> None:
+def test_a_lost_document_is_said_so_and_an_unreachable_store_is_a_503_to_retry(docs: DocEnv, tmp_path: Path) -> None:
+    """A document gone from the store answers 410 «lost» (retrying will not bring it back); a store
+    that does not answer (S3 down) answers 503, which the client retries. Never a 500. (Last in
+    the module: it stops the S3 server and starts an empty one.)"""
     path, _ = write_sample(tmp_path, "photo.jpg")
     with docs.client("a.secretary") as a:
         _upload(a, path)
         docs.remove_stored(_sha(path))
         with pytest.raises(ApiError) as lost:
             _download(a, path, tmp_path / "got.jpg")
-    assert (lost.value.status, lost.value.code) == (503, "storage_unavailable") and lost.value.retryable
+        assert (lost.value.status, lost.value.code) == (410, "document_lost") and not lost.value.retryable
+        assert lost.value.message_fa and not (tmp_path / "got.jpg").exists()
+        if docs.s3 is None:
+            return
+        kept, _ = write_sample(tmp_path, "scan.pdf")
+        _upload(a, kept)
+        docs.s3.stop()
+        try:
+            with pytest.raises(ApiError) as down:
+                _download(a, kept, tmp_path / "got.pdf")
+            assert (down.value.status, down.value.code) == (503, "storage_unavailable") and down.value.retryable
+        finally:
+            docs.s3.start()

@@ -58,7 +58,8 @@ def referred_paper_letter(tmp_path: Path, server: ServerProcess) -> tuple[Store,
     pages = scans(tmp_path)
     desk_store = desk(server, tmp_path / "b", "b.secretary")
     guid = register_paper(desk_store, PaperLetter(sender_kind="person", sender_id=SIGNER_CODE, sender_name="علی رضایی",
-                                                  subject="درخواست پروانه کسب", scans=pages))
+                                                  subject="درخواست پروانه کسب", scans=pages,
+                                                  summary="متقاضی صدور پروانه کسب برای واحد تجاری است."))
     report, _ = run(desk_store)
     assert report.numbered == [guid], report
     R.refer(desk_store, guid, "b.secretary", ["b.staff"], "برای اقدام")
@@ -82,6 +83,7 @@ def test_the_referred_staff_member_lists_and_downloads_the_scans(tmp_path: Path,
     with staff.reader() as s:
         letter = s.get(Letter, guid)
         assert letter is not None and letter.channel == "paper" and letter.incoming_number
+        assert letter.body == "متقاضی صدور پروانه کسب برای واحد تجاری است."  # the desk's summary travels too
 
     # Another agency may not read the scan: the same 404 as a document that does not exist.
     with DabirApi(server.base_url, server.ca_bundle) as other:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from app.models import referrals as R
 from app.models.db import Store
+from app.models.incoming import register_received
 from app.models.tables import Letter, OutboxOperation, Referral
 from app.sync.account import remember_sender
 from app.sync.engine import SyncEngine
@@ -106,3 +107,26 @@ def test_a_referral_the_server_refuses_is_kept_with_its_reason(server: ServerPro
         refused, sent = s.get(Referral, bad), s.get(Referral, good)
         assert refused is not None and refused.reject_reason == "گیرنده ارجاع از کارکنان فعال این سازمان نیست."
         assert sent is not None and sent.synced_at is not None
+
+
+def test_a_colleague_sees_the_incoming_number_the_desk_gave(server: ServerProcess, tmp_path: Path) -> None:
+    """The desk registers a letter, then refers it: the staff member's copy shows the same incoming
+    number and is registered there too, not «دریافت‌شده» without a number."""
+    guid = letter_from_a(server)
+    secretary = desk_store(server, tmp_path / "sec", "b.secretary", ["secretary"])
+    with api(server, "b.secretary") as b:
+        assert guid in SyncEngine(secretary, b).run_once().received
+        register_received(secretary, guid, actor="b.secretary")
+        assert SyncEngine(secretary, b).run_once().numbered == [guid]
+        R.refer(secretary, guid, "b.secretary", ["b.staff"], FOR_ACTION)
+        assert SyncEngine(secretary, b).run_once().referred == [guid]
+    with secretary.reader() as s:
+        number = s.get(Letter, guid).incoming_number  # type: ignore[union-attr]
+    staff = desk_store(server, tmp_path / "staff", "b.staff", ["staff"])
+    with api(server, "b.staff") as client:
+        report = SyncEngine(staff, client).run_once()
+    assert guid in report.received and guid in report.numbered, report  # (earlier tests referred others)
+    with staff.reader() as s:
+        held = s.get(Letter, guid)
+        assert held is not None and number and held.incoming_number == number
+        assert held.state == "registered_incoming" and held.incoming_at is not None

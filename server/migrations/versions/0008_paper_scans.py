@@ -1,8 +1,10 @@
-"""paper scans: a paper letter's registration keeps its scanned pages
+"""paper scans: a paper letter's registration keeps its scanned pages and its summary
 
 - ``incoming_registrations.scans``: JSON list of the paper letter's scans in the documents system
   ({sha256, size, media_type, name}), so the colleagues it is referred to can fetch them; NULL for
   the rows before this (and electronic letters): no scans.
+- ``incoming_registrations.summary``: what the desk wrote of the paper letter (its body at the
+  desk), so the colleagues it is referred to read it too; NULL before this.
 
 Revision ID: 0008
 Revises: 0007
@@ -23,8 +25,10 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("incoming_registrations") as batch:
         batch.add_column(sa.Column("scans", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("summary", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("incoming_registrations") as batch:
+        batch.drop_column("summary")
         batch.drop_column("scans")
