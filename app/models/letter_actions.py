@@ -17,6 +17,7 @@ from app.models.changes import Changes
 from app.models.db import Store
 from app.models.letters import ContentChanged, add_signature, letter_content, transition
 from app.models.lifecycle import IllegalTransition, State
+from app.models.referrals import record_answer
 from app.models.tables import Letter
 from app.protocol.canonical import InvalidContent
 from app.protocol.certificates import CertificateInfo
@@ -63,7 +64,8 @@ def submit_for_signature(store: Store, guid: str, *, actor: str = "") -> Changes
         require_signatory(letter)
         seal_addresses(s, letter)  # the attachments' addresses: from here on the signature covers them
         transition(s, letter, State.AWAITING_SIGNATURE, actor=actor)
-    return Changes.of_letters([guid])
+        answered = record_answer(s, guid)  # an answer to a referral: the referral is answered now
+    return Changes.of_letters([guid], outbox=answered)
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ from app.protocol.referral import DEFAULT_INSTRUCTIONS, EVENT_KINDS, MAX_POSTSCR
 REFER_OP, EVENT_OP = "refer", "referral_event"
 OPS = (REFER_OP, EVENT_OP)
 INSTRUCTIONS_SETTING = "referral:instructions"  # the server's list, from the last cartable page
+ANSWER_PREFIX = "referral:answer:"  # + an answer letter's GUID: the referral it answers, until it is submitted
 
 
 def signed_in(store: Store) -> str:
@@ -102,27 +103,56 @@ def add_event(store: Store, referral_guid: str, me: str, kind: str, note: str = 
     if kind not in EVENT_KINDS:
         raise ValueError(f"unknown referral event {kind!r}")
     with store.session() as s:
-        ref = s.get(Referral, referral_guid)
-        if ref is None:
-            raise NotAllowed("no such referral", "ارجاع یافت نشد.")
-        events = list(s.scalars(select(ReferralEvent).where(  # a step the server refused never happened
-            ReferralEvent.referral_guid == referral_guid, ReferralEvent.reject_reason.is_(None))))
-        if any(e.kind == "recall" for e in events):
-            raise NotAllowed("recalled", "این ارجاع را ارجاع‌دهنده بازپس گرفته است.")
-        if kind == "recall" and (ref.from_person != me or any(e.kind == "read" for e in events)):
-            raise NotAllowed("read already", "ارجاعی که خوانده شده است بازپس گرفته نمی‌شود.")
-        if kind != "recall" and me not in ref.to_people:
-            raise NotAllowed("not a recipient", "این ارجاع به شما نیست.")
-        mine = next((e for e in events if e.kind == "read" and e.by_person == me), None)
-        if kind == "read" and mine is not None:
-            return Changed(mine.guid, Changes())
-        guid = new_guid()
-        s.add(ReferralEvent(guid=guid, referral_guid=referral_guid, kind=kind, by_person=me, note=note.strip(),
-                            answer_guid=answer_guid))
-        s.add(OutboxOperation(letter_guid=ref.letter_guid, op=EVENT_OP, idempotency_key=operation_key(EVENT_OP, guid)))
-        L.audit(s, f"referral_{kind}", ref.letter_guid, me, referral=referral_guid)
-        letter = ref.letter_guid
-    return Changed(guid, Changes.of_letters([letter], outbox=True))
+        guid, letter, new = _add_event(s, referral_guid, me, kind, note, answer_guid)
+    return Changed(guid, Changes.of_letters([letter], outbox=True) if new else Changes())
+
+
+def answer_with(store: Store, referral_guid: str, me: str, answer_guid: str) -> None:
+    """The answer letter is a draft: the referral counts as answered once the letter goes for
+    signature (record_answer), not while it may still be thrown away."""
+    with store.session() as s:
+        if s.get(Setting, ANSWER_PREFIX + answer_guid) is None:
+            s.add(Setting(key=ANSWER_PREFIX + answer_guid, value={"referral": referral_guid, "person": me}))
+
+
+def record_answer(s: Session, answer_guid: str) -> bool:
+    """The answer letter leaves its draft: its referral's «answer» step is taken (none when the
+    letter answers no referral, or the referral was recalled meanwhile)."""
+    pending = s.get(Setting, ANSWER_PREFIX + answer_guid)
+    if pending is None or not isinstance(pending.value, dict):
+        return False
+    s.delete(pending)
+    try:
+        _add_event(s, str(pending.value["referral"]), str(pending.value["person"]), "answer", "", answer_guid)
+    except NotAllowed:
+        return False
+    return True
+
+
+def _add_event(s: Session, referral_guid: str, me: str, kind: str, note: str,
+               answer_guid: str | None) -> tuple[str, str, bool]:
+    """The step stored and queued in the caller's transaction: (its GUID, the referral's letter,
+    whether it is new — reading twice is one step)."""
+    ref = s.get(Referral, referral_guid)
+    if ref is None:
+        raise NotAllowed("no such referral", "ارجاع یافت نشد.")
+    events = list(s.scalars(select(ReferralEvent).where(  # a step the server refused never happened
+        ReferralEvent.referral_guid == referral_guid, ReferralEvent.reject_reason.is_(None))))
+    if any(e.kind == "recall" for e in events):
+        raise NotAllowed("recalled", "این ارجاع را ارجاع‌دهنده بازپس گرفته است.")
+    if kind == "recall" and (ref.from_person != me or any(e.kind == "read" for e in events)):
+        raise NotAllowed("read already", "ارجاعی که خوانده شده است بازپس گرفته نمی‌شود.")
+    if kind != "recall" and me not in ref.to_people:
+        raise NotAllowed("not a recipient", "این ارجاع به شما نیست.")
+    mine = next((e for e in events if e.kind == "read" and e.by_person == me), None)
+    if kind == "read" and mine is not None:
+        return mine.guid, ref.letter_guid, False
+    guid = new_guid()
+    s.add(ReferralEvent(guid=guid, referral_guid=referral_guid, kind=kind, by_person=me, note=note.strip(),
+                        answer_guid=answer_guid))
+    s.add(OutboxOperation(letter_guid=ref.letter_guid, op=EVENT_OP, idempotency_key=operation_key(EVENT_OP, guid)))
+    L.audit(s, f"referral_{kind}", ref.letter_guid, me, referral=referral_guid)
+    return guid, ref.letter_guid, True
 
 
 def request_of(s: Session, item: OutboxOperation) -> tuple[str, dict[str, Any]]:

@@ -104,7 +104,8 @@ class ReferralActions(QObject):
             recorded.append(guid)
 
             def work(_ctx: OpContext) -> Changes:
-                return R.add_event(store, referral_guid, me, "answer", answer_guid=guid).changes
+                R.answer_with(store, referral_guid, me, guid)  # answered once the letter goes for signature
+                return Changes()
 
             StoreOp(self.widget, work).run()
 

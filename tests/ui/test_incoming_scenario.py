@@ -24,12 +24,14 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
 from app.models import letters as L
 from app.models import referrals as R
 from app.models.db import Store, open_store
+from app.models.directory import DirectoryEntry
 from app.models.folders import Folder, fetch_letters
 from app.models.letter_actions import apply_signatures, packages_for
 from app.models.lifecycle import State
@@ -281,13 +283,21 @@ def test_the_incoming_desk_end_to_end(  # type: ignore[no-untyped-def]
     assert [e.person for e in editor.to_picker.entries()] == ["b.secretary"]  # to the one who referred it
     type_text(editor.subject, " (گزارش اقدام)")
     editor.save()
+    qtbot.waitUntil(lambda: editor.guid is not None, timeout=5000)
+    QTest.qWait(300)
+    assert not row(s1_store, "b.staff", to_staff1).answered  # a saved draft answers nothing yet
+    b_signatory = next(u for u in b["users"] if u["username"] == "b.signatory")
+    editor.signatories.addEntry(DirectoryEntry("person", b["national_id"], person="b.signatory",
+                                               name="امضاکننده", national_code=b_signatory["national_code"]))
+    answer_guid = editor.guid
+    assert editor.submit_for_signature()  # to B's signatory: the referral is answered now
     qtbot.waitUntil(lambda: row(s1_store, "b.staff", to_staff1).answered, timeout=5000)
     save_screenshot(s1_win, artifacts_dir / "scenario_answer_by_reference.png")
     sync(s1_win, qtbot)  # read, refer on, answer: all on the server (some went with the dialog's own pass)
     with s1_store.reader() as s:
         assert {o.status for o in s.scalars(select(OutboxOperation).where(OutboxOperation.op.in_(R.OPS)))} == {"done"}
         answer = s.scalars(select(ReferralEvent.answer_guid).where(ReferralEvent.kind == "answer")).one()
-    assert answer == editor.guid
+    assert answer == answer_guid
 
     # -- staff 2 reads and closes theirs ------------------------------------------------------
     s2_store = profile(server, tmp_path / "staff2", "b.staff2")

@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from app.models import referrals as R
 from app.models.db import Store
-from app.models.tables import OutboxOperation, Referral, ReferralEvent
+from app.models.directory import DirectoryEntry
+from app.models.tables import OutboxOperation, Referral, ReferralEvent, Setting
 from app.sync.account import remember_sender
 from app.sync.engine import apply_directory
 from app.ui.cartable_view import CartableView
@@ -162,8 +163,14 @@ def test_the_cartable_shows_unread_bold_overdue_red_and_its_steps(  # type: igno
     assert editor.subject.text() == "پاسخ: درخواست همکاری در طرح ملی"
     assert [e.person for e in editor.to_picker.entries()] == ["a.rahimi"]  # to the one who referred it
     editor.save()
+    qtbot.waitUntil(lambda: _pending_answer(store, editor.guid), timeout=5000)
+    assert _answered(store, overdue) is None  # a saved draft answers nothing yet: it may still be thrown away
+    editor.signatories.addEntry(DirectoryEntry("person", AGENCY, person="a.rahimi", name="علی رحیمی",
+                                               national_code="0012345679"))
+    answer = editor.guid
+    assert editor.submit_for_signature()  # the answer goes for signature: now the referral is answered
     qtbot.waitUntil(lambda: _answered(store, overdue) is not None, timeout=5000)
-    assert _answered(store, overdue) == editor.guid
+    assert _answered(store, overdue) == answer
     # opening the letter marks the referral read
     window.referrals.open_cartable()
     _loaded(qtbot, view)
@@ -174,6 +181,11 @@ def test_the_cartable_shows_unread_bold_overdue_red_and_its_steps(  # type: igno
 
 def _loaded(qtbot, view: CartableView) -> None:  # type: ignore[no-untyped-def]
     qtbot.waitUntil(lambda: view.model.asked and not view.model.loading, timeout=5000)
+
+
+def _pending_answer(store: Store, answer: str | None) -> bool:
+    with store.reader() as s:
+        return answer is not None and s.get(Setting, R.ANSWER_PREFIX + answer) is not None
 
 
 def _answered(store: Store, referral: str) -> str | None:
