@@ -8,7 +8,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHeaderView,
     QLabel,
@@ -26,6 +25,7 @@ from app.models.db import Store
 from app.protocol.archive import file_number_key
 from app.protocol.canonical import InvalidContent
 from app.ui.archive_tree import add_nodes, guid_of, number_text, place_text
+from app.ui.dialog_buttons import action_buttons
 from app.ui.ops import OpContext, StoreOp
 from app.ui.persian_text_edit import PersianPlainTextEdit
 
@@ -86,13 +86,7 @@ class FileDialog(QDialog):
         form = QFormLayout()
         form.addRow(self.tr("Letter:"), self.subject)
         form.addRow(self.tr("Find:"), self.filter)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText(self.tr("File"))
-        self.ok.setObjectName("fileButton")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
-        buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
+        buttons, self.ok = action_buttons(self, self.tr("File"), "fileButton", self.submit, self.tr("Cancel"))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.filed_in)
@@ -188,13 +182,7 @@ class UnfileDialog(QDialog):
         form.addRow(self.tr("Letter:"), subject_label)
         form.addRow(self.tr("From folder:"), self.folder)
         form.addRow(self.tr("Reason:"), self.reason)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText(self.tr("Take out of the archive"))
-        self.ok.setObjectName("unfileButton")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
-        buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
+        buttons, self.ok = action_buttons(self, self.tr("Take out of the archive"), "unfileButton", self.submit, self.tr("Cancel"))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error)

@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -26,6 +25,7 @@ from app.protocol.persian import to_persian_digits
 from app.sync import account
 from app.sync import archive as sync_archive
 from app.sync.api import ApiError, DabirApi
+from app.ui.dialog_buttons import action_buttons
 from app.ui.ops import Op, OpContext
 
 
@@ -92,13 +92,7 @@ class FolderDialog(QDialog):
         form.addRow(self.tr("Title:"), self.title)
         form.addRow(self.tr("File number:"), self.file_number)
         form.addRow(self.tr("Under:"), self.parent_folder)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText(self.tr("Save"))
-        self.ok.setObjectName("saveFolder")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
-        buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
+        buttons, self.ok = action_buttons(self, self.tr("Save"), "saveFolder", self.submit, self.tr("Cancel"))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error)

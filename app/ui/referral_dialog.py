@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -23,6 +22,7 @@ from app.models import referrals as R
 from app.models.changes import Changed
 from app.models.db import Store
 from app.protocol.canonical import InvalidContent
+from app.ui.dialog_buttons import action_buttons
 from app.ui.jalali_date_picker import JalaliDateEdit
 from app.ui.ops import OpContext, StoreOp
 from app.ui.persian_text_edit import PersianPlainTextEdit
@@ -80,12 +80,7 @@ class ReferralDialog(QDialog):
         form.addRow(self.tr("Instruction:"), self.instruction)
         form.addRow(self.tr("Postscript:"), self.postscript)
         form.addRow(self.has_due, self.due)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText(self.tr("Refer"))
-        self.ok.setObjectName("referButton")
-        buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
+        buttons, self.ok = action_buttons(self, self.tr("Refer"), "referButton", self.submit)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error)
