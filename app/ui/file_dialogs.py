@@ -53,11 +53,14 @@ def documents_dir() -> str:
     return path if path and QDir(path).exists() else QDir.homePath()
 
 
-def file_dialog(parent: QWidget | None, title: str, name_filter: str, *, save: bool = False) -> QFileDialog:
+def file_dialog(parent: QWidget | None, title: str, name_filter: str, *, save: bool = False,
+                many: bool = False) -> QFileDialog:
+    """A dialog to save a file, or to open one (``many``: several at once)."""
     dialog = QFileDialog(parent, title, documents_dir(), name_filter)
     dialog.setOption(QFileDialog.Option.DontUseNativeDialog)  # a native one would speak the desktop's language
     dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave if save else QFileDialog.AcceptMode.AcceptOpen)
-    dialog.setFileMode(QFileDialog.FileMode.AnyFile if save else QFileDialog.FileMode.ExistingFile)
+    dialog.setFileMode(QFileDialog.FileMode.AnyFile if save else
+                       QFileDialog.FileMode.ExistingFiles if many else QFileDialog.FileMode.ExistingFile)
     dialog.setProxyModel(PersianFileColumns(dialog))
     # Qt 6 labels these two with mnemonics («&Look in:») that qtbase_fa does not have yet; its
     # translations of the plain strings fill the gap.
@@ -78,6 +81,11 @@ def pdf_save_dialog(parent: QWidget | None, title: str, suggested: str) -> QFile
 
 def ask(dialog: QFileDialog) -> str:
     """Run the dialog; the chosen path, or "" when cancelled."""
-    if dialog.exec() != QFileDialog.DialogCode.Accepted or not dialog.selectedFiles():
-        return ""
-    return dialog.selectedFiles()[0]
+    return next(iter(ask_many(dialog)), "")
+
+
+def ask_many(dialog: QFileDialog) -> list[str]:
+    """Run the dialog; the chosen paths, none when cancelled."""
+    if dialog.exec() != QFileDialog.DialogCode.Accepted:
+        return []
+    return dialog.selectedFiles()

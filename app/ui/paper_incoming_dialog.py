@@ -33,6 +33,7 @@ from app.models.db import Store
 from app.models.directory import all_agencies
 from app.models.incoming import PaperLetter, check_sender, register_paper
 from app.protocol.canonical import Classification, InvalidContent, Priority
+from app.ui.file_dialogs import ask_many, file_dialog
 from app.ui.jalali_date_picker import JalaliDateEdit
 from app.ui.labels import classification_name, priority_name
 from app.ui.ops import OpContext, StoreOp
@@ -202,10 +203,13 @@ class PaperIncomingDialog(QDialog):
 
     # --- scans --------------------------------------------------------------------------
 
+    def scan_dialog(self) -> QFileDialog:
+        """The Persian file dialog, in Documents, for one or more scanned pages."""
+        return file_dialog(self, self.tr("Scanned pages"),
+                           self.tr("Images and PDF (*.png *.jpg *.jpeg *.tif *.tiff *.webp *.pdf)"), many=True)
+
     def _ask_scan_files(self) -> list[str]:
-        files, _ = QFileDialog.getOpenFileNames(self, self.tr("Scanned pages"), "",
-                                                self.tr("Images and PDF (*.png *.jpg *.jpeg *.tif *.tiff *.webp *.pdf)"))
-        return files
+        return ask_many(self.scan_dialog())
 
     def add_scans(self) -> None:
         for name in self.ask_scan_files():

@@ -50,6 +50,24 @@ def test_the_pdf_save_dialog_is_persian_and_opens_in_documents(window: MainWindo
     dialog.reject()
 
 
+def test_the_paper_forms_scan_picker_is_the_persian_dialog_in_documents(  # type: ignore[no-untyped-def]
+        window: MainWindow, home: Path, qtbot) -> None:
+    """Not the desktop's (English) dialog opening in the program's folder: several pages at once."""
+    form = window.incoming.open_paper_form()
+    assert form is not None
+    picker = form.scan_dialog()
+    qtbot.addWidget(picker)
+    assert picker.testOption(QFileDialog.Option.DontUseNativeDialog)
+    assert picker.fileMode() == QFileDialog.FileMode.ExistingFiles
+    assert Path(picker.directory().absolutePath()) == home / "Documents"
+    picker.show()
+    qtbot.waitExposed(picker)
+    labels = {lbl.text().replace("&", "") for lbl in picker.findChildren(QLabel)}
+    assert {"جستجو در:", "پرونده‌هایی از نوع:"} <= labels, labels
+    picker.reject()
+    form.reject()
+
+
 def _view_row(dialog: QFileDialog, name: str) -> list[str]:
     view = dialog.findChild(QListView, "listView")
     assert view is not None
