@@ -435,6 +435,8 @@ class CartableView(QWidget):
         self.open_button.setEnabled(r is not None)
         for b in (self.refer_button, self.answer_button, self.close_button):
             b.setEnabled(live and mine and not (r is not None and r.closed))
+        if r is not None and r.answered:  # one answer: another «پاسخ» would only leave an empty draft
+            self.answer_button.setEnabled(False)
         self.recall_button.setEnabled(live and r is not None and r.sent_by_me and not r.read)
 
     # --- the steps ------------------------------------------------------------------------

@@ -175,6 +175,7 @@ def test_the_cartable_shows_unread_bold_overdue_red_and_its_steps(  # type: igno
     window.referrals.open_cartable()
     _loaded(qtbot, view)
     view.select(overdue)
+    assert not view.answer_button.isEnabled()  # answered once: a second «پاسخ» would leave an empty draft
     view.open_button.click()
     qtbot.waitUntil(lambda: next(r for r in R.cartable(store, ME) if r.guid == overdue).read, timeout=5000)
 
