@@ -33,6 +33,8 @@ def test_the_referee_sees_and_opens_the_scans(persian_app: QApplication, qtbot, 
     lines = view.info.toPlainText().splitlines()  # a row's value comes before its label
     at = lines.index("صفحه‌های پویش‌شده:")
     assert lines[at - 2:at] == ["صفحه ۱.pdf", "صفحه ۲.jpg"], lines  # not «ندارد», not "on this computer only"
+    to = lines[lines.index("گیرندگان:") - 1]
+    assert "،" not in to, to  # written to the agency, not to the referee's own unit
 
     opened: list[Path] = []
     viewer.open_file = opened.append  # the system's default application
