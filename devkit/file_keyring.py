@@ -30,11 +30,17 @@ class FileKeyring(KeyringBackend):
     def set_password(self, service: str, username: str, password: str) -> None:
         data = self._load()
         data[f"{service}\x00{username}"] = password
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data))
-        tmp.replace(self.path)
+        self._save(data)
 
     def delete_password(self, service: str, username: str) -> None:
         data = self._load()
         data.pop(f"{service}\x00{username}", None)
-        self.path.write_text(json.dumps(data))
+        self._save(data)
+
+    def _save(self, data: dict[str, str]) -> None:
+        """Owner-only (it holds session tokens), written whole then renamed."""
+        tmp = self.path.with_suffix(".tmp")
+        with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+            out.write(json.dumps(data))
+        os.chmod(tmp, 0o600)  # also when an older run left it open
+        tmp.replace(self.path)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -105,6 +106,8 @@ def main() -> int:
         print(f"demo: {demo} was made before the signatories' certificates named them; the sign dialog will "
               f"refuse its tokens. Delete {demo} to start over.", file=sys.stderr)
     server.start()
+    # a kill (SIGTERM) stops the server too, as Ctrl+C does: the finally below runs
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(143))
     try:
         from app.models.db import open_store
         from app.models.tables import Setting

@@ -32,3 +32,18 @@ def test_demo_starts_server_tokens_and_two_windows(tmp_path: Path):
     for signatory in json.loads((tmp_path / "state.json").read_text())["signatories"]:
         urls = distribution_points(x509.load_pem_x509_certificate(signatory["cert_pem"].encode()))
         assert urls and all(u.startswith(f"http://127.0.0.1:{port}/") for u in urls)
+
+
+def test_the_demo_keyring_file_is_owner_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """It holds the demo users' session tokens."""
+    import stat
+
+    from devkit.file_keyring import FileKeyring
+
+    monkeypatch.setenv("DABIR_TEST_KEYRING_FILE", str(tmp_path / "keyring.json"))
+    ring = FileKeyring()
+    ring.set_password("dabir", "a.secretary", "token")
+    assert stat.S_IMODE((tmp_path / "keyring.json").stat().st_mode) == 0o600
+    ring.delete_password("dabir", "a.secretary")
+    assert stat.S_IMODE((tmp_path / "keyring.json").stat().st_mode) == 0o600
+    assert ring.get_password("dabir", "a.secretary") is None
