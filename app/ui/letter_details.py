@@ -173,9 +173,12 @@ class LetterDetails(QWidget):
         e = html.escape
         rows = [self._row(self.tr("Sender:"), e(d.sender))]
         paper = d.extra.get("channel") == "paper"  # no SHAMS, receipt or signatures: its facts are below
-        # a paper letter is written to the agency, whichever of its desks reads it (a referee's unit is not it)
-        to = [p.name for p in d.parties if p.role == "to"] or (
-            [own_desk(self.store, {"agency": self._me().get("agency")})] if paper else [])
+        # a paper letter is written to the agency's secretariat: the desk that reads it, or (for a
+        # colleague it is referred to, whose own unit is not it) the agency
+        me = self._me()
+        roles = me.get("roles")
+        desk = me if isinstance(roles, list) and "secretary" in roles else {"agency": me.get("agency")}
+        to = [p.name for p in d.parties if p.role == "to"] or ([own_desk(self.store, desk)] if paper else [])
         cc = [p.name for p in d.parties if p.role == "cc"]
         rows.append(self._row(self.tr("Recipients:"), e("، ".join(to)) or "—"))
         if cc:

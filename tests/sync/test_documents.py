@@ -208,13 +208,14 @@ def test_a_dropped_connection_resumes_byte_identical(docs: DocEnv, tmp_path: Pat
     try:
         with DabirApi(proxy.base_url, srv.ca_bundle) as a, docs.client("a.secretary") as direct:
             a.login("a.secretary", DEMO_PASSWORD)
-            # the upload is created; of the two chunks then in flight one arrives, the other's connection drops
+            # the upload is created, a chunk arrives, the next connection drops (which chunk that is
+            # depends on which of the two in flight goes first)
             proxy.modes.extend(["pass", "pass", "close"])
             with pytest.raises(ApiError) as dropped:
                 _upload(a, path, state)
             assert dropped.value.status == 0 and state.upload_id is not None
             missing = sum(end - start for start, end in direct.upload_status(state.upload_id)["missing"])
-            assert CHUNK <= missing < path.stat().st_size
+            assert 0 < missing < path.stat().st_size
             # the chunks still missing are stored, but their answers never arrive
             proxy.modes.extend(["lost", "lost"])
             with pytest.raises(ApiError):

@@ -183,7 +183,7 @@ def test_a_paper_letter_has_no_signature_banner_names_its_desk_and_gets_its_numb
         s.add(Agency(national_id=OWN, name="وزارت نمونه", name_norm="وزارت نمونه"))
         s.add(Unit(agency=OWN, code="secretariat", name="دبیرخانه مرکزی", name_norm="دبیرخانه مرکزی"))
         s.add(Setting(key=SENDER_SETTING, value={"agency": OWN, "unit": "secretariat", "person": "s.ahmadi",
-                                                 "name": "سارا احمدی"}))
+                                                 "name": "سارا احمدی", "roles": ["secretary"]}))
     guid = register_paper(store, PaperLetter(sender_kind="person", sender_id=CITIZEN, sender_name="علی رضایی",
                                              subject="درخواست صدور مجوز", summary="متقاضی صدور مجوز است."))
     with store.reader() as s:
