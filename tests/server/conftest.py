@@ -2,16 +2,18 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from app.sync.api import DabirApi
-from devkit.letters import SoftSigner, make_signer
+from app.protocol.package import LetterPackage
+from app.sync.api import ApiError, DabirApi
+from devkit.letters import BulkSigner, SoftSigner, make_package, make_signer
 from devkit.pki import TestPKI
 from devkit.server_process import DEMO_PASSWORD, ServerProcess
 
@@ -30,6 +32,32 @@ class Env:
         if username:
             api.login(username, password)
         return api
+
+    def received_letter(self) -> LetterPackage:
+        """A letter A registered and sent to B."""
+        [pkg] = BulkSigner(self.signer_a).sign_packages([make_package(self.nid_a, [self.nid_b])])
+        with self.client("a.secretary") as a:
+            pkg.receipts = [a.register(pkg)["receipt"]]
+            a.send(pkg)
+        return pkg
+
+
+def all_pages(feed: Callable[[int, int], dict[str, Any]], after: int = 0) -> list[dict[str, Any]]:
+    """Every item of a cursor feed, read two at a time (so paging itself is exercised)."""
+    items: list[dict[str, Any]] = []
+    while True:
+        page = feed(after, 2)
+        items += page["items"]
+        after = page["cursor"]
+        if not page["more"]:
+            return items
+
+
+def refusal(call: Callable[[], object]) -> tuple[int, str]:
+    """The (status, code) the server refuses a call with."""
+    with pytest.raises(ApiError) as exc:
+        call()
+    return exc.value.status, exc.value.code
 
 
 @pytest.fixture(scope="session")

@@ -11,19 +11,9 @@ from typing import Any
 import orjson
 import pytest
 
-from app.protocol.package import LetterPackage
-from app.sync.api import ApiError, DabirApi
+from app.sync.api import DabirApi
 from devkit.letters import BulkSigner, make_package
-from tests.server.conftest import Env
-
-
-def _received_letter(env: Env) -> LetterPackage:
-    """A letter A registered and sent to B."""
-    [pkg] = BulkSigner(env.signer_a).sign_packages([make_package(env.nid_a, [env.nid_b])])
-    with env.client("a.secretary") as a:
-        pkg.receipts = [a.register(pkg)["receipt"]]
-        a.send(pkg)
-    return pkg
+from tests.server.conftest import Env, all_pages, refusal
 
 
 def _number() -> str:
@@ -36,38 +26,24 @@ def _folder(api: DabirApi, title: str = "پرونده قراردادها", paren
                               "file_number": _number(), **extra})
 
 
-def _all(feed: Any, after: int = 0) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    while True:
-        page = feed(after, 2)
-        items += page["items"]
-        after = page["cursor"]
-        if not page["more"]:
-            return items
-
-
-def _status(call: Any) -> tuple[int, str]:
-    with pytest.raises(ApiError) as exc:
-        call()
-    return exc.value.status, exc.value.code
 
 
 def _tree_file_and_unfile(env: Env) -> None:
-    pkg = _received_letter(env)
+    pkg = env.received_letter()
     with env.client("b.secretary") as sec, env.client("b.staff") as staff, env.client("b.admin") as admin:
         start = staff.archive_folders()["cursor"]
         top = _folder(sec, "امور حقوقی")
         case = _folder(sec, "پرونده دعوی شرکت نمونه", parent=top["id"])
         subject = _folder(admin, "مکاتبات بودجه")  # an administrator manages the tree too
         # every role reads the tree by cursor (a staff member's client keeps a copy too)
-        seen = {f["id"]: f for f in _all(staff.archive_folders, start)}
+        seen = {f["id"]: f for f in all_pages(staff.archive_folders, start)}
         assert seen[case["id"]]["parent"] == top["id"] and seen[case["id"]]["title"] == "پرونده دعوی شرکت نمونه"
         assert set(seen) == {top["id"], case["id"], subject["id"]}
         # rename and move: the folder comes again in the feed, after its new cursor
         cursor = staff.archive_folders(start, 500)["cursor"]
         moved = sec.update_folder(case["id"], {"parent": subject["id"], "title": "دعوی شرکت نمونه"})
         assert moved["parent"] == subject["id"] and moved["cursor"] > cursor
-        assert [f["id"] for f in _all(staff.archive_folders, cursor)] == [case["id"]]
+        assert [f["id"] for f in all_pages(staff.archive_folders, cursor)] == [case["id"]]
         assert sec.update_folder(case["id"], {"parent": None})["parent"] is None  # to the top
         # one letter in two folders (the case file and the subject file)
         f_start = staff.archive_filings()["cursor"]
@@ -76,7 +52,7 @@ def _tree_file_and_unfile(env: Env) -> None:
         sec.file_letter(subject["id"], pkg.guid, idempotency_key=f"file:{uuid.uuid4()}")
         out = sec.unfile_letter(case["id"], pkg.guid, "به پرونده دیگری مربوط است.", idempotency_key="u1")
         assert not out["filed"] and out["unfiled_by"] == "b.secretary" and out["reason"] == "به پرونده دیگری مربوط است."
-        feed = [(i["folder"], i["filed"]) for i in _all(staff.archive_filings, f_start)]
+        feed = [(i["folder"], i["filed"]) for i in all_pages(staff.archive_filings, f_start)]
         assert feed == [(subject["id"], True), (case["id"], False)]
         # filed again after being taken out: the same row comes back, filed
         again = sec.file_letter(case["id"], pkg.guid, idempotency_key="f-again")
@@ -101,34 +77,34 @@ def test_tree_filing_and_unfiling_postgres(pg_env: Env) -> None:
 
 
 def _authorization(env: Env) -> None:
-    pkg = _received_letter(env)
+    pkg = env.received_letter()
     with env.client("b.secretary") as sec, env.client("a.secretary") as a_sec, env.client("b.staff") as staff, \
             env.client("b.signatory") as boss:
         folder = _folder(sec)
         # another agency: neither B's folders nor B's letters exist for it
-        assert folder["id"] not in {f["id"] for f in _all(a_sec.archive_folders)}
-        assert _status(lambda: a_sec.file_letter(folder["id"], pkg.guid, idempotency_key="x1")) == (404, "unknown_folder")
-        assert _status(lambda: a_sec.update_folder(folder["id"], {"title": "ربوده"}))[0] == 404
-        assert _status(lambda: _folder(a_sec, parent=folder["id"])) == (404, "unknown_folder")
-        assert _status(lambda: a_sec.unfile_letter(folder["id"], pkg.guid, "x", idempotency_key="x2"))[0] == 404
+        assert folder["id"] not in {f["id"] for f in all_pages(a_sec.archive_folders)}
+        assert refusal(lambda: a_sec.file_letter(folder["id"], pkg.guid, idempotency_key="x1")) == (404, "unknown_folder")
+        assert refusal(lambda: a_sec.update_folder(folder["id"], {"title": "ربوده"}))[0] == 404
+        assert refusal(lambda: _folder(a_sec, parent=folder["id"])) == (404, "unknown_folder")
+        assert refusal(lambda: a_sec.unfile_letter(folder["id"], pkg.guid, "x", idempotency_key="x2"))[0] == 404
         a_folder = _folder(a_sec)
-        assert _status(lambda: sec.file_letter(a_folder["id"], pkg.guid, idempotency_key="x3"))[0] == 404
+        assert refusal(lambda: sec.file_letter(a_folder["id"], pkg.guid, idempotency_key="x3"))[0] == 404
         [a_own] = BulkSigner(env.signer_a).sign_packages([make_package(env.nid_a, [env.nid_a])])
         a_own.receipts = [a_sec.register(a_own)["receipt"]]  # A's letter, never sent to B
-        assert _status(lambda: sec.file_letter(folder["id"], a_own.guid, idempotency_key="x4")) == (
+        assert refusal(lambda: sec.file_letter(folder["id"], a_own.guid, idempotency_key="x4")) == (
             404, "unknown_letter")
         # A files its own outgoing letter that B received: each agency its own archive
         a_sec.file_letter(a_folder["id"], pkg.guid, idempotency_key=f"a:{uuid.uuid4()}")
-        assert pkg.guid not in {i["letter_guid"] for i in _all(sec.archive_filings)}
+        assert pkg.guid not in {i["letter_guid"] for i in all_pages(sec.archive_filings)}
         # staff and signatories read the tree but change nothing
         for other in (staff, boss):
-            assert _status(lambda o=other: _folder(o)) == (403, "forbidden")
-            assert _status(lambda o=other: o.update_folder(folder["id"], {"title": "تازه"})) == (403, "forbidden")
-            assert _status(lambda o=other: o.file_letter(folder["id"], pkg.guid, idempotency_key="s1")) == (
+            assert refusal(lambda o=other: _folder(o)) == (403, "forbidden")
+            assert refusal(lambda o=other: o.update_folder(folder["id"], {"title": "تازه"})) == (403, "forbidden")
+            assert refusal(lambda o=other: o.file_letter(folder["id"], pkg.guid, idempotency_key="s1")) == (
                 403, "forbidden")
-            assert _status(lambda o=other: o.unfile_letter(folder["id"], pkg.guid, "x", idempotency_key="s2")) == (
+            assert refusal(lambda o=other: o.unfile_letter(folder["id"], pkg.guid, "x", idempotency_key="s2")) == (
                 403, "forbidden")
-            assert folder["id"] in {f["id"] for f in _all(other.archive_folders)}
+            assert folder["id"] in {f["id"] for f in all_pages(other.archive_folders)}
 
 
 @pytest.mark.server
@@ -144,7 +120,7 @@ def test_only_the_agency_and_only_its_secretaries_postgres(pg_env: Env) -> None:
 
 @pytest.mark.server
 def test_a_retried_filing_is_stored_once(env: Env) -> None:
-    pkg = _received_letter(env)
+    pkg = env.received_letter()
     with env.client("b.secretary") as sec:
         folder = _folder(sec)
         start = sec.archive_filings()["cursor"]
@@ -156,17 +132,17 @@ def test_a_retried_filing_is_stored_once(env: Env) -> None:
         assert again.headers.get("Idempotent-Replayed") == "true" and again.json() == first.json()
         # the same filing from another computer (another key): still one filing, unchanged
         assert sec.file_letter(folder["id"], pkg.guid, idempotency_key="other-key")["cursor"] == first.json()["cursor"]
-        assert [i["letter_guid"] for i in _all(sec.archive_filings, start)] == [pkg.guid]
+        assert [i["letter_guid"] for i in all_pages(sec.archive_filings, start)] == [pkg.guid]
         # a folder created twice (a retry after a lost answer) is one folder
         body = {"id": str(uuid.uuid4()), "parent": None, "title": "پرونده تکراری", "file_number": _number()}
         assert sec.create_folder(body, idempotency_key="c1") == sec.create_folder(body, idempotency_key="c2")
-        assert _status(lambda: sec.create_folder({**body, "title": "دیگر"}, idempotency_key="c3")) == (
+        assert refusal(lambda: sec.create_folder({**body, "title": "دیگر"}, idempotency_key="c3")) == (
             409, "folder_id_conflict")
 
 
 @pytest.mark.server
 def test_bad_archive_input_is_refused_with_4xx(env: Env) -> None:
-    pkg = _received_letter(env)
+    pkg = env.received_letter()
     with env.client("b.secretary") as sec:
         top = _folder(sec)
         child = _folder(sec, parent=top["id"])
@@ -192,16 +168,16 @@ def test_bad_archive_input_is_refused_with_4xx(env: Env) -> None:
              (422, "validation_error")),
         ]
         for call, expected in cases:
-            status, code = _status(call)
+            status, code = refusal(call)
             assert status == expected[0] and (code == expected[1] or expected[1] == "validation_error"), (status, code)
         sec.file_letter(top["id"], pkg.guid, idempotency_key=f"b3:{uuid.uuid4()}")
-        assert _status(lambda: sec.unfile_letter(top["id"], pkg.guid, "  ", idempotency_key="b4")) == (
+        assert refusal(lambda: sec.unfile_letter(top["id"], pkg.guid, "  ", idempotency_key="b4")) == (
             422, "reason_required")
         for path in (f"/archive/folders/{top['id']}/letters", "/archive/folders/not-a-guid/letters"):
             resp = sec.raw_post(path, b'{"letter_guid": "x"}', idempotency_key="b5")
             assert resp.status_code == 422
         for after, limit in ((2**63, 10), (-1, 10), (0, 0), (0, 501)):
-            assert _status(lambda a=after, n=limit: sec.archive_folders(a, n))[0] == 422
+            assert refusal(lambda a=after, n=limit: sec.archive_folders(a, n))[0] == 422
         # the refusal of a write is itself in the audit log
     with env.client("b.admin") as admin:
         refused = [e for e in admin.audit_events(limit=100)["items"] if e["outcome"] == "refused"
@@ -214,7 +190,7 @@ def test_bad_archive_input_is_refused_with_4xx(env: Env) -> None:
 def test_the_demo_agencies_come_with_an_archive_tree(env: Env) -> None:
     for username in ("a.staff", "b.staff"):
         with env.client(username) as api:
-            folders = {f["file_number"]: f for f in _all(api.archive_folders)}
+            folders = {f["file_number"]: f for f in all_pages(api.archive_folders)}
         assert folders["۱۴۰۵/ح"]["title"] == "امور حقوقی"
         assert folders["۱۴۰۵/ح/۱"]["parent"] == folders["۱۴۰۵/ح"]["id"]
         assert folders["۱۴۰۵/الف/۱"]["title"] == "قراردادها"
