@@ -65,9 +65,30 @@ def schema_version(engine: Engine) -> str | None:
         return conn.execute(text("SELECT version_num FROM alembic_version")).scalar() if has_table else None
 
 
+class StoreTooNewError(RuntimeError):
+    """The store was migrated by a newer Dabir: opening it here could damage it."""
+
+    def __init__(self, path: Path | str, revision: str) -> None:
+        super().__init__(f"the store {path} has schema {revision}, newer than this Dabir knows "
+                         f"(up to {SCHEMA_HEAD}); install the newer version")
+        self.revision = revision
+        self.message_fa = (
+            "داده‌های این رایانه با نسخه‌ای تازه‌تر از دبیر به‌روز شده است و این نسخه نمی‌تواند بی‌خطر "
+            "آن را باز کند. لطفاً نسخه تازه‌تر دبیر را نصب کنید یا با مدیر سامانه تماس بگیرید."
+        )
+
+
+def known_revisions() -> set[str]:
+    """The schema revisions this release can open (its migration files are named after them)."""
+    return {p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9]*_*.py")}
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
-    if revision == "head" and schema_version(engine) == SCHEMA_HEAD:
+    current = schema_version(engine)
+    if revision == "head" and current == SCHEMA_HEAD:
         return
+    if current is not None and current not in known_revisions():
+        raise StoreTooNewError(engine.url.database or "", current)
     from alembic import command
     from alembic.config import Config
 
@@ -102,7 +123,11 @@ class Store:
         _keep_private(data_dir, self.db_path)
         self.engine = make_engine(self.db_path)
         if run_migrations:
-            migrate(self.engine)
+            try:
+                migrate(self.engine)
+            except BaseException:
+                self.engine.dispose()
+                raise
         self.read_engine = make_engine(self.db_path, immediate=False)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
