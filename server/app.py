@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import inspect
 import logging
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from cryptography.hazmat.primitives import serialization
@@ -386,9 +389,21 @@ def create_context(settings: Settings, clock: Clock = utc_now) -> ServerContext:
 def create_app(settings: Settings, *, clock: Clock = utc_now, ctx: ServerContext | None = None) -> FastAPI:
     ctx = ctx or create_context(settings, clock)
     docs: dict[str, Any] = {} if settings.api_docs else {"openapi_url": None, "docs_url": None, "redoc_url": None}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        """Background work of a serving process: the sweep of abandoned uploads."""
+        sweeper = asyncio.create_task(documents.sweep_forever(ctx, app.state.storage))
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+
     app = FastAPI(title="Dabir central server", version="1.0.0",
                   description="Reference central server: SHAMS numbering, Payam exchange, directory, receipts.",
-                  **docs, **_NO_TELEMETRY)
+                  lifespan=lifespan, **docs, **_NO_TELEMETRY)
     app.state.ctx = ctx
     app.state.checker = SignatureChecker(settings.trust_dir_path, settings.revocation_cache_path,
                                          soft_fail=settings.revocation_soft_fail)

@@ -67,6 +67,10 @@ class Settings:
     # A server holds the chunks in flight in memory (two per uploading client): the smallest S3 takes.
     document_chunk_bytes: int = 5 * 1024 * 1024
     document_media_types: str = ""  # allowed types separated by "|"; empty: app.protocol.media's defaults
+    # An upload not completed this long after it began is abandoned: its bytes and rows are dropped
+    # (a client that comes back later starts it again). Every server sweeps on this interval.
+    upload_expiry_seconds: int = 7 * 24 * 3600
+    upload_sweep_seconds: int = 3600
 
     # -- derived paths ---------------------------------------------------------------------
     @property

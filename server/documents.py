@@ -13,6 +13,8 @@ Who may read a document: the uploader's agency and each agency a letter listing 
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import hashlib
 import logging
 import re
@@ -258,6 +260,41 @@ async def complete(ctx: ServerContext, storage: Storage, principal: Principal, u
             conn.execute(delete(upload_parts).where(upload_parts.c.upload_id == upload_id))
         await ctx.db.write(done)
     return _completed(ctx, row)
+
+
+async def sweep_abandoned(ctx: ServerContext, storage: Storage) -> int:
+    """Drop the uploads begun more than ``upload_expiry_seconds`` ago and never completed: their rows
+    first (a late chunk then gets 404 and its client starts again), then their bytes."""
+    cutoff = ctx.clock() - dt.timedelta(seconds=ctx.settings.upload_expiry_seconds)
+    with ctx.db.read() as conn:
+        stale = conn.execute(select(uploads.c.id, uploads.c.handle).where(
+            uploads.c.completed_at.is_(None), uploads.c.created_at < cutoff)).all()
+    if not stale:
+        return 0
+    ids = [row.id for row in stale]
+
+    def forget(conn: Connection) -> None:
+        conn.execute(delete(upload_parts).where(upload_parts.c.upload_id.in_(ids)))
+        conn.execute(delete(uploads).where(uploads.c.id.in_(ids), uploads.c.completed_at.is_(None)))
+
+    await ctx.db.write(forget)
+    for row in stale:
+        try:
+            await _in_store(storage.discard, row.id, row.handle)
+        except Exception as exc:  # the store is down: the next sweep cannot find them again; say so
+            log.warning("abandoned upload %s: its bytes could not be removed: %s", row.id, exc)
+    log.info("dropped %d abandoned uploads (begun before %s)", len(stale), cutoff.isoformat())
+    return len(stale)
+
+
+async def sweep_forever(ctx: ServerContext, storage: Storage) -> None:
+    """The periodic sweep each server process runs (several servers sweeping is harmless)."""
+    while True:
+        try:
+            await sweep_abandoned(ctx, storage)
+        except Exception:
+            log.exception("sweeping abandoned uploads failed; trying again later")
+        await asyncio.sleep(max(1, ctx.settings.upload_sweep_seconds))
 
 
 def _completed(ctx: ServerContext, row: Any) -> dict[str, Any]:
