@@ -15,6 +15,7 @@ AppVersion={#AppVersion}
 AppVerName=Dabir (دبیر) {#AppVersion}
 AppPublisher=Dabir
 DefaultDirName={autopf}\Dabir
+DefaultGroupName=Dabir
 DisableProgramGroupPage=yes
 PrivilegesRequired=admin
 ArchitecturesAllowed=x64compatible

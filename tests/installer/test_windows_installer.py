@@ -9,6 +9,7 @@ import ntpath
 import re
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -205,7 +206,7 @@ def test_switches_are_checked_before_anything_is_installed() -> None:
 
 
 # -- the workflow ------------------------------------------------------------------------------
-def _workflow() -> dict:  # type: ignore[type-arg]
+def _workflow() -> dict[str, Any]:
     data = yaml.safe_load(WORKFLOW.read_text())
     data["on"] = data.pop(True, data.get("on"))  # YAML 1.1 reads a bare `on` as true
     return data
