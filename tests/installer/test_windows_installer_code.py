@@ -76,23 +76,69 @@ end.
 """
 
 
+# The rest of what [Code] calls, with the prototypes of Inno Setup's documentation (Pascal
+# Scripting: Support Functions Reference): enough to compile the whole section, not to run it.
+INNO_API = """
+type
+  TExecWait = (ewNoWait, ewWaitUntilTerminated, ewWaitUntilIdle);
+  TMsgBoxType = (mbInformation, mbConfirmation, mbError, mbCriticalError);
+  TInputQueryWizardPage = class
+  private
+    FValues: array of String;
+    function GetValue(Index: Integer): String;
+    procedure SetValue(Index: Integer; const Value: String);
+  public
+    ID: Integer;
+    procedure Add(const APrompt: String; const APassword: Boolean);
+    property Values[Index: Integer]: String read GetValue write SetValue;
+  end;
+const
+  SW_HIDE = 0; MB_OK = 0; IDOK = 1; wpSelectTasks = 6;
+function TInputQueryWizardPage.GetValue(Index: Integer): String; begin Result := FValues[Index]; end;
+procedure TInputQueryWizardPage.SetValue(Index: Integer; const Value: String); begin FValues[Index] := Value; end;
+procedure TInputQueryWizardPage.Add(const APrompt: String; const APassword: Boolean);
+begin SetLength(FValues, Length(FValues) + 1); end;
+function CreateInputQueryPage(const AfterID: Integer; const ACaption, ADescription, ASubCaption: String): TInputQueryWizardPage;
+begin Result := TInputQueryWizardPage.Create; end;
+function ExpandConstant(const S: String): String; begin Result := S; end;
+procedure Log(const S: String); begin end;
+function Exec(const Filename, Params, WorkingDir: String; const ShowCmd: Integer; const Wait: TExecWait;
+  var ResultCode: Integer): Boolean; begin Result := False; end;
+function FileCopy(const ExistingFile, NewFile: String; const FailIfExists: Boolean): Boolean; begin Result := False; end;
+function SaveStringsToUTF8File(const FileName: String; const S: TArrayOfString; const Append: Boolean): Boolean;
+begin Result := False; end;
+function LoadStringFromFile(const FileName: String; var S: AnsiString): Boolean; begin Result := False; end;
+function SuppressibleMsgBox(const Text: String; const Typ: TMsgBoxType; const Buttons, Default: Integer): Integer;
+begin Result := Default; end;
+function MsgBox(const Text: String; const Typ: TMsgBoxType; const Buttons: Integer): Integer; begin Result := 0; end;
+"""
+
+
+def _code_section() -> str:
+    # ISPP fills in {#AppVersion} when the installer is compiled.
+    return ISS.read_text(encoding="utf-8-sig").split("[Code]", 1)[1].replace("{#AppVersion}", "0.1.0")
+
+
 def _pascal_functions() -> str:
-    code = ISS.read_text(encoding="utf-8-sig").split("[Code]", 1)[1]
+    code = _code_section()
     parts = []
     for name in FUNCTIONS:
         match = re.search(rf"^(?:function|procedure) {name}\b.*?^end;$", code, flags=re.S | re.M)
         assert match, f"{name} is not in dabir.iss"
         parts.append(match.group(0))
-    # ISPP fills in {#AppVersion} when the installer is compiled.
-    return "\n\n".join(parts).replace("{#AppVersion}", "0.1.0")
+    return "\n\n".join(parts)
+
+
+def _compile(folder: Path, source_text: str) -> subprocess.CompletedProcess[str]:
+    source = folder / "isscode.pas"
+    source.write_text(source_text, encoding="utf-8")
+    return subprocess.run(["fpc", "-v0", f"-FE{folder}", str(source)], capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture(scope="module")
 def iss_code(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("isscode")
-    source = folder / "isscode.pas"
-    source.write_text(PRELUDE + _pascal_functions() + MAIN, encoding="utf-8")
-    build = subprocess.run(["fpc", "-v0", f"-FE{folder}", str(source)], capture_output=True, text=True, timeout=120)
+    build = _compile(folder, PRELUDE + _pascal_functions() + MAIN)
     assert build.returncode == 0, f"the [Code] functions do not compile:\n{build.stdout}\n{build.stderr}"
     return folder / "isscode"
 
@@ -149,3 +195,8 @@ def test_any_path_survives_the_quoting(iss_code: Path) -> None:
     answers = _ask(iss_code, *(("toml", "", "", p) for p in paths))
     for path, text in zip(paths, answers, strict=True):
         assert tomllib.loads(text)["token"]["module"] == path, text
+
+
+def test_the_whole_code_section_compiles_against_inno_setups_prototypes(tmp_path: Path) -> None:
+    build = _compile(tmp_path, PRELUDE + INNO_API + _code_section() + "\nbegin\nend.\n")
+    assert build.returncode == 0, f"[Code] does not compile:\n{build.stdout}\n{build.stderr}"
