@@ -8,6 +8,7 @@ watcher and the CLI share it.
 from __future__ import annotations
 
 import logging
+import ntpath
 import os
 import sys
 import threading
@@ -38,47 +39,53 @@ class Library(Protocol):
 # Extra module paths (os.pathsep-separated) that an administrator can add without a release.
 ENV_EXTRA_MODULES = "DABIR_PKCS11_MODULES"
 
-_LINUX_LIB_DIRS = (
+# Where a bare file name is looked for: each Linux library folder (and its pkcs11/ and softhsm/
+# subfolders), and Windows' System32 (a 64-bit Dabir can load only 64-bit DLLs, which live there).
+LINUX_LIB_DIRS = (
     "/usr/lib",
     "/usr/lib64",
     "/usr/local/lib",
     "/usr/lib/x86_64-linux-gnu",
     "/usr/lib/aarch64-linux-gnu",
-    "/usr/lib/i386-linux-gnu",
 )
-_WIN_SYSTEM = os.path.join(os.environ.get("SYSTEMROOT", r"C:\Windows"), "System32")
-_WIN_PF = os.environ.get("PROGRAMFILES", r"C:\Program Files")
-_WIN_PF86 = os.environ.get("PROGRAMFILES(X86)", r"C:\Program Files (x86)")
+_LINUX_SUBDIRS = ("", "pkcs11", "softhsm")
+
+
+def windows_lib_dirs() -> tuple[str, ...]:
+    """System32 of this Windows (``%SystemRoot%``), as an absolute Windows path."""
+    return (ntpath.join(os.environ.get("SYSTEMROOT", r"C:\Windows"), "System32"),)
+
+
+def _win_pf(*parts: str) -> str:
+    return ntpath.join(os.environ.get("PROGRAMFILES", r"C:\Program Files"), *parts)
 
 
 @dataclass(frozen=True)
 class KnownModule:
     name: str
     vendor: str
-    linux: tuple[str, ...]  # absolute paths, or bare file names looked up in _LINUX_LIB_DIRS (+ /pkcs11, /softhsm)
+    linux: tuple[str, ...]  # absolute paths, or bare file names looked up in the library folders
     windows: tuple[str, ...]  # absolute paths, or bare DLL names looked up in System32
 
 
+# Each vendor entry's file names and their public sources are listed in docs/pkcs11-modules.md.
 KNOWN_MODULES: tuple[KnownModule, ...] = (
     KnownModule("SoftHSM2", "OpenDNSSEC (software token, tests and pilots)",
-                ("libsofthsm2.so",), (r"C:\SoftHSM2\lib\softhsm2-x64.dll", r"C:\SoftHSM2\lib\softhsm2.dll")),
-    KnownModule("OpenSC", "OpenSC (smart cards, PIV, many national ID cards)",
-                ("opensc-pkcs11.so",),
-                (os.path.join(_WIN_PF, "OpenSC Project", "OpenSC", "pkcs11", "opensc-pkcs11.dll"), "opensc-pkcs11.dll")),
-    KnownModule("Feitian ePass2003", "Feitian (widely issued with Iranian signing certificates)",
-                ("libcastle.so.1.0.0", "libeps2003csp11.so", "libeps2003csp11v2.so"),
-                ("eps2003csp11.dll", "eps2003csp11v2.dll")),
-    KnownModule("Feitian ePass3003", "Feitian",
+                ("libsofthsm2.so",), (r"C:\SoftHSM2\lib\softhsm2-x64.dll",)),
+    KnownModule("OpenSC", "OpenSC (smart cards; also Feitian ePass2003 and JaCarta PKI on Linux)",
+                ("opensc-pkcs11.so",), (_win_pf("OpenSC Project", "OpenSC", "pkcs11", "opensc-pkcs11.dll"), "opensc-pkcs11.dll")),
+    KnownModule("Feitian ePass3003", "Feitian (issued with GICA signing certificates in Iran)",
                 ("libshuttle_p11v220.so", "libshuttle_p11v220.so.1.0.0"), ("ShuttleCsp11_3003.dll",)),
+    KnownModule("Feitian ePass2003", "Feitian",
+                ("libcastle.so.1.0.0",), ("eps2003csp11.dll",)),
     KnownModule("SafeNet eToken", "Thales/SafeNet Authentication Client",
                 ("libeTPkcs11.so", "libeToken.so"), ("eTPKCS11.dll",)),
-    KnownModule("Gemalto IDPrime", "Thales/Gemalto",
-                ("libIDPrimePKCS11.so", "libgclib.so"), ("IDPrimePKCS11.dll", "gclib.dll")),
+    KnownModule("Gemalto IDPrime", "Thales/SafeNet Authentication Client",
+                ("libIDPrimePKCS11.so",), ("IDPrimePKCS11.dll",)),
+    KnownModule("JaCarta", "Aladdin R.D. (JaCarta PKCS #11 library)",
+                ("libjcPKCS11-2.so",), ("jcPKCS11-2.dll",)),
     KnownModule("YubiKey PIV", "Yubico",
-                ("libykcs11.so", "libykcs11.so.2"),
-                (os.path.join(_WIN_PF, "Yubico", "Yubico PIV Tool", "bin", "libykcs11.dll"), "libykcs11.dll")),
-    KnownModule("Rutoken", "Aktiv", ("librtpkcs11ecp.so",), ("rtPKCS11ECP.dll",)),
-    KnownModule("Bit4id", "Bit4id", ("libbit4xpki.so", "libbit4ipki.so"), ("bit4xpki.dll", "bit4ipki.dll")),
+                ("libykcs11.so", "libykcs11.so.2"), (_win_pf("Yubico", "Yubico PIV Tool", "bin", "libykcs11.dll"),)),
 )
 
 
@@ -94,26 +101,27 @@ class ModuleCandidate:
         return self.path is not None
 
 
-def _expand(entry: str, windows: bool) -> list[str]:
-    if os.path.isabs(entry) or (windows and ":" in entry):
-        return [entry]
+def _expand(entry: str, windows: bool, lib_dirs: tuple[str, ...]) -> list[str]:
     if windows:
-        return [os.path.join(_WIN_SYSTEM, entry), os.path.join(_WIN_PF86, entry)]
-    out = []
-    for base in _LINUX_LIB_DIRS:
-        out += [f"{base}/{entry}", f"{base}/pkcs11/{entry}", f"{base}/softhsm/{entry}"]
-    return out
+        return [entry] if ntpath.isabs(entry) else [ntpath.join(base, entry) for base in lib_dirs]
+    if os.path.isabs(entry):
+        return [entry]
+    return [os.path.join(base, sub, entry) for base in lib_dirs for sub in _LINUX_SUBDIRS]
 
 
-def detect_modules(*, platform: str | None = None, extra_paths: tuple[str, ...] = ()) -> list[ModuleCandidate]:
+def detect_modules(*, platform: str | None = None, extra_paths: tuple[str, ...] = (),
+                   lib_dirs: tuple[str, ...] | None = None) -> list[ModuleCandidate]:
     """Every well-known module with the first path that exists (``path=None`` when absent).
 
-    Extra paths (from settings or ``DABIR_PKCS11_MODULES``) are reported as "custom" entries.
+    ``lib_dirs`` replaces the folders bare file names are looked up in (tests use a temporary
+    folder). Extra paths (from settings or ``DABIR_PKCS11_MODULES``) are reported as "custom" entries.
     """
     windows = (platform or sys.platform).startswith("win")
+    dirs = lib_dirs if lib_dirs is not None else (windows_lib_dirs() if windows else LINUX_LIB_DIRS)
     result = []
     for known in KNOWN_MODULES:
-        searched = tuple(p for entry in (known.windows if windows else known.linux) for p in _expand(entry, windows))
+        entries = known.windows if windows else known.linux
+        searched = tuple(p for entry in entries for p in _expand(entry, windows, dirs))
         path = next((p for p in searched if os.path.isfile(p)), None)
         result.append(ModuleCandidate(known.name, known.vendor, path, searched))
     env_extra = tuple(p for p in os.environ.get(ENV_EXTRA_MODULES, "").split(os.pathsep) if p)
@@ -122,8 +130,9 @@ def detect_modules(*, platform: str | None = None, extra_paths: tuple[str, ...] 
     return result
 
 
-def found_modules(*, platform: str | None = None, extra_paths: tuple[str, ...] = ()) -> list[ModuleCandidate]:
-    return [m for m in detect_modules(platform=platform, extra_paths=extra_paths) if m.found]
+def found_modules(*, platform: str | None = None, extra_paths: tuple[str, ...] = (),
+                  lib_dirs: tuple[str, ...] | None = None) -> list[ModuleCandidate]:
+    return [m for m in detect_modules(platform=platform, extra_paths=extra_paths, lib_dirs=lib_dirs) if m.found]
 
 
 _load_lock = threading.Lock()
