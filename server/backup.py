@@ -25,7 +25,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import URL, create_engine, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from server.config import Settings
@@ -134,7 +134,9 @@ def _libpq(url: str) -> tuple[str, dict[str, str]]:
     env = dict(os.environ)
     if parsed.password is not None:
         env["PGPASSWORD"] = str(parsed.password)
-    return parsed.set(drivername="postgresql", password=None).render_as_string(hide_password=False), env
+    uri = URL.create("postgresql", username=parsed.username, host=parsed.host, port=parsed.port,
+                     database=parsed.database, query=parsed.query)
+    return uri.render_as_string(hide_password=False), env
 
 
 def _run_pg(tool: str, args: list[str], url: str) -> None:

@@ -27,9 +27,9 @@ from app.sync.documents import UploadState, download_document, upload_document
 from devkit.letters import BulkSigner, SoftSigner, make_package
 from devkit.pki import TestPKI
 from devkit.server_process import SERVER_CMD, ServerProcess
+from server.backup import _libpq
 from tests.server.conftest import Env, driver_dsn, fresh_pg_database, start_env
 
-pytestmark = [pytest.mark.server, pytest.mark.slow]
 # as in production, the public address stays when the server restarts (on another port here)
 PUBLIC_URL = "https://dabir.example.ir"
 
@@ -122,6 +122,16 @@ def _round_trip(env: Env, tmp_path: Path, wipe_database: Callable[[], None]) -> 
         assert got.read_bytes() == data
 
 
+def test_pg_dump_gets_the_password_in_its_environment_not_on_its_command_line() -> None:
+    uri, env = _libpq("postgresql+psycopg://dabir:s%40cret@db.internal:5433/dabir?sslmode=require")
+    assert uri == "postgresql://dabir@db.internal:5433/dabir?sslmode=require"
+    assert env["PGPASSWORD"] == "s@cret"
+    uri, _ = _libpq("postgresql+psycopg://dabir@/dabir?host=/var/run/postgresql")  # peer authentication
+    assert uri == "postgresql://dabir@/dabir?host=%2Fvar%2Frun%2Fpostgresql"
+
+
+@pytest.mark.server
+@pytest.mark.slow
 def test_sqlite_server_comes_back_from_its_backup(tmp_path: Path, pki: TestPKI,
                                                   signers: tuple[SoftSigner, SoftSigner]) -> None:
     env = start_env(tmp_path / "server", pki, signers, DABIR_SERVER_PUBLIC_URL=PUBLIC_URL)
@@ -131,6 +141,8 @@ def test_sqlite_server_comes_back_from_its_backup(tmp_path: Path, pki: TestPKI,
         env.server.stop()
 
 
+@pytest.mark.server
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_postgresql_server_comes_back_from_its_backup(tmp_path: Path, pki: TestPKI,
                                                       signers: tuple[SoftSigner, SoftSigner]) -> None:
