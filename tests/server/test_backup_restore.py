@@ -1,6 +1,7 @@
 """Back up a serving ``dabir-server``, wipe it, restore, serve again: letters, receipts, the SHAMS
 counter, idempotency records and documents come back, on SQLite and on PostgreSQL. A damaged
-backup, one of a newer schema and a target that is not empty are refused before anything is written.
+backup, one of a newer schema and a target that is not empty are refused before anything is written;
+``--force`` restores over a server that holds data.
 
 The commands are the ones docs/server.md gives the administrator (``dabir-server backup --to``,
 ``restore --from``), run as subprocesses of the real server.
@@ -28,7 +29,7 @@ from devkit.letters import BulkSigner, SoftSigner, make_package
 from devkit.pki import TestPKI
 from devkit.server_process import SERVER_CMD, ServerProcess
 from server.backup import _libpq
-from tests.server.conftest import Env, driver_dsn, fresh_pg_database, start_env
+from tests.server.conftest import Env, driver_dsn, fresh_pg_database, refusal, start_env
 
 # as in production, the public address stays when the server restarts (on another port here)
 PUBLIC_URL = "https://dabir.example.ir"
@@ -112,7 +113,8 @@ def _round_trip(env: Env, tmp_path: Path, wipe_database: Callable[[], None]) -> 
         # the counter continues: the next letter is the last one's successor, no gap and no repeat
         [new] = BulkSigner(env.signer_a).sign_packages([make_package(env.nid_a, [env.nid_b])])
         last = max(registered, key=lambda r: _seq(r["shams"]))["shams"]
-        assert a.register(new)["shams"] == f"{last.rsplit('-', 1)[0]}-{_seq(last) + 1}"
+        next_shams = f"{last.rsplit('-', 1)[0]}-{_seq(last) + 1}"
+        assert a.register(new)["shams"] == next_shams
         # an old Idempotency-Key still answers with the stored receipt
         replay = a.raw_post("/letters", packages[0].to_json_bytes(), idempotency_key=f"register:{packages[0].guid}")
         assert replay.headers.get("Idempotent-Replayed") == "true"
@@ -120,6 +122,16 @@ def _round_trip(env: Env, tmp_path: Path, wipe_database: Callable[[], None]) -> 
         got = download_document(a, document_address(server.base_url, sha), tmp_path / "back.txt", sha256=sha,
                                 size=len(data))
         assert got.read_bytes() == data
+
+    # --force restores over a server that holds data: back to the backup, the later letter gone
+    server.stop()
+    server.cli("restore", "--from", str(backup), "--force")
+    server.start()
+    with env.client("a.secretary") as a:
+        assert refusal(lambda: a.letter(new.guid)) == (404, "not_found")
+        assert {p.guid: a.letter(p.guid) for p in packages} == letters
+        [again] = BulkSigner(env.signer_a).sign_packages([make_package(env.nid_a, [env.nid_b])])
+        assert a.register(again)["shams"] == next_shams
 
 
 def test_pg_dump_gets_the_password_in_its_environment_not_on_its_command_line() -> None:
