@@ -173,7 +173,7 @@ def main() -> None:
     parser.add_argument("--backends", default="local,s3")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--malloc-arenas", type=int, default=2,
-                        help="the server's MALLOC_ARENA_MAX, as the systemd unit of docs/server.md sets it (0: glibc's)")
+                        help="the server's MALLOC_ARENA_MAX, as installer/server/dabir-server.service sets it (0: glibc's)")
     parser.add_argument("--client", choices=["put", "s3put", "upload", "download"], help=argparse.SUPPRESS)
     for name in ("base", "ca", "file", "sha", "dest"):
         parser.add_argument(f"--{name}", help=argparse.SUPPRESS)
@@ -199,7 +199,7 @@ def main() -> None:
     for backend in args.backends.split(","):
         s3 = S3Process(work / f"s3-{backend}") if backend == "s3" else None
         env: dict[str, str] = {"DABIR_SERVER_ACCESS_LOG": os.environ.get("BENCH_ACCESS_LOG", "off")}
-        if args.malloc_arenas:  # as docs/server.md's systemd unit runs the server
+        if args.malloc_arenas:  # as installer/server/dabir-server.service runs the server
             env["MALLOC_ARENA_MAX"] = str(args.malloc_arenas)
         if s3 is not None:
             s3.start()

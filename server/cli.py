@@ -1,4 +1,4 @@
-"""``dabir-server``: init | serve | demo | add-agency.
+"""``dabir-server``: init | serve | demo | add-agency | backup | restore | healthcheck.
 
 Settings come from (lowest first) defaults, a TOML file (``--config`` or
 ``DABIR_SERVER_CONFIG``), ``DABIR_SERVER_*`` environment variables, then the options below.
@@ -279,6 +279,75 @@ def cmd_add_agency(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- backup, restore, health --------------------------------------------------------------
+def cmd_backup(args: argparse.Namespace) -> int:
+    from server.backup import BackupError, backup
+
+    settings = _settings(args)
+    os.umask(0o077)
+    try:
+        manifest = backup(settings, args.to)
+    except BackupError as exc:
+        print(f"dabir-server: backup refused: {exc}", file=sys.stderr)
+        return 2
+    print(f"backup written to {args.to}: {manifest['database']['kind']} database at schema "
+          f"{manifest['schema_revision']}, {len(manifest['files'])} files")
+    if not manifest["documents"]["included"]:
+        print(f"documents are not in this backup: {manifest['documents']['note']}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from server.backup import BackupError, restore
+
+    settings = _settings(args)
+    keep_private(settings)
+    try:
+        manifest = restore(settings, args.source, force=args.force)
+    except BackupError as exc:
+        print(f"dabir-server: restore refused: {exc}", file=sys.stderr)
+        return 2
+    print(f"restored the backup of {manifest['created_at']} ({len(manifest['files'])} files) into "
+          f"{_redact(settings.db_url)}; start the server (dabir-server serve)")
+    return 0
+
+
+def cmd_healthcheck(args: argparse.Namespace) -> int:
+    """For a container's HEALTHCHECK: ``/healthz`` answers 200 over HTTPS on this machine, from a
+    server presenting the configured TLS certificate (pinned: a real certificate names no localhost)."""
+    import http.client
+    import ssl
+
+    settings = _settings(args)
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(settings.host, settings.host)
+    try:
+        expected = x509.load_pem_x509_certificate(settings.tls_cert_path.read_bytes())
+    except (OSError, ValueError) as exc:
+        print(f"dabir-server: cannot read tls_cert {settings.tls_cert_path}: {exc}", file=sys.stderr)
+        return 1
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # the pin below is the check
+    conn = http.client.HTTPSConnection(host, settings.port, context=context, timeout=args.timeout)
+    try:
+        conn.request("GET", "/healthz")
+        presented = conn.sock.getpeercert(binary_form=True)
+        status = conn.getresponse().status
+    except OSError as exc:
+        print(f"dabir-server: https://{host}:{settings.port}/healthz does not answer: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        conn.close()
+    if presented != expected.public_bytes(serialization.Encoding.DER):
+        print(f"dabir-server: {host}:{settings.port} presents another certificate than {settings.tls_cert_path}",
+              file=sys.stderr)
+        return 1
+    if status != 200:
+        print(f"dabir-server: /healthz answered {status}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def keep_private(settings: Settings) -> None:
     """Owner-only data: what this process creates from now on (database, WAL, keys) and the data
     folder and database files that exist already."""
@@ -317,6 +386,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--name", required=True)
     p.add_argument("--admin-username", required=True)
     p.set_defaults(func=cmd_add_agency)
+    p = sub.add_parser("backup", help="back up the database, keys, trust roots and local documents (while serving)")
+    _common(p)
+    p.add_argument("--to", type=Path, required=True, help="a new (or empty) folder for the backup")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help="restore a backup into a wiped data folder and an empty database")
+    _common(p)
+    p.add_argument("--from", dest="source", type=Path, required=True, help="the backup folder")
+    p.add_argument("--force", action="store_true", help="overwrite a database and files that exist")
+    p.set_defaults(func=cmd_restore)
+    p = sub.add_parser("healthcheck", help="exit 0 when this machine's server answers /healthz (for containers)")
+    _common(p)
+    p.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the answer")
+    p.set_defaults(func=cmd_healthcheck)
     args = parser.parse_args(argv)
     if getattr(args, "receipt_ca_cert", None) and not getattr(args, "receipt_ca_key", None):
         parser.error("--receipt-ca-cert needs --receipt-ca-key")

@@ -8,19 +8,26 @@ cache serves the packages that were downloaded before.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
 import pytest
 
+from tests.server.conftest import fresh_pg_database
+
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
+CONTAINERFILE = ROOT / "installer" / "server" / "Containerfile"
 CLIENT_ONLY = ("PySide6", "shiboken6", "pkcs11", "keyring", "pyhanko", "httpx")
 SERVER_ONLY = ("fastapi", "starlette", "uvicorn", "psycopg", "argon2", "boto3")
 # Which of the named modules this interpreter can import (printed one a line).
@@ -91,3 +98,45 @@ def test_a_client_install_starts_the_desktop_app_without_the_server_packages(whe
     out = _run([python, "-m", "app", "--data-dir", tmp_path / "profile", "--log-level", "INFO"], cwd=tmp_path, env=env)
     assert re.search(r"dabir: ready in \d+ ms", out), out
     assert "Traceback" not in out and "UI stays in English" not in out, out
+
+
+def _containerfile_exec(instruction: str) -> list[str]:
+    """The exec-form (JSON) arguments of the Containerfile's ``CMD`` or ``HEALTHCHECK … CMD`` line."""
+    (line,) = (x for x in CONTAINERFILE.read_text().splitlines() if x.startswith(instruction + " "))
+    return json.loads(line[line.index("["):])
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.server
+@pytest.mark.postgres
+def test_the_container_command_serves_over_postgresql_from_a_server_install(wheel: Path, tmp_path: Path):
+    """What the Containerfile installs (the wheel's server extra in a venv on PATH) and runs (its CMD,
+    then its HEALTHCHECK), with the settings a container gets from its environment."""
+    python = _install(wheel, "server", tmp_path)
+    command, healthcheck = _containerfile_exec("CMD"), _containerfile_exec("HEALTHCHECK")
+    with fresh_pg_database("serverpkg") as url:
+        env = _clean_env(PATH=f"{python.parent}{os.pathsep}{os.environ['PATH']}",
+                         DABIR_SERVER_DATA_DIR=str(tmp_path / "data"), DABIR_SERVER_HOST="127.0.0.1",
+                         DABIR_SERVER_PORT=str(_free_port()))  # fmt: skip
+        refused = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+        assert refused.returncode != 0 and "set DABIR_SERVER_DATABASE_URL" in refused.stderr, refused.stderr
+        env["DABIR_SERVER_DATABASE_URL"] = url
+        log = (tmp_path / "server.log").open("wb")
+        proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=log, stderr=log, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 120
+            while subprocess.run(healthcheck, cwd=tmp_path, env=env, capture_output=True).returncode != 0:
+                assert proc.poll() is None, (tmp_path / "server.log").read_text()
+                assert time.monotonic() < deadline, "the server never became healthy"
+                time.sleep(0.5)
+            assert not (tmp_path / "data" / "dabir.sqlite3").exists()  # the database is PostgreSQL's
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
+        down = subprocess.run(healthcheck, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+        assert down.returncode != 0 and "does not answer" in down.stderr, down.stderr

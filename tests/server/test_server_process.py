@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import subprocess
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +19,7 @@ from app.protocol.receipt import InvalidReceipt, cert_fingerprint, verify_receip
 from app.sync.api import ApiError
 from devkit.letters import make_package, make_signer, sign
 from devkit.pki import TestPKI, pem
+from devkit.server_process import SERVER_CMD
 from tests.server.conftest import Env
 
 pytestmark = pytest.mark.server
@@ -53,6 +56,20 @@ def test_health_openapi_and_tls(env: Env) -> None:
     assert "/api/v1/letters" in spec["paths"] and "/api/v1/verify/{shams_text}" in spec["paths"]
     with pytest.raises(httpx.ConnectError):  # HTTPS only, and our TLS cert does not verify without the CA
         httpx.get(env.server.base_url + "/healthz", verify=True)
+
+
+def test_healthcheck_asks_the_server_and_pins_its_certificate(env: Env, tmp_path: Path) -> None:
+    """The container's HEALTHCHECK: exit 0 while this machine's server answers with its configured certificate."""
+    def healthcheck(**settings: str) -> subprocess.CompletedProcess[str]:
+        environ = {**env.server.env(), "DABIR_SERVER_PORT": str(env.server.port), **settings}
+        return subprocess.run([*SERVER_CMD, "healthcheck"], env=environ, cwd=env.server.source_dir,
+                              capture_output=True, text=True, timeout=60)
+
+    assert healthcheck().returncode == 0
+    _, other = env.pki.issue_tls_cert()
+    (tmp_path / "other.pem").write_bytes(pem(other))
+    refused = healthcheck(DABIR_SERVER_TLS_CERT=str(tmp_path / "other.pem"))
+    assert refused.returncode == 1 and "presents another certificate" in refused.stderr, refused.stderr
 
 
 def test_login_logout_and_revoked_token(env: Env) -> None:
