@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -52,10 +53,8 @@ class AboutDialog(QDialog):
         self.version = QLabel(ltr_island(to_persian_digits(__version__)))
         self.version.setObjectName("aboutVersion")
         self.qt_version = QLabel(ltr_island(f"Qt {qVersion()} / PySide6 {PySide6.__version__}"))
-        self.data_folder = QLabel(ltr_island(str(data_dir)))
+        self.data_folder = self._path_field(str(data_dir))  # a long path scrolls rather than being cut
         self.data_folder.setObjectName("aboutDataFolder")
-        self.data_folder.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.data_folder.setWordWrap(True)
         open_folder = QPushButton(self.tr("Open folder"))
         open_folder.setObjectName("openDataFolder")
         open_folder.clicked.connect(self.open_data_folder)
@@ -65,9 +64,8 @@ class AboutDialog(QDialog):
         name, licence = font_credit()
         self.font_label = QLabel(self.tr("%1, licence: %2").replace("%1", ltr_island(name)).replace("%2", licence))
         self.font_label.setObjectName("aboutFont")
-        self.site_file = QLabel(ltr_island(str(site.path)) if site.path else self.tr("None"))
+        self.site_file: QLabel | QLineEdit = self._path_field(str(site.path)) if site.path else QLabel(self.tr("None"))
         self.site_file.setObjectName("aboutSiteConfig")
-        self.site_file.setWordWrap(True)
         form = QFormLayout()
         form.addRow(self.tr("Version:"), self.version)
         form.addRow(self.tr("Qt:"), self.qt_version)
@@ -89,6 +87,14 @@ class AboutDialog(QDialog):
         layout.addWidget(QLabel(self.tr("The font's licence:")))
         layout.addWidget(self.licence, 1)
         layout.addWidget(buttons)
+
+    @staticmethod
+    def _path_field(path: str) -> QLineEdit:
+        field = QLineEdit(path)
+        field.setReadOnly(True)
+        field.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
+        field.setCursorPosition(0)
+        return field
 
     def open_data_folder(self) -> bool:
         return QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.data_dir)))

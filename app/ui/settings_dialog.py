@@ -146,7 +146,8 @@ class SettingsDialog(QDialog):
         self.roots.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.roots.verticalHeader().hide()
         self.roots.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.roots.horizontalHeader().setStretchLastSection(True)
+        self.roots.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.roots.setWordWrap(True)  # the fingerprint wraps onto a second line rather than being cut
         self.root_list: list[LocalRoot] = []
         add = QPushButton(self.tr("Add certificate…"))
         add.setObjectName("addTrustRoot")
@@ -183,6 +184,7 @@ class SettingsDialog(QDialog):
                 item = QTableWidgetItem(text)
                 item.setToolTip(info.subject if j == 0 else text)
                 self.roots.setItem(i, j, item)
+        self.roots.resizeRowsToContents()
         self.remove_root_button.setEnabled(bool(roots))
 
     def _choose_root(self) -> None:

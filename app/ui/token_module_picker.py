@@ -28,8 +28,12 @@ class TokenModulePicker(QWidget):
         super().__init__(parent)
         self.loaded: str | None = None  # the path that last loaded
         self.tokens: list[tuple[str, str, list[str]]] = []  # (label, serial, holders) at the last test
+        self.path_label = QLabel()
+        self.path_label.setObjectName("tokenModulePath")
+        self.path_label.setWordWrap(True)
         self.combo = QComboBox()
         self.combo.setObjectName("tokenModule")
+        self.combo.setLayoutDirection(Qt.LayoutDirection.LeftToRight)  # product names and paths are Latin
         for found in found_modules():
             assert found.path is not None
             self.combo.addItem(f"{found.name} — {found.vendor}", found.path)
@@ -44,9 +48,6 @@ class TokenModulePicker(QWidget):
         self.test_button.clicked.connect(self.test)
         self.combo.setEnabled(not locked)
         self.choose.setEnabled(not locked)
-        self.path_label = QLabel()
-        self.path_label.setObjectName("tokenModulePath")
-        self.path_label.setWordWrap(True)
         self.status = QLabel()
         self.status.setObjectName("tokenStatus")
         self.status.setWordWrap(True)
