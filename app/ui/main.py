@@ -82,14 +82,6 @@ def start_sync(window: MainWindow) -> SyncBridge | None:
     return bridge
 
 
-def show_main_window(window: MainWindow, bridge: SyncBridge | None) -> None:
-    """Show the window; a profile with no server account (a first start) asks to log in at once
-    rather than showing a window that can only say it is not connected."""
-    window.show()
-    if bridge is None:
-        window.show_login()
-
-
 class Startup:
     """The windows of one run: the first-run wizard for a profile never set up, then the main
     window (its sync started as after a login). In smoke mode, the first of them to paint ends the run."""

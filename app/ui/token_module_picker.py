@@ -6,6 +6,7 @@ wizard and the settings dialog."""
 from __future__ import annotations
 
 from html import escape
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -79,8 +80,8 @@ class TokenModulePicker(QWidget):
 
     def set_path(self, path: str) -> None:
         index = self.combo.findData(path)
-        if index < 0:
-            self.combo.addItem(path, path)
+        if index < 0:  # a file the user chose: its name here, the full path below
+            self.combo.addItem(Path(path).name, path)
             index = self.combo.count() - 1
         self.combo.setCurrentIndex(index)
         self._show_path()
