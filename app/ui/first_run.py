@@ -275,6 +275,11 @@ class FirstRunWizard(QWizard):
         """Close with nothing kept: a login made in this wizard is undone first."""
         if self._saving:
             return
+        form = self.login_page.form
+        if form.busy:  # a login on its way would save the account after we close: wait for it, then undo it
+            form.busyChanged.connect(self._reject_when_idle)
+            self.setEnabled(False)
+            return
         if self.login_page.info is None:
             super().reject()
             return
@@ -290,6 +295,12 @@ class FirstRunWizard(QWizard):
             QWizard.reject(self)
 
         StoreOp(self, work).success(done).failure(done).run()
+
+    def _reject_when_idle(self, busy: bool) -> None:
+        if not busy:
+            self.login_page.form.busyChanged.disconnect(self._reject_when_idle)
+            self.setEnabled(True)
+            self.reject()
 
 
 def store_too_new_box(exc: StoreTooNewError) -> QMessageBox:

@@ -84,9 +84,9 @@ class LoginForm(QWidget):
 
     def _done(self, result: Changed[dict]) -> None:
         self._op = None
-        self._set_busy(False)
         self.status.setText(self.tr("Logged in."))
         self.loggedIn.emit(result.value)
+        self._set_busy(False)  # after loggedIn: who waits for the form to be idle sees the login done
 
     def _failed(self, exc: BaseException) -> None:
         self._op = None

@@ -444,3 +444,44 @@ def test_the_settings_catalog_is_complete_persian_and_in_sync_with_the_code(tmp_
         assert persian(t), t
         assert not re.search(r"[,;?]", t), t
         assert not re.search(r"[0-9]", re.sub(r"%\d|SHA-256|PKCS#11", "", t)), t
+
+
+def test_cancel_during_a_login_waits_for_it_and_undoes_it(  # type: ignore[no-untyped-def]
+        persian_app: QApplication, qtbot, store: Store, server: ServerProcess):
+    wizard = wizard_for(store, qtbot)
+    check_server(wizard, qtbot, server.base_url, str(server.ca_bundle))
+    wizard.next()
+    form = wizard.login_page.form
+    form.username.setText("a.secretary")
+    form.password.setText(DEMO_PASSWORD)
+    with qtbot.waitSignal(wizard.rejected, timeout=20_000):
+        form.login_button.click()
+        wizard.reject()  # while the request is on its way
+        assert form.busy
+    QThreadPool.globalInstance().waitForDone(20_000)  # whatever was on its way has landed
+    qtbot.wait(50)
+    assert account.load_account(store) is None and not form.busy
+
+
+def test_the_token_test_says_when_the_software_cannot_load_or_no_token_is_inserted(  # type: ignore[no-untyped-def]
+        persian_app: QApplication, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, token: Token):
+    from app.ui.token_module_picker import TokenModulePicker
+
+    picker = TokenModulePicker()
+    qtbot.addWidget(picker)
+    not_a_library = tmp_path / "libnot-pkcs11.so"
+    not_a_library.write_bytes(b"not a shared library")
+    picker.set_path(str(not_a_library))
+    with qtbot.waitSignal(picker.tested, timeout=20_000) as tested:
+        picker.test_button.click()
+    assert tested.args == [False] and "بارگذاری نشد" in picker.status.text()
+
+    empty = SoftHSM(tmp_path / "empty-hsm")  # a reader with no token in it
+    monkeypatch.setenv("SOFTHSM2_CONF", str(empty.conf))
+    module = tmp_path / "empty" / "libsofthsm2.so"
+    module.parent.mkdir()
+    shutil.copy2(SOFTHSM_MODULE, module)
+    picker.set_path(str(module))
+    with qtbot.waitSignal(picker.tested, timeout=20_000) as tested:
+        picker.test_button.click()
+    assert tested.args == [True] and "هیچ توکنی" in picker.status.text() and picker.tokens == []
