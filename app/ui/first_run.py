@@ -92,17 +92,13 @@ class LoginPage(QWizardPage):
         self.server_label = QLabel()
         self.server_label.setObjectName("loginServer")
         layout = QVBoxLayout(self)
-        if self.preset:
-            if (error := site_error_label(site)) is not None:
-                layout.addWidget(error)
+        if self.preset:  # (a file with an error pre-sets nothing: the server page shows it)
             layout.addWidget(self.check)
             self.check.checked.connect(self._probed)
         else:
             layout.addWidget(self.server_label)
         layout.addWidget(self.form)
-        row = QVBoxLayout()
-        row.addWidget(self.form.login_button, 0, Qt.AlignmentFlag.AlignLeading)
-        layout.addLayout(row)
+        layout.addWidget(self.form.login_button, 0, Qt.AlignmentFlag.AlignLeading)
         layout.addStretch(1)
         self.form.loggedIn.connect(self._logged_in)
 

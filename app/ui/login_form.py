@@ -58,8 +58,8 @@ class LoginForm(QWidget):
         return self._op is not None
 
     def start_login(self) -> None:
-        if self._op is not None:
-            return
+        if self._op is not None or not self.login_button.isEnabled():
+            return  # busy, or the owner holds logins back (a server whose check has not passed)
         url, ca_bundle = self.target()
         url, user = url.strip().rstrip("/"), self.username.text().strip()
         password = self.password.text()

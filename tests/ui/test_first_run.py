@@ -485,3 +485,15 @@ def test_the_token_test_says_when_the_software_cannot_load_or_no_token_is_insert
     with qtbot.waitSignal(picker.tested, timeout=20_000) as tested:
         picker.test_button.click()
     assert tested.args == [True] and "هیچ توکنی" in picker.status.text() and picker.tokens == []
+
+
+def test_enter_sends_no_password_while_the_preset_server_is_not_trusted(  # type: ignore[no-untyped-def]
+        persian_app: QApplication, qtbot, tmp_path: Path, store: Store, server: ServerProcess):
+    write_site_config(tmp_path / "dabir.toml", server, ca=False)
+    wizard = wizard_for(store, qtbot)
+    qtbot.waitUntil(lambda: wizard.login_page.check.result is not None, timeout=20_000)
+    form = wizard.login_page.form
+    form.username.setText("a.secretary")
+    form.password.setText(DEMO_PASSWORD)
+    QTest.keyClick(form.password, Qt.Key.Key_Return)
+    assert not form.busy and form.password.text() == DEMO_PASSWORD  # nothing was sent
