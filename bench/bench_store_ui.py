@@ -78,12 +78,14 @@ def pct(values: list[float], p: float) -> float:
 
 def fill(data_dir: Path, n: int) -> float:
     from app.models.db import open_store
+    from app.models.profile import FIRST_RUN_SETTING, write_setting
     from devkit.sample_letters import fill_sample_letters
 
     store = open_store(data_dir)
     started = time.perf_counter()
     fill_sample_letters(store, n, seed=1405)
     elapsed = time.perf_counter() - started
+    write_setting(store, FIRST_RUN_SETTING, {"done": True})  # a profile in use: the main window, not the wizard
     store.close()
     return elapsed
 

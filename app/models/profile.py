@@ -1,5 +1,6 @@
 """Settings of this profile that the desktop app reads: the token module, the token used last,
-the server address printed on letters, and any other stored setting by its key. Qt-free."""
+the server address printed on letters, the PDF folder, and any other stored setting by its key.
+Where the administrator's workstation file (``dabir.toml``) fixes a value, it wins. Qt-free."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from app.models.changes import Changes
 from app.models.db import Store
+from app.models.site_config import SiteConfig, load_site_config
 from app.models.tables import Setting
 
 SENDER_SETTING = "profile:sender"  # who new letters are written as, from the login answer
@@ -14,6 +16,8 @@ TOKEN_MODULE_SETTING = "token:module"  # {"path": ...}: the PKCS#11 module to si
 LAST_TOKEN_SETTING = "token:last"  # {"label": ..., "serial": ...}: offered first when no signatory's token is
 SERVER_BASE_SETTING = "server:base_url"  # {"url": ...}: printed in the QR code when there is no account
 LETTER_COLUMNS_SETTING = "ui:letter_columns"  # {username: header state}: the list's column widths per user
+PDF_FOLDER_SETTING = "ui:pdf_folder"  # {"path": ...}: where the PDF save dialogs start
+FIRST_RUN_SETTING = "ui:first_run"  # {"done": true}: the first-run wizard was finished (also offline)
 
 
 def read_setting(store: Store, key: str) -> Any:
@@ -28,6 +32,39 @@ def token_module_setting(store: Store) -> str | None:
     value = read_setting(store, TOKEN_MODULE_SETTING)
     path = value.get("path") if isinstance(value, dict) else value
     return str(path) if path else None
+
+
+def write_setting(store: Store, key: str, value: Any) -> Changes:
+    """Store a setting (JSON); ``None`` removes it."""
+    with store.session() as s:
+        row = s.get(Setting, key)
+        if value is None:
+            if row is not None:
+                s.delete(row)
+        elif row is None:
+            s.add(Setting(key=key, value=value))
+        elif row.value != value:
+            row.value = value
+    return Changes(settings=True)
+
+
+def token_module(store: Store, site: SiteConfig | None = None) -> str | None:
+    """The PKCS#11 module to sign with: the administrator's, else this profile's, else None
+    (then ``app.token.modules.module_path`` looks for a well-known one)."""
+    site = site or load_site_config()
+    return site.pkcs11_module or token_module_setting(store)
+
+
+def pdf_folder_setting(store: Store) -> str | None:
+    value = read_setting(store, PDF_FOLDER_SETTING)
+    path = value.get("path") if isinstance(value, dict) else None
+    return str(path) if path else None
+
+
+def pdf_folder(store: Store, site: SiteConfig | None = None) -> str | None:
+    """Where PDFs are saved: the administrator's folder, else this profile's, else None (Documents)."""
+    site = site or load_site_config()
+    return site.pdf_folder or pdf_folder_setting(store)
 
 
 def server_base_setting(store: Store) -> str:

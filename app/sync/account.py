@@ -7,6 +7,7 @@ never into the database or a file of ours.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +19,10 @@ from keyring.errors import KeyringError
 from app.models.db import Store
 from app.models.profile import SENDER_SETTING
 from app.models.tables import Setting
-from app.sync.api import DabirApi
+from app.sync.api import ApiError, DabirApi
 from app.sync.engine import SyncEngine
+
+log = logging.getLogger(__name__)
 
 KEYRING_SERVICE = "dabir"
 
@@ -117,6 +120,20 @@ def logout(store: Store) -> None:
         with DabirApi(account.server_url, account.ca_bundle, token) as api:
             api.logout()
         _keyring_call(keyring.delete_password, KEYRING_SERVICE, account.keyring_user)
+
+
+def forget(store: Store) -> None:
+    """Undo a login (a first-run wizard cancelled after it): end the session if the server can be
+    reached, and remove the account and who the profile writes as."""
+    try:
+        logout(store)
+    except (AccountError, ApiError) as exc:
+        log.warning("could not end the session on the server: %s", exc)
+    with store.session() as s:
+        for key in ("account", SENDER_SETTING):
+            row = s.get(Setting, key)
+            if row is not None:
+                s.delete(row)
 
 
 def open_api(store: Store) -> DabirApi:

@@ -54,9 +54,11 @@ def documents_dir() -> str:
 
 
 def file_dialog(parent: QWidget | None, title: str, name_filter: str, *, save: bool = False,
-                many: bool = False) -> QFileDialog:
-    """A dialog to save a file, or to open one (``many``: several at once)."""
-    dialog = QFileDialog(parent, title, documents_dir(), name_filter)
+                many: bool = False, folder: str | None = None) -> QFileDialog:
+    """A dialog to save a file, or to open one (``many``: several at once), in ``folder`` if it
+    exists, else in Documents."""
+    start = folder if folder and QDir(folder).exists() else documents_dir()
+    dialog = QFileDialog(parent, title, start, name_filter)
     dialog.setOption(QFileDialog.Option.DontUseNativeDialog)  # a native one would speak the desktop's language
     dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave if save else QFileDialog.AcceptMode.AcceptOpen)
     dialog.setFileMode(QFileDialog.FileMode.AnyFile if save else
@@ -72,8 +74,10 @@ def file_dialog(parent: QWidget | None, title: str, name_filter: str, *, save: b
     return dialog
 
 
-def pdf_save_dialog(parent: QWidget | None, title: str, suggested: str) -> QFileDialog:
-    dialog = file_dialog(parent, title, QCoreApplication.translate("WorkflowActions", "PDF files (*.pdf)"), save=True)
+def pdf_save_dialog(parent: QWidget | None, title: str, suggested: str, folder: str | None = None) -> QFileDialog:
+    """Where to save a PDF: ``folder`` (the settings' PDF folder) if it exists, else Documents."""
+    dialog = file_dialog(parent, title, QCoreApplication.translate("WorkflowActions", "PDF files (*.pdf)"), save=True,
+                         folder=folder)
     dialog.setDefaultSuffix("pdf")
     dialog.selectFile(suggested)
     return dialog

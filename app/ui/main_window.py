@@ -60,6 +60,7 @@ from app.ui.outbox_panel import OutboxPanel
 from app.ui.referral_actions import ReferralActions
 from app.ui.reminders import Reminders
 from app.ui.search_box import SearchBox
+from app.ui.settings_actions import SettingsActions
 from app.ui.store_changes import StoreChanges
 from app.ui.sync_bridge import SyncBridge
 from app.ui.workflow_actions import WorkflowActions
@@ -242,6 +243,7 @@ class MainWindow(QMainWindow):
         server = self.menuBar().addMenu(self.tr("&Server"))
         server.addAction(a.sync)
         server.addAction(a.login)
+        self.settings_actions = SettingsActions(self.store, self, self._logged_in)
         toolbar = QToolBar(self.tr("Letters"))
         toolbar.setObjectName("workflowToolbar")
         toolbar.setMovable(False)

@@ -33,9 +33,10 @@ from app.models.letter_lookup import printable_view
 from app.models.letter_view import LetterView, NotRegistered
 from app.models.profile import (
     last_token_setting,
+    pdf_folder,
     remember_last_token,
     server_base_setting,
-    token_module_setting,
+    token_module,
 )
 from app.protocol.certificates import describe_certificate
 from app.protocol.jalali import format_datetime
@@ -170,7 +171,7 @@ class WorkflowActions(QObject):
         def work(_ctx: OpContext) -> tuple[list[LetterPackage], str, SignatoryRule, tuple[str, str] | None]:
             packages = packages_for(store, guids)
             rule = signatory_rule(store, [p.guid for p in packages])
-            return packages, module_path(token_module_setting(store)) if packages else "", rule, last_token_setting(store)
+            return packages, module_path(token_module(store)) if packages else "", rule, last_token_setting(store)
 
         Op(self.widget, work).success(self._packages_read).failure(self._token_failed).run()
 
@@ -268,8 +269,8 @@ class WorkflowActions(QObject):
             print_letter(view, self.widget, server_base=server_base(self.store))
 
     def save_dialog(self, title: str, suggested: str) -> QFileDialog:
-        """Where to save a PDF (Persian, in the user's Documents folder)."""
-        return pdf_save_dialog(self.widget, title, suggested)
+        """Where to save a PDF (Persian, in the PDF folder of the settings, else the user's Documents)."""
+        return pdf_save_dialog(self.widget, title, suggested, pdf_folder(self.store))
 
     def _ask_save_path(self, title: str, suggested: str) -> str:
         return ask(self.save_dialog(title, suggested))
@@ -330,7 +331,7 @@ class WorkflowActions(QObject):
             from app.ui.letter_print import render_letter_pdf
 
             render_letter_pdf(view, unsigned, server_base=base)
-            return module_path(token_module_setting(store)), last_token_setting(store)
+            return module_path(token_module(store)), last_token_setting(store)
 
         # The PDF is signed by whom the letter names as its signatories (the same token choice).
         rule = SignatoryRule.of([(view.subject, frozenset(s.national_code for s in view.signatories

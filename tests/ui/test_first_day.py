@@ -26,7 +26,6 @@ from app.sync import account as acc
 from app.sync import outbox
 from app.token.signing import sign_detached
 from app.ui.login_dialog import LoginDialog
-from app.ui.main import show_main_window
 from app.ui.main_window import MainWindow
 from app.ui.sync_bridge import SyncBridge
 from devkit.file_keyring import FileKeyring
@@ -119,7 +118,8 @@ def test_a_fresh_profile_asks_to_log_in_and_then_says_who_is_working(
     store = open_store(tmp_path / "fresh")
     window = MainWindow(store)
     qtbot.addWidget(window)
-    show_main_window(window, None)  # what a first start does: no account yet
+    window.show()  # a profile set up to work offline: the Server menu's login
+    window.show_login()
     dialog = window.findChild(LoginDialog)
     assert dialog is not None and dialog.isVisible()
     dialog.server.setText(server.base_url)

@@ -99,10 +99,12 @@ def test_dabir_version() -> None:
 @pytest.mark.slow
 def test_python_m_app_starts_paints_and_quits_in_smoke_mode(tmp_path: Path) -> None:
     from app.models.db import open_store
+    from app.models.profile import FIRST_RUN_SETTING, write_setting
     from devkit.sample_letters import fill_sample_letters
 
     store = open_store(tmp_path / "profile")
     fill_sample_letters(store, 300, seed=3)
+    write_setting(store, FIRST_RUN_SETTING, {"done": True})  # set up already: the main window opens
     store.close()
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "DABIR_SMOKE": "1"}
     proc = subprocess.run(
@@ -110,5 +112,5 @@ def test_python_m_app_starts_paints_and_quits_in_smoke_mode(tmp_path: Path) -> N
         capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    assert re.search(r"dabir: ready in \d+ ms", proc.stderr)
+    assert re.search(r"dabir: ready in \d+ ms .* window=mainWindow", proc.stderr)
     assert "Traceback" not in proc.stderr

@@ -175,24 +175,9 @@
         <translation>نشانی کارگزار:</translation>
     </message>
     <message>
-        <location filename="../../app/ui/login_dialog.py" line="73"/>
-        <source>Username:</source>
-        <translation>نام کاربری:</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/login_dialog.py" line="74"/>
-        <source>Password:</source>
-        <translation>گذرواژه:</translation>
-    </message>
-    <message>
         <location filename="../../app/ui/login_dialog.py" line="75"/>
         <source>Server CA certificate:</source>
         <translation>گواهی مرجع کارگزار:</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/login_dialog.py" line="77"/>
-        <source>Log in</source>
-        <translation>ورود</translation>
     </message>
     <message>
         <location filename="../../app/ui/login_dialog.py" line="78"/>
@@ -208,26 +193,6 @@
         <location filename="../../app/ui/login_dialog.py" line="89"/>
         <source>Certificates (*.pem *.crt *.cer)</source>
         <translation>گواهی‌ها (*.pem *.crt *.cer)</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/login_dialog.py" line="100"/>
-        <source>Please enter the server address, your username and your password.</source>
-        <translation>لطفاً نشانی کارگزار، نام کاربری و گذرواژه را وارد کنید.</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/login_dialog.py" line="112"/>
-        <source>Logging in…</source>
-        <translation>در حال ورود…</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/login_dialog.py" line="126"/>
-        <source>The server refused the login.</source>
-        <translation>کارگزار ورود را نپذیرفت.</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/login_dialog.py" line="128"/>
-        <source>The server could not be reached.</source>
-        <translation>ارتباط با کارگزار برقرار نشد.</translation>
     </message>
 </context>
 <context>
