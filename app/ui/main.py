@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QThreadPool, QTimer
-from PySide6.QtGui import Qt
+from PySide6.QtGui import QIcon, Qt
 from PySide6.QtWidgets import QApplication
 
 from app.models.db import default_data_dir, open_store
 from app.ui.fonts import apply_app_font
 from app.ui.i18n import install_translator
+from app.ui.resources import icon_path
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -42,6 +43,8 @@ def prepare_app(app: QApplication) -> None:
     app.setApplicationName("Dabir")
     app.setOrganizationName("Dabir")
     app.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
+    app.setWindowIcon(QIcon(str(icon_path())))
+    app.setDesktopFileName("dabir")  # Wayland shells take the icon from dabir.desktop
     apply_app_font(app)
     install_translator(app)
     app.setApplicationDisplayName(app.translate("MainWindow", "Dabir"))
