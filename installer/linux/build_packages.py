@@ -72,7 +72,7 @@ Bundled Qt (PySide6): LGPL-3.0; Python: PSF License.
 
 
 def run(*cmd: str | Path, **kw: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(c) for c in cmd], check=True, text=True, **kw)  # type: ignore[call-overload, no-any-return]
+    return subprocess.run([str(c) for c in cmd], check=True, text=True, **kw)  # type: ignore[call-overload]
 
 
 def project_version() -> str:

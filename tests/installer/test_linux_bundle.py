@@ -92,7 +92,7 @@ def test_bundled_dabir_version_is_pyprojects(bundle: Path, tmp_path: Path) -> No
 
 
 def test_bundle_carries_catalogs_fonts_plugins_migrations_and_nothing_of_the_server(bundle: Path) -> None:
-    from PyInstaller.archive.readers import CArchiveReader
+    from PyInstaller.archive.readers import CArchiveReader  # type: ignore[import-untyped]
 
     internal = bundle / "_internal"
     for ts in sorted((ROOT / "translations" / "fa").glob("*.ts")):
