@@ -8,6 +8,7 @@ built before instead, e.g. a copy of build/installer/ with a plugin or a catalog
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -18,6 +19,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from devkit.softhsm import SOFTHSM_MODULE
+from tests.token.conftest import PIN_B, TokenWorld, letter
 
 ROOT = Path(__file__).resolve().parents[2]
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
@@ -140,6 +144,25 @@ def test_bundle_shows_its_first_window_under_x(bundle: Path, display: str, tmp_p
     proc = subprocess.run([str(bundle / "dabir")], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert_first_window_shown(proc, screenshot)
     assert (tmp_path / "profile").is_dir()  # the store was created and migrated
+
+
+@pytest.mark.softhsm
+def test_bundled_dabir_signs_on_a_token_and_verifies(bundle: Path, world: TokenWorld, tmp_path: Path) -> None:
+    """The token stack made it into the bundle: python-pkcs11, pyHanko's signer, the CMS code, the
+    certificate validator, and httpx fetching the CRL."""
+    content = tmp_path / "letter.json"
+    content.write_text(json.dumps(letter(7), ensure_ascii=False), encoding="utf-8")
+    signed = tmp_path / "signed.json"
+    env = world.hsm.env(DABIR_TEST_PIN=PIN_B, HOME=str(tmp_path), DABIR_DATA_DIR=str(tmp_path / "profile"))
+    proc = subprocess.run([str(bundle / "dabir"), "sign", "--module", SOFTHSM_MODULE, "--token", "Dabir B",
+                           "--pin-env", "DABIR_TEST_PIN", str(content), str(signed)],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    proc = subprocess.run([str(bundle / "dabir"), "verify", str(signed), "--trust-roots", str(world.trust_dir),
+                           "--crl-cache", str(tmp_path / "crl")], env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "RESULT: valid" in proc.stdout and "مریم احمدی" in proc.stdout
+    assert "warning" not in proc.stdout  # the CRL was fetched and checked
 
 
 def window_titles(display: str) -> list[str]:
