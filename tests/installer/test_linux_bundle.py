@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from devkit.softhsm import SOFTHSM_MODULE
-from tests.token.conftest import PIN_B, TokenWorld, letter
+from devkit.pki import TestPKI
+from devkit.softhsm import SoftHSM, provision_signing_key, softhsm_available
+from tests.token.conftest import letter
 
 ROOT = Path(__file__).resolve().parents[2]
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
@@ -147,18 +148,33 @@ def test_bundle_shows_its_first_window_under_x(bundle: Path, display: str, tmp_p
 
 
 @pytest.mark.softhsm
-def test_bundled_dabir_signs_on_a_token_and_verifies(bundle: Path, world: TokenWorld, tmp_path: Path) -> None:
+def test_bundled_dabir_signs_on_a_token_and_verifies(bundle: Path, tmp_path: Path) -> None:
     """The token stack made it into the bundle: python-pkcs11, pyHanko's signer, the CMS code, the
     certificate validator, and httpx fetching the CRL."""
+    if not softhsm_available():
+        pytest.fail("needs SoftHSM2 (apt install softhsm2)")
+    pin, pki = "135790", TestPKI()  # its CRL is served on 127.0.0.1 while this test runs
+    hsm = SoftHSM(tmp_path / "hsm")
+    old_conf = os.environ.get("SOFTHSM2_CONF")
+    try:
+        hsm.init_token("Dabir Bundle", pin)
+        lib = hsm.private_module(tmp_path / "module")  # its own instance: the session's tokens stay as they are
+        provision_signing_key(lib, "Dabir Bundle", pin, pki, label="signer", key_id=b"\x01", common_name="مریم احمدی")
+    finally:
+        if old_conf is None:
+            os.environ.pop("SOFTHSM2_CONF", None)
+        else:
+            os.environ["SOFTHSM2_CONF"] = old_conf
     content = tmp_path / "letter.json"
     content.write_text(json.dumps(letter(7), ensure_ascii=False), encoding="utf-8")
     signed = tmp_path / "signed.json"
-    env = world.hsm.env(DABIR_TEST_PIN=PIN_B, HOME=str(tmp_path), DABIR_DATA_DIR=str(tmp_path / "profile"))
-    proc = subprocess.run([str(bundle / "dabir"), "sign", "--module", SOFTHSM_MODULE, "--token", "Dabir B",
+    env = hsm.env(DABIR_TEST_PIN=pin, HOME=str(tmp_path), DABIR_DATA_DIR=str(tmp_path / "profile"))
+    proc = subprocess.run([str(bundle / "dabir"), "sign", "--module", str(lib.so), "--token", "Dabir Bundle",
                            "--pin-env", "DABIR_TEST_PIN", str(content), str(signed)],
                           env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    proc = subprocess.run([str(bundle / "dabir"), "verify", str(signed), "--trust-roots", str(world.trust_dir),
+    trust = pki.write_trust_dir(tmp_path / "trust")
+    proc = subprocess.run([str(bundle / "dabir"), "verify", str(signed), "--trust-roots", str(trust),
                            "--crl-cache", str(tmp_path / "crl")], env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "RESULT: valid" in proc.stdout and "مریم احمدی" in proc.stdout
