@@ -208,7 +208,8 @@ def test_bundle_speaks_persian(bundle: Path, display: str, tmp_path: Path) -> No
 
 
 def apt(*args: str, cwd: Path | None = None) -> None:
-    proc = subprocess.run(["apt-get", "-y", "-q", *args], cwd=cwd, capture_output=True, text=True, timeout=600,
+    proc = subprocess.run(["apt-get", "-y", "-q", "-o", "DPkg::Lock::Timeout=120", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=600,
                           env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
 
