@@ -30,9 +30,10 @@ sys.path.insert(0, str(ROOT / "installer"))
 
 from icons import SVG, render_pngs  # noqa: E402 (installer/ is not a package)
 
-# The token stack, then the libraries of the desktop stack the bundled Qt links to (Debian 12 names).
+# The token stack, Asia/Tehran (zoneinfo reads the system's time zones on Linux), then the libraries
+# of the desktop stack the bundled Qt links to (Debian 12 names).
 DEPENDS = [
-    "pcscd", "opensc",
+    "pcscd", "opensc", "tzdata",
     "libc6", "libstdc++6", "libgcc-s1", "libglib2.0-0", "libdbus-1-3", "libzstd1", "libbrotli1",
     "libegl1", "libgl1", "libdrm2", "libfontconfig1", "libfreetype6", "libcups2", "libgssapi-krb5-2",
     "libx11-6", "libx11-xcb1", "libxkbcommon0", "libxkbcommon-x11-0",
