@@ -4,7 +4,7 @@ Qt's own Persian catalog (``qtbase_fa``, shipped with PySide6) for the standard 
 The compiled ``.qm`` files are build products (gitignored). At startup :func:`install_translator`
 recompiles a ``.qm`` that is missing or older than its ``.ts`` with ``pyside6-lrelease``, so a
 fresh clone shows Persian without a build step; ``scripts/build_translations.py`` does the same
-ahead of time for installers.
+ahead of time for installers, whose bundle ships the ``.qm`` files alone (no ``.ts``, no lrelease).
 """
 
 from __future__ import annotations
@@ -83,16 +83,18 @@ def compile_all(directory: Path | None = None, *, force: bool = False) -> list[P
 
 
 def install_translator(app: QCoreApplication, language: str = DEFAULT_LANGUAGE) -> list[QTranslator]:
-    """Load every catalog of ``translations/<lang>/`` (``dabir_<lang>.ts`` and those of other
-    parts of the UI), compiling the ones that are missing or stale first."""
+    """Load every catalog of ``translations/<lang>/`` (``dabir_<lang>`` and those of other parts
+    of the UI), compiling the ones whose ``.ts`` is newer than their ``.qm`` (or has none) first."""
     installed = []
-    for ts in sorted((translations_dir() / language).glob("*.ts")):
+    directory = translations_dir() / language
+    for ts in sorted(directory.glob("*.ts")):
         if is_stale(ts):
             try:
                 compile_ts(ts)
             except (OSError, TranslationBuildError) as exc:  # a stale .qm beats an English UI
                 log.warning("could not compile %s: %s", ts, exc)
-        qm = qm_path(ts)
+    catalogs = {qm_path(ts) for ts in directory.glob("*.ts")} | set(directory.glob("*.qm"))
+    for qm in sorted(catalogs):
         translator = QTranslator(app)
         if qm.exists() and translator.load(str(qm)):
             app.installTranslator(translator)

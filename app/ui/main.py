@@ -26,13 +26,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QThreadPool, QTimer, SignalInstance
-from PySide6.QtGui import Qt
+from PySide6.QtGui import QIcon, Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.models.db import Store, StoreTooNewError, default_data_dir, open_store
 from app.models.site_config import load_site_config
 from app.ui.fonts import apply_app_font
 from app.ui.i18n import install_translator
+from app.ui.resources import icon_path
 
 if TYPE_CHECKING:
     from app.ui.first_run import FirstRunWizard
@@ -53,6 +54,8 @@ def prepare_app(app: QApplication) -> None:
     app.setApplicationName("Dabir")
     app.setOrganizationName("Dabir")
     app.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
+    app.setWindowIcon(QIcon(str(icon_path())))
+    app.setDesktopFileName("dabir")  # Wayland shells take the icon from dabir.desktop
     apply_app_font(app)
     install_translator(app)
     app.setApplicationDisplayName(app.translate("MainWindow", "Dabir"))

@@ -1,6 +1,7 @@
 """Where the bundled resources (fonts) and translations live.
 
-In a source tree or an editable install they sit at the repository root, beside ``app/``;
+In a source tree or an editable install they sit at the repository root, beside ``app/``, and
+so they do in the PyInstaller bundle (its ``_internal`` folder, ``sys._MEIPASS``, holds ``app/``);
 an installer may place them elsewhere and say so with ``DABIR_RESOURCES`` /
 ``DABIR_TRANSLATIONS``.
 """
@@ -23,3 +24,8 @@ def translations_dir() -> Path:
 
 def fonts_dir() -> Path:
     return resources_dir() / "fonts"
+
+
+def icon_path() -> Path:
+    """Dabir's icon (scalable; the Linux packages also install it as PNGs)."""
+    return resources_dir() / "icons" / "dabir.svg"

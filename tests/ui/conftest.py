@@ -25,7 +25,7 @@ def persian_app(qapp: QApplication) -> Iterator[QApplication]:
     so that other GUI tests in the session start from a plain application."""
     from app.ui.main import prepare_app
 
-    direction, font = qapp.layoutDirection(), qapp.font()
+    direction, font, icon = qapp.layoutDirection(), qapp.font(), qapp.windowIcon()
     before = set(qapp.findChildren(QTranslator))
     prepare_app(qapp)
     yield qapp
@@ -35,6 +35,7 @@ def persian_app(qapp: QApplication) -> Iterator[QApplication]:
             translator.deleteLater()
     qapp.setLayoutDirection(direction)
     qapp.setFont(font)
+    qapp.setWindowIcon(icon)
 
 
 def add_letter(store: Store, subject: str, *, kind: str = "outgoing", state: str | None = None, **extra: object) -> str:

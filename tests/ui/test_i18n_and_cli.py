@@ -79,6 +79,24 @@ def test_missing_or_stale_qm_is_compiled_on_the_fly(tmp_path: Path, monkeypatch:
     assert qm.stat().st_mtime > built and not i18n.is_stale(ts)
 
 
+def test_shipped_qm_without_ts_is_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qapp) -> None:  # type: ignore[no-untyped-def]
+    """An installed bundle ships the compiled catalogs alone: no .ts and no lrelease beside them."""
+    (tmp_path / "fa").mkdir()
+    ts = tmp_path / "fa" / "dabir_fa.ts"
+    ts.write_bytes(CATALOG.read_bytes())
+    i18n.compile_ts(ts)
+    ts.unlink()
+    monkeypatch.setenv("DABIR_TRANSLATIONS", str(tmp_path))
+    monkeypatch.setattr(i18n, "find_lrelease", lambda: None)
+    translators = i18n.install_translator(qapp)
+    try:
+        assert len(translators) == 2  # the shipped catalog, and Qt's own qtbase_fa
+        assert QCoreApplication.translate("Folder", "Incoming") == "وارده‌ها"
+    finally:
+        for t in translators:
+            qapp.removeTranslator(t)
+
+
 def test_build_script_compiles_every_catalog(tmp_path: Path) -> None:
     (tmp_path / "fa").mkdir()
     (tmp_path / "fa" / "dabir_fa.ts").write_bytes(CATALOG.read_bytes())
