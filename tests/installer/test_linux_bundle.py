@@ -27,7 +27,7 @@ from tests.token.conftest import letter
 ROOT = Path(__file__).resolve().parents[2]
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
 # The smoke line (app/ui/main.py); ``window=`` names the first window the user sees.
-READY = re.compile(r"dabir: ready in \d+ ms \(epoch [\d.]+\)(?: window=(\w+))?")
+READY = re.compile(r"dabir: ready in \d+ ms \(epoch [\d.]+\) window=(\w+)")
 # What app/ui/i18n.py and fonts.py log when the UI falls back to English or to the system's font.
 FALLBACK_WARNINGS = ("could not load translations", "stays in English", "dialogs stay in English",
                      "using the system font")
@@ -82,12 +82,11 @@ def assert_first_window_shown(proc: subprocess.CompletedProcess[str], screenshot
     assert proc.returncode == 0, proc.stderr
     ready = READY.search(proc.stderr)
     assert ready, proc.stderr
-    assert ready.group(1) in (None, "firstRunWizard"), proc.stderr  # a fresh profile starts in the wizard
+    assert ready.group(1) == "firstRunWizard", proc.stderr  # a fresh profile starts in the wizard
     assert "Traceback" not in proc.stderr, proc.stderr
     for warning in FALLBACK_WARNINGS:
         assert warning not in proc.stderr, proc.stderr
-    if screenshot.exists():  # DABIR_SMOKE_SCREENSHOT (the first-run work)
-        assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"  # DABIR_SMOKE_SCREENSHOT
 
 
 def test_bundled_dabir_version_is_pyprojects(bundle: Path, tmp_path: Path) -> None:

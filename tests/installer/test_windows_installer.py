@@ -87,24 +87,24 @@ def test_start_menu_has_the_persian_and_the_english_name() -> None:
     assert desktop and all(e.get("Tasks") == "desktopicon" for e in desktop), "the desktop icon must be optional"
 
 
-def _spec_exes() -> dict[str, dict[str, object]]:
-    """EXE(...) calls in the PyInstaller spec: name -> literal keyword arguments."""
-    exes = {}
+def _spec_programs() -> dict[str, str]:
+    """The spec's ``program(name, console=…)`` calls: name -> the console argument's source text."""
+    found = {}
     for node in ast.walk(ast.parse(SPEC.read_text())):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "EXE":
-            kwargs = {k.arg: ast.literal_eval(k.value) for k in node.keywords
-                      if k.arg in {"name", "console"} and isinstance(k.value, ast.Constant)}
-            exes[str(kwargs.get("name"))] = kwargs
-    return exes
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "program":
+            name = ast.literal_eval(node.args[0])
+            console = next(k.value for k in node.keywords if k.arg == "console")
+            found[name] = ast.unparse(console)
+    return found
 
 
-@pytest.mark.skipif(not SPEC.exists(), reason="installer/dabir.spec comes from the bundle branch")
 def test_the_spec_builds_the_executables_the_installer_ships() -> None:
     text = SPEC.read_text()
-    exes = _spec_exes()
-    assert exes.get("dabir", {}).get("console") is False, "dabir.exe must be windowed"
-    assert exes.get("dabir-cli", {}).get("console") is True, "dabir-cli.exe (console) answers --version"
-    assert re.search(r"COLLECT\([^)]*name\s*=\s*['\"]dabir['\"]", text, flags=re.S), "the onedir folder is dist/dabir"
+    programs = _spec_programs()
+    assert programs.get("dabir") == "not IS_WIN", "dabir.exe must be windowed (and a console program on Linux)"
+    assert programs.get("dabir-cli") == "True", "dabir-cli.exe (console) answers --version"
+    assert re.search(r'if IS_WIN:\n\s+programs.append\(program\("dabir-cli"', text), "dabir-cli is built on Windows"
+    assert re.search(r"COLLECT\(.*\*programs.*name\s*=\s*['\"]dabir['\"]", text, flags=re.S), "the onedir folder is dist/dabir"
 
 
 # -- the administrator's dabir.toml ------------------------------------------------------------
