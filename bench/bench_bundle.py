@@ -27,14 +27,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.machine import describe  # noqa: E402 (after the path is set)
+from devkit.xvfb import xvfb  # noqa: E402
 
 READY = re.compile(r"ready in (\d+) ms \(epoch ([\d.]+)\)")
 MB = 1_000_000
@@ -57,23 +56,6 @@ def drop_page_cache() -> bool:
     except OSError:
         return False
     return True
-
-
-@contextmanager
-def xvfb() -> Iterator[str]:
-    read, write = os.pipe()
-    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                            pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write)
-    with os.fdopen(read) as f:
-        number = f.readline().strip()
-    if not number:
-        raise SystemExit("Xvfb did not start")
-    try:
-        yield f":{number}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def start_once(cmd: list[str], data_dir: Path, home: Path, display: str, **extra: str) -> tuple[float, float, float]:

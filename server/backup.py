@@ -98,11 +98,8 @@ def _target(settings: Settings, name: str) -> Path | None:
 
 # -- small file helpers ---------------------------------------------------------------------
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as fh:
-        while chunk := fh.read(PIECE):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def _copy(src: Path, dest: Path) -> str:

@@ -22,6 +22,7 @@ import pytest
 
 from devkit.pki import TestPKI
 from devkit.softhsm import SoftHSM, provision_signing_key, softhsm_available
+from devkit.xvfb import xvfb
 from tests.token.conftest import letter
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,17 +58,8 @@ def bundle(built: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def display() -> Iterator[str]:
-    """A real X server (Xvfb) on a free display number."""
-    read, write = os.pipe()
-    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                            pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write)
-    with os.fdopen(read) as f:
-        number = f.readline().strip()  # written once the server accepts clients; EOF if it died
-    assert number, "Xvfb did not start"
-    yield f":{number}"
-    xvfb.terminate()
-    xvfb.wait(10)
+    with xvfb() as name:
+        yield name
 
 
 def user_env(home: Path, display: str, **extra: str) -> dict[str, str]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -13,6 +14,7 @@ import pytest
 
 from app.protocol.package import LetterPackage
 from app.sync.api import ApiError, DabirApi
+from app.sync.documents import UploadState, upload_document
 from devkit.letters import BulkSigner, SoftSigner, make_package, make_signer
 from devkit.pki import TestPKI
 from devkit.server_process import DEMO_PASSWORD, ServerProcess
@@ -58,6 +60,16 @@ def refusal(call: Callable[[], object]) -> tuple[int, str]:
     with pytest.raises(ApiError) as exc:
         call()
     return exc.value.status, exc.value.code
+
+
+def upload_text(api: DabirApi, tmp_path: Path, name: str = "notes.txt") -> tuple[str, bytes]:
+    """A fresh, unique Persian text document uploaded by ``api``'s user: (SHA-256, bytes)."""
+    data = "".join(f"سطر {i}\n" for i in range(500)).encode() + uuid.uuid4().hex.encode()
+    path = tmp_path / name
+    path.write_bytes(data)
+    sha = hashlib.sha256(data).hexdigest()
+    upload_document(api, path, name=name, media_type="text/plain", sha256=sha, size=len(data), state=UploadState())
+    return sha, data
 
 
 @pytest.fixture(scope="session")

@@ -9,12 +9,10 @@ The commands are the ones docs/server.md gives the administrator (``dabir-server
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 import subprocess
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,13 +21,12 @@ import pytest
 
 from app.protocol.documents import document_address
 from app.protocol.receipt import verify_receipt
-from app.sync.api import DabirApi
-from app.sync.documents import UploadState, download_document, upload_document
+from app.sync.documents import download_document
 from devkit.letters import BulkSigner, SoftSigner, make_package
 from devkit.pki import TestPKI
 from devkit.server_process import SERVER_CMD, ServerProcess
 from server.backup import _libpq
-from tests.server.conftest import Env, driver_dsn, fresh_pg_database, refusal, start_env
+from tests.server.conftest import Env, driver_dsn, fresh_pg_database, refusal, start_env, upload_text
 
 # as in production, the public address stays when the server restarts (on another port here)
 PUBLIC_URL = "https://dabir.example.ir"
@@ -69,16 +66,6 @@ def _newer_schema(backup: Path) -> None:
     (backup / "manifest.json").write_text(json.dumps(manifest))
 
 
-def _upload(api: DabirApi, tmp_path: Path) -> tuple[str, bytes]:
-    data = "".join(f"پیوست {i}\n" for i in range(200)).encode() + uuid.uuid4().hex.encode()
-    path = tmp_path / "attachment.txt"
-    path.write_bytes(data)
-    sha = hashlib.sha256(data).hexdigest()
-    upload_document(api, path, name="attachment.txt", media_type="text/plain", sha256=sha, size=len(data),
-                    state=UploadState())
-    return sha, data
-
-
 def _round_trip(env: Env, tmp_path: Path, wipe_database: Callable[[], None]) -> None:
     server = env.server
     packages = BulkSigner(env.signer_a).sign_packages([make_package(env.nid_a, [env.nid_b]) for _ in range(3)])
@@ -86,7 +73,7 @@ def _round_trip(env: Env, tmp_path: Path, wipe_database: Callable[[], None]) -> 
         registered = [a.register(p) for p in packages]
         letters = {p.guid: a.letter(p.guid) for p in packages}
         receipt_cert = a.receipt_certificate()
-        sha, data = _upload(a, tmp_path)
+        sha, data = upload_text(a, tmp_path, "attachment.txt")
     backup = tmp_path / "backup"
     server.cli("backup", "--to", str(backup))  # while the server runs
     server.stop()

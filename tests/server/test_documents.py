@@ -18,12 +18,11 @@ from app.protocol.canonical import build_content
 from app.protocol.documents import document_address
 from app.protocol.package import LetterPackage
 from app.sync.api import ApiError, DabirApi
-from app.sync.documents import UploadState, upload_document
 from devkit.letters import sign
 from server.config import Settings
 from server.migrate import alembic_config
 from server.storage import create_storage
-from tests.server.conftest import Env
+from tests.server.conftest import Env, upload_text
 
 
 def _raw(env: Env, api: DabirApi, method: str, path: str, **kw: Any) -> httpx.Response:
@@ -32,20 +31,10 @@ def _raw(env: Env, api: DabirApi, method: str, path: str, **kw: Any) -> httpx.Re
     return httpx.request(method, f"{env.server.base_url}/api/v1{path}", headers=headers, verify=verify, **kw)
 
 
-def _uploaded(env: Env, api: DabirApi, tmp_path: Path) -> tuple[str, bytes]:
-    data = "".join(f"سطر {i}\n" for i in range(500)).encode() + uuid.uuid4().hex.encode()
-    path = tmp_path / "notes.txt"
-    path.write_bytes(data)
-    sha = hashlib.sha256(data).hexdigest()
-    upload_document(api, path, name="notes.txt", media_type="text/plain", sha256=sha, size=len(data),
-                    state=UploadState())
-    return sha, data
-
-
 @pytest.mark.server
 def test_downloads_answer_ranges(env: Env, tmp_path: Path) -> None:
     with env.client("a.secretary") as a:
-        sha, data = _uploaded(env, a, tmp_path)
+        sha, data = upload_text(a, tmp_path)
         n = len(data)
 
         def get(range_header: str | None) -> httpx.Response:
@@ -72,7 +61,7 @@ def test_a_document_lost_from_the_store_is_said_so_not_retried_forever(env: Env,
     """Its row says it was stored, the file is gone (deleted on disk): «temporarily unavailable; try
     again» (503) sent the user back for ever; the answer names the loss, in Persian, and is no 500."""
     with env.client("a.secretary") as a:
-        sha, _data = _uploaded(env, a, tmp_path)
+        sha, _data = upload_text(a, tmp_path)
         stored = next(env.server.data_dir.rglob(sha))
         stored.unlink()
         lost = _raw(env, a, "GET", f"/documents/{sha}")

@@ -24,6 +24,7 @@ from app.ui.archive_dialogs import FileDialog, UnfileDialog
 from app.ui.archive_folder_dialog import FolderDialog
 from app.ui.letter_details import LetterDetails
 from devkit.server_process import ServerProcess
+from tests.support.catalogs import checked_translations
 from tests.sync.servers import api, signing_server
 from tests.ui.conftest import OWN, add_letter
 from tests.ui.editor_conftest_helpers import assert_writes_right_to_left, save_screenshot, type_text
@@ -144,30 +145,10 @@ def test_only_a_secretary_files(window, store: Store, qtbot) -> None:  # type: i
 
 def test_archive_catalog_is_complete_and_in_sync_with_the_code(tmp_path: Path) -> None:
     import re
-    import subprocess
-    import sys
 
-    from app.ui.resources import translations_dir
-
-    root = Path(__file__).resolve().parents[2]
-    catalog = translations_dir() / "fa" / "archive_fa.ts"
-    text = catalog.read_text(encoding="utf-8")
-    assert 'type="unfinished"' not in text and "<translation></translation>" not in text
-
-    def messages(ts: Path) -> set[tuple[str, str]]:
-        out = set()
-        for ctx in re.findall(r"<context>(.*?)</context>", ts.read_text(encoding="utf-8"), re.S):
-            name = re.search(r"<name>(.*?)</name>", ctx).group(1)  # type: ignore[union-attr]
-            out.update((name, src) for src in re.findall(r"<source>(.*?)</source>", ctx, re.S))
-        return out
-
-    fresh = tmp_path / "fresh.ts"
-    lupdate = Path(sys.executable).with_name("pyside6-lupdate")
     sources = ["app/ui/archive_tree.py", "app/ui/archive_dialogs.py", "app/ui/archive_actions.py",
                "app/ui/archive_folder_dialog.py"]
-    subprocess.run([str(lupdate), *sources, "-ts", str(fresh)], cwd=root, check=True, capture_output=True)
-    assert messages(fresh) == messages(catalog)
-    for t in re.findall(r"<translation>(.*?)</translation>", text, re.S):
+    for t in checked_translations("archive_fa.ts", sources, tmp_path):
         assert not re.search(r"[,;?0-9]", t.replace("%1", "").replace("%2", "")), t
 
 

@@ -5,7 +5,6 @@ settings and About dialogs, a store from a newer Dabir refused, and smoke mode n
 from __future__ import annotations
 
 import hashlib
-import html
 import os
 import re
 import shutil
@@ -47,6 +46,7 @@ from devkit.file_keyring import FileKeyring
 from devkit.pki import TestPKI, pem
 from devkit.server_process import DEMO_PASSWORD, ServerProcess
 from devkit.softhsm import SOFTHSM_MODULE, SoftHSM, provision_signing_key, softhsm_available
+from tests.support.catalogs import checked_translations
 from tests.ui.editor_conftest_helpers import save_screenshot
 
 pytestmark = [pytest.mark.server, pytest.mark.gui]
@@ -420,27 +420,10 @@ def test_smoke_mode_names_the_first_window_and_saves_its_picture(tmp_path: Path,
 
 
 def test_the_settings_catalog_is_complete_persian_and_in_sync_with_the_code(tmp_path: Path) -> None:
-    from app.ui.resources import translations_dir
-
-    catalog = translations_dir() / "fa" / "settings_fa.ts"
-    text = catalog.read_text(encoding="utf-8")
-    assert 'type="unfinished"' not in text and "<translation></translation>" not in text
     sources = ["app/ui/login_form.py", "app/ui/server_check.py", "app/ui/token_module_picker.py",
                "app/ui/first_run.py", "app/ui/settings_dialog.py", "app/ui/about_dialog.py",
                "app/ui/settings_actions.py"]
-    fresh = tmp_path / "fresh.ts"
-    lupdate = Path(sys.executable).with_name("pyside6-lupdate")
-    subprocess.run([str(lupdate), *sources, "-ts", str(fresh)], cwd=ROOT, check=True, capture_output=True)
-
-    def messages(ts: Path) -> set[tuple[str, str]]:
-        out = set()
-        for ctx in re.findall(r"<context>(.*?)</context>", ts.read_text(encoding="utf-8"), re.S):
-            name = re.search(r"<name>(.*?)</name>", ctx).group(1)  # type: ignore[union-attr]
-            out.update((name, src) for src in re.findall(r"<source>(.*?)</source>", ctx, re.S))
-        return out
-
-    assert messages(fresh) == messages(catalog)
-    for t in map(html.unescape, re.findall(r"<translation>(.*?)</translation>", text, re.S)):
+    for t in checked_translations("settings_fa.ts", sources, tmp_path):
         assert persian(t), t
         assert not re.search(r"[,;?]", t), t
         assert not re.search(r"[0-9]", re.sub(r"%\d|SHA-256|PKCS#11", "", t)), t
