@@ -342,7 +342,7 @@ class AttachmentsViewer(_Panel):
         self._busy: Op[Path] | None = None
         self.listed: list[Listed] = []
         # Tests replace these: the system's default application, and the "save as" dialog.
-        self.open_file: Callable[[Path], object] = lambda path: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        self.open_file: Callable[[Path], bool] = lambda path: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
         self.ask_save_path: Callable[[str], str] = self._ask_save_path
         self.open_button = QPushButton(self.tr("Open"), self)
         self.open_button.setObjectName("openAttachment")
@@ -384,7 +384,13 @@ class AttachmentsViewer(_Panel):
     def open_current(self) -> None:
         entry = self.list.current_entry()
         if entry is not None:
-            self._get(entry, lambda: open_copy(self._store, entry), self.open_file)
+            self._get(entry, lambda: open_copy(self._store, entry), self._open)
+
+    def _open(self, path: Path) -> None:
+        """Hand the file to the system's application for its type; say so when there is none."""
+        if not self.open_file(path):
+            self.show_error(self.tr("No program on this computer opens «%1»; save a copy with «Save as…» "
+                                    "and open it with a suitable program.").replace("%1", path.name))
 
     def save_current(self) -> None:
         entry = self.list.current_entry()

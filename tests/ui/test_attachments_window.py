@@ -77,13 +77,20 @@ def test_upload_progress_then_the_recipient_opens_a_checked_attachment(
     assert rows[0].startswith("\u2068گزارش عملکرد.pdf\u2069 — ") and rows[0].endswith("هنوز دریافت نشده"), rows
     assert "۹۶ مگابایت" in rows[2], rows
     opened: list[Path] = []
-    viewer.open_file = opened.append  # the system's default application
+    viewer.open_file = lambda path: opened.append(path) is None  # the system's default application opens it
     viewer.list.setCurrentRow(0)
     qtbot.mouseClick(viewer.open_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(opened), timeout=30_000)
     assert opened[0].name == "گزارش عملکرد.pdf" and opened[0].read_bytes() == report_pdf.read_bytes()
     qtbot.waitUntil(lambda: "هنوز دریافت نشده" not in viewer.list.item(0).text(), timeout=5000)
     save_screenshot(view, artifacts_dir / "letter_attachments.png")
+
+    # A computer with no program for the type: the user is told, not left waiting.
+    viewer.open_file = lambda _path: False
+    qtbot.mouseClick(viewer.open_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: viewer.error.isVisible(), timeout=10_000)
+    assert "«گزارش عملکرد.pdf»" in viewer.error.text() and "ذخیره" in viewer.error.text(), viewer.error.text()
+    viewer.open_file = lambda path: opened.append(path) is None
 
     # "Save as": a copy where the user chooses.
     target = tmp_path / "ذخیره" / "نسخه.pdf"

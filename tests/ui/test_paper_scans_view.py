@@ -37,7 +37,7 @@ def test_the_referee_sees_and_opens_the_scans(persian_app: QApplication, qtbot, 
     assert "،" not in to, to  # written to the agency, not to the referee's own unit
 
     opened: list[Path] = []
-    viewer.open_file = opened.append  # the system's default application
+    viewer.open_file = lambda path: opened.append(path) is None  # the system's default application opens it
     viewer.list.setCurrentRow(0)
     qtbot.mouseClick(viewer.open_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(opened), timeout=30_000)

@@ -66,6 +66,10 @@
         <source>The attachment could not be downloaded; try again when the server can be reached.</source>
         <translation>پیوست دریافت نشد؛ هنگامی که ارتباط با کارگزار برقرار است دوباره تلاش کنید.</translation>
     </message>
+    <message>
+        <source>No program on this computer opens «%1»; save a copy with «Save as…» and open it with a suitable program.</source>
+        <translation>برنامه‌ای برای باز کردن «%1» روی این رایانه نصب نیست؛ با «ذخیره در…» نسخه‌ای از آن را ذخیره کنید و با برنامهٔ مناسب باز کنید.</translation>
+    </message>
 </context>
 <context>
     <name>LetterEditor</name>
