@@ -255,6 +255,7 @@ class CartableRow:
     synced: bool = True  # False: made here, waiting for the next sync
     reject_reason: str | None = None  # the server refused it
     step_refused: str | None = None  # the server refused my latest step on it (e.g. a recall once read): why
+    number: str | None = None  # the letter's number here: this desk's incoming number, else its SHAMS
 
     @property
     def status(self) -> str:
@@ -294,6 +295,8 @@ SORTS = {
     "from": "coalesce((SELECT p.name FROM people p WHERE p.username = r.from_person LIMIT 1), r.from_person)",
     "instruction": "r.instruction",
     "postscript": "r.postscript",
+    # the number the letter list shows (app.models.folders.LetterRow.number)
+    "number": "coalesce(CASE WHEN l.kind = 'incoming' THEN l.incoming_number ELSE l.shams END, '')",
 }
 
 # An event by me (any event for one I sent: ``:sent``) of this kind on the referral; a step the
@@ -312,7 +315,8 @@ _TO_ME = "CROSS JOIN referral_recipients rr ON rr.referral_guid = r.guid AND rr.
 _COLUMNS = (
     "r.guid, r.letter_guid, coalesce(l.subject, ''), r.from_person, r.to_people, r.instruction, r.postscript, "
     "r.due_date, r.created_at, r.synced_at IS NOT NULL, r.reject_reason, "
-    + ", ".join(_DID.format(kind=k) for k in ("read", "close", "answer")) + f", {_RECALLED}, {_STEP_REFUSED}"
+    + ", ".join(_DID.format(kind=k) for k in ("read", "close", "answer")) + f", {_RECALLED}, {_STEP_REFUSED}, "
+    + SORTS["number"]
 )
 
 
@@ -358,13 +362,13 @@ def cartable_page(store: Store, me: str, *, view: str = TO_ME, query: str | None
             if wanted else {}
     rows = []
     for (guid, letter, subject, sender, to_people, instruction, postscript, due, created, synced, reject,
-         read, closed, answered, recalled, step_refused) in found:
+         read, closed, answered, recalled, step_refused, number) in found:
         people = tuple(_people(to_people))
         rows.append(CartableRow(
             guid, letter, subject, sender, people, instruction, postscript,
             dt.date.fromisoformat(due) if due else None, _utc(created), bool(read), bool(closed), bool(answered),
             bool(recalled), sender == me, names.get(sender, sender), tuple(names.get(p, p) for p in people),
-            bool(synced), reject, step_refused))
+            bool(synced), reject, step_refused, number or None))
     return rows
 
 

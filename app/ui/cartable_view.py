@@ -47,6 +47,7 @@ from app.models.changes import Changes
 from app.models.db import Store
 from app.protocol.jalali import format_date
 from app.protocol.persian import to_persian_digits
+from app.protocol.shams import display_text
 from app.ui.letter_row_delegate import LetterRowDelegate
 from app.ui.ops import Op, OpContext, StoreOp
 from app.ui.reminders import tehran_today
@@ -57,7 +58,8 @@ DONE = QColor("#757575")
 FIRST_PAGE_SIZE = 40  # a screenful and a half: read, formatted and painted first
 PAGE_SIZE = 100
 # The model's columns, and what each sorts by in SQL (None: not sortable).
-COLUMN_SORTS: tuple[str | None, ...] = ("subject", "from", "instruction", "postscript", "due", "created", None)
+COLUMN_SORTS: tuple[str | None, ...] = ("subject", "from", "number", "instruction", "postscript", "due", "created",
+                                         None)
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 
@@ -222,8 +224,8 @@ class CartableModel(QAbstractTableModel):
         if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
             return None
         sent = self.shown.view == R.SENT
-        titles = (_tr("Subject"), _tr("Referred to") if sent else _tr("From"), _tr("Instruction"), _tr("Postscript"),
-                  _tr("Due date"), _tr("Referred on"), _tr("Status"))
+        titles = (_tr("Subject"), _tr("Referred to") if sent else _tr("From"), _tr("Number"), _tr("Instruction"),
+                  _tr("Postscript"), _tr("Due date"), _tr("Referred on"), _tr("Status"))
         return titles[section]
 
     def look(self, row: int) -> _Look:
@@ -231,7 +233,7 @@ class CartableModel(QAbstractTableModel):
         if (found := self._looks.get(row)) is None:
             r = self.rows[row]
             who = "، ".join(r.to_names) if r.sent_by_me else r.from_name
-            cells = (r.subject or _tr("(letter not here yet)"), who, r.instruction, r.postscript,
+            cells = (r.subject or _tr("(letter not here yet)"), who, display_text(r.number), r.instruction, r.postscript,
                      to_persian_digits(format_date(r.due_date)) if r.due_date else "",
                      to_persian_digits(format_date(r.created_at)), status_text(r))
             color = DONE if r.recalled or r.closed else (
@@ -338,13 +340,13 @@ class CartableView(QWidget):
         hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # the subject takes what is left
         # The others as wide as a typical value or their title (measured once, not per row); a
         # longer postscript or status (a refused step's) is elided, whole in its tooltip.
-        samples = ("محمدرضا امیرحسینی", "جهت بررسی و اظهارنظر", "پیگیری و نتیجه گزارش شود.", "۱۴۰۵/۰۹/۲۱",
+        samples = ("محمدرضا امیرحسینی", "۱۴۰۵/۱۲۳۴۵", "جهت بررسی و اظهارنظر", "نتیجه گزارش شود.", "۱۴۰۵/۰۹/۲۱",
                    "۱۴۰۵/۰۹/۲۱", "پاسخ داده شد")
         for column, sample in enumerate(samples, start=1):
             title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
             hh.resizeSection(column, max(self.table.fontMetrics().horizontalAdvance(sample),
                                          hh.fontMetrics().horizontalAdvance(title) + 20) + 24)
-        hh.setSortIndicator(5, Qt.SortOrder.DescendingOrder)  # newest first, before any click
+        hh.setSortIndicator(COLUMN_SORTS.index("created"), Qt.SortOrder.DescendingOrder)  # newest first, before any click
         self.table.setSortingEnabled(True)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
         self.table.doubleClicked.connect(lambda _i: self.open_current())

@@ -161,7 +161,7 @@ def test_the_cartable_folder_shows_the_cartable_and_its_unread_count(  # type: i
     # drawn by the letter list's delegate: unread bold, overdue red, read plain
     assert view.model.painted_cell(view.row_of(unread), 0) == ("درخواست همکاری در طرح ملی", OVERDUE, True)
     assert view.model.painted_cell(view.row_of(read), 0) == ("گزارش عملکرد فصل پاییز", None, False)
-    assert view.model.index(0, 5).data().startswith("۱۴")  # Jalali, Persian digits
+    assert view.model.index(0, 6).data().startswith("۱۴")  # Jalali, Persian digits
     QApplication.processEvents()
     save_screenshot(win, artifacts_dir / "cartable_folder.png")
     # opening a referral marks it read: the folder's count drops

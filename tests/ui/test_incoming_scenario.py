@@ -259,7 +259,9 @@ def test_the_incoming_desk_end_to_end(  # type: ignore[no-untyped-def]
     assert mine.due_date == tehran_today() + dt.timedelta(weeks=1) and mine.from_name == "دبیر دبیرخانه"
     first = cartable.row_of(to_staff1)
     assert first is not None and cartable.model.index(first, 0).data(Qt.ItemDataRole.FontRole).bold()  # unread
-    assert cartable.model.index(first, 4).data() == format_date(mine.due_date)
+    assert cartable.model.index(first, 5).data() == format_date(mine.due_date)
+    # the number staff quote on the phone: B's incoming number, as B's own list shows it
+    assert mine.number == number and cartable.model.index(first, 2).data() == display_text(number)
     save_screenshot(cartable, artifacts_dir / "scenario_cartable.png")
     cartable.open_button.click()  # opening it marks it read
     qtbot.waitUntil(lambda: row(s1_store, "b.staff", to_staff1).read, timeout=5000)
@@ -352,7 +354,7 @@ def test_the_incoming_desk_end_to_end(  # type: ignore[no-untyped-def]
     sent_view.resize(1100, 360)
     save_screenshot(sent_view, artifacts_dir / "scenario_cartable_sent.png")
     assert sent_view.model.headerData(1, Qt.Orientation.Horizontal) == "ارجاع‌گیرنده"  # whom I referred it to
-    late_status = sent_view.model.index(sent_view.row_of(late) or 0, 6)
+    late_status = sent_view.model.index(sent_view.row_of(late) or 0, 7)
     assert late_status.data() == "خوانده‌شده؛ گام شما پذیرفته نشد"
     assert late_status.data(Qt.ItemDataRole.ToolTipRole) == (
         "خوانده‌شده (کارگزار گام شما را نپذیرفت: ارجاعی که خوانده شده است بازپس گرفته نمی‌شود)")

@@ -128,7 +128,7 @@ def test_the_cartable_shows_unread_bold_overdue_red_and_its_steps(  # type: igno
     assert cell(overdue, 0, Qt.ItemDataRole.FontRole).bold() and cell(later, 0, Qt.ItemDataRole.FontRole) is None
     assert cell(overdue, 0, Qt.ItemDataRole.ForegroundRole).name() == "#c62828"
     assert cell(later, 0, Qt.ItemDataRole.ForegroundRole) is None
-    assert cell(overdue, 6) == "خوانده‌نشده" and cell(later, 6) == "خوانده‌شده"
+    assert cell(overdue, 7) == "خوانده‌نشده" and cell(later, 7) == "خوانده‌شده"
     view.table.sortByColumn(4, Qt.SortOrder.AscendingOrder)  # by due date, in SQL
     _loaded(qtbot, view)
     assert view.row_of(overdue) == 0
@@ -148,7 +148,7 @@ def test_the_cartable_shows_unread_bold_overdue_red_and_its_steps(  # type: igno
     view.which.setCurrentIndex(1)
     _loaded(qtbot, view)
     view.select(mine)
-    assert [view.model.index(0, c).data() for c in (6, 1)] == ["در انتظار همگام‌سازی", "مریم حسینی"]
+    assert [view.model.index(0, c).data() for c in (7, 1)] == ["در انتظار همگام‌سازی", "مریم حسینی"]
     assert view.recall_button.isEnabled()
     view.recall_button.click()
     qtbot.waitUntil(lambda: any(r.recalled for r in R.cartable(store, ME, sent=True)), timeout=5000)

@@ -107,6 +107,10 @@
         <translation>موضوع</translation>
     </message>
     <message>
+        <source>Number</source>
+        <translation>شماره</translation>
+    </message>
+    <message>
         <source>From</source>
         <translation>ارجاع‌دهنده</translation>
     </message>
