@@ -189,7 +189,7 @@ class MainWindow(QMainWindow):
         self.archive = ArchiveActions(store, self, self, lambda: self.model.folder)
         self.cartable = self.referrals.view
         self.lists.addWidget(self.cartable)
-        self.reminders = Reminders(store, self.notifier, self)
+        self.reminders = Reminders(store, self.notifier, self, open_cartable=self.referrals.open_cartable)
         self._build_menus()
 
         refresh = QAction(self.tr("Refresh"), self)
@@ -538,11 +538,13 @@ class MainWindow(QMainWindow):
         if name == "rejected":
             text = self.tr("The letter “%1” was returned by the server: %2")
             self.notifier.notify(self.tr("Letter returned"),
-                                 text.replace("%1", letter).replace("%2", str(data.get("reason", ""))), warning=True)
+                                 text.replace("%1", letter).replace("%2", str(data.get("reason", ""))), warning=True,
+                                 on_click=lambda: self.open_letter(guid))
         else:
             text = (self.tr("The letter “%1” was registered by the recipient.") if data.get("status") == "registered"
                     else self.tr("The letter “%1” was delivered to the recipient."))
-            self.notifier.notify(self.tr("Letter delivered"), text.replace("%1", letter))
+            self.notifier.notify(self.tr("Letter delivered"), text.replace("%1", letter),
+                                 on_click=lambda: self.open_letter(guid))
 
     # --- actions --------------------------------------------------------------------
 

@@ -48,9 +48,10 @@ class Reminders(QObject):
     counted = Signal(int, int)  # unread, overdue
 
     def __init__(self, store: Store, notifier: Notifier, parent: QObject,
-                 today: Callable[[], dt.date] = tehran_today) -> None:
+                 today: Callable[[], dt.date] = tehran_today, open_cartable: Callable[[], object] | None = None) -> None:
         super().__init__(parent)
         self.store, self.notifier, self.today = store, notifier, today
+        self.open_cartable = open_cartable  # what clicking a reminder does
         self.unread = self.overdue = 0
         self._running: StoreOp[Check] | None = None
         self._again = False  # something changed while a check ran: check once more after it
@@ -97,12 +98,14 @@ class Reminders(QObject):
         if len(new) > ONE_BY_ONE:
             self.notifier.notify(self.tr("Referrals due"), self.tr(
                 "%1 referrals in your cartable are due today or overdue.").replace("%1", persian_number(len(new))),
-                warning=True)
+                warning=True, on_click=self.open_cartable)
             return
         for r in new:
             if r.state == "overdue":
                 text = self.tr("The referral “%1” was due on %2.").replace("%2", format_date(r.due_date))
-                self.notifier.notify(self.tr("Overdue referral"), text.replace("%1", r.subject), warning=True)
+                self.notifier.notify(self.tr("Overdue referral"), text.replace("%1", r.subject), warning=True,
+                                     on_click=self.open_cartable)
             else:
                 text = self.tr("The referral “%1” is due today.")
-                self.notifier.notify(self.tr("Referral due today"), text.replace("%1", r.subject))
+                self.notifier.notify(self.tr("Referral due today"), text.replace("%1", r.subject),
+                                     on_click=self.open_cartable)

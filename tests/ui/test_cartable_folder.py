@@ -85,6 +85,11 @@ def test_due_and_overdue_referrals_notify_once_also_after_a_restart(  # type: ig
     win.reminders.check()
     qtbot.waitUntil(lambda: win.reminders._running is None, timeout=5000)
     assert len(win.notifier.history) == 2
+    # clicking the balloon (the tray's messageClicked) opens the cartable in the window
+    win.folders.select(Folder.INCOMING)
+    assert win.lists.currentIndex() == 0
+    win.notifier.clicked()
+    assert win.lists.currentWidget() is win.cartable and win.folders.currentItem() is win.folders.cartable_item
     _close(win)
 
     # a restart: the profile opened again, a new window, repeats nothing, yet still counts

@@ -39,6 +39,8 @@ def test_details_show_shams_receipt_and_acknowledgement(window: MainWindow, stor
     with qtbot.waitSignal(bridge.synced, timeout=10_000):
         bridge.sync_now()
     assert window.notifier.history[-1] == ("تحویل نامه", f"نامه «{SUBJECT}» نزد گیرنده ثبت شد.")
+    window.notifier.clicked()  # the balloon clicked: the letter opens
+    assert isinstance(window.tabs.currentWidget(), LetterDetails) and window.tabs.currentWidget().guid == guid
     with store.reader() as s:
         shams = s.get(Letter, guid).shams
         assert s.get(Letter, guid).state == "acknowledged"
