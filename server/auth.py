@@ -24,7 +24,8 @@ class Role(StrEnum):
     SIGNATORY = "signatory"
     STAFF = "staff"
     AGENCY_ADMIN = "agency_admin"
-    RASAD_OBSERVER = "rasad_observer"
+    UNIT_MANAGER = "unit_manager"  # Rasad: sees the trees and reports of their unit
+    RASAD_OBSERVER = "rasad_observer"  # Rasad: sees only the agencies a grant names
 
 
 ROLES = frozenset(r.value for r in Role)
