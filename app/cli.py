@@ -31,7 +31,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# What the desktop client needs that a server-only install (dabir[server]) does not have.
+CLIENT_PACKAGES = frozenset({"PySide6", "shiboken6", "pkcs11", "pyhanko", "httpx", "sqlalchemy", "alembic", "segno",
+                             "platformdirs", "keyring"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in CLIENT_PACKAGES:
+            raise
+        print(f"dabir: the desktop client is not installed here ({exc.name} is missing); "
+              "install it with: pip install 'dabir[client]'", file=sys.stderr)
+        return 2
+
+
+def _main(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     base, rest = _base_parser(add_help=False).parse_known_args(argv)
     if rest:  # a subcommand or --help: only now pay for importing the command modules

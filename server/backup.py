@@ -283,12 +283,14 @@ def restore(settings: Settings, src: Path, *, force: bool = False) -> dict[str, 
         raise BackupError(f"the manifest does not list {database['file']}")
     _verify(src, manifest)
     if not force:
-        busy = [str(p) for p in targets.values() if p is not None and p.exists()]
-        if _database_has_data(settings):
+        files = {str(p) for p in targets.values() if p is not None and p.exists()}
+        files |= {str(d) for d in (settings.trust_dir_path, settings.documents_path) if not _empty(d)}
+        busy = sorted(files)
+        if _database_has_data(settings):  # named first: the one an operator must not overlook
             busy.insert(0, "the database" if settings.database_url else str(settings.sqlite_path))
-        busy += [str(d) for d in (settings.trust_dir_path, settings.documents_path) if not _empty(d)]
         if busy:
-            raise BackupError(f"the target is not empty ({', '.join(sorted(set(busy))[:3])}): restore into a wiped "
+            more = f" and {len(busy) - 3} more" if len(busy) > 3 else ""
+            raise BackupError(f"the target is not empty ({', '.join(busy[:3])}{more}): restore into a wiped "
                               "data folder and an empty database, or pass --force to overwrite")
     if kind == "postgresql":
         _run_pg("pg_restore", ["--single-transaction", "--exit-on-error", "--no-owner", "--no-acl",

@@ -20,7 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import Connection, select
 
-from server.config import ENV_PREFIX, Settings, load_settings
+from server.config import ENV_PREFIX, ConfigError, Settings, load_settings
 from server.migrate import upgrade
 
 log = logging.getLogger("dabir.server")
@@ -84,10 +84,12 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def _redact(url: str) -> str:
+    """The database URL as printed: its password (if it has one) hidden."""
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)
         creds, host = rest.rsplit("@", 1)
-        return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}"
+        if ":" in creds:
+            return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}"
     return url
 
 
@@ -101,12 +103,33 @@ def app_factory() -> Any:
     return create_app(settings)
 
 
+def check_identities(settings: Settings) -> None:
+    """Refuse to serve, in one line, with a TLS or receipt key this process cannot use: the workers
+    would each fail on it and be restarted for ever behind a server that says it is listening."""
+    import ssl
+
+    from server.receipts import load_receipt_identity
+
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(settings.tls_cert_path,
+                                                                              settings.tls_key_path)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"cannot use the TLS certificate {settings.tls_cert_path} and key {settings.tls_key_path}: "
+                          f"{getattr(exc, 'strerror', None) or exc}") from exc
+    try:
+        load_receipt_identity(settings.receipt_cert_path, settings.receipt_key_path)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot use the receipt certificate {settings.receipt_cert_path} and key "
+                          f"{settings.receipt_key_path}: {getattr(exc, 'strerror', None) or exc}") from exc
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = _settings(args, host=args.host, port=args.port, workers=args.workers)
     _setup_logging(settings)
     keep_private(settings)
+    check_identities(settings)
     upgrade(settings.db_url)
     sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -402,7 +425,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "receipt_ca_cert", None) and not getattr(args, "receipt_ca_key", None):
         parser.error("--receipt-ca-cert needs --receipt-ca-key")
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        print(f"dabir-server: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -135,6 +135,17 @@ def _coerce(name: str, value: Any) -> Any:
     return str(value)
 
 
+class ConfigError(ValueError):
+    """Settings that cannot be used, said in one English line (the CLI prints it, no traceback)."""
+
+
+def _coerced(name: str, value: Any, where: str) -> Any:
+    try:
+        return _coerce(name, value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} in {where}: {value!r} is not valid ({exc})") from exc
+
+
 def load_settings(config_file: Path | None = None, overrides: dict[str, Any] | None = None,
                   environ: dict[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
@@ -142,16 +153,21 @@ def load_settings(config_file: Path | None = None, overrides: dict[str, Any] | N
     values: dict[str, Any] = {}
     config_file = config_file or (Path(env[ENV_PREFIX + "CONFIG"]) if env.get(ENV_PREFIX + "CONFIG") else None)
     if config_file:
-        data = tomllib.loads(Path(config_file).read_text(encoding="utf-8"))
+        try:
+            data = tomllib.loads(Path(config_file).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(f"cannot read the configuration file {config_file}: {exc.strerror or exc}") from exc
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"the configuration file {config_file} is not valid TOML: {exc}") from exc
         data = data.get("server", data)  # accept a [server] table or top-level keys
         unknown = set(data) - names
         if unknown:
-            raise ValueError(f"unknown settings in {config_file}: {', '.join(sorted(unknown))}")
-        values.update({k: _coerce(k, v) for k, v in data.items()})
+            raise ConfigError(f"unknown settings in {config_file}: {', '.join(sorted(unknown))}")
+        values.update({k: _coerced(k, v, str(config_file)) for k, v in data.items()})
     for name in names:
         if ENV_PREFIX + name.upper() in env:
-            values[name] = _coerce(name, env[ENV_PREFIX + name.upper()])
+            values[name] = _coerced(name, env[ENV_PREFIX + name.upper()], ENV_PREFIX + name.upper())
     for k, v in (overrides or {}).items():
         if v is not None:
-            values[k] = _coerce(k, v)
+            values[k] = _coerced(k, v, "the command line")
     return replace(Settings(), **values)

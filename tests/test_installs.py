@@ -83,6 +83,11 @@ def test_a_server_install_runs_the_server_without_the_client_packages(wheel: Pat
     assert _importable(python, CLIENT_ONLY, tmp_path) == []
     assert _importable(python, SERVER_ONLY, tmp_path) == list(SERVER_ONLY)
     assert _installed_copy(python, "server.app", tmp_path)
+    # the wheel's `dabir` command says what is missing, in one line, instead of a traceback
+    proc = subprocess.run([python.with_name("dabir"), "tokens"], cwd=tmp_path, env=_clean_env(), capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "pip install 'dabir[client]'" in proc.stderr, proc.stderr
 
 
 def test_a_client_install_starts_the_desktop_app_without_the_server_packages(wheel: Path, tmp_path: Path):

@@ -28,7 +28,7 @@ def cmd_login(args: argparse.Namespace) -> int:
     except (ApiError, acc.AccountError) as exc:
         print(f"login failed: {exc}", file=sys.stderr)
         return 1
-    print(f"logged in as {args.username} ({', '.join(info.get('roles', []))})")
+    print(f"logged in as {args.username} ({', '.join(info.get('user', {}).get('roles', []))})")
     return 0
 
 

@@ -80,7 +80,9 @@ def _round_trip(env: Env, tmp_path: Path, wipe_database: Callable[[], None]) -> 
     for path in backup.rglob("*"):
         assert path.stat().st_mode & 0o077 == 0, path
 
-    _refused(server, backup, "not empty")  # nothing wiped yet
+    # nothing wiped yet: the database is named first
+    _refused(server, backup, "not empty (the database" if server.database_url
+             else f"not empty ({server.data_dir / 'dabir.sqlite3'}")
     shutil.rmtree(server.data_dir)
     shutil.rmtree(server.workdir / "trust")
     wipe_database()

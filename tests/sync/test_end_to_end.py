@@ -298,3 +298,16 @@ def test_kill_9_at_any_moment_neither_loses_nor_duplicates(tmp_path: Path, serve
                 break
     crashed = [g for g in seen if g in set(guids)]
     assert sorted(crashed) == sorted(guids)
+
+
+def test_the_command_line_login_says_who_and_with_which_roles(tmp_path: Path, server: ServerProcess,
+                                                              file_keyring: Path) -> None:
+    if server.proc is None:
+        server.start()
+    env = {**os.environ, "PYTHONPATH": str(REPO), "DABIR_TEST_KEYRING_FILE": str(file_keyring),
+           "PYTHON_KEYRING_BACKEND": "devkit.file_keyring.FileKeyring", "DABIR_PW": DEMO_PASSWORD}
+    proc = subprocess.run([sys.executable, "-m", "app", "--data-dir", str(tmp_path / "p"), "login", "--server",
+                           server.base_url, "--username", "a.secretary", "--ca-bundle", str(server.ca_bundle),
+                           "--password-env", "DABIR_PW"], env=env, capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "logged in as a.secretary (secretary)", proc.stdout
