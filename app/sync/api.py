@@ -61,6 +61,19 @@ def _http2_available() -> bool:
     return True
 
 
+def unreachable(exc: httpx.TransportError) -> ApiError:
+    """What a failed connection tells the user: an untrusted server certificate (choose the agency's CA
+    bundle) is not the same as a server that cannot be reached (try again later)."""
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, ssl.SSLCertVerificationError):
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        return ApiError(0, "tls_untrusted", "گواهی امنیتی کارگزار پذیرفته نشد؛ نشانی کارگزار و پروندهٔ گواهی مرجع "
+                        "سازمان را بررسی کنید.", f"The server's TLS certificate was not accepted: {cause.verify_message}")
+    return ApiError(0, "transport_error", "ارتباط با کارگزار برقرار نشد.",
+                    f"Could not reach the server: {type(exc).__name__}")
+
+
 class DabirApi:
     def __init__(self, base_url: str, ca_bundle: str | Path | None = None, token: str | None = None, *,
                  timeout: httpx.Timeout | float = DEFAULT_TIMEOUT, max_connections: int = 20) -> None:
@@ -98,8 +111,7 @@ class DabirApi:
             resp = self._http.request(method, API_PREFIX + path if not path.startswith("/healthz") else path,
                                       json=json_body, content=content, params=params, headers=headers)
         except httpx.TransportError as exc:
-            raise ApiError(0, "transport_error", "ارتباط با کارگزار برقرار نشد.",
-                           f"Could not reach the server: {type(exc).__name__}") from exc
+            raise unreachable(exc) from exc
         if resp.status_code >= 400:
             raise self._error(resp)
         return resp
@@ -249,8 +261,7 @@ class DabirApi:
         try:
             resp = self._http.put(f"{API_PREFIX}/uploads/{upload_id}", content=pieces, headers=headers)
         except httpx.TransportError as exc:
-            raise ApiError(0, "transport_error", "ارتباط با کارگزار برقرار نشد.",
-                           f"Could not reach the server: {type(exc).__name__}") from exc
+            raise unreachable(exc) from exc
         if resp.status_code >= 400:
             raise self._error(resp)
         return resp.json()
@@ -272,8 +283,7 @@ class DabirApi:
                     raise self._error(resp)
                 yield resp
         except httpx.TransportError as exc:
-            raise ApiError(0, "transport_error", "ارتباط با کارگزار برقرار نشد.",
-                           f"Could not reach the server: {type(exc).__name__}") from exc
+            raise unreachable(exc) from exc
 
     def _auth_headers(self) -> dict[str, str]:
         if not self.token:

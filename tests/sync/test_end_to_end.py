@@ -33,14 +33,14 @@ from app.protocol.persian import national_code_check_digit
 from app.protocol.shams import Shams
 from app.sync import account as acc
 from app.sync import outbox
-from app.sync.api import DabirApi
+from app.sync.api import ApiError, DabirApi
 from app.sync.engine import SyncEngine
 from app.token.signing import sign_detached
 from devkit.letters import SoftSigner, make_signer
 from devkit.pki import TestPKI, pem
 from devkit.server_process import DEMO_PASSWORD, ServerProcess
 from devkit.softhsm import softhsm_available
-from tests.sync.servers import file_keyring, token_signer
+from tests.sync.servers import file_keyring, token_signer, unreachable
 
 REPO = Path(__file__).resolve().parents[2]
 PIN = "246810"
@@ -311,3 +311,17 @@ def test_the_command_line_login_says_who_and_with_which_roles(tmp_path: Path, se
                            "--password-env", "DABIR_PW"], env=env, capture_output=True, text=True, timeout=60, cwd=REPO)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "logged in as a.secretary (secretary)", proc.stdout
+
+
+def test_an_untrusted_server_certificate_is_named_not_called_unreachable(server: ServerProcess) -> None:
+    """A workstation without the agency's CA bundle: the user is told to check the certificate,
+    not to wait for a server that is in fact answering."""
+    if server.proc is None:
+        server.start()
+    with DabirApi(server.base_url, None) as untrusting, pytest.raises(ApiError) as refused:
+        untrusting.login("a.secretary", DEMO_PASSWORD)
+    assert (refused.value.status, refused.value.code) == (0, "tls_untrusted"), refused.value
+    assert "گواهی" in refused.value.message_fa
+    with unreachable(server) as nobody, pytest.raises(ApiError) as down:
+        nobody.login("a.secretary", DEMO_PASSWORD)
+    assert down.value.code == "transport_error"
