@@ -93,7 +93,8 @@ def _referral_item(r: dict[str, Any]) -> QTreeWidgetItem:
 
 def _answer_item(a: dict[str, Any]) -> QTreeWidgetItem:
     number = _ltr(a["shams"]) if a["shams"] else ""
-    text = _tr("Answer %1").replace("%1", " ".join(p for p in (number, a["subject"]) if p))
+    known = " ".join(p for p in (number, a["subject"]) if p) or _ltr(a["guid"][:8])  # not on the server yet
+    text = _tr("Answer %1").replace("%1", known)
     item = QTreeWidgetItem([_who(a["by"]), "", text, "", "", _time(a["at"])])
     item.setForeground(2, QBrush(QColor(STATUS_COLOURS["answered"][0])))
     item.setData(0, Qt.ItemDataRole.UserRole, a["guid"])
@@ -105,7 +106,7 @@ def build_tree(widget: QTreeWidget, tree: dict[str, Any]) -> QTreeWidgetItem:
     widget.clear()
     letter = tree["letter"]
     numbers = " ".join(p for p in (to_persian_digits(letter["incoming_number"] or ""), _ltr(letter["shams"] or "")) if p)
-    root = QTreeWidgetItem([_who(letter["registered_by"]) or letter["sender_name"], letter["sender_name"],
+    root = QTreeWidgetItem([letter["sender_name"], _who(letter["registered_by"]),  # from the sender to the desk
                             " ".join(p for p in (numbers, letter["subject"]) if p), "", "",
                             _time(letter["registered_at"])])
     font = QFont(root.font(2))
