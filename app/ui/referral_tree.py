@@ -18,7 +18,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QDialog, QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from app.models.db import Store
-from app.protocol.jalali import format_date, format_datetime
+from app.protocol.jalali import TEHRAN, format_date
 from app.protocol.persian import to_persian_digits
 from app.sync import account
 from app.sync.api import DabirApi
@@ -37,14 +37,12 @@ def _tr(text: str) -> str:
 
 
 def status_text(status: str) -> str:
+    return _status_names().get(status, status)
+
+
+def _status_names() -> dict[str, str]:
     return {"open": _tr("Open"), "read": _tr("Read"), "answered": _tr("Answered"), "closed": _tr("Closed"),
-            "recalled": _tr("Recalled"), "overdue": _tr("Overdue")}.get(status, status)
-
-
-def _time(text: str | None) -> str:
-    if not text:
-        return ""
-    return format_datetime(dt.datetime.fromisoformat(text.replace("Z", "+00:00")))
+            "recalled": _tr("Recalled"), "overdue": _tr("Overdue")}
 
 
 def _date(text: str | None) -> str:
@@ -62,53 +60,88 @@ def _who(person: dict[str, Any] | None) -> str:
     return f"{person['name']} ({person['unit_name']})" if person.get("unit_name") else str(person["name"])
 
 
-def _paint_status(item: QTreeWidgetItem, column: int, status: str) -> None:
-    colour, bold = STATUS_COLOURS.get(status, ("#000000", False))
-    item.setText(column, status_text(status))
-    item.setForeground(column, QBrush(QColor(colour)))
-    if bold:
-        font = QFont(item.font(column))
-        font.setBold(True)
-        item.setFont(column, font)
+class _ReferralItem(QTreeWidgetItem):
+    """A referral's row; its recipients' tooltip is written when asked for, not for all rows up front."""
+
+    referral: dict[str, Any]
+    painter: _Painter
+
+    def data(self, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.ToolTipRole and column == 1:
+            return self.painter.recipients_tip(self.referral)
+        return super().data(column, role)
 
 
-def _referral_item(r: dict[str, Any]) -> QTreeWidgetItem:
-    to = "، ".join(f"{_who(t['person'])}: {status_text(t['status'])}" for t in r["to"])
-    what = r["instruction"] + (f" — {r['postscript']}" if r["postscript"] else "")
-    item = QTreeWidgetItem([_who(r["from"]), to, what, _date(r["due_date"]), "", _time(r["created_at"])])
-    _paint_status(item, 4, r["status"])
-    tips = [f"{_who(t['person'])}: {status_text(t['status'])}"
-            + "".join(f"، {label} {_time(t[key])}" for key, label in (
-                ("read_at", _tr("read")), ("answered_at", _tr("answered")), ("closed_at", _tr("closed")))
-                if t[key]) for t in r["to"]]
-    if r["close_note"]:
-        tips.append(_tr("Close note: %1").replace("%1", r["close_note"]))
-    if r["recalled_at"]:
-        tips.append(_tr("Recalled at %1").replace("%1", _time(r["recalled_at"])))
-    item.setToolTip(1, "\n".join(tips))
-    item.setToolTip(2, what)
-    item.setData(0, Qt.ItemDataRole.UserRole, r["guid"])
-    return item
+class _Painter:
+    """Makes the items of one tree; what thousands of rows share (translated names, brushes, the
+    Jalali form of each day) is worked out once per tree, not once per row."""
 
+    def __init__(self) -> None:
+        self.names = _status_names()
+        self.labels = {"read_at": _tr("read"), "answered_at": _tr("answered"), "closed_at": _tr("closed")}
+        self.brushes = {status: QBrush(QColor(colour)) for status, (colour, _bold) in STATUS_COLOURS.items()}
+        self.days: dict[dt.date, str] = {}
 
-def _answer_item(a: dict[str, Any]) -> QTreeWidgetItem:
-    number = _ltr(a["shams"]) if a["shams"] else ""
-    known = " ".join(p for p in (number, a["subject"]) if p) or _ltr(a["guid"][:8])  # not on the server yet
-    text = _tr("Answer %1").replace("%1", known)
-    item = QTreeWidgetItem([_who(a["by"]), "", text, "", "", _time(a["at"])])
-    item.setForeground(2, QBrush(QColor(STATUS_COLOURS["answered"][0])))
-    item.setData(0, Qt.ItemDataRole.UserRole, a["guid"])
-    return item
+    def time(self, text: str | None) -> str:
+        """An ISO-8601 UTC time as a Jalali date and Tehran time in Persian digits."""
+        if not text:
+            return ""
+        local = dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(TEHRAN)
+        day = self.days.get(local.date())
+        if day is None:
+            day = self.days[local.date()] = format_date(local.date())
+        return f"{day} {to_persian_digits(f'{local:%H:%M}')}"
+
+    def status(self, item: QTreeWidgetItem, column: int, status: str) -> None:
+        item.setText(column, self.names.get(status, status))
+        if status in self.brushes:
+            item.setForeground(column, self.brushes[status])
+        if STATUS_COLOURS.get(status, ("", False))[1]:
+            font = QFont(item.font(column))
+            font.setBold(True)
+            item.setFont(column, font)
+
+    def referral(self, r: dict[str, Any]) -> QTreeWidgetItem:
+        names = self.names
+        to = "، ".join(f"{_who(t['person'])}: {names.get(t['status'], t['status'])}" for t in r["to"])
+        what = r["instruction"] + (f" — {r['postscript']}" if r["postscript"] else "")
+        item = _ReferralItem([_who(r["from"]), to, what, _date(r["due_date"]), "", self.time(r["created_at"])])
+        item.referral, item.painter = r, self
+        self.status(item, 4, r["status"])
+        item.setToolTip(2, what)
+        item.setData(0, Qt.ItemDataRole.UserRole, r["guid"])
+        return item
+
+    def recipients_tip(self, r: dict[str, Any]) -> str:
+        """Each recipient's progress with its times, the close note and the recall."""
+        names = self.names
+        tips = [f"{_who(t['person'])}: {names.get(t['status'], t['status'])}"
+                + "".join(f"، {label} {self.time(t[key])}" for key, label in self.labels.items() if t[key])
+                for t in r["to"]]
+        if r["close_note"]:
+            tips.append(_tr("Close note: %1").replace("%1", r["close_note"]))
+        if r["recalled_at"]:
+            tips.append(_tr("Recalled at %1").replace("%1", self.time(r["recalled_at"])))
+        return "\n".join(tips)
+
+    def answer(self, a: dict[str, Any]) -> QTreeWidgetItem:
+        number = _ltr(a["shams"]) if a["shams"] else ""
+        known = " ".join(p for p in (number, a["subject"]) if p) or _ltr(a["guid"][:8])  # not on the server yet
+        item = QTreeWidgetItem([_who(a["by"]), "", _tr("Answer %1").replace("%1", known), "", "", self.time(a["at"])])
+        item.setForeground(2, self.brushes["answered"])
+        item.setData(0, Qt.ItemDataRole.UserRole, a["guid"])
+        return item
 
 
 def build_tree(widget: QTreeWidget, tree: dict[str, Any]) -> QTreeWidgetItem:
     """Fill ``widget`` with the letter as root and its referrals under the referral they refer on."""
     widget.clear()
+    paint = _Painter()
     letter = tree["letter"]
     numbers = " ".join(p for p in (to_persian_digits(letter["incoming_number"] or ""), _ltr(letter["shams"] or "")) if p)
     root = QTreeWidgetItem([letter["sender_name"], _who(letter["registered_by"]),  # from the sender to the desk
                             " ".join(p for p in (numbers, letter["subject"]) if p), "", "",
-                            _time(letter["registered_at"])])
+                            paint.time(letter["registered_at"])])
     font = QFont(root.font(2))
     font.setBold(True)
     root.setFont(2, font)
@@ -120,10 +153,10 @@ def build_tree(widget: QTreeWidget, tree: dict[str, Any]) -> QTreeWidgetItem:
     while stack:  # iterative: a deep tree does not reach Python's recursion limit
         parent_item, guid = stack.pop()
         for r in children.get(guid, []):
-            item = _referral_item(r)
+            item = paint.referral(r)
             parent_item.addChild(item)
             for a in r["answers"]:
-                item.addChild(_answer_item(a))
+                item.addChild(paint.answer(a))
             stack.append((item, r["guid"]))
     widget.addTopLevelItem(root)
     widget.expandAll()
@@ -177,7 +210,8 @@ class ReferralTree(QDialog):
         self.tree_data = tree
         build_tree(self.tree, tree)
         count = to_persian_digits(len(tree["referrals"]))
-        self.status.setText(self.tr("%1 referrals; as of %2").replace("%1", count).replace("%2", _time(tree["as_of"])))
+        as_of = _Painter().time(tree["as_of"])
+        self.status.setText(self.tr("%1 referrals; as of %2").replace("%1", count).replace("%2", as_of))
 
     def _failed(self, exc: BaseException) -> None:
         if getattr(exc, "status", None) == 404:
