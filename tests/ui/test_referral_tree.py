@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt, QThreadPool
 from PySide6.QtWidgets import QApplication
 
+from app.models import referrals as R
 from app.models.db import Store
 from app.sync import account
 from app.sync.account import remember_sender
@@ -151,4 +152,23 @@ def test_opened_from_the_letter_in_hand(  # type: ignore[no-untyped-def]
     qtbot.waitUntil(lambda: tree.tree_data is not None, timeout=5000)
     assert fake.asked == [(guid, None)] and tree.tree.topLevelItem(0).childCount() == 2
     tree.close()
+    # from the letter view: the letter opened in its tab is the one the action shows
+    window.table.selectionModel().clearSelection()
+    window.open_letter(guid)
+    qtbot.waitUntil(action.isEnabled, timeout=5000)
+    action.trigger()
+    qtbot.waitUntil(lambda: len(fake.asked) == 2, timeout=5000)
+    assert fake.asked[-1] == (guid, None)
+    window.referrals.tree_window.close()
+    # from the cartable: its «درخت ارجاع» button asks for the chosen referral's letter
+    R.refer(store, guid, OWN["person"], ["r.karimi"], "برای اقدام")
+    cartable = window.referrals.open_cartable(R.SENT)
+    assert cartable.tree_button.text() == "درخت ارجاع"
+    qtbot.waitUntil(lambda: not cartable.model.loading and cartable.model.rowCount() == 1, timeout=5000)
+    cartable.select(cartable.model.rows[0].guid)
+    qtbot.waitUntil(cartable.tree_button.isEnabled, timeout=5000)
+    cartable.tree_button.click()
+    qtbot.waitUntil(lambda: len(fake.asked) == 3, timeout=5000)
+    assert fake.asked[-1] == (guid, None)
+    window.referrals.tree_window.close()
     QThreadPool.globalInstance().waitForDone(5000)
