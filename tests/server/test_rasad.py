@@ -17,6 +17,7 @@ import pytest
 from app.sync.api import ApiError, DabirApi
 from devkit.letters import BulkSigner, make_package
 from devkit.server_process import DEMO_PASSWORD
+from server.rasad_routes import EventsPage, Tree
 from tests.server.conftest import Env, refusal
 
 FOR_ACTION, FOR_INFO = "برای اقدام", "برای اطلاع"
@@ -182,6 +183,7 @@ def _tree_access(env: Env) -> None:
             seen[user] = api.rasad_tree(story.letter)
             check_tree(seen[user], story, env.nid_b)
     assert len({repr({**t, "as_of": None}) for t in seen.values()}) == 1  # identical for everyone
+    Tree.model_validate(seen["b.admin"])  # the answer is what the OpenAPI document says
     # the unit manager of the unit sees a tree only a colleague of the unit took part in
     with env.client("b.secretary") as sec:
         other = env.received_letter()
@@ -228,6 +230,7 @@ def test_tree_and_access_matrix_postgres(pg_env: Env) -> None:
 def test_event_feed_by_role_and_grant(env: Env) -> None:
     tell_story(env)
     with env.client("b.admin") as admin:
+        EventsPage.model_validate(admin.rasad_events(limit=50))  # the answer is what the OpenAPI document says
         own = events_after(admin, 0)
         assert own and events_after(admin, 0, env.nid_b) == own
         assert refusal(lambda: admin.rasad_events(env.nid_a))[0] == 404  # another agency's
