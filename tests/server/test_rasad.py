@@ -98,6 +98,7 @@ def _events_once_in_order(env: Env) -> None:
         assert by_kind["read"]["actor"] == {"username": "b.staff", "name": "کارشناس", "unit": "it",
                                             "unit_name": "فناوری اطلاعات"}
         end = events[-1]["cursor"]
+        tree_before = {**admin.rasad_tree(story.letter), "as_of": None}
         # duplicate pushes (a client's outbox sending again under new keys) and a late, out-of-order
         # push of an earlier event change nothing
         with env.client("b.secretary") as sec, env.client("b.staff") as staff:
@@ -113,6 +114,7 @@ def _events_once_in_order(env: Env) -> None:
             folder = sec.archive_folders()["items"][0]["id"]
             sec.file_letter(folder, story.letter, idempotency_key=str(uuid.uuid4()))
         assert events_after(admin, end) == []
+        assert {**admin.rasad_tree(story.letter), "as_of": None} == tree_before
         # a recall and an unfiling are events too
         with env.client("b.secretary") as sec:
             unread = sec.refer(_referral(story.letter, ["b.staff"]))
