@@ -211,6 +211,16 @@ def _tree_access(env: Env) -> None:
         # revoked: stops at once, same token
         assert refusal(lambda: obs.rasad_tree(story.letter, env.nid_b))[0] == 404
         assert obs.rasad_agencies() == []
+    # B's staff (and B's administrator) see none of A's trees: not A's view of this letter, not a
+    # letter only A has
+    [only_a] = BulkSigner(env.signer_a).sign_packages([make_package(env.nid_a, [env.nid_b])])
+    with env.client("a.secretary") as a_sec:
+        a_sec.register(only_a)
+    for user in ("b.staff", "b.admin"):
+        with env.client(user) as api:
+            assert refusal(lambda: api.rasad_tree(story.letter, env.nid_a))[0] == 404, user
+            assert refusal(lambda: api.rasad_tree(only_a.guid))[0] == 404, user
+            assert refusal(lambda: api.rasad_tree(only_a.guid, env.nid_a))[0] == 404, user
     with env.client("a.admin") as a_admin:  # A's own letter, as A sees it: no referrals in A
         tree = a_admin.rasad_tree(story.letter)
         assert tree["agency"] == env.nid_a and tree["referrals"] == [] and tree["letter"]["incoming_number"] is None
