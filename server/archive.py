@@ -21,7 +21,7 @@ from sqlalchemy import Connection, insert, select, update
 from app.protocol.archive import MAX_FILE_NUMBER, MAX_REASON, MAX_TITLE, file_number_key
 from app.protocol.package_schema import UUID_PATTERN
 from app.protocol.receipt import format_time
-from server import audit
+from server import audit, rasad_events
 from server.auth import Principal, Role
 from server.context import ServerContext, as_utc
 from server.db import next_value
@@ -132,6 +132,14 @@ def _audit(ctx: ServerContext, conn: Connection, principal: Principal, code: str
     audit.record(conn, principal, at=ctx.clock(), action=code, code=code, guid=guid, detail=detail)
 
 
+def _event(ctx: ServerContext, conn: Connection, principal: Principal, kind: str, letter_guid: str,
+           change: dict[str, Any], detail: dict[str, Any]) -> None:
+    """The Rasad event of a filing change; its id is the change's archive cursor (a filing has no GUID)."""
+    rasad_events.record(ctx, conn, agency_id=principal.agency_id, event_id=f"archive:{change['cursor']}", kind=kind,
+                        letter_guid=letter_guid, user_id=principal.user_id,
+                        at=change["unfiled_at"] if kind == "unfiled" else change["filed_at"], detail=detail)
+
+
 def create_folder(ctx: ServerContext, conn: Connection, principal: Principal, body: FolderIn) -> dict[str, Any]:
     """A new folder; the same folder again (its GUID, same content) is answered as it stands."""
     principal.require(*EDITORS)
@@ -234,6 +242,8 @@ def file_letter(ctx: ServerContext, conn: Connection, principal: Principal, fold
         conn.execute(update(archive_filings).where(archive_filings.c.id == prev["id"]).values(**row))
         row = {**prev, **row}
     _audit(ctx, conn, principal, "archive_filed", letter_guid, f"{folder['file_number']}: {folder['title']}")
+    _event(ctx, conn, principal, "filed", letter_guid, row, {"folder": folder_guid, "file_number": folder["file_number"],
+                                                             "title": folder["title"]})
     return _filing_view(conn, row, folder_guid)
 
 
@@ -255,6 +265,8 @@ def unfile_letter(ctx: ServerContext, conn: Connection, principal: Principal, fo
            "cursor": next_value(ctx.db, conn, FEED)}
     conn.execute(update(archive_filings).where(archive_filings.c.id == prev["id"]).values(**new))
     _audit(ctx, conn, principal, "archive_unfiled", letter_guid, f"{folder['file_number']}: {why}")
+    _event(ctx, conn, principal, "unfiled", letter_guid, new, {"folder": folder_guid,
+                                                               "file_number": folder["file_number"], "reason": why})
     return _filing_view(conn, {**prev, **new}, folder_guid)
 
 

@@ -1,4 +1,4 @@
-"""``dabir-server``: init | serve | demo | add-agency | backup | restore | healthcheck.
+"""``dabir-server``: init | serve | demo | add-agency | rasad-grant | rasad-revoke | rasad-grants | backup | restore | healthcheck.
 
 Settings come from (lowest first) defaults, a TOML file (``--config`` or
 ``DABIR_SERVER_CONFIG``), ``DABIR_SERVER_*`` environment variables, then the options below.
@@ -197,7 +197,12 @@ DEMO_USERS = [
     ("signatory", "مدیرکل (امضاکننده)", ["signatory"], "office"),
     ("staff", "کارشناس", ["staff"], "it"),
     ("admin", "راهبر سازمان", ["agency_admin"], "it"),
+    ("manager", "مدیر واحد فناوری اطلاعات", ["staff", "unit_manager"], "it"),
 ]
+# A monitoring body's agency and its Rasad observer account: granted no agency (the operator grants
+# with ``dabir-server rasad-grant``), so it sees nothing until then.
+DEMO_OBSERVER_AGENCY = ("1400055555", "نهاد ناظر رصد (نمونه)")
+DEMO_OBSERVER = ("rasad.observer", "ناظر رصد")
 # Each agency's archive tree (title, file number, parent's file number): a new user sees one.
 DEMO_ARCHIVE: list[tuple[str, str, str | None]] = [
     ("امور اداری و مالی", "۱۴۰۵/الف", None),
@@ -210,6 +215,11 @@ DEMO_ARCHIVE: list[tuple[str, str, str | None]] = [
 # Each agency's signatory by name and title, as the demo's token certificates name them
 # (scripts/demo.py): the directory, the signed letter and the verification page agree.
 DEMO_SIGNATORIES = {"a": ("علی رضایی", "مدیرکل دفتر حقوقی"), "b": ("مریم کریمی", "معاون اداری و مالی")}
+
+
+def demo_observer_agency() -> str:
+    """The demo observer agency's national id."""
+    return _valid_national_id(DEMO_OBSERVER_AGENCY[0])
 
 
 def seed_demo(settings: Settings, password: str) -> list[dict[str, Any]]:
@@ -245,6 +255,11 @@ def seed_demo(settings: Settings, password: str) -> list[dict[str, Any]]:
                 seeded.append({"username": username, "roles": roles, "national_code": national_code})
             seed_tree(ctx, conn, aid, DEMO_ARCHIVE)
             out.append({"national_id": nid, "name": name, "users": seeded})
+        nid = demo_observer_agency()
+        aid = agency_id_of(conn, nid) or create_agency(ctx, conn, nid, DEMO_OBSERVER_AGENCY[1])
+        if conn.execute(select(users.c.id).where(users.c.username == DEMO_OBSERVER[0])).first() is None:
+            create_user(ctx, conn, aid, username=DEMO_OBSERVER[0], display_name=DEMO_OBSERVER[1],
+                        password_hash=password_hash, roles=["rasad_observer"])
         return out
 
     try:
@@ -259,14 +274,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     upgrade(settings.db_url)
     password = args.password or os.environ.get(ENV_PREFIX + "DEMO_PASSWORD") or secrets.token_urlsafe(9)
     agencies = seed_demo(settings, password)
+    observer = {"national_id": demo_observer_agency(), "name": DEMO_OBSERVER_AGENCY[1], "username": DEMO_OBSERVER[0]}
     if args.json:
-        print(json.dumps({"password": password, "agencies": agencies}, ensure_ascii=False))
+        print(json.dumps({"password": password, "agencies": agencies, "observer": observer}, ensure_ascii=False))
         return 0
     print("Demo agencies seeded. Log in to the Dabir client (or POST /api/v1/auth/login) with:")
     for a in agencies:
         print(f"  {a['name']}  national id {a['national_id']}")
         for u in a["users"]:
             print(f"    {u['username']:<16} roles: {', '.join(u['roles'])}")
+    print(f"  {observer['name']}  national id {observer['national_id']}")
+    print(f"    {observer['username']:<16} roles: rasad_observer (no agency granted: dabir-server rasad-grant)")
     print(f"  password for every demo user: {password}")
     print("Change these passwords before anyone else can reach this server.")
     return 0
@@ -299,6 +317,58 @@ def cmd_add_agency(args: argparse.Namespace) -> int:
     print(f"agency {args.national_id} created; administrator {args.admin_username}")
     if not os.environ.get(ENV_PREFIX + "ADMIN_PASSWORD"):
         print(f"initial administrator password (shown once): {password}")
+    return 0
+
+
+def _operator() -> str:
+    """Who runs the CLI (the OS account), as the grant's record names them."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid {os.getuid()}"
+
+
+def cmd_rasad_grant(args: argparse.Namespace) -> int:
+    """rasad-grant / rasad-revoke: one observer, one agency, audited in that agency's log."""
+    from server.app import create_context
+    from server.rasad_grants import GrantError, grant, revoke
+
+    settings = _settings(args)
+    keep_private(settings)
+    upgrade(settings.db_url)
+    ctx = create_context(settings)
+    change = grant if args.command == "rasad-grant" else revoke
+    try:
+        changed = ctx.db.write_now(lambda conn: change(ctx, conn, args.observer, args.agency, _operator()))
+    except GrantError as exc:
+        print(f"dabir-server: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        ctx.db.dispose()
+    done = "granted" if change is grant else "revoked"
+    print(f"{args.observer} / agency {args.agency}: {done}" if changed else
+          f"{args.observer} / agency {args.agency}: nothing to do (already {done})")
+    return 0
+
+
+def cmd_rasad_grants(args: argparse.Namespace) -> int:
+    from server.app import create_context
+    from server.rasad_grants import listing
+
+    settings = _settings(args)
+    keep_private(settings)
+    upgrade(settings.db_url)
+    ctx = create_context(settings)
+    try:
+        with ctx.db.read() as conn:
+            rows = listing(conn)
+    finally:
+        ctx.db.dispose()
+    for r in rows:
+        state = f"revoked {r['revoked_at']:%Y-%m-%d %H:%M} by {r['revoked_by']}" if r["revoked_at"] else "active"
+        print(f"{r['observer']}\t{r['agency']}\tgranted {r['granted_at']:%Y-%m-%d %H:%M} by {r['granted_by']}\t{state}")
     return 0
 
 
@@ -409,6 +479,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--name", required=True)
     p.add_argument("--admin-username", required=True)
     p.set_defaults(func=cmd_add_agency)
+    for name, verb in (("rasad-grant", "let a Rasad observer see an agency"),
+                       ("rasad-revoke", "stop a Rasad observer seeing an agency")):
+        p = sub.add_parser(name, help=f"{verb} (audited in that agency's log)")
+        _common(p)
+        p.add_argument("--observer", required=True, help="the observer's username (role rasad_observer)")
+        p.add_argument("--agency", required=True, help="the agency's national id")
+        p.set_defaults(func=cmd_rasad_grant)
+    p = sub.add_parser("rasad-grants", help="list the Rasad observer grants, active and revoked")
+    _common(p)
+    p.set_defaults(func=cmd_rasad_grants)
     p = sub.add_parser("backup", help="back up the database, keys, trust roots and local documents (while serving)")
     _common(p)
     p.add_argument("--to", type=Path, required=True, help="a new (or empty) folder for the backup")

@@ -26,6 +26,8 @@ from server.documents import require_uploaded
 from server.errors import ApiError, not_found
 from server.models import deliveries, incoming_counters, incoming_registrations
 from server.payam import acknowledgement
+from server.rasad_events import record as record_event
+from server.rasad_events import registration_id
 
 _NEXT = (update(incoming_counters)
          .where(incoming_counters.c.agency_id == bindparam("c_agency"), incoming_counters.c.year == bindparam("c_year"))
@@ -80,6 +82,10 @@ def _register(ctx: ServerContext, conn: Connection, principal: Principal, guid: 
     scans = record.get("scans")
     conn.execute(insert(incoming_registrations).values(**row, scans=json.dumps(scans, ensure_ascii=False) if scans
                                                        else None))
+    record_event(ctx, conn, agency_id=principal.agency_id, event_id=registration_id(principal.agency_id, guid),
+                 kind="registered", letter_guid=guid, user_id=principal.user_id, at=now,
+                 detail={"channel": channel, "incoming_number": row["number"], "sender_name": row["sender_name"],
+                         "subject": row["subject"]})
     return _view(row)
 
 

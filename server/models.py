@@ -242,6 +242,7 @@ referrals = Table(
     Column("postscript", Text, nullable=False, default=""),
     Column("due_date", String(10)),  # ISO date
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_referrals_agency_letter", "agency_id", "letter_guid"),  # a letter's tree (0010)
 )
 
 referral_recipients = Table(

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from app.protocol.receipt import format_time
+from server import rasad_events
 from server.auth import Principal, Role
 from server.context import ServerContext, as_utc
 from server.db import next_value
@@ -149,7 +150,12 @@ def create(ctx: ServerContext, conn: Connection, principal: Principal, body: dic
     row["id"] = _new_id(conn.execute(insert(referrals).values(**row)).inserted_primary_key)
     conn.execute(insert(referral_recipients), [{"referral_id": row["id"], "user_id": u} for u in to])
     _feed(ctx, conn, row["id"], None)
-    return _referral_view(conn, row, names)
+    view = _referral_view(conn, row, names)
+    rasad_events.record(ctx, conn, agency_id=principal.agency_id, event_id=row["guid"], kind="referred",
+                        letter_guid=row["letter_guid"], referral_guid=row["guid"], user_id=principal.user_id,
+                        at=row["created_at"], detail={k: view[k] for k in (
+                            "parent", "to", "instruction", "postscript", "due_date")})
+    return view
 
 
 def _events_of(conn: Connection, referral_id: int) -> list[Any]:
@@ -200,6 +206,10 @@ def add_event(ctx: ServerContext, conn: Connection, principal: Principal, guid: 
            "at": ctx.clock().astimezone(dt.UTC).replace(microsecond=0)}
     event_id = _new_id(conn.execute(insert(referral_events).values(**row)).inserted_primary_key)
     _feed(ctx, conn, ref["id"], event_id)
+    rasad_events.record(ctx, conn, agency_id=principal.agency_id, event_id=event_guid,
+                        kind=rasad_events.REFERRAL_KINDS[kind], letter_guid=ref["letter_guid"], referral_guid=guid,
+                        user_id=principal.user_id, at=row["at"],
+                        detail={"note": note, "answer_guid": row["answer_guid"]})
     return _event_view(row, guid, names)
 
 

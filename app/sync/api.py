@@ -212,6 +212,23 @@ class DabirApi:
         """The caller's own referrals sent and received and their events, by cursor (every role)."""
         return self._json("GET", "/cartable", params={"after": after, "limit": limit})
 
+    # -- Rasad (رصد) ------------------------------------------------------------------------
+    def rasad_tree(self, guid: str, agency: str | None = None) -> dict[str, Any]:
+        """The letter's incoming tree (درخت وارده): in the caller's agency, or (observers) ``agency``."""
+        return self._json("GET", f"/rasad/letters/{guid}/tree", params={"agency": agency} if agency else None)
+
+    def rasad_events(self, agency: str | None = None, after: int = 0, limit: int = 500) -> dict[str, Any]:
+        """The web service's event feed of an agency, after the cursor (administrators, observers)."""
+        params: dict[str, Any] = {"after": after, "limit": limit}
+        if agency:
+            params["agency"] = agency
+        return self._json("GET", "/rasad/events", params=params)
+
+    def rasad_agencies(self) -> list[dict[str, str]]:
+        """The agencies this account may look at in Rasad ([{national_id, name}])."""
+        result: list[dict[str, str]] = self._request("GET", "/rasad/agencies").json()
+        return result
+
     # -- archive (بایگانی) ------------------------------------------------------------------
     def archive_folders(self, after: int = 0, limit: int = 500) -> dict[str, Any]:
         """The agency's archive folders changed after the cursor (every role)."""

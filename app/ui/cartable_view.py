@@ -300,6 +300,7 @@ class CartableView(QWidget):
     openLetter = Signal(str)  # letter GUID
     referOn = Signal(str, str)  # letter GUID, referral GUID
     answer = Signal(str, str)  # letter GUID, referral GUID
+    showTree = Signal(str)  # letter GUID: its incoming tree (Rasad)
 
     def __init__(self, store: Store, me: Callable[[], str], parent: QWidget | None = None,
                  today: Callable[[], dt.date] = tehran_today) -> None:
@@ -361,10 +362,12 @@ class CartableView(QWidget):
         self.answer_button = self._button("cartableAnswer", self.tr("Answer"), self._answer)
         self.close_button = self._button("cartableClose", self.tr("Close with a note"), self.close_current)
         self.recall_button = self._button("cartableRecall", self.tr("Recall"), self.recall_current)
+        self.tree_button = self._button("cartableTree", self.tr("Referral tree"), self._show_tree)
         buttons = QHBoxLayout()
         buttons.addWidget(self.which)
         buttons.addWidget(self.filter, 1)
-        for b in (self.open_button, self.refer_button, self.answer_button, self.close_button, self.recall_button):
+        for b in (self.open_button, self.refer_button, self.answer_button, self.close_button, self.recall_button,
+                  self.tree_button):
             buttons.addWidget(b)
         self.error = QLabel()
         self.error.setObjectName("cartableError")
@@ -435,6 +438,7 @@ class CartableView(QWidget):
         live = r is not None and not r.recalled
         mine = r is not None and not r.sent_by_me
         self.open_button.setEnabled(r is not None)
+        self.tree_button.setEnabled(r is not None)
         for b in (self.refer_button, self.answer_button, self.close_button):
             b.setEnabled(live and mine and not (r is not None and r.closed))
         if r is not None and r.answered:  # one answer: another «پاسخ» would only leave an empty draft
@@ -468,6 +472,10 @@ class CartableView(QWidget):
         if not r.sent_by_me and not r.read and not r.recalled:
             self._event("read")
         self.openLetter.emit(r.letter_guid)
+
+    def _show_tree(self) -> None:
+        if (r := self.current()) is not None:
+            self.showTree.emit(r.letter_guid)
 
     def _refer_on(self) -> None:
         if (r := self.current()) is not None:

@@ -237,7 +237,7 @@ class MainWindow(QMainWindow):
         a = self.actions_
         letter = self.menuBar().addMenu(self.tr("&Letter"))
         for action in (a.new_outgoing, a.new_internal, a.open_letter, None, a.sign, None, self.incoming.register,
-                       self.incoming.paper, None, self.referrals.refer, self.referrals.cartable, None,
+                       self.incoming.paper, None, self.referrals.refer, self.referrals.cartable, self.referrals.tree, None,
                        self.archive.file, self.archive.unfile, None, a.print, a.export_pdf, a.export_signed_pdf):
             letter.addSeparator() if action is None else letter.addAction(action)
         server = self.menuBar().addMenu(self.tr("&Server"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
 
@@ -18,6 +18,7 @@ from app.ui.cartable_view import CartableView
 from app.ui.letter_editor import LetterEditor
 from app.ui.ops import OpContext, StoreOp
 from app.ui.referral_dialog import ReferralDialog
+from app.ui.referral_tree import ReferralTree
 
 
 class Host(Protocol):
@@ -48,7 +49,13 @@ class ReferralActions(QObject):
         self.cartable.setObjectName("openCartable")
         self.cartable.setShortcut(QKeySequence("Ctrl+K"))
         self.cartable.triggered.connect(lambda _checked=False: self.open_cartable())
-        for action in (self.refer, self.cartable):
+        self.view.showTree.connect(self.open_tree)
+        self.tree = QAction(self.tr("Referral tree"), widget)
+        self.tree.setObjectName("referralTree")
+        self.tree.setToolTip(self.tr("Who the letter was referred to, and how far each got"))
+        self.tree.triggered.connect(lambda _checked=False: self.tree_of_selected())
+        self.tree_window: ReferralTree | None = None
+        for action in (self.refer, self.cartable, self.tree):
             widget.addAction(action)
 
     @property
@@ -57,6 +64,20 @@ class ReferralActions(QObject):
 
     def update_enabled(self, states: list[str]) -> None:
         self.refer.setEnabled(len(states) == 1 and bool(self.me))
+        self.tree.setEnabled(len(states) == 1 and bool(self.me))
+
+    def tree_of_selected(self) -> ReferralTree | None:
+        targets = self.host.action_targets()
+        return self.open_tree(targets[0][0]) if len(targets) == 1 else None
+
+    def open_tree(self, letter_guid: str) -> ReferralTree:
+        """The letter's incoming tree from the server, in its own window (read on a worker)."""
+        window = ReferralTree(self.store, letter_guid, parent=self.widget)
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        window.show()
+        window.load()
+        self.tree_window = window
+        return window
 
     def refer_selected(self) -> ReferralDialog | None:
         targets = self.host.action_targets()

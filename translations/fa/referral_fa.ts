@@ -47,6 +47,10 @@
 <context>
     <name>CartableView</name>
     <message>
+        <source>Referral tree</source>
+        <translation>درخت ارجاع</translation>
+    </message>
+    <message>
         <source>Status</source>
         <translation>وضعیت</translation>
     </message>
@@ -181,6 +185,14 @@
 </context>
 <context>
     <name>ReferralActions</name>
+    <message>
+        <source>Who the letter was referred to, and how far each got</source>
+        <translation>ارجاع‌های نامه و پیشرفت هر یک</translation>
+    </message>
+    <message>
+        <source>Referral tree</source>
+        <translation>درخت ارجاع</translation>
+    </message>
     <message>
         <source>Refer</source>
         <translation>ارجاع</translation>
