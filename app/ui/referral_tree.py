@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QDialog, QHeaderView, QLabel, QTreeWidget, QTreeWi
 from app.models.db import Store
 from app.protocol.jalali import TEHRAN, format_date
 from app.protocol.persian import to_persian_digits
+from app.protocol.shams import display_text
 from app.sync import account
 from app.sync.api import DabirApi
 from app.ui.ops import Op, OpContext
@@ -50,7 +51,7 @@ def _date(text: str | None) -> str:
 
 
 def _ltr(identifier: str) -> str:
-    """A SHAMS number kept left to right inside Persian text (Unicode isolates), as printed."""
+    """An identifier kept left to right inside Persian text (Unicode isolates)."""
     return f"\u2066{identifier}\u2069" if identifier else ""
 
 
@@ -125,7 +126,7 @@ class _Painter:
         return "\n".join(tips)
 
     def answer(self, a: dict[str, Any]) -> QTreeWidgetItem:
-        number = _ltr(a["shams"]) if a["shams"] else ""
+        number = display_text(a["shams"])
         known = " ".join(p for p in (number, a["subject"]) if p) or _ltr(a["guid"][:8])  # not on the server yet
         item = QTreeWidgetItem([_who(a["by"]), "", _tr("Answer %1").replace("%1", known), "", "", self.time(a["at"])])
         item.setForeground(2, self.brushes["answered"])
@@ -138,7 +139,7 @@ def build_tree(widget: QTreeWidget, tree: dict[str, Any]) -> QTreeWidgetItem:
     widget.clear()
     paint = _Painter()
     letter = tree["letter"]
-    numbers = " ".join(p for p in (to_persian_digits(letter["incoming_number"] or ""), _ltr(letter["shams"] or "")) if p)
+    numbers = " ".join(p for p in (display_text(letter["incoming_number"]), display_text(letter["shams"])) if p)
     root = QTreeWidgetItem([letter["sender_name"], _who(letter["registered_by"]),  # from the sender to the desk
                             " ".join(p for p in (numbers, letter["subject"]) if p), "", "",
                             paint.time(letter["registered_at"])])

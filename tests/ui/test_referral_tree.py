@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.models import referrals as R
 from app.models.db import Store
+from app.protocol.shams import display_text
 from app.sync import account
 from app.sync.account import remember_sender
 from app.ui.referral_tree import STATUS_COLOURS, ReferralTree
@@ -97,6 +98,7 @@ def test_the_tree_is_painted_right_to_left_in_persian(  # type: ignore[no-untype
     view = window.tree
     root = view.topLevelItem(0)
     assert "درخواست همکاری در طرح سامانه" in root.text(2) and "۱۴۰۵/۱۷" in root.text(2)
+    assert display_text("SHAMS-14000123458-O-1405-42") in root.text(2)  # as the letter list shows it, Persian digits
     assert root.text(5) == "۱۴۰۵/۰۹/۱۴ ۰۹:۳۰"  # Jalali, Tehran time, Persian digits
     assert root.childCount() == 2  # the two referrals of the desk
     first, late = root.child(0), root.child(1)
@@ -105,6 +107,7 @@ def test_the_tree_is_painted_right_to_left_in_persian(  # type: ignore[no-untype
     kids = {first.child(i).data(0, Qt.ItemDataRole.UserRole): first.child(i) for i in range(first.childCount())}
     on, answer = kids["22222222-2222-4222-8222-222222222222"], kids["44444444-4444-4444-8444-444444444444"]
     assert answer.text(2).startswith("پاسخ:") and "پاسخ درخواست همکاری" in answer.text(2)
+    assert display_text("SHAMS-14000678907-I-1405-9") in answer.text(2)
     assert on.text(4) == "گذشته از مهلت" and on.foreground(4).color().name() == STATUS_COLOURS["overdue"][0]
     assert on.font(4).bold()
     assert late.text(4) == "بازپس‌گرفته" and late.foreground(4).color().name() == STATUS_COLOURS["recalled"][0]
