@@ -26,6 +26,7 @@ from server import (
     documents,
     incoming,
     payam,
+    rasad_report_routes,
     referrals,
     shams,
     verification,
@@ -241,6 +242,7 @@ def build_router(settings: Settings) -> APIRouter:
         return referrals.cartable(ctx_of(request), user, after, limit)
 
     archive.add_routes(r, current)  # the archive (بایگانی): /api/v1/archive/…
+    rasad_report_routes.add_routes(r, current)  # Rasad reports: /api/v1/rasad/reports/…
 
     @r.get("/acks", tags=["payam"])
     async def get_acks(request: Request, user: User, after: After = 0, limit: Limit = 500) -> dict[str, Any]:

@@ -242,6 +242,7 @@ referrals = Table(
     Column("postscript", Text, nullable=False, default=""),
     Column("due_date", String(10)),  # ISO date
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_referrals_agency_created", "agency_id", "created_at"),  # Rasad reports: a period (0010)
 )
 
 referral_recipients = Table(
@@ -262,6 +263,7 @@ referral_events = Table(
     Column("answer_guid", String(36)),
     Column("at", DateTime(timezone=True), nullable=False),
     Index("ix_referral_events_referral", "referral_id"),
+    Index("ix_referral_events_referral_user", "referral_id", "user_id", "kind", "at"),  # Rasad reports (0010)
 )
 
 # Each user's cartable feed: one row per (user, change) for the sender and every recipient,
