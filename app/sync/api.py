@@ -233,6 +233,11 @@ class DabirApi:
         return self._json("GET", "/acks", params={"after": after, "limit": limit})
 
     # -- Rasad (رصد) ---------------------------------------------------------------------------
+    def rasad_agencies(self) -> list[dict[str, str]]:
+        """The agencies this account may look at in Rasad ([{national_id, name}])."""
+        result: list[dict[str, str]] = self._request("GET", "/rasad/agencies").json()
+        return result
+
     def rasad_report(self, name: str, start: dt.date, end: dt.date, agency: str | None = None) -> dict[str, Any]:
         """A Rasad report (open_referrals, timing, waiting, instructions) on the referrals created in
         [start, end] (Tehran dates), for the agency given (default: the caller's); docs/rasad.md."""
