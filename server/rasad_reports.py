@@ -27,7 +27,6 @@ from sqlalchemy import (
     and_,
     case,
     cast,
-    exists,
     func,
     literal,
     select,
@@ -74,29 +73,32 @@ def _seconds(conn: Connection, later: Any, earlier: Any) -> ColumnElement[Any]:
     return cast(func.round(func.extract("epoch", later - earlier)), Integer)
 
 
-def _event_at(kinds: tuple[str, ...]) -> Any:
-    """The recipient's first event of ``kinds`` on the referral (correlated; NULL when none)."""
-    e = referral_events
-    return (select(func.min(e.c.at)).where(e.c.referral_id == referrals.c.id,
-                                           e.c.user_id == referral_recipients.c.user_id, e.c.kind.in_(kinds))
-            .scalar_subquery())
-
-
 def pairs(conn: Connection, scope: Scope, start: dt.date, end: dt.date, today: dt.date,
           *extra: ColumnElement[bool]) -> Select[Any]:
-    """One row per recipient of each referral in scope and period: ids, times and status."""
+    """One row per recipient of each referral in scope and period: ids, times and status. The
+    events are aggregated once per (referral, recipient) and joined, not looked up row by row."""
     lo, hi = period_bounds(start, end)
-    recall = referral_events.alias("recall")
-    recalled = exists().where(recall.c.referral_id == referrals.c.id, recall.c.kind == "recall")
-    first_at, answered_at, closed_at = _event_at(FIRST_ACTION_KINDS), _event_at(("answer",)), _event_at(("close",))
-    inner = (select(referrals.c.id.label("referral_id"), referrals.c.guid, referrals.c.letter_guid,
-                    referrals.c.from_user_id, referrals.c.created_at, referrals.c.due_date,
-                    referral_recipients.c.user_id, users.c.unit_code, recalled.label("recalled"),
-                    first_at.label("first_at"), answered_at.label("answered_at"), closed_at.label("closed_at"))
-             .join(referral_recipients, referral_recipients.c.referral_id == referrals.c.id)
+    r, e = referrals, referral_events
+    in_period = [r.c.agency_id == scope.agency_id, r.c.created_at >= lo, r.c.created_at < hi, *extra]
+
+    def first(*kinds: str) -> Any:
+        return func.min(case((e.c.kind.in_(kinds), e.c.at)))
+
+    acted = (select(e.c.referral_id, e.c.user_id, first(*FIRST_ACTION_KINDS).label("first_at"),
+                    first("answer").label("answered_at"), first("close").label("closed_at"))
+             .join(r, r.c.id == e.c.referral_id).where(*in_period, e.c.kind.in_(FIRST_ACTION_KINDS))
+             .group_by(e.c.referral_id, e.c.user_id).subquery("acted"))
+    recalled = (select(e.c.referral_id).join(r, r.c.id == e.c.referral_id)
+                .where(*in_period, e.c.kind == "recall").distinct().subquery("recalled"))
+    inner = (select(r.c.id.label("referral_id"), r.c.guid, r.c.letter_guid, r.c.from_user_id, r.c.created_at,
+                    r.c.due_date, referral_recipients.c.user_id, users.c.unit_code,
+                    recalled.c.referral_id.is_not(None).label("recalled"), acted.c.first_at, acted.c.answered_at,
+                    acted.c.closed_at)
+             .join(referral_recipients, referral_recipients.c.referral_id == r.c.id)
              .join(users, users.c.id == referral_recipients.c.user_id)
-             .where(referrals.c.agency_id == scope.agency_id, referrals.c.created_at >= lo,
-                    referrals.c.created_at < hi, *extra))
+             .outerjoin(acted, and_(acted.c.referral_id == r.c.id, acted.c.user_id == referral_recipients.c.user_id))
+             .outerjoin(recalled, recalled.c.referral_id == r.c.id)
+             .where(*in_period))
     if scope.unit_code is not None:
         inner = inner.where(users.c.unit_code == scope.unit_code)
     p = inner.subquery("p")
@@ -195,16 +197,16 @@ def waiting(conn: Connection, scope: Scope, start: dt.date, end: dt.date, today:
             people: People) -> dict[str, Any]:
     """The registered incoming letters with pending referrals, longest registered first (top 50)."""
     p = pairs(conn, scope, start, end, today).subquery()
+    per_letter = (select(p.c.letter_guid, func.count().label("pending"), _count(p.c.overdue).label("overdue"),
+                         func.min(p.c.created_at).label("oldest"))
+                  .where(p.c.pending).group_by(p.c.letter_guid).subquery("w"))
     ir = incoming_registrations
     top = conn.execute(
         select(ir.c.guid, ir.c.number, ir.c.channel, ir.c.subject, ir.c.sender_name, ir.c.registered_at,
-               letters.c.shams, func.count().label("pending"), _count(p.c.overdue).label("overdue"),
-               func.min(p.c.created_at).label("oldest"))
-        .join(p, and_(p.c.letter_guid == ir.c.guid, p.c.pending))
+               letters.c.shams, per_letter.c.pending, per_letter.c.overdue, per_letter.c.oldest)
+        .select_from(per_letter)
+        .join(ir, and_(ir.c.agency_id == scope.agency_id, ir.c.guid == per_letter.c.letter_guid))
         .outerjoin(letters, letters.c.guid == ir.c.guid)
-        .where(ir.c.agency_id == scope.agency_id)
-        .group_by(ir.c.id, ir.c.guid, ir.c.number, ir.c.channel, ir.c.subject, ir.c.sender_name,
-                  ir.c.registered_at, letters.c.shams)
         .order_by(ir.c.registered_at, ir.c.id).limit(WAITING_TOP)).mappings().all()
     on: dict[str, list[int]] = {}
     if top:
