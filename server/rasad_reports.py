@@ -23,14 +23,11 @@ from sqlalchemy import (
     Connection,
     Integer,
     Select,
-    String,
     and_,
     case,
     cast,
     func,
-    literal,
     select,
-    union_all,
 )
 
 from app.protocol.jalali import TEHRAN
@@ -84,12 +81,13 @@ def pairs(conn: Connection, scope: Scope, start: dt.date, end: dt.date, today: d
     def first(*kinds: str) -> Any:
         return func.min(case((e.c.kind.in_(kinds), e.c.at)))
 
+    ids = select(r.c.id).where(*in_period)  # driven from the period's referrals, not from all events
     acted = (select(e.c.referral_id, e.c.user_id, first(*FIRST_ACTION_KINDS).label("first_at"),
                     first("answer").label("answered_at"), first("close").label("closed_at"))
-             .join(r, r.c.id == e.c.referral_id).where(*in_period, e.c.kind.in_(FIRST_ACTION_KINDS))
+             .where(e.c.referral_id.in_(ids), e.c.kind.in_(FIRST_ACTION_KINDS))
              .group_by(e.c.referral_id, e.c.user_id).subquery("acted"))
-    recalled = (select(e.c.referral_id).join(r, r.c.id == e.c.referral_id)
-                .where(*in_period, e.c.kind == "recall").distinct().subquery("recalled"))
+    recalled = (select(e.c.referral_id).where(e.c.referral_id.in_(ids), e.c.kind == "recall")
+                .distinct().subquery("recalled"))
     inner = (select(r.c.id.label("referral_id"), r.c.guid, r.c.letter_guid, r.c.from_user_id, r.c.created_at,
                     r.c.due_date, referral_recipients.c.user_id, users.c.unit_code,
                     recalled.c.referral_id.is_not(None).label("recalled"), acted.c.first_at, acted.c.answered_at,
@@ -162,68 +160,73 @@ def open_referrals(conn: Connection, scope: Scope, start: dt.date, end: dt.date,
             "total": {"open": sum(r["open"] for r in persons), "overdue": sum(r["overdue"] for r in persons)}}
 
 
+def nearest_rank(ascending: list[int], pct: int) -> int:
+    """The value at rank ⌈pct·n/100⌉ (1-based) of ``ascending`` (sorted, not empty)."""
+    return ascending[(pct * len(ascending) + 99) // 100 - 1]
+
+
+def _stats(values: list[int]) -> dict[str, Any]:
+    if not values:
+        return {"count": 0, "median_s": None, "p90_s": None}
+    values.sort()
+    return {"count": len(values), "median_s": nearest_rank(values, 50), "p90_s": nearest_rank(values, 90)}
+
+
 def timing(conn: Connection, scope: Scope, start: dt.date, end: dt.date, today: dt.date,
            people: People) -> dict[str, Any]:
-    """Median and p90 (nearest rank) of the time to first action and to close, per unit and overall."""
-    p = pairs(conn, scope, start, end, today).cte("pairs")
-    parts = [select(literal(level).label("level"),
-                    (p.c.unit_code if level == "unit" else literal(None, String)).label("unit_code"),
-                    literal(metric).label("metric"), p.c[column].label("secs"))
-             .where(~p.c.recalled, p.c[column].is_not(None))
-             for level in ("unit", "all") for metric, column in (("first_action", "first_s"), ("close", "close_s"))]
-    d = union_all(*parts).subquery("d")
-    group = (d.c.level, d.c.unit_code, d.c.metric)
-    ranked = select(*group, d.c.secs, func.row_number().over(partition_by=group, order_by=d.c.secs).label("rn"),
-                    func.count().over(partition_by=group).label("n")).subquery("r")
-    med = func.max(case((ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.secs)))
-    p90 = func.max(case((ranked.c.rn == (9 * ranked.c.n + 9) // 10, ranked.c.secs)))
-    rows = conn.execute(select(ranked.c.level, ranked.c.unit_code, ranked.c.metric, func.max(ranked.c.n), med, p90)
-                        .group_by(ranked.c.level, ranked.c.unit_code, ranked.c.metric)).all()
-    empty: dict[str, Any] = {"count": 0, "median_s": None, "p90_s": None}
-    overall: dict[str, Any] = {"first_action": dict(empty), "close": dict(empty)}
-    per_unit: dict[str | None, dict[str, Any]] = {}
-    for level, unit, metric, n, median_s, p90_s in rows:
-        stats = {"count": int(n), "median_s": int(median_s), "p90_s": int(p90_s)}
-        if level == "all":
-            overall[metric] = stats
-        else:
-            per_unit.setdefault(unit, {**people.unit(unit), "first_action": dict(empty), "close": dict(empty)})
-            per_unit[unit][metric] = stats
-    unit_rows = sorted(per_unit.values(), key=lambda r: r["unit"] or "")
+    """Median and p90 (nearest rank) of the time to first action and to close, per unit and overall:
+    the durations are read once and ranked here, the same way whatever the database."""
+    p = pairs(conn, scope, start, end, today).subquery()
+    first: dict[str | None, list[int]] = {}
+    close: dict[str | None, list[int]] = {}
+    for unit, first_s, close_s in conn.execute(select(p.c.unit_code, p.c.first_s, p.c.close_s)
+                                               .where(~p.c.recalled, p.c.first_s.is_not(None))):
+        first.setdefault(unit, []).append(int(first_s))
+        if close_s is not None:
+            close.setdefault(unit, []).append(int(close_s))
+    unit_rows = [{**people.unit(u), "first_action": _stats(first.get(u, [])), "close": _stats(close.get(u, []))}
+                 for u in sorted(first, key=lambda code: code or "")]
+    overall = {"first_action": _stats([v for vs in first.values() for v in vs]),
+               "close": _stats([v for vs in close.values() for v in vs])}
     return {"overall": overall, "units": unit_rows}
 
 
 def waiting(conn: Connection, scope: Scope, start: dt.date, end: dt.date, today: dt.date,
             people: People) -> dict[str, Any]:
-    """The registered incoming letters with pending referrals, longest registered first (top 50)."""
+    """The registered incoming letters with pending referrals, longest registered first (top 50):
+    the pending pairs read once and grouped by letter here, then the registrations of those letters."""
     p = pairs(conn, scope, start, end, today).subquery()
-    per_letter = (select(p.c.letter_guid, func.count().label("pending"), _count(p.c.overdue).label("overdue"),
-                         func.min(p.c.created_at).label("oldest"))
-                  .where(p.c.pending).group_by(p.c.letter_guid).subquery("w"))
+    per_letter: dict[str, dict[str, Any]] = {}
+    for guid, user_id, created_at, overdue in conn.execute(
+            select(p.c.letter_guid, p.c.user_id, p.c.created_at, p.c.overdue).where(p.c.pending)
+            .order_by(p.c.created_at, p.c.user_id)):
+        w = per_letter.setdefault(guid, {"pending": 0, "overdue": 0, "oldest": created_at, "on": []})
+        w["pending"] += 1
+        w["overdue"] += bool(overdue)
+        if user_id not in w["on"]:
+            w["on"].append(user_id)
+    if not per_letter:
+        return {"items": []}
+    lo, hi = period_bounds(start, end)
     ir = incoming_registrations
-    top = conn.execute(
-        select(ir.c.guid, ir.c.number, ir.c.channel, ir.c.subject, ir.c.sender_name, ir.c.registered_at,
-               letters.c.shams, per_letter.c.pending, per_letter.c.overdue, per_letter.c.oldest)
-        .select_from(per_letter)
-        .join(ir, and_(ir.c.agency_id == scope.agency_id, ir.c.guid == per_letter.c.letter_guid))
-        .outerjoin(letters, letters.c.guid == ir.c.guid)
-        .order_by(ir.c.registered_at, ir.c.id).limit(WAITING_TOP)).mappings().all()
-    on: dict[str, list[int]] = {}
-    if top:
-        waiting_pairs = pairs(conn, scope, start, end, today, referrals.c.letter_guid.in_([r["guid"] for r in top]))
-        w = waiting_pairs.subquery()
-        for guid, user_id in conn.execute(select(w.c.letter_guid, w.c.user_id).where(w.c.pending).distinct()
-                                          .order_by(w.c.letter_guid, w.c.user_id)):
-            on.setdefault(guid, []).append(user_id)
+    referred = select(referrals.c.letter_guid).where(referrals.c.agency_id == scope.agency_id,
+                                                     referrals.c.created_at >= lo, referrals.c.created_at < hi)
+    registered = [r for r in conn.execute(select(ir.c.id, ir.c.guid, ir.c.registered_at).where(
+        ir.c.agency_id == scope.agency_id, ir.c.guid.in_(referred))) if r.guid in per_letter]
+    top = sorted(registered, key=lambda r: (as_utc(r.registered_at), r.id))[:WAITING_TOP]
+    rows = {r.guid: r for r in conn.execute(
+        select(ir.c.guid, ir.c.number, ir.c.subject, ir.c.sender_name, ir.c.registered_at, letters.c.shams)
+        .outerjoin(letters, letters.c.guid == ir.c.guid).where(ir.c.id.in_([t.id for t in top])))}
     items = []
-    for r in top:
-        registered = as_utc(r["registered_at"])
-        items.append({"guid": r["guid"], "incoming_number": r["number"], "shams": r["shams"], "subject": r["subject"],
-                      "sender_name": r["sender_name"], "registered_at": format_time(registered),
-                      "waiting_days": (today - registered.astimezone(TEHRAN).date()).days,
-                      "pending": int(r["pending"]), "overdue": int(r["overdue"] or 0),
-                      "oldest_referral_at": format_time(as_utc(r["oldest"])),
-                      "waiting_on": [people.person(u) for u in on.get(r["guid"], [])]})
+    for t in top:
+        r, w = rows[t.guid], per_letter[t.guid]
+        registered_at = as_utc(r.registered_at)
+        items.append({"guid": r.guid, "incoming_number": r.number, "shams": r.shams, "subject": r.subject,
+                      "sender_name": r.sender_name, "registered_at": format_time(registered_at),
+                      "waiting_days": (today - registered_at.astimezone(TEHRAN).date()).days,
+                      "pending": w["pending"], "overdue": w["overdue"],
+                      "oldest_referral_at": format_time(as_utc(w["oldest"])),
+                      "waiting_on": [people.person(u) for u in sorted(w["on"])]})
     return {"items": items}
 
 
@@ -242,42 +245,45 @@ def _referral_status(statuses: list[str], due: str | None, today: dt.date) -> st
 def instructions(conn: Connection, scope: Scope, start: dt.date, end: dt.date, today: dt.date,
                  people: People) -> dict[str, Any]:
     """Referrals sent by senior officials (signatories, unit managers, agency administrators): a
-    summary per official and the newest 500 with each recipient's status."""
+    summary per official and the newest 500 with each recipient's status (the pairs read once)."""
     senior = people.senior()
     if not senior:
         return {"officials": [], "items": [], "total": 0, "truncated": False}
     p = pairs(conn, scope, start, end, today, referrals.c.from_user_id.in_(senior)).subquery()
-    done = p.c.status.in_(("answered", "closed"))
-    officials: list[dict[str, Any]] = []
-    for user_id, n_ref, n_pending, n_overdue, n_done in conn.execute(
-            select(p.c.from_user_id, func.count(p.c.referral_id.distinct()), _count(p.c.pending),
-                   _count(p.c.overdue), _count(done)).group_by(p.c.from_user_id)):
-        officials.append({"person": people.person(user_id), "referrals": int(n_ref), "pending": int(n_pending or 0),
-                          "overdue": int(n_overdue or 0), "done": int(n_done or 0)})
-    officials.sort(key=lambda r: (-r["referrals"], r["person"]["username"]))
-    total = sum(r["referrals"] for r in officials)
-    newest = (select(p.c.referral_id, p.c.created_at).distinct()
-              .order_by(p.c.created_at.desc(), p.c.referral_id.desc()).limit(INSTRUCTIONS_TOP).subquery())
-    rows = conn.execute(select(p.c.referral_id, p.c.guid, p.c.letter_guid, p.c.from_user_id, p.c.created_at,
-                               p.c.due_date, p.c.user_id, p.c.status, referrals.c.instruction, referrals.c.postscript,
-                               incoming_registrations.c.number)
-                        .join(newest, newest.c.referral_id == p.c.referral_id)
-                        .join(referrals, referrals.c.id == p.c.referral_id)
-                        .outerjoin(incoming_registrations, and_(
-                            incoming_registrations.c.agency_id == scope.agency_id,
-                            incoming_registrations.c.guid == p.c.letter_guid))
-                        .order_by(p.c.created_at.desc(), p.c.referral_id.desc(), p.c.user_id)).mappings().all()
-    items: dict[int, dict[str, Any]] = {}
-    for r in rows:
-        item = items.setdefault(r["referral_id"], {
-            "guid": r["guid"], "letter_guid": r["letter_guid"], "incoming_number": r["number"],
-            "from": people.person(r["from_user_id"]), "instruction": r["instruction"], "postscript": r["postscript"],
-            "due_date": r["due_date"], "created_at": format_time(as_utc(r["created_at"])), "to": []})
-        item["to"].append({"person": people.person(r["user_id"]), "status": r["status"]})
-    for item in items.values():
-        item["status"] = _referral_status([t["status"] for t in item["to"]], item["due_date"], today)
-    return {"officials": officials, "items": list(items.values()), "total": total,
-            "truncated": total > INSTRUCTIONS_TOP}
+    rows = conn.execute(select(p.c.referral_id, p.c.from_user_id, p.c.created_at, p.c.user_id, p.c.status,
+                               p.c.pending, p.c.overdue)
+                        .order_by(p.c.created_at.desc(), p.c.referral_id.desc(), p.c.user_id)).all()
+    per_official: dict[int, dict[str, Any]] = {}
+    to: dict[int, list[tuple[int, str]]] = {}
+    for referral_id, sender, _at, user_id, status, pending, overdue in rows:
+        o = per_official.setdefault(sender, {"person": people.person(sender), "referrals": 0, "pending": 0,
+                                             "overdue": 0, "done": 0})
+        if referral_id not in to:
+            o["referrals"] += 1
+            to[referral_id] = []
+        o["pending"] += bool(pending)
+        o["overdue"] += bool(overdue)
+        o["done"] += status in ("answered", "closed")
+        to[referral_id].append((user_id, status))
+    officials = sorted(per_official.values(), key=lambda r: (-r["referrals"], r["person"]["username"]))
+    newest = list(to)[:INSTRUCTIONS_TOP]  # rows came newest first
+    ir = incoming_registrations
+    details = {r.id: r for r in conn.execute(
+        select(referrals.c.id, referrals.c.guid, referrals.c.letter_guid, referrals.c.from_user_id,
+               referrals.c.instruction, referrals.c.postscript, referrals.c.due_date, referrals.c.created_at,
+               ir.c.number)
+        .outerjoin(ir, and_(ir.c.agency_id == scope.agency_id, ir.c.guid == referrals.c.letter_guid))
+        .where(referrals.c.id.in_(newest)))} if newest else {}
+    items = []
+    for rid in newest:
+        d = details[rid]
+        recipients: list[dict[str, Any]] = [{"person": people.person(u), "status": st} for u, st in to[rid]]
+        items.append({"guid": d.guid, "letter_guid": d.letter_guid, "incoming_number": d.number,
+                      "from": people.person(d.from_user_id), "instruction": d.instruction, "postscript": d.postscript,
+                      "due_date": d.due_date, "created_at": format_time(as_utc(d.created_at)),
+                      "status": _referral_status([t["status"] for t in recipients], d.due_date, today),
+                      "to": recipients})
+    return {"officials": officials, "items": items, "total": len(to), "truncated": len(to) > INSTRUCTIONS_TOP}
 
 
 REPORTS: dict[str, Callable[[Connection, Scope, dt.date, dt.date, dt.date, People], dict[str, Any]]] = {
