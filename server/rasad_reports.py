@@ -7,8 +7,9 @@ referrals addressed to members of that unit count. The unit of a person is their
 A recipient's part in a referral (a *pair*) has one status: recalled (the sender took the referral
 back), closed, answered, read (read but neither answered nor closed) or open; pending = open or
 read; overdue = pending with a due date before today in Tehran. Durations are whole seconds from
-the referral's creation; percentiles are nearest-rank (the value at rank ⌈p·n⌉ of the sorted
-values), computed in SQL with integer arithmetic so SQLite and PostgreSQL give the same answer.
+the referral's creation (the one expression that differs by dialect); percentiles are nearest-rank
+(the value at rank ⌈p·n⌉ of the sorted values), ranked here in Python so that SQLite and PostgreSQL
+give the same answer.
 The shapes are documented in docs/rasad.md («Reports»).
 """
 
@@ -99,7 +100,9 @@ def pairs(conn: Connection, scope: Scope, start: dt.date, end: dt.date, today: d
              .where(*in_period))
     if scope.unit_code is not None:
         inner = inner.where(users.c.unit_code == scope.unit_code)
-    p = inner.subquery("p")
+    # PostgreSQL misjudges the pending filter on the outer-joined columns and nests loops; joined in
+    # full first (MATERIALIZED), it hash-joins. SQLite plans it well as it is and would only copy it.
+    p = inner.cte("p").prefix_with("MATERIALIZED") if conn.dialect.name == "postgresql" else inner.subquery("p")
     status = case((p.c.recalled, "recalled"), (p.c.closed_at.is_not(None), "closed"),
                   (p.c.answered_at.is_not(None), "answered"), (p.c.first_at.is_not(None), "read"), else_="open")
     pending = and_(~p.c.recalled, p.c.answered_at.is_(None), p.c.closed_at.is_(None))
@@ -211,15 +214,20 @@ def waiting(conn: Connection, scope: Scope, start: dt.date, end: dt.date, today:
     ir = incoming_registrations
     referred = select(referrals.c.letter_guid).where(referrals.c.agency_id == scope.agency_id,
                                                      referrals.c.created_at >= lo, referrals.c.created_at < hi)
-    registered = [r for r in conn.execute(select(ir.c.id, ir.c.guid, ir.c.registered_at).where(
-        ir.c.agency_id == scope.agency_id, ir.c.guid.in_(referred))) if r.guid in per_letter]
-    top = sorted(registered, key=lambda r: (as_utc(r.registered_at), r.id))[:WAITING_TOP]
+    top: list[str] = []
+    with conn.execute(select(ir.c.guid).where(ir.c.agency_id == scope.agency_id, ir.c.guid.in_(referred))
+                      .order_by(ir.c.registered_at, ir.c.id)) as oldest_first:  # read up to the 50th pending
+        for (guid,) in oldest_first:
+            if guid in per_letter:
+                top.append(guid)
+                if len(top) == WAITING_TOP:
+                    break
     rows = {r.guid: r for r in conn.execute(
         select(ir.c.guid, ir.c.number, ir.c.subject, ir.c.sender_name, ir.c.registered_at, letters.c.shams)
-        .outerjoin(letters, letters.c.guid == ir.c.guid).where(ir.c.id.in_([t.id for t in top])))}
+        .outerjoin(letters, letters.c.guid == ir.c.guid).where(ir.c.agency_id == scope.agency_id, ir.c.guid.in_(top)))}
     items = []
-    for t in top:
-        r, w = rows[t.guid], per_letter[t.guid]
+    for guid in top:
+        r, w = rows[guid], per_letter[guid]
         registered_at = as_utc(r.registered_at)
         items.append({"guid": r.guid, "incoming_number": r.number, "shams": r.shams, "subject": r.subject,
                       "sender_name": r.sender_name, "registered_at": format_time(registered_at),

@@ -24,7 +24,7 @@ from server.models import (
     users,
 )
 from server.rasad_access import Scope
-from server.rasad_reports import report
+from server.rasad_reports import nearest_rank, report
 from tests.server.conftest import Env, fresh_pg_database, refusal
 
 NOW = dt.datetime(2026, 12, 5, 10, 0, tzinfo=dt.UTC)  # 13:30 in Tehran
@@ -209,3 +209,10 @@ def test_the_reports_are_in_the_openapi_document(env: Env) -> None:
         doc = http.get("/openapi.json").json()
     op = doc["paths"]["/api/v1/rasad/reports/{name}"]["get"]
     assert op["tags"] == ["rasad"] and {p["name"] for p in op["parameters"]} >= {"name", "from", "to", "agency"}
+
+
+def test_nearest_rank_is_a_value_that_occurred() -> None:
+    ten = list(range(10, 110, 10))
+    assert (nearest_rank(ten, 50), nearest_rank(ten, 90), nearest_rank(ten, 100)) == (50, 90, 100)
+    assert (nearest_rank([7], 50), nearest_rank([7], 90)) == (7, 7)
+    assert (nearest_rank([1, 2], 50), nearest_rank([1, 2], 90)) == (1, 2)  # never 1.5
