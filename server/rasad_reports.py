@@ -7,9 +7,8 @@ referrals addressed to members of that unit count. The unit of a person is their
 A recipient's part in a referral (a *pair*) has one status: recalled (the sender took the referral
 back), closed, answered, read (read but neither answered nor closed) or open; pending = open or
 read; overdue = pending with a due date before today in Tehran. Durations are whole seconds from
-the referral's creation (the one expression that differs by dialect); percentiles are nearest-rank
-(the value at rank ⌈p·n⌉ of the sorted values), ranked here in Python so that SQLite and PostgreSQL
-give the same answer.
+the referral's creation; percentiles are nearest-rank (the value at rank ⌈p·n⌉ of the sorted
+values), ranked here in Python so that SQLite and PostgreSQL give the same answer.
 The shapes are documented in docs/rasad.md («Reports»).
 """
 
