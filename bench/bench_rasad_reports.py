@@ -33,7 +33,15 @@ from sqlalchemy import Engine, create_engine, insert, text
 
 from bench.machine import describe
 from server.migrate import upgrade
-from server.models import agencies, incoming_registrations, referral_events, referral_recipients, referrals, units, users
+from server.models import (
+    agencies,
+    incoming_registrations,
+    referral_events,
+    referral_recipients,
+    referrals,
+    units,
+    users,
+)
 from server.rasad_access import Scope
 from server.rasad_reports import NAMES, report
 

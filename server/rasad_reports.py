@@ -18,6 +18,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -222,13 +223,15 @@ def waiting(conn: Connection, scope: Scope, start: dt.date, end: dt.date, today:
                 if len(top) == WAITING_TOP:
                     break
     rows = {r.guid: r for r in conn.execute(
-        select(ir.c.guid, ir.c.number, ir.c.subject, ir.c.sender_name, ir.c.registered_at, letters.c.shams)
+        select(ir.c.guid, ir.c.number, ir.c.subject, ir.c.sender_name, ir.c.registered_at, letters.c.shams,
+               letters.c.package)
         .outerjoin(letters, letters.c.guid == ir.c.guid).where(ir.c.agency_id == scope.agency_id, ir.c.guid.in_(top)))}
     items = []
     for guid in top:
         r, w = rows[guid], per_letter[guid]
         registered_at = as_utc(r.registered_at)
-        items.append({"guid": r.guid, "incoming_number": r.number, "shams": r.shams, "subject": r.subject,
+        subject = r.subject or (orjson.loads(r.package)["content"]["subject"] if r.package else "")
+        items.append({"guid": r.guid, "incoming_number": r.number, "shams": r.shams, "subject": subject,
                       "sender_name": r.sender_name, "registered_at": format_time(registered_at),
                       "waiting_days": (today - registered_at.astimezone(TEHRAN).date()).days,
                       "pending": w["pending"], "overdue": w["overdue"],

@@ -4,6 +4,7 @@ give known counts and percentiles; the route answers by scope through the real s
 from __future__ import annotations
 
 import datetime as dt
+import json
 import ssl
 import uuid
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from server.migrate import upgrade
 from server.models import (
     agencies,
     incoming_registrations,
+    letters,
     referral_events,
     referral_recipients,
     referrals,
@@ -68,16 +70,23 @@ class Data:
                 guid=str(uuid.uuid4()), referral_id=rid, user_id=self.ids[who], kind=kind, note="",
                 answer_guid=str(uuid.uuid4()) if kind == "answer" else None, at=at + dt.timedelta(seconds=secs)))
 
-    def register(self, guid: str, number: str, at: dt.datetime) -> None:
+    def register(self, guid: str, number: str, at: dt.datetime, *, electronic: bool = False) -> None:
+        """A paper letter registered with its subject, or a delivered one whose subject is in its package."""
+        if electronic:
+            self.conn.execute(insert(letters).values(
+                guid=guid, agency_id=2, origin="14000000002", domain="x", year=1405, seq=7, shams="SHAMS-7", kind="outgoing",
+                content_sha256="0" * 64, registered_at=at, registered_by=6, signer_national_codes="", receipt="{}",
+                package=json.dumps({"content": {"subject": f"نامه {number}"}}).encode()))
         self.conn.execute(insert(incoming_registrations).values(
-            agency_id=1, guid=guid, channel="paper", year=1405, seq=int(number.split("-")[1]), number=number,
-            registered_at=at, registered_by=self.ids["boss"], sender_name="فرستنده", subject=f"نامه {number}"))
+            agency_id=1, guid=guid, channel="electronic" if electronic else "paper", year=1405,
+            seq=int(number.split("-")[1]), number=number, registered_at=at, registered_by=self.ids["boss"],
+            sender_name="فرستنده", subject="" if electronic else f"نامه {number}"))
 
 
 def seed(conn: Connection) -> None:
     d = Data(conn)
     d.register(L1, "1405-10", dt.datetime(2026, 11, 1, 6, 0, tzinfo=dt.UTC))
-    d.register(L2, "1405-11", dt.datetime(2026, 11, 2, 6, 0, tzinfo=dt.UTC))
+    d.register(L2, "1405-11", dt.datetime(2026, 11, 2, 6, 0, tzinfo=dt.UTC), electronic=True)
     for i in range(10):  # boss → s1: read after 60·(i+1) s; the first four closed after 1000·(i+1) s
         events: tuple[tuple[str, int], ...] = (("read", 60 * (i + 1)),)
         if i < 4:
@@ -162,8 +171,8 @@ def test_timing_medians_and_p90_by_nearest_rank(engine: Engine) -> None:
 
 def test_waiting_letters_oldest_first(engine: Engine) -> None:
     items = run(engine, "waiting")["items"]
-    assert [(w["incoming_number"], w["pending"], w["overdue"], w["subject"]) for w in items] == [
-        ("1405-10", 7, 6, "نامه 1405-10"), ("1405-11", 2, 0, "نامه 1405-11")]
+    assert [(w["incoming_number"], w["pending"], w["overdue"], w["subject"], w["shams"]) for w in items] == [
+        ("1405-10", 7, 6, "نامه 1405-10", None), ("1405-11", 2, 0, "نامه 1405-11", "SHAMS-7")]  # paper, electronic
     first = items[0]
     assert first["registered_at"] == "2026-11-01T06:00:00Z" and first["waiting_days"] == 34
     assert first["oldest_referral_at"] == "2026-11-10T08:04:00Z"  # the four before it are closed
