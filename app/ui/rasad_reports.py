@@ -33,6 +33,7 @@ from app.models.profile import read_setting
 from app.protocol import jalali
 from app.protocol.persian import to_persian_digits
 from app.protocol.receipt import parse_time
+from app.protocol.shams import display_text
 from app.sync import account
 from app.sync.account import SENDER_SETTING
 from app.sync.api import ApiError, DabirApi
@@ -201,9 +202,13 @@ class RasadReportsWindow(QWidget):
         t.setColumnCount(len(self.headers))
         t.setRowCount(len(self.rows))
         t.setHorizontalHeaderLabels(self.headers)
+        numbers = {c for c, h in enumerate(self.headers) if h == self.tr("Incoming number")}
         for r, row in enumerate(self.rows):
             for c, value in enumerate(row):
-                shown = persian_value(value) if isinstance(value, int | float) else to_persian_digits(value or "")
+                if isinstance(value, int | float):
+                    shown = persian_value(value)
+                else:
+                    shown = display_text(value) if c in numbers else to_persian_digits(value or "")
                 item = QTableWidgetItem(shown)
                 if isinstance(value, int | float):
                     item.setData(Qt.ItemDataRole.UserRole, value)
@@ -249,7 +254,7 @@ class RasadReportsWindow(QWidget):
                     for i in items]
             return ([self.tr("Incoming number"), self.tr("Subject"), self.tr("Sender"), self.tr("Registered"),
                      self.tr("Days waiting"), self.tr("Open referrals"), self.tr("Overdue"), self.tr("Waiting on")],
-                    rows, [to_persian_digits(i["incoming_number"]) for i in items],
+                    rows, [display_text(i["incoming_number"]) for i in items],
                     [(self.tr("Days waiting"), [i["waiting_days"] for i in items])])
         statuses = self._status_names()
         officials = report["officials"]

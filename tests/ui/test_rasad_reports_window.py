@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from PySide6.QtCore import Qt
 
 from app.models.db import Store
+from app.protocol.shams import display_text
 from app.sync.account import remember_sender
 from app.sync.api import ApiError
 from app.ui.rasad_reports import RasadReportsWindow
@@ -43,6 +44,22 @@ REPORTS: dict[str, dict[str, Any]] = {
                "units": [{"unit": "it", "unit_name": "فناوری اطلاعات",
                           "first_action": {"count": 10, "median_s": 3600, "p90_s": 30600},
                           "close": {"count": 4, "median_s": 90000, "p90_s": 180000}}]},
+    "waiting": {**FRAME, "report": "waiting", "items": [
+        {"guid": "3f0c8a52-0000-4000-8000-000000000001", "incoming_number": "1405-10", "shams": None,
+         "subject": "درخواست تمدید قرارداد پشتیبانی", "sender_name": "شرکت نمونه", "registered_at": "2026-11-01T06:00:00Z",
+         "waiting_days": 34, "pending": 7, "overdue": 6, "oldest_referral_at": "2026-11-10T08:04:00Z",
+         "waiting_on": [KARIMI, RAHIMI]},
+        {"guid": "3f0c8a52-0000-4000-8000-000000000002", "incoming_number": "1405-11", "shams": "SHAMS-7",
+         "subject": "دعوت به جلسه", "sender_name": "وزارت راه و شهرسازی", "registered_at": "2026-11-02T06:00:00Z",
+         "waiting_days": 33, "pending": 2, "overdue": 0, "oldest_referral_at": "2026-11-10T08:00:00Z",
+         "waiting_on": [KARIMI]}]},
+    "instructions": {**FRAME, "report": "instructions", "total": 1, "truncated": False,
+                     "officials": [{"person": RAHIMI, "referrals": 12, "pending": 7, "overdue": 6, "done": 4}],
+                     "items": [{"guid": "3f0c8a52-0000-4000-8000-000000000003", "letter_guid": "x",
+                                "incoming_number": "1405-10", "from": RAHIMI, "instruction": "اقدام",
+                                "postscript": "فوری بررسی شود", "due_date": "2026-11-20",
+                                "created_at": "2026-11-10T08:00:00Z", "status": "overdue",
+                                "to": [{"person": KARIMI, "status": "read"}]}]},
 }
 
 
@@ -162,3 +179,26 @@ def test_reports_catalog_is_complete_and_in_sync_with_the_code(tmp_path: Path) -
 
     for t in checked_translations("rasad_reports_fa.ts", ["app/ui/rasad_reports.py"], tmp_path):
         assert not re.search(r"[,;?0-9]", t.replace("%1", "").replace("%2", "")), t
+
+
+def test_waiting_letters_and_instructions_in_the_window(persian_app, store: Store, qtbot,  # type: ignore[no-untyped-def]
+                                                        artifacts_dir: Path) -> None:
+    win = _window(store, qtbot, FakeApi([{"national_id": OWN["agency"], "name": "سازمان نمونه الف"}]))
+    _show(win, qtbot, "waiting")
+    t = win.table
+    assert [t.item(0, c).text() for c in range(t.columnCount())] == [
+        display_text("1405-10"), "درخواست تمدید قرارداد پشتیبانی", "شرکت نمونه", "۱۴۰۵/۰۸/۱۰", "۳۴", "۷", "۶",
+        "مریم کریمی، علی رحیمی"]
+    assert display_text("1405-10") == "\u2066\u202d۱۴۰۵-۱۰\u202c\u2069"  # held left to right, as everywhere
+    assert win.chart.labels == [display_text("1405-10"), display_text("1405-11")] and win.chart.series == [("روزهای انتظار", [34.0, 33.0])]
+    save_screenshot(win, artifacts_dir / "rasad_report_waiting.png")
+    _show(win, qtbot, "instructions")
+    assert [t.item(0, c).text() for c in range(t.columnCount())] == [
+        "۱۴۰۵/۰۸/۱۹", "علی رحیمی", "اقدام", "فوری بررسی شود", display_text("1405-10"), "۱۴۰۵/۰۸/۲۹", "دیرکرددار",
+        "مریم کریمی (خوانده‌شده)"]
+    assert win.chart.labels == ["علی رحیمی"]
+    assert win.chart.series == [("در جریان", [7.0]), ("انجام‌شده", [4.0]), ("دیرکرددار", [6.0])]
+    save_screenshot(win, artifacts_dir / "rasad_report_instructions.png")
+    win.export("csv", artifacts_dir / "rasad_report_instructions.csv")
+    with open(artifacts_dir / "rasad_report_instructions.csv", encoding="utf-8-sig", newline="") as f:
+        assert list(csv.reader(f))[1][:3] == ["1405/08/19", "علی رحیمی", "اقدام"]  # Jalali, ASCII digits
