@@ -12,13 +12,14 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Connection, Engine, create_engine, insert
+from sqlalchemy import Connection, Engine, create_engine, insert, select, update
 
 from server.migrate import upgrade
 from server.models import (
     agencies,
     incoming_registrations,
     letters,
+    rasad_grants,
     referral_events,
     referral_recipients,
     referrals,
@@ -211,6 +212,32 @@ def test_route_scope_and_bad_input(env: Env) -> None:
     with env.client("b.admin") as other:
         assert refusal(lambda: other.rasad_report("waiting", dt.date(2026, 1, 1), dt.date(2026, 1, 2),
                                                   agency=env.nid_a))[0] == 404
+
+
+def test_an_observer_sees_only_a_granted_agency_until_revoked(env: Env) -> None:
+    """Grants written as the operator's CLI writes them (the grant commands are the tree's part)."""
+    with env.client("a.admin") as admin:
+        admin.add_user("a.watcher", "ناظر رصد", "watcher-pass-1", ["rasad_observer"])
+    day = dt.date(2026, 1, 1)
+    engine = create_engine(f"sqlite:///{env.server.data_dir / 'dabir.sqlite3'}")
+    try:
+        with env.client("a.watcher", "watcher-pass-1") as watcher:
+            assert refusal(lambda: watcher.rasad_report("waiting", day, day, agency=env.nid_b))[0] == 404
+            assert refusal(lambda: watcher.rasad_report("waiting", day, day))[0] == 404  # not even its own
+            with engine.begin() as conn:
+                observer = conn.execute(select(users.c.id).where(users.c.username == "a.watcher")).scalar_one()
+                b = conn.execute(select(agencies.c.id).where(agencies.c.national_id == env.nid_b)).scalar_one()
+                conn.execute(insert(rasad_grants).values(observer_id=observer, agency_id=b, granted_at=NOW,
+                                                         granted_by="test"))
+            seen = watcher.rasad_report("waiting", day, day, agency=env.nid_b)
+            assert (seen["agency"], seen["unit"], seen["items"]) == (env.nid_b, None, [])
+            assert refusal(lambda: watcher.rasad_report("waiting", day, day, agency=env.nid_a))[0] == 404
+            with engine.begin() as conn:
+                conn.execute(update(rasad_grants).where(rasad_grants.c.observer_id == observer)
+                             .values(revoked_at=NOW, revoked_by="test"))
+            assert refusal(lambda: watcher.rasad_report("waiting", day, day, agency=env.nid_b))[0] == 404
+    finally:
+        engine.dispose()
 
 
 def test_the_reports_are_in_the_openapi_document(env: Env) -> None:
