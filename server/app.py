@@ -26,6 +26,7 @@ from server import (
     documents,
     incoming,
     payam,
+    rasad_report_routes,
     rasad_routes,
     referrals,
     shams,
@@ -243,6 +244,7 @@ def build_router(settings: Settings) -> APIRouter:
 
     archive.add_routes(r, current)  # the archive (بایگانی): /api/v1/archive/…
     rasad_routes.add_routes(r, current)  # Rasad (رصد): /api/v1/rasad/…
+    rasad_report_routes.add_routes(r, current)  # Rasad reports: /api/v1/rasad/reports/…
 
     @r.get("/acks", tags=["payam"])
     async def get_acks(request: Request, user: User, after: After = 0, limit: Limit = 500) -> dict[str, Any]:

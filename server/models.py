@@ -243,6 +243,7 @@ referrals = Table(
     Column("due_date", String(10)),  # ISO date
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_referrals_agency_letter", "agency_id", "letter_guid"),  # a letter's tree (0010)
+    Index("ix_referrals_agency_created", "agency_id", "created_at"),  # Rasad reports: a period (0011)
 )
 
 referral_recipients = Table(
@@ -263,6 +264,7 @@ referral_events = Table(
     Column("answer_guid", String(36)),
     Column("at", DateTime(timezone=True), nullable=False),
     Index("ix_referral_events_referral", "referral_id"),
+    Index("ix_referral_events_referral_user", "referral_id", "user_id", "kind", "at"),  # Rasad reports (0011)
 )
 
 # Each user's cartable feed: one row per (user, change) for the sender and every recipient,

@@ -8,6 +8,7 @@ a stable key, otherwise a fresh one is generated.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import ssl
 import uuid
@@ -259,6 +260,14 @@ class DabirApi:
         if guid:
             return self._json("GET", f"/letters/{guid}/acks", params={"after": after, "limit": limit})
         return self._json("GET", "/acks", params={"after": after, "limit": limit})
+
+    def rasad_report(self, name: str, start: dt.date, end: dt.date, agency: str | None = None) -> dict[str, Any]:
+        """A Rasad report (open_referrals, timing, waiting, instructions) on the referrals created in
+        [start, end] (Tehran dates), for the agency given (default: the caller's); docs/rasad.md."""
+        params: dict[str, Any] = {"from": start.isoformat(), "to": end.isoformat()}
+        if agency:
+            params["agency"] = agency
+        return self._json("GET", f"/rasad/reports/{name}", params=params)
 
     # -- documents (attachments): app/sync/documents.py drives these ----------------------------
     def create_upload(self, *, name: str, size: int, media_type: str, sha256: str) -> dict[str, Any]:

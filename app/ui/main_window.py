@@ -57,6 +57,7 @@ from app.ui.login_dialog import LoginDialog
 from app.ui.notifications import Notifier
 from app.ui.ops import OpContext, StoreOp
 from app.ui.outbox_panel import OutboxPanel
+from app.ui.rasad_reports import RasadReportsWindow, may_see_reports
 from app.ui.referral_actions import ReferralActions
 from app.ui.reminders import Reminders
 from app.ui.search_box import SearchBox
@@ -85,6 +86,7 @@ class MainWindow(QMainWindow):
         self.resize(1200, 720)
 
         self.bridge: SyncBridge | None = None
+        self.rasad_reports: RasadReportsWindow | None = None
         self.folders = FolderList(store)
         self.search = SearchBox()
         self.model = LetterTableModel(store, self)
@@ -243,6 +245,11 @@ class MainWindow(QMainWindow):
         server = self.menuBar().addMenu(self.tr("&Server"))
         server.addAction(a.sync)
         server.addAction(a.login)
+        self.rasad_menu = self.menuBar().addMenu(self.tr("&Rasad"))
+        self.rasad_reports_action = self.rasad_menu.addAction(self.tr("Reports…"))
+        self.rasad_reports_action.setObjectName("rasadReports")
+        self.rasad_reports_action.triggered.connect(lambda _checked=False: self.show_rasad_reports())
+        self.rasad_menu.menuAction().setVisible(may_see_reports(self.store))
         self.settings_actions = SettingsActions(self.store, self, self._logged_in)
         toolbar = QToolBar(self.tr("Letters"))
         toolbar.setObjectName("workflowToolbar")
@@ -296,6 +303,7 @@ class MainWindow(QMainWindow):
         if (changes.settings or changes.directory) and handler is not self.table:
             self.show_identity()  # a login, or the directory brought the agency's name
             self._update_actions()  # a login may bring other roles (who may register incoming)
+            self.rasad_menu.menuAction().setVisible(may_see_reports(self.store))  # managers, admins, observers
         if changes.letters:  # the open letter's state may have moved (its actions with it)
             self._update_actions()
 
@@ -554,6 +562,17 @@ class MainWindow(QMainWindow):
         self.folders.load_counts()
         if self.outbox.isVisible():
             self.outbox.refresh()
+
+    def show_rasad_reports(self) -> RasadReportsWindow:
+        """The Rasad reports window (one at a time: it is brought forward when open)."""
+        if self.rasad_reports is None:
+            self.rasad_reports = RasadReportsWindow(self.store, parent=self)
+            self.rasad_reports.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            self.rasad_reports.destroyed.connect(lambda _obj=None: setattr(self, "rasad_reports", None))
+        self.rasad_reports.show()
+        self.rasad_reports.raise_()
+        self.rasad_reports.activateWindow()
+        return self.rasad_reports
 
     def show_cartable(self) -> None:
         """The cartable in the window (its folder chosen), in front of any open letter."""

@@ -255,6 +255,16 @@
         <translation>&amp;کارگزار</translation>
     </message>
     <message>
+        <location filename="../../app/ui/main_window.py" line="250"/>
+        <source>&amp;Rasad</source>
+        <translation>&amp;رصد</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="251"/>
+        <source>Reports…</source>
+        <translation>گزارش‌ها…</translation>
+    </message>
+    <message>
         <location filename="../../app/ui/main_window.py" line="225"/>
         <source>Returned by the server: %1</source>
         <translation>بازگشت از سوی کارگزار: %1</translation>

@@ -1,0 +1,313 @@
+"""Rasad reports (گزارش‌های رصد): four queries on the referrals themselves (not on ``rasad_events``).
+
+Every report covers the referrals created in a period of Tehran dates, in one scope
+(:func:`server.rasad_access.scope_for`): a whole agency, or one unit of it, in which case only the
+referrals addressed to members of that unit count. The unit of a person is their unit today.
+
+A recipient's part in a referral (a *pair*) has one status: recalled (the sender took the referral
+back), closed, answered, read (read but neither answered nor closed) or open; pending = open or
+read; overdue = pending with a due date before today in Tehran. Durations are whole seconds from
+the referral's creation; percentiles are nearest-rank (the value at rank ⌈p·n⌉ of the sorted
+values), ranked here in Python so that SQLite and PostgreSQL give the same answer.
+The shapes are documented in docs/rasad.md («Reports»).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    Select,
+    and_,
+    case,
+    cast,
+    func,
+    select,
+)
+
+from app.protocol.jalali import TEHRAN
+from app.protocol.receipt import format_time
+from server.auth import Role
+from server.context import as_utc
+from server.models import (
+    agencies,
+    incoming_registrations,
+    letters,
+    referral_events,
+    referral_recipients,
+    referrals,
+    units,
+    users,
+)
+from server.rasad_access import Scope
+
+NAMES = ("open_referrals", "timing", "waiting", "instructions")
+SENIOR_ROLES = frozenset({Role.SIGNATORY.value, Role.UNIT_MANAGER.value, Role.AGENCY_ADMIN.value})
+WAITING_TOP = 50
+INSTRUCTIONS_TOP = 500
+FIRST_ACTION_KINDS = ("read", "answer", "close")
+PENDING = ("open", "read")
+
+
+# -- the pairs (referral × recipient) of a scope and period ---------------------------------------
+
+def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[start 00:00, end+1 00:00) Tehran time, in UTC (how created_at is stored)."""
+    def utc(day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(), TEHRAN).astimezone(dt.UTC)
+    return utc(start), utc(end + dt.timedelta(days=1))
+
+
+def _seconds(conn: Connection, later: Any, earlier: Any) -> ColumnElement[Any]:
+    """Whole seconds from ``earlier`` to ``later`` (the one expression that differs by dialect)."""
+    if conn.dialect.name == "sqlite":
+        return cast(func.round((func.julianday(later) - func.julianday(earlier)) * 86400.0), Integer)
+    return cast(func.round(func.extract("epoch", later - earlier)), Integer)
+
+
+def pairs(conn: Connection, scope: Scope, start: dt.date, end: dt.date, today: dt.date,
+          *extra: ColumnElement[bool]) -> Select[Any]:
+    """One row per recipient of each referral in scope and period: ids, times and status. The
+    events are aggregated once per (referral, recipient) and joined, not looked up row by row."""
+    lo, hi = period_bounds(start, end)
+    r, e = referrals, referral_events
+    in_period = [r.c.agency_id == scope.agency_id, r.c.created_at >= lo, r.c.created_at < hi, *extra]
+
+    def first(*kinds: str) -> Any:
+        return func.min(case((e.c.kind.in_(kinds), e.c.at)))
+
+    ids = select(r.c.id).where(*in_period)  # driven from the period's referrals, not from all events
+    acted = (select(e.c.referral_id, e.c.user_id, first(*FIRST_ACTION_KINDS).label("first_at"),
+                    first("answer").label("answered_at"), first("close").label("closed_at"))
+             .where(e.c.referral_id.in_(ids), e.c.kind.in_(FIRST_ACTION_KINDS))
+             .group_by(e.c.referral_id, e.c.user_id).subquery("acted"))
+    recalled = (select(e.c.referral_id).where(e.c.referral_id.in_(ids), e.c.kind == "recall")
+                .distinct().subquery("recalled"))
+    inner = (select(r.c.id.label("referral_id"), r.c.guid, r.c.letter_guid, r.c.from_user_id, r.c.created_at,
+                    r.c.due_date, referral_recipients.c.user_id, users.c.unit_code,
+                    recalled.c.referral_id.is_not(None).label("recalled"), acted.c.first_at, acted.c.answered_at,
+                    acted.c.closed_at)
+             .join(referral_recipients, referral_recipients.c.referral_id == r.c.id)
+             .join(users, users.c.id == referral_recipients.c.user_id)
+             .outerjoin(acted, and_(acted.c.referral_id == r.c.id, acted.c.user_id == referral_recipients.c.user_id))
+             .outerjoin(recalled, recalled.c.referral_id == r.c.id)
+             .where(*in_period))
+    if scope.unit_code is not None:
+        inner = inner.where(users.c.unit_code == scope.unit_code)
+    # PostgreSQL misjudges the pending filter on the outer-joined columns and nests loops; joined in
+    # full first (MATERIALIZED), it hash-joins. SQLite plans it well as it is and would only copy it.
+    p = inner.cte("p").prefix_with("MATERIALIZED") if conn.dialect.name == "postgresql" else inner.subquery("p")
+    status = case((p.c.recalled, "recalled"), (p.c.closed_at.is_not(None), "closed"),
+                  (p.c.answered_at.is_not(None), "answered"), (p.c.first_at.is_not(None), "read"), else_="open")
+    pending = and_(~p.c.recalled, p.c.answered_at.is_(None), p.c.closed_at.is_(None))
+    overdue = and_(pending, p.c.due_date.is_not(None), p.c.due_date < today.isoformat())
+    return select(p, status.label("status"), pending.label("pending"), overdue.label("overdue"),
+                  _seconds(conn, p.c.first_at, p.c.created_at).label("first_s"),
+                  _seconds(conn, p.c.closed_at, p.c.created_at).label("close_s"))
+
+
+# -- people ------------------------------------------------------------------------------------
+
+class People:
+    """The agency's users and unit names, loaded once per report (an agency has hundreds, not millions)."""
+
+    def __init__(self, conn: Connection, agency_id: int) -> None:
+        unit_names = dict(conn.execute(select(units.c.code, units.c.name).where(units.c.agency_id == agency_id)).all())
+        self.unit_names: dict[str | None, str] = {**unit_names, None: ""}
+        self.rows = {r.id: r for r in conn.execute(select(users.c.id, users.c.username, users.c.display_name,
+                                                          users.c.unit_code, users.c.roles)
+                                                   .where(users.c.agency_id == agency_id))}
+
+    def person(self, user_id: int) -> dict[str, Any]:
+        r = self.rows[user_id]
+        return {"username": r.username, "name": r.display_name, "unit": r.unit_code,
+                "unit_name": self.unit_names.get(r.unit_code, "")}
+
+    def unit(self, code: str | None) -> dict[str, Any]:
+        return {"unit": code, "unit_name": self.unit_names.get(code, "")}
+
+    def senior(self) -> list[int]:
+        return [i for i, r in self.rows.items() if SENIOR_ROLES & set(r.roles.split(","))]
+
+
+def _count(flag: Any) -> Any:
+    return func.sum(case((flag, 1), else_=0))
+
+
+# -- the reports -------------------------------------------------------------------------------
+
+def open_referrals(conn: Connection, scope: Scope, start: dt.date, end: dt.date, today: dt.date,
+                   people: People) -> dict[str, Any]:
+    """Pending and overdue pairs per recipient and per recipient's unit, most pending first."""
+    p = pairs(conn, scope, start, end, today).subquery()
+    rows = conn.execute(select(p.c.user_id, func.count(), _count(p.c.overdue)).where(p.c.pending)
+                        .group_by(p.c.user_id)).all()
+    by_unit: dict[str | None, list[int]] = {}
+    persons: list[dict[str, Any]] = []
+    for user_id, n_open, n_overdue in rows:
+        person = people.person(user_id)
+        persons.append({"person": person, "open": int(n_open), "overdue": int(n_overdue or 0)})
+        acc = by_unit.setdefault(person["unit"], [0, 0])
+        acc[0] += int(n_open)
+        acc[1] += int(n_overdue or 0)
+    persons.sort(key=lambda r: (-r["open"], -r["overdue"], r["person"]["username"]))
+    unit_rows = [{**people.unit(code), "open": n[0], "overdue": n[1]} for code, n in by_unit.items()]
+    unit_rows.sort(key=lambda r: (-r["open"], -r["overdue"], r["unit"] or ""))
+    return {"units": unit_rows, "people": persons,
+            "total": {"open": sum(r["open"] for r in persons), "overdue": sum(r["overdue"] for r in persons)}}
+
+
+def nearest_rank(ascending: list[int], pct: int) -> int:
+    """The value at rank ⌈pct·n/100⌉ (1-based) of ``ascending`` (sorted, not empty)."""
+    return ascending[(pct * len(ascending) + 99) // 100 - 1]
+
+
+def _stats(values: list[int]) -> dict[str, Any]:
+    if not values:
+        return {"count": 0, "median_s": None, "p90_s": None}
+    values.sort()
+    return {"count": len(values), "median_s": nearest_rank(values, 50), "p90_s": nearest_rank(values, 90)}
+
+
+def timing(conn: Connection, scope: Scope, start: dt.date, end: dt.date, today: dt.date,
+           people: People) -> dict[str, Any]:
+    """Median and p90 (nearest rank) of the time to first action and to close, per unit and overall:
+    the durations are read once and ranked here, the same way whatever the database."""
+    p = pairs(conn, scope, start, end, today).subquery()
+    first: dict[str | None, list[int]] = {}
+    close: dict[str | None, list[int]] = {}
+    for unit, first_s, close_s in conn.execute(select(p.c.unit_code, p.c.first_s, p.c.close_s)
+                                               .where(~p.c.recalled, p.c.first_s.is_not(None))):
+        first.setdefault(unit, []).append(int(first_s))
+        if close_s is not None:
+            close.setdefault(unit, []).append(int(close_s))
+    unit_rows = [{**people.unit(u), "first_action": _stats(first.get(u, [])), "close": _stats(close.get(u, []))}
+                 for u in sorted(first, key=lambda code: code or "")]
+    overall = {"first_action": _stats([v for vs in first.values() for v in vs]),
+               "close": _stats([v for vs in close.values() for v in vs])}
+    return {"overall": overall, "units": unit_rows}
+
+
+def waiting(conn: Connection, scope: Scope, start: dt.date, end: dt.date, today: dt.date,
+            people: People) -> dict[str, Any]:
+    """The registered incoming letters with pending referrals, longest registered first (top 50):
+    the pending pairs read once and grouped by letter here, then the registrations of those letters."""
+    p = pairs(conn, scope, start, end, today).subquery()
+    per_letter: dict[str, dict[str, Any]] = {}
+    for guid, user_id, created_at, overdue in conn.execute(
+            select(p.c.letter_guid, p.c.user_id, p.c.created_at, p.c.overdue).where(p.c.pending)
+            .order_by(p.c.created_at, p.c.user_id)):
+        w = per_letter.setdefault(guid, {"pending": 0, "overdue": 0, "oldest": created_at, "on": []})
+        w["pending"] += 1
+        w["overdue"] += bool(overdue)
+        if user_id not in w["on"]:
+            w["on"].append(user_id)
+    if not per_letter:
+        return {"items": []}
+    lo, hi = period_bounds(start, end)
+    ir = incoming_registrations
+    referred = select(referrals.c.letter_guid).where(referrals.c.agency_id == scope.agency_id,
+                                                     referrals.c.created_at >= lo, referrals.c.created_at < hi)
+    top: list[str] = []
+    with conn.execute(select(ir.c.guid).where(ir.c.agency_id == scope.agency_id, ir.c.guid.in_(referred))
+                      .order_by(ir.c.registered_at, ir.c.id)) as oldest_first:  # read up to the 50th pending
+        for (guid,) in oldest_first:
+            if guid in per_letter:
+                top.append(guid)
+                if len(top) == WAITING_TOP:
+                    break
+    rows = {r.guid: r for r in conn.execute(
+        select(ir.c.guid, ir.c.number, ir.c.subject, ir.c.sender_name, ir.c.registered_at, letters.c.shams,
+               letters.c.package)
+        .outerjoin(letters, letters.c.guid == ir.c.guid).where(ir.c.agency_id == scope.agency_id, ir.c.guid.in_(top)))}
+    items = []
+    for guid in top:
+        r, w = rows[guid], per_letter[guid]
+        registered_at = as_utc(r.registered_at)
+        subject = r.subject or (orjson.loads(r.package)["content"]["subject"] if r.package else "")
+        items.append({"guid": r.guid, "incoming_number": r.number, "shams": r.shams, "subject": subject,
+                      "sender_name": r.sender_name, "registered_at": format_time(registered_at),
+                      "waiting_days": (today - registered_at.astimezone(TEHRAN).date()).days,
+                      "pending": w["pending"], "overdue": w["overdue"],
+                      "oldest_referral_at": format_time(as_utc(w["oldest"])),
+                      "waiting_on": [people.person(u) for u in sorted(w["on"])]})
+    return {"items": items}
+
+
+def _referral_status(statuses: list[str], due: str | None, today: dt.date) -> str:
+    """A referral's follow-up status from its recipients' (see docs/rasad.md)."""
+    if "recalled" in statuses:
+        return "recalled"
+    pending = [s for s in statuses if s in PENDING]
+    if not pending:
+        return "closed" if all(s == "closed" for s in statuses) else "answered"
+    if due is not None and due < today.isoformat():
+        return "overdue"
+    return "read" if "open" not in pending else "open"
+
+
+def instructions(conn: Connection, scope: Scope, start: dt.date, end: dt.date, today: dt.date,
+                 people: People) -> dict[str, Any]:
+    """Referrals sent by senior officials (signatories, unit managers, agency administrators): a
+    summary per official and the newest 500 with each recipient's status (the pairs read once)."""
+    senior = people.senior()
+    if not senior:
+        return {"officials": [], "items": [], "total": 0, "truncated": False}
+    p = pairs(conn, scope, start, end, today, referrals.c.from_user_id.in_(senior)).subquery()
+    rows = conn.execute(select(p.c.referral_id, p.c.from_user_id, p.c.created_at, p.c.user_id, p.c.status,
+                               p.c.pending, p.c.overdue)
+                        .order_by(p.c.created_at.desc(), p.c.referral_id.desc(), p.c.user_id)).all()
+    per_official: dict[int, dict[str, Any]] = {}
+    to: dict[int, list[tuple[int, str]]] = {}
+    for referral_id, sender, _at, user_id, status, pending, overdue in rows:
+        o = per_official.setdefault(sender, {"person": people.person(sender), "referrals": 0, "pending": 0,
+                                             "overdue": 0, "done": 0})
+        if referral_id not in to:
+            o["referrals"] += 1
+            to[referral_id] = []
+        o["pending"] += bool(pending)
+        o["overdue"] += bool(overdue)
+        o["done"] += status in ("answered", "closed")
+        to[referral_id].append((user_id, status))
+    officials = sorted(per_official.values(), key=lambda r: (-r["referrals"], r["person"]["username"]))
+    newest = list(to)[:INSTRUCTIONS_TOP]  # rows came newest first
+    ir = incoming_registrations
+    details = {r.id: r for r in conn.execute(
+        select(referrals.c.id, referrals.c.guid, referrals.c.letter_guid, referrals.c.from_user_id,
+               referrals.c.instruction, referrals.c.postscript, referrals.c.due_date, referrals.c.created_at,
+               ir.c.number)
+        .outerjoin(ir, and_(ir.c.agency_id == scope.agency_id, ir.c.guid == referrals.c.letter_guid))
+        .where(referrals.c.id.in_(newest)))} if newest else {}
+    items = []
+    for rid in newest:
+        d = details[rid]
+        recipients: list[dict[str, Any]] = [{"person": people.person(u), "status": st} for u, st in to[rid]]
+        items.append({"guid": d.guid, "letter_guid": d.letter_guid, "incoming_number": d.number,
+                      "from": people.person(d.from_user_id), "instruction": d.instruction, "postscript": d.postscript,
+                      "due_date": d.due_date, "created_at": format_time(as_utc(d.created_at)),
+                      "status": _referral_status([t["status"] for t in recipients], d.due_date, today),
+                      "to": recipients})
+    return {"officials": officials, "items": items, "total": len(to), "truncated": len(to) > INSTRUCTIONS_TOP}
+
+
+REPORTS: dict[str, Callable[[Connection, Scope, dt.date, dt.date, dt.date, People], dict[str, Any]]] = {
+    "open_referrals": open_referrals, "timing": timing, "waiting": waiting, "instructions": instructions}
+
+
+def report(conn: Connection, scope: Scope, name: str, start: dt.date, end: dt.date,
+           now: dt.datetime) -> dict[str, Any]:
+    """The report ``name`` with its frame: agency, unit, period and when it was made."""
+    today = now.astimezone(TEHRAN).date()
+    body = REPORTS[name](conn, scope, start, end, today, People(conn, scope.agency_id))
+    nid = conn.execute(select(agencies.c.national_id).where(agencies.c.id == scope.agency_id)).scalar_one()
+    return {"report": name, "agency": nid, "unit": scope.unit_code, "from": start.isoformat(), "to": end.isoformat(),
+            "as_of": format_time(now.astimezone(dt.UTC).replace(microsecond=0)), **body}
+
+
+__all__ = ["NAMES", "REPORTS", "People", "pairs", "period_bounds", "report"]
