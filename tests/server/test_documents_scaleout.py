@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import ssl
+import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -128,10 +129,18 @@ def test_a_server_behind_a_trusted_proxy_sees_the_client_address(
     """``forwarded_allow_ips``: X-Forwarded-For from a trusted proxy names the client (per-IP limits and
     the audit log see it); without the setting the header is ignored (a client cannot pick its address)."""
     one, two, _signer = pair
-    for server in (one, two):
+
+    def health_ips(server: ServerProcess) -> list[str]:
+        return [json.loads(x)["ip"] for x in server.access_log().splitlines()
+                if x.startswith("{") and json.loads(x)["path"] == "/healthz"]
+
+    logged = {}
+    for name, server in (("one", one), ("two", two)):
+        before = len(health_ips(server))
         verify = ssl.create_default_context(cafile=str(server.ca_bundle))
         httpx.get(f"{server.base_url}/healthz", headers={"X-Forwarded-For": "203.0.113.7"}, verify=verify)
-    logged = {name: [json.loads(x)["ip"] for x in server.access_log().splitlines()
-                     if x.startswith("{") and json.loads(x)["path"] == "/healthz"][-1]
-              for name, server in (("one", one), ("two", two))}
+        deadline = time.monotonic() + 10  # the access log line is written just after the answer
+        while len(health_ips(server)) == before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        logged[name] = health_ips(server)[-1]
     assert logged == {"one": "127.0.0.1", "two": "203.0.113.7"}
