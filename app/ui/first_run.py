@@ -66,13 +66,19 @@ class ServerPage(QWizardPage):
         self.setSubTitle(self.tr("Enter the address of your agency's Dabir server and check the connection."))
         current = account.load_account(store)
         self.check = ServerCheck(current.server_url if current else "", (current.ca_bundle or "") if current else "")
-        self.check.checked.connect(lambda _r: self.completeChanged.emit())
+        self.check.checked.connect(self._checked)
         self.check.changed.connect(self.completeChanged.emit)
         layout = QVBoxLayout(self)
         if (error := site_error_label(site)) is not None:
             layout.addWidget(error)
         layout.addWidget(self.check)
         layout.addStretch(1)
+
+    def _checked(self, _result: object) -> None:
+        self.completeChanged.emit()
+        wizard = self.wizard()
+        if self.check.passed and wizard is not None:  # Enter now goes on to the login
+            wizard.button(QWizard.WizardButton.NextButton).setFocus()
 
     def isComplete(self) -> bool:
         return self.check.passed

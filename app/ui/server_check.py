@@ -41,6 +41,8 @@ class ServerCheck(QWidget):
         self.check_button = QPushButton(self.tr("Check the connection"))
         self.check_button.setObjectName("checkConnection")
         self.check_button.clicked.connect(self.check)
+        self.url.returnPressed.connect(self.check)  # Enter in the address checks it
+        self._had_focus = False
         ca_row = QHBoxLayout()
         ca_row.addWidget(self.ca_bundle, 1)
         ca_row.addWidget(self.browse)
@@ -111,6 +113,9 @@ class ServerCheck(QWidget):
         self.result = None
         self.details.hide()
         self._set_status(self.tr("Checking the connection…"), None)
+        # A disabled button hands the keyboard focus on to the next one (the dialog's «انصراف»):
+        # Enter would then cancel. The focus comes back here when the check ends.
+        self._had_focus = self.check_button.hasFocus()
         self.check_button.setEnabled(False)
 
         def work(_ctx: OpContext) -> ProbeResult:
@@ -123,14 +128,18 @@ class ServerCheck(QWidget):
         self.status.setStyleSheet(f"{color} font-weight: bold;" if color else "")
         self.status.setText(text)
 
-    def _failed(self, exc: BaseException) -> None:
+    def _ended(self) -> None:
         self._op = None
         self.check_button.setEnabled(True)
+        if self._had_focus:
+            self.check_button.setFocus()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._ended()
         self._set_status(self.tr("The connection could not be checked."), False)
 
     def _show(self, result: ProbeResult) -> None:
-        self._op = None
-        self.check_button.setEnabled(True)
+        self._ended()
         self.result = result
         self._set_status(result.reason_fa if result.ok else self.tr("Not connected: %1").replace("%1", result.reason_fa),
                          result.ok)

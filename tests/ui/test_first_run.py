@@ -480,3 +480,26 @@ def test_enter_sends_no_password_while_the_preset_server_is_not_trusted(  # type
     form.password.setText(DEMO_PASSWORD)
     QTest.keyClick(form.password, Qt.Key.Key_Return)
     assert not form.busy and form.password.text() == DEMO_PASSWORD  # nothing was sent
+
+
+def test_enter_on_the_server_page_checks_then_goes_on_never_cancels(  # type: ignore[no-untyped-def]
+        persian_app, qtbot, store: Store, server: ServerProcess):
+    """The check button is disabled while it runs, which handed the focus to «انصراف»: the Enter
+    that followed a good check closed the wizard and the app. Enter checks, then goes on."""
+    wizard = wizard_for(store, qtbot)
+    check = wizard.server_page.check
+    check.url.setText(server.base_url)
+    check.ca_bundle.setText(str(server.ca_bundle))
+    check._edited()
+    check.url.setFocus()
+    QTest.keyClick(check.url, Qt.Key.Key_Return)  # Enter in the address: the check runs
+    qtbot.waitUntil(lambda: check.result is not None, timeout=20_000)
+    assert check.passed and wizard.isVisible()
+    check._edited()
+    check.check_button.setFocus()
+    QTest.keyClick(check.check_button, Qt.Key.Key_Space)  # the button, from the keyboard
+    qtbot.waitUntil(lambda: check.result is not None, timeout=20_000)
+    focused = QApplication.focusWidget()
+    assert focused is wizard.button(QWizard.WizardButton.NextButton), focused
+    QTest.keyClick(focused, Qt.Key.Key_Return)
+    assert wizard.isVisible() and wizard.currentId() == LOGIN_PAGE
