@@ -7,6 +7,7 @@ never into the database or a file of ours.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -83,7 +84,12 @@ def login(store: Store, account: Account, password: str) -> dict:
                 f"this profile holds the letters of agency {held}; log in to agency {agency} with its own profile",
                 "این نمایه نامه‌های سازمان دیگری را نگه می‌دارد؛ برای کار با حساب این سازمان از نمایهٔ جداگانه‌ای "
                 "استفاده کنید.")
-    _keyring_call(keyring.set_password, KEYRING_SERVICE, account.keyring_user, info["token"])
+        try:
+            _keyring_call(keyring.set_password, KEYRING_SERVICE, account.keyring_user, info["token"])
+        except AccountError:
+            with contextlib.suppress(ApiError):
+                api.logout()  # a session nobody can use must not stay open on the server
+            raise
     save_account(store, account)
     if isinstance(info.get("user"), dict):
         remember_sender(store, info["user"])

@@ -325,3 +325,34 @@ def test_an_untrusted_server_certificate_is_named_not_called_unreachable(server:
     with unreachable(server) as nobody, pytest.raises(ApiError) as down:
         nobody.login("a.secretary", DEMO_PASSWORD)
     assert down.value.code == "transport_error"
+
+
+def test_a_login_whose_token_cannot_be_kept_closes_its_session(tmp_path: Path, server: ServerProcess,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """No usable keyring (locked, absent): the user reads why, and the session the server opened is
+    closed again rather than left valid for hours with nobody holding it."""
+    from keyring.backends import fail
+
+    if server.proc is None:
+        server.start()
+    closed: list[str | None] = []
+    real_logout = DabirApi.logout
+
+    def logout(api: DabirApi) -> None:
+        closed.append(api.token)
+        real_logout(api)
+
+    monkeypatch.setattr(DabirApi, "logout", logout)
+    keyring.set_keyring(fail.Keyring())
+    store = open_store(tmp_path / "p")
+    try:
+        with pytest.raises(acc.AccountError) as refused:
+            acc.login(store, acc.Account(server.base_url, "a.secretary", str(server.ca_bundle)), DEMO_PASSWORD)
+        assert "گاوصندوق" in refused.value.message_fa
+        assert len(closed) == 1 and closed[0]
+        with DabirApi(server.base_url, server.ca_bundle, token=closed[0]) as stale, pytest.raises(ApiError) as gone:
+            stale.me()
+        assert gone.value.status == 401
+        assert acc.load_account(store) is None
+    finally:
+        store.close()
