@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.protocol.persian import ltr_island
+
 log = logging.getLogger(__name__)
 
 SITE_CONFIG_ENV = "DABIR_SITE_CONFIG"
@@ -102,10 +104,10 @@ def load_site_config(path: Path | None = None) -> SiteConfig:
     except (OSError, UnicodeDecodeError) as exc:
         log.warning("cannot read the site configuration %s: %s", path, exc)
         return SiteConfig(path=path, error=f"cannot read {path}: {exc}",
-                          error_fa=f"پرونده تنظیمات مدیر سامانه («{path}») خوانده نشد.")
+                          error_fa=f"پرونده تنظیمات مدیر سامانه («{ltr_island(str(path))}») خوانده نشد.")
     try:
         return parse_site_config(text, path)
     except ValueError as exc:
         log.warning("ignoring the site configuration %s: %s", path, exc)
         return SiteConfig(path=path, error=f"{path}: {exc}",
-                          error_fa=f"پرونده تنظیمات مدیر سامانه («{path}») نادرست است و به کار گرفته نشد.")
+                          error_fa=f"پرونده تنظیمات مدیر سامانه («{ltr_island(str(path))}») نادرست است و به کار گرفته نشد.")

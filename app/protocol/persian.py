@@ -132,3 +132,9 @@ def national_id_check_digit(first10: str) -> str:
     d = int(first10[9]) + 2
     s = sum((d + int(first10[i])) * _LEGAL_WEIGHTS[i] for i in range(10)) % 11
     return str(0 if s == 10 else s)
+
+
+def ltr_island(text: str) -> str:
+    """A path or address held left to right inside Persian text («/home/user/نامه.pdf», not
+    «home/user/نامه.pdf/»): an isolate for engines that honour it, an embedding for Qt's."""
+    return f"\u2066\u202a{text}\u202c\u2069"

@@ -20,7 +20,7 @@ import httpx
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from app.protocol.persian import to_persian_digits
+from app.protocol.persian import ltr_island, to_persian_digits
 
 TIMEOUT_S = 10.0
 
@@ -134,7 +134,7 @@ def probe_server(url: str, ca_bundle: str | None = None, *, timeout: float = TIM
         return _fail(url, "address", f"bad port in {url!r}", "شمارهٔ درگاه در نشانی کارگزار نادرست است.")
     if ca_bundle and not Path(ca_bundle).is_file():
         return _fail(url, "ca_bundle", f"CA bundle {ca_bundle} not found",
-                     f"پروندهٔ گواهی مرجع «{ca_bundle}» یافت نشد.")
+                     f"پروندهٔ گواهی مرجع «{ltr_island(ca_bundle)}» یافت نشد.")
     try:
         verified = _context(ca_bundle)
     except (ssl.SSLError, OSError, ValueError) as exc:

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 import pkcs11
 
+from app.protocol.persian import ltr_island
 from app.token.errors import ModuleLoadError
 
 log = logging.getLogger(__name__)
@@ -157,7 +158,7 @@ def load_module(path: str | os.PathLike[str]) -> Library:
                               "مسیر کتابخانه توکن (PKCS#11) در تنظیمات تعیین نشده است.")
     if not os.path.isfile(p):
         raise ModuleLoadError(f"PKCS#11 module not found: {p}",
-                              f"کتابخانه توکن در مسیر «{p}» یافت نشد؛ لطفاً نرم‌افزار توکن را نصب کنید یا مسیر را اصلاح کنید.")
+                              f"کتابخانه توکن در مسیر «{ltr_island(p)}» یافت نشد؛ لطفاً نرم‌افزار توکن را نصب کنید یا مسیر را اصلاح کنید.")
     with _load_lock:
         try:
             return pkcs11.lib(p)
@@ -165,7 +166,7 @@ def load_module(path: str | os.PathLike[str]) -> Library:
             log.warning("cannot load PKCS#11 module %s: %s", p, exc)
             raise ModuleLoadError(
                 f"cannot load PKCS#11 module {p}: {type(exc).__name__}: {exc or 'not a PKCS#11 library'}",
-                f"کتابخانه «{p}» بارگذاری نشد؛ این پرونده کتابخانه معتبر توکن (PKCS#11) نیست یا با این رایانه سازگار نیست.",
+                f"کتابخانه «{ltr_island(p)}» بارگذاری نشد؛ این پرونده کتابخانه معتبر توکن (PKCS#11) نیست یا با این رایانه سازگار نیست.",
             ) from exc
 
 

@@ -25,8 +25,7 @@ from PySide6.QtWidgets import (
 
 from app import __version__
 from app.models.site_config import SiteConfig, load_site_config
-from app.protocol.persian import to_persian_digits
-from app.ui.labels import ltr_island
+from app.protocol.persian import ltr_island, to_persian_digits
 from app.ui.resources import fonts_dir
 
 

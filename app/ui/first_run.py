@@ -33,8 +33,8 @@ from app.models.profile import (
     write_setting,
 )
 from app.models.site_config import SiteConfig
+from app.protocol.persian import ltr_island
 from app.sync import account
-from app.ui.labels import ltr_island
 from app.ui.login_form import LoginForm
 from app.ui.ops import OpContext, StoreOp
 from app.ui.server_check import BAD_COLOR, ServerCheck

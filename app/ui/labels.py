@@ -54,7 +54,3 @@ def persian_number(n: int) -> str:
     return to_persian_digits(f"{n:,}".replace(",", "\u066c"))
 
 
-def ltr_island(text: str) -> str:
-    """A path or address held left to right inside Persian text («/home/user/نامه.pdf», not
-    «home/user/نامه.pdf/»): an isolate for engines that honour it, an embedding for Qt's."""
-    return f"\u2066\u202a{text}\u202c\u2069"

@@ -8,9 +8,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from app.protocol.jalali import format_date
+from app.protocol.persian import ltr_island
 from app.sync.server_probe import ProbeResult, probe_server
 from app.ui.file_dialogs import ask, file_dialog
-from app.ui.labels import ltr_island
 from app.ui.ops import Op, OpContext
 
 OK_COLOR, BAD_COLOR = "#1b5e20", "#b71c1c"

@@ -37,10 +37,10 @@ from app.models.profile import (
 )
 from app.models.site_config import SiteConfig, load_site_config
 from app.protocol.jalali import format_date
+from app.protocol.persian import ltr_island
 from app.sync import account
 from app.sync.trust_roots import LocalRoot, add_local_root, list_local_roots, remove_local_root
 from app.ui.file_dialogs import ask, documents_dir, file_dialog
-from app.ui.labels import ltr_island
 from app.ui.login_form import LoginForm
 from app.ui.ops import Op, OpContext, StoreOp
 from app.ui.server_check import BAD_COLOR, OK_COLOR, ServerCheck

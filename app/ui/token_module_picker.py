@@ -11,10 +11,10 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from app.protocol.persian import ltr_island
 from app.token.certificates import TokenCertificate
 from app.token.modules import found_modules
 from app.ui.file_dialogs import ask, file_dialog
-from app.ui.labels import ltr_island
 from app.ui.ops import Op
 from app.ui.token_service import TokenService
 

@@ -41,13 +41,12 @@ from app.models.profile import (
 from app.protocol.certificates import describe_certificate
 from app.protocol.jalali import format_datetime
 from app.protocol.package import LetterPackage
-from app.protocol.persian import to_persian_digits
+from app.protocol.persian import ltr_island, to_persian_digits
 from app.sync import account
 from app.sync.outbox import queue_letter
 from app.token.modules import module_path
 from app.ui.file_dialogs import ask, pdf_save_dialog
 from app.ui.incoming_details import paper_sheet_html
-from app.ui.labels import ltr_island
 from app.ui.ops import Op, OpContext, StoreOp
 from app.ui.token_service import TokenService
 

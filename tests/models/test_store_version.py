@@ -10,6 +10,7 @@ import pytest
 
 from app.models.db import DB_FILE, SCHEMA_HEAD, Store, StoreTooNewError, known_revisions
 from app.models.site_config import load_site_config
+from app.protocol.persian import ltr_island
 
 
 def test_every_migration_is_a_known_revision() -> None:
@@ -69,6 +70,7 @@ def test_a_bad_site_config_is_reported_and_ignored(tmp_path: Path, text: str) ->
     path.write_text(text, encoding="utf-8")
     config = load_site_config(path)
     assert config.error and config.error_fa
+    assert ltr_island(str(path)) in config.error_fa  # the path left to right in the Persian sentence
     assert config.server_url is None and config.pkcs11_module is None
 
 

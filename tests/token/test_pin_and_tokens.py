@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from pkcs11 import TokenFlag
 
+from app.protocol.persian import ltr_island
 from app.protocol.verify import verify_detached
 from app.token.errors import ModuleLoadError, PinIncorrect, PinLocked, TokenNotFound
 from app.token.modules import detect_modules, found_modules, load_module
@@ -44,6 +45,8 @@ def test_bad_module_path_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ModuleLoadError) as bad:
         load_module(junk)
     assert "cannot load PKCS#11 module" in str(bad.value) and "بارگذاری نشد" in bad.value.message_fa
+    # the path reads left to right inside the Persian sentence («/tmp/…/junk.so», not «tmp/…/junk.so/»)
+    assert f"«{ltr_island(str(junk))}»" in bad.value.message_fa
     with pytest.raises(ModuleLoadError):
         load_module("")
 
