@@ -64,6 +64,8 @@ class AboutDialog(QDialog):
         self.font_label = QLabel(self.tr("%1, licence: %2").replace("%1", ltr_island(name)).replace("%2", licence))
         self.font_label.setObjectName("aboutFont")
         self.site_file: QLabel | QLineEdit = self._path_field(str(site.path)) if site.path else QLabel(self.tr("None"))
+        if site.error:
+            self.site_file.setToolTip(site.error_fa or "")
         self.site_file.setObjectName("aboutSiteConfig")
         form = QFormLayout()
         form.addRow(self.tr("Version:"), self.version)
@@ -71,6 +73,11 @@ class AboutDialog(QDialog):
         form.addRow(self.tr("Data folder:"), folder_row)
         form.addRow(self.tr("Font:"), self.font_label)
         form.addRow(self.tr("Administrator's settings file:"), self.site_file)
+        if site.error:
+            self.site_error = QLabel(self.tr("This file is not valid and is not in use."))
+            self.site_error.setObjectName("aboutSiteConfigError")
+            self.site_error.setStyleSheet("color: #c62828;")
+            form.addRow("", self.site_error)
         ofl = fonts_dir() / "OFL.txt"
         self.licence = QPlainTextEdit(ofl.read_text(encoding="utf-8") if ofl.is_file() else "")
         self.licence.setObjectName("fontLicence")

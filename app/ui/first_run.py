@@ -37,7 +37,7 @@ from app.protocol.persian import ltr_island
 from app.sync import account
 from app.ui.login_form import LoginForm
 from app.ui.ops import OpContext, StoreOp
-from app.ui.server_check import BAD_COLOR, ServerCheck
+from app.ui.server_check import ServerCheck, site_error_label
 from app.ui.token_module_picker import TokenModulePicker
 
 SERVER_PAGE, LOGIN_PAGE, TOKEN_PAGE, SUMMARY_PAGE = range(4)
@@ -46,17 +46,6 @@ SERVER_PAGE, LOGIN_PAGE, TOKEN_PAGE, SUMMARY_PAGE = range(4)
 def needs_first_run(store: Store) -> bool:
     """A profile that has no account and never finished the wizard (not even to work offline)."""
     return account.load_account(store) is None and not read_setting(store, FIRST_RUN_SETTING)
-
-
-def site_error_label(site: SiteConfig) -> QLabel | None:
-    """The administrator's file could not be used: say so where the user starts."""
-    if not site.error_fa:
-        return None
-    label = QLabel(site.error_fa)
-    label.setObjectName("siteConfigError")
-    label.setWordWrap(True)
-    label.setStyleSheet(f"color: {BAD_COLOR}; font-weight: bold;")
-    return label
 
 
 class ServerPage(QWizardPage):

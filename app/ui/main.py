@@ -46,6 +46,7 @@ SMOKE_ENV = "DABIR_SMOKE"
 SMOKE_SCREENSHOT_ENV = "DABIR_SMOKE_SCREENSHOT"
 STORE_TOO_NEW_EXIT = 2
 SMOKE_TIMEOUT_MS = 30_000
+SITE_ERROR_MS = 60_000
 GUI_SWITCH_INTERVAL_S = 0.001  # see prepare_app
 
 
@@ -122,6 +123,9 @@ class Startup:
             self._watch(window, window.ready)
             freeze_startup_objects()
         window.show()
+        site = load_site_config()
+        if site.error_fa:  # the administrator's file is broken: the user tells IT (the wizard said it too)
+            window.show_message(site.error_fa, SITE_ERROR_MS)
 
     def _watch(self, widget: QWidget, ready: SignalInstance) -> None:
         if not self.smoke:

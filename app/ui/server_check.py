@@ -7,6 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from app.models.site_config import SiteConfig
 from app.protocol.jalali import format_date
 from app.protocol.persian import ltr_island
 from app.sync.server_probe import ProbeResult, probe_server
@@ -155,3 +156,14 @@ class ServerCheck(QWidget):
             self.trusted.setStyleSheet(f"color: {OK_COLOR if result.trusted else BAD_COLOR};")
         self.details.setVisible(cert is not None)
         self.checked.emit(result)
+
+
+def site_error_label(site: SiteConfig) -> QLabel | None:
+    """The administrator's file could not be used: say so where the user starts."""
+    if not site.error_fa:
+        return None
+    label = QLabel(site.error_fa)
+    label.setObjectName("siteConfigError")
+    label.setWordWrap(True)
+    label.setStyleSheet(f"color: {BAD_COLOR}; font-weight: bold;")
+    return label

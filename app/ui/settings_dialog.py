@@ -43,7 +43,7 @@ from app.sync.trust_roots import LocalRoot, add_local_root, list_local_roots, re
 from app.ui.file_dialogs import ask, documents_dir, file_dialog
 from app.ui.login_form import LoginForm
 from app.ui.ops import Op, OpContext, StoreOp
-from app.ui.server_check import BAD_COLOR, OK_COLOR, ServerCheck
+from app.ui.server_check import BAD_COLOR, OK_COLOR, ServerCheck, site_error_label
 from app.ui.token_module_picker import TokenModulePicker
 
 
@@ -72,6 +72,8 @@ class SettingsDialog(QDialog):
         buttons.addButton(self.tr("Close"), QDialogButtonBox.ButtonRole.RejectRole)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        if (error := site_error_label(site)) is not None:  # what the administrator set is not in use
+            layout.addWidget(error)
         layout.addWidget(self.tabs)
         layout.addWidget(buttons)
         self.refresh_roots()

@@ -503,3 +503,20 @@ def test_enter_on_the_server_page_checks_then_goes_on_never_cancels(  # type: ig
     assert focused is wizard.button(QWizard.WizardButton.NextButton), focused
     QTest.keyClick(focused, Qt.Key.Key_Return)
     assert wizard.isVisible() and wizard.currentId() == LOGIN_PAGE
+
+
+def test_a_broken_administrators_file_is_said_to_a_user_already_set_up(  # type: ignore[no-untyped-def]
+        window: MainWindow, qtbot, tmp_path: Path):
+    """Not only the wizard: settings and About say the file is broken and not in use (before, the
+    administrator's fields silently became editable and About listed the file as if in force)."""
+    (tmp_path / "dabir.toml").write_text("[server\nurl = 1", encoding="utf-8")
+    settings = window.settings_actions.show_settings()
+    qtbot.waitExposed(settings)
+    error = settings.findChild(QLabel, "siteConfigError")
+    assert error is not None and error.isVisible() and "مدیر سامانه" in error.text()
+    settings.reject()
+    about = window.settings_actions.show_about()
+    qtbot.waitExposed(about)
+    note = about.findChild(QLabel, "aboutSiteConfigError")
+    assert note is not None and note.text() == "این پرونده نادرست است و به کار گرفته نشده است."
+    about.reject()

@@ -63,6 +63,10 @@
         <source>The font&apos;s licence:</source>
         <translation>پروانهٔ قلم:</translation>
     </message>
+    <message>
+        <source>This file is not valid and is not in use.</source>
+        <translation>این پرونده نادرست است و به کار گرفته نشده است.</translation>
+    </message>
 </context>
 <context>
     <name>FirstRunWizard</name>
