@@ -64,7 +64,7 @@ def cmd_tokens(args: argparse.Namespace) -> int:
     paths = []
     print("PKCS#11 modules:")
     for m in modules:
-        print(f"  [{'found' if m.found else 'absent'}] {m.name} ({m.vendor}){': ' + m.path if m.path else ''}")
+        print(f"  [{'found' if m.found else 'absent'}] {m.name} ({m.vendor or 'configured'}){': ' + m.path if m.path else ''}")
         if m.path:
             paths.append(m.path)
     if not paths:

@@ -71,19 +71,19 @@ class KnownModule:
 
 # Each vendor entry's file names and their public sources are listed in docs/pkcs11-modules.md.
 KNOWN_MODULES: tuple[KnownModule, ...] = (
-    KnownModule("SoftHSM2", "OpenDNSSEC (software token, tests and pilots)",
+    KnownModule("SoftHSM2", "OpenDNSSEC",  # a software token: tests and pilots
                 ("libsofthsm2.so",), (r"C:\SoftHSM2\lib\softhsm2-x64.dll",)),
-    KnownModule("OpenSC", "OpenSC (smart cards; also Feitian ePass2003 and JaCarta PKI on Linux)",
+    KnownModule("OpenSC", "OpenSC",  # smart cards; also Feitian ePass2003 and JaCarta PKI on Linux
                 ("opensc-pkcs11.so",), (_win_pf("OpenSC Project", "OpenSC", "pkcs11", "opensc-pkcs11.dll"), "opensc-pkcs11.dll")),
-    KnownModule("Feitian ePass3003", "Feitian (issued with GICA signing certificates in Iran)",
+    KnownModule("Feitian ePass3003", "Feitian",  # issued with GICA signing certificates in Iran
                 ("libshuttle_p11v220.so", "libshuttle_p11v220.so.1.0.0"), ("ShuttleCsp11_3003.dll",)),
     KnownModule("Feitian ePass2003", "Feitian",
                 ("libcastle.so.1.0.0",), ("eps2003csp11.dll",)),
-    KnownModule("SafeNet eToken", "Thales/SafeNet Authentication Client",
+    KnownModule("SafeNet eToken", "Thales",  # SafeNet Authentication Client
                 ("libeTPkcs11.so", "libeToken.so"), ("eTPKCS11.dll",)),
-    KnownModule("Gemalto IDPrime", "Thales/SafeNet Authentication Client",
+    KnownModule("Gemalto IDPrime", "Thales",  # SafeNet Authentication Client
                 ("libIDPrimePKCS11.so",), ("IDPrimePKCS11.dll",)),
-    KnownModule("JaCarta", "Aladdin R.D. (JaCarta PKCS #11 library)",
+    KnownModule("JaCarta", "Aladdin R.D.",  # the JaCarta PKCS #11 library
                 ("libjcPKCS11-2.so",), ("jcPKCS11-2.dll",)),
     KnownModule("YubiKey PIV", "Yubico",
                 ("libykcs11.so", "libykcs11.so.2"), (_win_pf("Yubico", "Yubico PIV Tool", "bin", "libykcs11.dll"),)),
@@ -115,7 +115,7 @@ def detect_modules(*, platform: str | None = None, extra_paths: tuple[str, ...] 
     """Every well-known module with the first path that exists (``path=None`` when absent).
 
     ``lib_dirs`` replaces the folders bare file names are looked up in (tests use a temporary
-    folder). Extra paths (from settings or ``DABIR_PKCS11_MODULES``) are reported as "custom" entries.
+    folder). Extra paths (from settings or ``DABIR_PKCS11_MODULES``) are reported by file name, with no vendor.
     """
     windows = (platform or sys.platform).startswith("win")
     dirs = lib_dirs if lib_dirs is not None else (windows_lib_dirs() if windows else LINUX_LIB_DIRS)
@@ -127,7 +127,7 @@ def detect_modules(*, platform: str | None = None, extra_paths: tuple[str, ...] 
         result.append(ModuleCandidate(known.name, known.vendor, path, searched))
     env_extra = tuple(p for p in os.environ.get(ENV_EXTRA_MODULES, "").split(os.pathsep) if p)
     for p in (*extra_paths, *env_extra):
-        result.append(ModuleCandidate(f"custom: {Path(p).name}", "configured", p if os.path.isfile(p) else None, (p,)))
+        result.append(ModuleCandidate(Path(p).name, "", p if os.path.isfile(p) else None, (p,)))  # configured
     return result
 
 

@@ -37,7 +37,7 @@ class TokenModulePicker(QWidget):
         self.combo.setLayoutDirection(Qt.LayoutDirection.LeftToRight)  # product names and paths are Latin
         for found in found_modules():
             assert found.path is not None
-            self.combo.addItem(f"{found.name} — {found.vendor}", found.path)
+            self.combo.addItem(f"{found.name} — {found.vendor}" if found.vendor else found.name, found.path)
             self.combo.setItemData(self.combo.count() - 1, found.path, Qt.ItemDataRole.ToolTipRole)
         if current:
             self.set_path(current)

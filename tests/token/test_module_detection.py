@@ -58,7 +58,7 @@ def test_auto_pick_uses_the_configured_module_first(tmp_path: Path, monkeypatch:
     assert module_path(str(configured)) == str(configured)
     monkeypatch.setenv(ENV_EXTRA_MODULES, str(configured))
     custom = [m for m in detect_modules(platform="linux", lib_dirs=(str(tmp_path / "none"),)) if m.found]
-    assert [(m.name, m.path) for m in custom] == [("custom: token.so", str(configured))]
+    assert [(m.name, m.vendor, m.path) for m in custom] == [("token.so", "", str(configured))]
 
 
 def test_windows_names_expand_into_system32(monkeypatch: pytest.MonkeyPatch) -> None:
