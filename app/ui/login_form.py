@@ -65,7 +65,8 @@ class LoginForm(QWidget):
         password = self.password.text()
         self.password.clear()  # the password lives only until the login request
         if not url.startswith(("https://", "http://")) or not user or not password:
-            self.status.setText(self.tr("Please enter the server address, your username and your password."))
+            self.status.setText(self.tr("Please enter your username and your password.") if url.startswith("https://")
+                                else self.tr("Please enter the server address, your username and your password."))
             return
         acct = account.Account(server_url=url, username=user, ca_bundle=ca_bundle or None)
         store, box = self.store, [password]

@@ -503,6 +503,10 @@ def test_enter_on_the_server_page_checks_then_goes_on_never_cancels(  # type: ig
     assert focused is wizard.button(QWizard.WizardButton.NextButton), focused
     QTest.keyClick(focused, Qt.Key.Key_Return)
     assert wizard.isVisible() and wizard.currentId() == LOGIN_PAGE
+    form = wizard.login_page.form
+    form.username.setText("a.secretary")
+    QTest.keyClick(form.password, Qt.Key.Key_Return)  # no password: asked for it (the address is known)
+    assert form.status.text() == "لطفاً نام کاربری و گذرواژه را وارد کنید."
 
 
 def test_a_broken_administrators_file_is_said_to_a_user_already_set_up(  # type: ignore[no-untyped-def]

@@ -136,6 +136,10 @@
         <translation>لطفاً نشانی کارگزار، نام کاربری و گذرواژه را وارد کنید.</translation>
     </message>
     <message>
+        <source>Please enter your username and your password.</source>
+        <translation>لطفاً نام کاربری و گذرواژه را وارد کنید.</translation>
+    </message>
+    <message>
         <location filename="../../work/wt-firstrun/app/ui/login_form.py" line="77"/>
         <source>Logging in…</source>
         <translation>در حال ورود…</translation>
