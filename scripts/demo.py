@@ -106,8 +106,9 @@ def main() -> int:
         print(f"demo: {demo} was made before the signatories' certificates named them; the sign dialog will "
               f"refuse its tokens. Delete {demo} to start over.", file=sys.stderr)
     server.start()
-    # a kill (SIGTERM) stops the server too, as Ctrl+C does: the finally below runs
+    # a kill (SIGTERM) stops the server and the windows too, as Ctrl+C does: the finally below runs
     signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(143))
+    procs: list[subprocess.Popen[bytes]] = []
     try:
         from app.models.db import open_store
         from app.models.tables import Setting
@@ -122,7 +123,6 @@ def main() -> int:
             state["certs_uploaded"] = True
             state_file.write_text(json.dumps(state, ensure_ascii=False, indent=1))
 
-        procs = []
         for (prefix, token, signer), agency in zip(AGENCIES, state["agencies"], strict=True):
             profile = demo / f"agency-{prefix}"
             store = open_store(profile)
@@ -146,6 +146,14 @@ def main() -> int:
         codes = [p.wait() for p in procs]
         return max(codes)
     finally:
+        for proc in procs:  # stopped (a kill, Ctrl+C): its windows close too, as they would with it
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
         server.stop()
 
 

@@ -33,6 +33,32 @@ def test_demo_starts_server_tokens_and_two_windows(tmp_path: Path):
         urls = distribution_points(x509.load_pem_x509_certificate(signatory["cert_pem"].encode()))
         assert urls and all(u.startswith(f"http://127.0.0.1:{port}/") for u in urls)
 
+    # A kill of the demo (SIGTERM, what a session manager sends) closes its windows and its server too.
+    demo = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "demo.py"), "--dir", str(tmp_path)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert demo.stdout is not None
+    for line in demo.stdout:
+        if line.startswith("demo: server "):
+            break
+    assert len(_processes_using(tmp_path)) >= 3  # the demo and its two windows (the server runs elsewhere)
+    demo.terminate()
+    assert demo.wait(timeout=60) == 143
+    assert _processes_using(tmp_path) == []
+
+
+def _processes_using(folder: Path) -> list[int]:
+    """The processes whose command line names ``folder`` (the demo, its windows, its server)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if str(folder) in cmdline:
+                found.append(int(proc.name))
+    return found
+
 
 def test_the_demo_keyring_file_is_owner_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """It holds the demo users' session tokens."""
