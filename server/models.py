@@ -267,6 +267,30 @@ referral_events = Table(
     Index("ix_referral_events_referral_user", "referral_id", "user_id", "kind", "at"),  # Rasad reports (0011)
 )
 
+# Rasad's summary of the referrals (server/rasad_summary.py): one row per (referral, recipient) with
+# the times the reports need, rewritten in the same transaction as each change of the referral, so a
+# report reads one narrow table instead of every referral of its period with its events (0012).
+referral_summary = Table(
+    "referral_summary", metadata,
+    Column("referral_id", Integer, ForeignKey("referrals.id"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),  # the recipient
+    Column("agency_id", Integer, ForeignKey("agencies.id"), nullable=False),
+    Column("letter_guid", String(36), nullable=False),
+    Column("from_user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("unit_code", String(64)),  # the recipient's unit when the referral was made
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("due_date", String(10)),  # ISO date
+    Column("read_at", DateTime(timezone=True)),
+    Column("first_at", DateTime(timezone=True)),  # the recipient's first read, answer or close
+    Column("answered_at", DateTime(timezone=True)),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("recalled_at", DateTime(timezone=True)),  # the sender took the referral back
+    Column("first_s", Integer),  # whole seconds from created_at to first_at
+    Column("close_s", Integer),  # whole seconds from created_at to closed_at
+    Index("ix_referral_summary_agency_created", "agency_id", "created_at"),
+    Index("ix_referral_summary_agency_unit_created", "agency_id", "unit_code", "created_at"),
+)
+
 # Each user's cartable feed: one row per (user, change) for the sender and every recipient,
 # pulled by cursor like the inbox.
 cartable_entries = Table(

@@ -1,8 +1,10 @@
-"""Rasad reports (گزارش‌های رصد): four queries on the referrals themselves (not on ``rasad_events``).
+"""Rasad reports (گزارش‌های رصد): four queries on the referrals' summary (not on ``rasad_events``).
 
 Every report covers the referrals created in a period of Tehran dates, in one scope
 (:func:`server.rasad_access.scope_for`): a whole agency, or one unit of it, in which case only the
-referrals addressed to members of that unit count. The unit of a person is their unit today.
+referrals addressed to members of that unit count. The pairs come from ``referral_summary``
+(server/rasad_summary.py, kept in the referral writes); a recipient's unit is their unit when the
+referral was made.
 
 A recipient's part in a referral (a *pair*) has one status: recalled (the sender took the referral
 back), closed, answered, read (read but neither answered nor closed) or open; pending = open or
@@ -22,11 +24,9 @@ import orjson
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    Integer,
     Select,
     and_,
     case,
-    cast,
     func,
     select,
 )
@@ -39,8 +39,7 @@ from server.models import (
     agencies,
     incoming_registrations,
     letters,
-    referral_events,
-    referral_recipients,
+    referral_summary,
     referrals,
     units,
     users,
@@ -51,7 +50,6 @@ NAMES = ("open_referrals", "timing", "waiting", "instructions")
 SENIOR_ROLES = frozenset({Role.SIGNATORY.value, Role.UNIT_MANAGER.value, Role.AGENCY_ADMIN.value})
 WAITING_TOP = 50
 INSTRUCTIONS_TOP = 500
-FIRST_ACTION_KINDS = ("read", "answer", "close")
 PENDING = ("open", "read")
 
 
@@ -64,52 +62,24 @@ def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetim
     return utc(start), utc(end + dt.timedelta(days=1))
 
 
-def _seconds(conn: Connection, later: Any, earlier: Any) -> ColumnElement[Any]:
-    """Whole seconds from ``earlier`` to ``later`` (the one expression that differs by dialect)."""
-    if conn.dialect.name == "sqlite":
-        return cast(func.round((func.julianday(later) - func.julianday(earlier)) * 86400.0), Integer)
-    return cast(func.round(func.extract("epoch", later - earlier)), Integer)
-
-
 def pairs(conn: Connection, scope: Scope, start: dt.date, end: dt.date, today: dt.date,
           *extra: ColumnElement[bool]) -> Select[Any]:
-    """One row per recipient of each referral in scope and period: ids, times and status. The
-    events are aggregated once per (referral, recipient) and joined, not looked up row by row."""
+    """One row per recipient of each referral in scope and period, with its status, from the summary
+    (server/rasad_summary.py): the reports read no referral events."""
     lo, hi = period_bounds(start, end)
-    r, e = referrals, referral_events
-    in_period = [r.c.agency_id == scope.agency_id, r.c.created_at >= lo, r.c.created_at < hi, *extra]
-
-    def first(*kinds: str) -> Any:
-        return func.min(case((e.c.kind.in_(kinds), e.c.at)))
-
-    ids = select(r.c.id).where(*in_period)  # driven from the period's referrals, not from all events
-    acted = (select(e.c.referral_id, e.c.user_id, first(*FIRST_ACTION_KINDS).label("first_at"),
-                    first("answer").label("answered_at"), first("close").label("closed_at"))
-             .where(e.c.referral_id.in_(ids), e.c.kind.in_(FIRST_ACTION_KINDS))
-             .group_by(e.c.referral_id, e.c.user_id).subquery("acted"))
-    recalled = (select(e.c.referral_id).where(e.c.referral_id.in_(ids), e.c.kind == "recall")
-                .distinct().subquery("recalled"))
-    inner = (select(r.c.id.label("referral_id"), r.c.guid, r.c.letter_guid, r.c.from_user_id, r.c.created_at,
-                    r.c.due_date, referral_recipients.c.user_id, users.c.unit_code,
-                    recalled.c.referral_id.is_not(None).label("recalled"), acted.c.first_at, acted.c.answered_at,
-                    acted.c.closed_at)
-             .join(referral_recipients, referral_recipients.c.referral_id == r.c.id)
-             .join(users, users.c.id == referral_recipients.c.user_id)
-             .outerjoin(acted, and_(acted.c.referral_id == r.c.id, acted.c.user_id == referral_recipients.c.user_id))
-             .outerjoin(recalled, recalled.c.referral_id == r.c.id)
-             .where(*in_period))
+    s = referral_summary
+    recalled = s.c.recalled_at.is_not(None)
+    status = case((recalled, "recalled"), (s.c.closed_at.is_not(None), "closed"),
+                  (s.c.answered_at.is_not(None), "answered"), (s.c.first_at.is_not(None), "read"), else_="open")
+    pending = and_(s.c.recalled_at.is_(None), s.c.answered_at.is_(None), s.c.closed_at.is_(None))
+    overdue = and_(pending, s.c.due_date.is_not(None), s.c.due_date < today.isoformat())
+    q = (select(s.c.referral_id, s.c.letter_guid, s.c.from_user_id, s.c.created_at, s.c.due_date, s.c.user_id,
+                s.c.unit_code, recalled.label("recalled"), s.c.first_s, s.c.close_s, status.label("status"),
+                pending.label("pending"), overdue.label("overdue"))
+         .where(s.c.agency_id == scope.agency_id, s.c.created_at >= lo, s.c.created_at < hi, *extra))
     if scope.unit_code is not None:
-        inner = inner.where(users.c.unit_code == scope.unit_code)
-    # PostgreSQL misjudges the pending filter on the outer-joined columns and nests loops; joined in
-    # full first (MATERIALIZED), it hash-joins. SQLite plans it well as it is and would only copy it.
-    p = inner.cte("p").prefix_with("MATERIALIZED") if conn.dialect.name == "postgresql" else inner.subquery("p")
-    status = case((p.c.recalled, "recalled"), (p.c.closed_at.is_not(None), "closed"),
-                  (p.c.answered_at.is_not(None), "answered"), (p.c.first_at.is_not(None), "read"), else_="open")
-    pending = and_(~p.c.recalled, p.c.answered_at.is_(None), p.c.closed_at.is_(None))
-    overdue = and_(pending, p.c.due_date.is_not(None), p.c.due_date < today.isoformat())
-    return select(p, status.label("status"), pending.label("pending"), overdue.label("overdue"),
-                  _seconds(conn, p.c.first_at, p.c.created_at).label("first_s"),
-                  _seconds(conn, p.c.closed_at, p.c.created_at).label("close_s"))
+        q = q.where(s.c.unit_code == scope.unit_code)
+    return q
 
 
 # -- people ------------------------------------------------------------------------------------
@@ -259,7 +229,7 @@ def instructions(conn: Connection, scope: Scope, start: dt.date, end: dt.date, t
     senior = people.senior()
     if not senior:
         return {"officials": [], "items": [], "total": 0, "truncated": False}
-    p = pairs(conn, scope, start, end, today, referrals.c.from_user_id.in_(senior)).subquery()
+    p = pairs(conn, scope, start, end, today, referral_summary.c.from_user_id.in_(senior)).subquery()
     rows = conn.execute(select(p.c.referral_id, p.c.from_user_id, p.c.created_at, p.c.user_id, p.c.status,
                                p.c.pending, p.c.overdue)
                         .order_by(p.c.created_at.desc(), p.c.referral_id.desc(), p.c.user_id)).all()

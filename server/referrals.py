@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from app.protocol.receipt import format_time
-from server import rasad_events
+from server import rasad_events, rasad_summary
 from server.auth import Principal, Role
 from server.context import ServerContext, as_utc
 from server.db import next_value
@@ -150,6 +150,7 @@ def create(ctx: ServerContext, conn: Connection, principal: Principal, body: dic
     row["id"] = _new_id(conn.execute(insert(referrals).values(**row)).inserted_primary_key)
     conn.execute(insert(referral_recipients), [{"referral_id": row["id"], "user_id": u} for u in to])
     _feed(ctx, conn, row["id"], None)
+    rasad_summary.refresh(conn, [row["id"]])
     view = _referral_view(conn, row, names)
     rasad_events.record(ctx, conn, agency_id=principal.agency_id, event_id=row["guid"], kind="referred",
                         letter_guid=row["letter_guid"], referral_guid=row["guid"], user_id=principal.user_id,
@@ -206,6 +207,7 @@ def add_event(ctx: ServerContext, conn: Connection, principal: Principal, guid: 
            "at": ctx.clock().astimezone(dt.UTC).replace(microsecond=0)}
     event_id = _new_id(conn.execute(insert(referral_events).values(**row)).inserted_primary_key)
     _feed(ctx, conn, ref["id"], event_id)
+    rasad_summary.refresh(conn, [ref["id"]])
     rasad_events.record(ctx, conn, agency_id=principal.agency_id, event_id=event_guid,
                         kind=rasad_events.REFERRAL_KINDS[kind], letter_guid=ref["letter_guid"], referral_guid=guid,
                         user_id=principal.user_id, at=row["at"],

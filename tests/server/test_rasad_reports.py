@@ -1,5 +1,5 @@
-"""Rasad reports: known referrals written straight into a migrated database (SQLite and PostgreSQL)
-give known counts and percentiles; the route answers by scope through the real server."""
+"""Rasad reports: known referrals written straight into a migrated database (SQLite and PostgreSQL),
+summarized as the server's writes do, give known counts and percentiles; the route answers by scope through the real server."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from server.models import (
     units,
     users,
 )
+from server import rasad_summary
 from server.rasad_access import Scope
 from server.rasad_reports import nearest_rank, report
 from tests.server.conftest import Env, fresh_pg_database, refusal
@@ -70,6 +71,7 @@ class Data:
             self.conn.execute(insert(referral_events).values(
                 guid=str(uuid.uuid4()), referral_id=rid, user_id=self.ids[who], kind=kind, note="",
                 answer_guid=str(uuid.uuid4()) if kind == "answer" else None, at=at + dt.timedelta(seconds=secs)))
+        rasad_summary.refresh(self.conn, [rid])  # as the server's referral writes do
 
     def register(self, guid: str, number: str, at: dt.datetime, *, electronic: bool = False) -> None:
         """A paper letter registered with its subject, or a delivered one whose subject is in its package."""

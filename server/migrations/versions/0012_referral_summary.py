@@ -1,0 +1,52 @@
+"""referral summary: one row per (referral, recipient) for the Rasad reports, filled from the referral tables
+
+The table is created here as it stands in this revision and filled by server.rasad_summary.backfill
+(the function the write path uses), so existing referrals read in the reports as new ones do.
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-12-05 18:00:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0012"
+down_revision = "0011"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "referral_summary",
+        sa.Column("referral_id", sa.Integer, sa.ForeignKey("referrals.id"), primary_key=True),
+        sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), primary_key=True),
+        sa.Column("agency_id", sa.Integer, sa.ForeignKey("agencies.id"), nullable=False),
+        sa.Column("letter_guid", sa.String(36), nullable=False),
+        sa.Column("from_user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+        sa.Column("unit_code", sa.String(64)),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("due_date", sa.String(10)),
+        sa.Column("read_at", sa.DateTime(timezone=True)),
+        sa.Column("first_at", sa.DateTime(timezone=True)),
+        sa.Column("answered_at", sa.DateTime(timezone=True)),
+        sa.Column("closed_at", sa.DateTime(timezone=True)),
+        sa.Column("recalled_at", sa.DateTime(timezone=True)),
+        sa.Column("first_s", sa.Integer),
+        sa.Column("close_s", sa.Integer),
+    )
+    from server.rasad_summary import backfill
+
+    backfill(op.get_bind())
+    op.create_index("ix_referral_summary_agency_created", "referral_summary", ["agency_id", "created_at"])
+    op.create_index("ix_referral_summary_agency_unit_created", "referral_summary",
+                    ["agency_id", "unit_code", "created_at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_referral_summary_agency_unit_created", "referral_summary")
+    op.drop_index("ix_referral_summary_agency_created", "referral_summary")
+    op.drop_table("referral_summary")
