@@ -3,7 +3,8 @@
     python bench/bench_rasad_reports.py [--events 1000000] [--backend sqlite|postgres|both]
 
 "Events' worth": each referral counts as its «referred» event, plus its recipients' read, answer and
-close events and the recalls, spread over one Jalali year (1404/09/01 … 1405/08/30) in one agency of
+close events and the recalls (each referral summarized by server.rasad_summary.pair_rows, as the
+server's writes do), spread over one Jalali year (1404/09/01 … 1405/08/30) in one agency of
 300 users in 20 units (15 senior officials), about five referrals per registered incoming letter.
 The rows go straight into a migrated database (SQLAlchemy bulk INSERTs in batches of 20,000, no
 server); PostgreSQL is ANALYZEd after the load as autovacuum would, SQLite is left as the server
@@ -38,12 +39,14 @@ from server.models import (
     incoming_registrations,
     referral_events,
     referral_recipients,
+    referral_summary,
     referrals,
     units,
     users,
 )
 from server.rasad_access import Scope
 from server.rasad_reports import NAMES, report
+from server.rasad_summary import pair_rows
 
 YEAR_START = dt.datetime(2025, 11, 22, tzinfo=dt.UTC)  # 1404/09/01
 NOW = YEAR_START + dt.timedelta(days=366)
@@ -63,6 +66,7 @@ def rows(n_events: int, rng: random.Random) -> Iterator[tuple[str, list[dict[str
     recips: list[dict[str, object]] = []
     evs: list[dict[str, object]] = []
     regs: list[dict[str, object]] = []
+    summary: list[dict[str, object]] = []
     letter = ""
     while events < n_events:
         at = YEAR_START + dt.timedelta(seconds=rng.randrange(365 * 86400))
@@ -76,9 +80,12 @@ def rows(n_events: int, rng: random.Random) -> Iterator[tuple[str, list[dict[str
         rid += 1
         sender, to = rng.randrange(1, 301), rng.randrange(1, 301)
         due = (at + dt.timedelta(days=rng.choice((3, 7, 14)))).date().isoformat() if rng.random() < 0.6 else None
-        refs.append({"id": rid, "guid": str(uuid.uuid4()), "agency_id": 1, "letter_guid": letter,
-                     "from_user_id": sender, "instruction": "اقدام", "postscript": "", "due_date": due, "created_at": at})
+        ref: dict[str, object] = {"id": rid, "guid": str(uuid.uuid4()), "agency_id": 1, "letter_guid": letter,
+                                  "from_user_id": sender, "instruction": "اقدام", "postscript": "", "due_date": due,
+                                  "created_at": at}
+        refs.append(ref)
         recips.append({"referral_id": rid, "user_id": to})
+        first_event = len(evs)
         events += 1
         t = at
         if rng.random() < 0.02:
@@ -92,19 +99,23 @@ def rows(n_events: int, rng: random.Random) -> Iterator[tuple[str, list[dict[str
                         "user_id": sender if kind == "recall" else to, "kind": kind, "note": "",
                         "answer_guid": str(uuid.uuid4()) if kind == "answer" else None, "at": t})
             events += 1
+        summary += pair_rows(ref, [(to, f"u{to % 20}")], evs[first_event:])  # as the server's writes do
         if len(refs) >= BATCH:
             yield "incoming_registrations", regs
             yield "referrals", refs
             yield "referral_recipients", recips
             yield "referral_events", evs
-            refs, recips, evs, regs = [], [], [], []
+            yield "referral_summary", summary
+            refs, recips, evs, regs, summary = [], [], [], [], []
     yield "incoming_registrations", regs
     yield "referrals", refs
     yield "referral_recipients", recips
     yield "referral_events", evs
+    yield "referral_summary", summary
 
 
-TABLES = {t.name: t for t in (units, users, incoming_registrations, referrals, referral_recipients, referral_events)}
+TABLES = {t.name: t for t in (units, users, incoming_registrations, referrals, referral_recipients, referral_events,
+                              referral_summary)}
 
 
 def load(engine: Engine, n_events: int) -> float:
