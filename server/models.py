@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData()
@@ -270,6 +271,7 @@ referral_events = Table(
 # Rasad's summary of the referrals (server/rasad_summary.py): one row per (referral, recipient) with
 # the times the reports need, rewritten in the same transaction as each change of the referral, so a
 # report reads one narrow table instead of every referral of its period with its events (0012).
+PENDING_PAIR = "recalled_at IS NULL AND answered_at IS NULL AND closed_at IS NULL"
 referral_summary = Table(
     "referral_summary", metadata,
     Column("referral_id", Integer, ForeignKey("referrals.id"), primary_key=True),
@@ -287,8 +289,12 @@ referral_summary = Table(
     Column("recalled_at", DateTime(timezone=True)),  # the sender took the referral back
     Column("first_s", Integer),  # whole seconds from created_at to first_at
     Column("close_s", Integer),  # whole seconds from created_at to closed_at
-    Index("ix_referral_summary_agency_created", "agency_id", "created_at"),
-    Index("ix_referral_summary_agency_unit_created", "agency_id", "unit_code", "created_at"),
+    # the reports: pending pairs of a period (open_referrals, waiting), read from the index alone
+    Index("ix_referral_summary_pending", "agency_id", "created_at", "unit_code", "user_id", "due_date", "letter_guid",
+          sqlite_where=text(PENDING_PAIR), postgresql_where=text(PENDING_PAIR)),
+    # durations per unit (timing), read from the index alone
+    Index("ix_referral_summary_timing", "agency_id", "unit_code", "created_at", "first_s", "close_s", "recalled_at"),
+    Index("ix_referral_summary_sender", "agency_id", "from_user_id", "created_at"),  # instructions
 )
 
 # Each user's cartable feed: one row per (user, change) for the sender and every recipient,

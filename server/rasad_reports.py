@@ -25,8 +25,10 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Select,
+    String,
     and_,
     case,
+    cast,
     func,
     select,
 )
@@ -62,24 +64,36 @@ def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetim
     return utc(start), utc(end + dt.timedelta(days=1))
 
 
-def pairs(conn: Connection, scope: Scope, start: dt.date, end: dt.date, today: dt.date,
-          *extra: ColumnElement[bool]) -> Select[Any]:
-    """One row per recipient of each referral in scope and period, with its status, from the summary
-    (server/rasad_summary.py): the reports read no referral events."""
+def in_scope(scope: Scope, start: dt.date, end: dt.date) -> list[ColumnElement[bool]]:
+    """The summary rows of the scope's referrals created in the period."""
     lo, hi = period_bounds(start, end)
+    s = referral_summary
+    where = [s.c.agency_id == scope.agency_id, s.c.created_at >= lo, s.c.created_at < hi]
+    if scope.unit_code is not None:
+        where.append(s.c.unit_code == scope.unit_code)
+    return where
+
+
+# Pending, as separate terms: the partial index ix_referral_summary_pending has these conditions.
+PENDING_WHERE = (referral_summary.c.recalled_at.is_(None), referral_summary.c.answered_at.is_(None),
+                 referral_summary.c.closed_at.is_(None))
+
+
+def _overdue(today: dt.date) -> ColumnElement[bool]:
+    """Of a pending pair: due before today."""
+    return and_(referral_summary.c.due_date.is_not(None), referral_summary.c.due_date < today.isoformat())
+
+
+def pairs(scope: Scope, start: dt.date, end: dt.date, today: dt.date, *extra: ColumnElement[bool]) -> Select[Any]:
+    """One row per recipient of each referral in scope and period, with its status."""
     s = referral_summary
     recalled = s.c.recalled_at.is_not(None)
     status = case((recalled, "recalled"), (s.c.closed_at.is_not(None), "closed"),
                   (s.c.answered_at.is_not(None), "answered"), (s.c.first_at.is_not(None), "read"), else_="open")
-    pending = and_(s.c.recalled_at.is_(None), s.c.answered_at.is_(None), s.c.closed_at.is_(None))
-    overdue = and_(pending, s.c.due_date.is_not(None), s.c.due_date < today.isoformat())
-    q = (select(s.c.referral_id, s.c.letter_guid, s.c.from_user_id, s.c.created_at, s.c.due_date, s.c.user_id,
-                s.c.unit_code, recalled.label("recalled"), s.c.first_s, s.c.close_s, status.label("status"),
-                pending.label("pending"), overdue.label("overdue"))
-         .where(s.c.agency_id == scope.agency_id, s.c.created_at >= lo, s.c.created_at < hi, *extra))
-    if scope.unit_code is not None:
-        q = q.where(s.c.unit_code == scope.unit_code)
-    return q
+    pending = and_(*PENDING_WHERE)
+    return (select(s.c.referral_id, s.c.from_user_id, s.c.created_at, s.c.user_id, status.label("status"),
+                   pending.label("pending"), and_(pending, _overdue(today)).label("overdue"))
+            .where(*in_scope(scope, start, end), *extra))
 
 
 # -- people ------------------------------------------------------------------------------------
@@ -115,17 +129,17 @@ def _count(flag: Any) -> Any:
 def open_referrals(conn: Connection, scope: Scope, start: dt.date, end: dt.date, today: dt.date,
                    people: People) -> dict[str, Any]:
     """Pending and overdue pairs per recipient and per recipient's unit, most pending first."""
-    p = pairs(conn, scope, start, end, today).subquery()
-    rows = conn.execute(select(p.c.user_id, func.count(), _count(p.c.overdue)).where(p.c.pending)
-                        .group_by(p.c.user_id)).all()
+    s = referral_summary
+    rows = conn.execute(select(s.c.user_id, s.c.unit_code, func.count(), _count(_overdue(today)))
+                        .where(*in_scope(scope, start, end), *PENDING_WHERE)
+                        .group_by(s.c.user_id, s.c.unit_code)).all()
     by_unit: dict[str | None, list[int]] = {}
-    persons: list[dict[str, Any]] = []
-    for user_id, n_open, n_overdue in rows:
-        person = people.person(user_id)
-        persons.append({"person": person, "open": int(n_open), "overdue": int(n_overdue or 0)})
-        acc = by_unit.setdefault(person["unit"], [0, 0])
-        acc[0] += int(n_open)
-        acc[1] += int(n_overdue or 0)
+    by_person: dict[int, list[int]] = {}
+    for user_id, unit, n_open, n_overdue in rows:
+        for acc in (by_unit.setdefault(unit, [0, 0]), by_person.setdefault(user_id, [0, 0])):
+            acc[0] += int(n_open)
+            acc[1] += int(n_overdue or 0)
+    persons = [{"person": people.person(u), "open": n[0], "overdue": n[1]} for u, n in by_person.items()]
     persons.sort(key=lambda r: (-r["open"], -r["overdue"], r["person"]["username"]))
     unit_rows = [{**people.unit(code), "open": n[0], "overdue": n[1]} for code, n in by_unit.items()]
     unit_rows.sort(key=lambda r: (-r["open"], -r["overdue"], r["unit"] or ""))
@@ -145,19 +159,29 @@ def _stats(values: list[int]) -> dict[str, Any]:
     return {"count": len(values), "median_s": nearest_rank(values, 50), "p90_s": nearest_rank(values, 90)}
 
 
+def _ints(joined: str | None) -> list[int]:
+    return [int(v) for v in joined.split(",")] if joined else []
+
+
 def timing(conn: Connection, scope: Scope, start: dt.date, end: dt.date, today: dt.date,
            people: People) -> dict[str, Any]:
     """Median and p90 (nearest rank) of the time to first action and to close, per unit and overall:
-    the durations are read once and ranked here, the same way whatever the database."""
-    p = pairs(conn, scope, start, end, today).subquery()
+    the durations are ranked here, the same way whatever the database. They come as one joined
+    string per unit (group_concat / string_agg): a year's hundreds of thousands of values would
+    cost more as as many rows."""
+    s = referral_summary
+
+    def joined(col: Any) -> Any:
+        return func.aggregate_strings(cast(col, String), ",")
+
     first: dict[str | None, list[int]] = {}
     close: dict[str | None, list[int]] = {}
-    for unit, first_s, close_s in conn.execute(select(p.c.unit_code, p.c.first_s, p.c.close_s)
-                                               .where(~p.c.recalled, p.c.first_s.is_not(None))):
-        first.setdefault(unit, []).append(int(first_s))
-        if close_s is not None:
-            close.setdefault(unit, []).append(int(close_s))
-    unit_rows = [{**people.unit(u), "first_action": _stats(first.get(u, [])), "close": _stats(close.get(u, []))}
+    for unit, first_s, close_s in conn.execute(
+            select(s.c.unit_code, joined(s.c.first_s), joined(s.c.close_s))
+            .where(*in_scope(scope, start, end), s.c.recalled_at.is_(None), s.c.first_s.is_not(None))
+            .group_by(s.c.unit_code)):
+        first[unit], close[unit] = _ints(first_s), _ints(close_s)
+    unit_rows = [{**people.unit(u), "first_action": _stats(first[u]), "close": _stats(close[u])}
                  for u in sorted(first, key=lambda code: code or "")]
     overall = {"first_action": _stats([v for vs in first.values() for v in vs]),
                "close": _stats([v for vs in close.values() for v in vs])}
@@ -167,46 +191,31 @@ def timing(conn: Connection, scope: Scope, start: dt.date, end: dt.date, today: 
 def waiting(conn: Connection, scope: Scope, start: dt.date, end: dt.date, today: dt.date,
             people: People) -> dict[str, Any]:
     """The registered incoming letters with pending referrals, longest registered first (top 50):
-    the pending pairs read once and grouped by letter here, then the registrations of those letters."""
-    p = pairs(conn, scope, start, end, today).subquery()
-    per_letter: dict[str, dict[str, Any]] = {}
-    for guid, user_id, created_at, overdue in conn.execute(
-            select(p.c.letter_guid, p.c.user_id, p.c.created_at, p.c.overdue).where(p.c.pending)
-            .order_by(p.c.created_at, p.c.user_id)):
-        w = per_letter.setdefault(guid, {"pending": 0, "overdue": 0, "oldest": created_at, "on": []})
-        w["pending"] += 1
-        w["overdue"] += bool(overdue)
-        if user_id not in w["on"]:
-            w["on"].append(user_id)
-    if not per_letter:
+    the pending pairs grouped by letter in the database, joined to the registrations."""
+    s, ir = referral_summary, incoming_registrations
+    per_letter = (select(s.c.letter_guid, func.count().label("pending"), _count(_overdue(today)).label("overdue"),
+                         func.min(s.c.created_at).label("oldest"),
+                         func.aggregate_strings(cast(s.c.user_id, String), ",").label("on"))
+                  .where(*in_scope(scope, start, end), *PENDING_WHERE).group_by(s.c.letter_guid).subquery("w"))
+    top = conn.execute(
+        select(ir.c.guid, ir.c.number, ir.c.subject, ir.c.sender_name, ir.c.registered_at, per_letter.c.pending,
+               per_letter.c.overdue, per_letter.c.oldest, per_letter.c.on)
+        .join(per_letter, per_letter.c.letter_guid == ir.c.guid).where(ir.c.agency_id == scope.agency_id)
+        .order_by(ir.c.registered_at, ir.c.id).limit(WAITING_TOP)).all()
+    if not top:
         return {"items": []}
-    lo, hi = period_bounds(start, end)
-    ir = incoming_registrations
-    referred = select(referrals.c.letter_guid).where(referrals.c.agency_id == scope.agency_id,
-                                                     referrals.c.created_at >= lo, referrals.c.created_at < hi)
-    top: list[str] = []
-    with conn.execute(select(ir.c.guid).where(ir.c.agency_id == scope.agency_id, ir.c.guid.in_(referred))
-                      .order_by(ir.c.registered_at, ir.c.id)) as oldest_first:  # read up to the 50th pending
-        for (guid,) in oldest_first:
-            if guid in per_letter:
-                top.append(guid)
-                if len(top) == WAITING_TOP:
-                    break
-    rows = {r.guid: r for r in conn.execute(
-        select(ir.c.guid, ir.c.number, ir.c.subject, ir.c.sender_name, ir.c.registered_at, letters.c.shams,
-               letters.c.package)
-        .outerjoin(letters, letters.c.guid == ir.c.guid).where(ir.c.agency_id == scope.agency_id, ir.c.guid.in_(top)))}
+    package = {r.guid: r for r in conn.execute(select(letters.c.guid, letters.c.shams, letters.c.package)
+                                               .where(letters.c.guid.in_([r.guid for r in top])))}
     items = []
-    for guid in top:
-        r, w = rows[guid], per_letter[guid]
-        registered_at = as_utc(r.registered_at)
-        subject = r.subject or (orjson.loads(r.package)["content"]["subject"] if r.package else "")
-        items.append({"guid": r.guid, "incoming_number": r.number, "shams": r.shams, "subject": subject,
-                      "sender_name": r.sender_name, "registered_at": format_time(registered_at),
+    for r in top:
+        registered_at, letter = as_utc(r.registered_at), package.get(r.guid)
+        subject = r.subject or (orjson.loads(letter.package)["content"]["subject"] if letter else "")
+        items.append({"guid": r.guid, "incoming_number": r.number, "shams": letter.shams if letter else None,
+                      "subject": subject, "sender_name": r.sender_name, "registered_at": format_time(registered_at),
                       "waiting_days": (today - registered_at.astimezone(TEHRAN).date()).days,
-                      "pending": w["pending"], "overdue": w["overdue"],
-                      "oldest_referral_at": format_time(as_utc(w["oldest"])),
-                      "waiting_on": [people.person(u) for u in sorted(w["on"])]})
+                      "pending": int(r.pending), "overdue": int(r.overdue or 0),
+                      "oldest_referral_at": format_time(as_utc(r.oldest)),
+                      "waiting_on": [people.person(u) for u in sorted(set(_ints(r.on)))]})
     return {"items": items}
 
 
@@ -229,7 +238,7 @@ def instructions(conn: Connection, scope: Scope, start: dt.date, end: dt.date, t
     senior = people.senior()
     if not senior:
         return {"officials": [], "items": [], "total": 0, "truncated": False}
-    p = pairs(conn, scope, start, end, today, referral_summary.c.from_user_id.in_(senior)).subquery()
+    p = pairs(scope, start, end, today, referral_summary.c.from_user_id.in_(senior)).subquery()
     rows = conn.execute(select(p.c.referral_id, p.c.from_user_id, p.c.created_at, p.c.user_id, p.c.status,
                                p.c.pending, p.c.overdue)
                         .order_by(p.c.created_at.desc(), p.c.referral_id.desc(), p.c.user_id)).all()

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import Connection, Engine, create_engine, insert, select, update
 
+from server import rasad_summary
 from server.migrate import upgrade
 from server.models import (
     agencies,
@@ -26,7 +27,6 @@ from server.models import (
     units,
     users,
 )
-from server import rasad_summary
 from server.rasad_access import Scope
 from server.rasad_reports import nearest_rank, report
 from tests.server.conftest import Env, fresh_pg_database, refusal

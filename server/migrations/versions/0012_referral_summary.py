@@ -41,12 +41,15 @@ def upgrade() -> None:
     from server.rasad_summary import backfill
 
     backfill(op.get_bind())
-    op.create_index("ix_referral_summary_agency_created", "referral_summary", ["agency_id", "created_at"])
-    op.create_index("ix_referral_summary_agency_unit_created", "referral_summary",
-                    ["agency_id", "unit_code", "created_at"])
-
+    pending = sa.text("recalled_at IS NULL AND answered_at IS NULL AND closed_at IS NULL")
+    op.create_index("ix_referral_summary_pending", "referral_summary",
+                    ["agency_id", "created_at", "unit_code", "user_id", "due_date", "letter_guid"],
+                    sqlite_where=pending, postgresql_where=pending)
+    op.create_index("ix_referral_summary_timing", "referral_summary",
+                    ["agency_id", "unit_code", "created_at", "first_s", "close_s", "recalled_at"])
+    op.create_index("ix_referral_summary_sender", "referral_summary", ["agency_id", "from_user_id", "created_at"])
 
 def downgrade() -> None:
-    op.drop_index("ix_referral_summary_agency_unit_created", "referral_summary")
-    op.drop_index("ix_referral_summary_agency_created", "referral_summary")
+    for name in ("ix_referral_summary_sender", "ix_referral_summary_timing", "ix_referral_summary_pending"):
+        op.drop_index(name, "referral_summary")
     op.drop_table("referral_summary")
