@@ -57,7 +57,9 @@ def pair_rows(ref: Mapping[str, Any], recipients: Iterable[tuple[int, str | None
 
 def refresh(conn: Connection, referral_ids: Sequence[int]) -> None:
     """Rewrite the summary rows of these referrals from the referral tables (a recipient keeps the
-    unit their row already has; a new row takes the recipient's unit now)."""
+    unit their row already has; a new row takes the recipient's unit now). The referral writes
+    call it after taking the cartable counter, whose row lock orders them: each sees the events
+    committed before it."""
     if not referral_ids:
         return
     ids = list(referral_ids)
