@@ -139,7 +139,8 @@ def open_referrals(conn: Connection, scope: Scope, start: dt.date, end: dt.date,
         for acc in (by_unit.setdefault(unit, [0, 0]), by_person.setdefault(user_id, [0, 0])):
             acc[0] += int(n_open)
             acc[1] += int(n_overdue or 0)
-    persons = [{"person": people.person(u), "open": n[0], "overdue": n[1]} for u, n in by_person.items()]
+    persons: list[dict[str, Any]] = [{"person": people.person(u), "open": n[0], "overdue": n[1]}
+                                     for u, n in by_person.items()]
     persons.sort(key=lambda r: (-r["open"], -r["overdue"], r["person"]["username"]))
     unit_rows = [{**people.unit(code), "open": n[0], "overdue": n[1]} for code, n in by_unit.items()]
     unit_rows.sort(key=lambda r: (-r["open"], -r["overdue"], r["unit"] or ""))

@@ -31,8 +31,8 @@ def _seconds(later: dt.datetime | None, earlier: dt.datetime) -> int | None:
     return None if later is None else round((later - earlier).total_seconds())
 
 
-def pair_rows(ref: Mapping[str, Any], recipients: Iterable[tuple[int, str | None]],
-              events: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def pair_rows(ref: Mapping[Any, Any], recipients: Iterable[tuple[int, str | None]],
+              events: Sequence[Mapping[Any, Any]]) -> list[dict[str, Any]]:
     """The summary rows of one referral (id, agency_id, letter_guid, from_user_id, due_date,
     created_at) from its recipients (user id, unit) and its events (user_id, kind, at)."""
     created = as_utc(ref["created_at"])
