@@ -244,7 +244,6 @@ referrals = Table(
     Column("due_date", String(10)),  # ISO date
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_referrals_agency_letter", "agency_id", "letter_guid"),  # a letter's tree (0010)
-    Index("ix_referrals_agency_created", "agency_id", "created_at"),  # Rasad reports: a period (0011)
 )
 
 referral_recipients = Table(
@@ -265,7 +264,6 @@ referral_events = Table(
     Column("answer_guid", String(36)),
     Column("at", DateTime(timezone=True), nullable=False),
     Index("ix_referral_events_referral", "referral_id"),
-    Index("ix_referral_events_referral_user", "referral_id", "user_id", "kind", "at"),  # Rasad reports (0011)
 )
 
 # Rasad's summary of the referrals (server/rasad_summary.py): one row per (referral, recipient) with

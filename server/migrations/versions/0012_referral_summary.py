@@ -1,7 +1,9 @@
 """referral summary: one row per (referral, recipient) for the Rasad reports, filled from the referral tables
 
 The table is created here as it stands in this revision and filled by server.rasad_summary.backfill
-(the function the write path uses), so existing referrals read in the reports as new ones do.
+(the function the write path uses), so existing referrals read in the reports as new ones do. The
+two indexes 0011 made for the reports' former queries on the referral tables go: nothing reads by
+them now, and every referral write paid for them.
 
 Revision ID: 0012
 Revises: 0011
@@ -48,8 +50,13 @@ def upgrade() -> None:
     op.create_index("ix_referral_summary_timing", "referral_summary",
                     ["agency_id", "unit_code", "created_at", "first_s", "close_s", "recalled_at"])
     op.create_index("ix_referral_summary_sender", "referral_summary", ["agency_id", "from_user_id", "created_at"])
+    op.drop_index("ix_referral_events_referral_user", "referral_events")
+    op.drop_index("ix_referrals_agency_created", "referrals")
+
 
 def downgrade() -> None:
+    op.create_index("ix_referrals_agency_created", "referrals", ["agency_id", "created_at"])
+    op.create_index("ix_referral_events_referral_user", "referral_events", ["referral_id", "user_id", "kind", "at"])
     for name in ("ix_referral_summary_sender", "ix_referral_summary_timing", "ix_referral_summary_pending"):
         op.drop_index(name, "referral_summary")
     op.drop_table("referral_summary")
