@@ -5,7 +5,8 @@ by server.rasad_access alone; anything else is 404 (docs/rasad.md)."""
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+import orjson
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -13,6 +14,7 @@ from app.protocol.package_schema import UUID_PATTERN
 from server import rasad_events, rasad_tree
 from server.auth import Principal, Role
 from server.context import ServerContext
+from server.idempotency import json_response
 from server.models import agencies
 from server.rasad_access import granted_agencies, scope_for, tree_agency
 
@@ -115,23 +117,26 @@ def add_routes(r: APIRouter, current: Current) -> None:
 
     @r.get("/rasad/letters/{guid}/tree", tags=["rasad"], response_model=None, responses={200: {"model": Tree}})
     async def get_tree(request: Request, user: Annotated[Principal, Depends(current)], guid: Guid,
-                       agency: AgencyNid = None) -> dict[str, Any]:
+                       agency: AgencyNid = None) -> Response:
         """The letter's incoming tree (درخت وارده) in the caller's agency, or (observers) in a granted
         agency named by ``agency``; 404 when the caller may not see it."""
         ctx = _ctx(request)
         with ctx.db.read() as conn:
             agency_id = tree_agency(conn, user, guid, agency)
-            return rasad_tree.build(ctx, conn, agency_id, guid)
+            tree = rasad_tree.build(ctx, conn, agency_id, guid)
+        # A tree of thousands of nodes is megabytes: encoded once, not walked by FastAPI's encoder first.
+        return json_response(200, orjson.dumps(tree))
 
     @r.get("/rasad/events", tags=["rasad"], response_model=None, responses={200: {"model": EventsPage}})
     async def get_events(request: Request, user: Annotated[Principal, Depends(current)], agency: AgencyNid = None,
-                         after: After = 0, limit: Limit = 500) -> dict[str, Any]:
+                         after: After = 0, limit: Limit = 500) -> Response:
         """The web service: an agency's events after the cursor ``after``, oldest first, at most
         ``limit``; ask again with ``after=next`` until ``next`` is null. Agency administrators read
         their agency, observers the agencies granted to them; anyone else gets 404."""
         with _ctx(request).db.read() as conn:
             scope = scope_for(conn, user, agency, whole_agency=True)
-            return rasad_events.page(conn, scope.agency_id, after, limit)
+            page = rasad_events.page(conn, scope.agency_id, after, limit)
+        return json_response(200, orjson.dumps(page))
 
     @r.get("/rasad/agencies", tags=["rasad"], response_model=None, responses={200: {"model": list[Agency]}})
     async def get_agencies(request: Request, user: Annotated[Principal, Depends(current)]) -> list[dict[str, str]]:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 
 from app.protocol.documents import ADDRESS_PATH
 from app.protocol.package import LetterPackage
@@ -128,7 +129,8 @@ class DabirApi:
                             f"Unexpected HTTP {resp.status_code} response")
 
     def _json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        return self._request(method, path, **kwargs).json()
+        result: dict[str, Any] = orjson.loads(self._request(method, path, **kwargs).content)
+        return result
 
     # -- identity ----------------------------------------------------------------------
     def login(self, username: str, password: str) -> dict[str, Any]:
