@@ -31,6 +31,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from app.models.db import Store, StoreTooNewError, default_data_dir, open_store
 from app.models.site_config import load_site_config
+from app.ui.collector import collect_on_gui_thread
 from app.ui.fonts import apply_app_font
 from app.ui.i18n import install_translator
 from app.ui.resources import icon_path
@@ -59,6 +60,7 @@ def prepare_app(app: QApplication) -> None:
     app.setDesktopFileName("dabir")  # Wayland shells take the icon from dabir.desktop
     apply_app_font(app)
     install_translator(app)
+    collect_on_gui_thread(app)  # no worker thread ever frees a Qt object
     app.setApplicationDisplayName(app.translate("MainWindow", "Dabir"))
     # Workers (search pages, counts, signing, sync) run Python too: with the default 5 ms, the GUI
     # thread could wait that long for the interpreter lock in the middle of a repaint.

@@ -120,7 +120,8 @@ def test_register_idempotent_and_receipt(env: Env, sec_a) -> None:  # type: igno
     assert first["receipt"]["payload"]["server_cert_sha256"] == cert_fingerprint(cert_pem)
     assert first["receipt"]["payload"]["content_sha256"] == pkg.content_sha256()
     forged = copy.deepcopy(first["receipt"])
-    forged["payload"]["shams"] = forged["payload"]["shams"][:-1] + "9"
+    shams = forged["payload"]["shams"]
+    forged["payload"]["shams"] = shams[:-1] + ("8" if shams.endswith("9") else "9")  # another number
     with pytest.raises(InvalidReceipt):
         verify_receipt(forged, cert_pem)
     # Public verification: with the printed code, facts; never content (tests/server/test_privacy.py).
