@@ -13,6 +13,8 @@ import os
 import secrets
 import socket
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy import Connection, select
 
 from server.config import ENV_PREFIX, ConfigError, Settings, load_settings
+from server.context import ServerContext
 from server.migrate import upgrade
 
 log = logging.getLogger("dabir.server")
@@ -39,6 +42,27 @@ def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
     overrides = {k: getattr(args, k, None) for k in ("data_dir", "database_url", "tls_cert", "tls_key", "trust_dir")}
     overrides.update(extra)
     return load_settings(args.config, overrides)
+
+
+def _migrated(args: argparse.Namespace) -> Settings:
+    """What every operator command starts with: the settings, the data folder owner-only, the
+    database at the newest schema."""
+    settings = _settings(args)
+    keep_private(settings)
+    upgrade(settings.db_url)
+    return settings
+
+
+@contextmanager
+def _operator_context(args: argparse.Namespace) -> Iterator[ServerContext]:
+    """The server's context for one operator command, its database connections closed after."""
+    from server.app import create_context
+
+    ctx = create_context(_migrated(args))
+    try:
+        yield ctx
+    finally:
+        ctx.db.dispose()
 
 
 def _setup_logging(settings: Settings) -> None:
@@ -116,11 +140,7 @@ def check_identities(settings: Settings) -> None:
     except (OSError, ssl.SSLError) as exc:
         raise ConfigError(f"cannot use the TLS certificate {settings.tls_cert_path} and key {settings.tls_key_path}: "
                           f"{getattr(exc, 'strerror', None) or exc}") from exc
-    try:
-        load_receipt_identity(settings.receipt_cert_path, settings.receipt_key_path)
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"cannot use the receipt certificate {settings.receipt_cert_path} and key "
-                          f"{settings.receipt_key_path}: {getattr(exc, 'strerror', None) or exc}") from exc
+    load_receipt_identity(settings.receipt_cert_path, settings.receipt_key_path)  # ConfigError, one line
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -269,9 +289,7 @@ def seed_demo(settings: Settings, password: str) -> list[dict[str, Any]]:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    keep_private(settings)
-    upgrade(settings.db_url)
+    settings = _migrated(args)
     password = args.password or os.environ.get(ENV_PREFIX + "DEMO_PASSWORD") or secrets.token_urlsafe(9)
     agencies = seed_demo(settings, password)
     observer = {"national_id": demo_observer_agency(), "name": DEMO_OBSERVER_AGENCY[1], "username": DEMO_OBSERVER[0]}
@@ -292,28 +310,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_add_agency(args: argparse.Namespace) -> int:
     from server.admin import create_agency, create_user
-    from server.app import create_context
     from server.auth import hash_password
     from server.errors import ApiError
 
-    settings = _settings(args)
-    keep_private(settings)
-    upgrade(settings.db_url)
-    ctx = create_context(settings)
     password = os.environ.get(ENV_PREFIX + "ADMIN_PASSWORD") or secrets.token_urlsafe(12)
     password_hash = hash_password(password)
+    with _operator_context(args) as ctx:
 
-    def add(conn: Connection) -> None:
-        aid = create_agency(ctx, conn, args.national_id, args.name)
-        create_user(ctx, conn, aid, username=args.admin_username, display_name="راهبر سازمان",
-                    password_hash=password_hash, roles=["agency_admin"])
-    try:
-        ctx.db.write_now(add)
-    except ApiError as exc:
-        print(f"dabir-server: {exc.message_en}", file=sys.stderr)
-        return 2
-    finally:
-        ctx.db.dispose()
+        def add(conn: Connection) -> None:
+            aid = create_agency(ctx, conn, args.national_id, args.name)
+            create_user(ctx, conn, aid, username=args.admin_username, display_name="راهبر سازمان",
+                        password_hash=password_hash, roles=["agency_admin"])
+        try:
+            ctx.db.write_now(add)
+        except ApiError as exc:
+            print(f"dabir-server: {exc.message_en}", file=sys.stderr)
+            return 2
     print(f"agency {args.national_id} created; administrator {args.admin_username}")
     if not os.environ.get(ENV_PREFIX + "ADMIN_PASSWORD"):
         print(f"initial administrator password (shown once): {password}")
@@ -332,21 +344,15 @@ def _operator() -> str:
 
 def cmd_rasad_grant(args: argparse.Namespace) -> int:
     """rasad-grant / rasad-revoke: one observer, one agency, audited in that agency's log."""
-    from server.app import create_context
     from server.rasad_grants import GrantError, grant, revoke
 
-    settings = _settings(args)
-    keep_private(settings)
-    upgrade(settings.db_url)
-    ctx = create_context(settings)
     change = grant if args.command == "rasad-grant" else revoke
-    try:
-        changed = ctx.db.write_now(lambda conn: change(ctx, conn, args.observer, args.agency, _operator()))
-    except GrantError as exc:
-        print(f"dabir-server: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        ctx.db.dispose()
+    with _operator_context(args) as ctx:
+        try:
+            changed = ctx.db.write_now(lambda conn: change(ctx, conn, args.observer, args.agency, _operator()))
+        except GrantError as exc:
+            print(f"dabir-server: {exc}", file=sys.stderr)
+            return 2
     done = "granted" if change is grant else "revoked"
     print(f"{args.observer} / agency {args.agency}: {done}" if changed else
           f"{args.observer} / agency {args.agency}: nothing to do (already {done})")
@@ -354,18 +360,10 @@ def cmd_rasad_grant(args: argparse.Namespace) -> int:
 
 
 def cmd_rasad_grants(args: argparse.Namespace) -> int:
-    from server.app import create_context
     from server.rasad_grants import listing
 
-    settings = _settings(args)
-    keep_private(settings)
-    upgrade(settings.db_url)
-    ctx = create_context(settings)
-    try:
-        with ctx.db.read() as conn:
-            rows = listing(conn)
-    finally:
-        ctx.db.dispose()
+    with _operator_context(args) as ctx, ctx.db.read() as conn:
+        rows = listing(conn)
     for r in rows:
         state = f"revoked {r['revoked_at']:%Y-%m-%d %H:%M} by {r['revoked_by']}" if r["revoked_at"] else "active"
         print(f"{r['observer']}\t{r['agency']}\tgranted {r['granted_at']:%Y-%m-%d %H:%M} by {r['granted_by']}\t{state}")

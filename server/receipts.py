@@ -12,6 +12,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from server.config import ConfigError
+
 ReceiptKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
 
 
@@ -54,10 +56,19 @@ def create_receipt_identity(cert_path: Path, key_path: Path, *, name: str = "Dab
 
 
 def load_receipt_identity(cert_path: Path, key_path: Path) -> tuple[ReceiptKey, x509.Certificate]:
-    key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
-    if not isinstance(key, ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey):
-        raise ValueError(f"{key_path}: the receipt key must be ECDSA P-256 or Ed25519")
-    cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    """The receipt-signing key and certificate; ConfigError (one line for the operator) when they
+    are missing (``dabir-server init`` makes them), unreadable or not a receipt identity."""
+    try:
+        key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+        if not isinstance(key, ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey):
+            raise ValueError(f"{key_path}: the receipt key must be ECDSA P-256 or Ed25519")
+        cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    except FileNotFoundError as exc:
+        raise ConfigError(f"no receipt certificate and key at {cert_path} and {key_path}: "
+                          "run `dabir-server init` first") from exc
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot use the receipt certificate {cert_path} and key {key_path}: "
+                          f"{getattr(exc, 'strerror', None) or exc}") from exc
     return key, cert
 
 

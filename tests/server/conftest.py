@@ -55,6 +55,17 @@ def all_pages(feed: Callable[[int, int], dict[str, Any]], after: int = 0) -> lis
             return items
 
 
+def events_after(api: DabirApi, after: int, agency: str | None = None) -> list[dict[str, Any]]:
+    """Every event of the Rasad feed after ``after``, paged three at a time (so paging is exercised)."""
+    out: list[dict[str, Any]] = []
+    while True:
+        page = api.rasad_events(agency, after=after, limit=3)
+        out += page["events"]
+        if page["next"] is None:
+            return out
+        after = page["next"]
+
+
 def refusal(call: Callable[[], object]) -> tuple[int, str]:
     """The (status, code) the server refuses a call with."""
     with pytest.raises(ApiError) as exc:

@@ -55,3 +55,19 @@ def test_serve_refuses_a_tls_certificate_it_cannot_use(tmp_path: Path) -> None:
     proc = _server_cli("serve", "--data-dir", str(data), "--port", "0", cwd=tmp_path)
     _one_line_refusal(proc, "cannot use the TLS certificate")
     assert "listening" not in proc.stdout
+
+
+def test_add_agency_creates_it_once_and_refuses_a_duplicate_in_one_line(tmp_path: Path) -> None:
+    data = str(tmp_path / "data")
+    env = {"DABIR_SERVER_ADMIN_PASSWORD": "an-initial-password-1"}
+    early = _server_cli("add-agency", "--data-dir", data, "--national-id", "14000123453", "--name", "سازمان آزمون",
+                        "--admin-username", "it.admin", cwd=tmp_path, env=env)
+    _one_line_refusal(early, "run `dabir-server init` first")  # before init: said, not a traceback
+    assert _server_cli("init", "--data-dir", data, cwd=tmp_path).returncode == 0
+    made = _server_cli("add-agency", "--data-dir", data, "--national-id", "14000123453", "--name", "سازمان آزمون",
+                       "--admin-username", "it.admin", cwd=tmp_path, env=env)
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.strip() == "agency 14000123453 created; administrator it.admin"  # a set password is not shown
+    again = _server_cli("add-agency", "--data-dir", data, "--national-id", "14000123453", "--name", "دیگر",
+                        "--admin-username", "it.admin2", cwd=tmp_path, env=env)
+    _one_line_refusal(again, "already exists")

@@ -18,22 +18,11 @@ from app.sync.api import ApiError, DabirApi
 from devkit.letters import BulkSigner, make_package
 from devkit.server_process import DEMO_PASSWORD
 from server.rasad_routes import EventsPage, Tree
-from tests.server.conftest import Env, refusal
+from tests.server.conftest import Env, events_after, refusal
 
 FOR_ACTION, FOR_INFO = "برای اقدام", "برای اطلاع"
 OBSERVER = "rasad.observer"
 LEGAL_PASSWORD = "Passw0rd-Legal!"
-
-
-def events_after(api: DabirApi, after: int, agency: str | None = None) -> list[dict[str, Any]]:
-    """Every event of the feed after ``after``, paged three at a time (so paging is exercised)."""
-    out: list[dict[str, Any]] = []
-    while True:
-        page = api.rasad_events(agency, after=after, limit=3)
-        out += page["events"]
-        if page["next"] is None:
-            return out
-        after = page["next"]
 
 
 def last_cursor(api: DabirApi, agency: str | None = None) -> int:

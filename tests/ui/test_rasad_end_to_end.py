@@ -22,6 +22,7 @@ from app.sync.api import ApiError
 from app.sync.engine import SyncEngine
 from app.ui.referral_tree import ReferralTree
 from devkit.server_process import ServerProcess
+from tests.server.conftest import events_after
 from tests.sync.servers import api, signing_server, unreachable
 from tests.sync.test_referrals import desk_store, letter_from_a
 from tests.ui.editor_conftest_helpers import save_screenshot
@@ -52,14 +53,8 @@ def window_tree(store: Store, server: ServerProcess, user: str, guid: str, qtbot
 
 
 def events(server: ServerProcess, user: str, agency: str) -> list[dict[str, Any]]:
-    out, after = [], 0
     with api(server, user) as client:
-        while True:
-            page = client.rasad_events(agency, after=after, limit=2)
-            out += page["events"]
-            if page["next"] is None:
-                return out
-            after = page["next"]
+        return events_after(client, 0, agency)
 
 
 def test_the_tree_is_the_same_everywhere_and_only_for_those_allowed(  # type: ignore[no-untyped-def]
