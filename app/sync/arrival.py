@@ -79,18 +79,24 @@ def save_server_roots(s: Session, published: dict[str, Any], *, actor: str) -> b
 LOCAL_ROOTS = "trust:local_roots"  # setting: the local folder's certificates as last seen (to audit changes)
 
 
-def local_roots(store: Store) -> list[bytes]:
-    """The certificates (DER) in the profile's trust-root folder; unreadable files are skipped."""
-    ders: list[bytes] = []
+def local_root_files(store: Store) -> list[tuple[Path, bytes]]:
+    """Each certificate (DER) in the profile's trust-root folder with the file holding it;
+    unreadable files are skipped."""
+    found: list[tuple[Path, bytes]] = []
     folder = local_roots_dir(store)
     if folder.is_dir():
         for f in sorted(folder.iterdir()):
             if f.suffix.lower() in CERT_SUFFIXES and f.is_file():
                 try:
-                    ders += [c.dump() for c in load_certificates(f.read_bytes())]
-                except ValueError as exc:
+                    found += [(f, c.dump()) for c in load_certificates(f.read_bytes())]
+                except (OSError, ValueError) as exc:
                     log.warning("skipping %s in the local trust-root folder: %s", f.name, exc)
-    return ders
+    return found
+
+
+def local_roots(store: Store) -> list[bytes]:
+    """The certificates (DER) in the profile's trust-root folder."""
+    return [der for _file, der in local_root_files(store)]
 
 
 def audit_local_roots(s: Session, store: Store, *, actor: str) -> bool:

@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from app.models.db import Store
 from app.protocol.certificates import CertificateInfo, describe_certificate
-from app.protocol.trust import CERT_SUFFIXES, load_certificates
-from app.sync.arrival import local_roots_dir
+from app.protocol.trust import load_certificates
+from app.sync.arrival import local_root_files, local_roots_dir
 
 
 class TrustRootError(ValueError):
@@ -30,22 +30,9 @@ class LocalRoot:
     info: CertificateInfo
 
 
-def _certs(path: Path) -> list[bytes]:
-    try:
-        return [c.dump() for c in load_certificates(path.read_bytes())]
-    except (OSError, ValueError):
-        return []
-
-
 def list_local_roots(store: Store) -> list[LocalRoot]:
     """Every certificate in the folder, with the file that holds it."""
-    folder = local_roots_dir(store)
-    out = []
-    if folder.is_dir():
-        for f in sorted(folder.iterdir()):
-            if f.suffix.lower() in CERT_SUFFIXES and f.is_file():
-                out += [LocalRoot(f, describe_certificate(der)) for der in _certs(f)]
-    return out
+    return [LocalRoot(f, describe_certificate(der)) for f, der in local_root_files(store)]
 
 
 def add_local_root(store: Store, source: Path) -> CertificateInfo:
@@ -77,13 +64,9 @@ def add_local_root(store: Store, source: Path) -> CertificateInfo:
 
 def remove_local_root(store: Store, sha256: str) -> None:
     """Remove a certificate from the folder (a file holding others keeps them)."""
-    for f in list(local_roots_dir(store).iterdir()) if local_roots_dir(store).is_dir() else []:
-        if f.suffix.lower() not in CERT_SUFFIXES or not f.is_file():
-            continue
-        ders = _certs(f)
-        keep = [d for d in ders if hashlib.sha256(d).hexdigest() != sha256]
-        if len(keep) == len(ders):
-            continue
+    held = local_root_files(store)
+    for f in sorted({f for f, der in held if hashlib.sha256(der).hexdigest() == sha256}):
+        keep = [d for g, d in held if g == f and hashlib.sha256(d).hexdigest() != sha256]
         if keep:
             f.write_bytes(b"".join(x509.load_der_x509_certificate(d).public_bytes(Encoding.PEM) for d in keep))
         else:
