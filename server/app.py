@@ -211,13 +211,17 @@ def build_router(settings: Settings) -> APIRouter:
     @r.post("/incoming", tags=["incoming"])
     async def post_paper_incoming(request: Request, user: User, body: PaperIn, raw: Raw,
                                   key: IdemKey = None) -> Response:
-        """Number a paper letter (by post or by hand) in the agency's incoming series."""
+        """Number a paper letter (by post or by hand) in the agency's incoming series; a person's
+        or a company's letter also gets its tracking id."""
         ctx = ctx_of(request)
         user.require(Role.SECRETARY)
-        record = {"sender_kind": body.sender.kind, "sender_id": incoming.check_sender(body.sender.kind, body.sender.id),
-                  "sender_name": body.sender.name, "sender_number": body.sender_number,
+        sender = body.sender
+        record = {"sender_kind": sender.kind, "sender_id": incoming.check_sender(sender.kind, sender.id),
+                  "sender_name": sender.name, "sender_number": body.sender_number,
                   "sender_date": body.sender_date.isoformat() if body.sender_date else None, "subject": body.subject,
-                  "summary": body.summary, "scans": [scan.model_dump() for scan in body.scans]}
+                  "summary": body.summary, "scans": [scan.model_dump() for scan in body.scans],
+                  **incoming.citizen_fields(ctx, sender.kind, body.channel, sender.mobile, sender.postal_code,
+                                            sender.address)}
         return await run_idempotent(ctx, user, key, request_digest(request, raw), 201, lambda conn: (
             incoming.register_paper(ctx, conn, user, body.guid, record)))
 

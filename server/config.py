@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from app.protocol.citizen import parse_channels
 from app.protocol.media import DEFAULT_ALLOWED
 from app.protocol.referral import DEFAULT_INSTRUCTIONS
 
@@ -55,6 +56,9 @@ class Settings:
     # Trusted reverse proxies (uvicorn's forwarded_allow_ips, e.g. "10.0.0.5" or "*"): empty = none,
     # the client address is the TCP peer. Set it behind a load balancer so per-IP limits see clients.
     forwarded_allow_ips: str = ""
+    # The channels citizens' letters come through, "code=نام|code=نام"; empty: app.protocol.citizen's defaults.
+    citizen_channels: str = ""
+    tracking_lookups_per_minute: int = 10  # public status look-ups per client IP (per worker)
     # -- documents (attachments) --------------------------------------------------------------
     storage: str = "local"  # local: a folder (documents_dir); s3: an S3-compatible object store
     documents_dir: Path | None = None  # default <data_dir>/documents
@@ -107,6 +111,11 @@ class Settings:
         """The referral instructions this server accepts (and sends with each cartable page)."""
         configured = tuple(x.strip() for x in self.referral_instructions.split("|") if x.strip())
         return configured or DEFAULT_INSTRUCTIONS
+
+    @property
+    def channels(self) -> dict[str, str]:
+        """The citizen channels this server accepts: code -> Persian name (checked at load)."""
+        return parse_channels(self.citizen_channels)
 
     @property
     def documents_path(self) -> Path:
@@ -170,4 +179,9 @@ def load_settings(config_file: Path | None = None, overrides: dict[str, Any] | N
     for k, v in (overrides or {}).items():
         if v is not None:
             values[k] = _coerced(k, v, "the command line")
-    return replace(Settings(), **values)
+    settings = replace(Settings(), **values)
+    try:
+        settings.channels  # noqa: B018 - a bad list is refused at start, not at the first letter
+    except ValueError as exc:
+        raise ConfigError(f"citizen_channels: {exc}") from exc
+    return settings

@@ -6,7 +6,9 @@ its number back. A letter is numbered once: a retry (same key, or the same lette
 key) gets the number it already has. Registering an electronic letter also records the
 "registered" acknowledgement the sender sees; a paper letter is kept as a minimal record
 (sender, numbers, subject) with the list of its scanned pages, which must already be uploaded to
-the documents system: the colleagues it is referred to fetch them from there.
+the documents system: the colleagues it is referred to fetch them from there. A letter from a
+person or a company also gets a tracking id (شناسه پیگیری), random and unique, which the sender
+looks its status up by (:mod:`server.tracking`).
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
+from app.protocol.citizen import validate_mobile, validate_postal_code
 from app.protocol.jalali import format_datetime, jalali_year_of
 from app.protocol.persian import InvalidIdentifier, validate_national_code, validate_national_id
 from app.protocol.receipt import format_time
+from app.protocol.tracking import new_tracking_id
 from server.auth import Principal, Role
 from server.context import ServerContext, as_utc
 from server.documents import require_uploaded
@@ -35,6 +39,8 @@ _NEXT = (update(incoming_counters)
 _EXISTING = select(incoming_registrations).where(incoming_registrations.c.agency_id == bindparam("agency_id"),
                                                  incoming_registrations.c.guid == bindparam("guid"))
 SENDER_KINDS = ("agency", "person", "company")
+CITIZEN_KINDS = ("person", "company")  # senders who get a tracking id
+_TRACKING_TAKEN = select(incoming_registrations.c.id).where(incoming_registrations.c.tracking_id == bindparam("t"))
 
 
 def incoming_number(year: int, seq: int) -> str:
@@ -53,9 +59,20 @@ def next_incoming(ctx: ServerContext, conn: Connection, agency_id: int, year: in
 
 def _view(row: Any) -> dict[str, Any]:
     at = as_utc(row["registered_at"])
-    return {"guid": row["guid"], "channel": row["channel"], "incoming_number": row["number"], "year": row["year"],
+    view = {"guid": row["guid"], "channel": row["channel"], "incoming_number": row["number"], "year": row["year"],
             "seq": row["seq"], "registered_at": format_time(at),
             "registered_at_jalali": format_datetime(at, persian_digits=False)}
+    if row.get("tracking_id"):
+        view |= {"tracking_id": row["tracking_id"], "citizen_channel": row["citizen_channel"]}
+    return view
+
+
+def _new_tracking_id(conn: Connection) -> str:
+    """A random id no letter has yet (a clash among 10¹¹ ids is rare; the unique index is the backstop)."""
+    while True:
+        tracking_id = new_tracking_id()
+        if conn.execute(_TRACKING_TAKEN, {"t": tracking_id}).first() is None:
+            return tracking_id
 
 
 def _conflict() -> ApiError:
@@ -79,6 +96,8 @@ def _register(ctx: ServerContext, conn: Connection, principal: Principal, guid: 
            "number": incoming_number(year, seq), "registered_at": now, "registered_by": principal.user_id,
            "sender_kind": None, "sender_id": None, "sender_name": "", "sender_number": "", "sender_date": None,
            "subject": "", **{k: v for k, v in record.items() if k != "scans"}}
+    if row["sender_kind"] in CITIZEN_KINDS:
+        row["tracking_id"] = _new_tracking_id(conn)
     scans = record.get("scans")
     conn.execute(insert(incoming_registrations).values(**row, scans=json.dumps(scans, ensure_ascii=False) if scans
                                                        else None))
@@ -100,7 +119,11 @@ def paper_record(conn: Connection, agency_id: int, guid: str) -> dict[str, Any] 
     row = conn.execute(_EXISTING, {"agency_id": agency_id, "guid": guid}).mappings().first()
     if row is None or row["channel"] != "paper":
         return None
-    return {**_view(row), "sender": {"kind": row["sender_kind"], "id": row["sender_id"], "name": row["sender_name"]},
+    sender = {"kind": row["sender_kind"], "id": row["sender_id"], "name": row["sender_name"]}
+    if row["tracking_id"]:
+        sender |= {"mobile": row["sender_mobile"] or "", "postal_code": row["sender_postal_code"] or "",
+                   "address": row["sender_address"] or ""}
+    return {**_view(row), "sender": sender,
             "sender_number": row["sender_number"], "sender_date": row["sender_date"], "subject": row["subject"],
             "summary": row["summary"] or "", "scans": _scans(row)}
 
@@ -132,6 +155,24 @@ def check_sender(kind: str, sender_id: str) -> str:
         return validate_national_id(sender_id)
     except InvalidIdentifier as exc:
         raise ApiError(422, "invalid_sender_id", exc.message_fa, str(exc), "sender.id") from exc
+
+
+def citizen_fields(ctx: ServerContext, kind: str, channel: str | None, mobile: str, postal_code: str,
+                   address: str) -> dict[str, Any]:
+    """A person's or company's letter: its channel (one this server lists) and the sender's contact
+    details, checked (422 with the Persian reason); nothing for an agency's letter."""
+    if kind not in CITIZEN_KINDS:
+        return {}
+    if channel is not None and channel not in ctx.settings.channels:
+        raise ApiError(422, "unknown_channel", "مجرای دریافت نامه در فهرست مجراهای این کارگزار نیست.",
+                       f"channel {channel!r} is not one of this server's citizen channels", "channel")
+    try:
+        mobile, postal_code = validate_mobile(mobile), validate_postal_code(postal_code)
+    except InvalidIdentifier as exc:
+        field = "sender.mobile" if "mobile" in str(exc) else "sender.postal_code"
+        raise ApiError(422, "invalid_sender_contact", exc.message_fa, str(exc), field) from exc
+    return {"citizen_channel": channel, "sender_mobile": mobile or None, "sender_postal_code": postal_code or None,
+            "sender_address": address.strip() or None}
 
 
 def register_paper(ctx: ServerContext, conn: Connection, principal: Principal, guid: str,

@@ -197,6 +197,26 @@ audit_events = Table(
     Index("ix_audit_events_agency_id", "agency_id", "id"),
 )
 
+# Systems (portals, pishkhan offices) that register citizens' letters through the channel API (0013).
+channel_accounts = Table(
+    "channel_accounts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(40), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),  # SHA-256 of the key (shown once)
+    Column("active", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# The agencies a channel account serves, and the user row it acts as in each (cannot log in).
+channel_agencies = Table(
+    "channel_agencies", metadata,
+    Column("account_id", Integer, ForeignKey("channel_accounts.id"), primary_key=True),
+    Column("agency_id", Integer, ForeignKey("agencies.id"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+)
+
 # Each agency's incoming series (ثبت وارده): one counter per agency and Jalali year.
 incoming_counters = Table(
     "incoming_counters", metadata,
@@ -226,7 +246,15 @@ incoming_registrations = Table(
     Column("subject", String(500), nullable=False, default=""),
     Column("scans", Text),  # paper: JSON list of its scanned pages {sha256, size, media_type, name} (0008)
     Column("summary", Text),  # paper: what the desk wrote of it (0008)
+    # A letter from a person or a company (0013): its tracking id, channel and the sender's contact details.
+    Column("tracking_id", String(12)),
+    Column("citizen_channel", String(32)),
+    Column("sender_mobile", String(11)),
+    Column("sender_postal_code", String(10)),
+    Column("sender_address", String(500)),
+    Column("channel_account_id", Integer, ForeignKey("channel_accounts.id")),  # registered through the channel API
     UniqueConstraint("agency_id", "guid", name="uq_incoming_agency_guid"),
+    UniqueConstraint("tracking_id", name="uq_incoming_tracking_id"),
     UniqueConstraint("agency_id", "year", "seq", name="uq_incoming_agency_series"),
 )
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.protocol.canonical import ATTACHMENT_TEXT, MAX_ATTACHMENT_SIZE, MAX_ATTACHMENTS, MAX_SUMMARY
+from app.protocol.citizen import MAX_ADDRESS
 from app.protocol.package_schema import UUID_PATTERN
 from app.protocol.referral import MAX_INSTRUCTION, MAX_POSTSCRIPT, MAX_RECIPIENTS
 
@@ -38,6 +39,10 @@ class PaperSenderIn(Strict):
     kind: Literal["agency", "person", "company"]
     id: str = Field(min_length=1, max_length=20)  # checked by incoming.check_sender (Persian reason)
     name: str = Field(default="", max_length=500)
+    # a person or a company: how to reach them (checked by incoming.citizen_fields, Persian reasons)
+    mobile: str = Field(default="", max_length=20)
+    postal_code: str = Field(default="", max_length=20)
+    address: str = Field(default="", max_length=MAX_ADDRESS)
 
 
 class ScanIn(Strict):
@@ -61,6 +66,7 @@ class PaperIn(Strict):
     subject: str = Field(min_length=1, max_length=500)
     summary: str = Field(default="", max_length=MAX_SUMMARY)
     scans: list[ScanIn] = Field(default_factory=list, max_length=MAX_ATTACHMENTS)
+    channel: str | None = Field(default=None, max_length=32)  # a person's or company's letter: its channel's code
 
 
 class ReferralIn(Strict):
