@@ -36,6 +36,7 @@ from app.protocol.canonical import (
     validate_body,
     validate_subject,
 )
+from app.protocol.citizen import MAX_ADDRESS, validate_mobile, validate_postal_code
 from app.protocol.documents import document_address
 from app.protocol.persian import (
     InvalidIdentifier,
@@ -44,10 +45,12 @@ from app.protocol.persian import (
     validate_national_id,
 )
 from app.protocol.receipt import parse_time
+from app.protocol.tracking import is_valid
 
 INCOMING_OP = "incoming"  # the outbox operation that asks the server for the incoming number
 PAPER = "paper"
 SENDER_KINDS = ("agency", "person", "company")
+CITIZEN_KINDS = ("person", "company")  # their letters get a tracking id from the server
 SCAN_TYPES = ("application/pdf", "image/png", "image/jpeg", "image/tiff", "image/webp")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -109,6 +112,31 @@ class PaperLetter:
     priority: str = Priority.NORMAL
     classification: str = Classification.NORMAL
     scans: Sequence[Path] = ()
+    # a person or a company: the channel's code and how to reach them (the server issues a tracking id)
+    channel: str | None = None
+    mobile: str = ""
+    postal_code: str = ""
+    address: str = ""
+
+
+def check_contact(paper: PaperLetter) -> tuple[str, str, str]:
+    """A person's or company's mobile, postal code and address, checked (InvalidContent with the
+    Persian reason); empty for an agency's letter."""
+    if paper.sender_kind not in CITIZEN_KINDS:
+        return "", "", ""
+    try:
+        mobile = validate_mobile(paper.mobile)
+    except InvalidIdentifier as exc:
+        raise InvalidContent("sender.mobile", str(exc), exc.message_fa) from exc
+    try:
+        postal_code = validate_postal_code(paper.postal_code)
+    except InvalidIdentifier as exc:
+        raise InvalidContent("sender.postal_code", str(exc), exc.message_fa) from exc
+    address = paper.address.strip()
+    if len(address) > MAX_ADDRESS:
+        raise InvalidContent("sender.address", f"is longer than {MAX_ADDRESS} characters",
+                             f"نشانی از {to_persian_digits(MAX_ADDRESS)} نویسه بیشتر است.")
+    return mobile, postal_code, address
 
 
 def check_sender(kind: str, sender_id: str) -> str:
@@ -144,6 +172,7 @@ def register_paper(store: Store, paper: PaperLetter, *, actor: str = "", now: dt
                              f"خلاصه نامه از {to_persian_digits(f'{MAX_SUMMARY:,}')} نویسه بیشتر است.")
     priority = choice(paper.priority, "priority", Priority)
     classification = choice(paper.classification, "classification", Classification)
+    mobile, postal_code, address = check_contact(paper)
     types = [scan_type(p) for p in paper.scans]
     blobs = [store.blobs.put_file(p) for p in paper.scans]  # before the transaction: files may be large
     guid = new_guid()
@@ -154,6 +183,8 @@ def register_paper(store: Store, paper: PaperLetter, *, actor: str = "", now: dt
             sender_agency=sender_id if paper.sender_kind != "person" else "", sender_name=name[:500],
             sender_number=paper.sender_number.strip()[:100], sender_date=paper.sender_date,
             priority=priority, classification=classification, incoming_at=now or utcnow(),
+            citizen_channel=paper.channel if paper.sender_kind in CITIZEN_KINDS else None,
+            sender_mobile=mobile or None, sender_postal_code=postal_code or None, sender_address=address or None,
         )
         for i, (path, media, (sha, size)) in enumerate(zip(paper.scans, types, blobs, strict=True)):
             letter.attachments.append(Attachment(position=i, sha256=sha, size=size, media_type=media,
@@ -187,10 +218,20 @@ def store_paper_record(s: Session, record: dict[str, Any], *, actor: str = "") -
         sender_agency=sender_id if kind != "person" else "", sender_name=str(sender.get("name") or "")[:500],
         sender_number=str(record.get("sender_number") or "")[:100], sender_date=sender_date,
         incoming_number=str(record.get("incoming_number") or "")[:40] or None,
+        tracking_id=_tracking_id(record), citizen_channel=str(record.get("citizen_channel") or "")[:32] or None,
+        sender_mobile=str(sender.get("mobile") or "")[:11] or None,
+        sender_postal_code=str(sender.get("postal_code") or "")[:10] or None,
+        sender_address=str(sender.get("address") or "")[:500] or None,
         incoming_at=parse_time(record["registered_at"]) if record.get("registered_at") else None,
         attachments=from_content({"attachments": scans})))
     L.audit(s, "received", guid, actor, channel=PAPER, pages=len(scans))
     return guid
+
+
+def _tracking_id(record: dict[str, Any]) -> str | None:
+    """The record's tracking id if it is one (anything else from the server is dropped)."""
+    value = str(record.get("tracking_id") or "")
+    return value if is_valid(value) else None
 
 
 def apply_registration(s: Session, guid: str, record: dict[str, Any], *, actor: str = "") -> bool:
@@ -207,10 +248,23 @@ def apply_registration(s: Session, guid: str, record: dict[str, Any], *, actor: 
     return True
 
 
+def store_number(letter: Letter, result: dict[str, Any]) -> None:
+    """Keep what the server numbered a letter with: its incoming number and, for a person's or a
+    company's letter, its tracking id."""
+    letter.incoming_number = result["incoming_number"]
+    letter.incoming_at = parse_time(result["registered_at"])
+    letter.tracking_id = _tracking_id(result) or letter.tracking_id
+
+
 def paper_request(letter: Letter) -> dict[str, Any]:
     """What the server numbers a paper letter by, naming its scans (uploaded first)."""
-    return {"guid": letter.guid, "sender": {"kind": letter.sender_kind, "id": letter.sender_id,
-                                            "name": letter.sender_name},
+    sender: dict[str, Any] = {"kind": letter.sender_kind, "id": letter.sender_id, "name": letter.sender_name}
+    citizen: dict[str, Any] = {}
+    if letter.sender_kind in CITIZEN_KINDS:
+        sender |= {"mobile": letter.sender_mobile or "", "postal_code": letter.sender_postal_code or "",
+                   "address": letter.sender_address or ""}
+        citizen = {"channel": letter.citizen_channel}
+    return {"guid": letter.guid, "sender": sender, **citizen,
             "sender_number": letter.sender_number or "",
             "sender_date": letter.sender_date.isoformat() if letter.sender_date else None,
             "subject": letter.subject, "summary": letter.body or "",

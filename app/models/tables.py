@@ -82,6 +82,12 @@ class Letter(Base):
     sender_id: Mapped[str | None] = mapped_column(String(11))  # national id, or a person's national code
     sender_number: Mapped[str | None] = mapped_column(String(100))  # the sender's own letter number
     sender_date: Mapped[dt.date | None] = mapped_column(Date)  # and its date
+    # A letter from a person or a company (0015): its tracking id (from the server), channel, contact.
+    tracking_id: Mapped[str | None] = mapped_column(String(12))
+    citizen_channel: Mapped[str | None] = mapped_column(String(32))
+    sender_mobile: Mapped[str | None] = mapped_column(String(11))
+    sender_postal_code: Mapped[str | None] = mapped_column(String(10))
+    sender_address: Mapped[str | None] = mapped_column(String(500))
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     reject_reason: Mapped[str | None] = mapped_column(Text)
     # Not signed content: the layout it is printed on and who is to sign it.
@@ -109,6 +115,7 @@ class Letter(Base):
         # Migration 0005 appends letters.search_key to this index; that column, its index
         # ix_letters_search_key and the search table are SQL-only (triggers keep them), not mapped.
         Index("ix_letters_folder_order", "archived", "updated_at", "guid", "state"),
+        Index("ix_letters_tracking_id", "tracking_id", sqlite_where=text("tracking_id IS NOT NULL")),
         Index("ix_letters_verify_status", "verify_status", sqlite_where=text("verify_status = 'unchecked'")),
     )
 

@@ -18,10 +18,9 @@ from sqlalchemy import select
 
 from app.models import letters as L
 from app.models.db import Store
-from app.models.incoming import INCOMING_OP, PAPER, paper_request
+from app.models.incoming import INCOMING_OP, PAPER, paper_request, store_number
 from app.models.lifecycle import State
 from app.models.tables import Letter, OutboxOperation
-from app.protocol.receipt import parse_time
 from app.sync.api import ApiError
 
 log = logging.getLogger(__name__)
@@ -80,11 +79,11 @@ def _store(store: Store, op_id: int, result: dict[str, Any] | ApiError, actor: s
             return "incoming_refused", {"guid": item.letter_guid, "reason": reason, "code": result.code}
         item.status = "done"
         if letter is not None:
-            letter.incoming_number = result["incoming_number"]
-            letter.incoming_at = parse_time(result["registered_at"])
+            store_number(letter, result)
             if letter.state == State.INCOMING_PROVISIONAL:
                 L.transition(s, letter, State.REGISTERED_INCOMING, actor=actor, incoming_number=result["incoming_number"])
-        return "numbered", {"guid": item.letter_guid, "incoming_number": result["incoming_number"]}
+        return "numbered", {"guid": item.letter_guid, "incoming_number": result["incoming_number"],
+                            "tracking_id": letter.tracking_id if letter is not None else None}
 
 
 def refuse(store: Store, op_id: int, exc: ApiError, actor: str) -> Event:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from app.models.incoming import NotRegistrable, PaperLetter, is_provisional, reg
 from app.models.lifecycle import State
 from app.models.tables import Letter, OutboxOperation
 from app.protocol.canonical import InvalidContent, canonical_bytes, content_sha256
+from app.protocol.tracking import is_valid
 from app.sync import outbox
 from app.sync.engine import SyncEngine
 from devkit.letters import BulkSigner
@@ -125,3 +127,24 @@ def test_paper_letters_registered_offline_are_numbered_in_order_at_the_next_sync
         assert {o.status for o in ops} == {"done"}
     with api(server, "b.secretary") as b:  # a sync again asks for nothing
         assert SyncEngine(store, b).run_once().numbered == []
+
+
+def test_a_citizens_letter_gets_its_tracking_id_at_the_next_sync(server: ServerProcess, tmp_path: Path) -> None:
+    store = Store(tmp_path / "b")
+    citizen = PaperLetter(sender_kind="person", sender_id=CITIZEN, sender_name="علی رضایی", subject="درخواست پروانه",
+                          summary="تمدید پروانه کسب", channel="pishkhan", mobile="۰۹۱۲ ۳۴۵ ۶۷۸۹",
+                          postal_code="1458965847", address="تهران، خیابان آزادی")
+    with pytest.raises(InvalidContent) as exc:  # a wrong mobile number: refused before anything is stored
+        register_paper(store, replace(citizen, mobile="۹۱۲"))
+    assert exc.value.field == "sender.mobile" and "۰۹" in exc.value.message_fa
+    guid = register_paper(store, citizen)
+    queued = letter(store, guid)
+    assert (queued.tracking_id, queued.citizen_channel, queued.sender_mobile) == (None, "pishkhan", "09123456789")
+    with unreachable(server) as offline:  # offline: queued, no id yet
+        SyncEngine(store, offline).run_once()
+    assert letter(store, guid).tracking_id is None
+    with api(server, "b.secretary") as b:
+        assert SyncEngine(store, b).run_once().numbered == [guid]
+    numbered = letter(store, guid)
+    assert numbered.tracking_id is not None and is_valid(numbered.tracking_id)
+    assert numbered.incoming_number and numbered.state == State.REGISTERED_INCOMING
