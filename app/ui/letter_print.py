@@ -192,7 +192,7 @@ def _geometry(device: QPagedPaintDevice) -> _Geometry:
 # --- fonts and text ------------------------------------------------------------------------------
 
 
-def _ensure_fonts() -> None:
+def ensure_fonts() -> None:
     if QGuiApplication.instance() is None:
         raise LetterPrintError("a QGuiApplication must exist before printing (fonts need it)")
     families = load_bundled_fonts()
@@ -244,7 +244,7 @@ def _qt_bidi(text: str) -> str:
     return text.replace(LRI, "\u202d").replace(PDI, "\u202c")
 
 
-def _chars(pt: float = BODY_PT, *, bold: bool = False, color: QColor | None = None) -> QTextCharFormat:
+def chars(pt: float = BODY_PT, *, bold: bool = False, color: QColor | None = None) -> QTextCharFormat:
     fmt = QTextCharFormat()
     fmt.setFont(_font(pt, QFont.Weight.Bold if bold else QFont.Weight.Normal))
     if color is not None:
@@ -276,8 +276,8 @@ class _Writer:
             self._first = False
         else:
             self.cursor.insertBlock(fmt)
-        for text, chars in runs:
-            self.cursor.insertText(_qt_bidi(text), chars)
+        for text, run_format in runs:
+            self.cursor.insertText(_qt_bidi(text), run_format)
 
 
 # The editor's rich text names its own font; the print uses the bundled one so nothing is missing.
@@ -299,7 +299,7 @@ def _content_document(view: LetterView, device: QPagedPaintDevice, geo: _Geometr
     """The flowing content, and the position of the room kept for the signature stamp (-1: none)."""
     doc = _new_doc(device)
     w = _Writer(doc)
-    plain, bold, small = _chars(), _chars(bold=True), _chars(9.5)
+    plain, bold, small = chars(), chars(bold=True), chars(9.5)
 
     for i, name in enumerate(view.recipients or ("",)):
         w.paragraph([("به: " if i == 0 else "\u2003\u2003", bold), (name, bold)])
@@ -346,13 +346,13 @@ def _content_document(view: LetterView, device: QPagedPaintDevice, geo: _Geometr
         stamp = w.cursor.position()
 
     if view.copies:
-        w.paragraph([("رونوشت:", _chars(10, bold=True))], top_mm=10)
+        w.paragraph([("رونوشت:", chars(10, bold=True))], top_mm=10)
         for name in view.copies:
-            w.paragraph([("– ", _chars(10)), (name, _chars(10))])
+            w.paragraph([("– ", chars(10)), (name, chars(10))])
     if view.attachment_names:  # what «پیوست: ۲ فایل» in the header refers to
-        w.paragraph([("پیوست‌ها:", _chars(10, bold=True))], top_mm=6 if view.copies else 10)
+        w.paragraph([("پیوست‌ها:", chars(10, bold=True))], top_mm=6 if view.copies else 10)
         for i, name in enumerate(view.attachment_names, 1):
-            w.paragraph([(f"{to_persian_digits(i)}. ", _chars(10)), (name, _chars(10))])
+            w.paragraph([(f"{to_persian_digits(i)}. ", chars(10)), (name, chars(10))])
 
     doc.setPageSize(QSizeF(geo.width, geo.content_height))
     return doc, stamp
@@ -365,7 +365,7 @@ def _html_doc(device: QPagedPaintDevice, width: float, html_text: str, pt: float
     return doc
 
 
-def _runs_doc(
+def runs_doc(
     device: QPagedPaintDevice,
     width: float,
     lines: list[list[tuple[str, QTextCharFormat]]],
@@ -379,7 +379,7 @@ def _runs_doc(
     return doc
 
 
-def _draw_doc(painter: QPainter, doc: QTextDocument, x: float, y: float) -> None:
+def draw_doc(painter: QPainter, doc: QTextDocument, x: float, y: float) -> None:
     painter.save()
     painter.translate(x, y)
     doc.drawContents(painter)
@@ -405,32 +405,32 @@ def _draw_header(
         painter.setPen(QPen(QColor("#999999"), geo.px(0.3), Qt.PenStyle.DashLine))
         painter.drawRoundedRect(logo, geo.px(2), geo.px(2))
         painter.restore()
-        hint = _runs_doc(device, logo.width(), [[("محل نشان", _chars(6.5, color=QColor("#999999")))]], CENTER)
-        _draw_doc(painter, hint, logo.x(), logo.center().y() - hint.size().height() / 2)
+        hint = runs_doc(device, logo.width(), [[("محل نشان", chars(6.5, color=QColor("#999999")))]], CENTER)
+        draw_doc(painter, hint, logo.x(), logo.center().y() - hint.size().height() / 2)
     identity = _html_doc(device, col_w, head.render(view))
-    _draw_doc(painter, identity, col_x, logo.bottom() + geo.px(2))
+    draw_doc(painter, identity, col_x, logo.bottom() + geo.px(2))
 
     # Centre: invocation, and the classification stamp in red under it.
     centre_w = geo.px(50)
     centre_x = geo.left + (geo.width - centre_w) / 2
     lines: list[list[tuple[str, QTextCharFormat]]] = []
     if head.invocation:
-        lines.append([(head.invocation, _chars(10.5, bold=True))])
+        lines.append([(head.invocation, chars(10.5, bold=True))])
     if view.classification_mark:
-        lines.append([(view.classification_mark, _chars(13, bold=True, color=RED))])
+        lines.append([(view.classification_mark, chars(13, bold=True, color=RED))])
     if lines:
-        _draw_doc(painter, _runs_doc(device, centre_w, lines, CENTER), centre_x, top)
+        draw_doc(painter, runs_doc(device, centre_w, lines, CENTER), centre_x, top)
 
     # Left block: number, date, attachment; priority in red.
-    label, value = _chars(10), _chars(10, bold=True)
+    label, value = chars(10), chars(10, bold=True)
     block_lines = [
         [("شماره: ", label), (view.number_display, value)],
         [("تاریخ: ", label), (view.date_display, value)],
         [("پیوست: ", label), (view.attachment_display, value)],
     ]
     if view.priority_mark:
-        block_lines.append([(view.priority_mark, _chars(12, bold=True, color=RED))])
-    _draw_doc(painter, _runs_doc(device, geo.px(64), block_lines), geo.left, top + geo.px(8))
+        block_lines.append([(view.priority_mark, chars(12, bold=True, color=RED))])
+    draw_doc(painter, runs_doc(device, geo.px(64), block_lines), geo.left, top + geo.px(8))
 
     y = geo.px(geo.top_mm + geo.header_mm)
     painter.save()
@@ -439,7 +439,7 @@ def _draw_header(
     painter.restore()
 
 
-def _draw_qr(painter: QPainter, text: str, rect: QRectF) -> None:
+def draw_qr(painter: QPainter, text: str, rect: QRectF) -> None:
     """Vector modules merged into one path: crisp at any print size, and no hairline seams."""
     matrix = qr_matrix(text)
     n = len(matrix)
@@ -480,27 +480,27 @@ def _draw_footer(
 
     size = geo.px(22)
     qr = QRectF(geo.right - size, geo.bottom - size, size, size)
-    _draw_qr(painter, qr_text, qr)
+    draw_qr(painter, qr_text, qr)
     caption_w = geo.px(80)
-    caption = _runs_doc(
+    caption = runs_doc(
         device,
         caption_w,
         [
             [
                 (
                     "استعلام اصالت نامه: رمزینه را پویش کنید یا به این نشانی بروید:",
-                    _chars(SMALL_PT, color=GREY),
+                    chars(SMALL_PT, color=GREY),
                 )
             ],
-            [(f"{LRI}{verify_url}{PDI}", _chars(6.5, color=GREY))],
+            [(f"{LRI}{verify_url}{PDI}", chars(6.5, color=GREY))],
         ],
     )
-    _draw_doc(painter, caption, qr.left() - geo.px(4) - caption_w, qr.top())
+    draw_doc(painter, caption, qr.left() - geo.px(4) - caption_w, qr.top())
 
     if pages > 1:
         text = f"صفحه {to_persian_digits(page)} از {to_persian_digits(pages)}"
-        number = _runs_doc(device, geo.px(40), [[(text, _chars(9))]], LEFT)
-        _draw_doc(painter, number, geo.left, geo.bottom - number.size().height())
+        number = runs_doc(device, geo.px(40), [[(text, chars(9))]], LEFT)
+        draw_doc(painter, number, geo.left, geo.bottom - number.size().height())
 
 
 # --- entry points --------------------------------------------------------------------------------
@@ -508,7 +508,7 @@ def _draw_footer(
 
 def paint_letter(device: QPagedPaintDevice, view: LetterView, *, server_base: str) -> int:
     """Paint every page of ``view`` on ``device`` (full-page coordinates); return the page count."""
-    _ensure_fonts()
+    ensure_fonts()
     head = load_letterhead(view.letterhead)
     payload = view.qr_payload(server_base)
     qr_text = payload.encode()
@@ -535,7 +535,7 @@ def paint_letter(device: QPagedPaintDevice, view: LetterView, *, server_base: st
     return pages
 
 
-def _pdf_writer(target: str | QIODevice, page: QPageSize) -> QPdfWriter:
+def pdf_writer(target: str | QIODevice, page: QPageSize) -> QPdfWriter:
     writer = QPdfWriter(target)
     writer.setResolution(PDF_DPI)
     writer.setPageSize(page)
@@ -549,7 +549,7 @@ def render_letter_pdf(letter_view: LetterView, path: str | Path, *, server_base:
     """Write the letter as an A4 PDF (fonts embedded, ready to be PAdES-signed later)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    writer = _pdf_writer(str(path), QPageSize(QPageSize.PageSizeId.A4))
+    writer = pdf_writer(str(path), QPageSize(QPageSize.PageSizeId.A4))
     writer.setTitle(letter_view.subject)
     writer.setAuthor(letter_view.agency_name)
     paint_letter(writer, letter_view, server_base=server_base)
@@ -570,10 +570,10 @@ def signature_block(letter_view: LetterView) -> SignatureBlock:
     """The room left under the signatories' names in :func:`render_letter_pdf`'s layout (the
     same layout, made again without painting); the foot of the last page's signatory column
     when the letter lists no signatory."""
-    _ensure_fonts()
+    ensure_fonts()
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    writer = _pdf_writer(buffer, QPageSize(QPageSize.PageSizeId.A4))
+    writer = pdf_writer(buffer, QPageSize(QPageSize.PageSizeId.A4))
     geo = _geometry(writer)
     content, stamp = _content_document(letter_view, writer, geo)
     width, height = geo.px(STAMP_W_MM), geo.px(STAMP_H_MM)
@@ -594,10 +594,10 @@ def signature_block(letter_view: LetterView) -> SignatureBlock:
 def render_signature_stamp(path: str | Path, block: SignatureBlock, lines: list[tuple[str, bool]]) -> Path:
     """A one-page PDF the size of ``block``'s box: a frame and centred lines (text, bold), e.g.
     «امضای الکترونیکی», the signer, their title and the time; a signature field's appearance."""
-    _ensure_fonts()
+    ensure_fonts()
     path = Path(path)
     x1, y1, x2, y2 = block.box
-    writer = _pdf_writer(str(path), QPageSize(QSizeF(x2 - x1, y2 - y1), QPageSize.Unit.Point, "stamp"))
+    writer = pdf_writer(str(path), QPageSize(QSizeF(x2 - x1, y2 - y1), QPageSize.Unit.Point, "stamp"))
     size = writer.pageLayout().fullRectPixels(writer.resolution())
     painter = QPainter()
     if not painter.begin(writer):
@@ -608,9 +608,9 @@ def render_signature_stamp(path: str | Path, block: SignatureBlock, lines: list[
         painter.setPen(QPen(BLUE, pen))
         frame = QRectF(size).adjusted(pen, pen, -pen, -pen)
         painter.drawRoundedRect(frame, 4 * pen, 4 * pen)
-        runs = [[(text, _chars(8 if i else 8.5, bold=bold, color=BLUE))] for i, (text, bold) in enumerate(lines)]
-        doc = _runs_doc(writer, frame.width(), runs, CENTER)
-        _draw_doc(painter, doc, frame.left(), frame.top() + (frame.height() - doc.size().height()) / 2)
+        runs = [[(text, chars(8 if i else 8.5, bold=bold, color=BLUE))] for i, (text, bold) in enumerate(lines)]
+        doc = runs_doc(writer, frame.width(), runs, CENTER)
+        draw_doc(painter, doc, frame.left(), frame.top() + (frame.height() - doc.size().height()) / 2)
     finally:
         painter.end()
     del writer
@@ -644,9 +644,9 @@ def render_sheet_pdf(html_text: str, title: str, path: str | Path) -> Path:
     """A plain A4 page of rich text (a paper letter's registration sheet) as a PDF."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    writer = _pdf_writer(str(path), QPageSize(QPageSize.PageSizeId.A4))
+    writer = pdf_writer(str(path), QPageSize(QPageSize.PageSizeId.A4))
     writer.setTitle(title)
-    _ensure_fonts()
+    ensure_fonts()
     _sheet_doc(writer, html_text).print_(writer)
     del writer
     path.chmod(0o600)
@@ -664,6 +664,6 @@ def print_sheet(html_text: str, title: str, parent_widget: QWidget | None) -> bo
     dialog.setWindowTitle("چاپ نامه")
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return False
-    _ensure_fonts()
+    ensure_fonts()
     _sheet_doc(printer, html_text).print_(printer)
     return True
