@@ -1,10 +1,14 @@
 """The incoming desk's actions on the main window: «ثبت وارده» for a received letter and
 «ثبت نامه وارده» for a paper one. Both register at once (offline too); the incoming number
-comes with the next sync, which they ask for."""
+comes with the next sync, which they ask for. A person's or a company's letter gets its tracking
+id with that number: then «چاپ رسید» prints its receipt (:mod:`app.ui.citizen_receipt`), and a
+notification says so when the id arrives with a sync."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
@@ -13,17 +17,34 @@ from PySide6.QtWidgets import QWidget
 from app.models.changes import Changes
 from app.models.db import Store
 from app.models.incoming import register_received
+from app.models.letter_lookup import letter_summary
 from app.models.lifecycle import State
-from app.ui.ops import OpContext, StoreOp
+from app.models.profile import pdf_folder
+from app.protocol.persian import ltr_island
+from app.ui.citizen_receipt import (
+    NoReceipt,
+    Receipt,
+    print_receipt,
+    read_receipt,
+    receipt_state,
+    render_receipt_pdf,
+)
+from app.ui.file_dialogs import ask, pdf_save_dialog
+from app.ui.notifications import Notifier
+from app.ui.ops import Op, OpContext, StoreOp
 from app.ui.paper_incoming_dialog import PaperIncomingDialog
-from app.ui.workflow_actions import Host
+from app.ui.workflow_actions import Host, server_base
 
 
 class IncomingActions(QObject):
     def __init__(self, store: Store, host: Host, widget: QWidget,
-                 may_register: Callable[[], bool] = lambda: True) -> None:
+                 may_register: Callable[[], bool] = lambda: True, notifier: Notifier | None = None,
+                 show_letter: Callable[[str], object] | None = None) -> None:
         super().__init__(widget)
         self.store, self.host, self.widget = store, host, widget
+        self.notifier, self.show_letter = notifier, show_letter
+        # Tests replace this: where to save the receipt's PDF (instead of the file dialog).
+        self.ask_save_path: Callable[[str, str], str] = self._ask_save_path
         # the server numbers incoming letters for the secretariat only: others are not offered it
         self.may_register = may_register
         self.paper_dialog: PaperIncomingDialog | None = None
@@ -34,13 +55,26 @@ class IncomingActions(QObject):
         self.paper = QAction(self.tr("Register a paper letter"), widget)
         self.paper.setObjectName("registerPaper")
         self.paper.triggered.connect(lambda _checked=False: self.open_paper_form())
-        for action in (self.register, self.paper):
+        self.print_receipt = QAction(self.tr("Print receipt"), widget)
+        self.print_receipt.setObjectName("printReceipt")
+        self.print_receipt.triggered.connect(lambda _checked=False: self.print_selected_receipt())
+        self.save_receipt = QAction(self.tr("Save receipt as PDF…"), widget)
+        self.save_receipt.setObjectName("saveReceipt")
+        self.save_receipt.triggered.connect(lambda _checked=False: self.save_selected_receipt())
+        for action in (self.register, self.paper, self.print_receipt, self.save_receipt):
             widget.addAction(action)
 
     def update_enabled(self, states: list[str]) -> None:
         allowed = self.may_register()
         self.register.setEnabled(allowed and len(states) == 1 and states[0] == State.RECEIVED)
         self.paper.setEnabled(allowed)
+        guid = self._receipt_target()
+        state = receipt_state(self.store, guid) if guid is not None else None
+        tip = (self.tr("The receipt can be printed after the next sync, once the tracking id is issued.")
+               if state == "waiting" else self.tr("The receipt of a letter from a person or a company"))
+        for action in (self.print_receipt, self.save_receipt):
+            action.setEnabled(state == "ready")
+            action.setToolTip(tip)
 
     def register_selected(self) -> None:
         targets = [guid for guid, state in self.host.action_targets() if state == State.RECEIVED]
@@ -68,3 +102,55 @@ class IncomingActions(QObject):
         self.paper_dialog = dialog
         dialog.open()
         return dialog
+
+    # --- the citizen's receipt ----------------------------------------------------------
+
+    def _receipt_target(self) -> str | None:
+        targets = self.host.action_targets()
+        return targets[0][0] if len(targets) == 1 else None
+
+    def _selected_receipt(self) -> Receipt | None:
+        guid = self._receipt_target()
+        if guid is None:
+            return None
+        try:
+            return read_receipt(self.store, guid, server_base(self.store))
+        except NoReceipt as exc:
+            self.host.warn(self.tr("Print receipt"), exc.message_fa)
+            return None
+
+    def print_selected_receipt(self) -> bool:
+        receipt = self._selected_receipt()
+        return receipt is not None and print_receipt(receipt, self.widget)
+
+    def _ask_save_path(self, title: str, suggested: str) -> str:
+        return ask(pdf_save_dialog(self.widget, title, suggested, pdf_folder(self.store)))
+
+    def save_selected_receipt(self) -> Op[Path] | None:
+        receipt = self._selected_receipt()
+        if receipt is None:
+            return None
+        path = self.ask_save_path(self.tr("Save receipt as PDF…"), f"{self.tr('receipt')}-{receipt.tracking_id}.pdf")
+        if not path:
+            return None
+        return Op(self.widget, lambda _ctx: render_receipt_pdf(receipt, path)).success(
+            lambda p: self.host.show_message(self.tr("The receipt was saved: %1").replace("%1", ltr_island(str(p))))
+        ).failure(self._receipt_failed).run()
+
+    def _receipt_failed(self, exc: BaseException) -> None:
+        self.host.warn(self.tr("Print receipt"), getattr(exc, "message_fa", None)
+                       or self.tr("The receipt could not be saved."))
+
+    def on_sync_event(self, name: str, data: dict[str, Any]) -> None:
+        """A letter registered here got its tracking id with its number: its receipt can be printed now."""
+        guid = str(data.get("guid") or "")
+        if name != "numbered" or not data.get("tracking_id") or self.notifier is None:
+            return
+        summary = letter_summary(self.store, guid)
+        if summary is None:
+            return
+        show = self.show_letter
+        self.notifier.notify(self.tr("Receipt ready"),
+                             self.tr("The tracking id of the letter “%1” was issued; its receipt is ready to print.")
+                             .replace("%1", summary.subject),
+                             on_click=(lambda: show(guid)) if show is not None else None)

@@ -9,6 +9,8 @@ The same painter code drives ``QPdfWriter`` (:func:`render_letter_pdf`) and ``QP
 (:func:`print_letter`). The PDF is plain (no form fields, no signature): ``app/token`` can add a
 PAdES signature to it later as an incremental update, shown in the room left under the
 signatories (:func:`signature_block`) with an appearance drawn here (:func:`render_signature_stamp`).
+The public drawing helpers (fonts, text runs, the QR code, the PDF writer) also paint the
+citizen's receipt (:mod:`app.ui.citizen_receipt`).
 """
 
 from __future__ import annotations

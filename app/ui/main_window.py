@@ -186,7 +186,8 @@ class MainWindow(QMainWindow):
         self.notifier = Notifier(self, self.show_message)
         self.last_warning: tuple[str, str] | None = None
         self.actions_ = WorkflowActions(store, self, self)
-        self.incoming = IncomingActions(store, self, self, may_register=lambda: not self.is_staff())
+        self.incoming = IncomingActions(store, self, self, may_register=lambda: not self.is_staff(),
+                                        notifier=self.notifier, show_letter=self.open_letter)
         self.referrals = ReferralActions(store, self, self)
         self.archive = ArchiveActions(store, self, self, lambda: self.model.folder)
         self.cartable = self.referrals.view
@@ -239,7 +240,8 @@ class MainWindow(QMainWindow):
         a = self.actions_
         letter = self.menuBar().addMenu(self.tr("&Letter"))
         for action in (a.new_outgoing, a.new_internal, a.open_letter, None, a.sign, None, self.incoming.register,
-                       self.incoming.paper, None, self.referrals.refer, self.referrals.cartable, self.referrals.tree, None,
+                       self.incoming.paper, self.incoming.print_receipt, self.incoming.save_receipt, None,
+                       self.referrals.refer, self.referrals.cartable, self.referrals.tree, None,
                        self.archive.file, self.archive.unfile, None, a.print, a.export_pdf, a.export_signed_pdf):
             letter.addSeparator() if action is None else letter.addAction(action)
         server = self.menuBar().addMenu(self.tr("&Server"))
@@ -476,6 +478,7 @@ class MainWindow(QMainWindow):
         self.bridge = bridge
         bridge.statusChanged.connect(self._on_sync_status)
         bridge.letterEvent.connect(self._on_letter_event)
+        bridge.letterEvent.connect(self.incoming.on_sync_event)
         bridge.letterEvent.connect(self.upload_progress.on_event)
         bridge.letterEvent.connect(self.outbox.on_sync_event)
         bridge.statusChanged.connect(self.upload_progress.on_status)
