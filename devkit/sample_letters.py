@@ -295,6 +295,7 @@ _LETTER_COLUMNS = (
     "follow_up_of_shams", "shams", "registered_at", "verify_code", "incoming_number", "archived",
     "reject_reason", "source_package", "verification", "verify_status", "letterhead", "signatories", "created_at",
     "updated_at", "incoming_at", "channel", "sender_kind", "sender_id", "sender_number", "sender_date",
+    "tracking_id", "citizen_channel", "sender_mobile", "sender_postal_code", "sender_address",
 )  # fmt: skip
 _RECIPIENT_COLUMNS = (
     "letter_guid", "position", "role", "agency", "unit", "person", "name", "ack_state", "ack_at", "ack_number",
@@ -438,7 +439,8 @@ def fill_sample_letters(
                     "source_package": None, "verification": None, "verify_status": None, "letterhead": "", "signatories": "[]",
                     "created_at": _ts(created), "updated_at": _ts(updated),
                     "incoming_at": _ts(updated) if incoming_number else None, "channel": None, "sender_kind": None,
-                    "sender_id": None, "sender_number": None, "sender_date": None,
+                    "sender_id": None, "sender_number": None, "sender_date": None, "tracking_id": None,
+                    "citizen_channel": None, "sender_mobile": None, "sender_postal_code": None, "sender_address": None,
                 }
             )  # fmt: skip
             for pos, (role, agency, unit, person, name) in enumerate(rcpts):

@@ -49,7 +49,8 @@ CHANNELS_SETTING = "citizen:channels"
 TRACK_PATH = "/track"
 MARGIN_MM = 12.0
 QR_MM = 34.0
-MAX_SUBJECT = 160  # a long subject is cut («…»): the page has room for about three lines of it
+MAX_SUBJECT = 160  # a long subject or name is cut («…»): the page has room for about three lines of it
+MAX_NAME = 100
 SHOWN_DIGITS = 4  # of the sender's national code or id
 
 
@@ -162,7 +163,7 @@ def paint_receipt(device: QPagedPaintDevice, receipt: Receipt) -> None:
     try:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        head = runs_doc(device, width, [[(receipt.agency_name, chars(13, bold=True))],
+        head = runs_doc(device, width, [[(_cut(receipt.agency_name, MAX_NAME), chars(13, bold=True))],
                                         [("رسید ثبت نامه", chars(16, bold=True))]], CENTER)
         y = px(MARGIN_MM)
         draw_doc(painter, head, left, y)
@@ -189,7 +190,7 @@ def paint_receipt(device: QPagedPaintDevice, receipt: Receipt) -> None:
             [("شماره ثبت: ", label), (_ltr(to_persian_digits(receipt.incoming_number)), value)],
             [("تاریخ و ساعت ثبت: ", label), (_ltr(when), value)],
             [("مجرای دریافت: ", label), (receipt.channel_name, value)],
-            [("فرستنده: ", label), (receipt.sender_name, value)],
+            [("فرستنده: ", label), (_cut(receipt.sender_name, MAX_NAME), value)],
             [(f"{receipt.id_label}: ", label), (_ltr(mask_identifier(receipt.sender_id)), value)],
             [("موضوع: ", label), (_cut(receipt.subject, MAX_SUBJECT), value)],
         ]

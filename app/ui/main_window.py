@@ -239,6 +239,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         a = self.actions_
         letter = self.menuBar().addMenu(self.tr("&Letter"))
+        letter.setToolTipsVisible(True)  # why an action is off (e.g. a receipt waiting for its tracking id)
         for action in (a.new_outgoing, a.new_internal, a.open_letter, None, a.sign, None, self.incoming.register,
                        self.incoming.paper, self.incoming.print_receipt, self.incoming.save_receipt, None,
                        self.referrals.refer, self.referrals.cartable, self.referrals.tree, None,

@@ -18,11 +18,12 @@ from PySide6.QtWidgets import QApplication
 
 from app.models.db import Store, open_store
 from app.models.incoming import PaperLetter, register_paper
-from app.models.tables import Letter, Setting
+from app.models.tables import Agency, Letter, Setting
 from app.protocol.jalali import format_date
 from app.protocol.persian import normalize
 from app.protocol.tracking import display_tracking_id, is_valid, new_tracking_id
 from app.sync import account as acc
+from app.sync.account import SENDER_SETTING
 from app.ui.citizen_receipt import (
     CHANNELS_SETTING,
     NoReceipt,
@@ -42,6 +43,7 @@ from tests.ui.workflow_helpers import pdf_text, sync_pass
 BASE = "https://dabir.example.ir"
 CITIZEN = "0010203044"
 COMPANY = "10101010103"
+OWN = "14000123453"
 REGISTERED = dt.datetime(2026, 11, 23, 7, 30, tzinfo=dt.UTC)  # ۱۴۰۵/۰۹/۰۲ ۱۱:۰۰ in Tehran
 
 
@@ -89,6 +91,8 @@ def test_the_receipt_is_an_a5_page_with_the_tracking_id_its_qr_and_the_facts(  #
     guid = citizen_letter(store, tracking_id=tracking_id)
     with store.session() as s:  # the server's own channel list, as the directory sync keeps it
         s.add(Setting(key=CHANNELS_SETTING, value=[{"code": "pishkhan", "name": "دفتر پیشخوان شمارهٔ دوازده"}]))
+        s.add(Agency(national_id=OWN, name="وزارت نمونه", name_norm="وزارت نمونه"))
+        s.add(Setting(key=SENDER_SETTING, value={"agency": OWN, "unit": "secretariat", "person": "s.ahmadi"}))
     receipt = read_receipt(store, guid, BASE + "/")
     pdf = render_receipt_pdf(receipt, tmp_path / "receipt.pdf")
 
@@ -97,7 +101,7 @@ def test_the_receipt_is_an_a5_page_with_the_tracking_id_its_qr_and_the_facts(  #
     assert "Pages:           1" in run("pdfinfo", str(pdf))
     assert pdf.stat().st_mode & 0o077 == 0  # owner-only
     text = pdf_text(pdf)
-    for expected in ("رسید ثبت نامه", display_tracking_id(tracking_id), "دفتر پیشخوان شمارهٔ دوازده",
+    for expected in ("وزارت نمونه", "رسید ثبت نامه", display_tracking_id(tracking_id), "دفتر پیشخوان شمارهٔ دوازده",
                      format_date(REGISTERED), "۱۱:۰۰", "۱۴۰۵/۲۷", "علی رضایی", "درخواست تمدید پروانهٔ کسب",
                      "کد ملی", "******۳۰۴۴", "برای پیگیری", f"{BASE}/track"):
         assert normalize(expected) in text, expected
