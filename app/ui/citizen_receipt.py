@@ -115,11 +115,13 @@ def receipt_state(store: Store, guid: str) -> str | None:
 def read_receipt(store: Store, guid: str, server_base: str) -> Receipt:
     """The receipt of a person's or company's letter (NoReceipt with the Persian reason otherwise)."""
     if not server_base:  # the QR code and the printed address cannot be left out
-        raise NoReceipt("no server address for the status page", "نشانی کارگزار معلوم نیست؛ نخست به کارگزار وارد شوید.")
+        raise NoReceipt("no server address for the status page",
+                        "نشانی کارگزار تعیین نشده است؛ لطفاً ابتدا وارد کارگزار شوید.")
     with store.reader() as s:
         letter = s.get(Letter, guid)
         if letter is None or letter.sender_kind not in CITIZEN_KINDS:
-            raise NoReceipt(f"letter {guid} is not a citizen's letter", "این نامه از شخص یا شرکت نیست و رسید ندارد.")
+            raise NoReceipt(f"letter {guid} is not a citizen's letter",
+                            "این نامه از شخص حقیقی یا حقوقی نیست و رسید ندارد.")
         if not letter.tracking_id:
             raise NoReceipt(f"letter {guid} has no tracking id yet",
                             "شناسه پیگیری این نامه هنوز صادر نشده است؛ رسید پس از همگام‌سازی بعدی چاپ‌شدنی است.")
