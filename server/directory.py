@@ -41,6 +41,8 @@ def changes(ctx: ServerContext, after: int, limit: int) -> dict[str, Any]:
         out[kind].append(item)
     out["cursor"] = items[-1][0] if items else after
     out["more"] = len(items) == limit
+    # the channels citizens' letters come through: on every page, so a desk has the list after any sync
+    out["citizen_channels"] = [{"code": code, "name": name} for code, name in ctx.settings.channels.items()]
     return out
 
 

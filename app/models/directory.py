@@ -1,4 +1,5 @@
-"""The synced directory (agencies, units, people) as recipients and signatories are picked from it.
+"""The synced directory (agencies, units, people) as recipients and signatories are picked from it,
+and the server's list of the channels citizens' letters come through (kept with every page).
 
 The query is normalized like the stored ``name_norm`` columns, so «علي» (Arabic ي) finds
 «علی»; LIKE wildcards typed by the user are literal. The directory is small and every query
@@ -15,11 +16,15 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from app.models.db import Store
-from app.models.tables import Agency, Person, Recipient, Unit
+from app.models.profile import read_setting, write_setting
+from app.models.tables import Agency, Person, Recipient, Setting, Unit
+from app.protocol.citizen import CHANNEL_CODE, DEFAULT_CHANNELS
 from app.protocol.persian import normalize
 
 KINDS = ("agency", "unit", "person")
 SEARCH_LIMIT = 20
+CHANNELS_SETTING = "directory:citizen_channels"  # [[code, name], ...]: the server's list, from the last page
+LAST_CHANNEL_SETTING = "desk:last_channel"  # the channel last chosen at this desk: the next letter's default
 
 
 @dataclass(frozen=True)
@@ -178,3 +183,44 @@ def all_agencies(store: Store) -> list[tuple[str, str]]:
     """(national id, name) of every agency in the local directory, by name (a sender to pick)."""
     with store.reader() as session:
         return [(a.national_id, a.name) for a in session.scalars(select(Agency).order_by(Agency.name_norm))]
+
+
+def keep_channels(s: Session, page: dict[str, Any]) -> None:
+    """Keep the citizen channels a directory page lists (a page without a list keeps the last one)."""
+    listed = [[str(c["code"]), str(c["name"])] for c in page.get("citizen_channels") or []
+              if isinstance(c, dict) and CHANNEL_CODE.fullmatch(str(c.get("code") or "")) and c.get("name")]
+    if not listed:
+        return
+    row = s.get(Setting, CHANNELS_SETTING)
+    if row is None:
+        s.add(Setting(key=CHANNELS_SETTING, value=listed))
+    elif row.value != listed:
+        row.value = listed
+
+
+def _channels(s: Session) -> dict[str, str]:
+    row = s.get(Setting, CHANNELS_SETTING)
+    return {code: name for code, name in row.value} if row is not None and row.value else dict(DEFAULT_CHANNELS)
+
+
+def citizen_channels(store: Store) -> dict[str, str]:
+    """The channels a citizen's letter may come through, code -> Persian name, in the server's order
+    (its list once synced, app.protocol.citizen's defaults before)."""
+    with store.reader() as s:
+        return _channels(s)
+
+
+def channel_name(s: Session, code: str | None) -> str:
+    """A channel's Persian name; a code the list no longer has is shown as it is."""
+    return _channels(s).get(code, code) if code else ""
+
+
+def last_channel(store: Store) -> str | None:
+    """The channel chosen for the last letter registered at this desk, if any."""
+    value = read_setting(store, LAST_CHANNEL_SETTING)
+    return str(value) if value else None
+
+
+def remember_channel(store: Store, code: str) -> None:
+    """The desk's default channel for its next letter."""
+    write_setting(store, LAST_CHANNEL_SETTING, code)

@@ -11,6 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.db import Store
+from app.models.directory import channel_name
+from app.models.incoming import CITIZEN_KINDS
 from app.models.letter_lookup import desk_name
 from app.models.letters import INCOMING, LINK_COLUMNS, letter_content
 from app.models.tables import Letter, Person, Setting
@@ -137,16 +139,22 @@ def _details(session: Session, letter: Letter) -> Details:
         receipt=receipt,
         receipt_problem=problem,
         verification=letter.verification,
-        extra=_incoming(letter) if letter.kind == "incoming" else {},
+        extra=_incoming(session, letter) if letter.kind == "incoming" else {},
         references=_references(session, letter),
         signers=signers,
         verify_status=letter.verify_status if letter.kind == INCOMING else None,
     )
 
 
-def _incoming(letter: Letter) -> dict[str, Any]:
-    """An incoming letter's registration at this desk; a paper letter's sender and scans."""
-    return {"incoming_number": letter.incoming_number, "incoming_at": letter.incoming_at,
+def _incoming(session: Session, letter: Letter) -> dict[str, Any]:
+    """An incoming letter's registration at this desk; a paper letter's sender and scans; a person's
+    or a company's letter, its tracking id (None until the server issues it), channel and contact."""
+    citizen: dict[str, Any] = {}
+    if letter.sender_kind in CITIZEN_KINDS:
+        citizen = {"tracking_id": letter.tracking_id, "citizen_channel": channel_name(session, letter.citizen_channel),
+                   "mobile": letter.sender_mobile, "postal_code": letter.sender_postal_code,
+                   "address": letter.sender_address}
+    return citizen | {"incoming_number": letter.incoming_number, "incoming_at": letter.incoming_at,
             "channel": letter.channel or "electronic", "sender_kind": letter.sender_kind,
             "sender_id": letter.sender_id, "sender_number": letter.sender_number, "sender_date": letter.sender_date,
             "pages": [(a.file_name, a.remote_address is None and a.uploaded_at is None)  # (name, only here)

@@ -25,6 +25,7 @@ from html.parser import HTMLParser
 from sqlalchemy import Connection, TextClause, bindparam, text
 
 from app.protocol.persian import normalize
+from app.protocol.tracking import is_valid
 
 SEARCH_KEY_SPAN = 1 << 30  # search_key // SEARCH_KEY_SPAN: the second of updated_at (since 2000)
 
@@ -67,9 +68,10 @@ _LETTERS_SQL = (
     "(SELECT u.name FROM units u WHERE u.agency = l.sender_agency AND u.code = l.sender_unit), "
     "l.verification, {numbers} FROM letters l WHERE l.guid IN :guids"
 )
-# Found by its number too: the desk's incoming number, a paper sender's id and own number (from 0010;
-# migration 0002 back-fills the index with this module on the older schema, where they are empty).
-_NUMBERS = ("incoming_number", "sender_id", "sender_number")
+# Found by its number too: the desk's incoming number, a paper sender's id and own number (from 0010),
+# a citizen's letter's tracking id (from 0015); migration 0002 back-fills the index with this module
+# on the older schema, where they are empty.
+_NUMBERS = ("incoming_number", "sender_id", "sender_number", "tracking_id")
 
 
 def _letters_sql(conn: Connection) -> TextClause:
@@ -151,6 +153,8 @@ _BIDI_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e
 # the domain as displayed (ص/د) or canonical (o/i): «۱۴۰۰۰۱۲۳۴۵۳-ص-۱۴۰۵-۱», «ص-۱۴۰۵-۱», «14000123453-O-1405-1».
 _SHAMS = re.compile(r"(?<!\w)(?:(\d{11})\s*-\s*)?([صدoi])\s*-\s*(\d{4})(?:\s*-\s*(\d{1,10}))?(?!\w)")
 _DOMAIN = {"ص": "o", "د": "i", "o": "o", "i": "i"}
+# A tracking id as printed on the receipt («۱۲۳۴-۵۶۷۸-۹۰۱۲») or typed with spaces: one word in the index.
+_TRACKING = re.compile(r"(?<!\w)(\d{4})\s*-?\s*(\d{4})\s*-?\s*(\d{4})(?!\w)")
 
 
 def fts_query(user_text: str) -> str | None:
@@ -158,7 +162,8 @@ def fts_query(user_text: str) -> str | None:
 
     Every normalized word must occur. A SHAMS written as it is displayed or printed (Persian
     or Latin digits, ص/د or O/I) or in canonical form becomes a phrase on the number column in
-    canonical tokens, so «ص-۱۴۰۵-۱» finds 14000123453-O-1405-1 and not 1405-12.
+    canonical tokens, so «ص-۱۴۰۵-۱» finds 14000123453-O-1405-1 and not 1405-12; a tracking id in
+    groups (valid check digit) becomes its twelve digits, so «۱۲۳۴-۵۶۷۸-۹۰۱۲» finds 123456789012.
     Search-as-you-type: the last word is still being typed, so it matches as a prefix; the
     words before it are complete and match whole (expanding a short finished word such as
     «و» into every word that starts with it would make broad searches slow).
@@ -169,7 +174,14 @@ def fts_query(user_text: str) -> str | None:
     for origin, domain, year, sequence in _SHAMS.findall(text):
         words = [w for w in (origin, _DOMAIN[domain], year, sequence and str(int(sequence))) if w]
         phrases.append("shams : \"" + " ".join(words) + "\"")
-    tokens = _TOKEN.findall(_SHAMS.sub(" ", text))
+    text = _TRACKING.sub(_joined_tracking_id, _SHAMS.sub(" ", text))
+    tokens = _TOKEN.findall(text)
     if not tokens:
         return " AND ".join(phrases) or None
     return " ".join([*phrases, *(f'"{t}"' for t in tokens[:-1]), f'"{tokens[-1]}"*'])
+
+
+def _joined_tracking_id(match: re.Match[str]) -> str:
+    """A grouped tracking id as the one word it is indexed as (other groups of digits stay as typed)."""
+    joined = "".join(match.groups())
+    return f" {joined} " if is_valid(joined) else match.group(0)

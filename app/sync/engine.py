@@ -28,6 +28,7 @@ from app.models import letters as L
 from app.models import referrals as referrals_store
 from app.models.attachments import from_content
 from app.models.db import Store
+from app.models.directory import keep_channels
 from app.models.incoming import apply_registration, store_paper_record
 from app.models.lifecycle import State
 from app.models.profile import SENDER_SETTING
@@ -621,7 +622,8 @@ _NEXT = {State.SENT: (State.DELIVERED, State.ACKNOWLEDGED), State.DELIVERED: (St
 
 
 def apply_directory(s: Session, page: dict[str, Any]) -> int:
-    """Upsert one page of directory changes (agencies, units, people)."""
+    """Upsert one page of directory changes (agencies, units, people); keep its channel list."""
+    keep_channels(s, page)
     n = 0
     for a in page.get("agencies", []):
         agency = s.get(Agency, a["national_id"]) or Agency(national_id=a["national_id"])

@@ -1,6 +1,7 @@
 """The rows the letter view adds for an incoming letter: its incoming number here (or «موقت»
 while the server has not numbered it), and a paper letter's sender, the sender's number and
-date, and its scanned pages (kept on this computer only, not yet uploaded)."""
+date, and its scanned pages (kept on this computer only, not yet uploaded); a person's or a
+company's letter, its tracking id (issued by the server at the sync), channel and contact details."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from PySide6.QtCore import QCoreApplication
 
 from app.models.letter_details import Details
 from app.protocol.jalali import format_date, format_datetime
-from app.protocol.persian import to_persian_digits
+from app.protocol.persian import ltr_island, to_persian_digits
 from app.protocol.shams import display_text
+from app.protocol.tracking import display_tracking_id
 
 
 def _tr(text: str) -> str:
@@ -34,6 +36,7 @@ def incoming_rows(row: Callable[[str, str], str], extra: dict[str, Any]) -> list
         out.append(row(_tr("Incoming number:"), f'<span style="color:#e65100;">{e(provisional)}</span>'))
     if at is not None:
         out.append(row(_tr("Registered here on:"), e(format_datetime(at))))
+    out += _citizen_rows(row, extra, numbered=bool(number))
     if extra.get("channel") != "paper":
         return out
     out.append(row(_tr("Received:"), e(_tr("On paper (by post or by hand)"))))
@@ -54,6 +57,22 @@ def incoming_rows(row: Callable[[str, str], str], extra: dict[str, Any]) -> list
         out.append(row(_tr("Scanned pages:"), items))
     else:
         out.append(row(_tr("Scanned pages:"), e(_tr("None"))))
+    return out
+
+
+def _citizen_rows(row: Callable[[str, str], str], extra: dict[str, Any], *, numbered: bool) -> list[str]:
+    """A person's or a company's letter: its tracking id (or when it comes), channel and contact."""
+    if "tracking_id" not in extra:
+        return []
+    e, out = html.escape, []
+    if extra["tracking_id"]:
+        out.append(row(_tr("Tracking id:"), e(ltr_island(display_tracking_id(extra["tracking_id"])))))
+    elif not numbered:  # numbered without one: registered before tracking ids were issued
+        out.append(row(_tr("Tracking id:"), f'<span style="color:#e65100;">{e(_tr("Issued after the sync"))}</span>'))
+    for label, key in ((_tr("Received through:"), "citizen_channel"), (_tr("Mobile:"), "mobile"),
+                       (_tr("Postal code:"), "postal_code"), (_tr("Address:"), "address")):
+        if extra.get(key):
+            out.append(row(label, e(to_persian_digits(extra[key]))))
     return out
 
 

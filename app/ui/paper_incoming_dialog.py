@@ -1,10 +1,13 @@
 """The paper registration form (ثبت نامه وارده): a letter that came by post or by hand.
 
 The sender is an agency from the directory, a person (national code) or a company (national
-id), checked as typed; the sender's own number and date (the Jalali date picker), subject,
-summary, priority, classification and the scanned pages (images or PDF, kept in the local blob
-store). Registering stores the letter at once, offline too; its incoming number comes with the
-next sync (:mod:`app.models.incoming`).
+id), checked as typed; for a person or a company also the channel the letter came through (the
+server's list; the desk's last choice is the default), mobile, postal code and address, checked
+as typed too; the sender's own number and date (the Jalali date picker), subject, summary,
+priority, classification and the scanned pages (images or PDF, kept in the local blob store).
+Registering stores the letter at once, offline too; its incoming number (and a citizen's letter's
+tracking id) comes with the next sync (:mod:`app.models.incoming`). The sender's facts and the
+letter's sit side by side, so the form fits a 1366×768 screen.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -30,9 +34,11 @@ from PySide6.QtWidgets import (
 
 from app.models.changes import Changed, Changes
 from app.models.db import Store
-from app.models.directory import all_agencies
-from app.models.incoming import PaperLetter, check_sender, register_paper
+from app.models.directory import all_agencies, citizen_channels, last_channel, remember_channel
+from app.models.incoming import CITIZEN_KINDS, PaperLetter, check_sender, register_paper
 from app.protocol.canonical import Classification, InvalidContent, Priority
+from app.protocol.citizen import MAX_ADDRESS, validate_mobile, validate_postal_code
+from app.protocol.persian import InvalidIdentifier, to_ascii_digits, to_persian_digits
 from app.ui.file_dialogs import ask_many, file_dialog
 from app.ui.jalali_date_picker import JalaliDateEdit
 from app.ui.labels import classification_name, priority_name
@@ -72,16 +78,24 @@ class PaperIncomingDialog(QDialog):
         # a code is all digits, which Qt lays out (and aligns) left to right: keep it at the form's start edge
         self.sender_id.setAlignment(Qt.AlignmentFlag.AlignAbsolute | Qt.AlignmentFlag.AlignRight
                                     | Qt.AlignmentFlag.AlignVCenter)
-        self.id_error = QLabel()
-        self.id_error.setObjectName("senderIdError")
-        self.id_error.setStyleSheet("color: #b71c1c;")
-        self.id_error.hide()
-        # its line is kept while the label is hidden: the form does not jump as one types
-        self.id_error_line = QWidget()
-        line = QVBoxLayout(self.id_error_line)
-        line.setContentsMargins(0, 0, 0, 0)
-        line.addWidget(self.id_error)
-        self.id_error_line.setFixedHeight(self.id_error.fontMetrics().height() + 4)
+        self.id_error, self.id_error_line = _error_line("senderIdError")
+        # a person's or a company's letter: the channel it came through and how to reach the sender
+        self.channel = QComboBox()
+        self.channel.setObjectName("citizenChannel")
+        self.channel.setPlaceholderText(self.tr("Choose the channel"))
+        for code, name in citizen_channels(store).items():
+            self.channel.addItem(name, code)
+        self.channel.setCurrentIndex(self.channel.findData(last_channel(store)))  # -1 (none) before a first one
+        self.channel_error, self.channel_error_line = _error_line("channelError")
+        self.mobile = _digits_edit("mobile", 16)
+        self.mobile_error, self.mobile_error_line = _error_line("mobileError")
+        self.postal_code = _digits_edit("postalCode", 12)
+        self.postal_error, self.postal_error_line = _error_line("postalCodeError")
+        self.address = PersianPlainTextEdit()
+        self.address.setObjectName("address")
+        self.address.setTabChangesFocus(True)
+        self.address.setFixedHeight(self.address.fontMetrics().lineSpacing() * 3 + 12)
+        self.address_error, self.address_error_line = _error_line("addressError")
         self.sender_number = QLineEdit()
         self.sender_number.setObjectName("senderNumber")
         self.sender_date = JalaliDateEdit()
@@ -121,7 +135,8 @@ class PaperIncomingDialog(QDialog):
         self.error.setStyleSheet("color: #b71c1c;")
         self.error.hide()
 
-        form = QFormLayout()
+        sender_box = QGroupBox(self.tr("The sender"))
+        form = QFormLayout(sender_box)
         form.addRow(self.tr("Sender:"), self.sender_kind)
         self.agency_label = QLabel(self.tr("Agency:"))
         form.addRow(self.agency_label, self.agency)
@@ -130,6 +145,18 @@ class PaperIncomingDialog(QDialog):
         self.id_label = QLabel()
         form.addRow(self.id_label, self.sender_id)
         form.addRow("", self.id_error_line)
+        self.citizen_rows: list[QWidget] = []
+        for label, field, error in ((self.tr("Received through:"), self.channel, self.channel_error_line),
+                                    (self.tr("Mobile:"), self.mobile, self.mobile_error_line),
+                                    (self.tr("Postal code:"), self.postal_code, self.postal_error_line),
+                                    (self.tr("Address:"), self.address, self.address_error_line)):
+            caption = QLabel(label)
+            form.addRow(caption, field)
+            form.addRow("", error)
+            self.citizen_rows += [caption, field, error]
+        self.sender_form = form
+        letter_box = QGroupBox(self.tr("The letter"))
+        form = QFormLayout(letter_box)
         form.addRow(self.tr("Sender's letter number:"), self.sender_number)
         form.addRow(self.tr("Sender's letter date:"), self.sender_date)
         form.addRow(self.tr("Subject:"), self.subject)
@@ -145,16 +172,24 @@ class PaperIncomingDialog(QDialog):
         self.buttons.addButton(self.tr("Cancel"), QDialogButtonBox.ButtonRole.RejectRole)
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
+        columns = QHBoxLayout()  # right to left: the sender first
+        columns.addWidget(sender_box, 1)
+        columns.addWidget(letter_box, 1)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addLayout(columns)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
 
         self.sender_kind.currentIndexChanged.connect(self._kind_changed)
         self.sender_id.editingFinished.connect(self.check_id)
         self.sender_id.textEdited.connect(self._id_edited)
+        self.channel.currentIndexChanged.connect(lambda _i: self.channel_error.hide())
+        for edit, error, full in ((self.mobile, self.mobile_error, 11), (self.postal_code, self.postal_error, 10)):
+            edit.editingFinished.connect(self.check_contact)
+            edit.textEdited.connect(lambda text, error=error, full=full: self._contact_edited(text, error, full))
+        self.address.textChanged.connect(self.check_contact)
         self._kind_changed()
-        self.resize(560, self.sizeHint().height())
+        self.resize(max(900, self.sizeHint().width()), self.sizeHint().height())
 
     # --- the sender ---------------------------------------------------------------------
 
@@ -168,11 +203,12 @@ class PaperIncomingDialog(QDialog):
                                        self.id_error_line)
         for w in shown:
             w.setVisible(agency)
-        for w in hidden:
+        for w in (*hidden, *self.citizen_rows):
             w.setVisible(not agency)
         self.id_label.setText(self.tr("National code:") if self.kind() == "person" else self.tr("National id:"))
         self.sender_id.setMaxLength(10 if self.kind() == "person" else 11)
-        self.id_error.hide()
+        for error in (self.id_error, self.channel_error, self.mobile_error, self.postal_error, self.address_error):
+            error.hide()
 
     def _sender(self) -> tuple[str, str]:
         """(id, name) as the form gives them."""
@@ -200,6 +236,49 @@ class PaperIncomingDialog(QDialog):
             return False
         self.id_error.hide()
         return True
+
+    def _contact_edited(self, text: str, error: QLabel, full: int) -> None:
+        """A mobile or postal code is checked once all its digits are typed (and when the field is left)."""
+        self.show_error("")
+        if sum(c.isdigit() for c in to_ascii_digits(text)) >= full:
+            self.check_contact()
+        else:
+            error.hide()
+
+    def check_contact(self) -> bool:
+        """Check the mobile, postal code and address now; each field's Persian reason shows under it."""
+        if self.kind() not in CITIZEN_KINDS:
+            return True
+        ok = True
+        for error, check in ((self.mobile_error, lambda: validate_mobile(self.mobile.text())),
+                             (self.postal_error, lambda: validate_postal_code(self.postal_code.text()))):
+            try:
+                check()
+                error.hide()
+            except InvalidIdentifier as exc:
+                error.setText(exc.message_fa)
+                error.show()
+                ok = False
+        too_long = len(self.address.toPlainText().strip()) > MAX_ADDRESS
+        self.address_error.setText(self.tr("The address is longer than %1 characters.")
+                                   .replace("%1", to_persian_digits(MAX_ADDRESS)))
+        self.address_error.setVisible(too_long)
+        return ok and not too_long
+
+    def check_channel(self) -> bool:
+        """A person's or a company's letter names the channel it came through."""
+        if self.kind() in CITIZEN_KINDS and self.channel.currentIndex() < 0:
+            self.channel_error.setText(self.tr("Choose the channel the letter came through."))
+            self.channel_error.show()
+            return False
+        self.channel_error.hide()
+        return True
+
+    def _first_error(self) -> str:
+        for error in (self.id_error, self.channel_error, self.mobile_error, self.postal_error, self.address_error):
+            if not error.isHidden():
+                return error.text()
+        return ""
 
     # --- scans --------------------------------------------------------------------------
 
@@ -232,17 +311,22 @@ class PaperIncomingDialog(QDialog):
             sender_kind=self.kind(), sender_id=sender_id, sender_name=name, subject=self.subject.text(),
             summary=self.summary.toPlainText(), sender_number=self.sender_number.text(),
             sender_date=self.sender_date.date(), priority=str(self.priority.currentData()),
-            classification=str(self.classification.currentData()), scans=tuple(self.scans))
+            classification=str(self.classification.currentData()), scans=tuple(self.scans),
+            channel=self.channel.currentData() if self.kind() in CITIZEN_KINDS else None,
+            mobile=self.mobile.text(), postal_code=self.postal_code.text(), address=self.address.toPlainText())
 
     def submit(self) -> None:
         self.show_error("")
-        if not self.check_id():
-            self.show_error(self.id_error.text())
+        checks = (self.check_id(), self.check_channel(), self.check_contact())  # every field's reason shows
+        if not all(checks):
+            self.show_error(self._first_error())
             return
         paper, store, actor = self.paper(), self.store, self.actor
 
         def work(_ctx: OpContext) -> Changed[str]:
             guid = register_paper(store, paper, actor=actor)
+            if paper.channel:
+                remember_channel(store, paper.channel)
             return Changed(guid, Changes.of_letters([guid], outbox=True))
 
         self.register_button.setEnabled(False)
@@ -259,3 +343,27 @@ class PaperIncomingDialog(QDialog):
     def show_error(self, text: str) -> None:
         self.error.setText(text)
         self.error.setVisible(bool(text))
+
+
+def _error_line(name: str) -> tuple[QLabel, QWidget]:
+    """A field's red reason line; the line keeps its height while the reason is hidden, so the form
+    does not jump as one types."""
+    error = QLabel()
+    error.setObjectName(name)
+    error.setStyleSheet("color: #b71c1c;")
+    error.hide()
+    line = QWidget()
+    box = QVBoxLayout(line)
+    box.setContentsMargins(0, 0, 0, 0)
+    box.addWidget(error)
+    line.setFixedHeight(error.fontMetrics().height() + 4)
+    return error, line
+
+
+def _digits_edit(name: str, length: int) -> QLineEdit:
+    """A number typed in digits (Qt lays digits out left to right: kept at the form's start edge)."""
+    edit = QLineEdit()
+    edit.setObjectName(name)
+    edit.setMaxLength(length)
+    edit.setAlignment(Qt.AlignmentFlag.AlignAbsolute | Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return edit

@@ -122,6 +122,42 @@
         <source>The letter could not be registered.</source>
         <translation>ثبت نامه ممکن نشد.</translation>
     </message>
+    <message>
+        <source>The sender</source>
+        <translation>مشخصات فرستنده</translation>
+    </message>
+    <message>
+        <source>The letter</source>
+        <translation>مشخصات نامه</translation>
+    </message>
+    <message>
+        <source>Choose the channel</source>
+        <translation>مجرای دریافت را برگزینید</translation>
+    </message>
+    <message>
+        <source>Received through:</source>
+        <translation>مجرای دریافت:</translation>
+    </message>
+    <message>
+        <source>Mobile:</source>
+        <translation>شماره تلفن همراه:</translation>
+    </message>
+    <message>
+        <source>Postal code:</source>
+        <translation>کد پستی:</translation>
+    </message>
+    <message>
+        <source>Address:</source>
+        <translation>نشانی:</translation>
+    </message>
+    <message>
+        <source>The address is longer than %1 characters.</source>
+        <translation>نشانی از %1 نویسه بیشتر است.</translation>
+    </message>
+    <message>
+        <source>Choose the channel the letter came through.</source>
+        <translation>مجرای دریافت نامه را برگزینید.</translation>
+    </message>
 </context>
 <context>
     <name>IncomingDetails</name>
@@ -188,6 +224,30 @@
     <message>
         <source>None</source>
         <translation>ندارد</translation>
+    </message>
+    <message>
+        <source>Tracking id:</source>
+        <translation>شناسه پیگیری:</translation>
+    </message>
+    <message>
+        <source>Issued after the sync</source>
+        <translation>پس از همگام‌سازی صادر می‌شود</translation>
+    </message>
+    <message>
+        <source>Received through:</source>
+        <translation>مجرای دریافت:</translation>
+    </message>
+    <message>
+        <source>Mobile:</source>
+        <translation>شماره تلفن همراه:</translation>
+    </message>
+    <message>
+        <source>Postal code:</source>
+        <translation>کد پستی:</translation>
+    </message>
+    <message>
+        <source>Address:</source>
+        <translation>نشانی:</translation>
     </message>
 </context>
 </TS>
