@@ -187,7 +187,7 @@ def all_agencies(store: Store) -> list[tuple[str, str]]:
 
 def keep_channels(s: Session, page: dict[str, Any]) -> None:
     """Keep the citizen channels a directory page lists (a page without a list keeps the last one)."""
-    listed = [[str(c["code"]), str(c["name"])] for c in page.get("citizen_channels") or []
+    listed: Any = [[str(c["code"]), str(c["name"])] for c in page.get("citizen_channels") or []
               if isinstance(c, dict) and CHANNEL_CODE.fullmatch(str(c.get("code") or "")) and c.get("name")]
     if not listed:
         return

@@ -23,7 +23,7 @@ from app.models.search import reindex, reindex_shams
 from app.models.tables import Attachment, Letter, Recipient
 
 INDEXED = ("subject", "body", "sender_name", "verification", "incoming_number", "sender_id", "sender_number",
-           "shams")  # shams last: reindexed alone
+           "tracking_id", "shams")  # shams last: reindexed alone
 
 
 def _changed(obj: Any, attrs: tuple[str, ...]) -> bool:

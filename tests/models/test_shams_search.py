@@ -86,3 +86,20 @@ def test_incoming_letters_are_found_by_the_desks_number_and_the_paper_senders_id
         assert _find(store, typed) == {"درخواست صدور مجوز"}, typed
     assert _find(store, "۱۴۰۰۰۱۲۳۴۵۳") == {"پیشنهاد همکاری"}
     assert company
+
+
+def test_a_tracking_id_is_found_however_it_is_typed(store: Store) -> None:
+    """Read off the receipt in groups and Persian digits, typed with spaces or none: the one indexed word."""
+    from app.protocol.tracking import display_tracking_id, new_tracking_id
+
+    tracking = new_tracking_id()
+    guid = _numbered(store, "نامهٔ شهروند", "14000123453-O-1405-3", "sent")
+    _numbered(store, "دیگری", "14000123453-O-1405-4", "sent")
+    with store.session() as s:
+        row = s.get(Letter, guid)
+        assert row is not None
+        row.tracking_id = tracking
+    for typed in (display_tracking_id(tracking), display_tracking_id(tracking, persian=False), tracking,
+                  display_tracking_id(tracking).replace("-", " "), f"\u2066\u202a{display_tracking_id(tracking)}\u202c\u2069"):
+        assert _find(store, typed) == {"نامهٔ شهروند"}, typed
+    assert fts_query("1234-5678-9012") == '"1234" "5678" "9012"*'  # not a valid id: digits as typed

@@ -428,6 +428,7 @@ def test_the_incoming_desk_end_to_end(  # type: ignore[no-untyped-def]
     assert not form.id_error.isVisible()
     QApplication.processEvents()
     assert form.sender_id.cursorRect().right() > form.sender_id.width() * 0.9  # at the right edge, like the rest
+    form.channel.setCurrentIndex(form.channel.findData("post"))  # a citizen's letter names its channel
     type_text(form.subject, "درخواست صدور مجوز دفتر خدمات")
     type_text(form.summary, "متقاضی صدور مجوز تأسیس دفتر خدمات است.")
     form.ask_scan_files = lambda: [str(p) for p in scans]
