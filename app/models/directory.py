@@ -23,7 +23,8 @@ from app.protocol.persian import normalize
 
 KINDS = ("agency", "unit", "person")
 SEARCH_LIMIT = 20
-CHANNELS_SETTING = "directory:citizen_channels"  # [[code, name], ...]: the server's list, from the last page
+# [{"code", "name"}, ...]: the server's list, from the last page (app/ui/citizen_receipt.py reads it too)
+CHANNELS_SETTING = "citizen:channels"
 LAST_CHANNEL_SETTING = "desk:last_channel"  # the channel last chosen at this desk: the next letter's default
 
 
@@ -187,8 +188,8 @@ def all_agencies(store: Store) -> list[tuple[str, str]]:
 
 def keep_channels(s: Session, page: dict[str, Any]) -> None:
     """Keep the citizen channels a directory page lists (a page without a list keeps the last one)."""
-    listed: Any = [[str(c["code"]), str(c["name"])] for c in page.get("citizen_channels") or []
-              if isinstance(c, dict) and CHANNEL_CODE.fullmatch(str(c.get("code") or "")) and c.get("name")]
+    listed: Any = [{"code": str(c["code"]), "name": str(c["name"])} for c in page.get("citizen_channels") or []
+                   if isinstance(c, dict) and CHANNEL_CODE.fullmatch(str(c.get("code") or "")) and c.get("name")]
     if not listed:
         return
     row = s.get(Setting, CHANNELS_SETTING)
@@ -200,7 +201,9 @@ def keep_channels(s: Session, page: dict[str, Any]) -> None:
 
 def _channels(s: Session) -> dict[str, str]:
     row = s.get(Setting, CHANNELS_SETTING)
-    return {code: name for code, name in row.value} if row is not None and row.value else dict(DEFAULT_CHANNELS)
+    if row is None or not isinstance(row.value, list) or not row.value:
+        return dict(DEFAULT_CHANNELS)
+    return {str(c["code"]): str(c["name"]) for c in row.value}
 
 
 def citizen_channels(store: Store) -> dict[str, str]:
