@@ -19,11 +19,10 @@ from PySide6.QtGui import QColor, QPagedPaintDevice, QPageLayout, QPageSize, QPa
 from PySide6.QtWidgets import QDialog, QWidget
 
 from app.models.db import Store
-from app.models.directory import agency_name
+from app.models.directory import agency_name, citizen_channels
 from app.models.incoming import CITIZEN_KINDS
 from app.models.profile import SENDER_SETTING, read_setting
 from app.models.tables import Letter
-from app.protocol.citizen import DEFAULT_CHANNELS
 from app.protocol.jalali import format_datetime
 from app.protocol.persian import to_persian_digits
 from app.protocol.shams import LRI, PDI
@@ -45,7 +44,6 @@ if TYPE_CHECKING:
     from PySide6.QtPrintSupport import QPrinter
 
 # The server's channel list as the directory sync keeps it: {code: Persian name} or [{"code", "name"}].
-CHANNELS_SETTING = "citizen:channels"
 TRACK_PATH = "/track"
 MARGIN_MM = 12.0
 QR_MM = 34.0
@@ -93,16 +91,6 @@ def mask_identifier(value: str) -> str:
     return "*" * max(0, len(value) - SHOWN_DIGITS) + to_persian_digits(value[-SHOWN_DIGITS:])
 
 
-def channel_names(store: Store) -> dict[str, str]:
-    """The channels' Persian names: the server's list once the sync brought it, else the defaults."""
-    stored = read_setting(store, CHANNELS_SETTING)
-    if isinstance(stored, dict) and stored:
-        return {str(k): str(v) for k, v in stored.items()}
-    if isinstance(stored, list) and stored:
-        return {str(c.get("code")): str(c.get("name")) for c in stored if isinstance(c, dict)}
-    return dict(DEFAULT_CHANNELS)
-
-
 def receipt_state(store: Store, guid: str) -> str | None:
     """"ready" (a citizen's letter with its tracking id), "waiting" (one still waiting for it), or None."""
     with store.reader() as s:
@@ -132,7 +120,7 @@ def read_receipt(store: Store, guid: str, server_base: str) -> Receipt:
     tracking_id, number, at, channel, kind, name, sender_id, subject = facts
     return Receipt(guid=guid, agency_name=agency_name(store, agency) or to_persian_digits(agency),
                    tracking_id=tracking_id, incoming_number=number, registered_at=at,
-                   channel_name=channel_names(store).get(channel, channel), sender_kind=kind, sender_name=name,
+                   channel_name=citizen_channels(store).get(channel, channel), sender_kind=kind, sender_name=name,
                    sender_id=sender_id, subject=subject, server_base=server_base)
 
 

@@ -17,6 +17,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
 from app.models.db import Store, open_store
+from app.models.directory import CHANNELS_SETTING
 from app.models.incoming import PaperLetter, register_paper
 from app.models.tables import Agency, Letter, Setting
 from app.protocol.jalali import format_date
@@ -25,7 +26,6 @@ from app.protocol.tracking import display_tracking_id, is_valid, new_tracking_id
 from app.sync import account as acc
 from app.sync.account import SENDER_SETTING
 from app.ui.citizen_receipt import (
-    CHANNELS_SETTING,
     NoReceipt,
     mask_identifier,
     paint_receipt,
