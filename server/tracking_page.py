@@ -19,7 +19,7 @@ from pydantic import Field
 from app.protocol.persian import to_persian_digits
 from app.protocol.tracking import display_tracking_id
 from server import tracking
-from server.errors import ApiError
+from server.errors import ERROR_RESPONSES, ApiError
 from server.requests import Strict
 from server.verification import SlidingWindow
 from server.verify_page import PAGE_CSP, page
@@ -29,6 +29,11 @@ API_PATH = "/api/v1/track"
 TITLE = "پیگیری وضعیت نامه"
 MAX_FIELD = 64  # longer than any id typed with spaces and dashes
 _HEADERS = {"Content-Security-Policy": PAGE_CSP, "Cache-Control": "no-store"}
+# the page's refusals are pages too (the form again, the reason above it)
+_PAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"content": {"text/html": {}}, "description": text} for status, text in (
+        (200, "The page"), (400, "Malformed form"), (404, "No letter with this tracking id and national code/id"),
+        (422, "Ill-formed tracking id or national code/id"), (429, "Too many look-ups"))}
 
 
 class TrackIn(Strict):
@@ -90,18 +95,18 @@ def _check_rate(request: Request) -> None:
 def add_routes(app: FastAPI) -> None:
     """The page and the JSON endpoint (public: see server.app.PUBLIC_PATHS)."""
 
-    @app.get(PATH, tags=["public"], response_class=HTMLResponse)
-    async def track_form(t: Annotated[str, Query(max_length=MAX_FIELD)] = "") -> Response:
+    @app.get(PATH, tags=["public"], response_class=HTMLResponse, responses={200: _PAGE_RESPONSES[200]})
+    async def track_form(t: Annotated[str, Query()] = "") -> Response:
         """The form; ``t`` (the receipt's QR) fills the tracking id in."""
-        return _html(form_page(t))
+        return _html(form_page(t[:MAX_FIELD]))
 
-    @app.post(PATH, tags=["public"], response_class=HTMLResponse,
+    @app.post(PATH, tags=["public"], response_class=HTMLResponse, responses={**ERROR_RESPONSES, **_PAGE_RESPONSES},
               openapi_extra={"requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": {
                   "type": "object", "properties": {"t": {"type": "string"}, "n": {"type": "string"}}}}}}})
     async def track_page(request: Request) -> Response:
         """The form's answer as a page (``t``: tracking id, ``n``: national code/id)."""
-        fields = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=4)
         try:
+            fields = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=4)
             _check_rate(request)
             answer = tracking.lookup(request.app.state.ctx, fields.get("t", [""])[0][:MAX_FIELD],
                                      fields.get("n", [""])[0][:MAX_FIELD])
@@ -111,7 +116,7 @@ def add_routes(app: FastAPI) -> None:
             return _html(form_page(), 400)
         return _html(answer_page(answer))
 
-    @app.post(API_PATH, tags=["public"])
+    @app.post(API_PATH, tags=["public"], responses=ERROR_RESPONSES)
     async def track_json(request: Request, body: TrackIn) -> JSONResponse:
         """The status of a citizen's letter: 404 ``tracking_not_found`` for an unknown id and for a
         wrong national code/id alike."""

@@ -85,13 +85,19 @@ def _no_overflow(driver: Any) -> None:
 
 def _submit(driver: Any, base: str, tracking_id: str, code: str) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.wait import WebDriverWait
 
     driver.get(f"{base}/track?t={tracking_id}")  # as the receipt's QR opens it
     assert driver.find_element(By.NAME, "t").get_attribute("value") == tracking_id
     field = driver.find_element(By.NAME, "n")
     field.clear()
     field.send_keys(code)
-    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    button = driver.find_element(By.CSS_SELECTOR, "button[type=submit]")
+    button.click()
+    wait = WebDriverWait(driver, 30)
+    wait.until(expected_conditions.staleness_of(button))  # the answer has replaced the form
+    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 @pytest.mark.server
