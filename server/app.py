@@ -30,6 +30,7 @@ from server import (
     rasad_routes,
     referrals,
     shams,
+    tracking_page,
     verification,
 )
 from server.auth import Principal, Role, bearer_token, hash_password, login, logout
@@ -87,7 +88,7 @@ async def raw_body(request: Request) -> bytes:
 
 # Open to callers without a token; every other path under /api/v1 is authenticated by the
 # Authenticate middleware before its body is read.
-PUBLIC_PATHS = frozenset({f"{API}/auth/login", f"{API}/receipt-certificate"})
+PUBLIC_PATHS = frozenset({f"{API}/auth/login", f"{API}/receipt-certificate", tracking_page.API_PATH})
 PUBLIC_PREFIXES = (f"{API}/verify/",)
 
 
@@ -417,6 +418,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, ctx: ServerContext
                                          soft_fail=settings.revocation_soft_fail)
     app.state.storage = create_storage(settings)
     app.state.verify_limit = verification.SlidingWindow(settings.verify_requests_per_minute)
+    app.state.tracking_limit = verification.SlidingWindow(settings.tracking_lookups_per_minute)
     install_handlers(app, on_refusal=audit.record_refusal)
 
     @app.get("/healthz", tags=["public"])
@@ -426,6 +428,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now, ctx: ServerContext
         return {"status": "ok"}
 
     app.include_router(build_router(settings))
+    tracking_page.add_routes(app)  # the public status page of citizens' letters: /track, /api/v1/track
     # outermost last: AccessLog, SecurityHeaders, then Authenticate (no body read yet), then RequestLimits
     app.add_middleware(RequestLimits, limit=settings.max_request_bytes,
                        anonymous_limit=settings.max_anonymous_request_bytes, max_headers=settings.max_request_headers)

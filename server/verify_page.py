@@ -1,6 +1,7 @@
 """The verification answer as a small Persian page, for a person who scanned the QR with a phone.
 
-Self-contained (no scripts, fonts or images from anywhere), right to left, readable on a phone.
+Self-contained (no scripts, fonts or images from anywhere), right to left, readable on a phone;
+its frame (:func:`page`, :data:`PAGE_CSP`) also serves the public status page (server/tracking_page.py).
 """
 
 from __future__ import annotations
@@ -24,12 +25,18 @@ p{line-height:1.9}
 dl{display:grid;grid-template-columns:auto 1fr;gap:.4rem 1rem;margin:1rem 0}
 dt{font-weight:bold}dd{margin:0}
 form{margin-top:1rem;display:flex;gap:.5rem}
-input{flex:1;font:inherit;padding:.4rem;direction:ltr;text-align:left}
+input{flex:1;min-width:0;font:inherit;padding:.4rem;direction:ltr;text-align:left}
 button{font:inherit;padding:.4rem 1rem}
+form.fields{flex-direction:column;gap:.25rem}
+form.fields label{font-weight:bold;margin-top:.5rem}
+form.fields button{margin-top:1rem;align-self:flex-start}
+.hint{color:#4a5563;font-size:.9rem}
+a{color:#1a4f8b}
 """
 
 
-def _page(title: str, body: str) -> str:
+def page(title: str, body: str) -> str:
+    """The whole page: ``body`` is HTML already escaped by the caller."""
     return (f'<!DOCTYPE html>\n<html lang="fa" dir="rtl"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width,initial-scale=1">'
             f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
@@ -47,12 +54,12 @@ def answer_page(answer: dict[str, Any]) -> str:
     shams = f'<bdi dir="ltr">{escape(answer["shams_display"])}</bdi>'
     number = f"<p>شماره نامه: {shams}</p>"
     if not answer["exists"]:
-        return _page(title, f'<p class="no">نامه‌ای با این شماره در سامانه یافت نشد.</p>{number}')
+        return page(title, f'<p class="no">نامه‌ای با این شماره در سامانه یافت نشد.</p>{number}')
     if answer.get("code_wrong"):
-        return _page(title, f'{number}<p class="no">کد استعلام واردشده با این نامه مطابقت ندارد؛ آن را با کد '
+        return page(title, f'{number}<p class="no">کد استعلام واردشده با این نامه مطابقت ندارد؛ آن را با کد '
                             f"چاپ‌شده بر نامه مقایسه کنید و دوباره وارد کنید.</p>{_code_form()}")
     if not answer["verified"]:
-        return _page(title, f"{number}<p>نامه‌ای با این شماره در سامانه ثبت شده است. برای دیدن مشخصات آن، "
+        return page(title, f"{number}<p>نامه‌ای با این شماره در سامانه ثبت شده است. برای دیدن مشخصات آن، "
                             f"رمزینهٔ روی نامه را پویش کنید یا کد استعلام چاپ‌شده بر نامه را وارد کنید.</p>"
                             f"{_code_form()}")
     registered_at = dt.datetime.strptime(answer["registered_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
@@ -62,12 +69,12 @@ def answer_page(answer: dict[str, Any]) -> str:
              f"<dt>شماره</dt><dd>{shams}</dd>"
              f"<dt>تاریخ ثبت</dt><dd>{escape(format_datetime(registered_at))}</dd>"
              f"<dt>امضاکنندگان</dt><dd>{signers}</dd></dl>")
-    return _page(title, f'<p class="ok">این نامه در سامانه ثبت شده و کد استعلام آن درست است.</p>{facts}'
+    return page(title, f'<p class="ok">این نامه در سامانه ثبت شده و کد استعلام آن درست است.</p>{facts}'
                         "<p>متن نامه در این صفحه نمایش داده نمی‌شود؛ آن را با نامهٔ در دست خود مقایسه کنید.</p>")
 
 
 def error_page(message_fa: str) -> str:
-    return _page("استعلام اصالت نامه", f'<p class="no">{escape(message_fa)}</p>')
+    return page("استعلام اصالت نامه", f'<p class="no">{escape(message_fa)}</p>')
 
 
 def wants_html(accept: str) -> bool:
