@@ -221,3 +221,24 @@ def test_postgresql_path(pg_env: Env) -> None:
         items = all_pages(lambda after, limit: b.cartable(after=after, limit=limit))
     [paper] = [i["paper"] for i in items if i.get("paper", {}).get("guid") == first.json()["guid"]]
     assert paper["tracking_id"] == first.json()["tracking_id"] and paper["sender"]["id"] == CITIZEN
+
+
+def test_the_operator_s_mistakes_are_refused_in_one_line(env: Env) -> None:
+    name, _key = add_account(env)
+    for args, reason in ((("channel-add", "fax-1", "--channel", "fax", "--display-name", "دورنگار", "--agency",
+                           env.nid_b), "channel 'fax' is not one of this server's channels"),
+                         (("channel-add", "x-1", "--channel", "post", "--display-name", "پست", "--agency",
+                           "14000000000"), "no agency with national id '14000000000'"),
+                         (("channel-add", name, "--channel", "post", "--display-name", "پست", "--agency", env.nid_b),
+                          f"a channel account {name!r} exists already"),
+                         (("channel-add", "Bad Name", "--channel", "post", "--display-name", "پست", "--agency",
+                           env.nid_b), "account name 'Bad Name'"),
+                         (("channel-serve", "nobody", "--agency", env.nid_b), "no channel account 'nobody'")):
+        with pytest.raises(RuntimeError, match=reason):
+            env.server.cli(*args)
+    assert "nothing to do" in env.server.cli("channel-serve", name, "--agency", env.nid_b)
+    env.server.cli("channel-revoke", name)
+    assert "nothing to do" in env.server.cli("channel-revoke", name)
+    with pytest.raises(RuntimeError, match="is revoked"):
+        env.server.cli("channel-rekey", name)
+    assert "fax-1" not in env.server.cli("channel-list")
