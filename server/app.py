@@ -22,6 +22,7 @@ from server import (
     admin,
     archive,
     audit,
+    channel_routes,
     directory,
     documents,
     incoming,
@@ -87,7 +88,7 @@ async def raw_body(request: Request) -> bytes:
 
 
 # Open to callers without a token; every other path under /api/v1 is authenticated by the
-# Authenticate middleware before its body is read.
+# Authenticate middleware before its body is read (a user's token; under /channel/ a channel key).
 PUBLIC_PATHS = frozenset({f"{API}/auth/login", f"{API}/receipt-certificate", tracking_page.API_PATH})
 PUBLIC_PREFIXES = (f"{API}/verify/",)
 
@@ -250,6 +251,7 @@ def build_router(settings: Settings) -> APIRouter:
     archive.add_routes(r, current)  # the archive (بایگانی): /api/v1/archive/…
     rasad_routes.add_routes(r, current)  # Rasad (رصد): /api/v1/rasad/…
     rasad_report_routes.add_routes(r, current)  # Rasad reports: /api/v1/rasad/reports/…
+    channel_routes.add_routes(r)  # portals and pishkhan offices, by channel key: /api/v1/channel/…
 
     @r.get("/acks", tags=["payam"])
     async def get_acks(request: Request, user: User, after: After = 0, limit: Limit = 500) -> dict[str, Any]:

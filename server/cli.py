@@ -1,4 +1,5 @@
-"""``dabir-server``: init | serve | demo | add-agency | rasad-grant | rasad-revoke | rasad-grants | backup | restore | healthcheck.
+"""``dabir-server``: init | serve | demo | add-agency | rasad-grant | rasad-revoke | rasad-grants |
+channel-add | channel-serve | channel-revoke | channel-rekey | channel-list | backup | restore | healthcheck.
 
 Settings come from (lowest first) defaults, a TOML file (``--config`` or
 ``DABIR_SERVER_CONFIG``), ``DABIR_SERVER_*`` environment variables, then the options below.
@@ -370,6 +371,73 @@ def cmd_rasad_grants(args: argparse.Namespace) -> int:
     return 0
 
 
+def _channel_change(args: argparse.Namespace, change: Any) -> Any:
+    """Run one channel-account change in a write (the ChannelError as a one-line refusal: None)."""
+    from server.channels import ChannelError
+
+    with _operator_context(args) as ctx:
+        try:
+            return ctx.db.write_now(lambda conn: change(ctx, conn))
+        except ChannelError as exc:
+            print(f"dabir-server: {exc}", file=sys.stderr)
+            return None
+
+
+def cmd_channel_add(args: argparse.Namespace) -> int:
+    """channel-add: a portal's or pishkhan office's account; its key is printed once, never stored."""
+    from server.channels import add
+
+    key = _channel_change(args, lambda ctx, conn: add(ctx, conn, args.name, args.channel, args.display_name,
+                                                      args.agency, _operator()))
+    if key is None:
+        return 2
+    print(f"channel account {args.name} ({args.channel}) serves {', '.join(dict.fromkeys(args.agency))}")
+    print(f"key (shown once; the server keeps only its hash): {key}")
+    return 0
+
+
+def cmd_channel_rekey(args: argparse.Namespace) -> int:
+    from server.channels import rekey
+
+    key = _channel_change(args, lambda ctx, conn: rekey(ctx, conn, args.name, _operator()))
+    if key is None:
+        return 2
+    print(f"channel account {args.name}: the old key no longer works")
+    print(f"new key (shown once; the server keeps only its hash): {key}")
+    return 0
+
+
+def cmd_channel_serve(args: argparse.Namespace) -> int:
+    from server.channels import serve
+
+    changed = _channel_change(args, lambda ctx, conn: serve(ctx, conn, args.name, args.agency, _operator()))
+    if changed is None:
+        return 2
+    print(f"channel account {args.name} / agency {args.agency}: " + ("served" if changed else "nothing to do (served already)"))
+    return 0
+
+
+def cmd_channel_revoke(args: argparse.Namespace) -> int:
+    from server.channels import revoke
+
+    changed = _channel_change(args, lambda ctx, conn: revoke(ctx, conn, args.name, _operator()))
+    if changed is None:
+        return 2
+    print(f"channel account {args.name}: " + ("revoked" if changed else "nothing to do (revoked already)"))
+    return 0
+
+
+def cmd_channel_list(args: argparse.Namespace) -> int:
+    from server.channels import listing
+
+    with _operator_context(args) as ctx, ctx.db.read() as conn:
+        rows = listing(conn)
+    for r in rows:
+        print(f"{r['name']}\t{r['channel']}\t{r['display_name']}\t{'active' if r['active'] else 'revoked'}\t"
+              f"created {r['created_at']:%Y-%m-%d %H:%M}\t{','.join(r['agencies'])}")
+    return 0
+
+
 # -- backup, restore, health --------------------------------------------------------------
 def cmd_backup(args: argparse.Namespace) -> int:
     from server.backup import BackupError, backup
@@ -487,6 +555,27 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("rasad-grants", help="list the Rasad observer grants, active and revoked")
     _common(p)
     p.set_defaults(func=cmd_rasad_grants)
+    p = sub.add_parser("channel-add", help="create a channel account (portal, pishkhan office); prints its key once")
+    _common(p)
+    p.add_argument("name", help="the account's name: lowercase letters, digits, '_' or '-'")
+    p.add_argument("--channel", required=True, help="one of the server's citizen channel codes (citizen_channels)")
+    p.add_argument("--display-name", required=True, help="as the agency's staff see it, e.g. «دفتر پیشخوان ۱۲۳»")
+    p.add_argument("--agency", required=True, action="append", help="an agency it serves (national id); repeatable")
+    p.set_defaults(func=cmd_channel_add)
+    p = sub.add_parser("channel-serve", help="let a channel account register letters for one more agency")
+    _common(p)
+    p.add_argument("name")
+    p.add_argument("--agency", required=True, help="the agency's national id")
+    p.set_defaults(func=cmd_channel_serve)
+    for name, func, verb in (("channel-revoke", cmd_channel_revoke, "deactivate a channel account (its key stops)"),
+                             ("channel-rekey", cmd_channel_rekey, "replace a channel account's key (prints it once)")):
+        p = sub.add_parser(name, help=verb)
+        _common(p)
+        p.add_argument("name")
+        p.set_defaults(func=func)
+    p = sub.add_parser("channel-list", help="list the channel accounts, active and revoked, with their agencies")
+    _common(p)
+    p.set_defaults(func=cmd_channel_list)
     p = sub.add_parser("backup", help="back up the database, keys, trust roots and local documents (while serving)")
     _common(p)
     p.add_argument("--to", type=Path, required=True, help="a new (or empty) folder for the backup")

@@ -108,7 +108,8 @@ def install_handlers(app: FastAPI, on_refusal: Refusal | None = None) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
-        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
+        loc = [str(p) for p in first.get("loc", ())]
+        loc = loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc  # a field may be "body"
         field = ".".join(loc)[:MAX_FIELD] or None  # a field name can be the client's (an unknown key)
         error = ApiError(422, "invalid_request", "داده‌های درخواست نادرست است؛ لطفاً بخش مشخص‌شده را بررسی کنید.",
                          f"Invalid request: {first.get('msg', 'validation failed')}", field)

@@ -14,7 +14,8 @@ import orjson
 from sqlalchemy.exc import OperationalError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.auth import authenticate, bearer_from_header
+from server import channels
+from server.auth import Principal, authenticate, bearer_from_header
 from server.context import ServerContext
 from server.errors import ApiError, database_unavailable
 
@@ -24,7 +25,8 @@ access_log = logging.getLogger("dabir.server.access")
 class Authenticate:
     """Resolves the bearer token of a protected path before anything reads the body, so that a
     caller without a valid token costs the server no more than the headers (the ``current``
-    dependency takes the Principal from here: the one place a token is checked)."""
+    dependency takes the Principal from here: the one place a token is checked). A channel path
+    takes a channel account's key instead of a user's token (:mod:`server.channels`)."""
 
     def __init__(self, app: ASGIApp, ctx: ServerContext, protected: Callable[[str], bool]) -> None:
         self.app = app
@@ -32,32 +34,42 @@ class Authenticate:
         self.protected = protected
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.protected(scope["path"]):
+        channel = scope["type"] == "http" and scope["path"].startswith(channels.PREFIX)
+        if scope["type"] != "http" or not (channel or self.protected(scope["path"])):
             await self.app(scope, receive, send)
             return
         header = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
         try:
-            principal = authenticate(self.ctx, bearer_from_header(header.decode("latin-1")))
+            credential = bearer_from_header(header.decode("latin-1"))
+            found: Principal | channels.ChannelAccount = (
+                channels.authenticate(self.ctx, credential) if channel else authenticate(self.ctx, credential))
         except ApiError as exc:
-            await exc.response()(scope, receive, send)
+            await (channels.invalid_key() if channel else exc).response()(scope, receive, send)
             return
         except OperationalError:
             await database_unavailable().response()(scope, receive, send)
             return
         client = scope.get("client")
         state = scope.setdefault("state", {})
-        state["principal"] = replace(principal, ip=client[0] if client else "")  # the audit log records it
-        state["username"] = principal.username  # for the access log
+        if isinstance(found, channels.ChannelAccount):
+            state["channel"] = found
+            state["username"] = f"channel:{found.name}"  # for the access log
+        else:
+            state["principal"] = replace(found, ip=client[0] if client else "")  # the audit log records it
+            state["username"] = found.username  # for the access log
         await self.app(scope, receive, send)
 
 
 class RequestLimits:
     """Header count, and the body read in full (up to a limit) before the app runs: ``limit`` for
-    an authenticated caller, ``anonymous_limit`` otherwise (a login is small). Larger gets 413."""
+    an authenticated user, ``channel_limit`` for a channel account (one letter's text),
+    ``anonymous_limit`` otherwise (a login is small). Larger gets 413."""
 
-    def __init__(self, app: ASGIApp, limit: int, anonymous_limit: int, max_headers: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, anonymous_limit: int, max_headers: int,
+                 channel_limit: int = channels.MAX_BODY_BYTES) -> None:
         self.app = app
         self.limit = limit
+        self.channel_limit = min(channel_limit, limit)
         self.anonymous_limit = anonymous_limit
         self.max_headers = max_headers
 
@@ -69,7 +81,8 @@ class RequestLimits:
             await ApiError(431, "too_many_headers", "تعداد سرآیندهای درخواست بیش از حد مجاز است.",
                            f"More than {self.max_headers} request headers.").response()(scope, receive, send)
             return
-        limit = self.limit if "principal" in scope.get("state", {}) else self.anonymous_limit
+        state = scope.get("state", {})
+        limit = self.limit if "principal" in state else self.channel_limit if "channel" in state else self.anonymous_limit
         too_large = ApiError(413, "request_too_large", "حجم درخواست بیش از حد مجاز است.",
                              f"Request body is larger than {limit} bytes.")
         declared = dict(scope.get("headers") or []).get(b"content-length")

@@ -144,7 +144,7 @@ def _search(session: Session, query: str, kinds: tuple[str, ...], limit: int,
                     Person.name_norm,
                     rank(Person.name_norm),
                 )
-                .where(Person.name_norm.like(pattern, escape="\\"),
+                .where(Person.name_norm.like(pattern, escape="\\"), Person.active.is_(True),
                        *((Person.agency == signatories_of, Person.signatory.is_(True)) if signatories_of is not None else ()))
                 .order_by(rank(Person.name_norm), Person.name_norm)
                 .limit(limit)

@@ -466,11 +466,12 @@ class Colleague:
 
 
 def colleagues(store: Store, agency: str, me: str) -> list[Colleague]:
-    """The people of my agency (from the directory) a letter can be referred to, by name."""
+    """The active people of my agency (from the directory) a letter can be referred to, by name."""
     with store.reader() as s:
         units = {code: name for code, name in s.execute(select(Unit.code, Unit.name).where(Unit.agency == agency))}
         people = s.execute(select(Person.username, Person.name, Person.title, Person.unit_code)
-                           .where(Person.agency == agency, Person.username != me).order_by(Person.name_norm)).all()
+                           .where(Person.agency == agency, Person.username != me, Person.active.is_(True))
+                           .order_by(Person.name_norm)).all()
     return [Colleague(u, n, t or "", units.get(c or "", "")) for u, n, t, c in people]
 
 

@@ -271,6 +271,7 @@ class Person(Base):
     title: Mapped[str] = mapped_column(String(500), default="")
     national_code: Mapped[str | None] = mapped_column(String(10))
     signatory: Mapped[bool] = mapped_column(Boolean, default=False)  # may be listed as a letter's signatory
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # inactive: kept for names, offered by no picker
     __table_args__ = (UniqueConstraint("agency", "username"),)
 
 

@@ -643,6 +643,7 @@ def apply_directory(s: Session, page: dict[str, Any]) -> int:
         person.name, person.name_norm = p["display_name"], normalize(p["display_name"])
         person.title, person.unit_code = p.get("title") or "", p.get("unit")
         person.signatory, person.national_code = bool(p.get("signatory")), p.get("national_code") or None
+        person.active = p.get("active") is not False  # a server that does not say: active
         s.add(person)
         n += 1
     return n

@@ -53,3 +53,44 @@ def test_migration_0008_reads_the_directory_again_for_the_signatory_role(tmp_pat
         assert s.execute(text("SELECT signatory FROM people")).scalar_one() == 0  # until the directory says so
         assert s.execute(text("SELECT count(*) FROM settings WHERE key = 'cursor:directory'")).scalar_one() == 0
     store.close()
+
+
+def test_an_inactive_person_is_offered_by_no_picker_but_keeps_their_name(store: Store) -> None:
+    """A deactivated colleague (or a channel account's user, which never logs in) comes with the
+    directory marked inactive: no recipient, signatory or referral picker offers them, and the
+    referrals they took part in still show their name."""
+    from app.models.referrals import colleagues
+    from app.sync.engine import apply_directory
+
+    person = {"agency": OWN_AGENCY, "username": "channel.pishkhan.x", "display_name": "دفتر پیشخوان ۱۲۳",
+              "signatory": True, "active": False}
+    with store.session() as s:
+        apply_directory(s, {"agencies": [{"national_id": OWN_AGENCY, "name": "دبیرخانه مرکزی"}],
+                            "people": [person, {**person, "username": "b.staff", "display_name": "کارشناس پیشخوان",
+                                                "active": True}]})
+    assert [e.person for e in search_directory(store, "پیشخوان")] == ["b.staff"]
+    assert [e.person for e in search_directory(store, "پیشخوان", signatories_of=OWN_AGENCY)] == ["b.staff"]
+    assert [c.username for c in colleagues(store, OWN_AGENCY, "b.secretary")] == ["b.staff"]
+    with store.session() as s:
+        apply_directory(s, {"people": [{**person, "active": True}]})  # active again
+    assert {c.username for c in colleagues(store, OWN_AGENCY, "b.secretary")} == {"b.staff", "channel.pishkhan.x"}
+
+
+def test_migration_0016_keeps_people_active_and_reads_the_directory_again(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    from app.models.db import Store, make_engine, migrate
+
+    engine = make_engine(tmp_path / "dabir.sqlite3")
+    migrate(engine, "0015")
+    with engine.begin() as conn:  # a profile that synced the directory before people had the flag
+        conn.execute(text("INSERT INTO agencies (national_id, name, name_norm) VALUES ('14000123453', 'الف', 'الف')"))
+        conn.execute(text("INSERT INTO people (agency, username, name, name_norm, title) "
+                          "VALUES ('14000123453', 'a.staff', 'کارشناس', 'کارشناس', '')"))
+        conn.execute(text("INSERT INTO settings (key, value) VALUES ('cursor:directory', '{\"cursor\": 42}')"))
+    engine.dispose()
+    store = Store(tmp_path)
+    with store.reader() as s:
+        assert s.execute(text("SELECT active FROM people")).scalar_one() == 1  # until the directory says otherwise
+        assert s.execute(text("SELECT count(*) FROM settings WHERE key = 'cursor:directory'")).scalar_one() == 0
+    store.close()
