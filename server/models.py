@@ -258,6 +258,19 @@ incoming_registrations = Table(
     UniqueConstraint("agency_id", "year", "seq", name="uq_incoming_agency_series"),
 )
 
+# A registered outgoing letter answering a citizen's letter of the same agency (its «عطف»), recorded
+# in the registration's transaction: the status page shows its SHAMS and date (0014).
+citizen_answers = Table(
+    "citizen_answers", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("agency_id", Integer, ForeignKey("agencies.id"), nullable=False),
+    Column("letter_guid", String(36), nullable=False),  # the citizen's letter
+    Column("answer_guid", String(36), ForeignKey("letters.guid"), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),  # the answer's registration time
+    UniqueConstraint("letter_guid", "answer_guid", name="uq_citizen_answers_letter_answer"),
+    Index("ix_citizen_answers_agency_letter", "agency_id", "letter_guid"),
+)
+
 # A referral (ارجاع) of a letter from one user to colleagues of the same agency; the client picks its GUID.
 referrals = Table(
     "referrals", metadata,

@@ -2,7 +2,8 @@
 
 Registration: authenticate, parse, check, verify the signatures outside any transaction, then one
 short write: take the next sequence of the (origin, domain, year) counter, store the letter with
-its signed receipt and the idempotency record, all or nothing. A rollback (a retry of the same GUID
+its signed receipt, what it answers of citizens' letters (:func:`server.tracking.record_answers`)
+and the idempotency record, all or nothing. A rollback (a retry of the same GUID
 hitting the primary key) also rolls back the counter, so sequences stay gap-free. Idempotent per
 letter GUID: a retry gets the stored SHAMS and the very same receipt.
 """
@@ -33,6 +34,7 @@ from server.errors import ApiError
 from server.idempotency import busy, json_response, lookup, store, write_idempotent
 from server.models import certificates, letters, shams_counters, users
 from server.signatures import UPLOADED_HASHES, SignatureChecker
+from server.tracking import record_answers
 from server.verification import new_code
 
 # Statements built once: SQLAlchemy then reuses their compiled form and cache key.
@@ -273,6 +275,8 @@ def _registration(ctx: ServerContext, principal: Principal, package: LetterPacka
             "content_sha256": content_sha, "registered_at": now, "registered_by": principal.user_id,
             "signer_national_codes": signer_codes, "receipt": orjson.dumps(receipt).decode(), "package": package_json,
             "verify_code": row["verify_code"]})
+        record_answers(ctx, conn, agency_id=principal.agency_id, user_id=principal.user_id, content=content,
+                       shams=shams.canonical, at=now)
         body = orjson.dumps(registration_view(ctx, row))
         store(ctx, conn, principal.user_id, key, digest, 200, body)
         return body

@@ -8,7 +8,9 @@ sender id or a dummy. An ill-formed tracking id or national code/id is refused w
 Persian reason: that is a check of the typed text alone and says nothing about any letter.
 
 The status comes from what the agency did: a referral by someone of the agency or a recipient's
-read puts the letter under review; a referral answered, answered; every referral finished (closed,
+read puts the letter under review; a referral answered, or an outgoing letter of the agency linked
+to it by «عطف» registered (:func:`record_answers`, in that registration's write), answered; every
+referral finished (closed,
 answered or recalled) with one closed, or the letter filed in the archive, closed. The channel
 API's acting users (channel_agencies.user_id) refer its letters to the secretaries on their own:
 that is not a review.
@@ -21,7 +23,7 @@ import hmac
 from typing import Any
 
 import orjson
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, insert, select
 
 from app.protocol.citizen import STATUS_NAMES, Status
 from app.protocol.jalali import format_datetime
@@ -39,6 +41,7 @@ from server.errors import ApiError
 from server.models import (
     agencies,
     channel_agencies,
+    citizen_answers,
     incoming_registrations,
     letters,
     rasad_events,
@@ -46,6 +49,7 @@ from server.models import (
     referral_summary,
     referrals,
 )
+from server.rasad_events import record
 
 # What an unknown id and a wrong national code both get: the same status and the same bytes.
 NOT_FOUND = ApiError(404, "tracking_not_found",
@@ -68,6 +72,14 @@ _ANSWERS = (select(referral_events.c.at, letters.c.shams, letters.c.registered_a
             .outerjoin(letters, (letters.c.guid == referral_events.c.answer_guid)
                        & (letters.c.agency_id == referrals.c.agency_id))
             .where(_OF_LETTER, referral_events.c.kind == "answer").order_by(referral_events.c.at, referral_events.c.id))
+# the agency's registered outgoing letters answering it (recorded by record_answers)
+_LETTER_ANSWERS = (select(citizen_answers.c.at, letters.c.shams, letters.c.registered_at, letters.c.kind)
+                   .join(letters, letters.c.guid == citizen_answers.c.answer_guid)
+                   .where(citizen_answers.c.agency_id == bindparam("a"), citizen_answers.c.letter_guid == bindparam("g"))
+                   .order_by(citizen_answers.c.at, citizen_answers.c.id))
+_CITIZEN_LETTERS = select(incoming_registrations.c.guid).where(
+    incoming_registrations.c.agency_id == bindparam("a"), incoming_registrations.c.tracking_id.is_not(None),
+    incoming_registrations.c.guid.in_(bindparam("gs", expanding=True)))
 _FILINGS = (select(rasad_events.c.kind, rasad_events.c.detail, rasad_events.c.at)
             .where(rasad_events.c.agency_id == bindparam("a"), rasad_events.c.letter_guid == bindparam("g"),
                    rasad_events.c.kind.in_(("filed", "unfiled"))).order_by(rasad_events.c.cursor))
@@ -107,6 +119,8 @@ def lookup(ctx: ServerContext, tracking_id_text: str, national_id_text: str) -> 
         acting = set(conn.execute(_ACTING, {"a": row["agency_id"]}).scalars())
         pairs = conn.execute(_PAIRS, key).mappings().all()
         answers = conn.execute(_ANSWERS, key).mappings().all() if any(p["answered_at"] for p in pairs) else []
+        answers = sorted([*answers, *conn.execute(_LETTER_ANSWERS, key).mappings().all()],
+                         key=lambda a: as_utc(a["at"]))
         filings = conn.execute(_FILINGS, key).mappings().all()
     registered_at = as_utc(row["registered_at"])
     status, since, answer = _status(registered_at, acting, pairs, answers, filings)
@@ -114,6 +128,23 @@ def lookup(ctx: ServerContext, tracking_id_text: str, national_id_text: str) -> 
         "tracking_id": tracking_id, "tracking_id_display": display_tracking_id(tracking_id, persian=False),
         "agency_name": row["agency_name"], "status": status.value, "status_fa": STATUS_NAMES[status],
         "registered_at": _when(registered_at), "changed_at": _when(since), "answer": answer}
+
+
+def record_answers(ctx: ServerContext, conn: Connection, *, agency_id: int, user_id: int, content: dict[str, Any],
+                   shams: str, at: dt.datetime) -> None:
+    """An outgoing letter registered with «عطف» to citizens' letters its own agency registered answers
+    them: recorded (and a Rasad "answered" event each) in the registration's write. A link to any
+    other letter (another agency's, not a citizen's) records nothing."""
+    linked = [link["guid"] for link in content["links"] if link["type"] == "in_reply_to"]
+    if content["kind"] == "internal" or not linked:  # an internal letter is never published
+        return
+    answer_guid = content["guid"]
+    for guid in conn.execute(_CITIZEN_LETTERS, {"a": agency_id, "gs": linked}).scalars().all():
+        conn.execute(insert(citizen_answers).values(agency_id=agency_id, letter_guid=guid, answer_guid=answer_guid,
+                                                    at=at))
+        record(ctx, conn, agency_id=agency_id, event_id=f"answer:{answer_guid}:{guid}", kind="answered",
+               letter_guid=guid, user_id=user_id, at=at,
+               detail={"note": "", "answer_guid": answer_guid, "shams": shams})
 
 
 def _status(registered_at: dt.datetime, acting: set[int], pairs: Any, answers: Any,

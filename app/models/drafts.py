@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.models.attachments import AttachmentEntry, entries, set_entries
 from app.models.changes import Changes
+from app.models.citizen_answer import check_recipients
 from app.models.db import Store
 from app.models.directory import DirectoryEntry
 from app.models.letter_actions import require_signatory
@@ -111,6 +112,7 @@ def check_complete(store: Store, guid: str) -> None:
     with store.reader() as session:
         letter = _letter(session, guid)
         letter_content(letter)
+        check_recipients(session, letter)
         require_signatory(letter)
 
 

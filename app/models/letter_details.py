@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.models.citizen_answer import delivered_on_paper
 from app.models.db import Store
 from app.models.directory import channel_name
 from app.models.incoming import CITIZEN_KINDS
@@ -64,6 +65,7 @@ class Details:
     # incoming: who signed it as the verdict found them, with their title from the directory
     signers: list[dict[str, Any]] = field(default_factory=list)
     verify_status: str | None = None  # incoming: valid | invalid | unchecked
+    on_paper: bool = False  # registered and not sent on: a citizen's answer, printed and handed over or posted
 
 
 def _receipt_status(session: Session, letter: Letter) -> tuple[str, str]:
@@ -135,6 +137,7 @@ def _details(session: Session, letter: Letter) -> Details:
         shams=letter.shams,
         registered_at=letter.registered_at,
         reject_reason=letter.reject_reason if letter.state == "rejected" else None,
+        on_paper=delivered_on_paper(session, letter),
         signatures=signatures,
         receipt=receipt,
         receipt_problem=problem,

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from app.models import letters as L
 from app.models import referrals as referrals_store
 from app.models.attachments import from_content
+from app.models.citizen_answer import goes_by_payam
 from app.models.db import Store
 from app.models.directory import keep_channels
 from app.models.incoming import apply_registration, store_paper_record
@@ -314,7 +315,8 @@ class SyncEngine:
         )
         L.transition(s, letter, State.REGISTERED, actor=self.actor, shams=result["shams"])
         item.status = "done"
-        follow_ups.append((outbox.SEND, letter.guid, outbox.content_tag(receipt["payload"]["content_sha256"])))
+        if goes_by_payam(s, letter):  # else (a citizen's answer) registered is its last state: delivered on paper
+            follow_ups.append((outbox.SEND, letter.guid, outbox.content_tag(receipt["payload"]["content_sha256"])))
         report.registered.append(letter.guid)
         return "registered", {"guid": letter.guid, "shams": result["shams"]}
 

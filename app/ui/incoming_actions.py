@@ -2,7 +2,9 @@
 «ثبت نامه وارده» for a paper one. Both register at once (offline too); the incoming number
 comes with the next sync, which they ask for. A person's or a company's letter gets its tracking
 id with that number: then «چاپ رسید» prints its receipt (:mod:`app.ui.citizen_receipt`), and a
-notification says so when the id arrives with a sync."""
+notification says so when the id arrives with a sync. «پاسخ به فرستنده» opens an outgoing letter to
+the person or company who wrote one, «عطف» to it (:mod:`app.models.citizen_answer`): once numbered
+it is printed and handed over or posted, never sent through Payam."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 
 from app.models.changes import Changes
+from app.models.citizen_answer import citizen_reply
 from app.models.db import Store
 from app.models.incoming import register_received
 from app.models.letter_lookup import letter_summary
@@ -30,6 +33,7 @@ from app.ui.citizen_receipt import (
     render_receipt_pdf,
 )
 from app.ui.file_dialogs import ask, pdf_save_dialog
+from app.ui.letter_editor import LetterEditor
 from app.ui.notifications import Notifier
 from app.ui.ops import Op, OpContext, StoreOp
 from app.ui.paper_incoming_dialog import PaperIncomingDialog
@@ -61,7 +65,12 @@ class IncomingActions(QObject):
         self.save_receipt = QAction(self.tr("Save receipt as PDF…"), widget)
         self.save_receipt.setObjectName("saveReceipt")
         self.save_receipt.triggered.connect(lambda _checked=False: self.save_selected_receipt())
-        for action in (self.register, self.paper, self.print_receipt, self.save_receipt):
+        self.answer_sender = QAction(self.tr("Answer the sender"), widget)
+        self.answer_sender.setObjectName("answerSender")
+        self.answer_sender.setToolTip(self.tr("An outgoing letter to the person or company who wrote, in reply to "
+                                              "their letter; printed and handed over or posted"))
+        self.answer_sender.triggered.connect(lambda _checked=False: self.answer_selected())
+        for action in (self.register, self.paper, self.print_receipt, self.save_receipt, self.answer_sender):
             widget.addAction(action)
 
     def update_enabled(self, states: list[str]) -> None:
@@ -75,6 +84,7 @@ class IncomingActions(QObject):
         for action in (self.print_receipt, self.save_receipt):
             action.setEnabled(state == "ready")
             action.setToolTip(tip)
+        self.answer_sender.setEnabled(guid is not None and citizen_reply(self.store, guid) is not None)
 
     def register_selected(self) -> None:
         targets = [guid for guid, state in self.host.action_targets() if state == State.RECEIVED]
@@ -102,6 +112,23 @@ class IncomingActions(QObject):
         self.paper_dialog = dialog
         dialog.open()
         return dialog
+
+    def answer_selected(self) -> LetterEditor | None:
+        guid = self._receipt_target()
+        return self.answer(guid) if guid is not None else None
+
+    def answer(self, letter_guid: str) -> LetterEditor | None:
+        """A new outgoing letter to the citizen who wrote ``letter_guid``, «عطف» to it, its subject
+        pre-filled (None unless it is a person's or a company's letter)."""
+        reply = citizen_reply(self.store, letter_guid)
+        if reply is None:
+            return None
+        editor = self.host.new_letter("outgoing")
+        assert isinstance(editor, LetterEditor)
+        editor.to_picker.addEntry(reply.recipient)
+        editor.in_reply_to.setLink(reply.link, notify=True)
+        editor.subject.setText(reply.subject)
+        return editor
 
     # --- the citizen's receipt ----------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
+from app.models.citizen_answer import PAPER_DELIVERY_FA
 from app.models.folders import Folder
 from app.models.lifecycle import STATE_NAMES_FA, State
 from app.protocol.canonical import Classification, Priority
@@ -41,8 +42,11 @@ def classification_name(value: str) -> str:
     return names.get(value, value)
 
 
-def state_name(value: str) -> str:
+def state_name(value: str, *, on_paper: bool = False) -> str:
+    """``on_paper``: a registered letter that is not sent on (a citizen's answer, handed over or posted)."""
     # The lifecycle owns the official Persian state names (also used in error messages).
+    if on_paper and value == State.REGISTERED:
+        return PAPER_DELIVERY_FA
     try:
         return STATE_NAMES_FA[State(value)]
     except ValueError:

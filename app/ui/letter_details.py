@@ -146,7 +146,7 @@ class LetterDetails(QWidget):
 
     def _render(self, d: Details) -> None:
         self.heading.setText(d.subject)
-        self.state_label.setText(state_name(d.state))
+        self.state_label.setText(state_name(d.state, on_paper=d.on_paper))
         rejected = d.state == "rejected"
         self.banner.setVisible(rejected)
         self.correct_button.setVisible(rejected)

@@ -241,7 +241,8 @@ class MainWindow(QMainWindow):
         letter = self.menuBar().addMenu(self.tr("&Letter"))
         letter.setToolTipsVisible(True)  # why an action is off (e.g. a receipt waiting for its tracking id)
         for action in (a.new_outgoing, a.new_internal, a.open_letter, None, a.sign, None, self.incoming.register,
-                       self.incoming.paper, self.incoming.print_receipt, self.incoming.save_receipt, None,
+                       self.incoming.paper, self.incoming.print_receipt, self.incoming.save_receipt,
+                       self.incoming.answer_sender, None,
                        self.referrals.refer, self.referrals.cartable, self.referrals.tree, None,
                        self.archive.file, self.archive.unfile, None, a.print, a.export_pdf, a.export_signed_pdf):
             letter.addSeparator() if action is None else letter.addAction(action)
