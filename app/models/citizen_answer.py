@@ -2,8 +2,8 @@
 numbered at SHAMS, printed and handed over or posted — never sent through Payam.
 
 A recipient is reached through Payam when its agency is one of the directory's agencies; a letter
-with none (its recipient is a citizen, addressed by national code or national id) stays registered,
-which is then its last state. A letter to a citizen goes to the citizen alone. Qt-free.
+with none (its recipient is a citizen, addressed by national code or national id) is sent once
+registered: it goes out on paper, and the Sent folder holds it. A letter to a citizen goes to the citizen alone. Qt-free.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from app.models.lifecycle import State
 from app.models.tables import Agency, Letter, Recipient
 from app.protocol.canonical import InvalidContent
 
-PAPER_DELIVERY_FA = "ثبت‌شده — تحویل کاغذی"  # the state shown for such a letter once registered
+PAPER_DELIVERY_FA = "ثبت‌شده — تحویل کاغذی"  # the state shown for such a letter once numbered
 CITIZEN_ALONE_FA = ("نامه به شهروند فقط برای خود او فرستاده می‌شود؛ برای سازمان‌های گیرنده دیگر نامه‌ای "
                     "جداگانه بنویسید.")
 REPLY_PREFIX_FA = "پاسخ: "
@@ -66,8 +66,8 @@ def goes_by_payam(session: Session, letter: Letter) -> bool:
 
 
 def delivered_on_paper(session: Session, letter: Letter) -> bool:
-    """A registered outgoing letter that is not sent on: printed and handed over or posted."""
-    return letter.state == State.REGISTERED and not goes_by_payam(session, letter)
+    """A numbered outgoing letter that went out on paper (printed, handed over or posted), not by Payam."""
+    return letter.state == State.SENT and not goes_by_payam(session, letter)
 
 
 def check_recipients(session: Session, letter: Letter) -> None:

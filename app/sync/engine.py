@@ -315,8 +315,10 @@ class SyncEngine:
         )
         L.transition(s, letter, State.REGISTERED, actor=self.actor, shams=result["shams"])
         item.status = "done"
-        if goes_by_payam(s, letter):  # else (a citizen's answer) registered is its last state: delivered on paper
+        if goes_by_payam(s, letter):
             follow_ups.append((outbox.SEND, letter.guid, outbox.content_tag(receipt["payload"]["content_sha256"])))
+        else:  # a citizen's answer: numbered, it goes out on paper (printed, handed over or posted)
+            L.transition(s, letter, State.SENT, actor=self.actor, delivery="paper")
         report.registered.append(letter.guid)
         return "registered", {"guid": letter.guid, "shams": result["shams"]}
 

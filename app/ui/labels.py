@@ -43,9 +43,9 @@ def classification_name(value: str) -> str:
 
 
 def state_name(value: str, *, on_paper: bool = False) -> str:
-    """``on_paper``: a registered letter that is not sent on (a citizen's answer, handed over or posted)."""
+    """``on_paper``: a numbered letter that went out on paper (a citizen's answer, handed over or posted)."""
     # The lifecycle owns the official Persian state names (also used in error messages).
-    if on_paper and value == State.REGISTERED:
+    if on_paper and value == State.SENT:
         return PAPER_DELIVERY_FA
     try:
         return STATE_NAMES_FA[State(value)]

@@ -1,6 +1,6 @@
 """Answering a citizen by letter, end to end on the real server: B's desk registers a person's
 letter (tracking id); B answers it with an outgoing letter «عطف» to it, addressed to the citizen;
-the letter is numbered (SHAMS) and never sent through Payam — it stays registered, to be printed
+the letter is numbered (SHAMS) and never sent through Payam — it goes out on paper (Sent), to be printed
 and handed over — and the public status page says answered, with that SHAMS and date. A reply
 from another agency linking to B's citizen letter marks nothing."""
 
@@ -21,6 +21,7 @@ from app.models.citizen_answer import CITIZEN_ALONE_FA, citizen_reply, delivered
 from app.models.db import Store
 from app.models.directory import DirectoryEntry
 from app.models.drafts import DraftValues, check_complete, save_draft
+from app.models.folders import Folder, folder_filter
 from app.models.incoming import PaperLetter, register_paper
 from app.models.letter_details import read_details
 from app.models.lifecycle import State
@@ -136,12 +137,13 @@ def test_an_answer_to_a_citizen_is_registered_not_sent_and_the_status_page_shows
         assert again.sent == [] and again.pending == 0
 
     got = snapshot(store_b, answer)
-    assert got.state == State.REGISTERED and got.shams and got.registered_at is not None
+    assert got.state == State.SENT and got.shams and got.registered_at is not None  # out on paper: the Sent folder
     with store_b.reader() as s:
         ops = s.scalars(select(OutboxOperation.op).where(OutboxOperation.letter_guid == answer)).all()
         assert ops == [outbox.REGISTER]
         letter = s.get(Letter, answer)
         assert letter is not None and delivered_on_paper(s, letter)
+        assert [g for (g,) in s.execute(select(Letter.guid).where(folder_filter(Folder.SENT)))] == [answer]
     assert read_details(store_b, answer).on_paper
 
     status = track(server, tracking_id)

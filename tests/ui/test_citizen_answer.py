@@ -87,15 +87,15 @@ def test_answer_the_sender_opens_an_outgoing_letter_to_the_citizen_in_reply_to_t
             ("to", CITIZEN, "", "", NAME)]
     window.close_tab(window.tabs.indexOf(editor))
 
-    # Registered (as the sync records it), with an agency in the directory that is not the citizen:
-    # the letter is not sent on, and says so.
+    # Numbered and out on paper (as the sync records it), with an agency in the directory that is
+    # not the citizen: the letter says so.
     with store.session() as s:
         s.add(Agency(national_id=SENDER["agency"], name=SENDER["name"], name_norm=normalize(SENDER["name"])))
         letter = s.get(Letter, answer)
         assert letter is not None
         L.add_signature(s, letter, cms=b"test", content_sha256_hex=content_sha256(L.letter_content(letter)),
                         signer_national_code=SIGNATORY_CODE)
-        for state in ("queued", "registered"):
+        for state in ("queued", "registered", "sent"):
             L.transition(s, letter, state)
         letter.shams = f"{SENDER['agency']}-O-1405-42"
         letter.registered_at = letter.created_at
