@@ -5,6 +5,7 @@ cartables (the real client's sync), in Rasad — and the account's user can neve
 
 from __future__ import annotations
 
+import json
 import ssl
 import uuid
 from collections.abc import Iterator
@@ -242,3 +243,22 @@ def test_the_operator_s_mistakes_are_refused_in_one_line(env: Env) -> None:
     with pytest.raises(RuntimeError, match="is revoked"):
         env.server.cli("channel-rekey", name)
     assert "fax-1" not in env.server.cli("channel-list")
+
+
+def test_a_body_that_is_not_a_json_object_says_what_to_send(env: Env) -> None:
+    """curl's -d sends a form's content type, and pydantic's words ("a valid dictionary", field "0")
+    did not tell a portal's developer what to change."""
+    _name, key = add_account(env)
+    sent = json.dumps(letter(env.nid_b)).encode()
+    with http(env) as client:
+        for content, media, says in ((sent, "application/x-www-form-urlencoded", "Content-Type: application/json"),
+                                     (sent, "text/plain", "Content-Type: application/json"),
+                                     (b"hello", "application/json", "the body is not valid JSON"),
+                                     (b"", "application/json", "the body is empty"),
+                                     (b"[]", "application/json", "the body must be a JSON object")):
+            resp = client.post("/letters", content=content, headers={
+                "Authorization": f"Bearer {key}", "Idempotency-Key": str(uuid.uuid4()), "Content-Type": media})
+            assert error(resp) == (422, "invalid_request"), resp.text
+            assert says in resp.json()["error"]["message_en"] and resp.json()["error"]["field"] is None, resp.text
+            assert "JSON" in resp.json()["error"]["message_fa"]
+        assert post(client, key, sent).status_code == 201  # the same bytes as JSON
