@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from pydantic import Field
 
 from app.protocol.canonical import MAX_SUMMARY
+from app.protocol.persian import to_ascii_digits
 from server import channels, incoming
 from server.context import ServerContext
 from server.idempotency import request_digest, require_key, run_idempotent
@@ -62,7 +63,8 @@ def add_routes(r: APIRouter) -> None:
                   "subject": body.subject, "summary": body.body,
                   **incoming.citizen_fields(ctx, sender.kind, account.channel, sender.mobile, sender.postal_code,
                                             sender.address)}
-        acting = await channels.acting_for(ctx, account, body.agency, request.client.host if request.client else "")
+        agency = to_ascii_digits(body.agency.strip())  # typed as the sender's id may be: Persian digits
+        acting = await channels.acting_for(ctx, account, agency, request.client.host if request.client else "")
         channels.key_used_elsewhere(ctx, account, acting, key)
         raw = await request.body()
         return await run_idempotent(ctx, acting, key, request_digest(request, raw), 201, lambda conn: (

@@ -262,3 +262,12 @@ def test_a_body_that_is_not_a_json_object_says_what_to_send(env: Env) -> None:
             assert says in resp.json()["error"]["message_en"] and resp.json()["error"]["field"] is None, resp.text
             assert "JSON" in resp.json()["error"]["message_fa"]
         assert post(client, key, sent).status_code == 201  # the same bytes as JSON
+
+
+def test_the_agency_may_be_written_in_persian_digits_as_the_sender_s_id_may(env: Env) -> None:
+    """Copied from a Persian page, «۱۴۰۰۰۶۷۸۹۰۶» was refused as an agency the account does not serve."""
+    _name, key = add_account(env)
+    persian = env.nid_b.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    with http(env) as client:
+        resp = post(client, key, letter(f" {persian} ", sender={"id": "۰۰۱۰۲۰۳۰۴۴"}))
+    assert resp.status_code == 201 and resp.json()["agency"] == env.nid_b, resp.text
