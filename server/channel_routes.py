@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import Response
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from app.protocol.canonical import MAX_SUMMARY
 from app.protocol.persian import to_ascii_digits
@@ -22,8 +22,18 @@ from server.idempotency import request_digest, require_key, run_idempotent
 from server.requests import PaperSenderIn, Strict
 
 
+def not_blank(text: str) -> str:
+    """A name, subject or text of spaces only would reach the cartable as an empty line."""
+    if not text.strip():
+        raise ValueError("must not be blank")
+    return text
+
+
 class ChannelSenderIn(PaperSenderIn):
     kind: Literal["person", "company"]  # a channel carries citizens' letters only
+    name: str = Field(min_length=1, max_length=500)  # whom the agency answers
+
+    _named = field_validator("name")(not_blank)
 
 
 class ChannelLetterIn(Strict):
@@ -35,6 +45,8 @@ class ChannelLetterIn(Strict):
     body: str = Field(min_length=1, max_length=MAX_SUMMARY)
     sender_number: str = Field(default="", max_length=100)
     sender_date: dt.date | None = None
+
+    _written = field_validator("subject", "body")(not_blank)
 
 
 async def caller(request: Request) -> channels.ChannelAccount:

@@ -130,6 +130,10 @@ def test_bad_letters_are_refused_with_their_reason(env: Env) -> None:
                 (letter(env.nid_b, sender={"mobile": "12345"}), "invalid_sender_contact", "sender.mobile"),
                 (letter(env.nid_b, sender={"kind": "agency", "id": env.nid_a}), "invalid_request", "sender.kind"),
                 (letter(env.nid_b, body=""), "invalid_request", "body"),
+                (letter(env.nid_b, body="  \n "), "invalid_request", "body"),  # these were registered blank
+                (letter(env.nid_b, subject=" "), "invalid_request", "subject"),
+                (letter(env.nid_b, sender={"name": " "}), "invalid_request", "sender.name"),
+                ({**letter(env.nid_b), "sender": {"kind": "person", "id": CITIZEN}}, "invalid_request", "sender.name"),
                 (letter(env.nid_b, guid=str(uuid.uuid4())), "invalid_request", "guid")):  # the server picks it
             resp = post(client, key, body)
             assert error(resp) == (422, code) and resp.json()["error"]["field"] == field, resp.text
