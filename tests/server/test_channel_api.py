@@ -101,6 +101,8 @@ def test_no_wrong_or_revoked_key_is_401_before_the_body_is_read(env: Env) -> Non
         assert error(post(client, new_key, huge)) == (401, "invalid_channel_key")
     listed = [line.split("\t") for line in env.server.cli("channel-list").splitlines()]
     assert [row[3] for row in listed if row[0] == name] == ["revoked"]
+    log = env.server.access_log()  # the server's log and its access log: the account, never a key
+    assert f'"user":"channel:{name}"' in log and key not in log and new_key not in log and "dabir_ch_" not in log
 
 
 def test_an_agency_the_account_does_not_serve_is_403_and_nothing_is_numbered(env: Env) -> None:
