@@ -127,7 +127,7 @@ def test_paper_form_checks_the_national_code_and_registers_with_scans(  # type: 
     details = window.open_letter(guid)
     assert isinstance(details, LetterDetails)
     text = details.text()
-    for expected in ("موقت", "کاغذی", "۰۰۱۰۲۰۳۰۴۴", "صفحه-۱.png", "فقط روی این رایانه؛ هنوز بارگذاری نشده"):
+    for expected in ("موقت", "پست\nمجرای دریافت:", "۰۰۱۰۲۰۳۰۴۴", "صفحه-۱.png", "فقط روی این رایانه؛ هنوز بارگذاری نشده"):
         assert expected in text, expected
     window.resize(1100, 760)
     save_screenshot(window, artifacts_dir / "paper_incoming_letter.png")
