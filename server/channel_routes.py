@@ -12,17 +12,28 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import Response
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from app.protocol.canonical import MAX_SUMMARY
+from app.protocol.persian import to_ascii_digits
 from server import channels, incoming
 from server.context import ServerContext
 from server.idempotency import request_digest, require_key, run_idempotent
 from server.requests import PaperSenderIn, Strict
 
 
+def not_blank(text: str) -> str:
+    """A name, subject or text of spaces only would reach the cartable as an empty line."""
+    if not text.strip():
+        raise ValueError("must not be blank")
+    return text
+
+
 class ChannelSenderIn(PaperSenderIn):
     kind: Literal["person", "company"]  # a channel carries citizens' letters only
+    name: str = Field(min_length=1, max_length=500)  # whom the agency answers
+
+    _named = field_validator("name")(not_blank)
 
 
 class ChannelLetterIn(Strict):
@@ -34,6 +45,8 @@ class ChannelLetterIn(Strict):
     body: str = Field(min_length=1, max_length=MAX_SUMMARY)
     sender_number: str = Field(default="", max_length=100)
     sender_date: dt.date | None = None
+
+    _written = field_validator("subject", "body")(not_blank)
 
 
 async def caller(request: Request) -> channels.ChannelAccount:
@@ -62,7 +75,8 @@ def add_routes(r: APIRouter) -> None:
                   "subject": body.subject, "summary": body.body,
                   **incoming.citizen_fields(ctx, sender.kind, account.channel, sender.mobile, sender.postal_code,
                                             sender.address)}
-        acting = await channels.acting_for(ctx, account, body.agency, request.client.host if request.client else "")
+        agency = to_ascii_digits(body.agency.strip())  # typed as the sender's id may be: Persian digits
+        acting = await channels.acting_for(ctx, account, agency, request.client.host if request.client else "")
         channels.key_used_elsewhere(ctx, account, acting, key)
         raw = await request.body()
         return await run_idempotent(ctx, acting, key, request_digest(request, raw), 201, lambda conn: (

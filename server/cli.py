@@ -148,8 +148,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = _settings(args, host=args.host, port=args.port, workers=args.workers)
+    keep_private(settings)  # first: the access log file is created owner-only too
     _setup_logging(settings)
-    keep_private(settings)
     check_identities(settings)
     upgrade(settings.db_url)
     sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET, socket.SOCK_STREAM)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -109,10 +110,12 @@ def install_handlers(app: FastAPI, on_refusal: Refusal | None = None) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
         loc = [str(p) for p in first.get("loc", ())]
-        loc = loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc  # a field may be "body"
-        field = ".".join(loc)[:MAX_FIELD] or None  # a field name can be the client's (an unknown key)
-        error = ApiError(422, "invalid_request", "داده‌های درخواست نادرست است؛ لطفاً بخش مشخص‌شده را بررسی کنید.",
-                         f"Invalid request: {first.get('msg', 'validation failed')}", field)
+        error = _not_json(request, first, loc)
+        if error is None:
+            loc = loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc  # a field may be "body"
+            field = ".".join(loc)[:MAX_FIELD] or None  # a field name can be the client's (an unknown key)
+            error = ApiError(422, "invalid_request", "داده‌های درخواست نادرست است؛ لطفاً بخش مشخص‌شده را بررسی کنید.",
+                             f"Invalid request: {first.get('msg', 'validation failed')}", field)
         if on_refusal is not None:
             await on_refusal(request, error)
         return error.response()
@@ -127,6 +130,25 @@ def install_handlers(app: FastAPI, on_refusal: Refusal | None = None) -> None:
         # the database is away or locked for too long: the client may retry (every write is idempotent)
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
         return database_unavailable().response()
+
+
+def _not_json(request: Request, first: dict[str, Any], loc: list[str]) -> ApiError | None:
+    """A body that is not a JSON object at all (no body, not JSON, another content type): say what
+    to send, where pydantic would speak of "a valid dictionary" or of field "0"."""
+    kind = first.get("type")
+    if not loc or loc[0] != "body" or (kind != "json_invalid" and len(loc) > 1):
+        return None
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media and media != "application/json" and not media.endswith("+json"):
+        en = f"the body must be JSON, sent with Content-Type: application/json (this request's is {media[:60]!r})"
+    elif kind == "json_invalid":
+        en = f"the body is not valid JSON ({first.get('ctx', {}).get('error', 'decode error')} at character {loc[-1]})"
+    elif kind == "missing":
+        en = "the body is empty; it must be a JSON object"
+    else:
+        en = "the body must be a JSON object"
+    return ApiError(422, "invalid_request", "بدنهٔ درخواست باید یک شیء JSON با سرآیند Content-Type: application/json باشد.",
+                    f"Invalid request: {en}.")
 
 
 class ContainErrors:

@@ -39,7 +39,8 @@ def incoming_rows(row: Callable[[str, str], str], extra: dict[str, Any]) -> list
     out += _citizen_rows(row, extra, numbered=bool(number))
     if extra.get("channel") != "paper":
         return out
-    out.append(row(_tr("Received:"), e(_tr("On paper (by post or by hand)"))))
+    if not extra.get("citizen_channel"):  # a person's or company's letter names its channel above
+        out.append(row(_tr("Received:"), e(_tr("On paper (by post or by hand)"))))
     kind, sender_id = extra.get("sender_kind"), extra.get("sender_id")
     if sender_id:
         label = _tr("National code:") if kind == "person" else _tr("National id:")

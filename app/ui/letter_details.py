@@ -185,8 +185,10 @@ class LetterDetails(QWidget):
             rows.append(self._row(self.tr("Copies:"), e("، ".join(cc))))
         rows.append(self._row(self.tr("Priority:"), e(priority_name(d.priority))))
         rows.append(self._row(self.tr("Classification:"), e(classification_name(d.classification))))
-        if paper:
-            rows.append(self._row(self.tr("Signature:"), e(self.tr("A paper letter; it has no electronic signature"))))
+        if paper:  # a person's or company's letter names its channel (a portal's is not on paper)
+            unsigned = (self.tr("It has no electronic signature") if d.extra.get("citizen_channel")
+                        else self.tr("A paper letter; it has no electronic signature"))
+            rows.append(self._row(self.tr("Signature:"), e(unsigned)))
         else:
             rows.append(self._row(self.tr("Number (SHAMS):"), e(display_text(d.shams)) or self.tr("Not numbered yet")))
             if d.registered_at is not None:

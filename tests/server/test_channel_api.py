@@ -5,6 +5,7 @@ cartables (the real client's sync), in Rasad — and the account's user can neve
 
 from __future__ import annotations
 
+import json
 import ssl
 import uuid
 from collections.abc import Iterator
@@ -100,6 +101,8 @@ def test_no_wrong_or_revoked_key_is_401_before_the_body_is_read(env: Env) -> Non
         assert error(post(client, new_key, huge)) == (401, "invalid_channel_key")
     listed = [line.split("\t") for line in env.server.cli("channel-list").splitlines()]
     assert [row[3] for row in listed if row[0] == name] == ["revoked"]
+    log = env.server.access_log()  # the server's log and its access log: the account, never a key
+    assert f'"user":"channel:{name}"' in log and key not in log and new_key not in log and "dabir_ch_" not in log
 
 
 def test_an_agency_the_account_does_not_serve_is_403_and_nothing_is_numbered(env: Env) -> None:
@@ -129,6 +132,10 @@ def test_bad_letters_are_refused_with_their_reason(env: Env) -> None:
                 (letter(env.nid_b, sender={"mobile": "12345"}), "invalid_sender_contact", "sender.mobile"),
                 (letter(env.nid_b, sender={"kind": "agency", "id": env.nid_a}), "invalid_request", "sender.kind"),
                 (letter(env.nid_b, body=""), "invalid_request", "body"),
+                (letter(env.nid_b, body="  \n "), "invalid_request", "body"),  # these were registered blank
+                (letter(env.nid_b, subject=" "), "invalid_request", "subject"),
+                (letter(env.nid_b, sender={"name": " "}), "invalid_request", "sender.name"),
+                ({**letter(env.nid_b), "sender": {"kind": "person", "id": CITIZEN}}, "invalid_request", "sender.name"),
                 (letter(env.nid_b, guid=str(uuid.uuid4())), "invalid_request", "guid")):  # the server picks it
             resp = post(client, key, body)
             assert error(resp) == (422, code) and resp.json()["error"]["field"] == field, resp.text
@@ -242,3 +249,31 @@ def test_the_operator_s_mistakes_are_refused_in_one_line(env: Env) -> None:
     with pytest.raises(RuntimeError, match="is revoked"):
         env.server.cli("channel-rekey", name)
     assert "fax-1" not in env.server.cli("channel-list")
+
+
+def test_a_body_that_is_not_a_json_object_says_what_to_send(env: Env) -> None:
+    """curl's -d sends a form's content type, and pydantic's words ("a valid dictionary", field "0")
+    did not tell a portal's developer what to change."""
+    _name, key = add_account(env)
+    sent = json.dumps(letter(env.nid_b)).encode()
+    with http(env) as client:
+        for content, media, says in ((sent, "application/x-www-form-urlencoded", "Content-Type: application/json"),
+                                     (sent, "text/plain", "Content-Type: application/json"),
+                                     (b"hello", "application/json", "the body is not valid JSON"),
+                                     (b"", "application/json", "the body is empty"),
+                                     (b"[]", "application/json", "the body must be a JSON object")):
+            resp = client.post("/letters", content=content, headers={
+                "Authorization": f"Bearer {key}", "Idempotency-Key": str(uuid.uuid4()), "Content-Type": media})
+            assert error(resp) == (422, "invalid_request"), resp.text
+            assert says in resp.json()["error"]["message_en"] and resp.json()["error"]["field"] is None, resp.text
+            assert "JSON" in resp.json()["error"]["message_fa"]
+        assert post(client, key, sent).status_code == 201  # the same bytes as JSON
+
+
+def test_the_agency_may_be_written_in_persian_digits_as_the_sender_s_id_may(env: Env) -> None:
+    """Copied from a Persian page, «۱۴۰۰۰۶۷۸۹۰۶» was refused as an agency the account does not serve."""
+    _name, key = add_account(env)
+    persian = env.nid_b.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    with http(env) as client:
+        resp = post(client, key, letter(f" {persian} ", sender={"id": "۰۰۱۰۲۰۳۰۴۴"}))
+    assert resp.status_code == 201 and resp.json()["agency"] == env.nid_b, resp.text

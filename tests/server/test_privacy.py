@@ -102,8 +102,9 @@ def test_internal_letters_are_never_published(backend: Env, sec_a: DabirApi) -> 
 @pytest.fixture(scope="module")
 def strict_env(tmp_path_factory: pytest.TempPathFactory, pki: TestPKI, signers: Any) -> Iterator[Env]:
     """A server as installed: API docs off (the default), and a small verification limit."""
-    e = start_env(tmp_path_factory.mktemp("server-strict"), pki, signers, DABIR_SERVER_API_DOCS="0",
-                  DABIR_SERVER_VERIFY_REQUESTS_PER_MINUTE="4")
+    workdir = tmp_path_factory.mktemp("server-strict")
+    e = start_env(workdir, pki, signers, DABIR_SERVER_API_DOCS="0", DABIR_SERVER_VERIFY_REQUESTS_PER_MINUTE="4",
+                  DABIR_SERVER_ACCESS_LOG=str(workdir / "access.log"))
     try:
         yield e
     finally:
@@ -267,6 +268,8 @@ def test_server_data_is_owner_only(strict_env: Env) -> None:
     for name in ("dabir.sqlite3", "dabir.sqlite3-wal", "dabir.sqlite3-shm", "dabir.sqlite3.writelock",
                  "receipt/key.pem"):
         assert _mode(data / name) == 0o600, name
+    access = data.parent / "access.log"  # client addresses and paths: it was created 0644
+    assert _mode(access) == 0o600 and '"path":"/api/v1/auth/login"' in access.read_text()
 
 
 def test_init_makes_a_server_certificate_not_a_ca_and_tightens_an_old_data_dir(tmp_path: Path) -> None:

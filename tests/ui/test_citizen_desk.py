@@ -138,6 +138,8 @@ def test_the_letter_view_shows_the_tracking_id_once_issued_and_the_search_finds_
     for expected in ("شناسه پیگیری:", "پس از همگام‌سازی صادر می‌شود", "مجرای دریافت:", DEFAULT_CHANNELS["pishkhan"],
                      to_persian_digits(MOBILE), to_persian_digits(POSTAL), "کوچهٔ ۱۲، پلاک ۴"):
         assert expected in text, expected
+    # its channel says how it came: not also «کاغذی (پست یا تحویل دستی)», as a portal's letter showed
+    assert "نحوهٔ دریافت:" not in text and "نامهٔ کاغذی" not in text and "امضای الکترونیکی ندارد" in text
 
     tracking = new_tracking_id()
     with store.session() as s:  # what the sync keeps from the server's answer

@@ -127,7 +127,7 @@ def test_paper_form_checks_the_national_code_and_registers_with_scans(  # type: 
     details = window.open_letter(guid)
     assert isinstance(details, LetterDetails)
     text = details.text()
-    for expected in ("موقت", "کاغذی", "۰۰۱۰۲۰۳۰۴۴", "صفحه-۱.png", "فقط روی این رایانه؛ هنوز بارگذاری نشده"):
+    for expected in ("موقت", "پست\nمجرای دریافت:", "۰۰۱۰۲۰۳۰۴۴", "صفحه-۱.png", "فقط روی این رایانه؛ هنوز بارگذاری نشده"):
         assert expected in text, expected
     window.resize(1100, 760)
     save_screenshot(window, artifacts_dir / "paper_incoming_letter.png")
@@ -277,3 +277,16 @@ def test_the_senders_letter_number_reads_in_persian_digits(persian_app) -> None:
 
     rows = incoming_rows(lambda label, value: f"{label} {value}", {"channel": "paper", "sender_number": "12/45"})
     assert any("۱۲/۴۵" in r for r in rows) and not any("12/45" in r for r in rows), rows
+
+
+def test_a_letter_from_a_channel_is_not_said_to_have_come_on_paper(persian_app) -> None:  # type: ignore[no-untyped-def]
+    """A pishkhan office's letter (channel API) showed «کاغذی (پست یا تحویل دستی)» under its channel."""
+    from app.ui.incoming_details import incoming_rows
+
+    def rows(extra: dict) -> str:
+        return "\n".join(incoming_rows(lambda label, value: f"{label} {value}", {"channel": "paper", **extra}))
+
+    citizen = rows({"sender_kind": "person", "sender_id": "0010203044", "tracking_id": "269639570078",
+                    "citizen_channel": "دفتر پیشخوان دولت"})
+    assert "مجرای دریافت: دفتر پیشخوان دولت" in citizen and "نحوهٔ دریافت" not in citizen, citizen
+    assert "نحوهٔ دریافت: کاغذی (پست یا تحویل دستی)" in rows({"sender_kind": "agency", "sender_id": "14000123453"})

@@ -453,7 +453,7 @@ def test_the_incoming_desk_end_to_end(  # type: ignore[no-untyped-def]
     cartable.open_button.click()
     paper_view = s1_win.tabs.currentWidget()
     assert isinstance(paper_view, LetterDetails) and paper_view.verification_banner.isHidden()
-    for expected in ("کاغذی", "علی رضایی", to_persian_digits(CITIZEN), to_persian_digits(held.incoming_number)):
+    for expected in ("پست\nمجرای دریافت:", "علی رضایی", to_persian_digits(CITIZEN), to_persian_digits(held.incoming_number)):
         assert expected in paper_view.text(), expected
     save_screenshot(s1_win, artifacts_dir / "scenario_paper_letter_at_referee.png")
     QThreadPool.globalInstance().waitForDone(10_000)

@@ -8,6 +8,10 @@
         <translation>نامهٔ کاغذی؛ امضای الکترونیکی ندارد</translation>
     </message>
     <message>
+        <source>It has no electronic signature</source>
+        <translation>امضای الکترونیکی ندارد</translation>
+    </message>
+    <message>
         <source>Signature:</source>
         <translation>امضا:</translation>
     </message>
