@@ -88,6 +88,9 @@ def paper_sheet_html(d: Details) -> str:
     rows = [row(_tr("Sender:"), e(d.sender)), row(_tr("Subject:"), e(d.subject)),
             *incoming_rows(row, {**d.extra, "pages": None})]
     summary = e(d.body).replace("\n", "<br>")
-    return (f'<div dir="rtl"><h2 align="center">{e(_tr("Registration sheet of an incoming paper letter"))}</h2>'
+    # a person's or company's letter may have come through a portal, not on paper: its channel row says how
+    title = _tr("Registration sheet of an incoming letter") if d.extra.get("citizen_channel") else _tr(
+        "Registration sheet of an incoming paper letter")
+    return (f'<div dir="rtl"><h2 align="center">{e(title)}</h2>'
             f'<table dir="rtl" align="right" cellspacing="6">{"".join(rows)}</table>'
             f'<h4>{e(_tr("Summary"))}</h4><p dir="rtl">{summary or "—"}</p></div>')

@@ -88,9 +88,11 @@ def test_paper_letters_share_the_series_and_the_sender_id_is_checked(env: Env) -
         with pytest.raises(ApiError) as exc:
             b.register_paper({**body, "subject": "موضوعی دیگر"}, idempotency_key="other")
         assert exc.value.status == 409
-    with env.client("a.secretary") as a:  # A's series is A's own
+    with env.client("a.secretary") as a, env.client("b.secretary") as b:  # A's series is A's own
         a_first = a.register_paper(_paper())
-        assert _seq(a_first["incoming_number"]) == (year, 1)
+        a_second = a.register_paper(_paper())
+        assert _seq(a_second["incoming_number"]) == (year, _seq(a_first["incoming_number"])[1] + 1)
+        assert _seq(b.register_paper(_paper())["incoming_number"]) == (year, seq + 4)  # B's goes on from its own
 
 
 @pytest.mark.server

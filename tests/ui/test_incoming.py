@@ -229,6 +229,23 @@ def test_a_paper_letter_is_exported_as_its_registration_sheet(  # type: ignore[n
                      "متقاضی صدور مجوز است"):
         assert normalize(expected) in text, expected
 
+    # a person's letter that came through a portal is not called a paper letter: its channel says how it came
+    portal = register_paper(store, PaperLetter(sender_kind="person", sender_id=CITIZEN, sender_name="علی رضایی",
+                                               subject="درخواست از درگاه", channel="portal"))
+    with store.session() as s:
+        letter = s.get(Letter, portal)
+        assert letter is not None
+        letter.incoming_number, letter.state = "1405/3", "registered_incoming"
+    window.open_letter(portal)
+    out = tmp_path / "portal.pdf"
+    window.actions_.ask_save_path = lambda _title, name: str(out)
+    op = window.actions_.export_selected_pdf()
+    assert op is not None
+    qtbot.waitUntil(lambda: op.is_done, timeout=20_000)
+    text = pdf_text(out)
+    assert normalize("برگ ثبت نامهٔ وارده") in text and normalize("کاغذی") not in text
+    assert normalize("درگاه اینترنتی دستگاه") in text
+
 
 def test_paper_form_keeps_its_fields_in_place_and_writes_the_summary_right_to_left(  # type: ignore[no-untyped-def]
         window, store: Store, qtbot) -> None:

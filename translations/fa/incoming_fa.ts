@@ -174,6 +174,10 @@
         <translation>فرستنده:</translation>
     </message>
     <message>
+        <source>Registration sheet of an incoming letter</source>
+        <translation>برگ ثبت نامهٔ وارده</translation>
+    </message>
+    <message>
         <source>Registration sheet of an incoming paper letter</source>
         <translation>برگ ثبت نامهٔ واردهٔ کاغذی</translation>
     </message>
