@@ -107,13 +107,17 @@ def add_routes(app: FastAPI) -> None:
         """The form's answer as a page (``t``: tracking id, ``n``: national code/id)."""
         try:
             fields = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=4)
-            _check_rate(request)
-            answer = tracking.lookup(request.app.state.ctx, fields.get("t", [""])[0][:MAX_FIELD],
-                                     fields.get("n", [""])[0][:MAX_FIELD])
-        except ApiError as exc:
-            return _html(form_page(message_fa=exc.message_fa), exc.status, exc.headers)
         except ValueError:  # more fields than a form has
             return _html(form_page(), 400)
+        typed = fields.get("t", [""])[0][:MAX_FIELD]
+        try:
+            _check_rate(request)
+            answer = tracking.lookup(request.app.state.ctx, typed, fields.get("n", [""])[0][:MAX_FIELD])
+        except ApiError as exc:
+            # an ill-formed id (a check of the typed text alone) stays in its field, to be compared with the
+            # receipt; a not-found answer keeps its one body for every id, and the national code is never echoed
+            kept = typed if exc.status == 422 else ""
+            return _html(form_page(kept, exc.message_fa), exc.status, exc.headers)
         return _html(answer_page(answer))
 
     @app.post(API_PATH, tags=["public"], responses=ERROR_RESPONSES)
