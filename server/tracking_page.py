@@ -16,8 +16,8 @@ from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import Field
 
-from app.protocol.persian import to_persian_digits
-from app.protocol.tracking import display_tracking_id
+from app.protocol.persian import InvalidIdentifier, to_persian_digits
+from app.protocol.tracking import display_tracking_id, parse_tracking_id
 from server import tracking
 from server.errors import ERROR_RESPONSES, ApiError
 from server.requests import Strict
@@ -85,6 +85,14 @@ def _html(body: str, status: int = 200, headers: dict[str, str] | None = None) -
     return HTMLResponse(body, status, headers={**(headers or {}), **_HEADERS})
 
 
+def _as_printed(text: str) -> str:
+    """A well-formed tracking id grouped in Persian digits, as on the receipt beside it; anything else as given."""
+    try:
+        return display_tracking_id(parse_tracking_id(text))
+    except InvalidIdentifier:
+        return text
+
+
 def _check_rate(request: Request) -> None:
     limit: SlidingWindow = request.app.state.tracking_limit
     wait = limit.retry_after(request.client.host if request.client else "-")
@@ -97,8 +105,8 @@ def add_routes(app: FastAPI) -> None:
 
     @app.get(PATH, tags=["public"], response_class=HTMLResponse, responses={200: _PAGE_RESPONSES[200]})
     async def track_form(t: Annotated[str, Query()] = "") -> Response:
-        """The form; ``t`` (the receipt's QR) fills the tracking id in."""
-        return _html(form_page(t[:MAX_FIELD]))
+        """The form; ``t`` (the receipt's QR) fills the tracking id in, as the receipt prints it."""
+        return _html(form_page(_as_printed(t[:MAX_FIELD])))
 
     @app.post(PATH, tags=["public"], response_class=HTMLResponse, responses={**ERROR_RESPONSES, **_PAGE_RESPONSES},
               openapi_extra={"requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": {
@@ -107,13 +115,17 @@ def add_routes(app: FastAPI) -> None:
         """The form's answer as a page (``t``: tracking id, ``n``: national code/id)."""
         try:
             fields = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=4)
-            _check_rate(request)
-            answer = tracking.lookup(request.app.state.ctx, fields.get("t", [""])[0][:MAX_FIELD],
-                                     fields.get("n", [""])[0][:MAX_FIELD])
-        except ApiError as exc:
-            return _html(form_page(message_fa=exc.message_fa), exc.status, exc.headers)
         except ValueError:  # more fields than a form has
             return _html(form_page(), 400)
+        typed = fields.get("t", [""])[0][:MAX_FIELD]
+        try:
+            _check_rate(request)
+            answer = tracking.lookup(request.app.state.ctx, typed, fields.get("n", [""])[0][:MAX_FIELD])
+        except ApiError as exc:
+            # an ill-formed id (a check of the typed text alone) stays in its field, to be compared with the
+            # receipt; a not-found answer keeps its one body for every id, and the national code is never echoed
+            kept = typed if exc.status == 422 else ""
+            return _html(form_page(kept, exc.message_fa), exc.status, exc.headers)
         return _html(answer_page(answer))
 
     @app.post(API_PATH, tags=["public"], responses=ERROR_RESPONSES)

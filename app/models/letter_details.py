@@ -97,7 +97,10 @@ def read_details(store: Store, guid: str) -> Details:
 
 
 def _sender(session: Session, letter: Letter) -> str:
-    """Who sent it, ours or received alike: the agency (named from the directory), its unit and the person."""
+    """Who sent it, ours or received alike: the agency (named from the directory), its unit and the person;
+    a person or a company by name (its national code/id has a row of its own, in Persian digits)."""
+    if letter.sender_kind in CITIZEN_KINDS and letter.sender_name:
+        return letter.sender_name
     return desk_name(session, letter.sender_agency, letter.sender_unit, letter.sender_name)
 
 

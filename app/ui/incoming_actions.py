@@ -24,6 +24,7 @@ from app.models.letter_lookup import letter_summary
 from app.models.lifecycle import State
 from app.models.profile import pdf_folder
 from app.protocol.persian import ltr_island
+from app.protocol.tracking import display_tracking_id
 from app.ui.citizen_receipt import (
     NoReceipt,
     Receipt,
@@ -177,7 +178,9 @@ class IncomingActions(QObject):
         if summary is None:
             return
         show = self.show_letter
+        # the id first: a narrow status bar cuts the message's end, and the id is what the desk tells the sender
+        tracking_id = ltr_island(display_tracking_id(str(data["tracking_id"])))
         self.notifier.notify(self.tr("Receipt ready"),
-                             self.tr("The tracking id of the letter “%1” was issued; its receipt is ready to print.")
-                             .replace("%1", summary.subject),
+                             self.tr("Tracking id %1 was issued for the letter “%2”.")
+                             .replace("%1", tracking_id).replace("%2", summary.subject),
                              on_click=(lambda: show(guid)) if show is not None else None)

@@ -636,10 +636,26 @@ def print_letter(letter_view: LetterView, parent_widget: QWidget | None, *, serv
     return True
 
 
-def _sheet_doc(device: QPagedPaintDevice, html_text: str) -> QTextDocument:
+def _paint_sheet(device: QPagedPaintDevice, html_text: str) -> None:
+    """The sheet on the device's pages, 2 cm margins; painted here, since print_() numbers pages in Latin digits."""
+    margin = device.logicalDpiY() * 20 / 25.4
+    width, height = device.width() - 2 * margin, device.height() - 2 * margin
     doc = _new_doc(device)
     doc.setHtml(html_text)
-    return doc  # not paginated: print_() lays it out on the device's pages with its own margins
+    doc.setPageSize(QSizeF(width, height))
+    painter = QPainter()
+    if not painter.begin(device):
+        raise LetterPrintError("could not start painting on the output device")
+    try:
+        for page in range(max(1, doc.pageCount())):
+            if page and not device.newPage():
+                raise LetterPrintError("the output device refused a new page")
+            painter.save()
+            painter.translate(margin, margin - page * height)
+            doc.drawContents(painter, QRectF(0, page * height, width, height))
+            painter.restore()
+    finally:
+        painter.end()
 
 
 def render_sheet_pdf(html_text: str, title: str, path: str | Path) -> Path:
@@ -649,7 +665,7 @@ def render_sheet_pdf(html_text: str, title: str, path: str | Path) -> Path:
     writer = pdf_writer(str(path), QPageSize(QPageSize.PageSizeId.A4))
     writer.setTitle(title)
     ensure_fonts()
-    _sheet_doc(writer, html_text).print_(writer)
+    _paint_sheet(writer, html_text)
     del writer
     path.chmod(0o600)
     return path
@@ -667,5 +683,5 @@ def print_sheet(html_text: str, title: str, parent_widget: QWidget | None) -> bo
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return False
     ensure_fonts()
-    _sheet_doc(printer, html_text).print_(printer)
+    _paint_sheet(printer, html_text)
     return True

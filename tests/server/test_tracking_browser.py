@@ -89,7 +89,7 @@ def _submit(driver: Any, base: str, tracking_id: str, code: str) -> None:
     from selenium.webdriver.support.wait import WebDriverWait
 
     driver.get(f"{base}/track?t={tracking_id}")  # as the receipt's QR opens it
-    assert driver.find_element(By.NAME, "t").get_attribute("value") == tracking_id
+    assert driver.find_element(By.NAME, "t").get_attribute("value") == display_tracking_id(tracking_id)  # as printed
     field = driver.find_element(By.NAME, "n")
     field.clear()
     field.send_keys(code)

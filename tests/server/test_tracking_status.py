@@ -186,12 +186,25 @@ def test_typed_forms_are_accepted_and_ill_formed_ids_are_told_in_persian(track_e
 
 
 @pytest.mark.server
+def test_an_ill_formed_id_stays_in_the_form_to_compare_with_the_receipt(track_env: Env) -> None:
+    with track_env.client("b.secretary") as sec, https(track_env) as http:
+        tid = sec.register_paper(citizen_letter())["tracking_id"]
+        typed = display_tracking_id(tid[:-1] + str((int(tid[-1]) + 1) % 10))  # one digit mistyped, as printed
+        refused = http.post("/track", data={"t": typed, "n": CITIZEN})
+        assert refused.status_code == 422 and "رقم‌ها را دوباره با رسید مقایسه کنید" in refused.text
+        assert f'name="t" value="{typed}"' in refused.text  # what was typed, to compare digit by digit
+        assert CITIZEN not in refused.text  # the national code is never echoed
+        wrong = http.post("/track", data={"t": tid, "n": WRONG_CODE})  # not found: one body for every id
+        assert wrong.status_code == 404 and tid not in wrong.text and WRONG_CODE not in wrong.text
+
+
+@pytest.mark.server
 def test_the_page_form_and_answer_work_through_the_anonymous_body_limit(track_env: Env) -> None:
     with track_env.client("b.secretary") as sec, https(track_env) as http:
         tid = sec.register_paper(citizen_letter())["tracking_id"]
         form = http.get("/track", params={"t": tid})
         assert form.status_code == 200 and "text/html" in form.headers["content-type"]
-        assert f'value="{tid}"' in form.text and 'method="post" action="/track"' in form.text
+        assert f'value="{display_tracking_id(tid)}"' in form.text and 'method="post" action="/track"' in form.text
         assert "form-action 'self'" in form.headers["content-security-policy"]
         assert '<html lang="fa" dir="rtl">' in form.text and "src=" not in form.text and "<script" not in form.text
         answer = http.post("/track", data={"t": display_tracking_id(tid), "n": CITIZEN})  # a urlencoded form post

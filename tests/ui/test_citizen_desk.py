@@ -30,6 +30,7 @@ from tests.ui.editor_conftest_helpers import save_screenshot, type_text
 from tests.ui.workflow_helpers import sync_pass
 
 CITIZEN = "0010203044"
+COMPANY = "10101010103"  # a valid national id
 MOBILE, POSTAL = "09123456789", "1193653471"
 ADDRESS = "تهران، خیابان آزادی، کوچهٔ ۱۲، پلاک ۴"
 
@@ -158,6 +159,24 @@ def test_the_letter_view_shows_the_tracking_id_once_issued_and_the_search_finds_
         window.search.commit()
         window.model.wait()
         assert [window.model.letter_at(r).guid for r in range(window.model.rowCount())] == [guid], typed
+
+
+def test_a_companys_letter_names_the_company_and_gives_its_national_id_once_in_persian(  # type: ignore[no-untyped-def]
+        window, store: Store, qtbot) -> None:
+    dialog = _form(window, qtbot)
+    dialog.sender_kind.setCurrentIndex(dialog.sender_kind.findData("company"))
+    type_text(dialog.sender_name, "شرکت ساختمانی البرز")
+    type_text(dialog.sender_id, to_persian_digits(COMPANY))
+    dialog.channel.setCurrentIndex(dialog.channel.findData("post"))
+    type_text(dialog.subject, "پیشنهاد همکاری در طرح عمرانی")
+    with qtbot.waitSignal(dialog.registered, timeout=5000) as registered:
+        dialog.register_button.click()
+    details = window.open_letter(registered.args[0])
+    assert isinstance(details, LetterDetails)
+    text = details.text()
+    assert "شرکت ساختمانی البرز" in text
+    assert COMPANY not in text  # the id in Latin digits (it led the sender row)
+    assert text.count(to_persian_digits(COMPANY)) == 1 and "شناسه ملی:" in text
 
 
 # -- the real server ---------------------------------------------------------------------

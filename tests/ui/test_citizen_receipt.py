@@ -21,7 +21,7 @@ from app.models.directory import CHANNELS_SETTING
 from app.models.incoming import PaperLetter, register_paper
 from app.models.tables import Agency, Letter, Setting
 from app.protocol.jalali import format_date
-from app.protocol.persian import normalize
+from app.protocol.persian import ltr_island, normalize
 from app.protocol.tracking import display_tracking_id, is_valid, new_tracking_id
 from app.sync import account as acc
 from app.sync.account import SENDER_SETTING
@@ -205,7 +205,11 @@ def test_print_receipt_waits_for_the_tracking_id_and_a_notification_says_when_it
     qtbot.waitUntil(lambda: bool(win.notifier.history), timeout=5000)
     title, message = win.notifier.history[-1]
     assert title == "رسید آمادهٔ چاپ"
-    assert message == "شناسه پیگیری نامهٔ «درخواست تمدید پروانهٔ کسب» صادر شد؛ رسید آمادهٔ چاپ است."
+    shown_id = ltr_island(display_tracking_id(tracking_id))
+    assert message == f"شناسه پیگیری {shown_id} برای نامهٔ «درخواست تمدید پروانهٔ کسب» صادر شد."
+    win.resize(1200, 720)  # the demo's window: the status bar cuts the message's end, never the id
+    qtbot.waitUntil(lambda: win.message_label.text().startswith(f"رسید آمادهٔ چاپ: شناسه پیگیری {shown_id}"),
+                    timeout=5000)
     assert not actions.print_receipt.isEnabled()  # nothing selected in the list yet
 
     win.notifier.clicked()  # the user clicks the notification: the letter is selected

@@ -3,6 +3,8 @@ the paper registration form with its national code check and scanned pages."""
 
 from __future__ import annotations
 
+import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -228,6 +230,8 @@ def test_a_paper_letter_is_exported_as_its_registration_sheet(  # type: ignore[n
     for expected in ("برگ ثبت نامهٔ واردهٔ کاغذی", "درخواست صدور مجوز", "علی رضایی", "۰۰۱۰۲۰۳۰۴۴",
                      "متقاضی صدور مجوز است"):
         assert normalize(expected) in text, expected
+    printed = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    assert not re.search(r"[0-9]", printed), printed  # Persian digits only (print_() numbered the page «1»)
 
     # a person's letter that came through a portal is not called a paper letter: its channel says how it came
     portal = register_paper(store, PaperLetter(sender_kind="person", sender_id=CITIZEN, sender_name="علی رضایی",

@@ -36,8 +36,8 @@
         <translation>رسید آمادهٔ چاپ</translation>
     </message>
     <message>
-        <source>The tracking id of the letter “%1” was issued; its receipt is ready to print.</source>
-        <translation>شناسه پیگیری نامهٔ «%1» صادر شد؛ رسید آمادهٔ چاپ است.</translation>
+        <source>Tracking id %1 was issued for the letter “%2”.</source>
+        <translation>شناسه پیگیری %1 برای نامهٔ «%2» صادر شد.</translation>
     </message>
 </context>
 </TS>
