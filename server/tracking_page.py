@@ -42,9 +42,9 @@ class TrackIn(Strict):
 
 
 def too_many(retry_after: int) -> ApiError:
-    return ApiError(429, "too_many_requests", "تعداد پیگیری‌ها از این نشانی بیش از حد مجاز است؛ لطفاً یک دقیقه بعد "
-                    "دوباره تلاش کنید.", "Too many status look-ups; try again later.",
-                    headers={"Retry-After": str(retry_after)})
+    return ApiError(429, "too_many_requests", "تعداد پیگیری‌ها از این نشانی بیش از حد مجاز است؛ لطفاً "
+                    f"{to_persian_digits(retry_after)} ثانیهٔ دیگر دوباره تلاش کنید.",
+                    f"Too many status look-ups; try again in {retry_after} s.", headers={"Retry-After": str(retry_after)})
 
 
 def form_page(tracking_id: str = "", message_fa: str = "") -> str:

@@ -251,3 +251,5 @@ def test_look_ups_are_rate_limited_per_address(env: Env) -> None:
         page = http.post("/track", data={"t": new_tracking_id(), "n": CITIZEN})
         assert page.status_code == 429 and "text/html" in page.headers["content-type"]
         assert "بیش از حد مجاز است" in page.text and page.headers["retry-after"]
+        # the page says how long to wait, as the header does, in Persian digits
+        assert f"{to_persian_digits(page.headers['retry-after'])} ثانیهٔ دیگر" in page.text
