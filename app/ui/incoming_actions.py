@@ -102,13 +102,20 @@ class IncomingActions(QObject):
         self.host.show_message(self.tr("The letter was registered; its incoming number comes with the next sync."))
         self.host.sync_now(quiet=True)
 
+    def _paper_registered(self, guid: str) -> None:
+        """The letter just registered opens in its tab: the secretary sees it and, once its tracking
+        id comes, prints the receipt without hunting for it in the list."""
+        self._registered()
+        if self.show_letter is not None:
+            self.show_letter(guid)
+
     def _failed(self, exc: BaseException) -> None:
         self.host.warn(self.tr("Register as incoming"), getattr(exc, "message_fa", None)
                        or self.tr("The letter could not be registered."))
 
     def open_paper_form(self) -> PaperIncomingDialog:
         dialog = PaperIncomingDialog(self.store, self.widget, actor=self.host.actor)
-        dialog.registered.connect(lambda _guid: self._registered())
+        dialog.registered.connect(self._paper_registered)
         dialog.finished.connect(dialog.deleteLater)
         self.paper_dialog = dialog
         dialog.open()

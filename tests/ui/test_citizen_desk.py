@@ -115,9 +115,10 @@ def test_a_citizens_letter_is_stored_with_its_channel_and_contact_and_the_channe
     # it fits a 1366×768 screen (with room for the task bar)
     assert dialog.width() <= 1366 and dialog.height() <= 700, dialog.size()
     save_screenshot(dialog, artifacts_dir / "citizen_desk_form.png")
-    with qtbot.waitSignal(dialog.registered, timeout=5000):
+    with qtbot.waitSignal(dialog.registered, timeout=5000) as registered:
         dialog.register_button.click()
     assert _letters(store) == [("person", CITIZEN, "counter", MOBILE, POSTAL, ADDRESS, None, None)]
+    assert window.current_tab_guid() == registered.args[0]  # it opens: its receipt is one click away later
 
     # the next letter at this desk starts on the same channel
     again = _form(window, qtbot)
