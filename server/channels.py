@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
+from app.protocol.tracking import display_tracking_id
 from server import audit, incoming, referrals
 from server.auth import Principal, Role
 from server.context import ServerContext
@@ -133,7 +134,10 @@ def register(ctx: ServerContext, conn: Connection, account: ChannelAccount, acti
                                              "due_date": None})
     return {"tracking_id": view["tracking_id"], "incoming_number": view["incoming_number"],
             "registered_at": view["registered_at"], "registered_at_jalali": view["registered_at_jalali"],
-            "agency": acting.agency_national_id, "channel": account.channel, "guid": guid}
+            "agency": acting.agency_national_id, "channel": account.channel, "guid": guid,
+            # what the portal shows the citizen: the id as printed, and where to look the status up
+            "tracking_id_display": display_tracking_id(view["tracking_id"], persian=False),
+            "status_url": f"{ctx.settings.public_url.rstrip('/')}/track?t={view['tracking_id']}"}
 
 
 # -- the operator's commands ---------------------------------------------------------------------

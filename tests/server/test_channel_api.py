@@ -78,6 +78,9 @@ def test_each_channel_registers_and_the_same_key_gets_the_same_id(env: Env) -> N
             answer = first.json()
             assert is_valid(answer["tracking_id"]) and answer["channel"] == channel and answer["agency"] == env.nid_b
             assert answer["incoming_number"] and answer["registered_at"]
+            tid = answer["tracking_id"]  # what the portal shows the citizen
+            assert answer["tracking_id_display"] == f"{tid[:4]}-{tid[4:8]}-{tid[8:]}"
+            assert answer["status_url"] == f"{env.server.base_url}/track?t={tid}"
             again = post(client, key, body, idem=f"letter-{channel}")  # a retry after a lost answer
             assert again.status_code == 201 and again.json() == answer
             assert again.headers.get("Idempotent-Replayed") == "true"
