@@ -38,15 +38,16 @@ class CitizenReply:
 
 def citizen_reply(store: Store, letter_guid: str) -> CitizenReply | None:
     """The start of an answer to ``letter_guid``; None unless it is an incoming letter from a person
-    or a company whose national code or national id is known."""
+    or a company whose national code or national id is known. The «عطف» names the letter by its
+    incoming number, the one on the citizen's receipt (a letter from a citizen has no SHAMS)."""
     with store.reader() as s:
         row = s.execute(select(Letter.kind, Letter.sender_kind, Letter.sender_id, Letter.sender_name, Letter.subject,
-                               Letter.shams).where(Letter.guid == letter_guid)).first()
+                               Letter.shams, Letter.incoming_number).where(Letter.guid == letter_guid)).first()
     if row is None or row.kind != "incoming" or row.sender_kind not in CITIZEN_KINDS or not row.sender_id:
         return None
     name = row.sender_name or row.sender_id
     return CitizenReply(DirectoryEntry("agency", row.sender_id, name=name),
-                        LetterLink(letter_guid, row.shams or "", row.subject), REPLY_PREFIX_FA + row.subject)
+                        LetterLink(letter_guid, row.shams or row.incoming_number or "", row.subject), REPLY_PREFIX_FA + row.subject)
 
 
 def _known_agency(session: Session, letter_guid: str) -> tuple[bool, bool]:

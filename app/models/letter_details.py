@@ -175,7 +175,8 @@ def _references(session: Session, letter: Letter) -> list[Reference]:
             continue
         target = session.get(Letter, guid)
         out.append(Reference(kind.value, guid, shams or (target.shams if target else "") or "", target is not None,
-                             target.subject if target else "", target.registered_at if target else None))
+                             target.subject if target else "",
+                             (target.registered_at or target.incoming_at) if target else None))
     return out
 
 

@@ -91,8 +91,9 @@ def own_desk(store: Store, me: dict[str, object]) -> str:
 
 
 def _registered_at(session: Session, guid: str | None, shams: str) -> dt.datetime | None:
-    """When a referenced letter was registered, if this store holds it (by GUID, else by SHAMS)."""
+    """When a referenced letter was registered, if this store holds it (by GUID, else by SHAMS): a
+    letter that came on paper or from a citizen (no SHAMS) when this agency registered it."""
     letter = session.get(Letter, guid) if guid else None
     if letter is None and shams:
         letter = session.scalars(select(Letter).where(Letter.shams == shams).limit(1)).first()
-    return letter.registered_at if letter is not None else None
+    return (letter.registered_at or letter.incoming_at) if letter is not None else None

@@ -4,6 +4,7 @@ answer once registered shows «ثبت‌شده — تحویل کاغذی», and 
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import unicodedata
@@ -18,14 +19,17 @@ from app.models.citizen_answer import PAPER_DELIVERY_FA
 from app.models.db import Store
 from app.models.directory import DirectoryEntry
 from app.models.folders import Folder
-from app.models.incoming import PaperLetter, register_paper
+from app.models.incoming import PaperLetter, register_paper, store_number
+from app.models.letter_lookup import printable_view
 from app.models.letter_view import LetterView, Signatory
 from app.models.tables import Agency, Letter
 from app.protocol.canonical import content_sha256
 from app.protocol.persian import normalize
+from app.protocol.shams import display_text
 from app.ui import letter_print as P
 from app.ui.letter_details import LetterDetails
 from app.ui.letter_editor import LetterEditor
+from app.ui.link_picker import link_label
 from app.ui.main_window import MainWindow
 from tests.ui.editor_conftest_helpers import save_screenshot
 from tests.ui.workflow_helpers import SENDER, SIGNATORY_CODE, set_sender, signatory
@@ -115,3 +119,38 @@ def test_answer_the_sender_opens_an_outgoing_letter_to_the_citizen_in_reply_to_t
     subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(pdf),
                     str(artifacts_dir / "citizen-answer")], check=True)
     assert (artifacts_dir / "citizen-answer.png").stat().st_size > 10_000
+
+
+def test_the_answer_refers_to_the_citizens_letter_by_its_incoming_number_on_screen_and_on_paper(  # type: ignore[no-untyped-def]
+        window: MainWindow, store: Store, qtbot, tmp_path: Path) -> None:
+    """A citizen's letter has no SHAMS: the «عطف» names it by the incoming number its receipt
+    carries (it read «هنوز شماره‌گذاری نشده است» and the printed answer had no «عطف» line)."""
+    set_sender(store)
+    asked = register_paper(store, PaperLetter(sender_kind="person", sender_id=CITIZEN, sender_name=NAME,
+                                              subject="درخواست صدور مجوز", summary="مجوز کارگاه"))
+    with store.session() as s:  # numbered at the next sync, as the server answers
+        letter = s.get(Letter, asked)
+        assert letter is not None
+        store_number(letter, {"incoming_number": "1405/17", "registered_at": "2026-12-05T10:00:00Z",
+                              "tracking_id": "766685782162"})
+    editor = window.incoming.answer(asked)
+    assert editor is not None
+    assert link_label(editor.in_reply_to.link()) == "«درخواست صدور مجوز» " + display_text("1405/17")  # type: ignore[arg-type]
+    editor.signatories.addEntry(DirectoryEntry.from_dict(signatory()))
+    editor.body.setHtml("<p>با سلام؛ مجوز صادر شد.</p>")
+    with qtbot.waitSignal(editor.saved, timeout=5000) as saved:
+        editor.save()
+    answer = saved.args[0]
+    window.close_tab(window.tabs.indexOf(editor))
+    with store.session() as s:
+        letter = s.get(Letter, answer)
+        assert letter is not None and (letter.in_reply_to, letter.in_reply_to_shams) == (asked, "1405/17")
+        letter.shams, letter.registered_at = f"{SENDER['agency']}-O-1405-43", letter.created_at
+    if shutil.which("pdftotext") is None:
+        pytest.skip("needs poppler-utils")
+    pdf = P.render_letter_pdf(printable_view(store, answer), tmp_path / "answer.pdf", server_base="https://dabir.example.ir")
+    text = normalize(unicodedata.normalize("NFKC", subprocess.run(["pdftotext", str(pdf), "-"], check=True,
+                                                                  capture_output=True, text=True).stdout))
+    text = " ".join(re.sub("[\u202a-\u202e\u2066-\u2069]", "", text).split())  # pdftotext's direction marks
+    # «عطف به نامهٔ شمارهٔ ۱۴۰۵/۱۷ مورخ ۱۴۰۵/۰۹/۱۴» (normalize reads Persian digits as Latin)
+    assert normalize("عطف به نامهٔ شمارهٔ 1405/17") in text and "مورخ 1405/09/14" in text
