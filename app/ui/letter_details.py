@@ -219,7 +219,8 @@ class LetterDetails(QWidget):
             not_signed = self.tr("Not signed yet.")
             out.append(f"<p>{e(not_signed)}</p>")
 
-        if d.kind != "incoming" and d.state in ("sent", "delivered", "acknowledged"):
+        # a letter handed over or posted (a citizen's answer) gets no acknowledgement to wait for
+        if d.kind != "incoming" and d.state in ("sent", "delivered", "acknowledged") and not d.on_paper:
             acks_title = self.tr("Acknowledgements")
             out.append(f"<h4>{e(acks_title)}</h4>")
             items = [f"<li>{e(p.name)}: {e(self._ack_text(p))}</li>" for p in d.parties]

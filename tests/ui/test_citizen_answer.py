@@ -109,6 +109,8 @@ def test_answer_the_sender_opens_an_outgoing_letter_to_the_citizen_in_reply_to_t
     details = window.open_letter(answer)
     assert isinstance(details, LetterDetails)
     qtbot.waitUntil(lambda: details.state_label.text() == PAPER_DELIVERY_FA, timeout=5000)
+    shown = details.info.toPlainText()  # nobody acknowledges a paper letter: nothing is awaited from the citizen
+    assert NAME in shown and "وضعیت نزد گیرندگان" not in shown and "در انتظار اعلام وصول" not in shown
 
     if shutil.which("pdftoppm") is None:
         pytest.skip("needs poppler-utils")
