@@ -18,6 +18,7 @@ from app.models.directory import DirectoryEntry
 from app.models.incoming import CITIZEN_KINDS
 from app.models.letter_links import LetterLink
 from app.models.lifecycle import State
+from app.models.paper_delivery import on_paper
 from app.models.tables import Agency, Letter, Recipient
 from app.protocol.canonical import InvalidContent
 
@@ -46,8 +47,8 @@ def citizen_reply(store: Store, letter_guid: str) -> CitizenReply | None:
     if row is None or row.kind != "incoming" or row.sender_kind not in CITIZEN_KINDS or not row.sender_id:
         return None
     name = row.sender_name or row.sender_id
-    return CitizenReply(DirectoryEntry("agency", row.sender_id, name=name),
-                        LetterLink(letter_guid, row.shams or row.incoming_number or "", row.subject), REPLY_PREFIX_FA + row.subject)
+    link = LetterLink(letter_guid, row.shams or row.incoming_number or "", row.subject)
+    return CitizenReply(DirectoryEntry("agency", row.sender_id, name=name), link, REPLY_PREFIX_FA + row.subject)
 
 
 def _known_agency(session: Session, letter_guid: str) -> tuple[bool, bool]:
@@ -61,9 +62,7 @@ def goes_by_payam(session: Session, letter: Letter) -> bool:
     """Whether the registered letter is sent on (Payam, or the internal channel): an internal letter,
     one with a recipient agency of the directory, or any letter while this store knows no agencies
     yet (the directory comes with the first sync: the server then decides, as it always did)."""
-    if letter.kind != "outgoing" or session.scalar(select(exists().where(Agency.national_id.is_not(None)))) is not True:
-        return True
-    return _known_agency(session, letter.guid)[0]
+    return letter.kind != "outgoing" or letter.guid not in on_paper(session, (letter.guid,))
 
 
 def delivered_on_paper(session: Session, letter: Letter) -> bool:

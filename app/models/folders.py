@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import cache
 from typing import Any
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.models.archive import FiledIn
 from app.models.lifecycle import State
+from app.models.paper_delivery import on_paper
 from app.models.search import SEARCH_KEY_SPAN, fts_query
 from app.models.tables import Letter
 
@@ -69,6 +70,7 @@ class LetterRow:
     priority: str
     classification: str
     incoming_number: str | None = None  # what we receive: this desk's number for it (the list shows it)
+    on_paper: bool = False  # sent on paper, not through Payam (a citizen's answer): the list says so
 
     @property
     def number(self) -> str | None:
@@ -201,7 +203,8 @@ def fetch_letters(
             classification=cls,
             incoming_number=number,
         )
-    return [rows[r] for r in page if r in rows]
+    paper = on_paper(session, [r.guid for r in rows.values() if r.kind == "outgoing" and r.state == State.SENT])
+    return [replace(rows[r], on_paper=True) if rows[r].guid in paper else rows[r] for r in page if r in rows]
 
 
 def folder_counts(session: Session) -> dict[Folder, int]:

@@ -88,7 +88,7 @@ def format_row(row: LetterRow) -> DisplayRow:
         row.counterpart,
         display_text(row.number),
         format_datetime(row.date),
-        state_name(row.state),
+        state_name(row.state, on_paper=row.on_paper),
         priority_name(row.priority),
     )
     tooltip = row.subject

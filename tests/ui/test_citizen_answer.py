@@ -111,6 +111,11 @@ def test_answer_the_sender_opens_an_outgoing_letter_to_the_citizen_in_reply_to_t
     qtbot.waitUntil(lambda: details.state_label.text() == PAPER_DELIVERY_FA, timeout=5000)
     shown = details.info.toPlainText()  # nobody acknowledges a paper letter: nothing is awaited from the citizen
     assert NAME in shown and "وضعیت نزد گیرندگان" not in shown and "در انتظار اعلام وصول" not in shown
+    window.folders.select(Folder.SENT)  # the Sent folder's list says the same as the letter (it read «ارسال‌شده»)
+    window.refresh()
+    qtbot.waitUntil(lambda: not window.model.loading and window.model.folder is Folder.SENT
+                    and window.model.rowCount() == 1, timeout=10_000)
+    assert window.model.index(0, 4).data() == PAPER_DELIVERY_FA
 
     if shutil.which("pdftoppm") is None:
         pytest.skip("needs poppler-utils")
