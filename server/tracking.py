@@ -152,7 +152,7 @@ def _status(registered_at: dt.datetime, acting: set[int], pairs: Any, answers: A
     """The status, since when, and the answer's SHAMS and date (answered only)."""
     if answers:
         published = [a for a in answers if a["shams"] and a["kind"] != "internal"]  # internal: never published
-        chosen = published[0] if published else answers[0]
+        chosen = published[-1] if published else answers[0]  # a later answer supersedes: the citizen holds it
         answer = None
         if chosen["shams"] and chosen["kind"] != "internal":
             answer = {"shams": chosen["shams"], "shams_display": Shams.parse(chosen["shams"]).display,

@@ -160,3 +160,16 @@ def test_an_answer_to_a_citizen_is_registered_not_sent_and_the_status_page_shows
     assert [(e["referral_guid"], e["detail"]) for e in answered] == [
         (None, {"note": "", "answer_guid": answer, "shams": shams.canonical})]
     assert answered[0]["actor"]["username"] == "b.secretary"
+
+    # A second answer (the first was incomplete, say): the status page names the one the citizen got last.
+    second = save_draft(store_b, None, replace(values, body="<p>با سلام؛ پیرو پاسخ پیشین، مدارک تکمیلی لازم نیست.</p>"),
+                        kind="outgoing", sender=sender).guid
+    check_complete(store_b, second)
+    sign_and_queue(store_b, second, server.signer_b)  # type: ignore[attr-defined]
+    with api(server, "b.secretary") as client:
+        assert SyncEngine(store_b, client).run_once().registered == [second]
+    latest = snapshot(store_b, second)
+    assert latest.shams and latest.shams != got.shams and latest.registered_at is not None
+    status = track(server, tracking_id)
+    assert status["status"] == "answered" and status["answer"]["shams"] == latest.shams
+    assert status["changed_at"]["at"] == format_time(latest.registered_at)
