@@ -23,6 +23,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 
 from app.protocol.tracking import display_tracking_id
 from server import audit, incoming, referrals
+from server.admin import agency_id_of
 from server.auth import Principal, Role
 from server.context import ServerContext
 from server.directory import touch
@@ -153,10 +154,10 @@ def _account(conn: Connection, name: str) -> Any:
 
 
 def _agency(conn: Connection, national_id: str) -> int:
-    aid = conn.execute(select(agencies.c.id).where(agencies.c.national_id == national_id)).scalar()
+    aid = agency_id_of(conn, national_id)
     if aid is None:
         raise ChannelError(f"no agency with national id {national_id!r}")
-    return int(aid)
+    return aid
 
 
 def _served(conn: Connection, account_id: int) -> list[tuple[int, str]]:

@@ -168,6 +168,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "server.cli:app_factory", factory=True, ssl_certfile=str(settings.tls_cert_path),
         ssl_keyfile=str(settings.tls_key_path), workers=settings.workers, access_log=False,
         log_level="warning", server_header=False, timeout_keep_alive=30,
+        # a stop (SIGTERM) waits this long for requests in flight; an idle TLS keep-alive connection
+        # (a browser's, a client's) would otherwise hold it until the peer answers the TLS close
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
         # behind a load balancer: the client address from X-Forwarded-For, believed only from these
         proxy_headers=bool(settings.forwarded_allow_ips), forwarded_allow_ips=settings.forwarded_allow_ips or None,
         # h11 bounds the request line and headers (httptools does not): a huge header is refused

@@ -48,6 +48,7 @@ class Settings:
     # Revocation that cannot be checked (CRL unreachable or out of date, no OCSP answer, no
     # CDP/OCSP in the certificate) refuses the letter; True (pilots only) lets it pass.
     revocation_soft_fail: bool = False
+    shutdown_grace_seconds: int = 5  # a stop waits this long for requests in flight, then closes every connection
     access_log: str = "-"  # "-" = stderr, else a file path (JSON lines)
     sqlite_synchronous: str = "FULL"  # FULL: a receipt handed out survives a power cut
     db_pool_size: int = 20

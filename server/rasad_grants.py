@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from server import audit
+from server.admin import agency_id_of
 from server.context import ServerContext
 from server.models import agencies, rasad_grants, users
 
@@ -32,10 +33,10 @@ def _observer(conn: Connection, username: str) -> Any:
 
 
 def _agency(conn: Connection, national_id: str) -> int:
-    aid = conn.execute(select(agencies.c.id).where(agencies.c.national_id == national_id)).scalar()
+    aid = agency_id_of(conn, national_id)
     if aid is None:
         raise GrantError(f"no agency with national id {national_id!r}")
-    return int(aid)
+    return aid
 
 
 def _active(conn: Connection, observer_id: int, agency_id: int) -> Any:

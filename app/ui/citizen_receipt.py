@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMarginsF, QPointF, QRectF
-from PySide6.QtGui import QColor, QPagedPaintDevice, QPageLayout, QPageSize, QPainter, QPen
+from PySide6.QtGui import QColor, QPagedPaintDevice, QPageLayout, QPageSize, QPen
 from PySide6.QtWidgets import QDialog, QWidget
 
 from app.models.db import Store
@@ -36,6 +36,7 @@ from app.ui.letter_print import (
     draw_doc,
     draw_qr,
     ensure_fonts,
+    painting,
     pdf_writer,
     runs_doc,
 )
@@ -147,12 +148,7 @@ def paint_receipt(device: QPagedPaintDevice, receipt: Receipt) -> None:
     left, right, width = px(MARGIN_MM), px(page.width() - MARGIN_MM), px(page.width() - 2 * MARGIN_MM)
     bottom = px(page.height() - MARGIN_MM)
     label, value = chars(10, color=GREY), chars(10.5, bold=True)
-    painter = QPainter()
-    if not painter.begin(device):
-        raise LetterPrintError("could not start painting the receipt")
-    try:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+    with painting(device) as painter:
         head = runs_doc(device, width, [[(_cut(receipt.agency_name, MAX_NAME), chars(13, bold=True))],
                                         [("رسید ثبت نامه", chars(16, bold=True))]], CENTER)
         y = px(MARGIN_MM)
@@ -195,8 +191,6 @@ def paint_receipt(device: QPagedPaintDevice, receipt: Receipt) -> None:
         painter.setPen(QPen(QColor("#999999"), px(0.25)))
         painter.drawLine(QPointF(left, top - px(2)), QPointF(right, top - px(2)))
         draw_doc(painter, foot, left + px(4), top)
-    finally:
-        painter.end()
 
 
 def _a5(device: QPagedPaintDevice) -> None:

@@ -18,6 +18,8 @@ from __future__ import annotations
 import html
 import re
 import string
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +35,7 @@ from PySide6.QtGui import (
     QPagedPaintDevice,
     QPageLayout,
     QPageSize,
+    QPaintDevice,
     QPainter,
     QPainterPath,
     QPdfWriter,
@@ -508,6 +511,20 @@ def _draw_footer(
 # --- entry points --------------------------------------------------------------------------------
 
 
+@contextmanager
+def painting(device: QPaintDevice) -> Iterator[QPainter]:
+    """A painter on ``device`` with antialiased shapes and text, ended however the painting ends."""
+    painter = QPainter()
+    if not painter.begin(device):
+        raise LetterPrintError("could not start painting on the output device")
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        yield painter
+    finally:
+        painter.end()
+
+
 def paint_letter(device: QPagedPaintDevice, view: LetterView, *, server_base: str) -> int:
     """Paint every page of ``view`` on ``device`` (full-page coordinates); return the page count."""
     ensure_fonts()
@@ -517,12 +534,7 @@ def paint_letter(device: QPagedPaintDevice, view: LetterView, *, server_base: st
     geo = _geometry(device)
     content, _stamp = _content_document(view, device, geo)
     pages = max(1, content.pageCount())
-    painter = QPainter()
-    if not painter.begin(device):
-        raise LetterPrintError("could not start painting on the output device")
-    try:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+    with painting(device) as painter:
         for page in range(pages):
             if page and not device.newPage():
                 raise LetterPrintError("the output device refused a new page")
@@ -532,8 +544,6 @@ def paint_letter(device: QPagedPaintDevice, view: LetterView, *, server_base: st
             content.drawContents(painter, QRectF(0, page * geo.content_height, geo.width, geo.content_height))
             painter.restore()
             _draw_footer(painter, device, geo, qr_text, payload.verification_url, page + 1, pages)
-    finally:
-        painter.end()
     return pages
 
 
@@ -601,11 +611,7 @@ def render_signature_stamp(path: str | Path, block: SignatureBlock, lines: list[
     x1, y1, x2, y2 = block.box
     writer = pdf_writer(str(path), QPageSize(QSizeF(x2 - x1, y2 - y1), QPageSize.Unit.Point, "stamp"))
     size = writer.pageLayout().fullRectPixels(writer.resolution())
-    painter = QPainter()
-    if not painter.begin(writer):
-        raise LetterPrintError("could not start painting the signature stamp")
-    try:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    with painting(writer) as painter:
         pen = writer.resolution() / 72.0
         painter.setPen(QPen(BLUE, pen))
         frame = QRectF(size).adjusted(pen, pen, -pen, -pen)
@@ -613,8 +619,6 @@ def render_signature_stamp(path: str | Path, block: SignatureBlock, lines: list[
         runs = [[(text, chars(8 if i else 8.5, bold=bold, color=BLUE))] for i, (text, bold) in enumerate(lines)]
         doc = runs_doc(writer, frame.width(), runs, CENTER)
         draw_doc(painter, doc, frame.left(), frame.top() + (frame.height() - doc.size().height()) / 2)
-    finally:
-        painter.end()
     del writer
     return path
 
@@ -643,10 +647,7 @@ def _paint_sheet(device: QPagedPaintDevice, html_text: str) -> None:
     doc = _new_doc(device)
     doc.setHtml(html_text)
     doc.setPageSize(QSizeF(width, height))
-    painter = QPainter()
-    if not painter.begin(device):
-        raise LetterPrintError("could not start painting on the output device")
-    try:
+    with painting(device) as painter:
         for page in range(max(1, doc.pageCount())):
             if page and not device.newPage():
                 raise LetterPrintError("the output device refused a new page")
@@ -654,8 +655,6 @@ def _paint_sheet(device: QPagedPaintDevice, html_text: str) -> None:
             painter.translate(margin, margin - page * height)
             doc.drawContents(painter, QRectF(0, page * height, width, height))
             painter.restore()
-    finally:
-        painter.end()
 
 
 def render_sheet_pdf(html_text: str, title: str, path: str | Path) -> Path:

@@ -360,3 +360,32 @@ def test_access_log_has_no_secrets(env: Env) -> None:
     assert [(e["method"], e["status"], e["user"]) for e in me] == [("GET", 200, "a.signatory")]
     log = env.server.access_log()
     assert token not in log and "demo-password-1" not in log and "Bearer" not in log
+
+
+def test_a_stop_does_not_wait_for_idle_keep_alive_connections(tmp_path: Path, pki: TestPKI) -> None:
+    """SIGTERM stops the server within its grace period although a browser or a client still holds
+    an idle TLS keep-alive connection (it waited for the peer's TLS close until it was killed)."""
+    import http.client
+    import socket
+    import ssl
+
+    from devkit.server_process import ServerProcess
+
+    server = ServerProcess(tmp_path / "server", pki, env_extra={"DABIR_SERVER_SHUTDOWN_GRACE_SECONDS": "1"})
+    server.setup()
+    server.start()
+    host, port = server.base_url.removeprefix("https://").split(":")
+    tls = ssl.create_default_context(cafile=str(server.ca_bundle))
+    browser = http.client.HTTPSConnection(host, int(port), context=tls)  # a page was loaded, the connection kept
+    browser.request("GET", "/track")
+    assert browser.getresponse().read()
+    preconnected = tls.wrap_socket(socket.create_connection((host, int(port))), server_hostname=host)  # no request yet
+    proc = server.proc
+    assert proc is not None
+    started = time.monotonic()
+    server.stop()
+    took = time.monotonic() - started
+    browser.close()
+    preconnected.close()
+    assert proc.returncode in (0, -15), proc.returncode  # it stopped on SIGTERM (uvicorn re-raises it), not killed (-9)
+    assert took < 5, f"the stop took {took:.1f} s"

@@ -101,7 +101,7 @@ def _submit(driver: Any, base: str, tracking_id: str, code: str) -> None:
 
 
 @pytest.mark.server
-def test_status_page_in_a_real_browser(browser: Any, page_env: Env) -> None:
+def test_status_page_in_a_real_browser(page_env: Env, browser: Any) -> None:  # the browser closes first
     from selenium.webdriver.common.by import By
 
     ARTIFACTS.mkdir(exist_ok=True)
