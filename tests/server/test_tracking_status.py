@@ -4,7 +4,6 @@ class), look-ups rate-limited per address, and nothing private in the answer."""
 
 from __future__ import annotations
 
-import datetime as dt
 import ssl
 import statistics
 import time
@@ -14,9 +13,10 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, insert, select
 
+from app.protocol.canonical import build_content
 from app.protocol.citizen import STATUS_NAMES, Status
+from app.protocol.package import LetterPackage
 from app.protocol.persian import to_persian_digits
 from app.protocol.referral import DEFAULT_INSTRUCTIONS
 from app.protocol.shams import Shams
@@ -25,7 +25,9 @@ from app.sync.api import DabirApi
 from devkit.letters import BulkSigner, make_package
 from devkit.pki import TestPKI
 from server.cli import DEMO_USERS
-from tests.server.conftest import Env, start_env
+from tests.server.conftest import Env, fresh_pg_database, start_env
+from tests.server.test_channel_api import add_account
+from tests.server.test_channel_api import http as channel_http
 from tests.server.test_citizen_letters import CITIZEN, citizen_letter
 
 WRONG_CODE = "0084575948"  # a valid national code, not the sender's
@@ -42,6 +44,18 @@ def track_env(tmp_path_factory: pytest.TempPathFactory, pki: TestPKI, signers: A
         yield e
     finally:
         e.server.stop()
+
+
+@pytest.fixture(scope="module")
+def track_pg_env(tmp_path_factory: pytest.TempPathFactory, pki: TestPKI, signers: Any) -> Iterator[Env]:
+    """The same on PostgreSQL (its own database)."""
+    with fresh_pg_database("tracking") as url:
+        e = start_env(tmp_path_factory.mktemp("server-tracking-pg"), pki, signers, database_url=url,
+                      DABIR_SERVER_TRACKING_LOOKUPS_PER_MINUTE="100000")
+        try:
+            yield e
+        finally:
+            e.server.stop()
 
 
 def https(env: Env) -> httpx.Client:
@@ -71,7 +85,15 @@ def event(api: DabirApi, referral: str, kind: str, **extra: Any) -> None:
 
 @pytest.mark.server
 def test_each_status_is_reached_through_the_agencys_work(track_env: Env) -> None:
-    env = track_env
+    each_status(track_env)
+
+
+@pytest.mark.server
+def test_each_status_is_reached_through_the_agencys_work_postgres(track_pg_env: Env) -> None:
+    each_status(track_pg_env)
+
+
+def each_status(env: Env) -> None:
     with env.client("b.secretary") as sec, env.client("b.staff") as staff, https(env) as http:
         body = citizen_letter()
         letter = sec.register_paper(body)
@@ -121,30 +143,36 @@ def test_each_status_is_reached_through_the_agencys_work(track_env: Env) -> None
         sec.file_letter(folder["id"], fourth["guid"], idempotency_key=str(uuid.uuid4()))
         assert status_of(http, tid4)["status"] == "closed"
 
+        # answered by the agency's outgoing letter «عطف» to it (its answer to the sender, on paper)
+        fifth = citizen_letter()
+        tid5 = sec.register_paper(fifth)["tracking_id"]
+        content = build_content(guid=str(uuid.uuid4()), kind="outgoing", subject="پاسخ: درخواست پروانه",
+                                body="پروانه شما تمدید شد.", sender={"agency": env.nid_b, "unit": "secretariat"},
+                                recipients=[{"agency": CITIZEN, "name": "علی رضایی"}],
+                                links=[{"type": "in_reply_to", "guid": fifth["guid"], "shams": ""}])
+        [to_citizen] = BulkSigner(env.signer_b).sign_packages([LetterPackage(content=content)])
+        numbered = sec.register(to_citizen)
+        by_letter = status_of(http, tid5)
+        assert by_letter["status"] == "answered" and by_letter["answer"]["shams"] == numbered["shams"]
+        assert by_letter["changed_at"]["at"] == numbered["registered_at"]
+
 
 @pytest.mark.server
 def test_the_channel_acting_users_own_referral_is_not_a_review(track_env: Env) -> None:
     """A letter from the channel API is referred to the secretaries by the channel's acting user at
     once: still "registered" until someone of the agency reads it."""
     env = track_env
-    with env.client("b.admin") as admin:
-        admin.add_user("b.portal", "درگاه", "portal-password-1", ["secretary"])
-    engine = create_engine(f"sqlite:///{env.server.data_dir / 'dabir.sqlite3'}")
-    from server.models import agencies, channel_accounts, channel_agencies, users
-    with engine.begin() as conn:
-        aid = conn.execute(select(agencies.c.id).where(agencies.c.national_id == env.nid_b)).scalar_one()
-        uid = conn.execute(select(users.c.id).where(users.c.username == "b.portal")).scalar_one()
-        account = conn.execute(insert(channel_accounts).values(
-            name="portal-b", display_name="درگاه", channel="portal", key_hash=uuid.uuid4().hex * 2, active=True,
-            created_at=dt.datetime.now(dt.UTC))).inserted_primary_key
-        assert account is not None
-        conn.execute(insert(channel_agencies).values(account_id=account[0], agency_id=aid, user_id=uid))
-    engine.dispose()
-    with env.client("b.portal", "portal-password-1") as portal, env.client("b.secretary") as sec, https(env) as http:
-        body = citizen_letter("portal")
-        tid = portal.register_paper(body)["tracking_id"]
-        referral = refer(portal, body["guid"], ["b.secretary"])
+    _name, key = add_account(env, "portal")
+    with channel_http(env) as portal:
+        sent = portal.post("/letters", json={"agency": env.nid_b, "subject": "درخواست از درگاه", "body": "متن نامه",
+                                             "sender": {"kind": "person", "id": CITIZEN, "name": "علی رضایی"}},
+                           headers={"Authorization": f"Bearer {key}", "Idempotency-Key": str(uuid.uuid4())})
+    assert sent.status_code == 201, sent.text
+    tid = sent.json()["tracking_id"]
+    with env.client("b.secretary") as sec, https(env) as http:
         assert status_of(http, tid)["status"] == "registered"
+        [referral] = [i["referral"]["id"] for i in sec.cartable(limit=500)["items"]
+                      if i["type"] == "referral" and i["referral"]["letter_guid"] == sent.json()["guid"]]
         event(sec, referral, "read")
         assert status_of(http, tid)["status"] == "under_review"
 
