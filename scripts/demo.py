@@ -143,6 +143,7 @@ def main() -> int:
                 env["DABIR_SMOKE"] = "1"
             procs.append(subprocess.Popen([sys.executable, "-m", "app", "--data-dir", str(profile)], env=env, cwd=ROOT))
         print(f"demo: server {server.base_url} — every demo user's password is {DEMO_PASSWORD}")
+        print(f"demo: citizens' status page {server.base_url}/track")
         codes = [p.wait() for p in procs]
         return max(codes)
     finally:

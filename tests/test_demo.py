@@ -39,7 +39,10 @@ def test_demo_starts_server_tokens_and_two_windows(tmp_path: Path):
     assert demo.stdout is not None
     for line in demo.stdout:
         if line.startswith("demo: server "):
+            base = line.split()[2]
             break
+    # the citizens' status page is on the demo server (docs/citizens.md)
+    assert demo.stdout.readline().strip() == f"demo: citizens' status page {base}/track"
     assert len(_processes_using(tmp_path)) >= 3  # the demo and its two windows (the server runs elsewhere)
     demo.terminate()
     assert demo.wait(timeout=60) == 143
