@@ -209,6 +209,9 @@ class MainWindow(QMainWindow):
         self.reminders.counted.connect(self._on_cartable_counted)
         self.overdue_button.clicked.connect(lambda _checked=False: self.referrals.open_cartable(R.OVERDUE))
         self.cartable.table.painted.connect(self._on_cartable_painted)
+        # the Letter menu acts on the referral's letter chosen in the cartable too («پاسخ به فرستنده», print …)
+        self.cartable.table.selectionModel().selectionChanged.connect(self._update_actions)
+        self.lists.currentChanged.connect(self._update_actions)
         self.search.search_changed.connect(self.model.set_query)
         self.search_scope.currentIndexChanged.connect(
             lambda _i: self.model.set_all_folders(bool(self.search_scope.currentData())))
@@ -334,8 +337,13 @@ class MainWindow(QMainWindow):
 
     def action_targets(self) -> list[tuple[str, str]]:
         """(guid, state) of what the letter actions apply to: the letter in the current tab,
-        otherwise the rows selected in the list."""
+        otherwise the referral's letter selected in the cartable or the rows selected in the list."""
         guid = self.current_tab_guid()
+        if guid is None and self.lists.currentWidget() is self.cartable:
+            referral = self.cartable.current()
+            guid = referral.letter_guid if referral is not None else None
+            if guid is None:
+                return []
         if guid is not None:
             summary = letter_summary(self.store, guid)
             return [(guid, summary.state)] if summary is not None else []

@@ -161,3 +161,36 @@ def test_the_answer_refers_to_the_citizens_letter_by_its_incoming_number_on_scre
     text = " ".join(re.sub("[\u202a-\u202e\u2066-\u2069]", "", text).split())  # pdftotext's direction marks
     # «عطف به نامهٔ شمارهٔ ۱۴۰۵/۱۷ مورخ ۱۴۰۵/۰۹/۱۴» (normalize reads Persian digits as Latin)
     assert normalize("عطف به نامهٔ شمارهٔ 1405/17") in text and "مورخ 1405/09/14" in text
+
+
+def test_a_staff_member_answers_the_sender_from_the_cartable(  # type: ignore[no-untyped-def]
+        window: MainWindow, store: Store, qtbot) -> None:
+    """The Letter menu acts on the referral's letter chosen in the cartable: a staff member answers the
+    citizen without opening the letter first (the action stayed off there)."""
+    import uuid
+
+    from app.models import referrals as R
+    from app.ui.cartable_view import CartableView
+
+    set_sender(store)
+    asked = register_paper(store, PaperLetter(sender_kind="person", sender_id=CITIZEN, sender_name=NAME,
+                                              subject="درخواست تمدید پروانه", summary="تمدید پروانه کسب"))
+    referral = str(uuid.uuid4())
+    with store.session() as s:
+        R.apply_cartable(s, {"items": [{"type": "referral", "referral": {
+            "id": referral, "letter_guid": asked, "parent": None, "from": "a.rahimi", "to": [SENDER["person"]],
+            "instruction": "برای اقدام", "postscript": "", "due_date": None, "created_at": "2026-12-05T08:00:00Z"}}]})
+    view = window.referrals.open_cartable()
+    assert isinstance(view, CartableView)
+    view.reload()
+    qtbot.waitUntil(lambda: view.model.asked and not view.model.loading and view.row_of(referral) is not None,
+                    timeout=5000)
+    assert not window.incoming.answer_sender.isEnabled()  # nothing chosen yet
+    view.select(referral)
+    qtbot.waitUntil(window.incoming.answer_sender.isEnabled, timeout=5000)
+    window.incoming.answer_sender.trigger()
+    editor = window.tabs.currentWidget()
+    assert isinstance(editor, LetterEditor)
+    assert editor.to_picker.entries() == [DirectoryEntry("agency", CITIZEN, name=NAME)]
+    link = editor.in_reply_to.link()
+    assert link is not None and link.guid == asked
