@@ -331,13 +331,15 @@ def _where(view: str) -> tuple[str, list[str]]:
 
 def cartable_page(store: Store, me: str, *, view: str = TO_ME, query: str | None = None, sort: str = "created",
                   descending: bool = True, offset: int = 0, limit: int | None = None,
-                  today: dt.date | None = None) -> list[CartableRow]:
+                  today: dt.date | None = None, letter_guid: str | None = None) -> list[CartableRow]:
     """One page of a cartable view, filtered by what the user typed (every word, the last as a
     prefix: :func:`app.models.search.fts_query`), in SQL: the list order is an index, and a filter
     streams its matches from ``referrals_search`` in that order, so a page stops early."""
     if view not in VIEWS or sort not in SORTS:
         raise ValueError(f"unknown cartable view or sort: {view!r}, {sort!r}")
     join, where = _where(view)
+    if letter_guid is not None:  # one letter's referrals only
+        where.append("r.letter_guid = :letter")
     match = fts_query(query) if query else None
     direction = "DESC" if descending else "ASC"
     # CROSS JOIN keeps SQLite's loops in this order: the list order (or the filter's matches, which
@@ -354,7 +356,7 @@ def cartable_page(store: Store, me: str, *, view: str = TO_ME, query: str | None
            f"{'WHERE ' + ' AND '.join(where) if where else ''} "
            f"ORDER BY {order} LIMIT :limit OFFSET :offset")
     params = {"me": me, "sent": view == SENT, "today": (today or dt.date.today()).isoformat(), "match": match,
-              "limit": -1 if limit is None else limit, "offset": offset}
+              "limit": -1 if limit is None else limit, "offset": offset, "letter": letter_guid}
     with store.reader() as s:
         found = s.execute(text(sql), params).all()
         wanted = {p for row in found for p in (row[3], *_people(row[4]))}
@@ -384,6 +386,13 @@ def _utc(value: Any) -> dt.datetime:
 def cartable(store: Store, me: str, *, sent: bool = False) -> list[CartableRow]:
     """The whole cartable: the referrals to me (or, ``sent``, from me), newest first."""
     return cartable_page(store, me, view=SENT if sent else TO_ME)
+
+
+def open_referral_to(store: Store, me: str, letter_guid: str) -> str | None:
+    """My latest referral of the letter still waiting for my step (not answered, closed or recalled):
+    the one an answer to the letter answers."""
+    return next((r.guid for r in cartable_page(store, me, letter_guid=letter_guid)
+                 if not (r.answered or r.closed or r.recalled)), None)
 
 
 def unread_count(store: Store, me: str) -> int:

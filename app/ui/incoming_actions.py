@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 
+from app.models import referrals as R
 from app.models.changes import Changes
 from app.models.citizen_answer import citizen_reply
 from app.models.db import Store
@@ -38,6 +39,7 @@ from app.ui.letter_editor import LetterEditor
 from app.ui.notifications import Notifier
 from app.ui.ops import Op, OpContext, StoreOp
 from app.ui.paper_incoming_dialog import PaperIncomingDialog
+from app.ui.referral_actions import answers_referral
 from app.ui.workflow_actions import Host, server_base
 
 
@@ -136,6 +138,10 @@ class IncomingActions(QObject):
         editor.to_picker.addEntry(reply.recipient)
         editor.in_reply_to.setLink(reply.link, notify=True)
         editor.subject.setText(reply.subject)
+        me = R.signed_in(self.store)
+        referral = R.open_referral_to(self.store, me, letter_guid) if me else None
+        if referral is not None:  # referred to me: answering the citizen answers the referral too
+            answers_referral(self.widget, editor, self.store, referral, me)
         return editor
 
     # --- the citizen's receipt ----------------------------------------------------------

@@ -116,19 +116,25 @@ class ReferralActions(QObject):
         if link is not None:
             editor.in_reply_to.setLink(link, notify=True)
             editor.subject.setText(self.tr("Re: %1").replace("%1", link.subject))
-        store, me = self.store, self.me
-        recorded: list[str] = []
-
-        def on_saved(guid: str) -> None:
-            if recorded:
-                return
-            recorded.append(guid)
-
-            def work(_ctx: OpContext) -> Changes:
-                R.answer_with(store, referral_guid, me, guid)  # answered once the letter goes for signature
-                return Changes()
-
-            StoreOp(self.widget, work).run()
-
-        editor.saved.connect(on_saved)
+        answers_referral(self.widget, editor, self.store, referral_guid, self.me)
         return editor
+
+
+def answers_referral(parent: QWidget, editor: LetterEditor, store: Store, referral_guid: str, me: str) -> None:
+    """The letter in ``editor`` answers the referral: recorded the first time it is saved (on
+    ``parent``, which outlives the editor), taken as the referral's «answer» step once it goes for
+    signature (:func:`app.models.referrals.answer_with`)."""
+    recorded: list[str] = []
+
+    def on_saved(guid: str) -> None:
+        if recorded:
+            return
+        recorded.append(guid)
+
+        def work(_ctx: OpContext) -> Changes:
+            R.answer_with(store, referral_guid, me, guid)
+            return Changes()
+
+        StoreOp(parent, work).run()
+
+    editor.saved.connect(on_saved)

@@ -194,3 +194,17 @@ def test_a_staff_member_answers_the_sender_from_the_cartable(  # type: ignore[no
     assert editor.to_picker.entries() == [DirectoryEntry("agency", CITIZEN, name=NAME)]
     link = editor.in_reply_to.link()
     assert link is not None and link.guid == asked
+    # answering the citizen answers the referral too, once the letter goes for signature
+    editor.body.setHtml("<p>با سلام؛ پروانه شما تمدید شد.</p>")
+    editor.save()
+    qtbot.waitUntil(lambda: _pending_answer(store, editor.guid) == referral, timeout=5000)
+
+
+def _pending_answer(store: Store, answer: str | None) -> str | None:
+    """The referral a saved answer will answer when it goes for signature."""
+    from app.models import referrals as R
+    from app.models.tables import Setting
+
+    with store.reader() as s:
+        pending = s.get(Setting, R.ANSWER_PREFIX + answer) if answer else None
+        return str(pending.value["referral"]) if pending is not None else None
