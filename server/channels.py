@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import re
 import secrets
 import uuid
@@ -30,6 +31,7 @@ from server.directory import touch
 from server.errors import ApiError
 from server.models import agencies, channel_accounts, channel_agencies, idempotency_keys, users
 
+log = logging.getLogger("dabir.server")
 PREFIX = "/api/v1/channel/"
 KEY_PREFIX = "dabir_ch_"  # recognisable in a configuration file or a leaked log
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
@@ -92,11 +94,17 @@ async def acting_for(ctx: ServerContext, account: ChannelAccount, national_id: s
         row = conn.execute(_SERVED, {"account": account.id, "nid": national_id}).first()
         target = None if row else conn.execute(select(agencies.c.id).where(agencies.c.national_id == national_id)).scalar()
     if row is None or not row.active:
-        agency_id = row.id if row else target
-        await ctx.db.write(lambda conn: audit.record(
-            conn, None, at=ctx.clock(), action="channel_letter", code="channel_agency_not_served", outcome="refused",
-            agency_id=agency_id, detail=f"channel account {account.name} ({ip}) may not register letters for "
-                                        f"agency {national_id[:20]}"))
+        detail = f"channel account {account.name} ({ip}) may not register letters for agency {national_id[:20]}"
+        log.warning("refused: %s", detail)
+
+        def refused(conn: Connection) -> None:
+            """In the log of the agency asked for; of one that does not exist: of those the account serves."""
+            seen_by = [row.id] if row else [target] if target else [a for a, _ in _served(conn, account.id)]
+            for agency_id in seen_by:
+                audit.record(conn, None, at=ctx.clock(), action="channel_letter", code="channel_agency_not_served",
+                             outcome="refused", agency_id=agency_id, detail=detail)
+
+        await ctx.db.write(refused)
         raise ApiError(403, "agency_not_served", "این مجرا برای ثبت نامه در این دستگاه مجاز نیست.",
                        "This channel account does not serve that agency.", "agency")
     return Principal(row.user_id, row.username, row.id, national_id, frozenset({Role.SECRETARY.value}), None, ip)

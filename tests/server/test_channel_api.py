@@ -124,6 +124,11 @@ def test_an_agency_the_account_does_not_serve_is_403_and_nothing_is_numbered(env
     with env.client("a.admin") as admin:
         codes = [e["code"] for e in admin.audit_events(limit=20)["items"] if name in e["detail"]]
     assert codes == ["channel_account_added", "channel_agency_not_served"]  # newest first
+    with env.client("b.admin") as admin:  # the agency it serves sees it try an agency that does not exist
+        details = [e["detail"] for e in admin.audit_events(limit=20)["items"]
+                   if name in e["detail"] and e["code"] == "channel_agency_not_served"]
+    assert len(details) == 1 and "14000000000" in details[0]
+    assert f"channel account {name}" in env.server.access_log()  # and the server's operator in its log
 
 
 def test_bad_letters_are_refused_with_their_reason(env: Env) -> None:
