@@ -15,6 +15,7 @@ from app.models.db import Store
 from app.models.letter_view import LetterView, Signatory, common_name
 from app.models.letters import INCOMING
 from app.models.tables import Agency, Letter, Person, Unit
+from app.protocol.persian import to_persian_digits
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,18 @@ def printable_view(store: Store, guid: str) -> LetterView:
             sender_unit=unit_name(s, letter.sender_agency, letter.sender_unit),
             in_reply_to_date=_registered_at(s, letter.in_reply_to, letter.in_reply_to_shams),
             follow_up_of_date=_registered_at(s, letter.follow_up_of, letter.follow_up_of_shams),
+            recipient_address=_citizen_address(s, letter),
         )
+
+
+def _citizen_address(session: Session, letter: Letter) -> str:
+    """Where an answer to a citizen's letter is posted: the address and postal code the desk took
+    down from the letter it answers, when that citizen is its recipient ("" otherwise)."""
+    asked = session.get(Letter, letter.in_reply_to) if letter.in_reply_to else None
+    if asked is None or not asked.sender_id or asked.sender_id not in {r.agency for r in letter.recipients}:
+        return ""
+    postal = f"کد پستی {to_persian_digits(asked.sender_postal_code)}" if asked.sender_postal_code else ""
+    return "، ".join(part for part in (asked.sender_address or "", postal) if part)
 
 
 def _signatories(session: Session, letter: Letter) -> list[Signatory]:

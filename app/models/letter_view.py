@@ -54,6 +54,7 @@ class LetterView:
     shams: Shams
     registered_at: dt.datetime  # aware UTC
     recipients: tuple[str, ...] = ()  # display names, role "to"
+    recipient_address: str = ""  # a citizen's answer goes by post: their address and postal code
     copies: tuple[str, ...] = ()  # display names, role "cc"
     priority: str = Priority.NORMAL
     classification: str = Classification.NORMAL

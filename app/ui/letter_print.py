@@ -308,6 +308,8 @@ def _content_document(view: LetterView, device: QPagedPaintDevice, geo: _Geometr
 
     for i, name in enumerate(view.recipients or ("",)):
         w.paragraph([("به: " if i == 0 else "\u2003\u2003", bold), (name, bold)])
+    if view.recipient_address:
+        w.paragraph([("نشانی: ", small), (view.recipient_address, small)])
     w.paragraph([("موضوع: ", bold), (view.subject, plain)], top_mm=2)
     for label, shams, when in (("عطف به نامهٔ شمارهٔ ", view.in_reply_to_shams, view.in_reply_to_date),
                                ("پیرو نامهٔ شمارهٔ ", view.follow_up_of_shams, view.follow_up_of_date)):

@@ -134,7 +134,8 @@ def test_the_answer_refers_to_the_citizens_letter_by_its_incoming_number_on_scre
     carries (it read «هنوز شماره‌گذاری نشده است» and the printed answer had no «عطف» line)."""
     set_sender(store)
     asked = register_paper(store, PaperLetter(sender_kind="person", sender_id=CITIZEN, sender_name=NAME,
-                                              subject="درخواست صدور مجوز", summary="مجوز کارگاه"))
+                                              subject="درخواست صدور مجوز", summary="مجوز کارگاه", channel="post",
+                                              address="اصفهان، خیابان چهارباغ، کوچهٔ ۷", postal_code="8173614513"))
     with store.session() as s:  # numbered at the next sync, as the server answers
         letter = s.get(Letter, asked)
         assert letter is not None
@@ -161,6 +162,10 @@ def test_the_answer_refers_to_the_citizens_letter_by_its_incoming_number_on_scre
     text = " ".join(re.sub("[\u202a-\u202e\u2066-\u2069]", "", text).split())  # pdftotext's direction marks
     # «عطف به نامهٔ شمارهٔ ۱۴۰۵/۱۷ مورخ ۱۴۰۵/۰۹/۱۴» (normalize reads Persian digits as Latin)
     assert normalize("عطف به نامهٔ شمارهٔ 1405/17") in text and "مورخ 1405/09/14" in text
+    # it goes by post: the citizen's address and postal code under their name, for the envelope
+    address = text[text.index(normalize("علی رضایی")):text.index(normalize("موضوع"))]  # the lines under «به:»
+    for part in ("نشانی", "اصفهان", "خیابان چهارباغ", "کد پستی 8173614513"):
+        assert normalize(part) in address, part
 
 
 def test_a_staff_member_answers_the_sender_from_the_cartable(  # type: ignore[no-untyped-def]
