@@ -3,7 +3,8 @@ as a page) and ``POST /api/v1/track`` (JSON). No account, no JavaScript, nothing
 
 The national code travels only in POST bodies (never in a URL, the browser's history or the access
 log); the printed receipt's QR opens ``/track?t=<id>`` with the tracking id filled in. Look-ups of
-both kinds share one per-IP limit (``tracking_lookups_per_minute``, per worker process).
+both kinds share one per-IP limit (``tracking_lookups_per_minute``, per worker process); the look-up
+runs on a worker thread, off the event loop.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from urllib.parse import parse_qs
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import Field
+from starlette.concurrency import run_in_threadpool
 
 from app.protocol.persian import InvalidIdentifier, to_persian_digits
 from app.protocol.tracking import display_tracking_id, parse_tracking_id
@@ -120,7 +122,8 @@ def add_routes(app: FastAPI) -> None:
         typed = fields.get("t", [""])[0][:MAX_FIELD]
         try:
             _check_rate(request)
-            answer = tracking.lookup(request.app.state.ctx, typed, fields.get("n", [""])[0][:MAX_FIELD])
+            answer = await run_in_threadpool(tracking.lookup, request.app.state.ctx, typed,
+                                             fields.get("n", [""])[0][:MAX_FIELD])
         except ApiError as exc:
             # an ill-formed id (a check of the typed text alone) stays in its field, to be compared with the
             # receipt; a not-found answer keeps its one body for every id, and the national code is never echoed
@@ -133,4 +136,5 @@ def add_routes(app: FastAPI) -> None:
         """The status of a citizen's letter: 404 ``tracking_not_found`` for an unknown id and for a
         wrong national code/id alike."""
         _check_rate(request)
-        return JSONResponse(tracking.lookup(request.app.state.ctx, body.tracking_id, body.national_id))
+        return JSONResponse(await run_in_threadpool(tracking.lookup, request.app.state.ctx, body.tracking_id,
+                                                    body.national_id))
