@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, object_session
 
 from app.models import letters as L
 from app.models.attachments import from_content, server_base
@@ -250,10 +250,17 @@ def apply_registration(s: Session, guid: str, record: dict[str, Any], *, actor: 
 
 def store_number(letter: Letter, result: dict[str, Any]) -> None:
     """Keep what the server numbered a letter with: its incoming number and, for a person's or a
-    company's letter, its tracking id."""
+    company's letter, its tracking id. Drafts already answering it («عطف», written before the
+    number came) name it by that number from now on."""
     letter.incoming_number = result["incoming_number"]
     letter.incoming_at = parse_time(result["registered_at"])
     letter.tracking_id = _tracking_id(result) or letter.tracking_id
+    session = object_session(letter)
+    if session is not None:
+        session.execute(update(Letter).where(
+            Letter.in_reply_to == letter.guid, Letter.state == State.DRAFT.value,
+            or_(Letter.in_reply_to_shams.is_(None), Letter.in_reply_to_shams == ""))
+            .values(in_reply_to_shams=letter.incoming_number).execution_options(synchronize_session=False))
 
 
 def paper_request(letter: Letter) -> dict[str, Any]:
