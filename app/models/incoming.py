@@ -3,7 +3,7 @@
 Both are registered at once, offline too: the letter becomes «ثبت موقت» (provisional: no number
 yet) and an ``incoming`` operation goes into the outbox; the sync engine asks the server for the
 agency's next incoming number, one letter after another in the order they were registered.
-A paper letter's scanned pages go into the local blob store as attachments with no remote
+A paper letter's scanned pages (or files its sender brought) go into the local blob store as attachments with no remote
 address; the sync engine uploads them before asking for the number, and the registration names
 them, so a colleague the letter is referred to gets them listed with their addresses.
 """
@@ -11,7 +11,6 @@ them, so a colleague the letter is referred to gets them listed with their addre
 from __future__ import annotations
 
 import datetime as dt
-import mimetypes
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, object_session
 
 from app.models import letters as L
-from app.models.attachments import from_content, server_base
+from app.models.attachments import AttachmentRefused, check_file, from_content, server_base
 from app.models.changes import Changes
 from app.models.db import Store
 from app.models.lifecycle import State
@@ -51,7 +50,6 @@ INCOMING_OP = "incoming"  # the outbox operation that asks the server for the in
 PAPER = "paper"
 SENDER_KINDS = ("agency", "person", "company")
 CITIZEN_KINDS = ("person", "company")  # their letters get a tracking id from the server
-SCAN_TYPES = ("application/pdf", "image/png", "image/jpeg", "image/tiff", "image/webp")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -150,12 +148,12 @@ def check_sender(kind: str, sender_id: str) -> str:
 
 
 def scan_type(path: Path) -> str:
-    """The media type of a scanned page (InvalidContent unless an image or a PDF)."""
-    media = mimetypes.guess_type(path.name)[0] or ""
-    if media not in SCAN_TYPES:
-        raise InvalidContent("scans", f"{path.name}: not an image or PDF",
-                             f"پروندهٔ «{path.name}» تصویر یا PDF نیست؛ صفحه‌های پویش‌شده باید تصویر یا PDF باشند.")
-    return media
+    """The media type of a scanned page or a file the sender brought, told by its content as for any
+    attachment (InvalidContent with the Persian reason: too large, or not an allowed kind of document)."""
+    try:
+        return check_file(path)
+    except AttachmentRefused as exc:
+        raise InvalidContent("scans", str(exc), exc.message_fa) from exc
 
 
 def register_paper(store: Store, paper: PaperLetter, *, actor: str = "", now: dt.datetime | None = None) -> str:

@@ -114,7 +114,7 @@ class PaperIncomingDialog(QDialog):
         self.scan_list = QListWidget()
         self.scan_list.setObjectName("scanList")
         self.scan_list.setMaximumHeight(80)
-        add = QPushButton(self.tr("Add scanned pages…"))
+        add = QPushButton(self.tr("Add scanned pages or files…"))
         add.setObjectName("addScans")
         add.clicked.connect(self.add_scans)
         remove = QPushButton(self.tr("Remove"))
@@ -126,7 +126,7 @@ class PaperIncomingDialog(QDialog):
         scans = QHBoxLayout()
         scans.addWidget(self.scan_list, 1)
         scans.addLayout(scan_buttons)
-        note = QLabel(self.tr("Scanned pages stay on this computer until attachments are uploaded."))
+        note = QLabel(self.tr("Pages and files stay on this computer until attachments are uploaded."))
         note.setStyleSheet("color: #555;")
         note.setWordWrap(True)
         self.error = QLabel()
@@ -163,7 +163,7 @@ class PaperIncomingDialog(QDialog):
         form.addRow(self.tr("Summary:"), self.summary)
         form.addRow(self.tr("Priority:"), self.priority)
         form.addRow(self.tr("Classification:"), self.classification)
-        form.addRow(self.tr("Scanned pages:"), scans)
+        form.addRow(self.tr("Pages and files:"), scans)
         form.addRow("", note)
         self.form = form
         self.buttons = QDialogButtonBox()
@@ -283,9 +283,9 @@ class PaperIncomingDialog(QDialog):
     # --- scans --------------------------------------------------------------------------
 
     def scan_dialog(self) -> QFileDialog:
-        """The Persian file dialog, in Documents, for one or more scanned pages."""
-        return file_dialog(self, self.tr("Scanned pages"),
-                           self.tr("Images and PDF (*.png *.jpg *.jpeg *.tif *.tiff *.webp *.pdf)"), many=True)
+        """The Persian file dialog, in Documents, for scanned pages or the files the sender brought."""
+        return file_dialog(self, self.tr("Scanned pages or files"),
+                           self.tr("Scanned pages and documents (*.png *.jpg *.jpeg *.tif *.tiff *.pdf *.doc *.docx *.xls *.xlsx *.ppt *.pptx *.mp4 *.txt *.zip)"), many=True)
 
     def _ask_scan_files(self) -> list[str]:
         return ask_many(self.scan_dialog())

@@ -98,9 +98,16 @@ def test_paper_letters_registered_offline_are_numbered_in_order_at_the_next_sync
     with pytest.raises(InvalidContent) as exc:  # a wrong national code: refused before anything is stored
         register_paper(store, paper("نادرست", code="0010203045"))
     assert exc.value.message_fa == "رقم کنترل کد ملی نادرست است."
+    program = tmp_path / "scan.pdf"
+    program.write_bytes(b"MZ\x90\x00" + b"\x00" * 200)  # a program named as a PDF: told by its content
     with pytest.raises(InvalidContent) as exc:
-        register_paper(store, paper("نه تصویر", scans=(tmp_path / "notes.txt",)))
-    assert "تصویر یا PDF" in exc.value.message_fa
+        register_paper(store, paper("نه سند", scans=(program,)))
+    assert exc.value.field == "scans" and "مجاز نیست" in exc.value.message_fa
+    notes = tmp_path / "notes.docx.txt"
+    notes.write_text("یادداشت متقاضی", encoding="utf-8")  # a file the sender brought: an allowed kind
+    other_desk = Store(tmp_path / "other-desk")
+    with_file = register_paper(other_desk, paper("با پرونده", scans=(notes,)))
+    assert [a.media_type for a in letter(other_desk, with_file).attachments] == ["text/plain"]
     guids = [register_paper(store, paper(f"نامه کاغذی {i}", scans=(scan, pdf) if i == 0 else ()))
              for i in range(3)]
     first = letter(store, guids[0])

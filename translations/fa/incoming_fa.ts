@@ -43,16 +43,16 @@
         <translation>شخص حقوقی</translation>
     </message>
     <message>
-        <source>Add scanned pages…</source>
-        <translation>افزودن صفحه‌های پویش‌شده…</translation>
+        <source>Add scanned pages or files…</source>
+        <translation>افزودن صفحه‌های پویش‌شده یا پرونده‌ها…</translation>
     </message>
     <message>
         <source>Remove</source>
         <translation>حذف</translation>
     </message>
     <message>
-        <source>Scanned pages stay on this computer until attachments are uploaded.</source>
-        <translation>صفحه‌های پویش‌شده تا بارگذاری پیوست‌ها فقط روی همین رایانه نگه داشته می‌شوند.</translation>
+        <source>Pages and files stay on this computer until attachments are uploaded.</source>
+        <translation>صفحه‌ها و پرونده‌ها تا بارگذاری پیوست‌ها فقط روی همین رایانه نگه داشته می‌شوند.</translation>
     </message>
     <message>
         <source>Sender:</source>
@@ -91,8 +91,8 @@
         <translation>طبقه‌بندی:</translation>
     </message>
     <message>
-        <source>Scanned pages:</source>
-        <translation>صفحه‌های پویش‌شده:</translation>
+        <source>Pages and files:</source>
+        <translation>صفحه‌ها و پرونده‌ها:</translation>
     </message>
     <message>
         <source>Register</source>
@@ -111,12 +111,12 @@
         <translation>شناسه ملی:</translation>
     </message>
     <message>
-        <source>Scanned pages</source>
-        <translation>صفحه‌های پویش‌شده</translation>
+        <source>Scanned pages or files</source>
+        <translation>صفحه‌های پویش‌شده یا پرونده‌ها</translation>
     </message>
     <message>
-        <source>Images and PDF (*.png *.jpg *.jpeg *.tif *.tiff *.webp *.pdf)</source>
-        <translation>تصویر و PDF (*.png *.jpg *.jpeg *.tif *.tiff *.webp *.pdf)</translation>
+        <source>Scanned pages and documents (*.png *.jpg *.jpeg *.tif *.tiff *.pdf *.doc *.docx *.xls *.xlsx *.ppt *.pptx *.mp4 *.txt *.zip)</source>
+        <translation>صفحه‌های پویش‌شده و اسناد (*.png *.jpg *.jpeg *.tif *.tiff *.pdf *.doc *.docx *.xls *.xlsx *.ppt *.pptx *.mp4 *.txt *.zip)</translation>
     </message>
     <message>
         <source>The letter could not be registered.</source>
