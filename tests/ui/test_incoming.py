@@ -209,22 +209,27 @@ def test_a_paper_letter_has_no_signature_banner_names_its_desk_and_gets_its_numb
 
 def test_a_paper_letter_is_exported_as_its_registration_sheet(  # type: ignore[no-untyped-def]
         window, store: Store, qtbot, tmp_path: Path) -> None:
-    guid = register_paper(store, PaperLetter(sender_kind="person", sender_id=CITIZEN, sender_name="علی رضایی",
-                                             subject="درخواست صدور مجوز", summary="متقاضی صدور مجوز است."))
-    with store.session() as s:
-        letter = s.get(Letter, guid)
-        assert letter is not None
-        letter.incoming_number, letter.state = "1405/2", "registered_incoming"
-    window.open_letter(guid)
-    assert window.actions_.print.isEnabled() and window.actions_.export_pdf.isEnabled()
-    assert not window.actions_.export_signed_pdf.isEnabled()
-    names: list[str] = []
+    def exported(paper: PaperLetter, number: str, out: Path) -> list[str]:
+        """Register the letter numbered ``number``, open it and export its sheet to ``out``: the names asked."""
+        guid = register_paper(store, paper)
+        with store.session() as s:
+            letter = s.get(Letter, guid)
+            assert letter is not None
+            letter.incoming_number, letter.state = number, "registered_incoming"
+        window.open_letter(guid)
+        assert window.actions_.print.isEnabled() and window.actions_.export_pdf.isEnabled()
+        assert not window.actions_.export_signed_pdf.isEnabled()
+        names: list[str] = []
+        window.actions_.ask_save_path = lambda _title, name: names.append(name) or str(out)
+        op = window.actions_.export_selected_pdf()
+        assert op is not None
+        qtbot.waitUntil(lambda: op.is_done, timeout=20_000)
+        assert window.last_warning is None, window.last_warning
+        return names
+
     out = tmp_path / "sheet.pdf"
-    window.actions_.ask_save_path = lambda _title, name: names.append(name) or str(out)
-    op = window.actions_.export_selected_pdf()
-    assert op is not None
-    qtbot.waitUntil(lambda: op.is_done, timeout=20_000)
-    assert window.last_warning is None, window.last_warning
+    names = exported(PaperLetter(sender_kind="person", sender_id=CITIZEN, sender_name="علی رضایی",
+                                 subject="درخواست صدور مجوز", summary="متقاضی صدور مجوز است."), "1405/2", out)
     assert names == ["وارده-1405-2.pdf"]
     text = pdf_text(out)
     for expected in ("برگ ثبت نامهٔ واردهٔ کاغذی", "درخواست صدور مجوز", "علی رضایی", "۰۰۱۰۲۰۳۰۴۴",
@@ -234,18 +239,9 @@ def test_a_paper_letter_is_exported_as_its_registration_sheet(  # type: ignore[n
     assert not re.search(r"[0-9]", printed), printed  # Persian digits only (print_() numbered the page «1»)
 
     # a person's letter that came through a portal is not called a paper letter: its channel says how it came
-    portal = register_paper(store, PaperLetter(sender_kind="person", sender_id=CITIZEN, sender_name="علی رضایی",
-                                               subject="درخواست از درگاه", channel="portal"))
-    with store.session() as s:
-        letter = s.get(Letter, portal)
-        assert letter is not None
-        letter.incoming_number, letter.state = "1405/3", "registered_incoming"
-    window.open_letter(portal)
     out = tmp_path / "portal.pdf"
-    window.actions_.ask_save_path = lambda _title, name: str(out)
-    op = window.actions_.export_selected_pdf()
-    assert op is not None
-    qtbot.waitUntil(lambda: op.is_done, timeout=20_000)
+    exported(PaperLetter(sender_kind="person", sender_id=CITIZEN, sender_name="علی رضایی",
+                         subject="درخواست از درگاه", channel="portal"), "1405/3", out)
     text = pdf_text(out)
     assert normalize("برگ ثبت نامهٔ وارده") in text and normalize("کاغذی") not in text
     assert normalize("درگاه اینترنتی دستگاه") in text
