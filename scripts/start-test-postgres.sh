@@ -30,6 +30,8 @@ runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA" -l "$BASE/server.log" -w sta
 runuser -u postgres -- "$PGBIN/psql" -h "$BASE" -p "$PORT" -U postgres -q -v ON_ERROR_STOP=1 <<SQL
 CREATE ROLE dabir LOGIN CREATEDB PASSWORD '$PASSWORD';
 CREATE DATABASE dabir OWNER dabir;
+-- Tests drop their databases WITH (FORCE); that must also end an autovacuum worker busy in them.
+GRANT pg_signal_backend TO dabir;
 SQL
 echo "# cluster in $PGDATA (port $PORT); stop: runuser -u postgres -- $PGBIN/pg_ctl -D $PGDATA stop"
 echo "export DABIR_TEST_PG_URL=postgresql+psycopg://dabir:$PASSWORD@127.0.0.1:$PORT/dabir"
