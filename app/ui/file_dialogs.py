@@ -1,6 +1,7 @@
 """The file dialogs: Qt's own (in Persian through ``qtbase_fa``, right to left, whatever the
 desktop's language), opening in the user's Documents folder rather than the program's, with
-dates in the Jalali calendar and sizes in Persian digits."""
+dates in the Jalali calendar, sizes and types in Persian words, and names drawn in their own
+direction."""
 
 from __future__ import annotations
 
@@ -18,16 +19,26 @@ from PySide6.QtCore import (
     QStandardPaths,
     Qt,
 )
-from PySide6.QtWidgets import QFileDialog, QFileSystemModel, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFileSystemModel,
+    QHeaderView,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeView,
+    QWidget,
+)
 
 from app.protocol.jalali import format_datetime
 
-_SIZE_COLUMN, _DATE_COLUMN = 1, 3  # QFileSystemModel's columns: name, size, type, date modified
+_NAME_COLUMN, _SIZE_COLUMN, _TYPE_COLUMN, _DATE_COLUMN = 0, 1, 2, 3  # QFileSystemModel's columns
+_SIZE_UNITS = ("کیلوبایت", "مگابایت", "گیگابایت", "ترابایت")
+FSI, PDI = "\u2068", "\u2069"  # first-strong isolate: a name takes the direction of its first letter
 
 
 class PersianFileColumns(QIdentityProxyModel):
-    """The file list's size and date as people here read them: «۹ بایت», «۱۴۰۵/۰۹/۱۴ ۱۱:۳۷»
-    (Qt formats the date in the Gregorian calendar)."""
+    """The file list's size, type and date as people here read them: «۳۳٫۲ کیلوبایت», «پروندهٔ PDF»,
+    «پوشه», «۱۴۰۵/۰۹/۱۴ ۱۱:۳۷» (Qt writes «KiB», the type in English and the Gregorian date)."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -37,14 +48,45 @@ class PersianFileColumns(QIdentityProxyModel):
         source = self.sourceModel()
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole and isinstance(source, QFileSystemModel) and column in (
-                _SIZE_COLUMN, _DATE_COLUMN):
+                _SIZE_COLUMN, _TYPE_COLUMN, _DATE_COLUMN):
             original = self.mapToSource(index)
             if column == _DATE_COLUMN:
                 seconds = source.lastModified(original).toSecsSinceEpoch()
                 return format_datetime(dt.datetime.fromtimestamp(seconds, dt.UTC))
+            if column == _TYPE_COLUMN:
+                return self._type(source, original)
             if not source.isDir(original):
-                return self._locale.formattedDataSize(source.size(original))
+                return self._size(source.size(original))
         return super().data(index, role)
+
+    def _size(self, size: int) -> str:
+        if size < 1024:
+            return f"{self._locale.toString(size)} بایت"
+        value, unit = size / 1024, 0
+        while value >= 1024 and unit < len(_SIZE_UNITS) - 1:
+            value, unit = value / 1024, unit + 1
+        return f"{self._locale.toString(value, 'f', 1)} {_SIZE_UNITS[unit]}"
+
+    @staticmethod
+    def _type(source: QFileSystemModel, index: QModelIndex) -> str:
+        info = source.fileInfo(index)
+        if info.isRoot():
+            return "دیسک"
+        if source.isDir(index):
+            return "پوشه"
+        suffix = info.suffix().upper()
+        return f"پروندهٔ {suffix}" if suffix else "پرونده"
+
+
+class FileNameDelegate(QStyledItemDelegate):
+    """Draws a file's name in the direction of its first letter: «14000123453-O-1405-1.pdf» from
+    its start, not «O-1405-1.pdf-14000123453» in the right-to-left list. Only the drawing: the
+    model's name stays as it is (the dialog copies it into the file name field)."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
+        super().initStyleOption(option, index)
+        if index.column() == _NAME_COLUMN and option.text:
+            option.text = f"{FSI}{option.text}{PDI}"
 
 
 def documents_dir() -> str:
@@ -64,6 +106,10 @@ def file_dialog(parent: QWidget | None, title: str, name_filter: str, *, save: b
     dialog.setFileMode(QFileDialog.FileMode.AnyFile if save else
                        QFileDialog.FileMode.ExistingFiles if many else QFileDialog.FileMode.ExistingFile)
     dialog.setProxyModel(PersianFileColumns(dialog))
+    dialog.setItemDelegate(FileNameDelegate(dialog))
+    for view in dialog.findChildren(QTreeView):  # the detail view: its size and type fit their Persian words
+        for column in (_SIZE_COLUMN, _TYPE_COLUMN):
+            view.header().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
     # Qt 6 labels these two with mnemonics («&Look in:») that qtbase_fa does not have yet; its
     # translations of the plain strings fill the gap.
     for label, source in ((QFileDialog.DialogLabel.LookIn, "Look in:"),

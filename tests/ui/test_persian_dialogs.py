@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QTextLayout, QTextOption
-from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QLabel, QListView
+from PySide6.QtWidgets import (
+    QDialogButtonBox,
+    QFileDialog,
+    QLabel,
+    QListView,
+    QStyleOptionViewItem,
+    QTreeView,
+)
 
 from app.ui.file_dialogs import documents_dir
 from app.ui.main_window import MainWindow
@@ -47,6 +54,53 @@ def test_the_pdf_save_dialog_is_persian_and_opens_in_documents(window: MainWindo
     listed = _view_row(dialog, "نامهٔ قبلی.pdf")
     assert listed[1] == "۹ بایت" and listed[3].startswith("۱۴")  # Jalali, Persian digits (not «2026 12 5»)
     dialog.grab().save(str(artifacts_dir / "save_dialog_fa.png"))
+    dialog.reject()
+
+
+def test_the_file_list_names_sizes_and_types_in_persian_and_reads_a_number_left_to_right(  # type: ignore[no-untyped-def]
+        window: MainWindow, home: Path, qtbot, artifacts_dir: Path) -> None:
+    """A larger file's size and every type are Persian words (Qt wrote «۳۳٫۸ KiB», «PDF document»,
+    «Folder»); a name that starts with a number reads from its start (it showed «O-1405-1.pdf-1400…»)."""
+    name = "14000123453-O-1405-1.pdf"
+    (home / "Documents" / name).write_bytes(b"%PDF-1.4\n" + b"0" * 34_000)
+    (home / "Documents" / "نامه‌های قبلی").mkdir()
+    dialog = window.actions_.save_dialog("خروجی PDF", "نامه.pdf")
+    qtbot.addWidget(dialog)
+    dialog.resize(760, 460)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    qtbot.waitUntil(lambda: name in _view_texts(dialog) and "نامه‌های قبلی" in _view_texts(dialog), timeout=5000)
+    listed, folder = _view_row(dialog, name), _view_row(dialog, "نامه‌های قبلی")
+    assert listed[0] == name  # the name itself, as the «نام پرونده» field takes it
+    assert listed[1] == "۳۳٫۲ کیلوبایت" and listed[2] == "پروندهٔ PDF", listed
+    assert folder[2] == "پوشه", folder
+    tree = dialog.findChild(QTreeView)
+    assert tree is not None
+    metrics, header = tree.fontMetrics(), tree.header()
+    qtbot.waitUntil(lambda: header.sectionSize(1) > metrics.horizontalAdvance(listed[1])
+                    and header.sectionSize(2) > metrics.horizontalAdvance(listed[2]), timeout=5000)  # not cut off
+
+    # The name as the list draws it, laid out in the list's right-to-left line: from its first digit.
+    view = dialog.findChild(QListView, "listView")
+    assert view is not None
+    index = next(view.model().index(r, 0, view.rootIndex()) for r in range(view.model().rowCount(view.rootIndex()))
+                 if view.model().index(r, 0, view.rootIndex()).data() == name)
+    option = QStyleOptionViewItem()
+    option.initFrom(view)
+    view.itemDelegateForIndex(index).initStyleOption(option, index)
+    drawn = option.text
+    layout = QTextLayout(drawn, view.font())
+    text_option = QTextOption()
+    text_option.setTextDirection(Qt.LayoutDirection.RightToLeft)
+    layout.setTextOption(text_option)
+    layout.beginLayout()
+    line = layout.createLine()
+    line.setLineWidth(4000)
+    layout.endLayout()
+    start = drawn.index(name)
+    first_digit, dot = line.cursorToX(start + 1)[0], line.cursorToX(start + name.index(".pdf") + 1)[0]
+    assert first_digit < dot, drawn  # «14000123453-…-1.pdf» left to right, not «O-1405-1.pdf-14000123453»
+    dialog.grab().save(str(artifacts_dir / "save_dialog_fa_file_list.png"))
     dialog.reject()
 
 
