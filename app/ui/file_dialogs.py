@@ -12,9 +12,7 @@ from PySide6.QtCore import (
     QCoreApplication,
     QDir,
     QIdentityProxyModel,
-    QLocale,
     QModelIndex,
-    QObject,
     QPersistentModelIndex,
     QStandardPaths,
     Qt,
@@ -29,20 +27,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.models.attachments import size_text
 from app.protocol.jalali import format_datetime
 
 _NAME_COLUMN, _SIZE_COLUMN, _TYPE_COLUMN, _DATE_COLUMN = 0, 1, 2, 3  # QFileSystemModel's columns
-_SIZE_UNITS = ("کیلوبایت", "مگابایت", "گیگابایت", "ترابایت")
 FSI, PDI = "\u2068", "\u2069"  # first-strong isolate: a name takes the direction of its first letter
 
 
 class PersianFileColumns(QIdentityProxyModel):
     """The file list's size, type and date as people here read them: «۳۳٫۲ کیلوبایت», «پروندهٔ PDF»,
     «پوشه», «۱۴۰۵/۰۹/۱۴ ۱۱:۳۷» (Qt writes «KiB», the type in English and the Gregorian date)."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._locale = QLocale(QLocale.Language.Persian, QLocale.Country.Iran)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         source = self.sourceModel()
@@ -56,16 +50,8 @@ class PersianFileColumns(QIdentityProxyModel):
             if column == _TYPE_COLUMN:
                 return self._type(source, original)
             if not source.isDir(original):
-                return self._size(source.size(original))
+                return size_text(source.size(original))
         return super().data(index, role)
-
-    def _size(self, size: int) -> str:
-        if size < 1024:
-            return f"{self._locale.toString(size)} بایت"
-        value, unit = size / 1024, 0
-        while value >= 1024 and unit < len(_SIZE_UNITS) - 1:
-            value, unit = value / 1024, unit + 1
-        return f"{self._locale.toString(value, 'f', 1)} {_SIZE_UNITS[unit]}"
 
     @staticmethod
     def _type(source: QFileSystemModel, index: QModelIndex) -> str:
