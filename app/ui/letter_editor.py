@@ -133,6 +133,7 @@ class LetterEditor(QWidget):
         self._heading.setFont(font)
         self._date = QLabel(self)
         self._date.setToolTip(self.tr("Date of the draft; the letter date is set at registration"))
+        self._error_field = ""  # the field the refusal shown is about
         self._banner = _error_label(self)
 
         self.subject = QLineEdit(self)
@@ -248,6 +249,10 @@ class LetterEditor(QWidget):
             combo.currentIndexChanged.connect(self._on_changed)
         self.attachments.changed.connect(self._on_changed)
         self.attachments.settled.connect(self._attachments_settled)
+        # A refusal goes as soon as the field it is about is changed, not at the next save.
+        self.subject.textChanged.connect(lambda _t: self._clear_error_of("subject"))
+        self.to_picker.changed.connect(lambda *_a: self._clear_error_of("recipients"))
+        self.signatories.changed.connect(lambda *_a: self._clear_error_of("signatories"))
 
     def _install_shortcuts(self) -> None:
         def shortcut(keys: Sequence[QKeySequence | QKeySequence.StandardKey | str], slot: object, text: str) -> QAction:
@@ -609,6 +614,7 @@ class LetterEditor(QWidget):
         """Show the Persian reason next to the field it concerns; nothing typed is lost. ``saved``:
         the draft is saved, only sending it for signature was refused."""
         self._clear_errors()
+        self._error_field = exc.field
         message = to_persian_digits(exc.message_fa)
         if exc.field == "subject":
             if not self.subject.text().strip():
@@ -624,9 +630,14 @@ class LetterEditor(QWidget):
         self.status.setText(self.tr("Saved, not sent for signature") if saved else self.tr("Not saved"))
 
     def _clear_errors(self) -> None:
+        self._error_field = ""
         for label in (self.subject_error, self.recipients_error, self.error):
             label.clear()
             label.hide()
+
+    def _clear_error_of(self, field: str) -> None:
+        if self._error_field.startswith(field):
+            self._clear_errors()
 
     def fieldError(self, name: str) -> str:
         """The error shown beside ``subject``, ``recipients`` or in general (``""`` if none)."""

@@ -339,6 +339,7 @@ def test_submit_for_signature(fa_app, qtbot, directory: Store) -> None:
     # The signatory picker offers the sender agency's signatories only, by name and title.
     assert [name for name, _e in editor.signatories._find("ی")] == ["مریم کریمی، مدیرکل دبیرخانه، دبیرخانه مرکزی"]
     pick_by_popup(qtbot, editor.signatories, "کریمی")
+    assert editor.fieldError("general") == ""  # the refusal went with the change, before any save
     editor.body.setFocus()
     qtbot.keyClick(editor.body, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: submitted != [], timeout=5000)
