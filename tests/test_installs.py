@@ -68,6 +68,12 @@ def _install(wheel: Path, extra: str, where: Path) -> Path:
     return python
 
 
+@pytest.fixture(scope="module")
+def server_python(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One server install serves both tests that need one (neither changes it)."""
+    return _install(wheel, "server", tmp_path_factory.mktemp("server-install"))
+
+
 def _importable(python: Path, modules: tuple[str, ...], cwd: Path) -> list[str]:
     return _run([python, "-c", FIND_MODULES, *modules], cwd=cwd, env=_clean_env()).split()
 
@@ -78,8 +84,8 @@ def _installed_copy(python: Path, module: str, cwd: Path) -> bool:
     return Path(out.strip()).is_relative_to(python.parent.parent)
 
 
-def test_a_server_install_runs_the_server_without_the_client_packages(wheel: Path, tmp_path: Path):
-    python = _install(wheel, "server", tmp_path)
+def test_a_server_install_runs_the_server_without_the_client_packages(server_python: Path, tmp_path: Path):
+    python = server_python
     assert _importable(python, CLIENT_ONLY, tmp_path) == []
     assert _importable(python, SERVER_ONLY, tmp_path) == list(SERVER_ONLY)
     assert _installed_copy(python, "server.app", tmp_path)
@@ -119,10 +125,10 @@ def _free_port() -> int:
 
 @pytest.mark.server
 @pytest.mark.postgres
-def test_the_container_command_serves_over_postgresql_from_a_server_install(wheel: Path, tmp_path: Path):
+def test_the_container_command_serves_over_postgresql_from_a_server_install(server_python: Path, tmp_path: Path):
     """What the Containerfile installs (the wheel's server extra in a venv on PATH) and runs (its CMD,
     then its HEALTHCHECK), with the settings a container gets from its environment."""
-    python = _install(wheel, "server", tmp_path)
+    python = server_python
     command, healthcheck = _containerfile_exec("CMD"), _containerfile_exec("HEALTHCHECK")
     with fresh_pg_database("serverpkg") as url:
         env = _clean_env(PATH=f"{python.parent}{os.pathsep}{os.environ['PATH']}",
