@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtGui import QTextLayout, QTextOption
+from PySide6.QtGui import QFont, QTextLayout, QTextOption
 from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
@@ -89,16 +89,8 @@ def test_the_file_list_names_sizes_and_types_in_persian_and_reads_a_number_left_
     option.initFrom(view)
     view.itemDelegateForIndex(index).initStyleOption(option, index)
     drawn = option.text
-    layout = QTextLayout(drawn, view.font())
-    text_option = QTextOption()
-    text_option.setTextDirection(Qt.LayoutDirection.RightToLeft)
-    layout.setTextOption(text_option)
-    layout.beginLayout()
-    line = layout.createLine()
-    line.setLineWidth(4000)
-    layout.endLayout()
     start = drawn.index(name)
-    first_digit, dot = line.cursorToX(start + 1)[0], line.cursorToX(start + name.index(".pdf") + 1)[0]
+    first_digit, dot = _rtl_x(drawn, view.font(), start + 1, start + name.index(".pdf") + 1)
     assert first_digit < dot, drawn  # «14000123453-…-1.pdf» left to right, not «O-1405-1.pdf-14000123453»
     dialog.grab().save(str(artifacts_dir / "save_dialog_fa_file_list.png"))
     dialog.reject()
@@ -121,6 +113,19 @@ def test_the_paper_forms_scan_picker_is_the_persian_dialog_in_documents(  # type
     picker.reject()
     form.reject()
 
+
+
+def _rtl_x(text: str, font: QFont, *positions: int) -> list[float]:
+    """Where these cursor positions of ``text`` land when it is laid out as one right-to-left line."""
+    layout = QTextLayout(text, font)
+    option = QTextOption()
+    option.setTextDirection(Qt.LayoutDirection.RightToLeft)
+    layout.setTextOption(option)
+    layout.beginLayout()
+    line = layout.createLine()
+    line.setLineWidth(4000)
+    layout.endLayout()
+    return [float(line.cursorToX(i)[0]) for i in positions]
 
 def _view_row(dialog: QFileDialog, name: str) -> list[str]:
     view = dialog.findChild(QListView, "listView")
@@ -150,18 +155,11 @@ def test_a_saved_pdfs_path_reads_left_to_right(window: MainWindow, home: Path, a
     assert str(path) in message
     # Lay the message out as the status bar does (a right-to-left line): the path's leading slash
     # must be at its left end, «/home/…/letter.pdf», not «home/…/letter.pdf/».
-    layout = QTextLayout(message, window.message_label.font())
-    option = QTextOption()
-    option.setTextDirection(Qt.LayoutDirection.RightToLeft)
-    layout.setTextOption(option)
-    layout.beginLayout()
-    line = layout.createLine()
-    line.setLineWidth(4000)
-    layout.endLayout()
     start = message.index(str(path))
     # x after the slash, after the next character, and before the last one: rising left to right
     # (on the old text, the slash was drawn after «…letter.pdf», at the right end of the path).
-    after_slash, after_next, before_last = (line.cursorToX(i)[0] for i in (start + 1, start + 2, start + len(str(path)) - 1))
+    after_slash, after_next, before_last = _rtl_x(message, window.message_label.font(),
+                                                  start + 1, start + 2, start + len(str(path)) - 1)
     assert after_slash < after_next < before_last
     window.resize(1500, 300)
     qtbot.wait(50)
