@@ -16,9 +16,10 @@ import httpx
 import pytest
 
 from app.protocol.package import LetterPackage
-from devkit.letters import make_package, make_signer, sign
+from devkit.letters import SoftSigner, make_package, make_signer, sign
+from devkit.pki import TestPKI
 from devkit.server_process import DEMO_PASSWORD
-from tests.server.conftest import Env
+from tests.server.conftest import Env, fresh_pg_database, start_env
 
 pytestmark = pytest.mark.server
 
@@ -139,6 +140,27 @@ def test_twenty_signers_are_refused_before_decoding(http: httpx.Client, secretar
     error = r.json()["error"]
     assert error["code"] == "too_many_signatures" and error["field"] == "signatures" and "10" in error["message_en"]
     assert "۱۰" in error["message_fa"]
+
+
+@pytest.mark.postgres
+def test_twenty_signers_register_on_postgresql_where_the_cap_allows_them(
+        tmp_path_factory: pytest.TempPathFactory, pki: TestPKI, signers: tuple[SoftSigner, SoftSigner]) -> None:
+    """The signers' national codes once overflowed a varchar(200) on PostgreSQL only (500, retried
+    forever by the client): a server whose cap allows 20 signatures registers and sends such a letter."""
+    with fresh_pg_database("signers") as url:
+        env = start_env(tmp_path_factory.mktemp("server-pg-signers"), pki, signers, database_url=url,
+                        DABIR_SERVER_MAX_SIGNATURES="20", DABIR_SERVER_REQUIRE_REGISTERED_SIGNERS="0")
+        try:
+            pkg = sign(make_package(env.nid_a, [env.nid_b]), env.signer_a)
+            for i in range(19):
+                pkg.signatures += sign(copy.deepcopy(pkg), make_signer(pki, f"Signer {i}", f"00{i:08d}")).signatures
+            with env.client("a.secretary") as sec:
+                registered = sec.register(pkg)
+                pkg.receipts = [registered["receipt"]]
+                assert sec.send(pkg)["status"] == "sent"
+                assert sec.letter(pkg.guid)["shams"] == registered["shams"]
+        finally:
+            env.server.stop()
 
 
 def test_a_copied_signature_is_refused(backend: Env, http: httpx.Client, secretary: dict[str, str]) -> None:
