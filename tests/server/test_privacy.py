@@ -101,9 +101,9 @@ def test_internal_letters_are_never_published(backend: Env, sec_a: DabirApi) -> 
 
 @pytest.fixture(scope="module")
 def strict_env(tmp_path_factory: pytest.TempPathFactory, pki: TestPKI, signers: Any) -> Iterator[Env]:
-    """A server as installed: API docs off (the default), and a small verification limit."""
+    """A server as installed: API docs left at their default (off), and a small verification limit."""
     workdir = tmp_path_factory.mktemp("server-strict")
-    e = start_env(workdir, pki, signers, DABIR_SERVER_API_DOCS="0", DABIR_SERVER_VERIFY_REQUESTS_PER_MINUTE="4",
+    e = start_env(workdir, pki, signers, DABIR_SERVER_API_DOCS=None, DABIR_SERVER_VERIFY_REQUESTS_PER_MINUTE="4",
                   DABIR_SERVER_ACCESS_LOG=str(workdir / "access.log"))
     try:
         yield e
