@@ -251,6 +251,16 @@ def test_security_headers(env: Env) -> None:
         assert http.get("/openapi.json").status_code == 200  # the test and demo servers serve their docs
 
 
+def test_logout_needs_no_idempotency_key_and_a_retry_finds_the_token_revoked(env: Env) -> None:
+    """docs/server.md's rule for POST /auth/logout (the one write without an Idempotency-Key)."""
+    with env.client("a.staff") as staff, _https(env.server) as http:
+        bearer = {"Authorization": f"Bearer {staff.token}"}
+        assert http.post("/api/v1/auth/logout", headers=bearer).json() == {"logged_out": True}
+        retry = http.post("/api/v1/auth/logout", headers=bearer)  # after a lost answer
+        assert retry.status_code == 401 and retry.json()["error"]["code"] == "unauthenticated"
+        assert http.get("/api/v1/me", headers=bearer).status_code == 401
+
+
 def test_api_docs_are_off_unless_asked_for(strict_env: Env) -> None:
     with _https(strict_env.server) as http:
         for path in ("/docs", "/redoc", "/openapi.json"):
