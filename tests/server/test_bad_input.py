@@ -220,6 +220,15 @@ def test_nul_characters_are_refused_in_every_field(http: httpx.Client, secretary
         assert r.status_code == 422 and r.json()["error"]["field"] == field, (path, r.text)
 
 
+def test_query_strings_with_nul_are_refused(http: httpx.Client) -> None:
+    """The audit list's code filter reached PostgreSQL with a NUL (500 there); codes are snake_case."""
+    admin = _token(http, "a.admin")
+    for code in ("a\x00b", "certificate unbound", "ثبت"):
+        r = http.get("/admin/audit", params={"code": code}, headers=admin)
+        assert r.status_code == 422 and r.json()["error"]["field"] == "code", r.text
+    assert http.get("/admin/audit", params={"code": "certificate_unbound"}, headers=admin).status_code == 200
+
+
 def test_a_forged_receipt_gets_a_small_refusal(backend: Env, http: httpx.Client, secretary: dict[str, str]) -> None:
     """A refusal quotes nothing of the receipt it refuses: 100,000 characters in one field give
     the same short answer as one."""
