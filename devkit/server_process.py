@@ -8,6 +8,7 @@ import ssl
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,7 @@ class ServerProcess:
     workdir: Path
     pki: TestPKI
     database_url: str = ""
-    env_extra: dict[str, str] = field(default_factory=dict)
+    env_extra: Mapping[str, str | None] = field(default_factory=dict)  # None: unset (the installed default)
     workers: int = 1
     proc: subprocess.Popen[bytes] | None = None
     port: int = 0
@@ -59,7 +60,11 @@ class ServerProcess:
             "PYTHONPATH": str(self.source_dir),
             "DABIR_SERVER_API_DOCS": "1",  # the demo, the tests and Schemathesis read /openapi.json
         })
-        env.update(self.env_extra)
+        for name, value in self.env_extra.items():
+            if value is None:
+                env.pop(name, None)
+            else:
+                env[name] = value
         return env
 
     def cli(self, *args: str) -> str:

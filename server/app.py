@@ -377,7 +377,8 @@ def build_router(settings: Settings) -> APIRouter:
     @r.get("/admin/audit", tags=["admin"])
     async def admin_audit(request: Request, user: User, before: Annotated[int | None, Query(ge=1, le=2**62)] = None,
                           limit: Limit = 100,
-                          code: Annotated[str | None, Query(min_length=1, max_length=64)] = None) -> dict[str, Any]:
+                          code: Annotated[str | None, Query(min_length=1, max_length=64,
+                                                            pattern=r"^[a-z0-9_]+$")] = None) -> dict[str, Any]:
         """The agency's audit events (refusals, trust changes), newest first; page with ``before=cursor``."""
         return audit.listing(ctx_of(request), user, before, limit, code)
 

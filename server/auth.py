@@ -11,12 +11,13 @@ from enum import StrEnum
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Request
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, text, update
 from starlette.concurrency import run_in_threadpool
 
 from server.context import ServerContext, as_utc
 from server.errors import ApiError, forbidden, unauthenticated
 from server.models import agencies, login_failures, tokens, users
+from server.throttle import busy, too_many
 
 
 class Role(StrEnum):
@@ -72,8 +73,8 @@ _LOGIN_USER = (select(users, agencies.c.national_id.label("agency_national_id"),
 
 
 async def login(ctx: ServerContext, username: str, password: str, ip: str) -> dict[str, object]:
-    """Admission (server.throttle) before any await, argon2 in a few threads at a time, and a short
-    pause before every refusal."""
+    """Admission (server.throttle) before any await, the attempt reserved in the database (so every
+    worker counts it), argon2 in a few threads at a time, and a short pause before every refusal."""
     throttle = ctx.login_throttle
     now = ctx.clock()
     window = now - dt.timedelta(minutes=1)
@@ -87,16 +88,19 @@ async def login(ctx: ServerContext, username: str, password: str, ip: str) -> di
         await throttle.pause()
         raise
     failed = False
+    reserved: int | None = None
     try:
+        if throttle.hashing_full():  # (checked again on entry: this spares the reservation's writes)
+            raise busy()
+        reserved = await ctx.db.write(lambda conn: _reserve(ctx, conn, username, ip, now))
+        if reserved is None:  # another worker's attempts filled the limit meanwhile
+            raise too_many()
         async with throttle.hashing():  # argon2 is slow and large on purpose: off the event loop, a few at a time
             ok = await run_in_threadpool(verify_password, row["password_hash"] if row else _DUMMY_HASH, password)
         failed = not (ok and row and row["active"] and row["agency_active"])
-        if failed:
-            def record_failure(conn: Connection) -> None:
-                conn.execute(insert(login_failures).values(username=username, ip=ip, at=now))
-                conn.execute(delete(login_failures).where(login_failures.c.at < now - dt.timedelta(hours=1)))
-            await ctx.db.write(record_failure)
-    except ApiError:  # 503: the hashing queue is full
+    except ApiError:  # 429, or 503: the hashing queue is full
+        if reserved is not None:  # not a guess that was evaluated: it does not count
+            await ctx.db.write(lambda conn: conn.execute(delete(login_failures).where(login_failures.c.id == reserved)))
         await throttle.pause()
         raise
     finally:
@@ -109,6 +113,7 @@ async def login(ctx: ServerContext, username: str, password: str, ip: str) -> di
     expires = now + dt.timedelta(seconds=ctx.settings.token_ttl_seconds)
 
     def issue(conn: Connection) -> None:
+        conn.execute(delete(login_failures).where(login_failures.c.id == reserved))  # it succeeded: not a failure
         conn.execute(insert(tokens).values(token_hash=token_hash(token), user_id=row["id"], created_at=now,
                                            expires_at=expires))
         conn.execute(delete(tokens).where(tokens.c.expires_at < now - dt.timedelta(days=1)))
@@ -121,6 +126,24 @@ async def login(ctx: ServerContext, username: str, password: str, ip: str) -> di
                  "agency": row["agency_national_id"], "roles": sorted(row["roles"].split(",")),
                  "unit": row["unit_code"]},
     }
+
+
+def _reserve(ctx: ServerContext, conn: Connection, username: str, ip: str, now: dt.datetime) -> int | None:
+    """Count this attempt as a failure until it succeeds (its row's id), unless the (username, IP)
+    has used up its minute: then None. Atomic across worker processes: SQLite writes one
+    transaction at a time; on PostgreSQL an advisory lock on the pair, tried and never waited
+    for (busy means another worker is reserving for the same pair right now: refused too)."""
+    if not ctx.db.is_sqlite and not conn.execute(_PAIR_LOCK, {"pair": f"{username}\n{ip}"}).scalar_one():
+        return None
+    if conn.execute(_FAILURES, {"username": username, "ip": ip, "after": now - dt.timedelta(minutes=1)}
+                    ).scalar_one() >= ctx.settings.login_attempts_per_minute:
+        return None
+    conn.execute(delete(login_failures).where(login_failures.c.at < now - dt.timedelta(hours=1)))
+    return int(conn.execute(insert(login_failures).values(username=username, ip=ip, at=now)
+                            .returning(login_failures.c.id)).scalar_one())
+
+
+_PAIR_LOCK = text("SELECT pg_try_advisory_xact_lock(hashtext('dabir-login:' || :pair))")
 
 
 def bearer_token(request: Request) -> str:

@@ -19,6 +19,7 @@ from server.rasad_access import scope_for
 Current = Callable[[Request], Awaitable[Principal]]
 ReportName = Literal["open_referrals", "timing", "waiting", "instructions"]
 MAX_DAYS = 3660  # ten years: a longer period is a typo
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(9999, 12, 30)  # a day's Tehran bounds in UTC stay in range
 
 
 def _period_error() -> ApiError:
@@ -29,6 +30,10 @@ def _period_error() -> ApiError:
 def build(ctx: ServerContext, user: Principal, name: str, agency: str | None, start: dt.date,
           end: dt.date) -> dict[str, Any]:
     """The report for ``user``'s scope (404 when they may not see the agency's reports)."""
+    for field, day in (("from", start), ("to", end)):
+        if not FIRST_DAY <= day <= LAST_DAY:  # (9999-12-31 gave 500: its next midnight is past datetime's range)
+            raise ApiError(422, "invalid_period", "تاریخ دوره خارج از بازه پذیرفتنی است.",
+                           f"The date {day} is outside {FIRST_DAY}..{LAST_DAY}.", field)
     if start > end or (end - start).days > MAX_DAYS:
         raise _period_error()
     with ctx.db.read() as conn:

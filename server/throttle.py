@@ -87,10 +87,14 @@ class LoginThrottle:
             self._failures.append((self._clock(), attempt.ip))
             self._ip_failures[attempt.ip] += 1
 
+    def hashing_full(self) -> bool:
+        """Every hashing slot and queue place is taken: an attempt now would get 503."""
+        return self._hashing >= self._capacity
+
     @asynccontextmanager
     async def hashing(self) -> AsyncIterator[None]:
         """A slot for one password hash; 503 at once when the slots and the queue are full."""
-        if self._hashing >= self._capacity:
+        if self.hashing_full():
             raise busy()
         if self._semaphore is None:
             self._semaphore = asyncio.Semaphore(self._slots)

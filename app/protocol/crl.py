@@ -13,7 +13,9 @@ import hashlib
 import logging
 import pathlib
 import threading
+import time
 import urllib.request
+from collections.abc import Hashable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -26,6 +28,37 @@ log = logging.getLogger(__name__)
 
 FETCH_TIMEOUT_S = 5.0
 MAX_CRL_BYTES = 32 * 1024 * 1024
+
+
+def download(request: urllib.request.Request | str, limit: int) -> bytes:
+    """An HTTP answer's body, cut at ``limit`` bytes (it then fails to parse), whose body arrives
+    within :data:`FETCH_TIMEOUT_S` in all: a server that drips it cannot hold a check for ever."""
+    deadline = time.monotonic() + FETCH_TIMEOUT_S
+    body = bytearray()
+    with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_S) as resp:
+        while len(body) <= limit:
+            chunk = resp.read1(64 * 1024)
+            if not chunk:
+                break
+            body += chunk
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the answer took more than {FETCH_TIMEOUT_S:g} s")
+    return bytes(body[:limit])
+
+
+class KeyedLocks:
+    """One lock per download (a CRL's URL, a certificate's OCSP answer): a slow or dead server
+    holds only the checks that need its answer, not every other certificate's."""
+
+    def __init__(self) -> None:
+        self._locks: dict[Hashable, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def acquire(self, key: Hashable) -> threading.Lock | None:
+        """The key's lock, held; None if another check kept it past two download timeouts."""
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        return lock if lock.acquire(timeout=2 * FETCH_TIMEOUT_S) else None
 
 
 @dataclass(frozen=True)
@@ -62,7 +95,7 @@ class CrlStore:
     def __init__(self, cache_dir: pathlib.Path | None) -> None:
         self.cache_dir = pathlib.Path(cache_dir) if cache_dir else None
         self._mem: dict[str, x509.CertificateRevocationList] = {}  # verified against their issuer
-        self._lock = threading.Lock()
+        self._locks = KeyedLocks()
 
     def _disk_path(self, url: str) -> pathlib.Path | None:
         if self.cache_dir is None:
@@ -92,42 +125,51 @@ class CrlStore:
         nu = crl.next_update_utc
         return nu is None or nu >= now
 
-    def _fetch(self, url: str) -> bytes:
-        with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT_S) as resp:
-            return resp.read(MAX_CRL_BYTES + 1)[:MAX_CRL_BYTES]
-
     def get(self, url: str, issuer: x509.Certificate, *, online: bool, now: dt.datetime) -> tuple[
             x509.CertificateRevocationList | None, str | None]:
         """The best CRL for ``url`` and, when it is missing or stale, why (English)."""
         crl = self._mem.get(url)
         if crl is not None and crl.issuer == issuer.subject and self._fresh(crl, now):
             return crl, None
-        with self._lock:
-            disk = self._disk_path(url)
-            if crl is None and disk is not None and disk.is_file():
-                crl = self._accept(disk.read_bytes(), issuer)
-            if crl is not None and self._fresh(crl, now):
-                self._mem[url] = crl
-                return crl, None
-            if online:
-                try:
-                    data = self._fetch(url)
-                except OSError as exc:
-                    log.warning("cannot fetch CRL %s: %s", url, exc)
-                    return crl, f"the CRL could not be downloaded from {url} ({exc})"
-                fetched = self._accept(data, issuer)
-                if fetched is None:
-                    return crl, f"the CRL downloaded from {url} is not signed by the certificate's issuer"
-                self._mem[url] = fetched
-                if disk is not None:
-                    disk.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                    tmp = disk.with_suffix(".tmp")
-                    tmp.write_bytes(data)
-                    tmp.replace(disk)  # atomic: a concurrent reader never sees half a CRL
-                return fetched, None if self._fresh(fetched, now) else "the published CRL is out of date"
-            if crl is None:
-                return None, "offline, and no CRL for this certificate is cached"
-            return crl, "offline, and the cached CRL is out of date"
+        lock = self._locks.acquire(url)
+        if lock is None:
+            return crl, f"the CRL from {url} is still being downloaded"
+        try:
+            return self._load(url, crl, issuer, online=online, now=now)
+        finally:
+            lock.release()
+
+    def _load(self, url: str, crl: x509.CertificateRevocationList | None, issuer: x509.Certificate, *,
+              online: bool, now: dt.datetime) -> tuple[x509.CertificateRevocationList | None, str | None]:
+        """From disk, else downloaded (the caller holds the URL's lock)."""
+        crl = self._mem.get(url, crl)  # another check may have downloaded it while this one waited
+        if crl is not None and crl.issuer == issuer.subject and self._fresh(crl, now):
+            return crl, None
+        disk = self._disk_path(url)
+        if crl is None and disk is not None and disk.is_file():
+            crl = self._accept(disk.read_bytes(), issuer)
+        if crl is not None and self._fresh(crl, now):
+            self._mem[url] = crl
+            return crl, None
+        if online:
+            try:
+                data = download(url, MAX_CRL_BYTES)
+            except OSError as exc:
+                log.warning("cannot fetch CRL %s: %s", url, exc)
+                return crl, f"the CRL could not be downloaded from {url} ({exc})"
+            fetched = self._accept(data, issuer)
+            if fetched is None:
+                return crl, f"the CRL downloaded from {url} is not signed by the certificate's issuer"
+            self._mem[url] = fetched
+            if disk is not None:
+                disk.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                tmp = disk.with_suffix(".tmp")
+                tmp.write_bytes(data)
+                tmp.replace(disk)  # atomic: a concurrent reader never sees half a CRL
+            return fetched, None if self._fresh(fetched, now) else "the published CRL is out of date"
+        if crl is None:
+            return None, "offline, and no CRL for this certificate is cached"
+        return crl, "offline, and the cached CRL is out of date"
 
     def status(self, cert: x509.Certificate, issuer: x509.Certificate, *, online: bool,
                now: dt.datetime | None = None) -> RevocationStatus:

@@ -24,7 +24,14 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
 
-from app.protocol.crl import FETCH_TIMEOUT_S, RevocationStatus, crl_store, distribution_points, revoked_status
+from app.protocol.crl import (
+    KeyedLocks,
+    RevocationStatus,
+    crl_store,
+    distribution_points,
+    download,
+    revoked_status,
+)
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +95,7 @@ class OcspStore:
     def __init__(self, cache_dir: pathlib.Path | None) -> None:
         self.cache_dir = cache_dir
         self._mem: dict[str, tuple[RevocationStatus, dt.datetime]] = {}  # key -> (status, next update)
-        self._lock = threading.Lock()
+        self._locks = KeyedLocks()
 
     @staticmethod
     def _key(cert: x509.Certificate, issuer: x509.Certificate) -> str:
@@ -106,43 +113,55 @@ class OcspStore:
         cached = self._mem.get(key)
         if cached is not None and cached[1] >= now:
             return cached[0]
-        with self._lock:
-            disk = self._disk(key)
-            if disk is not None and disk.is_file():
-                found = self._accept(disk.read_bytes(), cert, issuer, now)
-                if isinstance(found, tuple):
-                    self._mem[key] = found
-                    return found[0]
-            if not online:
-                return RevocationStatus("unknown", "offline, and no OCSP answer for this certificate is cached")
-            problems = []
-            for url in urls:
-                try:
-                    data = self._ask(url, cert, issuer)
-                except OSError as exc:
-                    log.warning("cannot reach OCSP responder %s: %s", url, exc)
-                    problems.append(f"the OCSP responder {url} could not be reached ({exc})")
-                    continue
-                found = self._accept(data, cert, issuer, now)
-                if isinstance(found, str):
-                    problems.append(f"the OCSP answer from {url} is not usable: {found}")
-                    continue
+        lock = self._locks.acquire(key)
+        if lock is None:
+            return RevocationStatus("unknown", "the OCSP answer for this certificate is still being asked for")
+        try:
+            return self._load(key, urls, cert, issuer, online=online, now=now)
+        finally:
+            lock.release()
+
+    def _load(self, key: str, urls: tuple[str, ...], cert: x509.Certificate, issuer: x509.Certificate, *,
+              online: bool, now: dt.datetime) -> RevocationStatus:
+        """From memory or disk, else asked of the responders (the caller holds the key's lock)."""
+        cached = self._mem.get(key)  # another check may have asked while this one waited
+        if cached is not None and cached[1] >= now:
+            return cached[0]
+        disk = self._disk(key)
+        if disk is not None and disk.is_file():
+            found = self._accept(disk.read_bytes(), cert, issuer, now)
+            if isinstance(found, tuple):
                 self._mem[key] = found
-                if disk is not None:
-                    disk.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                    tmp = disk.with_suffix(".tmp")
-                    tmp.write_bytes(data)
-                    tmp.replace(disk)
                 return found[0]
-            return RevocationStatus("unknown", "; ".join(problems))
+        if not online:
+            return RevocationStatus("unknown", "offline, and no OCSP answer for this certificate is cached")
+        problems = []
+        for url in urls:
+            try:
+                data = self._ask(url, cert, issuer)
+            except OSError as exc:
+                log.warning("cannot reach OCSP responder %s: %s", url, exc)
+                problems.append(f"the OCSP responder {url} could not be reached ({exc})")
+                continue
+            found = self._accept(data, cert, issuer, now)
+            if isinstance(found, str):
+                problems.append(f"the OCSP answer from {url} is not usable: {found}")
+                continue
+            self._mem[key] = found
+            if disk is not None:
+                disk.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                tmp = disk.with_suffix(".tmp")
+                tmp.write_bytes(data)
+                tmp.replace(disk)
+            return found[0]
+        return RevocationStatus("unknown", "; ".join(problems))
 
     @staticmethod
     def _ask(url: str, cert: x509.Certificate, issuer: x509.Certificate) -> bytes:
         request = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA1()).build()  # SHA-1: what CertID uses
         post = urllib.request.Request(url, data=request.public_bytes(serialization.Encoding.DER),
                                       headers={"Content-Type": "application/ocsp-request"})
-        with urllib.request.urlopen(post, timeout=FETCH_TIMEOUT_S) as resp:
-            return bytes(resp.read(MAX_RESPONSE_BYTES + 1)[:MAX_RESPONSE_BYTES])
+        return download(post, MAX_RESPONSE_BYTES)
 
     @staticmethod
     def _accept(data: bytes, cert: x509.Certificate, issuer: x509.Certificate,

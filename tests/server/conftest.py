@@ -100,8 +100,10 @@ def demo_nids(server: ServerProcess) -> tuple[str, str]:
 
 
 def start_env(workdir: Path, pki: TestPKI, signers: tuple[SoftSigner, SoftSigner], database_url: str = "",
-              **env_extra: str) -> Env:
-    server = ServerProcess(workdir, pki, database_url=database_url, env_extra=dict(env_extra))
+              workers: int = 1, **env_extra: str | None) -> Env:
+    """A started server with the demo's agencies and both signatories' certificates registered
+    (``env_extra``: environment variables, None to leave one unset)."""
+    server = ServerProcess(workdir, pki, database_url=database_url, env_extra=dict(env_extra), workers=workers)
     server.setup()
     server.start()
     nid_a, nid_b = demo_nids(server)

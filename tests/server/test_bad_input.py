@@ -16,9 +16,10 @@ import httpx
 import pytest
 
 from app.protocol.package import LetterPackage
-from devkit.letters import make_package, make_signer, sign
+from devkit.letters import SoftSigner, make_package, make_signer, sign
+from devkit.pki import TestPKI
 from devkit.server_process import DEMO_PASSWORD
-from tests.server.conftest import Env
+from tests.server.conftest import Env, fresh_pg_database, start_env
 
 pytestmark = pytest.mark.server
 
@@ -141,6 +142,27 @@ def test_twenty_signers_are_refused_before_decoding(http: httpx.Client, secretar
     assert "۱۰" in error["message_fa"]
 
 
+@pytest.mark.postgres
+def test_twenty_signers_register_on_postgresql_where_the_cap_allows_them(
+        tmp_path_factory: pytest.TempPathFactory, pki: TestPKI, signers: tuple[SoftSigner, SoftSigner]) -> None:
+    """The signers' national codes once overflowed a varchar(200) on PostgreSQL only (500, retried
+    forever by the client): a server whose cap allows 20 signatures registers and sends such a letter."""
+    with fresh_pg_database("signers") as url:
+        env = start_env(tmp_path_factory.mktemp("server-pg-signers"), pki, signers, database_url=url,
+                        DABIR_SERVER_MAX_SIGNATURES="20", DABIR_SERVER_REQUIRE_REGISTERED_SIGNERS="0")
+        try:
+            pkg = sign(make_package(env.nid_a, [env.nid_b]), env.signer_a)
+            for i in range(19):
+                pkg.signatures += sign(copy.deepcopy(pkg), make_signer(pki, f"Signer {i}", f"00{i:08d}")).signatures
+            with env.client("a.secretary") as sec:
+                registered = sec.register(pkg)
+                pkg.receipts = [registered["receipt"]]
+                assert sec.send(pkg)["status"] == "sent"
+                assert sec.letter(pkg.guid)["shams"] == registered["shams"]
+        finally:
+            env.server.stop()
+
+
 def test_a_copied_signature_is_refused(backend: Env, http: httpx.Client, secretary: dict[str, str]) -> None:
     pkg = sign(make_package(backend.nid_a, [backend.nid_b]), backend.signer_a)
     pkg.signatures *= 2
@@ -196,6 +218,15 @@ def test_nul_characters_are_refused_in_every_field(http: httpx.Client, secretary
     for method, path, auth, body, field in calls:
         r = http.request(method, path, json=body, headers={**auth, "Idempotency-Key": str(uuid.uuid4())})
         assert r.status_code == 422 and r.json()["error"]["field"] == field, (path, r.text)
+
+
+def test_query_strings_with_nul_are_refused(http: httpx.Client) -> None:
+    """The audit list's code filter reached PostgreSQL with a NUL (500 there); codes are snake_case."""
+    admin = _token(http, "a.admin")
+    for code in ("a\x00b", "certificate unbound", "ثبت"):
+        r = http.get("/admin/audit", params={"code": code}, headers=admin)
+        assert r.status_code == 422 and r.json()["error"]["field"] == "code", r.text
+    assert http.get("/admin/audit", params={"code": "certificate_unbound"}, headers=admin).status_code == 200
 
 
 def test_a_forged_receipt_gets_a_small_refusal(backend: Env, http: httpx.Client, secretary: dict[str, str]) -> None:

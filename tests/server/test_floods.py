@@ -221,6 +221,20 @@ def test_parallel_guesses_on_postgresql(tmp_path_factory: pytest.TempPathFactory
             env.server.stop()
 
 
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_parallel_guesses_across_two_workers(tmp_path_factory: pytest.TempPathFactory, pki: TestPKI,
+                                             signers: tuple[SoftSigner, SoftSigner], backend: str) -> None:
+    """Each worker process reserved its own in-flight guesses: two workers evaluated up to twice the
+    limit. The attempt is now reserved in the database, which every worker shares."""
+    with contextlib.ExitStack() as stack:
+        url = stack.enter_context(fresh_pg_database("flood2")) if backend == "postgresql" else ""
+        env = start_env(tmp_path_factory.mktemp(f"server-floods-2-{backend}"), pki, signers, database_url=url,
+                        workers=2, **{**LIMITS, "DABIR_SERVER_LOGIN_HASH_QUEUE": "40"})
+        stack.callback(env.server.stop)
+        for source in ("127.0.0.5", "127.0.0.6", "127.0.0.7"):  # (how the workers share the guesses varies)
+            _parallel_guesses_get_no_more_than_the_per_user_limit(env, source)
+
+
 def test_password_hashing_is_bounded(fenv: Env) -> None:
     fenv.server.reset_peak_rss()
     before = fenv.server.rss_mb()

@@ -101,9 +101,9 @@ def test_internal_letters_are_never_published(backend: Env, sec_a: DabirApi) -> 
 
 @pytest.fixture(scope="module")
 def strict_env(tmp_path_factory: pytest.TempPathFactory, pki: TestPKI, signers: Any) -> Iterator[Env]:
-    """A server as installed: API docs off (the default), and a small verification limit."""
+    """A server as installed: API docs left at their default (off), and a small verification limit."""
     workdir = tmp_path_factory.mktemp("server-strict")
-    e = start_env(workdir, pki, signers, DABIR_SERVER_API_DOCS="0", DABIR_SERVER_VERIFY_REQUESTS_PER_MINUTE="4",
+    e = start_env(workdir, pki, signers, DABIR_SERVER_API_DOCS=None, DABIR_SERVER_VERIFY_REQUESTS_PER_MINUTE="4",
                   DABIR_SERVER_ACCESS_LOG=str(workdir / "access.log"))
     try:
         yield e
@@ -249,6 +249,16 @@ def test_security_headers(env: Env) -> None:
         assert http.get("/api/v1/me", headers={"Authorization": f"Bearer {staff.token}"}).headers[
             "cache-control"] == "no-store"
         assert http.get("/openapi.json").status_code == 200  # the test and demo servers serve their docs
+
+
+def test_logout_needs_no_idempotency_key_and_a_retry_finds_the_token_revoked(env: Env) -> None:
+    """docs/server.md's rule for POST /auth/logout (the one write without an Idempotency-Key)."""
+    with env.client("a.staff") as staff, _https(env.server) as http:
+        bearer = {"Authorization": f"Bearer {staff.token}"}
+        assert http.post("/api/v1/auth/logout", headers=bearer).json() == {"logged_out": True}
+        retry = http.post("/api/v1/auth/logout", headers=bearer)  # after a lost answer
+        assert retry.status_code == 401 and retry.json()["error"]["code"] == "unauthenticated"
+        assert http.get("/api/v1/me", headers=bearer).status_code == 401
 
 
 def test_api_docs_are_off_unless_asked_for(strict_env: Env) -> None:

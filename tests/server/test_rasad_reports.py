@@ -216,6 +216,13 @@ def test_route_scope_and_bad_input(env: Env) -> None:
                                                   agency=env.nid_a))[0] == 404
 
 
+def test_dates_at_the_ends_of_the_calendar_are_refused_not_500(env: Env) -> None:
+    """The period's Tehran midnights in UTC overflowed datetime (500) at 0001-01-01 and 9999-12-31."""
+    with env.client("a.admin") as admin:
+        for start, end in ((dt.date(9999, 12, 31), dt.date(9999, 12, 31)), (dt.date(1, 1, 1), dt.date(1, 1, 2))):
+            assert refusal(lambda: admin.rasad_report("timing", start, end)) == (422, "invalid_period")  # noqa: B023
+
+
 def test_an_observer_sees_only_a_granted_agency_until_revoked(env: Env) -> None:
     """Grants written as the operator's CLI writes them (the grant commands are the tree's part)."""
     with env.client("a.admin") as admin:

@@ -4,11 +4,15 @@ certificates not meant for signing documents."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import socket
+import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -17,6 +21,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from app.protocol.crl import FETCH_TIMEOUT_S
 from app.protocol.package import LetterPackage
 from app.sync.api import ApiError, DabirApi
 from devkit.letters import SoftSigner, make_package, make_signer, sign
@@ -140,6 +145,56 @@ def test_payam_send_checks_revocation_again(env: Env, sec_a: DabirApi) -> None:
     time.sleep(2.5)  # past the cached CRL's nextUpdate
     error = _refused(sec_a, package, send=True)
     assert error.code == "certificate_revoked"
+
+
+@contextlib.contextmanager
+def _dripping_crl_server() -> Iterator[str]:
+    """A CRL distribution point on a slow or hostile network: it answers every request with its
+    headers, then one byte a second, for ever. Its URL."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stopped = threading.Event()
+
+    def drip(conn: socket.socket) -> None:
+        with conn, contextlib.suppress(OSError):
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: application/pkix-crl\r\nContent-Length: 10000000\r\n\r\n")
+            while not stopped.wait(1):
+                conn.sendall(b"0")
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                threading.Thread(target=drip, args=(listener.accept()[0],), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/slow.crl"
+    finally:
+        stopped.set()
+        listener.close()
+
+
+def test_a_dripping_crl_server_holds_neither_its_letters_nor_other_cas(env: Env) -> None:
+    """Its letters are refused within a bounded time (the download was read for as long as the
+    server dripped), and a letter of another CA whose CRL must be downloaded too does not wait
+    for it (one lock served every download)."""
+    with _dripping_crl_server() as url:
+        slow = _signatory(env, _own_ca(env, crl_url=url))
+        healthy = _signatory(env, _own_ca(env))  # its CRL is not downloaded yet either
+
+        def refusal_code(signer: SoftSigner) -> str:
+            with env.client("a.secretary") as sec:
+                return _refused(sec, _letter(env, signer)).code
+
+        with ThreadPoolExecutor(2) as pool:
+            refusals = [pool.submit(refusal_code, slow) for _ in range(2)]
+            time.sleep(1)  # the slow download is under way
+            with env.client("a.secretary") as sec:
+                start = time.monotonic()
+                assert sec.register(_letter(env, healthy))["shams"]
+                healthy_took = time.monotonic() - start
+            assert [f.result(timeout=60) for f in refusals] == ["revocation_unavailable"] * 2
+    assert healthy_took < FETCH_TIMEOUT_S, healthy_took
 
 
 # -- 2. trusted time ---------------------------------------------------------------------------
