@@ -127,8 +127,9 @@ class _Painter:
 
     def answer(self, a: dict[str, Any]) -> QTreeWidgetItem:
         number = display_text(a["shams"])
-        known = " ".join(p for p in (number, a["subject"]) if p) or _ltr(a["guid"][:8])  # not on the server yet
-        item = QTreeWidgetItem([_who(a["by"]), "", _tr("Answer %1").replace("%1", known), "", "", self.time(a["at"])])
+        known = " ".join(p for p in (number, a["subject"]) if p)  # neither: a draft, not on the server yet
+        text = _tr("Answer %1").replace("%1", known) if known else _tr("Answer (a draft, not registered yet)")
+        item = QTreeWidgetItem([_who(a["by"]), "", text, "", "", self.time(a["at"])])
         item.setForeground(2, self.brushes["answered"])
         item.setData(0, Qt.ItemDataRole.UserRole, a["guid"])
         return item
