@@ -50,11 +50,6 @@ def _date(text: str | None) -> str:
     return format_date(dt.date.fromisoformat(text)) if text else ""
 
 
-def _ltr(identifier: str) -> str:
-    """An identifier kept left to right inside Persian text (Unicode isolates)."""
-    return f"\u2066{identifier}\u2069" if identifier else ""
-
-
 def _who(person: dict[str, Any] | None) -> str:
     if not person:
         return ""
