@@ -67,8 +67,9 @@ def test_a_letter_is_referred_to_colleagues_picked_by_unit_and_title(  # type: i
     for item in visible:
         item.setCheckState(Qt.CheckState.Checked)
     dialog.filter.clear()
-    assert [dialog.instruction.itemText(i) for i in range(3)] == ["برای اقدام", "برای اطلاع", "جهت بررسی و اظهارنظر"]
-    dialog.instruction.setCurrentIndex(2)
+    assert [dialog.instruction.itemText(i) for i in range(4)] == ["برای اقدام", "برای اطلاع", "جهت استحضار",
+                                                                  "جهت بررسی و اظهارنظر"]
+    dialog.instruction.setCurrentIndex(3)
     assert_writes_right_to_left(dialog.postscript)  # the هامش starts on the right, as Persian does
     dialog.postscript.setPlainText("لطفاً تا پایان هفته نظر کارشناسی اعلام شود.")
     dialog.has_due.setChecked(True)
