@@ -94,6 +94,25 @@ def test_no_colleague_chosen_says_so(window, store: Store, qtbot) -> None:  # ty
     assert dialog.error.text() == "دست‌کم یک همکار را برای ارجاع برگزینید."
 
 
+def test_closing_a_referral_syncs_at_once_as_referring_does(  # type: ignore[no-untyped-def]
+        window, store: Store, qtbot) -> None:
+    """A manager who closes a referral and shuts the computer down expects the close to be on the
+    server (it waited for the next pass, up to half a minute)."""
+    _directory(store)
+    guid = add_letter(store, "درخواست همکاری در طرح ملی", kind="incoming", state="received")
+    mine = _referred_to_me(store, guid, "a.rahimi", None, "2026-12-01T08:00:00Z")
+    asked: list[bool] = []
+    window.sync_now = lambda *, quiet=False: asked.append(quiet)
+    view = window.referrals.open_cartable()
+    view.reload()
+    _loaded(qtbot, view)
+    view.select(mine)
+    view.ask_note = lambda: "ملاحظه شد."
+    view.close_button.click()
+    qtbot.waitUntil(lambda: asked == [True], timeout=5000)
+    assert any(r.closed for r in R.cartable(store, ME) if r.guid == mine)
+
+
 def _referred_to_me(store: Store, letter: str, sender: str, due: dt.date | None, created: str) -> str:
     guid = str(uuid.uuid4())
     with store.session() as s:
