@@ -94,6 +94,21 @@ def test_no_colleague_chosen_says_so(window, store: Store, qtbot) -> None:  # ty
     assert dialog.error.text() == "دست‌کم یک همکار را برای ارجاع برگزینید."
 
 
+def test_the_letter_referred_to_me_shows_who_referred_it_the_instruction_and_the_whole_margin_note(  # type: ignore[no-untyped-def]
+        window, store: Store, qtbot) -> None:
+    from app.ui.letter_details import LetterDetails
+
+    _directory(store)
+    guid = add_letter(store, "درخواست همکاری در طرح ملی", kind="incoming", state="received")
+    _referred_to_me(store, guid, "a.rahimi", dt.date(2026, 12, 20), "2026-12-01T08:00:00Z")
+    details = LetterDetails(store, guid)
+    qtbot.addWidget(details)
+    text = details.text()
+    assert "ارجاع:" in text and "«برای اقدام» از علی رحیمی، ۱۴۰۵/۰۹/۱۰ ۱۱:۳۰" in text, text
+    assert "هامش:" in text and "پیگیری و نتیجه گزارش شود." in text  # whole: the cartable's column cuts it
+    assert "مهلت اقدام:" in text and "۱۴۰۵/۰۹/۲۹" in text
+
+
 def test_closing_a_referral_syncs_at_once_as_referring_does(  # type: ignore[no-untyped-def]
         window, store: Store, qtbot) -> None:
     """A manager who closes a referral and shuts the computer down expects the close to be on the
