@@ -62,6 +62,8 @@ from app.sync.arrival import (
 
 log = logging.getLogger(__name__)
 PAGE = 100
+# Who reads the agency's delivery receipts (the server's acks feed refuses the rest: a Rasad observer)
+SENDING_ROLES = frozenset({"secretary", "signatory", "staff", "agency_admin"})
 
 
 class Api(archive.ArchiveApi, Protocol):  # what the engine needs of app.sync.api.DabirApi
@@ -152,7 +154,8 @@ class SyncEngine:
             self._drain_outbox(report)
             self._number_incoming(report)
             self._send_referrals(report)
-            self._pull_acks(report)
+            if self._sends_letters():
+                self._pull_acks(report)
             self._pull_directory(report)  # first: incoming letters are indexed under their sender's name
             self._pull_trust_roots(report)
             if self._at_desk():  # the agency's inbox is the secretariat's; everyone has a cartable
@@ -368,12 +371,22 @@ class SyncEngine:
             report.archived += [data["guid"]] if "guid" in data else data["guids"]
             self.on_event(name, data)
 
-    def _at_desk(self) -> bool:
-        """Whether this user pulls the agency's inbox: a secretary (or roles not known yet)."""
+    def _roles(self) -> list[str] | None:
+        """The roles the login gave (None: not known yet)."""
         with self.store.reader() as s:
             row = s.get(Setting, SENDER_SETTING)
             roles = row.value.get("roles") if row is not None and isinstance(row.value, dict) else None
+        return roles if isinstance(roles, list) else None
+
+    def _at_desk(self) -> bool:
+        """Whether this user pulls the agency's inbox: a secretary (or roles not known yet)."""
+        roles = self._roles()
         return not roles or "secretary" in roles
+
+    def _sends_letters(self) -> bool:
+        """Whether this user reads the delivery receipts of the agency's letters (or roles not known yet)."""
+        roles = self._roles()
+        return not roles or bool(SENDING_ROLES.intersection(roles))
 
     def _pull_cartable(self, report: SyncReport) -> None:
         """This user's referrals and their events; a letter referred here that this store lacks is

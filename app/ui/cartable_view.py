@@ -301,6 +301,7 @@ class CartableView(QWidget):
     referOn = Signal(str, str)  # letter GUID, referral GUID
     answer = Signal(str, str)  # letter GUID, referral GUID
     showTree = Signal(str)  # letter GUID: its incoming tree (Rasad)
+    stepped = Signal()  # a read, close or recall kept here: it leaves with the next sync
 
     def __init__(self, store: Store, me: Callable[[], str], parent: QWidget | None = None,
                  today: Callable[[], dt.date] = tehran_today) -> None:
@@ -455,7 +456,7 @@ class CartableView(QWidget):
         def work(_ctx: OpContext) -> Changes:
             return R.add_event(store, guid, me(), kind, note).changes
 
-        StoreOp(self, work).failure(self._failed).run()
+        StoreOp(self, work).success(lambda _changes: self.stepped.emit()).failure(self._failed).run()
 
     def _failed(self, exc: BaseException) -> None:
         self.error.setText(getattr(exc, "message_fa", None) or self.tr("The step could not be done."))

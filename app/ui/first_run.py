@@ -217,10 +217,17 @@ class FirstRunWizard(QWizard):
         if current == SERVER_PAGE:
             return LOGIN_PAGE
         if current == LOGIN_PAGE:
-            return SUMMARY_PAGE if self.site.pkcs11_module else TOKEN_PAGE
+            return SUMMARY_PAGE if self.site.pkcs11_module or not self._signs_here() else TOKEN_PAGE
         if current == TOKEN_PAGE:
             return SUMMARY_PAGE
         return -1
+
+    def _signs_here(self) -> bool:
+        """Whether letters are signed in this profile: a signatory's, or the desk's the signatory signs
+        at (roles not known yet: offer the token page)."""
+        user = (self.login_page.info or {}).get("user") or {}
+        roles = user.get("roles") if isinstance(user, dict) else None
+        return not isinstance(roles, list) or bool({"secretary", "signatory"} & set(roles))
 
     def _page_changed(self, page: int) -> None:
         offline = self.button(QWizard.WizardButton.CustomButton1)

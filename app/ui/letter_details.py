@@ -26,6 +26,7 @@ from app.ui.archive_tree import archive_rows
 from app.ui.attachments_panel import AttachmentsViewer, fetch_attachment
 from app.ui.incoming_details import incoming_rows
 from app.ui.labels import classification_name, priority_name, state_name
+from app.ui.referral_rows import referral_rows
 from app.ui.store_changes import StoreChanges
 from app.ui.verification_banner import VerificationBanner, VerificationDialog
 
@@ -199,6 +200,7 @@ class LetterDetails(QWidget):
             rows.append(self._row(label, self._reference_html(ref)))
         rows += incoming_rows(self._row, d.extra)
         rows += archive_rows(self._row, self.store, d.guid)  # «پرونده: …، شماره …»
+        rows += referral_rows(self._row, self.store, d.guid)  # «ارجاع: «برای اقدام» از …»، هامش، مهلت
         out = [f'<table dir="rtl" align="right" cellspacing="4">{"".join(rows)}</table>']
         if paper:
             return f'<div dir="rtl">{"".join(out)}</div>'

@@ -283,7 +283,8 @@ class MainWindow(QMainWindow):
 
     def role_names(self, roles: list[str]) -> str:
         names = {"secretary": self.tr("Secretariat clerk"), "signatory": self.tr("Signatory"),
-                 "staff": self.tr("Staff"), "agency_admin": self.tr("Agency administrator")}
+                 "staff": self.tr("Staff"), "agency_admin": self.tr("Agency administrator"),
+                 "unit_manager": self.tr("Unit manager"), "rasad_observer": self.tr("Rasad observer")}
         return "، ".join(names.get(r, r) for r in roles)
 
     def is_staff(self) -> bool:

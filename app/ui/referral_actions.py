@@ -41,6 +41,7 @@ class ReferralActions(QObject):
         self.view.openLetter.connect(self.host.open_letter)
         self.view.referOn.connect(lambda letter, referral: self.open_dialog(letter, referral))
         self.view.answer.connect(self.answer)
+        self.view.stepped.connect(lambda: self.host.sync_now(quiet=True))  # as a referral: now, not in 30 s
         self.refer = QAction(self.tr("Refer"), widget)
         self.refer.setObjectName("referLetter")
         self.refer.setToolTip(self.tr("Refer the letter to colleagues with an instruction"))

@@ -50,11 +50,6 @@ def _date(text: str | None) -> str:
     return format_date(dt.date.fromisoformat(text)) if text else ""
 
 
-def _ltr(identifier: str) -> str:
-    """An identifier kept left to right inside Persian text (Unicode isolates)."""
-    return f"\u2066{identifier}\u2069" if identifier else ""
-
-
 def _who(person: dict[str, Any] | None) -> str:
     if not person:
         return ""
@@ -127,8 +122,9 @@ class _Painter:
 
     def answer(self, a: dict[str, Any]) -> QTreeWidgetItem:
         number = display_text(a["shams"])
-        known = " ".join(p for p in (number, a["subject"]) if p) or _ltr(a["guid"][:8])  # not on the server yet
-        item = QTreeWidgetItem([_who(a["by"]), "", _tr("Answer %1").replace("%1", known), "", "", self.time(a["at"])])
+        known = " ".join(p for p in (number, a["subject"]) if p)  # neither: a draft, not on the server yet
+        text = _tr("Answer %1").replace("%1", known) if known else _tr("Answer (a draft, not registered yet)")
+        item = QTreeWidgetItem([_who(a["by"]), "", text, "", "", self.time(a["at"])])
         item.setForeground(2, self.brushes["answered"])
         item.setData(0, Qt.ItemDataRole.UserRole, a["guid"])
         return item

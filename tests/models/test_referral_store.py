@@ -31,6 +31,15 @@ def test_a_referral_and_its_events_are_queued_in_order(store: Store) -> None:
         R.refer(store, guid, "me", ["ali"], "دستور ناشناخته")
 
 
+def test_a_manager_is_referred_a_letter_for_their_notice(store: Store) -> None:
+    """«جهت استحضار» is how a letter goes up to a superior; the default list offers it."""
+    guid = add_letter(store, "درخواست همکاری", kind="incoming", state="received")
+    assert "جهت استحضار" in R.instructions(store)
+    ref = R.refer(store, guid, "me", ["manager"], "جهت استحضار").value
+    [row] = R.cartable(store, "manager")
+    assert row.guid == ref and row.instruction == "جهت استحضار"
+
+
 def test_a_read_referral_is_not_recalled(store: Store) -> None:
     guid = add_letter(store, "درخواست همکاری", kind="incoming", state="received")
     ref = R.refer(store, guid, "me", ["ali"], "برای اطلاع").value

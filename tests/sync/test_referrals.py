@@ -1,6 +1,7 @@
 """Referrals end to end on the real server: made offline, they reach the server at the next sync
 in the order they were made (a recall after its referral), exactly once; a staff member who is
-not a secretary syncs their own cartable and gets the letter referred to them."""
+not a secretary syncs their own cartable and gets the letter referred to them; a Rasad observer
+syncs without a refusal."""
 
 from __future__ import annotations
 
@@ -130,3 +131,15 @@ def test_a_colleague_sees_the_incoming_number_the_desk_gave(server: ServerProces
         held = s.get(Letter, guid)
         assert held is not None and number and held.incoming_number == number
         assert held.state == "registered_incoming" and held.incoming_at is not None
+
+
+def test_a_rasad_observer_syncs_without_a_refusal(server: ServerProcess, tmp_path: Path) -> None:
+    """The observer has no letters of its own: its sync asks nothing it is refused (the window would
+    show it offline every pass) and still reaches the server."""
+    observer = server.demo["observer"]  # type: ignore[index]
+    store = Store(tmp_path / "rasad")
+    remember_sender(store, {"agency": observer["national_id"], "username": observer["username"],
+                            "display_name": "ناظر رصد", "roles": ["rasad_observer"]})
+    with api(server, observer["username"]) as client:
+        report = SyncEngine(store, client).run_once()
+    assert report.online and report.error is None

@@ -131,9 +131,9 @@ def check_server(wizard: FirstRunWizard, qtbot, url: str, ca: str) -> None:  # t
     qtbot.waitUntil(lambda: check.result is not None, timeout=20_000)
 
 
-def log_in_with_enter(form_page, qtbot, password: str) -> None:  # type: ignore[no-untyped-def]
+def log_in_with_enter(form_page, qtbot, password: str, username: str = "a.secretary") -> None:  # type: ignore[no-untyped-def]
     form = form_page.form
-    form.username.setText("a.secretary")
+    form.username.setText(username)
     form.password.setText(password)
     QTest.keyClick(form.password, Qt.Key.Key_Return)
     assert form.password.text() == ""  # cleared as soon as the request starts
@@ -233,6 +233,17 @@ def test_a_wrong_password_stays_on_the_login_page_and_cancel_keeps_nothing(  # t
         wizard.button(QWizard.WizardButton.CancelButton).click()
     assert account.load_account(store) is None  # the login made in the cancelled wizard is undone
     assert read_setting(store, FIRST_RUN_SETTING) is None
+
+
+def test_a_staff_member_who_does_not_sign_is_not_asked_for_the_token_software(  # type: ignore[no-untyped-def]
+        persian_app: QApplication, qtbot, store: Store, server: ServerProcess):
+    wizard = wizard_for(store, qtbot)
+    check_server(wizard, qtbot, server.base_url, str(server.ca_bundle))
+    wizard.next()
+    log_in_with_enter(wizard.login_page, qtbot, DEMO_PASSWORD, username="a.staff")
+    qtbot.waitUntil(lambda: wizard.currentId() == SUMMARY_PAGE, timeout=5000)  # it stopped on the token page
+    with qtbot.waitSignal(wizard.rejected, timeout=20_000):
+        wizard.button(QWizard.WizardButton.CancelButton).click()
 
 
 def test_work_offline_finishes_without_an_account_and_is_not_asked_again(  # type: ignore[no-untyped-def]

@@ -269,3 +269,18 @@ def test_the_status_bar_shows_the_agency_and_a_long_message_whole_when_there_is_
     assert window.user_label.text() == window.user_label.fullText()  # no «…» beside free space
     assert "اداره کل پایلوت" in window.user_label.text()
     assert window.message_label.text() == window.message_label.fullText()
+
+
+@pytest.mark.parametrize(("roles", "named"), [(["staff", "unit_manager"], "کارشناس، مدیر واحد"),
+                                              (["rasad_observer"], "ناظر رصد")])
+def test_every_role_is_named_in_persian_in_the_title_and_status_bar(  # type: ignore[no-untyped-def]
+        window: MainWindow, store: Store, roles: list[str], named: str) -> None:
+    from app.models.tables import Setting
+    from app.sync.account import SENDER_SETTING
+
+    with store.session() as s:
+        s.add(Setting(key=SENDER_SETTING, value={"agency": "14000123453", "name": "مدیر واحد فناوری اطلاعات",
+                                                 "roles": roles}))
+    window.show_identity()
+    assert f"({named})" in window.windowTitle() and f"({named})" in window.user_label.fullText()
+    assert not any(r in window.windowTitle() for r in roles), window.windowTitle()

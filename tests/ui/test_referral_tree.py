@@ -119,6 +119,23 @@ def test_the_tree_is_painted_right_to_left_in_persian(  # type: ignore[no-untype
     window.close()
 
 
+def test_an_answer_still_a_draft_says_so_not_its_guid(  # type: ignore[no-untyped-def]
+        persian_app: QApplication, store: Store, qtbot) -> None:
+    letter, draft = "55555555-5555-4555-8555-555555555555", "66666666-6666-4666-8666-666666666666"
+    tree = sample_tree(letter)
+    tree["referrals"][0]["answers"] = [{"guid": draft, "shams": None, "subject": None,
+                                        "at": "2026-12-05T07:00:00Z", "by": STAFF}]
+    window = ReferralTree(store, letter, open_api=lambda _s: FakeApi(tree))  # type: ignore[arg-type,return-value]
+    qtbot.addWidget(window)
+    window.load()
+    qtbot.waitUntil(lambda: window.tree_data is not None, timeout=5000)
+    first = window.tree.topLevelItem(0).child(0)
+    [answer] = [first.child(i) for i in range(first.childCount())
+                if first.child(i).data(0, Qt.ItemDataRole.UserRole) == draft]
+    assert answer.text(2) == "پاسخ (پیش‌نویس، هنوز ثبت نشده)", answer.text(2)  # it read «پاسخ: 66666666»
+    window.close()
+
+
 def test_a_tree_the_user_may_not_see_says_so(  # type: ignore[no-untyped-def]
         persian_app: QApplication, store: Store, qtbot) -> None:
     from app.sync.api import ApiError

@@ -67,8 +67,9 @@ def test_a_letter_is_referred_to_colleagues_picked_by_unit_and_title(  # type: i
     for item in visible:
         item.setCheckState(Qt.CheckState.Checked)
     dialog.filter.clear()
-    assert [dialog.instruction.itemText(i) for i in range(3)] == ["برای اقدام", "برای اطلاع", "جهت بررسی و اظهارنظر"]
-    dialog.instruction.setCurrentIndex(2)
+    assert [dialog.instruction.itemText(i) for i in range(4)] == ["برای اقدام", "برای اطلاع", "جهت استحضار",
+                                                                  "جهت بررسی و اظهارنظر"]
+    dialog.instruction.setCurrentIndex(3)
     assert_writes_right_to_left(dialog.postscript)  # the هامش starts on the right, as Persian does
     dialog.postscript.setPlainText("لطفاً تا پایان هفته نظر کارشناسی اعلام شود.")
     dialog.has_due.setChecked(True)
@@ -91,6 +92,40 @@ def test_no_colleague_chosen_says_so(window, store: Store, qtbot) -> None:  # ty
     dialog.ok.click()
     qtbot.waitUntil(dialog.error.isVisible, timeout=5000)
     assert dialog.error.text() == "دست‌کم یک همکار را برای ارجاع برگزینید."
+
+
+def test_the_letter_referred_to_me_shows_who_referred_it_the_instruction_and_the_whole_margin_note(  # type: ignore[no-untyped-def]
+        window, store: Store, qtbot) -> None:
+    from app.ui.letter_details import LetterDetails
+
+    _directory(store)
+    guid = add_letter(store, "درخواست همکاری در طرح ملی", kind="incoming", state="received")
+    _referred_to_me(store, guid, "a.rahimi", dt.date(2026, 12, 20), "2026-12-01T08:00:00Z")
+    details = LetterDetails(store, guid)
+    qtbot.addWidget(details)
+    text = details.text()
+    assert "ارجاع:" in text and "«برای اقدام» از علی رحیمی، ۱۴۰۵/۰۹/۱۰ ۱۱:۳۰" in text, text
+    assert "هامش:" in text and "پیگیری و نتیجه گزارش شود." in text  # whole: the cartable's column cuts it
+    assert "مهلت اقدام:" in text and "۱۴۰۵/۰۹/۲۹" in text
+
+
+def test_closing_a_referral_syncs_at_once_as_referring_does(  # type: ignore[no-untyped-def]
+        window, store: Store, qtbot) -> None:
+    """A manager who closes a referral and shuts the computer down expects the close to be on the
+    server (it waited for the next pass, up to half a minute)."""
+    _directory(store)
+    guid = add_letter(store, "درخواست همکاری در طرح ملی", kind="incoming", state="received")
+    mine = _referred_to_me(store, guid, "a.rahimi", None, "2026-12-01T08:00:00Z")
+    asked: list[bool] = []
+    window.sync_now = lambda *, quiet=False: asked.append(quiet)
+    view = window.referrals.open_cartable()
+    view.reload()
+    _loaded(qtbot, view)
+    view.select(mine)
+    view.ask_note = lambda: "ملاحظه شد."
+    view.close_button.click()
+    qtbot.waitUntil(lambda: asked == [True], timeout=5000)
+    assert any(r.closed for r in R.cartable(store, ME) if r.guid == mine)
 
 
 def _referred_to_me(store: Store, letter: str, sender: str, due: dt.date | None, created: str) -> str:

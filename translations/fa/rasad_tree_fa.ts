@@ -95,5 +95,10 @@
         <source>Answer %1</source>
         <translation>پاسخ: %1</translation>
     </message>
+    <message>
+        <location filename="../../app/ui/referral_tree.py" line="1"/>
+        <source>Answer (a draft, not registered yet)</source>
+        <translation>پاسخ (پیش‌نویس، هنوز ثبت نشده)</translation>
+    </message>
 </context>
 </TS>

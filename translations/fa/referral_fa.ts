@@ -241,4 +241,27 @@
         <translation>سررسید ارجاع امروز است</translation>
     </message>
 </context>
+<context>
+    <name>ReferralRows</name>
+    <message>
+        <location filename="../../app/ui/referral_rows.py" line="1"/>
+        <source>«%1» from %2, %3</source>
+        <translation>«%1» از %2، %3</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/referral_rows.py" line="1"/>
+        <source>Referral:</source>
+        <translation>ارجاع:</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/referral_rows.py" line="1"/>
+        <source>Margin note:</source>
+        <translation>هامش:</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/referral_rows.py" line="1"/>
+        <source>Due:</source>
+        <translation>مهلت اقدام:</translation>
+    </message>
+</context>
 </TS>

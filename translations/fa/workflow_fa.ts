@@ -223,6 +223,16 @@
     </message>
     <message>
         <location filename="../../app/ui/main_window.py" line="1"/>
+        <source>Unit manager</source>
+        <translation>مدیر واحد</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="1"/>
+        <source>Rasad observer</source>
+        <translation>ناظر رصد</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="1"/>
         <source>Not logged in</source>
         <translation>وارد نشده‌اید</translation>
     </message>
