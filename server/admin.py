@@ -8,13 +8,15 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from pydantic import BaseModel, Field
 from sqlalchemy import Connection, insert, select, update
 
 from app.protocol.certificates import describe_certificate
 from app.protocol.persian import InvalidIdentifier, validate_national_code, validate_national_id
+from app.protocol.receipt import format_time
 from server import audit
 from server.auth import ROLES, Principal, Role, revoke_user_tokens
-from server.context import ServerContext
+from server.context import ServerContext, as_utc
 from server.directory import touch
 from server.errors import ApiError, not_found
 from server.models import agencies, certificates, trust_roots, units, users
@@ -215,3 +217,60 @@ def list_trust_roots(ctx: ServerContext, admin: Principal, server_roots: list[by
                    for c in server],
         "agency": [{"sha256": r["sha256"], "subject": r["subject"]} for r in rows],
     }
+
+
+class AdminCertificate(BaseModel):
+    sha256: str
+    subject: str
+    holder: str = Field(description="the certificate's common name (its subject when it has none)")
+    not_after: str = Field(description="ISO-8601 UTC")
+    added_at: str = Field(description="ISO-8601 UTC")
+    bound: bool = Field(description="false: it no longer signs for the agency (role removed, user deactivated)")
+    unbound_reason: str | None
+
+
+class AdminUser(BaseModel):
+    username: str
+    display_name: str
+    title: str
+    unit: str | None
+    unit_name: str
+    national_code: str | None
+    roles: list[str]
+    active: bool
+    certificates: list[AdminCertificate]
+
+
+class AdminUnit(BaseModel):
+    code: str
+    name: str
+
+
+class AdminUsers(BaseModel):
+    """GET /admin/users: the agency's users (by username) and units (by code)."""
+    users: list[AdminUser]
+    units: list[AdminUnit]
+
+
+def list_users(ctx: ServerContext, admin: Principal) -> dict[str, Any]:
+    """The agency's users with their signatory certificates (bound or not): the administrator's window."""
+    admin.require(Role.AGENCY_ADMIN)
+    with ctx.db.read() as conn:
+        unit_names = dict(conn.execute(select(units.c.code, units.c.name).where(units.c.agency_id == admin.agency_id)).all())
+        rows = conn.execute(select(users).where(users.c.agency_id == admin.agency_id)
+                            .order_by(users.c.username)).mappings().all()
+        certs = conn.execute(select(certificates).where(certificates.c.agency_id == admin.agency_id)
+                             .order_by(certificates.c.added_at, certificates.c.id)).mappings().all()
+    by_user: dict[int, list[dict[str, Any]]] = {}
+    for c in certs:
+        holder = describe_certificate(bytes(c["der"])).common_name or c["subject"]
+        by_user.setdefault(c["user_id"], []).append({
+            "sha256": c["sha256"], "subject": c["subject"], "holder": holder,
+            "not_after": format_time(as_utc(c["not_after"])), "added_at": format_time(as_utc(c["added_at"])),
+            "bound": c["unbound_at"] is None, "unbound_reason": c["unbound_reason"]})
+    return {"users": [{
+        "username": r["username"], "display_name": r["display_name"], "title": r["title"] or "",
+        "unit": r["unit_code"], "unit_name": unit_names.get(r["unit_code"], "") if r["unit_code"] else "",
+        "national_code": r["national_code"], "roles": sorted(r["roles"].split(",")), "active": bool(r["active"]),
+        "certificates": by_user.get(r["id"], [])} for r in rows],
+        "units": [{"code": code, "name": name} for code, name in sorted(unit_names.items())]}

@@ -374,6 +374,11 @@ def build_router(settings: Settings) -> APIRouter:
     async def admin_list_roots(request: Request, user: User) -> dict[str, Any]:
         return admin.list_trust_roots(ctx_of(request), user, checker_of(request).server_roots)
 
+    @r.get("/admin/users", tags=["admin"], response_model=None, responses={200: {"model": admin.AdminUsers}})
+    async def admin_list_users(request: Request, user: User) -> dict[str, Any]:
+        """The agency's users, their roles and signatory certificates (bound or not), and its units."""
+        return admin.list_users(ctx_of(request), user)
+
     @r.get("/admin/audit", tags=["admin"])
     async def admin_audit(request: Request, user: User, before: Annotated[int | None, Query(ge=1, le=2**62)] = None,
                           limit: Limit = 100,

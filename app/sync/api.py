@@ -338,6 +338,10 @@ class DabirApi:
         body = {"username": username, "display_name": display_name, "password": password, "roles": roles, **extra}
         return self._json("POST", "/admin/users", json_body=body)
 
+    def admin_users(self) -> dict[str, Any]:
+        """The agency's users (roles, certificates bound or not) and units: {"users": [...], "units": [...]}."""
+        return self._json("GET", "/admin/users")
+
     def update_user(self, username: str, **changes: Any) -> dict[str, Any]:
         return self._json("PATCH", f"/admin/users/{username}", json_body=changes)
 
