@@ -244,6 +244,7 @@ class AdminUser(BaseModel):
 class AdminUnit(BaseModel):
     code: str
     name: str
+    parent: str | None
 
 
 class AdminUsers(BaseModel):
@@ -256,11 +257,13 @@ def list_users(ctx: ServerContext, admin: Principal) -> dict[str, Any]:
     """The agency's users with their signatory certificates (bound or not): the administrator's window."""
     admin.require(Role.AGENCY_ADMIN)
     with ctx.db.read() as conn:
-        unit_names = dict(conn.execute(select(units.c.code, units.c.name).where(units.c.agency_id == admin.agency_id)).all())
+        unit_rows = conn.execute(select(units.c.code, units.c.name, units.c.parent_code)
+                                 .where(units.c.agency_id == admin.agency_id).order_by(units.c.code)).all()
         rows = conn.execute(select(users).where(users.c.agency_id == admin.agency_id)
                             .order_by(users.c.username)).mappings().all()
         certs = conn.execute(select(certificates).where(certificates.c.agency_id == admin.agency_id)
                              .order_by(certificates.c.added_at, certificates.c.id)).mappings().all()
+    unit_names = {code: name for code, name, _parent in unit_rows}
     by_user: dict[int, list[dict[str, Any]]] = {}
     for c in certs:
         holder = describe_certificate(bytes(c["der"])).common_name or c["subject"]
@@ -273,4 +276,4 @@ def list_users(ctx: ServerContext, admin: Principal) -> dict[str, Any]:
         "unit": r["unit_code"], "unit_name": unit_names.get(r["unit_code"], "") if r["unit_code"] else "",
         "national_code": r["national_code"], "roles": sorted(r["roles"].split(",")), "active": bool(r["active"]),
         "certificates": by_user.get(r["id"], [])} for r in rows],
-        "units": [{"code": code, "name": name} for code, name in sorted(unit_names.items())]}
+        "units": [{"code": code, "name": name, "parent": parent} for code, name, parent in unit_rows]}

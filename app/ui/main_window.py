@@ -43,6 +43,7 @@ from app.models.profile import letter_columns_setting, read_setting, remember_le
 from app.protocol.jalali import format_datetime
 from app.sync import account
 from app.sync.account import SENDER_SETTING
+from app.ui.admin_window import AdminWindow, may_administer
 from app.ui.archive_actions import ArchiveActions
 from app.ui.attachments_progress import UploadProgress
 from app.ui.elided_label import ElidedLabel
@@ -87,6 +88,7 @@ class MainWindow(QMainWindow):
 
         self.bridge: SyncBridge | None = None
         self.rasad_reports: RasadReportsWindow | None = None
+        self.admin_window: AdminWindow | None = None
         self.folders = FolderList(store)
         self.search = SearchBox()
         self.model = LetterTableModel(store, self)
@@ -252,6 +254,10 @@ class MainWindow(QMainWindow):
         server = self.menuBar().addMenu(self.tr("&Server"))
         server.addAction(a.sync)
         server.addAction(a.login)
+        self.admin_action = server.addAction(self.tr("Agency administration…"))
+        self.admin_action.setObjectName("agencyAdministration")
+        self.admin_action.triggered.connect(lambda _checked=False: self.show_admin_window())
+        self.admin_action.setVisible(may_administer(self.store))
         self.rasad_menu = self.menuBar().addMenu(self.tr("&Rasad"))
         self.rasad_reports_action = self.rasad_menu.addAction(self.tr("Reports…"))
         self.rasad_reports_action.setObjectName("rasadReports")
@@ -312,6 +318,7 @@ class MainWindow(QMainWindow):
             self.show_identity()  # a login, or the directory brought the agency's name
             self._update_actions()  # a login may bring other roles (who may register incoming)
             self.rasad_menu.menuAction().setVisible(may_see_reports(self.store))  # managers, admins, observers
+            self.admin_action.setVisible(may_administer(self.store))
         if changes.letters:  # the open letter's state may have moved (its actions with it)
             self._update_actions()
 
@@ -576,6 +583,17 @@ class MainWindow(QMainWindow):
         self.folders.load_counts()
         if self.outbox.isVisible():
             self.outbox.refresh()
+
+    def show_admin_window(self) -> AdminWindow:
+        """The agency administrator's window (one at a time: it is brought forward when open)."""
+        if self.admin_window is None:
+            self.admin_window = AdminWindow(self.store, parent=self)
+            self.admin_window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            self.admin_window.destroyed.connect(lambda _obj=None: setattr(self, "admin_window", None))
+        self.admin_window.show()
+        self.admin_window.raise_()
+        self.admin_window.activateWindow()
+        return self.admin_window
 
     def show_rasad_reports(self) -> RasadReportsWindow:
         """The Rasad reports window (one at a time: it is brought forward when open)."""

@@ -29,7 +29,10 @@ def test_the_agency_users_with_their_certificates(any_env: Env) -> None:
         admin.add_user(name, "امضاکنندهٔ تازه", "a-long-password", ["signatory", "staff"], title="معاون",
                        national_code="0012345679")
         admin.add_signatory_certificate(name, signer.cert_pem)
-        listed = {u["username"]: u for u in admin.admin_users()["users"]}
+        answer = admin.admin_users()
+        listed = {u["username"]: u for u in answer["users"]}
+        assert {"code": "it", "name": "فناوری اطلاعات", "parent": None} in answer["units"]
+        assert listed["a.staff"]["unit"] == "it" and listed["a.staff"]["unit_name"] == "فناوری اطلاعات"
         assert {"a.admin", "a.secretary", "a.signatory", name} <= set(listed)
         assert not [u for u in listed if u.startswith("b.")]  # no other agency's users
         new = listed[name]

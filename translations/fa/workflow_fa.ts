@@ -279,6 +279,11 @@
         <translation>گزارش‌ها…</translation>
     </message>
     <message>
+        <location filename="../../app/ui/main_window.py" line="256"/>
+        <source>Agency administration…</source>
+        <translation>مدیریت سازمان…</translation>
+    </message>
+    <message>
         <location filename="../../app/ui/main_window.py" line="225"/>
         <source>Returned by the server: %1</source>
         <translation>بازگشت از سوی کارگزار: %1</translation>
