@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -42,7 +43,7 @@ from app.protocol.receipt import parse_time
 from app.sync import account
 from app.sync.account import SENDER_SETTING
 from app.sync.api import ApiError, DabirApi
-from app.ui.file_dialogs import ask, file_dialog
+from app.ui.file_dialogs import FSI, PDI, ask, file_dialog
 from app.ui.ops import Op, OpContext
 
 ADMIN_ROLE = "agency_admin"
@@ -69,6 +70,11 @@ def read_certificate(data: bytes) -> tuple[str, str]:
     return cert.public_bytes(serialization.Encoding.PEM).decode("ascii"), info.common_name or info.subject
 
 
+def isolated(text: str) -> str:
+    """Text in its own direction (the server's English details read left to right in a Persian table)."""
+    return f"{FSI}{text}{PDI}" if text else ""
+
+
 def _jalali_time(iso_time: str | None) -> str:
     return jalali.format_datetime(parse_time(iso_time)) if iso_time else ""
 
@@ -81,7 +87,8 @@ def _table(parent: QWidget, headers: list[str]) -> QTableWidget:
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.setAlternatingRowColors(True)
     table.verticalHeader().hide()
-    table.horizontalHeader().setStretchLastSection(True)
+    # the last column takes the room left (resizeColumnsToContents would undo setStretchLastSection)
+    table.horizontalHeader().setSectionResizeMode(len(headers) - 1, QHeaderView.ResizeMode.Stretch)
     return table
 
 
@@ -90,7 +97,9 @@ def _fill(table: QTableWidget, rows: list[list[str]], *, append: bool = False) -
     table.setRowCount(start + len(rows))
     for r, row in enumerate(rows, start):
         for c, text in enumerate(row):
-            table.setItem(r, c, QTableWidgetItem(text))
+            item = QTableWidgetItem(text)
+            item.setToolTip(text)  # a long detail is cut short in its cell
+            table.setItem(r, c, item)
     table.resizeColumnsToContents()
 
 
@@ -104,6 +113,7 @@ class UserDialog(QDialog):
         self.user = user
         self.setObjectName("adminUserDialog")
         self.setWindowTitle(self.tr("New user") if user is None else self.tr("Edit user"))
+        self.setMinimumWidth(460)
         form = QFormLayout()
         self.username, self.display_name = QLineEdit(self), QLineEdit(self)
         self.national_code, self.title = QLineEdit(self), QLineEdit(self)
@@ -139,6 +149,7 @@ class UserDialog(QDialog):
         if user is None:
             form.addRow(self.tr("Password:"), self.password)
             form.addRow(self.tr("Password again:"), self.password_again)
+            self.active.hide()  # a new account is active
         else:
             form.addRow("", self.active)
         self.error = QLabel(self)
@@ -258,6 +269,7 @@ class AdminWindow(QWidget):
         self.audit_code = QLineEdit(tab)
         self.audit_code.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
         self.audit_code.setPlaceholderText("certificate_unbound")
+        self.audit_code.setMinimumWidth(240)
         self.audit_code.returnPressed.connect(lambda: self.load_audit())
         show = QPushButton(self.tr("Show"), tab)
         show.clicked.connect(lambda _c=False: self.load_audit())
@@ -475,6 +487,6 @@ class AdminWindow(QWidget):
         outcomes = {"done": self.tr("Done"), "refused": self.tr("Refused")}
         _fill(self.audit_table, [[
             _jalali_time(e["at"]), e["username"] or "", e["ip"] or "", actions.get(e["action"], e["action"]),
-            outcomes.get(e["outcome"], e["outcome"]), e["code"], e["guid"] or "", e["detail"]] for e in items],
+            outcomes.get(e["outcome"], e["outcome"]), e["code"], e["guid"] or "", isolated(e["detail"])] for e in items],
             append=append)
         self.more_button.setEnabled(bool(page["more"]))
