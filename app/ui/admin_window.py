@@ -123,7 +123,8 @@ class UserDialog(QDialog):
         for box in (self.password, self.password_again):
             box.setEchoMode(QLineEdit.EchoMode.Password)
         self.unit = QComboBox(self)
-        self.unit.addItem(self.tr("(no unit)"), None)
+        if user is None or not user["unit"]:  # the server does not take a unit away, it moves the user
+            self.unit.addItem(self.tr("(no unit)"), None)
         for u in units:
             self.unit.addItem(f"{u['name']} ({u['code']})", u["code"])
         self.roles = {role: QCheckBox(name, self) for role, name in role_names.items()}
@@ -372,8 +373,8 @@ class AdminWindow(QWidget):
             changes["roles"] = roles
         if dialog.active.isChecked() != user["active"]:
             changes["active"] = dialog.active.isChecked()
-        if changes.get("unit") is None:
-            changes.pop("unit")  # the server keeps the unit it has (it has no way to clear one)
+        if changes["unit"] is None:
+            changes.pop("unit")  # a user without a unit left without one
         done = self.tr("The changes to «%1» were saved.").replace("%1", user["display_name"])
         signs = any(c["bound"] for c in user["certificates"])
         loses = changes.get("active") is False or ("roles" in changes and "signatory" not in roles)

@@ -146,6 +146,14 @@ def test_an_administrator_manages_a_signatory_from_start_to_unbinding(  # type: 
     box = edit.findChild(QMessageBox, "confirmUnbind")
     assert box is not None and "دیگر برای امضای نامه‌های سازمان پذیرفته نمی‌شود" in box.text()
     assert "مریم نوری" in box.text()
+    box.button(QMessageBox.StandardButton.No).click()  # not now: nothing is sent, the dialog stays
+    qtbot.wait(300)
+    assert win.dialog is edit and edit.isVisible() and not edit.roles["signatory"].isChecked()
+    with api(server, "b.admin") as admin:
+        assert "signatory" in {u["username"]: u for u in admin.admin_users()["users"]}[NEW]["roles"]
+    edit.save_button.click()
+    box = edit.findChild(QMessageBox, "confirmUnbind")
+    assert box is not None
     box.button(QMessageBox.StandardButton.Yes).click()
     qtbot.waitUntil(lambda: win.dialog is None and "جداشده" in row_of(win, NEW)[6], timeout=20_000)
     assert row_of(win, NEW)[4] == "کارشناس"
