@@ -87,8 +87,9 @@ def _table(parent: QWidget, headers: list[str]) -> QTableWidget:
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.setAlternatingRowColors(True)
     table.verticalHeader().hide()
-    # the last column takes the room left (resizeColumnsToContents would undo setStretchLastSection)
-    table.horizontalHeader().setSectionResizeMode(len(headers) - 1, QHeaderView.ResizeMode.Stretch)
+    header = table.horizontalHeader()  # columns fit their content; the last one takes the room left
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(len(headers) - 1, QHeaderView.ResizeMode.Stretch)
     return table
 
 
@@ -100,7 +101,6 @@ def _fill(table: QTableWidget, rows: list[list[str]], *, append: bool = False) -
             item = QTableWidgetItem(text)
             item.setToolTip(text)  # a long detail is cut short in its cell
             table.setItem(r, c, item)
-    table.resizeColumnsToContents()
 
 
 class UserDialog(QDialog):
