@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QMessageBox, QTableWidget
@@ -177,6 +178,30 @@ def test_an_administrator_manages_a_signatory_from_start_to_unbinding(  # type: 
     with api(server, "b.admin") as admin:
         newest = admin.audit_events(limit=4)["items"]
     assert column(win.audit_table, 5) == [e["code"] for e in newest]
+
+    # the role back and the certificate registered again (it signs again), then the account deactivated
+    select(win, NEW)
+    edit = win.edit_user()
+    assert edit is not None
+    edit.roles["signatory"].setChecked(True)
+    edit.save_button.click()  # gaining a role warns of nothing
+    qtbot.waitUntil(lambda: win.dialog is None and "امضاکننده" in row_of(win, NEW)[4], timeout=20_000)
+    (tmp_path / "signer.pem").write_bytes(pem(x509.load_der_x509_certificate(signer.cert_der)))
+    win.register_certificate(NEW, tmp_path / "signer.pem")
+    qtbot.waitUntil(lambda: "معتبر برای امضا" in row_of(win, NEW)[6], timeout=20_000)
+    select(win, NEW)
+    edit = win.edit_user()
+    assert edit is not None and edit.active.isChecked()
+    edit.active.setChecked(False)
+    edit.save_button.click()
+    box = edit.findChild(QMessageBox, "confirmUnbind")
+    assert box is not None
+    box.button(QMessageBox.StandardButton.Yes).click()
+    qtbot.waitUntil(lambda: win.dialog is None and row_of(win, NEW)[5] == "غیرفعال", timeout=20_000)
+    assert "جداشده" in row_of(win, NEW)[6]
+    with api(server, "b.admin") as admin:
+        [cert] = {u["username"]: u for u in admin.admin_users()["users"]}[NEW]["certificates"]
+    assert (cert["bound"], cert["unbound_reason"]) == (False, "user_deactivated")
 
     # a unit under another
     win.tabs.setCurrentIndex(1)
