@@ -274,6 +274,6 @@ def list_users(ctx: ServerContext, admin: Principal) -> dict[str, Any]:
     return {"users": [{
         "username": r["username"], "display_name": r["display_name"], "title": r["title"] or "",
         "unit": r["unit_code"], "unit_name": unit_names.get(r["unit_code"], "") if r["unit_code"] else "",
-        "national_code": r["national_code"], "roles": sorted(r["roles"].split(",")), "active": bool(r["active"]),
+        "national_code": r["national_code"], "roles": sorted(x for x in r["roles"].split(",") if x), "active": bool(r["active"]),
         "certificates": by_user.get(r["id"], [])} for r in rows],
         "units": [{"code": code, "name": name, "parent": parent} for code, name, parent in unit_rows]}
