@@ -31,7 +31,7 @@ from tests.server.conftest import Env, fresh_pg_database, start_env
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
 # Per operation and mode, kept small for the test command's time; DABIR_API_EXAMPLES=500 for a deep run.
-EXAMPLES = int(os.environ.get("DABIR_API_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("DABIR_API_EXAMPLES", "6"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
           negative_data_rejection]
 SKIPPED = {"/api/v1/auth/logout"}  # would revoke the token the run uses; it reads nothing but the token

@@ -235,10 +235,10 @@ def test_kill_9_at_any_moment_neither_loses_nor_duplicates(tmp_path: Path, serve
     rng = random.Random(20261125)
     guids: list[str] = []
     kills = in_work = 0
-    # Runs go on until 22 of them were killed (a run that finished before its moment came is not
+    # Runs go on until 12 of them were killed (a run that finished before its moment came is not
     # one): how long a drain takes depends on the machine, the number of kills does not.
     for run in range(60):
-        if kills >= 22 and in_work >= 8:
+        if kills >= 12 and in_work >= 5:
             break
         st = open_store(tmp_path / "sender")  # more letters arrive between runs: there is always work
         for i in range(5):
@@ -263,7 +263,7 @@ def test_kill_9_at_any_moment_neither_loses_nor_duplicates(tmp_path: Path, serve
             kills += 1
             in_work += done_ops() > before
         proc.wait()
-    assert kills >= 22 and in_work >= 8, (kills, in_work)
+    assert kills >= 12 and in_work >= 5, (kills, in_work)
     for _ in range(5):  # finish without interruption
         proc = _sync_subprocess(tmp_path / "sender", file_keyring)
         _, err = proc.communicate(timeout=120)
