@@ -153,6 +153,8 @@ class UserDialog(QDialog):
             self.active.hide()  # a new account is active
         else:
             form.addRow("", self.active)
+            for box in (self.username, self.display_name, self.national_code, self.password, self.password_again):
+                box.hide()  # not in the form: shown, they would sit empty over its top corner
         self.error = QLabel(self)
         self.error.setObjectName("adminDialogError")
         self.error.setWordWrap(True)

@@ -269,3 +269,20 @@ def test_a_certificate_file_in_pem_or_der(tmp_path: Path) -> None:
     assert text.encode() == pki.root_cert.public_bytes(serialization.Encoding.PEM) and holder
     with pytest.raises(ValueError):
         read_certificate(b"not a certificate")
+
+
+def test_the_edit_dialog_shows_only_the_fields_it_edits(  # type: ignore[no-untyped-def]
+        persian_app: QApplication, store: Store, qtbot) -> None:
+    """The new-user fields an existing user's dialog leaves out are not left lying over its corner."""
+    def no_server(_store: Store) -> Any:
+        raise OSError("no server here")
+
+    win = AdminWindow(store, open_api=no_server)
+    qtbot.addWidget(win)
+    user = {"username": "b.staff", "display_name": "کارشناس", "title": "", "unit": "it", "roles": ["staff"],
+            "active": True, "certificates": []}
+    dialog = UserDialog(win, [{"code": "it", "name": "فناوری اطلاعات"}], win.role_names(), user)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert [box for box in dialog.findChildren(QLineEdit) if box.isVisible()] == [dialog.title]
