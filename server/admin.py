@@ -152,6 +152,13 @@ def add_signatory_certificate(ctx: ServerContext, conn: Connection, admin: Princ
     if Role.SIGNATORY.value not in row["roles"].split(",") or not row["active"]:
         raise ApiError(422, "not_a_signatory", "این کاربر نقش امضاکننده ندارد یا حساب او غیرفعال است.",
                        "The user does not have the signatory role or is deactivated.", "username")
+    holder = conn.execute(select(users.c.username).join_from(certificates, users, certificates.c.user_id == users.c.id)
+                          .where(certificates.c.agency_id == admin.agency_id, certificates.c.sha256 == fp,
+                                 certificates.c.unbound_at.is_(None), certificates.c.user_id != row["id"])).scalar()
+    if holder is not None:  # the row is unique per agency: answering "registered" would leave it with them
+        raise ApiError(422, "certificate_in_use",
+                       f"این گواهی هم‌اکنون برای کاربر {holder} ثبت است و برای دیگری ثبت نمی‌شود.",
+                       f"The certificate is already registered for the user {holder}.", "certificate_pem")
     rebound = conn.execute(update(certificates).where(
         certificates.c.agency_id == admin.agency_id, certificates.c.sha256 == fp,
         certificates.c.unbound_at.is_not(None)).values(user_id=row["id"], unbound_at=None, unbound_reason=None))

@@ -48,6 +48,22 @@ def test_the_agency_users_with_their_certificates(any_env: Env) -> None:
         assert name not in {u["username"] for u in other.admin_users()["users"]}
 
 
+def test_a_certificate_signing_for_one_user_is_not_registered_for_another(env: Env) -> None:
+    """The agency holds a certificate once: registering it for a second signatory is refused, not
+    answered "registered" while it stays with the first."""
+    name = f"a.sig{uuid.uuid4().hex[:6]}"
+    signer = make_signer(env.pki, "Signatory Twice", "0012345679")
+    with env.client("a.admin") as admin:
+        admin.add_user(name, "امضاکنندهٔ دوم", "a-long-password", ["signatory"], national_code="0012345679")
+        admin.add_signatory_certificate(name, signer.cert_pem)
+        admin.add_signatory_certificate(name, signer.cert_pem)  # again for the same user: fine
+        assert refusal(lambda: admin.add_signatory_certificate("a.signatory", signer.cert_pem)) == (
+            422, "certificate_in_use")
+        listed = {u["username"]: u for u in admin.admin_users()["users"]}
+        assert [c["bound"] for c in listed[name]["certificates"]] == [True]
+        assert hashlib.sha256(signer.cert_der).hexdigest() not in {c["sha256"] for c in listed["a.signatory"]["certificates"]}
+
+
 def test_only_agency_administrators(any_env: Env) -> None:
     for username in ("a.secretary", "a.staff", "a.signatory"):
         with any_env.client(username) as client:
