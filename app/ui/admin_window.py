@@ -163,6 +163,7 @@ class UserDialog(QDialog):
         self.save_button.setDefault(True)
         cancel = QPushButton(self.tr("Cancel"), self)
         cancel.clicked.connect(self.reject)
+        cancel.setAutoDefault(False)  # it takes the focus while Save waits: Enter must not close the form then
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.save_button)

@@ -286,3 +286,24 @@ def test_the_edit_dialog_shows_only_the_fields_it_edits(  # type: ignore[no-unty
     dialog.show()
     qtbot.waitExposed(dialog)
     assert [box for box in dialog.findChildren(QLineEdit) if box.isVisible()] == [dialog.title]
+
+
+def test_enter_after_a_refusal_does_not_throw_away_the_form(  # type: ignore[no-untyped-def]
+        persian_app: QApplication, store: Store, qtbot) -> None:
+    """Save is disabled while sending, so the focus moves on to Cancel: Enter then must not close
+    the dialog and lose what was typed (the passwords included)."""
+    def no_server(_store: Store) -> Any:
+        raise OSError("no server here")
+
+    win = AdminWindow(store, open_api=no_server)
+    qtbot.addWidget(win)
+    dialog = win.new_user()
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=5_000)
+    fill_new_user(dialog, NEW, "a-long-password")
+    dialog.save_button.setFocus()
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.error.text() == "ارتباط با کارگزار برقرار نشد.", timeout=10_000)
+    qtbot.keyClick(QApplication.focusWidget() or dialog, Qt.Key.Key_Return)
+    assert dialog.isVisible() and dialog.username.text() == NEW
