@@ -22,7 +22,7 @@ from app.models import letters as L
 from app.models.changes import Changed, Changes
 from app.models.db import Store
 from app.models.lifecycle import State
-from app.models.profile import SENDER_SETTING, read_setting
+from app.models.profile import signed_in_roles
 from app.models.search import reindex
 from app.models.tables import (
     ArchiveChange,
@@ -81,9 +81,7 @@ EDITOR_ROLES = frozenset({"secretary", "agency_admin"})
 def may_edit(store: Store) -> bool:
     """Whether the user working here files letters and keeps the tree (a secretary or an agency
     administrator, as the server allows); every role browses it."""
-    value = read_setting(store, SENDER_SETTING)
-    roles = value.get("roles") if isinstance(value, dict) else None
-    return bool(EDITOR_ROLES & set(roles or []))
+    return bool(EDITOR_ROLES & set(signed_in_roles(store) or []))
 
 
 def tree(store: Store) -> list[FolderNode]:

@@ -27,6 +27,13 @@ def read_setting(store: Store, key: str) -> Any:
         return row.value if row is not None else None
 
 
+def signed_in_roles(store: Store) -> list[str] | None:
+    """The roles the last login gave this profile (None: nobody has logged in yet)."""
+    value = read_setting(store, SENDER_SETTING)
+    roles = value.get("roles") if isinstance(value, dict) else None
+    return [str(r) for r in roles] if isinstance(roles, list) else None
+
+
 def token_module_setting(store: Store) -> str | None:
     """The configured PKCS#11 module path, if any."""
     value = read_setting(store, TOKEN_MODULE_SETTING)

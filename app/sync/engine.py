@@ -32,7 +32,7 @@ from app.models.db import Store
 from app.models.directory import keep_channels
 from app.models.incoming import apply_registration, store_paper_record
 from app.models.lifecycle import State
-from app.models.profile import SENDER_SETTING
+from app.models.profile import signed_in_roles
 from app.models.qr_payload import valid_code
 from app.models.tables import (
     Agency,
@@ -373,10 +373,7 @@ class SyncEngine:
 
     def _roles(self) -> list[str] | None:
         """The roles the login gave (None: not known yet)."""
-        with self.store.reader() as s:
-            row = s.get(Setting, SENDER_SETTING)
-            roles = row.value.get("roles") if row is not None and isinstance(row.value, dict) else None
-        return roles if isinstance(roles, list) else None
+        return signed_in_roles(self.store)
 
     def _at_desk(self) -> bool:
         """Whether this user pulls the agency's inbox: a secretary (or roles not known yet)."""

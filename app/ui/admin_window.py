@@ -12,7 +12,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -35,19 +34,18 @@ from PySide6.QtWidgets import (
 )
 
 from app.models.db import Store
-from app.models.profile import read_setting
+from app.models.profile import signed_in_roles
 from app.protocol import jalali
 from app.protocol.certificates import describe_certificate
 from app.protocol.persian import to_persian_digits
-from app.protocol.receipt import parse_time
+from app.protocol.receipt import load_certificate, parse_time
 from app.sync import account
-from app.sync.account import SENDER_SETTING
 from app.sync.api import ApiError, DabirApi
 from app.ui.file_dialogs import FSI, PDI, ask, file_dialog
 from app.ui.ops import Op, OpContext
+from app.ui.role_names import role_names, roles_text
 
 ADMIN_ROLE = "agency_admin"
-ROLES = ("secretary", "signatory", "staff", "unit_manager", "agency_admin", "rasad_observer")
 MIN_PASSWORD = 8  # the server's own minimum (server/requests.py UserIn)
 AUDIT_PAGE = 50
 Work = Callable[[DabirApi], Any]
@@ -55,16 +53,13 @@ Work = Callable[[DabirApi], Any]
 
 def may_administer(store: Store) -> bool:
     """Whether the signed-in user is an agency administrator (who sees the window's menu entry)."""
-    value = read_setting(store, SENDER_SETTING)
-    roles = value.get("roles") if isinstance(value, dict) else None
-    return ADMIN_ROLE in (roles or [])
+    return ADMIN_ROLE in (signed_in_roles(store) or [])
 
 
 def read_certificate(data: bytes) -> tuple[str, str]:
     """A certificate file (PEM or DER) as the PEM text the server takes and its holder's name;
     ValueError if it is neither."""
-    cert = (x509.load_pem_x509_certificate(data) if data.lstrip().startswith(b"-----BEGIN")
-            else x509.load_der_x509_certificate(data))
+    cert = load_certificate(data)
     der = cert.public_bytes(serialization.Encoding.DER)
     info = describe_certificate(der)
     return cert.public_bytes(serialization.Encoding.PEM).decode("ascii"), info.common_name or info.subject
@@ -221,11 +216,6 @@ class AdminWindow(QWidget):
         self.load_users()
         self.load_audit()
 
-    def role_names(self) -> dict[str, str]:
-        return {"secretary": self.tr("Secretariat clerk"), "signatory": self.tr("Signatory"),
-                "staff": self.tr("Staff"), "unit_manager": self.tr("Unit manager"),
-                "agency_admin": self.tr("Agency administrator"), "rasad_observer": self.tr("Rasad observer")}
-
     # -- the tabs -------------------------------------------------------------------------------
     def _users_tab(self) -> QWidget:
         tab = QWidget(self)
@@ -311,10 +301,8 @@ class AdminWindow(QWidget):
 
     def show_users(self, answer: dict[str, Any]) -> None:
         self.users, self.units = answer["users"], answer["units"]
-        names = self.role_names()
         _fill(self.user_table, [[
-            u["display_name"], u["username"], u["title"], u["unit_name"] or (u["unit"] or ""),
-            "، ".join(names.get(r, r) for r in u["roles"]),
+            u["display_name"], u["username"], u["title"], u["unit_name"] or (u["unit"] or ""), roles_text(u["roles"]),
             self.tr("Active") if u["active"] else self.tr("Deactivated"),
             "، ".join(self._certificate_text(c) for c in u["certificates"]) or "—"] for u in self.users])
         unit_names = {u["code"]: u["name"] for u in self.units}
@@ -353,7 +341,7 @@ class AdminWindow(QWidget):
     def _open_dialog(self, user: dict[str, Any] | None) -> UserDialog:
         if self.dialog is not None:
             self.dialog.close()
-        dialog = self.dialog = UserDialog(self, self.units, self.role_names(), user)
+        dialog = self.dialog = UserDialog(self, self.units, role_names(), user)
         dialog.save_button.clicked.connect(lambda _c=False: self.save(dialog))
         dialog.finished.connect(lambda _r: setattr(self, "dialog", None) if self.dialog is dialog else None)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

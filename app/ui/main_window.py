@@ -39,7 +39,7 @@ from app.models.folders import Folder, LetterRow, Place
 from app.models.letter_actions import submit_for_signature
 from app.models.letter_lookup import letter_summary
 from app.models.lifecycle import State
-from app.models.profile import letter_columns_setting, read_setting, remember_letter_columns
+from app.models.profile import letter_columns_setting, read_setting, remember_letter_columns, signed_in_roles
 from app.protocol.jalali import format_datetime
 from app.sync import account
 from app.sync.account import SENDER_SETTING
@@ -61,6 +61,7 @@ from app.ui.outbox_panel import OutboxPanel
 from app.ui.rasad_reports import RasadReportsWindow, may_see_reports
 from app.ui.referral_actions import ReferralActions
 from app.ui.reminders import Reminders
+from app.ui.role_names import roles_text
 from app.ui.search_box import SearchBox
 from app.ui.settings_actions import SettingsActions
 from app.ui.store_changes import StoreChanges
@@ -287,16 +288,9 @@ class MainWindow(QMainWindow):
         value = read_setting(self.store, SENDER_SETTING)
         return {k: v for k, v in value.items() if isinstance(v, str)} if isinstance(value, dict) else {}
 
-    def role_names(self, roles: list[str]) -> str:
-        names = {"secretary": self.tr("Secretariat clerk"), "signatory": self.tr("Signatory"),
-                 "staff": self.tr("Staff"), "agency_admin": self.tr("Agency administrator"),
-                 "unit_manager": self.tr("Unit manager"), "rasad_observer": self.tr("Rasad observer")}
-        return "، ".join(names.get(r, r) for r in roles)
-
     def is_staff(self) -> bool:
         """Signed in without the secretary's role: their work is the cartable, not the folders."""
-        value = read_setting(self.store, SENDER_SETTING)
-        roles = value.get("roles") if isinstance(value, dict) else None
+        roles = signed_in_roles(self.store)
         return bool(roles) and "secretary" not in (roles or [])
 
     def show_identity(self) -> None:
@@ -306,7 +300,7 @@ class MainWindow(QMainWindow):
         me = value if isinstance(value, dict) else {}
         agency = agency_name(self.store, str(me.get("agency") or "")) or str(me.get("agency") or "")
         user = str(me.get("name") or me.get("person") or "")
-        roles = self.role_names([str(r) for r in me.get("roles") or []])
+        roles = roles_text([str(r) for r in me.get("roles") or []])
         who = f"{user} ({roles})" if user and roles else user
         parts = [p for p in (who, agency) if p]
         # the platform appends the application's name («دبیر») itself: "who — agency — دبیر"

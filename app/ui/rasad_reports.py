@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from app.models.db import Store
 from app.models.directory import agency_name
-from app.models.profile import read_setting
+from app.models.profile import read_setting, signed_in_roles
 from app.protocol import jalali
 from app.protocol.persian import to_persian_digits
 from app.protocol.receipt import parse_time
@@ -49,9 +49,7 @@ Table = tuple[list[str], list[list[Cell]], list[str], list[tuple[str, list[float
 
 
 def may_see_reports(store: Store) -> bool:
-    value = read_setting(store, SENDER_SETTING)
-    roles = value.get("roles") if isinstance(value, dict) else None
-    return bool(ROLES & set(roles or []))
+    return bool(ROLES & set(signed_in_roles(store) or []))
 
 
 def _jalali(iso_time: str | None) -> str:

@@ -24,36 +24,6 @@
         <translation>رویدادهای امنیتی</translation>
     </message>
     <message>
-        <location filename="../../app/ui/admin_window.py" line="222"/>
-        <source>Secretariat clerk</source>
-        <translation>کارمند دبیرخانه</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/admin_window.py" line="222"/>
-        <source>Signatory</source>
-        <translation>امضاکننده</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/admin_window.py" line="223"/>
-        <source>Staff</source>
-        <translation>کارشناس</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/admin_window.py" line="223"/>
-        <source>Unit manager</source>
-        <translation>مدیر واحد</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/admin_window.py" line="224"/>
-        <source>Agency administrator</source>
-        <translation>راهبر سازمان</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/admin_window.py" line="224"/>
-        <source>Rasad observer</source>
-        <translation>ناظر رصد</translation>
-    </message>
-    <message>
         <location filename="../../app/ui/admin_window.py" line="229"/>
         <location filename="../../app/ui/admin_window.py" line="248"/>
         <source>Name</source>
@@ -427,6 +397,39 @@
         <location filename="../../app/ui/admin_window.py" line="188"/>
         <source>The two passwords are not the same.</source>
         <translation>دو گذرواژهٔ واردشده یکسان نیست.</translation>
+    </message>
+</context>
+<context>
+    <name>RoleNames</name>
+    <message>
+        <location filename="../../app/ui/role_names.py" line="1"/>
+        <source>Agency administrator</source>
+        <translation>راهبر سازمان</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/role_names.py" line="1"/>
+        <source>Rasad observer</source>
+        <translation>ناظر رصد</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/role_names.py" line="1"/>
+        <source>Secretariat clerk</source>
+        <translation>کارمند دبیرخانه</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/role_names.py" line="1"/>
+        <source>Signatory</source>
+        <translation>امضاکننده</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/role_names.py" line="1"/>
+        <source>Staff</source>
+        <translation>کارشناس</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/role_names.py" line="1"/>
+        <source>Unit manager</source>
+        <translation>مدیر واحد</translation>
     </message>
 </context>
 </TS>

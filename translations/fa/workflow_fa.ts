@@ -203,36 +203,6 @@
     <name>MainWindow</name>
     <message>
         <location filename="../../app/ui/main_window.py" line="1"/>
-        <source>Secretariat clerk</source>
-        <translation>کارمند دبیرخانه</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/main_window.py" line="1"/>
-        <source>Signatory</source>
-        <translation>امضاکننده</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/main_window.py" line="1"/>
-        <source>Staff</source>
-        <translation>کارشناس</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/main_window.py" line="1"/>
-        <source>Agency administrator</source>
-        <translation>راهبر سازمان</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/main_window.py" line="1"/>
-        <source>Unit manager</source>
-        <translation>مدیر واحد</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/main_window.py" line="1"/>
-        <source>Rasad observer</source>
-        <translation>ناظر رصد</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/main_window.py" line="1"/>
         <source>Not logged in</source>
         <translation>وارد نشده‌اید</translation>
     </message>
