@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from app.protocol.package import MAX_SIGNATURES, LetterPackage
+from app.protocol.package import MAX_SIGNATURES
 from app.protocol.package_schema import UUID_PATTERN, package_schema
 from app.protocol.receipt import cert_fingerprint
 from server import (
@@ -116,13 +116,6 @@ Sha256 = Annotated[str, Path(pattern=documents.SHA256_PATTERN, description="the 
 Username = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[^\x00]+$")]
 
 
-async def _package(request: Request, raw: bytes) -> LetterPackage:
-    """The request's letter package; its GUID goes into the audit log if the request is refused."""
-    package = await shams.read_package(ctx_of(request), raw)
-    request.state.guid = package.guid
-    return package
-
-
 def _without_password(body: BaseModel) -> bytes:
     """What the idempotency record hashes for user bodies: a fast hash over a password would be an
     offline-guessable copy of it, so the password is left out (a replay with the same key counts as
@@ -164,8 +157,7 @@ def build_router(settings: Settings) -> APIRouter:
     @r.post("/letters", tags=["shams"], openapi_extra=package_body)
     async def register_letter(request: Request, user: User, raw: Raw, key: IdemKey = None) -> Response:
         key = require_key(key)
-        package = await _package(request, raw)
-        return await shams.register(ctx_of(request), checker_of(request), user, package, key,
+        return await shams.register(ctx_of(request), checker_of(request), user, raw, request.state, key,
                                     request_digest(request, raw))
 
     @r.get("/letters/{guid}", tags=["shams"])
@@ -180,13 +172,13 @@ def build_router(settings: Settings) -> APIRouter:
     @r.post("/payam/messages", tags=["payam"], openapi_extra=package_body)
     async def payam_send(request: Request, user: User, raw: Raw, key: IdemKey = None) -> Response:
         key = require_key(key)
-        return await payam.send(ctx_of(request), checker_of(request), user, await _package(request, raw), key,
+        return await payam.send(ctx_of(request), checker_of(request), user, raw, request.state, key,
                                 request_digest(request, raw), internal=False)
 
     @r.post("/internal/messages", tags=["internal"], openapi_extra=package_body)
     async def internal_send(request: Request, user: User, raw: Raw, key: IdemKey = None) -> Response:
         key = require_key(key)
-        return await payam.send(ctx_of(request), checker_of(request), user, await _package(request, raw), key,
+        return await payam.send(ctx_of(request), checker_of(request), user, raw, request.state, key,
                                 request_digest(request, raw), internal=True)
 
     @r.get("/inbox", tags=["payam"])

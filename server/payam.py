@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import Any
+from typing import Any, NamedTuple
 
 from fastapi.responses import Response
 from sqlalchemy import Connection, bindparam, insert, select, update
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import State
 
 from app.protocol.package import LetterPackage
 from app.protocol.receipt import InvalidReceipt, format_time, receipt_matches, verify_receipt
@@ -34,6 +35,7 @@ from server.shams import (
     check_sender,
     invalid_signature,
     letter_row,
+    parse_package,
     registration_view,
     stored_package,
     unsigned,
@@ -121,10 +123,21 @@ def _deliver(ctx: ServerContext, conn: Connection, guid: str, sender_agency_id: 
     conn.execute(_MARK_SENT, {"l_guid": guid, "l_sent_at": now})
 
 
-async def send(ctx: ServerContext, checker: SignatureChecker, principal: Principal, package: LetterPackage,
-               key: str, digest: str, *, internal: bool) -> Response:
-    """Checks in one read, the signatures against each recipient agency's trust outside any
-    transaction, then one write: inbox rows, ``sent_at`` and the idempotency record together."""
+class _Checked(NamedTuple):
+    """A send after its checks: the letter as registered, its attachments and the recipient agencies."""
+
+    package: LetterPackage
+    row: Any
+    shas: list[str]
+    recipients: list[tuple[int, str]]
+
+
+def check_send(ctx: ServerContext, checker: SignatureChecker, principal: Principal, raw: bytes, state: State,
+               key: str, digest: str, internal: bool) -> _Checked | Response:
+    """Parse, the checks in one read and the signatures against each recipient agency's trust, in
+    one go off the event loop (as a registration's); a replay of ``key`` gets its first answer."""
+    package = parse_package(ctx, raw)
+    state.guid = package.guid  # for the audit log of a refusal
     content = package.content
     principal.require(Role.SECRETARY)
     if internal and content["kind"] != "internal":
@@ -148,7 +161,18 @@ async def send(ctx: ServerContext, checker: SignatureChecker, principal: Princip
         recipients = pick(conn, principal, content)
         stores = [checker.store_for(conn, rid) for rid, _ in recipients]
     registered_at = as_utc(row["registered_at"])  # validity then; revocation now
-    await run_in_threadpool(_check_for_recipients, checker, package, content_bytes, stores, registered_at)
+    _check_for_recipients(checker, package, content_bytes, stores, registered_at)
+    return _Checked(package, row, shas, recipients)
+
+
+async def send(ctx: ServerContext, checker: SignatureChecker, principal: Principal, raw: bytes, state: State,
+               key: str, digest: str, *, internal: bool) -> Response:
+    """The checks (:func:`check_send`) outside any transaction, then one write: inbox rows,
+    ``sent_at`` and the idempotency record together."""
+    checked = await run_in_threadpool(check_send, ctx, checker, principal, raw, state, key, digest, internal)
+    if isinstance(checked, Response):
+        return checked
+    package, row, shas, recipients = checked
     channel = "internal" if internal else "payam"
 
     def deliver(conn: Connection) -> dict[str, Any]:

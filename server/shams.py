@@ -20,6 +20,7 @@ from fastapi.responses import Response
 from sqlalchemy import Connection, and_, bindparam, case, insert, literal, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import State
 
 from app.protocol.jalali import format_datetime, jalali_year_of
 from app.protocol.package import MAX_SIGNATURES, InvalidPackage, LetterPackage
@@ -53,11 +54,6 @@ _POLICY = union_all(
     select(certificates.c.sha256, case((_AUTHORIZED, literal("cert")), else_=literal("unbound")))
     .join(users, users.c.id == certificates.c.user_id)
     .where(certificates.c.agency_id == bindparam("agency_id")))
-
-
-async def read_package(ctx: ServerContext, raw: bytes) -> LetterPackage:
-    """Parsing a package (up to the request limit) is CPU work: off the event loop, as verifying it is."""
-    return await run_in_threadpool(parse_package, ctx, raw)
 
 
 def parse_package(ctx: ServerContext, raw: bytes) -> LetterPackage:
@@ -204,11 +200,22 @@ def verified_signers(checker: SignatureChecker, package: LetterPackage, content_
     return ",".join(check.signer_national_codes)
 
 
-async def register(ctx: ServerContext, checker: SignatureChecker, principal: Principal, package: LetterPackage,
-                   key: str, digest: str) -> Response:
-    """Most registrations are first tries: check the signatures (outside any transaction) and write.
-    A retry — the same key, or the same letter under a new key — is recognised when either step
-    fails, and gets the answer stored the first time."""
+class Checked(NamedTuple):
+    """A registration's package after the checks that need no transaction."""
+
+    package: LetterPackage
+    content_sha: str
+    signer_codes: str
+    refused: ApiError | None  # the signatures' refusal: a retry of a registered letter may still get its answer
+
+
+def check_registration(ctx: ServerContext, checker: SignatureChecker, principal: Principal, raw: bytes,
+                       state: State) -> Checked:
+    """Parse, the sender, the attachments and the signatures, in one go off the event loop: parsing
+    and verifying are CPU work, and each trip to a worker thread costs more than the reads it saves.
+    The package's GUID goes on the request ``state`` for the audit log of a refusal."""
+    package = parse_package(ctx, raw)
+    state.guid = package.guid
     content = package.content
     check_sender(principal, content, "ثبت")
     content_bytes = package.content_bytes()
@@ -218,12 +225,23 @@ async def register(ctx: ServerContext, checker: SignatureChecker, principal: Pri
         policy = signer_policy(ctx, checker, conn, principal.agency_id)
     try:
         # the certificates must be valid now: the receipt's time is taken a moment later, in the write
-        signer_codes = await run_in_threadpool(verified_signers, checker, package, content_bytes, policy, ctx.clock())
-    except ApiError:  # (a certificate that has expired since the letter was registered, say)
+        return Checked(package, content_sha, verified_signers(checker, package, content_bytes, policy, ctx.clock()), None)
+    except ApiError as exc:  # (a certificate that has expired since the letter was registered, say)
+        return Checked(package, content_sha, "", exc)
+
+
+async def register(ctx: ServerContext, checker: SignatureChecker, principal: Principal, raw: bytes, state: State,
+                   key: str, digest: str) -> Response:
+    """Most registrations are first tries: check the signatures (outside any transaction) and write.
+    A retry — the same key, or the same letter under a new key — is recognised when either step
+    fails, and gets the answer stored the first time."""
+    package, content_sha, signer_codes, refused = await run_in_threadpool(
+        check_registration, ctx, checker, principal, raw, state)
+    if refused is not None:
         earlier = await _earlier_answer(ctx, principal, package, content_sha, key, digest)
         if earlier is not None:
             return earlier
-        raise
+        raise refused
     for _attempt in range(3):
         try:
             return json_response(200, await ctx.db.write(
