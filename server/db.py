@@ -88,25 +88,16 @@ class Database:
             self._writer = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
             self._reader = create_engine(url, pool_size=pool_size, max_overflow=pool_size, isolation_level="AUTOCOMMIT")
         # one per event loop (a uvicorn worker has one; tests and the CLI may start several)
-        self._kept = threading.local()  # each thread's read connection
-        self._all_kept: list[Connection] = []
         self._committers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, GroupCommit] = (
             weakref.WeakKeyDictionary())
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """This thread's connection for reads, in autocommit: each statement sees what is committed
-        when it runs (as READ COMMITTED would give it). A thread runs one statement at a time, so
-        it keeps one connection (the event loop serves every request's reads on it)."""
-        conn: Connection | None = getattr(self._kept, "conn", None)
-        if conn is None or conn.closed or conn.invalidated:
-            conn = self._kept.conn = self._reader.connect()
-            self._all_kept.append(conn)
-        try:
+        """A pooled connection for reads, in autocommit: each statement sees what is committed when it
+        runs (as READ COMMITTED would give it). Returned at once: worker threads come and go (an idle
+        one ends after seconds), and a connection kept per thread would leave the pool with them."""
+        with self._reader.connect() as conn:
             yield conn
-        except BaseException:
-            conn.rollback()  # (nothing to undo: lets a connection whose statement failed go on)
-            raise
 
     async def write(self, job: Callable[[Connection], T]) -> T:
         """Run ``job(conn)`` in a write transaction and return its result once committed. It may
@@ -132,9 +123,6 @@ class Database:
             yield conn
 
     def dispose(self) -> None:
-        for conn in self._all_kept:
-            conn.close()
-        self._all_kept.clear()
         if self._lock is not None:
             self._lock.close()
             self._lock = None

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, event, select, text
 from sqlalchemy.exc import IntegrityError
 
 from app.protocol.shams import Shams
@@ -216,3 +216,26 @@ def test_same_letter_raced_sqlite(env: Env, same_key: bool) -> None:
 @pytest.mark.parametrize("same_key", [True, False])
 def test_same_letter_raced_postgres(pg_env: Env, same_key: bool) -> None:
     _race(pg_env, same_key)
+
+
+def test_reads_from_threads_that_come_and_go_do_not_drain_the_pool(tmp_path: Path) -> None:
+    """A server's worker threads end when idle and new ones start (anyio's pool): twenty
+    short-lived threads' reads must all be served from a pool of four connections."""
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    upgrade(url)
+    d = Database(url, pool_size=2)  # room for 2 + 2 overflow connections
+    answers: list[int] = []
+
+    def one_read() -> None:
+        with d.read() as conn:
+            answers.append(conn.execute(select(1)).scalar_one())
+
+    try:
+        for _ in range(20):
+            reader = threading.Thread(target=one_read)
+            reader.start()
+            reader.join(timeout=10)
+            assert not reader.is_alive(), "a read waited for a connection the pool no longer had"
+    finally:
+        d.dispose()
+    assert answers == [1] * 20
