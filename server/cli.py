@@ -251,7 +251,7 @@ def seed_demo(settings: Settings, password: str) -> list[dict[str, Any]]:
     from server.app import create_context
     from server.archive import seed_tree
     from server.auth import hash_password
-    from server.models import units, users
+    from server.tables.accounts import units, users
 
     ctx = create_context(settings)
     password_hash = hash_password(password)

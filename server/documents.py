@@ -35,9 +35,9 @@ from app.protocol.persian import to_persian_digits
 from server.auth import Principal
 from server.context import ServerContext
 from server.errors import ApiError, not_found
-from server.models import document_access, documents, upload_parts, uploads
 from server.requests import Strict
 from server.storage import PIECE, Storage
+from server.tables.documents import document_access, documents, upload_parts, uploads
 
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 T = TypeVar("T")

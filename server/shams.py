@@ -33,8 +33,9 @@ from server.db import Database
 from server.documents import check_attachments
 from server.errors import ApiError
 from server.idempotency import busy, json_response, lookup, store, write_idempotent
-from server.models import certificates, letters, shams_counters, users
 from server.signatures import UPLOADED_HASHES, SignatureChecker
+from server.tables.accounts import certificates, users
+from server.tables.letters import letters, shams_counters
 from server.tracking import record_answers
 from server.verification import new_code
 
