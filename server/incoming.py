@@ -24,9 +24,9 @@ from app.protocol.jalali import format_datetime, jalali_year_of
 from app.protocol.persian import InvalidIdentifier, validate_national_code, validate_national_id
 from app.protocol.receipt import format_time
 from app.protocol.tracking import new_tracking_id
+from server.attachments import require_uploaded
 from server.auth import Principal, Role
 from server.context import ServerContext, as_utc
-from server.documents import require_uploaded
 from server.errors import ApiError, not_found
 from server.payam import acknowledgement
 from server.rasad_events import record as record_event

@@ -23,10 +23,10 @@ from starlette.datastructures import State
 from app.protocol.package import LetterPackage
 from app.protocol.receipt import InvalidReceipt, format_time, receipt_matches, verify_receipt
 from app.protocol.trust import TrustStore
+from server.attachments import check_attachments, grant
 from server.auth import Principal, Role
 from server.context import ServerContext, as_utc
 from server.db import next_value
-from server.documents import check_attachments, grant
 from server.errors import ApiError, not_found
 from server.idempotency import lookup, write_idempotent
 from server.shams import (

@@ -27,10 +27,10 @@ from app.protocol.package import MAX_SIGNATURES, InvalidPackage, LetterPackage
 from app.protocol.receipt import format_time
 from app.protocol.shams import Domain, Shams
 from app.protocol.trust import TrustStore
+from server.attachments import check_attachments
 from server.auth import Principal, Role
 from server.context import ServerContext, as_utc
 from server.db import Database
-from server.documents import check_attachments
 from server.errors import ApiError
 from server.idempotency import busy, json_response, lookup, store, write_idempotent
 from server.signatures import UPLOADED_HASHES, SignatureChecker
