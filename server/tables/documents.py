@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    DateTime,
-    ForeignKey,
-    Integer,
-    String,
-    Table,
-)
+from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Integer, String, Table
 
 from server.tables.base import metadata
 
