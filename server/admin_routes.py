@@ -31,6 +31,7 @@ async def _password_hash(password: str | None) -> str | None:
 
 def add_routes(r: APIRouter) -> None:
     """The administration's routes on the application's /api/v1 router."""
+
     @r.get("/trust-roots", tags=["directory"])
     async def get_trust_roots(request: Request, user: User) -> dict[str, Any]:
         """The certificates the caller's agency trusts for letter signatures (server-wide ∪ its

@@ -55,7 +55,8 @@ def protected(path: str) -> bool:
 
 
 def build_router(settings: Settings) -> APIRouter:
-    """Every route under /api/v1: each area's module adds its own."""
+    """Every route under /api/v1: sign-in, the directory and the public ones here, each other area's
+    from its own module."""
     r = APIRouter(prefix=API, responses=ERROR_RESPONSES)
 
     # -- identity ----------------------------------------------------------------------

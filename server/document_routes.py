@@ -15,6 +15,7 @@ Sha256 = Annotated[str, Path(pattern=documents.SHA256_PATTERN, description="the 
 
 def add_routes(r: APIRouter) -> None:
     """The documents' routes on the application's /api/v1 router."""
+
     @r.post("/uploads", tags=["documents"], status_code=201)
     async def post_upload(request: Request, user: User, body: documents.UploadIn) -> dict[str, Any]:
         """Start an upload (``complete`` at once if the agency has this content already)."""
