@@ -34,19 +34,12 @@ from sqlalchemy import Engine, create_engine, insert, text
 
 from bench.machine import describe
 from server.migrate import upgrade
-from server.models import (
-    agencies,
-    incoming_registrations,
-    referral_events,
-    referral_recipients,
-    referral_summary,
-    referrals,
-    units,
-    users,
-)
 from server.rasad_access import Scope
 from server.rasad_reports import NAMES, report
 from server.rasad_summary import pair_rows
+from server.tables.accounts import agencies, units, users
+from server.tables.letters import incoming_registrations
+from server.tables.referrals import referral_events, referral_recipients, referral_summary, referrals
 
 YEAR_START = dt.datetime(2025, 11, 22, tzinfo=dt.UTC)  # 1404/09/01
 NOW = YEAR_START + dt.timedelta(days=366)

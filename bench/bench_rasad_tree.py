@@ -47,16 +47,11 @@ def seed(db_url: str, agency_nid: str, events: int) -> str:
     """The tree's letter and the agency's events, in bulk; returns the letter's GUID."""
     from sqlalchemy import create_engine, insert, select
 
-    from server.models import (
-        agencies,
-        incoming_registrations,
-        rasad_events,
-        referral_events,
-        referral_recipients,
-        referrals,
-        sequences,
-        users,
-    )
+    from server.tables.accounts import agencies, users
+    from server.tables.base import sequences
+    from server.tables.letters import incoming_registrations
+    from server.tables.rasad import rasad_events
+    from server.tables.referrals import referral_events, referral_recipients, referrals
 
     rnd = random.Random(19)
     engine = create_engine(db_url)

@@ -49,7 +49,8 @@ def seed(db_url: str, agency_nid: str, count: int) -> None:
     from sqlalchemy import create_engine, insert, select
 
     from app.protocol.tracking import new_tracking_id
-    from server.models import agencies, incoming_registrations, users
+    from server.tables.accounts import agencies, users
+    from server.tables.letters import incoming_registrations
 
     rnd = random.Random(20)
     engine = create_engine(db_url)

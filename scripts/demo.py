@@ -34,7 +34,7 @@ from devkit.pki import TestPKI, pem  # noqa: E402
 from devkit.revocation import RevocationServer  # noqa: E402
 from devkit.server_process import DEMO_PASSWORD, ServerProcess  # noqa: E402
 from devkit.softhsm import SOFTHSM_MODULE, SoftHSM, provision_signing_key  # noqa: E402
-from server.cli import DEMO_SIGNATORIES  # noqa: E402
+from server.demo_seed import DEMO_SIGNATORIES  # noqa: E402
 
 DEFAULT_DIR = ROOT / ".demo"
 PIN = "123456"

@@ -19,7 +19,7 @@ from server.auth import ROLES, Principal, Role, revoke_user_tokens
 from server.context import ServerContext, as_utc
 from server.directory import touch
 from server.errors import ApiError, not_found
-from server.models import agencies, certificates, trust_roots, units, users
+from server.tables.accounts import agencies, certificates, trust_roots, units, users
 
 
 def _conflict(what_fa: str, what_en: str, field: str) -> ApiError:

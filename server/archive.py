@@ -27,9 +27,10 @@ from server.context import ServerContext, as_utc
 from server.db import next_value
 from server.errors import ApiError
 from server.idempotency import request_digest, run_idempotent
-from server.models import archive_filings, archive_folders, users
 from server.referrals import letter_visible
 from server.requests import Strict
+from server.tables.accounts import users
+from server.tables.archive import archive_filings, archive_folders
 
 FEED = "archive"  # one counter for both feeds: a change's cursor orders it among all the agency's
 EDITORS = (Role.SECRETARY, Role.AGENCY_ADMIN)

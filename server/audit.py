@@ -19,7 +19,7 @@ from app.protocol.receipt import format_time
 from server.auth import Principal, Role
 from server.context import ServerContext, as_utc
 from server.errors import ApiError
-from server.models import audit_events
+from server.tables.base import audit_events
 
 log = logging.getLogger("dabir.server")
 T = TypeVar("T")

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from server.context import ServerContext, as_utc
 from server.errors import ApiError, forbidden, unauthenticated
-from server.models import agencies, login_failures, tokens, users
+from server.tables.accounts import agencies, login_failures, tokens, users
 from server.throttle import busy, too_many
 
 

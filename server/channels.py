@@ -29,7 +29,8 @@ from server.auth import Principal, Role
 from server.context import ServerContext
 from server.directory import touch
 from server.errors import ApiError
-from server.models import agencies, channel_accounts, channel_agencies, idempotency_keys, users
+from server.tables.accounts import agencies, channel_accounts, channel_agencies, users
+from server.tables.base import idempotency_keys
 
 log = logging.getLogger("dabir.server")
 PREFIX = "/api/v1/channel/"

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, bindparam, create_engine, event, inse
 from sqlalchemy.dialects import postgresql, sqlite
 
 from server.group_commit import GroupCommit
-from server.models import sequences
+from server.tables.base import sequences
 
 SQLITE_BUSY_TIMEOUT_S = 30
 T = TypeVar("T")

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, select, update
 
 from server.context import ServerContext
 from server.db import next_value
-from server.models import agencies, units, users
+from server.tables.accounts import agencies, units, users
 
 
 def touch(ctx: ServerContext, conn: Connection) -> int:

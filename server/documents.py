@@ -7,8 +7,7 @@ the content (against the allowlist), then the document is stored once under its 
 step keeps its state in the database and the storage, never in this process, so any server may
 take the next request. A chunk sent again replaces itself, so uploads need no idempotency records.
 
-Who may read a document: the uploader's agency and each agency a letter listing it was sent to
-(every user of those agencies, so referred users too). Anyone else gets the 404 of a missing one.
+Who may read a document is server/attachments.py's answer; anyone else gets the 404 of a missing one.
 """
 
 from __future__ import annotations
@@ -29,15 +28,16 @@ from sqlalchemy import Connection, delete, insert, select, update
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from app.protocol.documents import document_address, sha256_from_address
+from app.protocol.documents import document_address
 from app.protocol.media import Sniffer, safe_file_name, same_type
 from app.protocol.persian import to_persian_digits
+from server.attachments import may_read
 from server.auth import Principal
 from server.context import ServerContext
 from server.errors import ApiError, not_found
-from server.models import document_access, documents, upload_parts, uploads
 from server.requests import Strict
 from server.storage import PIECE, Storage
+from server.tables.documents import document_access, documents, upload_parts, uploads
 
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 T = TypeVar("T")
@@ -128,11 +128,6 @@ def _progress(row: Any, have: set[int] | dict[int, str]) -> tuple[int, list[list
         else:
             missing.append([start, end])
     return min(first_missing * chunk, size), missing
-
-
-def may_read(conn: Connection, agency_id: int, sha256: str) -> bool:
-    return conn.execute(select(document_access.c.agency_id).where(
-        document_access.c.sha256 == sha256, document_access.c.agency_id == agency_id)).first() is not None
 
 
 # -- uploads ----------------------------------------------------------------------------------
@@ -368,35 +363,3 @@ async def download(ctx: ServerContext, storage: Storage, principal: Principal, s
         raise
     return StreamingResponse(pieces, status_code=206 if span else 200,
                              media_type=doc["media_type"], headers=headers)
-
-
-# -- letters that list documents ---------------------------------------------------------------
-def check_attachments(conn: Connection, agency_id: int, content: dict[str, Any]) -> list[str]:
-    """The SHA-256 of each attachment, once each names its document by address and the agency has it
-    completely uploaded (or received it): otherwise 422 / 409 ``attachment_missing``."""
-    shas = []
-    for i, a in enumerate(content.get("attachments") or []):
-        if sha256_from_address(a["address"]) != a["sha256"]:
-            raise _refuse(422, "attachment_address_mismatch", "نشانی پیوست با چکیده آن مطابقت ندارد.",
-                          "The attachment's address does not name its SHA-256.", f"content.attachments[{i}].address")
-        require_uploaded(conn, agency_id, a, f"content.attachments[{i}]")
-        shas.append(a["sha256"])
-    return shas
-
-
-def require_uploaded(conn: Connection, agency_id: int, entry: dict[str, Any], field: str) -> None:
-    """409 ``attachment_missing`` unless the agency has this document (an attachment, a paper letter's
-    scan) completely uploaded or received: a letter never names bytes its readers cannot fetch."""
-    if not may_read(conn, agency_id, entry["sha256"]):
-        name = safe_file_name(entry["name"] or "")[:100]
-        raise _refuse(409, "attachment_missing", f"پیوست «{name}» هنوز به‌طور کامل بارگذاری نشده است؛ "
-                      "پس از پایان بارگذاری دوباره تلاش کنید.", "An attachment is not completely uploaded yet.", field)
-
-
-def grant(ctx: ServerContext, conn: Connection, shas: list[str], agency_ids: list[int], guid: str) -> None:
-    """The recipient agencies of a letter may read its attachments (in the write that delivers it)."""
-    now = ctx.clock()
-    for sha in dict.fromkeys(shas):
-        for agency_id in agency_ids:
-            conn.execute(ctx.db.insert_ignore(document_access).values(sha256=sha, agency_id=agency_id,
-                                                                      letter_guid=guid, granted_at=now))

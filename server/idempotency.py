@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from server.auth import Principal
 from server.context import ServerContext
 from server.errors import ApiError
-from server.models import idempotency_keys
+from server.tables.base import idempotency_keys
 
 MAX_KEY = 200
 # Statements built once: SQLAlchemy then reuses their compiled form and cache key.

@@ -24,14 +24,14 @@ from app.protocol.jalali import format_datetime, jalali_year_of
 from app.protocol.persian import InvalidIdentifier, validate_national_code, validate_national_id
 from app.protocol.receipt import format_time
 from app.protocol.tracking import new_tracking_id
+from server.attachments import require_uploaded
 from server.auth import Principal, Role
 from server.context import ServerContext, as_utc
-from server.documents import require_uploaded
 from server.errors import ApiError, not_found
-from server.models import deliveries, incoming_counters, incoming_registrations
 from server.payam import acknowledgement
 from server.rasad_events import record as record_event
 from server.rasad_events import registration_id
+from server.tables.letters import deliveries, incoming_counters, incoming_registrations
 
 _NEXT = (update(incoming_counters)
          .where(incoming_counters.c.agency_id == bindparam("c_agency"), incoming_counters.c.year == bindparam("c_year"))

@@ -23,13 +23,12 @@ from starlette.datastructures import State
 from app.protocol.package import LetterPackage
 from app.protocol.receipt import InvalidReceipt, format_time, receipt_matches, verify_receipt
 from app.protocol.trust import TrustStore
+from server.attachments import check_attachments, grant
 from server.auth import Principal, Role
 from server.context import ServerContext, as_utc
 from server.db import next_value
-from server.documents import check_attachments, grant
 from server.errors import ApiError, not_found
 from server.idempotency import lookup, write_idempotent
-from server.models import acks, agencies, deliveries, letters, units, users
 from server.shams import (
     check_internal_recipients,
     check_sender,
@@ -41,6 +40,8 @@ from server.shams import (
     unsigned,
 )
 from server.signatures import SignatureChecker
+from server.tables.accounts import agencies, units, users
+from server.tables.letters import acks, deliveries, letters
 
 # Statements of a send, built once: SQLAlchemy then reuses their compiled form and cache key.
 _ACTIVE_AGENCY = select(agencies.c.id).where(agencies.c.national_id == bindparam("nid"), agencies.c.active.is_(True))

@@ -17,15 +17,11 @@ from sqlalchemy import Connection, Select, exists, or_, select
 
 from server.auth import Principal, Role
 from server.errors import not_found
-from server.models import (
-    agencies,
-    incoming_registrations,
-    rasad_grants,
-    referral_recipients,
-    referrals,
-    users,
-)
 from server.referrals import letter_visible
+from server.tables.accounts import agencies, users
+from server.tables.letters import incoming_registrations
+from server.tables.rasad import rasad_grants
+from server.tables.referrals import referral_recipients, referrals
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ from sqlalchemy import Connection, insert, select
 from app.protocol.receipt import format_time
 from server.context import ServerContext, as_utc
 from server.db import next_value
-from server.models import rasad_events, units, users
+from server.tables.accounts import units, users
+from server.tables.rasad import rasad_events
 
 KINDS = ("registered", "referred", "read", "answered", "closed", "recalled", "filed", "unfiled")
 # a referral event's kind as the referrals API names it -> the Rasad kind

@@ -16,7 +16,8 @@ from sqlalchemy import Connection, insert, select, update
 from server import audit
 from server.admin import agency_id_of
 from server.context import ServerContext
-from server.models import agencies, rasad_grants, users
+from server.tables.accounts import agencies, users
+from server.tables.rasad import rasad_grants
 
 
 class GrantError(ValueError):

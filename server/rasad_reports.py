@@ -37,16 +37,10 @@ from app.protocol.jalali import TEHRAN
 from app.protocol.receipt import format_time
 from server.auth import Role
 from server.context import as_utc
-from server.models import (
-    agencies,
-    incoming_registrations,
-    letters,
-    referral_summary,
-    referrals,
-    units,
-    users,
-)
 from server.rasad_access import Scope
+from server.tables.accounts import agencies, units, users
+from server.tables.letters import incoming_registrations, letters
+from server.tables.referrals import referral_summary, referrals
 
 NAMES = ("open_referrals", "timing", "waiting", "instructions")
 SENIOR_ROLES = frozenset({Role.SIGNATORY.value, Role.UNIT_MANAGER.value, Role.AGENCY_ADMIN.value})

@@ -15,8 +15,8 @@ from server import rasad_events, rasad_tree
 from server.auth import Principal, Role
 from server.context import ServerContext
 from server.idempotency import json_response
-from server.models import agencies
 from server.rasad_access import granted_agencies, scope_for, tree_agency
+from server.tables.accounts import agencies
 
 
 class Person(BaseModel):

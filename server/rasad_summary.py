@@ -21,7 +21,8 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select
 
 from server.context import as_utc
-from server.models import referral_events, referral_recipients, referral_summary, referrals, users
+from server.tables.accounts import users
+from server.tables.referrals import referral_events, referral_recipients, referral_summary, referrals
 
 FIRST_ACTION_KINDS = ("read", "answer", "close")
 BATCH = 2000

@@ -18,15 +18,10 @@ from sqlalchemy import Connection, select
 
 from app.protocol.receipt import format_time
 from server.context import ServerContext, as_utc
-from server.models import (
-    agencies,
-    incoming_registrations,
-    letters,
-    referral_events,
-    referral_recipients,
-    referrals,
-)
 from server.rasad_events import people
+from server.tables.accounts import agencies
+from server.tables.letters import incoming_registrations, letters
+from server.tables.referrals import referral_events, referral_recipients, referrals
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 _CHUNK = 500  # ids per IN (…) list

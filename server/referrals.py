@@ -25,17 +25,10 @@ from server.context import ServerContext, as_utc
 from server.db import next_value
 from server.errors import ApiError, forbidden, not_found
 from server.incoming import paper_record, registration_view
-from server.models import (
-    cartable_entries,
-    deliveries,
-    incoming_registrations,
-    letters,
-    referral_events,
-    referral_recipients,
-    referrals,
-    users,
-)
 from server.shams import stored_package
+from server.tables.accounts import users
+from server.tables.letters import deliveries, incoming_registrations, letters
+from server.tables.referrals import cartable_entries, referral_events, referral_recipients, referrals
 
 FEED = "cartable"
 # Roles that may refer any letter of the agency (staff refer only what was referred to them).

@@ -27,14 +27,15 @@ from app.protocol.package import MAX_SIGNATURES, InvalidPackage, LetterPackage
 from app.protocol.receipt import format_time
 from app.protocol.shams import Domain, Shams
 from app.protocol.trust import TrustStore
+from server.attachments import check_attachments
 from server.auth import Principal, Role
 from server.context import ServerContext, as_utc
 from server.db import Database
-from server.documents import check_attachments
 from server.errors import ApiError
 from server.idempotency import busy, json_response, lookup, store, write_idempotent
-from server.models import certificates, letters, shams_counters, users
 from server.signatures import UPLOADED_HASHES, SignatureChecker
+from server.tables.accounts import certificates, users
+from server.tables.letters import letters, shams_counters
 from server.tracking import record_answers
 from server.verification import new_code
 

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, bindparam, select
 
 from app.protocol.trust import TrustStore
 from app.protocol.verify import SignatureVerdict, verify_detached
-from server.models import trust_roots
+from server.tables.accounts import trust_roots
 
 _OF_AGENCY = trust_roots.c.agency_id == bindparam("agency_id")
 UPLOADED_HASHES = select(trust_roots.c.sha256).where(_OF_AGENCY)  # built once: compiled once

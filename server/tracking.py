@@ -38,18 +38,11 @@ from app.protocol.shams import Shams
 from app.protocol.tracking import display_tracking_id, parse_tracking_id
 from server.context import ServerContext, as_utc
 from server.errors import ApiError
-from server.models import (
-    agencies,
-    channel_agencies,
-    citizen_answers,
-    incoming_registrations,
-    letters,
-    rasad_events,
-    referral_events,
-    referral_summary,
-    referrals,
-)
 from server.rasad_events import record
+from server.tables.accounts import agencies, channel_agencies
+from server.tables.letters import citizen_answers, incoming_registrations, letters
+from server.tables.rasad import rasad_events
+from server.tables.referrals import referral_events, referral_summary, referrals
 
 # What an unknown id and a wrong national code both get: the same status and the same bytes.
 NOT_FOUND = ApiError(404, "tracking_not_found",

@@ -25,7 +25,8 @@ from app.protocol.receipt import format_time
 from app.protocol.shams import Domain, InvalidShams, Shams
 from server.context import ServerContext, as_utc
 from server.errors import ApiError
-from server.models import agencies, certificates, letters, users
+from server.tables.accounts import agencies, certificates, users
+from server.tables.letters import letters
 
 CODE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"  # RFC 4648 base32: uppercase, no 0/1/8/9
 CODE_LENGTH = 12  # 60 random bits: out of reach of guessing under the rate limit

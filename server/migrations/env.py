@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from server.models import metadata
+from server.tables import metadata
 
 config = context.config
 target_metadata = metadata

@@ -14,8 +14,9 @@ from app.protocol.package import LetterPackage
 from devkit.letters import make_package
 from devkit.pki import TestPKI
 from server.app import create_app
-from server.cli import cmd_init, seed_demo
+from server.cli import cmd_init
 from server.config import load_settings
+from server.demo_seed import seed_demo
 from tests.protocol.cases import build_cms
 
 PASSWORD = "unit-password-1"

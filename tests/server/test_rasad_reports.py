@@ -16,19 +16,12 @@ from sqlalchemy import Connection, Engine, create_engine, insert, select, update
 
 from server import rasad_summary
 from server.migrate import upgrade
-from server.models import (
-    agencies,
-    incoming_registrations,
-    letters,
-    rasad_grants,
-    referral_events,
-    referral_recipients,
-    referrals,
-    units,
-    users,
-)
 from server.rasad_access import Scope
 from server.rasad_reports import nearest_rank, report
+from server.tables.accounts import agencies, units, users
+from server.tables.letters import incoming_registrations, letters
+from server.tables.rasad import rasad_grants
+from server.tables.referrals import referral_events, referral_recipients, referrals
 from tests.server.conftest import Env, fresh_pg_database, refusal
 
 NOW = dt.datetime(2026, 12, 5, 10, 0, tzinfo=dt.UTC)  # 13:30 in Tehran

@@ -14,15 +14,8 @@ from sqlalchemy import Connection, Engine, create_engine, insert, select
 
 from server.context import as_utc
 from server.migrate import alembic_config, upgrade
-from server.models import (
-    agencies,
-    referral_events,
-    referral_recipients,
-    referral_summary,
-    referrals,
-    units,
-    users,
-)
+from server.tables.accounts import agencies, units, users
+from server.tables.referrals import referral_events, referral_recipients, referral_summary, referrals
 from tests.server.conftest import Env, fresh_pg_database
 
 FOR_ACTION = "برای اقدام"

@@ -24,7 +24,7 @@ from app.protocol.tracking import display_tracking_id, new_tracking_id
 from app.sync.api import DabirApi
 from devkit.letters import BulkSigner, make_package
 from devkit.pki import TestPKI
-from server.cli import DEMO_USERS
+from server.demo_seed import DEMO_USERS
 from tests.server.conftest import Env, fresh_pg_database, start_env
 from tests.server.test_channel_api import add_account
 from tests.server.test_channel_api import http as channel_http
