@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from app.protocol.receipt import cert_fingerprint
 from server import (
     admin_routes,
-    archive,
+    archive_routes,
     audit,
     channel_routes,
     directory,
@@ -36,7 +36,7 @@ from server.errors import ERROR_RESPONSES, ApiError, ContainErrors, install_hand
 from server.middleware import AccessLog, Authenticate, RequestLimits
 from server.receipts import load_receipt_identity
 from server.requests import LoginIn
-from server.route_deps import API, After, Limit, User, ctx_of, current
+from server.route_deps import API, After, Limit, User, ctx_of
 from server.security_headers import SecurityHeaders
 from server.signatures import SignatureChecker
 from server.storage import create_storage
@@ -82,9 +82,9 @@ def build_router(settings: Settings) -> APIRouter:
         return directory.changes(ctx_of(request), after, limit)
 
     letter_routes.add_routes(r, settings)  # SHAMS, Payam, incoming, referrals and cartables
-    archive.add_routes(r, current)  # the archive (بایگانی): /api/v1/archive/…
-    rasad_routes.add_routes(r, current)  # Rasad (رصد): /api/v1/rasad/…
-    rasad_report_routes.add_routes(r, current)  # Rasad reports: /api/v1/rasad/reports/…
+    archive_routes.add_routes(r)  # the archive (بایگانی): /api/v1/archive/…
+    rasad_routes.add_routes(r)  # Rasad (رصد): /api/v1/rasad/…
+    rasad_report_routes.add_routes(r)  # Rasad reports: /api/v1/rasad/reports/…
     channel_routes.add_routes(r)  # portals and pishkhan offices, by channel key: /api/v1/channel/…
     document_routes.add_routes(r)  # documents (attachments): /api/v1/uploads/…, /api/v1/documents/…
 

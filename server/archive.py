@@ -10,11 +10,8 @@ agency's folders and letters are not found (404); every change is in the audit l
 
 import datetime as dt
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request
-from fastapi.responses import Response
 from pydantic import Field
 from sqlalchemy import Connection, insert, select, update
 
@@ -26,7 +23,6 @@ from server.auth import Principal, Role
 from server.context import ServerContext, as_utc
 from server.db import next_value
 from server.errors import ApiError
-from server.idempotency import request_digest, run_idempotent
 from server.referrals import letter_visible
 from server.requests import Strict
 from server.tables.accounts import users
@@ -290,72 +286,3 @@ def filings_feed(ctx: ServerContext, principal: Principal, after: int, limit: in
             .order_by(archive_filings.c.cursor).limit(limit)).mappings().all()
         items = [_filing_view(conn, r, r["folder_guid"]) for r in rows]
     return {"items": items, "cursor": items[-1]["cursor"] if items else after, "more": len(items) == limit}
-
-
-# -- routes: the application includes these under /api/v1 -------------------------------------
-Current = Callable[[Request], Awaitable[Principal]]
-Guid = Annotated[str, Path(pattern=UUID_PATTERN)]
-After = Annotated[int, Query(ge=0, le=2**63 - 1)]
-Limit = Annotated[int, Query(ge=1, le=500)]
-IdemKey = Annotated[str | None, Header(alias="Idempotency-Key")]
-
-
-def add_routes(r: APIRouter, current: Current) -> None:
-    """The archive's routes on the application's /api/v1 router (whose route templates the audit log
-    names); ``current`` is its dependency for the caller (this module evaluates annotations when
-    they are made, so FastAPI sees this closure's dependency)."""
-
-    def ctx_of(request: Request) -> ServerContext:
-        ctx: ServerContext = request.app.state.ctx
-        return ctx
-
-    async def idempotent(request: Request, user: Principal, key: str | None, status: int,
-                         work: Callable[[Connection], Any]) -> Response:
-        digest = request_digest(request, await request.body())
-        return await run_idempotent(ctx_of(request), user, key, digest, status, work)
-
-    @r.get("/archive/folders", tags=["archive"])
-    async def get_folders(request: Request, user: Annotated[Principal, Depends(current)], after: After = 0,
-                          limit: Limit = 500) -> dict[str, Any]:
-        """The agency's archive tree, changed folders after ``after`` (cursor order)."""
-        return folders_feed(ctx_of(request), user, after, limit)
-
-    @r.post("/archive/folders", tags=["archive"], status_code=201)
-    async def post_folder(request: Request, user: Annotated[Principal, Depends(current)], body: FolderIn,
-                          key: IdemKey = None) -> Response:
-        """Create a folder (secretaries and agency administrators)."""
-        user.require(*EDITORS)
-        return await idempotent(request, user, key, 201, lambda conn: create_folder(ctx_of(request), conn, user, body))
-
-    @r.patch("/archive/folders/{guid}", tags=["archive"])
-    async def patch_folder(request: Request, user: Annotated[Principal, Depends(current)], guid: Guid,
-                           body: FolderPatch, key: IdemKey = None) -> Response:
-        """Rename a folder (title, file number) or move it (``parent``; null: to the top)."""
-        user.require(*EDITORS)
-        changes = body.model_dump(exclude_unset=True)
-        return await idempotent(request, user, key, 200, lambda conn: update_folder(
-            ctx_of(request), conn, user, guid, changes))
-
-    @r.post("/archive/folders/{guid}/letters", tags=["archive"], status_code=201)
-    async def post_filing(request: Request, user: Annotated[Principal, Depends(current)], guid: Guid,
-                          body: FilingIn, key: IdemKey = None) -> Response:
-        """File a letter of the agency into the folder."""
-        user.require(*EDITORS)
-        request.state.guid = body.letter_guid
-        return await idempotent(request, user, key, 201, lambda conn: file_letter(
-            ctx_of(request), conn, user, guid, body.letter_guid))
-
-    @r.post("/archive/folders/{guid}/letters/{letter_guid}/unfile", tags=["archive"])
-    async def post_unfiling(request: Request, user: Annotated[Principal, Depends(current)], guid: Guid,
-                            letter_guid: Guid, body: UnfilingIn, key: IdemKey = None) -> Response:
-        """Take a letter out of the folder («خروج از بایگانی»), with the reason."""
-        user.require(*EDITORS)
-        request.state.guid = letter_guid
-        return await idempotent(request, user, key, 200, lambda conn: unfile_letter(
-            ctx_of(request), conn, user, guid, letter_guid, body.reason))
-
-    @r.get("/archive/filings", tags=["archive"])
-    async def get_filings(request: Request, user: Annotated[Principal, Depends(current)], after: After = 0,
-                          limit: Limit = 500) -> dict[str, Any]:
-        """Letters filed in (or taken out of) the agency's folders after ``after`` (cursor order)."""
-        return filings_feed(ctx_of(request), user, after, limit)

@@ -4,10 +4,9 @@ No ``from __future__ import annotations``: FastAPI must see the closure's ``curr
 """
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from server import rasad_reports
@@ -15,8 +14,8 @@ from server.auth import Principal
 from server.context import ServerContext
 from server.errors import ApiError
 from server.rasad_access import scope_for
+from server.route_deps import User, ctx_of
 
-Current = Callable[[Request], Awaitable[Principal]]
 ReportName = Literal["open_referrals", "timing", "waiting", "instructions"]
 MAX_DAYS = 3660  # ten years: a longer period is a typo
 FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(9999, 12, 30)  # a day's Tehran bounds in UTC stay in range
@@ -41,12 +40,12 @@ def build(ctx: ServerContext, user: Principal, name: str, agency: str | None, st
         return rasad_reports.report(conn, scope, name, start, end, ctx.clock())
 
 
-def add_routes(r: APIRouter, current: Current) -> None:
-    """The reports' route on the application's /api/v1 router; ``current`` is its caller dependency."""
+def add_routes(r: APIRouter) -> None:
+    """The reports' route on the application's /api/v1 router."""
 
     @r.get("/rasad/reports/{name}", tags=["rasad"])
     async def get_rasad_report(
-        request: Request, user: Annotated[Principal, Depends(current)],
+        request: Request, user: User,
         name: Annotated[ReportName, Path(description="open_referrals | timing | waiting | instructions")],
         start: Annotated[dt.date, Query(alias="from", description="first day (ISO date, Tehran)")],
         end: Annotated[dt.date, Query(alias="to", description="last day, inclusive (ISO date, Tehran)")],
@@ -54,5 +53,4 @@ def add_routes(r: APIRouter, current: Current) -> None:
     ) -> dict[str, Any]:
         """A Rasad report on the referrals created in [from, to] (docs/rasad.md, «Reports»): agency
         administrators and observers (granted agencies) see an agency, unit managers their unit."""
-        ctx: ServerContext = request.app.state.ctx
-        return await run_in_threadpool(build, ctx, user, name, agency, start, end)
+        return await run_in_threadpool(build, ctx_of(request), user, name, agency, start, end)

@@ -2,20 +2,18 @@
 (article 3 of the circular) and the agencies an account may look at. Who may see what is decided
 by server.rasad_access alone; anything else is 404 (docs/rasad.md)."""
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from app.protocol.package_schema import UUID_PATTERN
 from server import rasad_events, rasad_tree
-from server.auth import Principal, Role
-from server.context import ServerContext
+from server.auth import Role
 from server.idempotency import json_response
 from server.rasad_access import granted_agencies, scope_for, tree_agency
+from server.route_deps import Guid, User, ctx_of
 from server.tables.accounts import agencies
 
 
@@ -100,27 +98,20 @@ class Agency(BaseModel):
 
 # The models document the answers in the OpenAPI document; the routes return plain dicts (a page
 # of a thousand events is not validated again on its way out).
-Current = Callable[[Request], Awaitable[Principal]]
-Guid = Annotated[str, Path(pattern=UUID_PATTERN, description="letter GUID, canonical lowercase form")]
 AgencyNid = Annotated[str | None, Query(pattern=r"^[0-9]{11}$", description="the agency's national id")]
 After = Annotated[int, Query(ge=0, le=2**63 - 1, description="the cursor of the last event already read")]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 
 
-def _ctx(request: Request) -> ServerContext:
-    ctx: ServerContext = request.app.state.ctx
-    return ctx
-
-
-def add_routes(r: APIRouter, current: Current) -> None:
-    """Rasad's routes on the application's /api/v1 router; ``current`` is its caller dependency."""
+def add_routes(r: APIRouter) -> None:
+    """Rasad's routes on the application's /api/v1 router."""
 
     @r.get("/rasad/letters/{guid}/tree", tags=["rasad"], response_model=None, responses={200: {"model": Tree}})
-    async def get_tree(request: Request, user: Annotated[Principal, Depends(current)], guid: Guid,
+    async def get_tree(request: Request, user: User, guid: Guid,
                        agency: AgencyNid = None) -> Response:
         """The letter's incoming tree (درخت وارده) in the caller's agency, or (observers) in a granted
         agency named by ``agency``; 404 when the caller may not see it."""
-        ctx = _ctx(request)
+        ctx = ctx_of(request)
         with ctx.db.read() as conn:
             agency_id = tree_agency(conn, user, guid, agency)
             tree = rasad_tree.build(ctx, conn, agency_id, guid)
@@ -128,21 +119,21 @@ def add_routes(r: APIRouter, current: Current) -> None:
         return json_response(200, orjson.dumps(tree))
 
     @r.get("/rasad/events", tags=["rasad"], response_model=None, responses={200: {"model": EventsPage}})
-    async def get_events(request: Request, user: Annotated[Principal, Depends(current)], agency: AgencyNid = None,
+    async def get_events(request: Request, user: User, agency: AgencyNid = None,
                          after: After = 0, limit: Limit = 500) -> Response:
         """The web service: an agency's events after the cursor ``after``, oldest first, at most
         ``limit``; ask again with ``after=next`` until ``next`` is null. Agency administrators read
         their agency, observers the agencies granted to them; anyone else gets 404."""
-        with _ctx(request).db.read() as conn:
+        with ctx_of(request).db.read() as conn:
             scope = scope_for(conn, user, agency, whole_agency=True)
             page = rasad_events.page(conn, scope.agency_id, after, limit)
         return json_response(200, orjson.dumps(page))
 
     @r.get("/rasad/agencies", tags=["rasad"], response_model=None, responses={200: {"model": list[Agency]}})
-    async def get_agencies(request: Request, user: Annotated[Principal, Depends(current)]) -> list[dict[str, str]]:
+    async def get_agencies(request: Request, user: User) -> list[dict[str, str]]:
         """The agencies this account may look at in Rasad: its own for administrators and unit
         managers, the granted ones for observers (empty for anyone else)."""
-        with _ctx(request).db.read() as conn:
+        with ctx_of(request).db.read() as conn:
             ids = set()
             if user.roles & {Role.AGENCY_ADMIN.value, Role.UNIT_MANAGER.value}:
                 ids.add(user.agency_id)
