@@ -84,12 +84,13 @@ class ServerProcess:
         self.cli("init")
         self.demo = json.loads(self.cli("demo", "--password", DEMO_PASSWORD, "--json"))
 
-    def start(self, timeout: float = 30.0) -> None:
+    def start(self, timeout: float = 30.0, port: int = 0) -> None:
+        """Start ``dabir-server`` and wait until healthy; ``port`` 0: any free one (read back from the port file)."""
         port_file = self.workdir / "port"
         port_file.unlink(missing_ok=True)
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [*SERVER_CMD, "serve", "--host", "127.0.0.1", "--port", "0", "--port-file", str(port_file),
+            [*SERVER_CMD, "serve", "--host", "127.0.0.1", "--port", str(port), "--port-file", str(port_file),
              "--workers", str(self.workers)],
             env=self.env(), cwd=self.source_dir, stdout=log, stderr=log, start_new_session=True,
         )

@@ -84,6 +84,21 @@ def first_run(server: ServerProcess, demo: Path) -> list[dict]:
     return signatories
 
 
+def start_server(server: ServerProcess, port_file: Path) -> None:
+    """The server on the port of the last run: the profiles made by hand beside the demo (README) keep
+    its address; another port only if that one is taken now."""
+    wanted = int(port_file.read_text()) if port_file.exists() else 0
+    try:
+        server.start(port=wanted)
+    except RuntimeError:
+        if not wanted:
+            raise
+        print(f"demo: port {wanted} of the last run is in use; the server starts on another one "
+              f"(profiles made by hand need its new address)", file=sys.stderr)
+        server.start()
+    port_file.write_text(str(server.port))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="open the windows, let them paint, quit (for tests)")
@@ -105,7 +120,7 @@ def main() -> int:
     elif not any("national_code" in u for a in state["agencies"] for u in a["users"]):
         print(f"demo: {demo} was made before the signatories' certificates named them; the sign dialog will "
               f"refuse its tokens. Delete {demo} to start over.", file=sys.stderr)
-    server.start()
+    start_server(server, demo / "server-port")
     # a kill (SIGTERM) stops the server and the windows too, as Ctrl+C does: the finally below runs
     signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(143))
     procs: list[subprocess.Popen[bytes]] = []

@@ -140,7 +140,8 @@ MAX_REASONS = 3  # distinct reasons an invalid-signature error names: its size n
 
 
 def _distinct(reasons: list[str]) -> list[str]:
-    return [r[:300] for r in dict.fromkeys(reasons)][:MAX_REASONS]
+    """Each reason once, without its own full stop (the message ends with one)."""
+    return [r[:300] for r in dict.fromkeys(r.rstrip(".") for r in reasons)][:MAX_REASONS]
 
 
 def invalid_signature(reasons_fa: list[str], reasons_en: list[str], whose_en: str = "",

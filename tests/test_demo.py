@@ -14,12 +14,16 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.slow
 def test_demo_starts_server_tokens_and_two_windows(tmp_path: Path):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    servers = []
     for run in ("first", "again"):  # the second run reuses the demo state
         out = subprocess.run([sys.executable, str(ROOT / "scripts" / "demo.py"), "--smoke", "--dir", str(tmp_path)],
                              env=env, capture_output=True, text=True, timeout=240)
         assert out.returncode == 0, f"{run}: {out.stdout}{out.stderr}"
         assert out.stderr.count("dabir: ready in") == 2  # one window per agency painted its list
         assert "a.secretary" in out.stdout and "b.secretary" in out.stdout
+        servers += [line.split()[2] for line in out.stdout.splitlines() if line.startswith("demo: server ")]
+    # the same address run after run: a profile made by hand beside the demo (README) keeps working
+    assert len(servers) == 2 and servers[0] == servers[1], servers
     for prefix in ("a", "b"):
         assert (tmp_path / f"agency-{prefix}" / "dabir.sqlite3").exists()
     assert (tmp_path / "softhsm" / "tokens").is_dir()

@@ -86,23 +86,24 @@ def _label(*parts: str | None) -> str:
 
 def search_directory(
     store: Store, text: str, *, kinds: Iterable[str] = KINDS, limit: int = SEARCH_LIMIT,
-    signatories_of: str | None = None,
+    signatories_of: str | None = None, within: str | None = None,
 ) -> list[DirectoryEntry]:
     """Entries whose normalized name contains the normalized ``text``; prefix matches first.
 
     ``signatories_of`` (an agency's national id): only that agency's people with the signatory
-    role, as a letter's signatories are picked."""
+    role, as a letter's signatories are picked; ``within``: only that agency, its units and its
+    people, as an internal letter's recipients are picked."""
     query = normalize(text)
     if not query:
         return []
     if signatories_of is not None:
         kinds = ("person",)
     with store.reader() as session:
-        return _search(session, query, tuple(kinds), limit, signatories_of)
+        return _search(session, query, tuple(kinds), limit, signatories_of, within)
 
 
 def _search(session: Session, query: str, kinds: tuple[str, ...], limit: int,
-            signatories_of: str | None = None) -> list[DirectoryEntry]:
+            signatories_of: str | None = None, within: str | None = None) -> list[DirectoryEntry]:
     pattern, prefix = _like(query), _like(query)[1:]
     ranked: list[tuple[int, int, str, DirectoryEntry]] = []
 
@@ -113,7 +114,7 @@ def _search(session: Session, query: str, kinds: tuple[str, ...], limit: int,
     if "agency" in kinds:
         stmt = (
             select(Agency.national_id, Agency.name, Agency.name_norm, rank(Agency.name_norm))
-            .where(Agency.name_norm.like(pattern, escape="\\"))
+            .where(Agency.name_norm.like(pattern, escape="\\"), *((Agency.national_id == within,) if within else ()))
             .order_by(rank(Agency.name_norm), Agency.name_norm)
             .limit(limit)
         )
@@ -126,7 +127,7 @@ def _search(session: Session, query: str, kinds: tuple[str, ...], limit: int,
         units = list(
             session.execute(
                 select(Unit.agency, Unit.code, Unit.name, Unit.name_norm, rank(Unit.name_norm))
-                .where(Unit.name_norm.like(pattern, escape="\\"))
+                .where(Unit.name_norm.like(pattern, escape="\\"), *((Unit.agency == within,) if within else ()))
                 .order_by(rank(Unit.name_norm), Unit.name_norm)
                 .limit(limit)
             )
@@ -145,6 +146,7 @@ def _search(session: Session, query: str, kinds: tuple[str, ...], limit: int,
                     rank(Person.name_norm),
                 )
                 .where(Person.name_norm.like(pattern, escape="\\"), Person.active.is_(True),
+                       *((Person.agency == within,) if within else ()),
                        *((Person.agency == signatories_of, Person.signatory.is_(True)) if signatories_of is not None else ()))
                 .order_by(rank(Person.name_norm), Person.name_norm)
                 .limit(limit)

@@ -21,6 +21,10 @@ from app.models.letter_links import LetterLink, load_link
 from app.models.letters import create_letter, edit_letter, letter_content
 from app.models.lifecycle import EDITABLE, State
 from app.models.tables import Letter
+from app.protocol.canonical import InvalidContent
+
+# as the server words its refusal (internal_recipient_outside_agency), said before the letter is signed
+INTERNAL_OUTSIDE_FA = "گیرندگان نامه داخلی باید از واحدها یا کارکنان همین سازمان باشند."
 
 
 @dataclass
@@ -113,7 +117,18 @@ def check_complete(store: Store, guid: str) -> None:
         letter = _letter(session, guid)
         letter_content(letter)
         check_recipients(session, letter)
+        _require_own_agency(letter)
         require_signatory(letter)
+
+
+def _require_own_agency(letter: Letter) -> None:
+    """An internal letter goes only to its own agency's units and people (the server refuses any other)."""
+    if letter.kind != "internal" or not letter.sender_agency:
+        return
+    for i, r in enumerate(letter.recipients):
+        if r.agency != letter.sender_agency:
+            raise InvalidContent(f"recipients[{i}].agency", "an internal letter stays inside the agency",
+                                 INTERNAL_OUTSIDE_FA)
 
 
 def save_draft(

@@ -16,7 +16,7 @@ from app.models.directory import channel_name
 from app.models.incoming import CITIZEN_KINDS
 from app.models.letter_lookup import desk_name
 from app.models.letters import INCOMING, LINK_COLUMNS, letter_content
-from app.models.tables import Letter, Person, Setting
+from app.models.tables import Agency, Letter, Person, Setting
 from app.protocol.canonical import InvalidContent, content_sha256
 from app.protocol.receipt import InvalidReceipt, parse_time, receipt_matches, verify_receipt
 
@@ -105,15 +105,18 @@ def _sender(session: Session, letter: Letter) -> str:
 
 
 def _signers(session: Session, letter: Letter) -> list[dict[str, Any]]:
-    """The verdict's signers, each with the title the directory gives the person of that national code."""
+    """The verdict's signers, each with the title the directory gives the person of that national code
+    and, when the directory lists them in the sender's agency, that agency's name (whom they signed for)."""
     out = []
+    agency = session.get(Agency, letter.sender_agency) if letter.sender_agency else None
     for signer in (letter.verification or {}).get("signers") or []:
         code = signer.get("national_code") or None
         person = session.scalar(select(Person).where(Person.agency == letter.sender_agency,
                                                      Person.national_code == code)) if code else None
         title = person.title if person is not None and person.title else signer.get("title") or ""
         out.append({**signer, "title": title,
-                    "unit": person.unit_code or "" if person is not None else ""})
+                    "unit": person.unit_code or "" if person is not None else "",
+                    "agency": agency.name if person is not None and agency is not None else ""})
     return out
 
 

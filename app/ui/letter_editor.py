@@ -406,10 +406,12 @@ class LetterEditor(QWidget):
             self.close()
 
     def _offer_own_agency(self) -> None:
-        """An outgoing letter goes to other agencies: its own agency is not offered as a recipient."""
-        own = str(self._sender.get("agency") or "") if self._kind == "outgoing" else ""
+        """An outgoing letter goes to other agencies: its own agency is not offered as a recipient;
+        an internal letter stays inside it: only its own agency, units and people are offered."""
+        own = str(self._sender.get("agency") or "")
         for picker in (self.to_picker, self.cc_picker):
-            picker.excluded_agency = own
+            picker.excluded_agency = own if self._kind == "outgoing" else ""
+            picker.within_agency = own if self._kind == "internal" else ""
 
     # --- loading ----------------------------------------------------------------------
 

@@ -74,6 +74,7 @@ class RecipientPicker(QWidget):
         self._kinds = tuple(kinds)
         self._signatories_of = signatories_of
         self.excluded_agency = ""  # an agency not offered (an outgoing letter's own agency)
+        self.within_agency = ""  # the only agency offered, with its units and people (an internal letter's)
         self._entries: list[DirectoryEntry] = []
         self._read_only = False
 
@@ -130,7 +131,8 @@ class RecipientPicker(QWidget):
     # --- internals --------------------------------------------------------------------
 
     def _find(self, text: str) -> list[tuple[str, object]]:
-        found = search_directory(self._store, text, kinds=self._kinds, signatories_of=self._signatories_of)
+        found = search_directory(self._store, text, kinds=self._kinds, signatories_of=self._signatories_of,
+                                 within=self.within_agency or None)
         return [(e.name, e) for e in found if e not in self._entries
                 and not (e.kind == "agency" and e.agency == self.excluded_agency)]
 

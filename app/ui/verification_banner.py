@@ -76,6 +76,8 @@ class VerificationBanner(QLabel):
         parts = [s.get("name") or s.get("subject") or self.tr("Unknown signer")]
         if s.get("title"):
             parts.append(s["title"])
+        if s.get("agency"):
+            parts.append(s["agency"])
         if s.get("national_code"):
             parts.append(self.tr("national code %1").replace("%1", to_persian_digits(s["national_code"])))
         if s.get("signing_time"):

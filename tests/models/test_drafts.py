@@ -7,7 +7,14 @@ import pytest
 from app.models import letters as L
 from app.models.db import Store
 from app.models.directory import DirectoryEntry
-from app.models.drafts import DraftValues, check_complete, is_signed, load_draft, save_draft
+from app.models.drafts import (
+    INTERNAL_OUTSIDE_FA,
+    DraftValues,
+    check_complete,
+    is_signed,
+    load_draft,
+    save_draft,
+)
 from app.models.letter_links import LetterLink
 from app.models.tables import AuditEvent, Letter
 from app.protocol.canonical import InvalidContent, content_sha256
@@ -78,3 +85,15 @@ def test_check_complete_names_the_missing_field(store: Store) -> None:
     check_complete(store, guid)  # complete now: no error
     with pytest.raises(LookupError):
         load_draft(store, "00000000-0000-0000-0000-000000000000")
+
+
+def test_an_internal_letter_to_another_agency_does_not_go_for_signature(store: Store) -> None:
+    """The server refuses it at registration (internal_recipient_outside_agency): said before the
+    signatory signs it for nothing, next to the recipients."""
+    guid = save_draft(store, None, values(signatories=[KARIMI]), kind="internal", sender=SENDER).guid  # to REZAEI
+    with pytest.raises(InvalidContent) as exc:
+        check_complete(store, guid)
+    assert (exc.value.field, exc.value.message_fa) == ("recipients[0].agency", INTERNAL_OUTSIDE_FA)
+    colleague = DirectoryEntry("person", OWN_AGENCY, person="rahimi", name="سارا رحیمی")
+    save_draft(store, guid, values(to=[colleague], signatories=[KARIMI]), kind="internal", sender=SENDER)
+    check_complete(store, guid)  # inside the agency: it goes

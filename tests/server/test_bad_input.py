@@ -197,6 +197,8 @@ def test_invalid_signatures_give_a_small_error(http: httpx.Client, secretary: di
     assert error["code"] == "invalid_signature", error
     reasons = error["message_en"].split(": ", 1)[1].split("; ")
     assert len(reasons) == len(set(reasons)) <= 3, reasons
+    # the Persian reasons are joined with «؛» and the message ends in one full stop (not «..»)
+    assert not error["message_fa"].endswith("..") and ".؛" not in error["message_fa"], error["message_fa"]
     assert len(r.content) < 2000
 
 

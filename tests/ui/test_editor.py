@@ -467,3 +467,14 @@ def test_an_outgoing_letter_does_not_offer_its_own_agency_as_recipient(fa_app, q
         assert not [e for e in found if e.kind == "agency" and e.agency == OWN_AGENCY]
     internal = make_editor(qtbot, directory, kind="internal")  # an internal letter stays inside it
     assert [e for _n, e in internal.to_picker._find("دبیرخانه") if e.kind == "agency" and e.agency == OWN_AGENCY]
+
+
+def test_an_internal_letter_offers_only_its_own_agency(fa_app, qtbot, directory: Store) -> None:  # type: ignore[no-untyped-def]
+    """The server refuses an internal letter addressed outside the agency: the pickers offer none."""
+    internal = make_editor(qtbot, directory, kind="internal")
+    for picker in (internal.to_picker, internal.cc_picker):
+        found = [e for _name, e in picker._find("ی")]
+        assert {e.agency for e in found} == {OWN_AGENCY}, found
+        assert {e.person for e in found if e.kind == "person"} == {"karimi", "rahimi"}, found
+    outgoing = make_editor(qtbot, directory)  # an outgoing letter still reaches the other agencies' people
+    assert {e.person for _n, e in outgoing.to_picker._find("ی")} >= {"rezaei", "yazdi"}

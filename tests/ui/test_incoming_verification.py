@@ -142,6 +142,7 @@ def test_letters_arrive_verified_flagged_or_pending_and_stay_in_the_inbox(
     banner = details.verification_banner
     assert banner.status == "valid" and not banner.isHidden()
     assert "امضای نامه معتبر است" in banner.text() and "مهدی کریمی" in banner.text() and TITLE in banner.text()
+    assert f"{TITLE}، {a['name']}" in banner.text()  # the agency the signatory signed for, after the title
     assert to_persian_digits(code) in banner.text()
     assert a["name"] in details.text() and "دبیرخانه" in details.text()  # who sent it: agency, unit, person
     assert "هنوز امضا نشده است" not in details.text() and "مهدی کریمی" in details.info.toPlainText()
