@@ -40,7 +40,7 @@ from server.shams import (
     unsigned,
 )
 from server.signatures import SignatureChecker
-from server.tables.accounts import agencies, units, users
+from server.tables.accounts import agencies
 from server.tables.letters import acks, deliveries, letters
 
 # Statements of a send, built once: SQLAlchemy then reuses their compiled form and cache key.
@@ -81,16 +81,7 @@ def _check_registered(ctx: ServerContext, conn: Connection, principal: Principal
 
 def _internal_recipients(conn: Connection, principal: Principal, content: dict[str, Any]) -> list[tuple[int, str]]:
     """The sender's own agency, once every unit and person named exists in it."""
-    check_internal_recipients(content, principal)
-    for i, r in enumerate(content["recipients"]):
-        if r["unit"] and conn.execute(select(units.c.id).where(
-                units.c.agency_id == principal.agency_id, units.c.code == r["unit"])).first() is None:
-            raise _fail(422, "unknown_recipient", "واحد گیرنده در این سازمان وجود ندارد.",
-                        "No such unit in this agency.", f"content.recipients[{i}].unit")
-        if r["person"] and conn.execute(select(users.c.id).where(
-                users.c.agency_id == principal.agency_id, users.c.username == r["person"])).first() is None:
-            raise _fail(422, "unknown_recipient", "کارمند گیرنده در این سازمان وجود ندارد.",
-                        "No such person in this agency.", f"content.recipients[{i}].person")
+    check_internal_recipients(content, principal, conn)
     return [(principal.agency_id, principal.agency_national_id)]
 
 

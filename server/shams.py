@@ -34,7 +34,7 @@ from server.db import Database
 from server.errors import ApiError
 from server.idempotency import busy, json_response, lookup, store, write_idempotent
 from server.signatures import UPLOADED_HASHES, SignatureChecker
-from server.tables.accounts import certificates, users
+from server.tables.accounts import certificates, units, users
 from server.tables.letters import letters, shams_counters
 from server.tracking import record_answers
 from server.verification import new_code
@@ -46,6 +46,8 @@ _NEXT_SEQ = (update(shams_counters)
              .values(last_seq=shams_counters.c.last_seq + 1).returning(shams_counters.c.last_seq))
 _LETTER = select(letters).where(letters.c.guid == bindparam("guid"))
 _INSERT_LETTER = insert(letters)
+_UNIT = select(units.c.id).where(units.c.agency_id == bindparam("agency_id"), units.c.code == bindparam("code"))
+_PERSON = select(users.c.id).where(users.c.agency_id == bindparam("agency_id"), users.c.username == bindparam("username"))
 # A certificate signs for its agency only while bound to an active user who holds the signatory role now.
 _AUTHORIZED = and_(certificates.c.unbound_at.is_(None), users.c.active.is_(True),
                    (literal(",") + users.c.roles + literal(",")).like(f"%,{Role.SIGNATORY.value},%"))
@@ -122,18 +124,24 @@ def check_sender(principal: Principal, content: dict[str, Any], verb_fa: str) ->
     if content["sender"]["agency"] != principal.agency_national_id:
         raise ApiError(403, "foreign_sender", f"فرستنده نامه سازمان شما نیست؛ {verb_fa} این نامه مجاز نیست.",
                        "The letter's sender agency is not your agency.", "content.sender.agency")
-    if content["kind"] == "internal":
-        check_internal_recipients(content, principal)
 
 
-def check_internal_recipients(content: dict[str, Any], principal: Principal) -> None:
-    """An internal letter (domain I) stays inside the sender's agency: at registration and at delivery."""
+def check_internal_recipients(content: dict[str, Any], principal: Principal, conn: Connection) -> None:
+    """An internal letter (domain I) goes only to units and people of the sender's agency that exist:
+    checked at registration (no SHAMS number for a letter that could not be delivered) and at delivery."""
     for i, r in enumerate(content["recipients"]):
         if r["agency"] != principal.agency_national_id:
             raise ApiError(422, "internal_recipient_outside_agency",
                            "گیرندگان نامه داخلی باید از واحدها یا کارکنان همین سازمان باشند.",
                            "Internal letters go only to units and people of the same agency.",
                            f"content.recipients[{i}].agency")
+        if r["unit"] and conn.execute(_UNIT, {"agency_id": principal.agency_id, "code": r["unit"]}).first() is None:
+            raise ApiError(422, "unknown_recipient", "واحد گیرنده در این سازمان وجود ندارد.",
+                           "No such unit in this agency.", f"content.recipients[{i}].unit")
+        if r["person"] and conn.execute(_PERSON, {"agency_id": principal.agency_id,
+                                                  "username": r["person"]}).first() is None:
+            raise ApiError(422, "unknown_recipient", "کارمند گیرنده در این سازمان وجود ندارد.",
+                           "No such person in this agency.", f"content.recipients[{i}].person")
 
 
 MAX_REASONS = 3  # distinct reasons an invalid-signature error names: its size never grows with the input
@@ -223,6 +231,8 @@ def check_registration(ctx: ServerContext, checker: SignatureChecker, principal:
     content_bytes = package.content_bytes()
     content_sha = hashlib.sha256(content_bytes).hexdigest()
     with ctx.db.read() as conn:
+        if content["kind"] == "internal":
+            check_internal_recipients(content, principal, conn)
         check_attachments(conn, principal.agency_id, content)
         policy = signer_policy(ctx, checker, conn, principal.agency_id)
     try:

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 
 from app.protocol.package import LetterPackage
 from app.protocol.receipt import InvalidReceipt, cert_fingerprint, verify_receipt
+from app.protocol.shams import Shams
 from app.sync.api import ApiError
 from devkit.letters import make_package, make_signer, sign
 from devkit.pki import TestPKI, pem
@@ -290,6 +291,17 @@ def test_internal_letter(env: Env, sec_a) -> None:  # type: ignore[no-untyped-de
     with pytest.raises(ApiError) as e:
         sec_a.register(out)
     assert e.value.code == "internal_recipient_outside_agency"
+    # a unit or person the agency does not have is refused at registration, not only at delivery:
+    # the letter takes no SHAMS number it could not be sent with
+    for recipient, field in (({"agency": env.nid_a, "unit": "no-such-unit"}, "unit"),
+                             ({"agency": env.nid_a, "unit": "it", "person": "no.such.user"}, "person")):
+        nowhere = sign(make_package(env.nid_a, [recipient], kind="internal"), env.signer_a)
+        with pytest.raises(ApiError) as e:
+            sec_a.register(nowhere)
+        assert (e.value.status, e.value.code, e.value.field) == (422, "unknown_recipient",
+                                                                 f"content.recipients[0].{field}")
+    again = sign(make_package(env.nid_a, [{"agency": env.nid_a, "unit": "it"}], kind="internal"), env.signer_a)
+    assert Shams.parse(sec_a.register(again)["shams"]).sequence == Shams.parse(reg["shams"]).sequence + 1
 
 
 def test_idempotency_key_replay_and_conflict(env: Env, sec_a) -> None:  # type: ignore[no-untyped-def]
