@@ -93,7 +93,8 @@ class ServerProcess:
         changed = {name: value for name, value in self.env().items() if os.environ.get(name) != value}
         removed = [name for name, value in self.env_extra.items() if value is None and name in os.environ]
         saved = {name: os.environ.get(name) for name in [*changed, *removed]}
-        umask = os.umask(0o077)
+        umask = os.umask(0o022)  # (reading it means setting it)
+        os.umask(umask)  # the command starts with this process's, as a subprocess would
         out, err = io.StringIO(), io.StringIO()
         try:
             os.environ.update(changed)
