@@ -127,7 +127,7 @@ def needed_system_libraries(bundle: Path) -> set[str]:
 
 def packages_of(libraries: set[str]) -> dict[str, str]:
     """The Debian package that installs each library on this machine (ldconfig's cache, then dpkg:
-    one call of each for all the libraries, where a call per library took seconds)."""
+    one call of each for all the libraries, not one per candidate path)."""
     cache = run("ldconfig", "-p", capture_output=True).stdout
     arch = {"x86_64": "x86-64", "aarch64": "AArch64"}.get(platform.machine(), platform.machine())
     candidates: dict[str, list[str]] = {}

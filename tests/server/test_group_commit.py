@@ -27,7 +27,7 @@ from tests.server.conftest import Env
 
 @pytest.fixture(scope="module")
 def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite database at the newest schema, for each test to copy (the migrations take a second)."""
+    """A SQLite database at the newest schema, migrated once (the migrations are slow) for each test to copy."""
     path = tmp_path_factory.mktemp("migrated") / "db.sqlite3"
     upgrade(f"sqlite:///{path}")
     return path
