@@ -1,7 +1,10 @@
-"""Run the real ``dabir-server`` (init + serve) as a subprocess over HTTPS for tests and benches."""
+"""Run the real ``dabir-server`` as a subprocess over HTTPS for tests and benches (``serve``; the
+operator commands, ``init`` and ``demo`` among them, run in the caller's process: see ``ServerProcess.cli``)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import ssl
@@ -68,11 +71,48 @@ class ServerProcess:
         return env
 
     def cli(self, *args: str) -> str:
-        out = subprocess.run([*SERVER_CMD, *args], env=self.env(), cwd=self.source_dir, capture_output=True,
-                             timeout=120)
-        if out.returncode != 0:
-            raise RuntimeError(f"dabir-server {' '.join(args)} failed:\n{out.stderr.decode(errors='replace')}")
-        return out.stdout.decode()
+        """One ``dabir-server`` operator command with this server's settings: its output, a
+        RuntimeError with its error output when it fails. This checkout's CLI runs in this process
+        (an interpreter start and the server's imports cost more than most commands); another
+        checkout's (a bench's baseline) in a subprocess."""
+        if self.source_dir == ROOT:
+            code, stdout, stderr = self._cli_here(args)
+        else:
+            out = subprocess.run([*SERVER_CMD, *args], env=self.env(), cwd=self.source_dir, capture_output=True,
+                                 timeout=120)
+            code, stdout, stderr = out.returncode, out.stdout.decode(), out.stderr.decode(errors="replace")
+        if code != 0:
+            raise RuntimeError(f"dabir-server {' '.join(args)} failed:\n{stderr}")
+        return stdout
+
+    def _cli_here(self, args: tuple[str, ...]) -> tuple[int, str, str]:
+        """``server.cli.main(args)`` under this server's environment, with this process's
+        environment and umask (the CLI makes it owner-only) put back after: (exit code, out, err)."""
+        from server.cli import main
+
+        changed = {name: value for name, value in self.env().items() if os.environ.get(name) != value}
+        removed = [name for name, value in self.env_extra.items() if value is None and name in os.environ]
+        saved = {name: os.environ.get(name) for name in [*changed, *removed]}
+        umask = os.umask(0o022)  # (reading it means setting it)
+        os.umask(umask)  # the command starts with this process's, as a subprocess would
+        out, err = io.StringIO(), io.StringIO()
+        try:
+            os.environ.update(changed)
+            for name in removed:
+                del os.environ[name]
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                try:
+                    code = main(list(args))
+                except SystemExit as exc:  # argparse's refusals
+                    code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+        finally:
+            os.umask(umask)
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+        return code, out.getvalue(), err.getvalue()
 
     def setup(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)

@@ -125,29 +125,40 @@ def needed_system_libraries(bundle: Path) -> set[str]:
     return needed - shipped
 
 
-def package_of(library: str) -> str:
-    """The Debian package that installs ``library`` on this machine (ldconfig's cache, then dpkg)."""
+def packages_of(libraries: set[str]) -> dict[str, str]:
+    """The Debian package that installs each library on this machine (ldconfig's cache, then dpkg:
+    one call of each for all the libraries, not one per candidate path)."""
     cache = run("ldconfig", "-p", capture_output=True).stdout
     arch = {"x86_64": "x86-64", "aarch64": "AArch64"}.get(platform.machine(), platform.machine())
-    paths = [line.split(" => ")[-1].strip() for line in cache.splitlines()
-             if line.strip().startswith(library + " ") and arch in line]
-    for path in paths:
-        real = Path(path).resolve()
-        # usrmerge: dpkg knows a library under the name its package shipped it with
-        candidates = {str(real), str(real).removeprefix("/usr"), path, path.removeprefix("/usr")}
-        for candidate in sorted(candidates):
-            found = subprocess.run(["dpkg", "-S", candidate], capture_output=True, text=True)
-            if found.returncode == 0:
-                return found.stdout.split(":", 1)[0]
-    raise SystemExit(f"build: the bundle needs {library}, which no installed package provides")
+    candidates: dict[str, list[str]] = {}
+    for library in sorted(libraries):
+        paths = [line.split(" => ")[-1].strip() for line in cache.splitlines()
+                 if line.strip().startswith(library + " ") and arch in line]
+        candidates[library] = []
+        for path in paths:
+            real = Path(path).resolve()
+            # usrmerge: dpkg knows a library under the name its package shipped it with
+            candidates[library] += sorted({str(real), str(real).removeprefix("/usr"), path, path.removeprefix("/usr")})
+    owners: dict[str, str] = {}
+    every = sorted({c for paths in candidates.values() for c in paths})
+    if every:  # "<package>[:<arch>]: <path>" a line; a path no package owns is only named on stderr
+        listing = subprocess.run(["dpkg", "-S", *every], capture_output=True, text=True).stdout
+        for line in listing.splitlines():
+            owner, found, path = line.partition(": ")
+            if found and not owner.startswith("diversion by "):
+                owners.setdefault(path, owner.split(":", 1)[0])
+    packages = {}
+    for library, paths in candidates.items():
+        owned = [owners[path] for path in paths if path in owners]
+        if not owned:
+            raise SystemExit(f"build: the bundle needs {library}, which no installed package provides")
+        packages[library] = owned[0]
+    return packages
 
 
 def check_depends(bundle: Path) -> None:
-    missing = {}
-    for library in sorted(needed_system_libraries(bundle)):
-        package = package_of(library)
-        if package not in DEPENDS:
-            missing[library] = package
+    missing = {library: package for library, package in packages_of(needed_system_libraries(bundle)).items()
+               if package not in DEPENDS}
     if missing:
         raise SystemExit("build: add to DEPENDS in installer/linux/build_packages.py: "
                          + ", ".join(f"{pkg} ({lib})" for lib, pkg in sorted(missing.items())))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,7 +17,7 @@ from devkit.letters import make_package
 from devkit.pki import TestPKI
 from server.app import create_app
 from server.cli import cmd_init
-from server.config import load_settings
+from server.config import Settings, load_settings
 from server.demo_seed import seed_demo
 from tests.protocol.cases import build_cms
 
@@ -44,16 +46,29 @@ class ClockSigner:
         return packages
 
 
+def _settings(where: Path) -> Settings:
+    return load_settings(overrides={"data_dir": where / "data", "trust_dir": where / "trust",
+                                    "require_registered_signers": False, "token_ttl_seconds": 600,
+                                    "sqlite_synchronous": "NORMAL", "access_log": "off"}, environ={})
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, Any]]]:
+    """A data folder after ``init`` and the demo's agencies, made once (migrations, keys and password
+    hashes are slow) for each test to copy: (its folder, the agencies)."""
+    where = tmp_path_factory.mktemp("seeded")
+    cmd_init(argparse.Namespace(config=None, data_dir=str(where / "data"), database_url=None, tls_cert=None,
+                                tls_key=None, trust_dir=str(where / "trust"), receipt_ca_cert=None))
+    return where / "data", seed_demo(_settings(where), PASSWORD)
+
+
 @pytest.fixture
-def app_env(tmp_path: Path):  # type: ignore[no-untyped-def]
+def app_env(tmp_path: Path, seeded: tuple[Path, list[dict[str, Any]]]):  # type: ignore[no-untyped-def]
     pki = TestPKI()
     pki.write_trust_dir(tmp_path / "trust")
-    settings = load_settings(overrides={"data_dir": tmp_path / "data", "trust_dir": tmp_path / "trust",
-                                        "require_registered_signers": False, "token_ttl_seconds": 600,
-                                        "sqlite_synchronous": "NORMAL", "access_log": "off"}, environ={})
-    cmd_init(argparse.Namespace(config=None, data_dir=str(tmp_path / "data"), database_url=None, tls_cert=None,
-                                tls_key=None, trust_dir=str(tmp_path / "trust"), receipt_ca_cert=None))
-    agencies = seed_demo(settings, PASSWORD)
+    data, agencies = seeded
+    shutil.copytree(data, tmp_path / "data")
+    settings = _settings(tmp_path)
     clock = FakeClock(dt.datetime(2026, 3, 20, 20, 29, 58, tzinfo=dt.UTC))
     app = create_app(settings, clock=clock)
     client = TestClient(app)

@@ -4,7 +4,8 @@ backup, one of a newer schema and a target that is not empty are refused before 
 ``--force`` restores over a server that holds data.
 
 The commands are the ones docs/server.md gives the administrator (``dabir-server backup --to``,
-``restore --from``), run as subprocesses of the real server.
+``restore --from``), run through the real server's CLI (``ServerProcess.cli``) while the server
+itself runs as a subprocess.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,7 +24,7 @@ from app.protocol.receipt import verify_receipt
 from app.sync.documents import download_document
 from devkit.letters import BulkSigner, SoftSigner, make_package
 from devkit.pki import TestPKI
-from devkit.server_process import SERVER_CMD, ServerProcess
+from devkit.server_process import ServerProcess
 from server.backup import _libpq
 from tests.server.conftest import Env, driver_dsn, fresh_pg_database, refusal, start_env, upload_text
 
@@ -36,16 +36,11 @@ def _seq(shams: str) -> int:
     return int(shams.rsplit("-", 1)[1])
 
 
-def _cli(server: ServerProcess, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*SERVER_CMD, *args], env=server.env(), cwd=server.source_dir, capture_output=True,
-                          text=True, timeout=120)
-
-
 def _refused(server: ServerProcess, backup: Path, reason: str) -> None:
-    out = _cli(server, "restore", "--from", str(backup))
-    assert out.returncode != 0, out.stdout
-    assert "restore refused" in out.stderr and reason in out.stderr, out.stderr
-    assert "Traceback" not in out.stderr, out.stderr
+    """A non-zero exit with the reason said, not a traceback (that would raise another error here)."""
+    with pytest.raises(RuntimeError, match="restore refused") as refused:
+        server.cli("restore", "--from", str(backup))
+    assert reason in str(refused.value) and "Traceback" not in str(refused.value), refused.value
 
 
 def _altered_copy(backup: Path, where: Path, change: Callable[[Path], None]) -> Path:

@@ -6,6 +6,7 @@ the same Idempotency-Key through the real server. SQLite and PostgreSQL run the 
 from __future__ import annotations
 
 import asyncio
+import shutil
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -24,13 +25,22 @@ from server.migrate import upgrade
 from tests.server.conftest import Env
 
 
+@pytest.fixture(scope="module")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database at the newest schema, migrated once (the migrations are slow) for each test to copy."""
+    path = tmp_path_factory.mktemp("migrated") / "db.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     if request.param == "sqlite":
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), tmp_path / "db.sqlite3")
         url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     else:
         url = request.getfixturevalue("pg_database_url")
-    upgrade(url)
+    upgrade(url)  # (nothing left to do on a copy)
     d = Database(url)
     yield d
     d.dispose()

@@ -83,6 +83,7 @@ def tls_server(tmp_path: Path, key: bytes, chain: bytes, *, http_404: bool = Fal
         yield listener.getsockname()[1]
     finally:
         stop.set()
+        listener.shutdown(socket.SHUT_RDWR)  # wakes accept(): a close alone left the join to time out
         listener.close()
         thread.join(5)
 

@@ -1,4 +1,6 @@
-"""``dabir sign`` → ``dabir verify`` round trip in subprocesses, with exit codes."""
+"""``dabir sign`` → ``dabir verify`` round trip, with exit codes: the commands that open a token run
+as the installed command does, in a subprocess (a token's session state stays out of this process);
+``verify`` and the refusal of a missing module run ``main`` here (no interpreter start each)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from app.cli import main
 from app.protocol.package import LetterPackage
 from devkit.softhsm import SOFTHSM_MODULE
 from tests.token.conftest import PIN_B, TokenWorld, letter
@@ -21,7 +24,14 @@ def dabir(world: TokenWorld, *args: str, **env: str) -> subprocess.CompletedProc
                           capture_output=True, text=True, timeout=60)
 
 
-def test_sign_then_verify_round_trip(world: TokenWorld, tmp_path: Path) -> None:
+def dabir_here(capsys: pytest.CaptureFixture[str], *args: str) -> subprocess.CompletedProcess[str]:
+    capsys.readouterr()
+    code = main(list(args))
+    out = capsys.readouterr()
+    return subprocess.CompletedProcess(args, code, out.out, out.err)
+
+
+def test_sign_then_verify_round_trip(world: TokenWorld, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     content_file = tmp_path / "letter.json"
     content_file.write_text(json.dumps(letter(500), ensure_ascii=False), encoding="utf-8")
     signed = tmp_path / "signed.json"
@@ -40,16 +50,16 @@ def test_sign_then_verify_round_trip(world: TokenWorld, tmp_path: Path) -> None:
     assert len(LetterPackage.from_json_bytes(twice.read_bytes()).signatures) == 2
 
     cache = tmp_path / "crl"
-    r = dabir(world, "verify", str(twice), "--trust-roots", str(world.trust_dir), "--crl-cache", str(cache))
+    r = dabir_here(capsys, "verify", str(twice), "--trust-roots", str(world.trust_dir), "--crl-cache", str(cache))
     assert r.returncode == 0, r.stdout + r.stderr
     assert "RESULT: valid" in r.stdout and "مریم احمدی" in r.stdout
 
     # offline with the CRL now cached: still valid, no warning
-    r = dabir(world, "verify", str(twice), "--trust-roots", str(world.trust_dir), "--crl-cache", str(cache), "--offline")
+    r = dabir_here(capsys, "verify", str(twice), "--trust-roots", str(world.trust_dir), "--crl-cache", str(cache), "--offline")
     assert r.returncode == 0 and "warning" not in r.stdout
 
     # offline with no cache: valid, but the user is told revocation was not checked
-    r = dabir(world, "verify", str(signed), "--trust-roots", str(world.trust_dir),
+    r = dabir_here(capsys, "verify", str(signed), "--trust-roots", str(world.trust_dir),
               "--crl-cache", str(tmp_path / "none"), "--offline")
     assert r.returncode == 0 and "warning: revocation could not be checked" in r.stdout
 
@@ -58,15 +68,17 @@ def test_sign_then_verify_round_trip(world: TokenWorld, tmp_path: Path) -> None:
     data["content"]["subject"] = "موضوع دیگر"
     tampered = tmp_path / "tampered.json"
     tampered.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    r = dabir(world, "verify", str(tampered), "--trust-roots", str(world.trust_dir), "--offline")
+    r = dabir_here(capsys, "verify", str(tampered), "--trust-roots", str(world.trust_dir), "--offline")
     assert r.returncode == 1 and "content was changed" in r.stdout and "RESULT: NOT valid" in r.stdout
 
 
-def test_cli_errors(world: TokenWorld, tmp_path: Path) -> None:
+def test_cli_errors(world: TokenWorld, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                    monkeypatch: pytest.MonkeyPatch) -> None:
     content_file = tmp_path / "letter.json"
     content_file.write_text(json.dumps(letter(501), ensure_ascii=False), encoding="utf-8")
     out = tmp_path / "o.json"
-    r = dabir(world, "sign", "--module", str(tmp_path / "missing.so"), "--pin-env", "P", str(content_file), str(out), P="1")
+    monkeypatch.setenv("P", "1")
+    r = dabir_here(capsys, "sign", "--module", str(tmp_path / "missing.so"), "--pin-env", "P", str(content_file), str(out))
     assert r.returncode == 2 and "PKCS#11 module not found" in r.stderr
     r = dabir(world, "sign", "--module", SOFTHSM_MODULE, "--token", "Dabir B", "--pin-env", "P",
               str(content_file), str(out), P="999999")
