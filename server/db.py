@@ -30,8 +30,9 @@ T = TypeVar("T")
 
 
 def _sqlite_engine(url: str, *, writer: bool, synchronous: str, pool_size: int) -> Engine:
+    # a reader is in autocommit: nothing to roll back when a connection goes back to the pool
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
-                           pool_size=pool_size, max_overflow=pool_size)
+                           pool_size=pool_size, max_overflow=pool_size, pool_reset_on_return="rollback" if writer else None)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -86,7 +87,8 @@ class Database:
             self._reader = _sqlite_engine(url, writer=False, synchronous=sqlite_synchronous, pool_size=pool_size)
         else:
             self._writer = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
-            self._reader = create_engine(url, pool_size=pool_size, max_overflow=pool_size, isolation_level="AUTOCOMMIT")
+            self._reader = create_engine(url, pool_size=pool_size, max_overflow=pool_size, isolation_level="AUTOCOMMIT",
+                                         pool_reset_on_return=None)
         # one per event loop (a uvicorn worker has one; tests and the CLI may start several)
         self._committers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, GroupCommit] = (
             weakref.WeakKeyDictionary())
