@@ -221,8 +221,8 @@ class Checked(NamedTuple):
 
 def check_registration(ctx: ServerContext, checker: SignatureChecker, principal: Principal, raw: bytes,
                        state: State) -> Checked:
-    """Parse, the sender, the attachments and the signatures, in one go off the event loop: parsing
-    and verifying are CPU work, and each trip to a worker thread costs more than the reads it saves.
+    """Parse, the sender, the recipients, the attachments and the signatures, in one trip off the
+    event loop: parsing and verifying are CPU work, and the reads between them would block the loop.
     The package's GUID goes on the request ``state`` for the audit log of a refusal."""
     package = parse_package(ctx, raw)
     state.guid = package.guid
