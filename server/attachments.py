@@ -1,24 +1,38 @@
-"""Who may read a document: the uploader's agency and each agency a letter listing it was sent to
-(every user of those agencies, so referred users too); a letter names only documents its agency may
-read, and sending it lets the recipients read them."""
+"""Who may read a document: every user of the agency that uploaded it; in an agency a letter listing
+it was sent to, the desk (secretaries, signatories, the admin: they handle every letter) and those the
+letter was referred to — anyone else gets 404, as for no document. A letter names only documents its
+agency holds, and sending it lets the recipients read them."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, exists, literal, or_, select
 
 from app.protocol.documents import sha256_from_address
 from app.protocol.media import safe_file_name
+from server.auth import Principal
 from server.context import ServerContext
 from server.errors import ApiError
-from server.tables.documents import document_access
+from server.tables.documents import UPLOADED, document_access
+from server.tables.referrals import referral_recipients, referrals
 
 
-def may_read(conn: Connection, agency_id: int, sha256: str) -> bool:
+def agency_holds(conn: Connection, agency_id: int, sha256: str) -> bool:
     """Whether the agency uploaded this document or was sent a letter listing it."""
     return conn.execute(select(document_access.c.agency_id).where(
         document_access.c.sha256 == sha256, document_access.c.agency_id == agency_id)).first() is not None
+
+
+def may_read(conn: Connection, principal: Principal, sha256: str) -> bool:
+    """Whether this user may read the document (the rule in the module's docstring)."""
+    access = document_access.c
+    referred = exists().where(referrals.c.agency_id == access.agency_id, referrals.c.letter_guid == access.letter_guid,
+                              referral_recipients.c.referral_id == referrals.c.id,
+                              referral_recipients.c.user_id == principal.user_id)
+    return conn.execute(select(access.agency_id).where(
+        access.sha256 == sha256, access.agency_id == principal.agency_id,
+        or_(literal(principal.at_desk), access.letter_guid == UPLOADED, referred)).limit(1)).first() is not None
 
 
 def check_attachments(conn: Connection, agency_id: int, content: dict[str, Any]) -> list[str]:
@@ -37,14 +51,14 @@ def check_attachments(conn: Connection, agency_id: int, content: dict[str, Any])
 def require_uploaded(conn: Connection, agency_id: int, entry: dict[str, Any], field: str) -> None:
     """409 ``attachment_missing`` unless the agency has this document (an attachment, a paper letter's
     scan) completely uploaded or received: a letter never names bytes its readers cannot fetch."""
-    if not may_read(conn, agency_id, entry["sha256"]):
+    if not agency_holds(conn, agency_id, entry["sha256"]):
         name = safe_file_name(entry["name"] or "")[:100]
         raise ApiError(409, "attachment_missing", f"پیوست «{name}» هنوز به‌طور کامل بارگذاری نشده است؛ "
                        "پس از پایان بارگذاری دوباره تلاش کنید.", "An attachment is not completely uploaded yet.", field)
 
 
 def grant(ctx: ServerContext, conn: Connection, shas: list[str], agency_ids: list[int], guid: str) -> None:
-    """The recipient agencies of a letter may read its attachments (in the write that delivers it)."""
+    """The recipient agencies of a letter hold its attachments (in the write that delivers it)."""
     now = ctx.clock()
     for sha in dict.fromkeys(shas):
         for agency_id in agency_ids:

@@ -30,6 +30,8 @@ class Role(StrEnum):
 
 
 ROLES = frozenset(r.value for r in Role)
+# The desk: roles that handle every letter of their agency (staff see only what is referred to them).
+DESK_ROLES = (Role.SECRETARY, Role.SIGNATORY, Role.AGENCY_ADMIN)
 _hasher = PasswordHasher()
 # A real hash to check against when the user does not exist, so timing does not reveal usernames.
 _DUMMY_HASH = _hasher.hash("dabir-no-such-user")
@@ -59,6 +61,10 @@ class Principal:
     roles: frozenset[str]
     unit_code: str | None
     ip: str = ""  # the client address of this request (for the audit log)
+
+    @property
+    def at_desk(self) -> bool:
+        return bool(self.roles & {r.value for r in DESK_ROLES})
 
     def require(self, *roles: Role) -> None:
         if not self.roles & {r.value for r in roles}:

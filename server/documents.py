@@ -37,7 +37,7 @@ from server.context import ServerContext
 from server.errors import ApiError, not_found
 from server.requests import Strict
 from server.storage import PIECE, Storage
-from server.tables.documents import document_access, documents, upload_parts, uploads
+from server.tables.documents import UPLOADED, document_access, documents, upload_parts, uploads
 
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 T = TypeVar("T")
@@ -132,7 +132,7 @@ def _progress(row: Any, have: set[int] | dict[int, str]) -> tuple[int, list[list
 
 # -- uploads ----------------------------------------------------------------------------------
 async def create_upload(ctx: ServerContext, storage: Storage, principal: Principal, body: UploadIn) -> dict[str, Any]:
-    """A new upload; ``complete`` at once if the agency may already read this content."""
+    """A new upload; ``complete`` at once if the caller may already read this content."""
     settings = ctx.settings
     if body.size > settings.document_max_bytes:
         raise _size_refused(settings.document_max_bytes)
@@ -141,7 +141,7 @@ async def create_upload(ctx: ServerContext, storage: Storage, principal: Princip
     if not any(same_type(body.media_type, allowed) for allowed in settings.allowed_media_types):
         raise _not_allowed(body.media_type)
     with ctx.db.read() as conn:
-        have = may_read(conn, principal.agency_id, body.sha256)
+        have = may_read(conn, principal, body.sha256)
         known = conn.execute(select(documents.c.media_type).where(documents.c.sha256 == body.sha256)).scalar()
     if have and known is not None and not same_type(body.media_type, known):
         raise _mismatch(body.media_type, known)
@@ -250,7 +250,7 @@ async def complete(ctx: ServerContext, storage: Storage, principal: Principal, u
         def done(conn: Connection) -> None:
             conn.execute(ctx.db.insert_ignore(documents).values(sha256=sha, size=size, media_type=found, created_at=now))
             conn.execute(ctx.db.insert_ignore(document_access).values(sha256=sha, agency_id=principal.agency_id,
-                                                                      letter_guid=None, granted_at=now))
+                                                                      letter_guid=UPLOADED, granted_at=now))
             conn.execute(update(uploads).where(uploads.c.id == upload_id).values(completed_at=now))
             conn.execute(delete(upload_parts).where(upload_parts.c.upload_id == upload_id))
         await ctx.db.write(done)
@@ -338,7 +338,7 @@ async def download(ctx: ServerContext, storage: Storage, principal: Principal, s
                    range_header: str | None) -> Response:
     with ctx.db.read() as conn:
         doc = conn.execute(select(documents).where(documents.c.sha256 == sha256)).mappings().first()
-        if doc is None or not may_read(conn, principal.agency_id, sha256):
+        if doc is None or not may_read(conn, principal, sha256):
             raise not_found("sha256")
     size = int(doc["size"])
     try:

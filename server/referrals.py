@@ -20,7 +20,7 @@ from sqlalchemy import Connection, insert, select
 
 from app.protocol.receipt import format_time
 from server import rasad_events, rasad_summary
-from server.auth import Principal, Role
+from server.auth import DESK_ROLES, Principal, Role
 from server.context import ServerContext, as_utc
 from server.db import next_value
 from server.errors import ApiError, forbidden, not_found
@@ -31,8 +31,7 @@ from server.tables.letters import deliveries, incoming_registrations, letters
 from server.tables.referrals import cartable_entries, referral_events, referral_recipients, referrals
 
 FEED = "cartable"
-# Roles that may refer any letter of the agency (staff refer only what was referred to them).
-DESK_ROLES = (Role.SECRETARY, Role.SIGNATORY, Role.AGENCY_ADMIN)
+# The desk refers any letter of the agency; staff refer only what was referred to them.
 REFERRING_ROLES = (*DESK_ROLES, Role.STAFF)
 
 
@@ -125,7 +124,7 @@ def create(ctx: ServerContext, conn: Connection, principal: Principal, body: dic
                     "The instruction is not in the server's list.", "instruction")
     if not letter_visible(conn, principal.agency_id, body["letter_guid"]):
         raise not_found("letter_guid")
-    if not principal.roles & {r.value for r in DESK_ROLES} and not _referred_to(conn, principal.user_id,
+    if not principal.at_desk and not _referred_to(conn, principal.user_id,
                                                                                body["letter_guid"]):
         raise forbidden("Staff may refer only letters referred to them.")
     if body["parent"] is not None:

@@ -38,11 +38,13 @@ upload_parts = Table(
     Column("tag", String(200), nullable=False),  # the storage's tag for the part (S3 ETag)
 )
 
-# Who may read a document: the uploader's agency, and every agency a letter listing it was sent to.
+# How each agency holds a document: uploaded it, or received it with a letter (one row per letter:
+# inside the agency, those referred a letter may read what it brought; server/attachments.py).
+UPLOADED = ""  # letter_guid of the agency's own upload
 document_access = Table(
     "document_access", metadata,
     Column("sha256", String(64), ForeignKey("documents.sha256"), primary_key=True),
     Column("agency_id", Integer, ForeignKey("agencies.id"), primary_key=True),
-    Column("letter_guid", String(36)),  # the letter that brought it (None: uploaded by the agency)
+    Column("letter_guid", String(36), primary_key=True),  # the letter that brought it, or UPLOADED
     Column("granted_at", DateTime(timezone=True), nullable=False),
 )

@@ -161,3 +161,30 @@ def test_the_documents_migration_keeps_existing_data(tmp_path: Path) -> None:
         assert "documents" not in set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
+
+
+def test_document_access_per_letter_migration_keeps_who_holds_what(tmp_path: Path) -> None:
+    """0015 keys access by letter: an agency's own upload (NULL before) becomes '', a received
+    document keeps its letter; and back, one row per agency again, its own upload first."""
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    command.upgrade(alembic_config(url), "0014")
+    engine = create_engine(url)
+    rows = "SELECT sha256, agency_id, letter_guid FROM document_access ORDER BY sha256, agency_id, letter_guid"
+    try:
+        with engine.begin() as conn:
+            for aid, nid in ((1, "14000123453"), (2, "14000234567")):
+                conn.execute(text("INSERT INTO agencies (id, national_id, name, active, change_seq, created_at) "
+                                  f"VALUES ({aid}, '{nid}', 'الف', 1, {aid}, '2026-01-01 00:00:00')"))
+            conn.execute(text("INSERT INTO documents VALUES ('d1', 5, 'text/plain', '2026-01-01 00:00:00')"))
+            conn.execute(text("INSERT INTO document_access VALUES ('d1', 1, NULL, '2026-01-01 00:00:00'), "
+                              "('d1', 2, 'letter-1', '2026-01-02 00:00:00')"))
+        command.upgrade(alembic_config(url), "head")
+        with engine.begin() as conn:
+            assert conn.execute(text(rows)).all() == [("d1", 1, ""), ("d1", 2, "letter-1")]
+            conn.execute(text("INSERT INTO document_access VALUES ('d1', 2, 'letter-2', '2026-01-03 00:00:00'), "
+                              "('d1', 2, '', '2026-01-04 00:00:00')"))
+        command.downgrade(alembic_config(url), "0014")
+        with engine.connect() as conn:
+            assert conn.execute(text(rows)).all() == [("d1", 1, None), ("d1", 2, None)]
+    finally:
+        engine.dispose()

@@ -14,6 +14,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -302,7 +303,9 @@ def test_letters_bring_their_attachments_to_the_recipients(docs: DocEnv, tmp_pat
     path, _ = write_sample(tmp_path, "scan.pdf")
     path.write_bytes(path.read_bytes() + uuid.uuid4().bytes)
     sha, size = _sha(path), path.stat().st_size
-    with docs.client("a.secretary") as a, docs.client("b.secretary") as b, docs.client("b.staff") as b_staff:
+    users = ("a.secretary", "a.staff", "b.secretary", "b.signatory", "b.admin", "b.staff", "b.manager")
+    with ExitStack() as stack:
+        a, a_staff, b, b_signatory, b_admin, b_staff, b_manager = (stack.enter_context(docs.client(u)) for u in users)
         entry = {"address": document_address(a.base_url, sha), "sha256": sha, "size": size,
                  "media_type": "application/pdf", "name": "scan.pdf"}
         letter = _letter(docs, [entry])
@@ -315,8 +318,23 @@ def test_letters_bring_their_attachments_to_the_recipients(docs: DocEnv, tmp_pat
         registered = a.register(letter)
         letter.receipts = [registered["receipt"]]
         a.send(letter)
-        for reader in (b, b_staff):  # every user of the recipient agency
-            assert _download(reader, path, tmp_path / f"{uuid.uuid4().hex}.pdf").read_bytes() == path.read_bytes()
+
+        def reads(reader: DabirApi) -> bool:
+            got = _raw_get(docs, reader, f"/documents/{sha}")
+            assert got.status_code in (200, 404), got.text
+            return got.status_code == 200 and got.content == path.read_bytes()
+
+        # the uploader's agency, and the recipient agency's desk; not (yet) its staff, nor a unit
+        # manager the letter was never referred to: they get what a missing document gets
+        assert [reads(u) for u in (a, a_staff, b, b_signatory, b_admin)] == [True] * 5
+        assert [reads(u) for u in (b_staff, b_manager)] == [False, False]
+        for user in (b_staff, b_manager):  # nor can they claim it by declaring its hash
+            claim = user.create_upload(name="scan.pdf", size=size, media_type="application/pdf", sha256=sha)
+            assert claim["complete"] is False and claim["received"] == 0
+        b.refer({"id": str(uuid.uuid4()), "letter_guid": letter.guid, "to": ["b.staff"], "instruction": "برای اقدام",
+                 "postscript": "", "due_date": None})
+        assert _download(b_staff, path, tmp_path / "referred.pdf").read_bytes() == path.read_bytes()
+        assert not reads(b_manager)
 
 
 @pytest.mark.server
