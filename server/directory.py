@@ -43,6 +43,9 @@ def changes(ctx: ServerContext, after: int, limit: int) -> dict[str, Any]:
     out["more"] = len(items) == limit
     # the channels citizens' letters come through: on every page, so a desk has the list after any sync
     out["citizen_channels"] = [{"code": code, "name": name} for code, name in ctx.settings.channels.items()]
+    # likewise the limits on attachments, so a client refuses a file before its letter is signed
+    out["documents"] = {"max_bytes": ctx.settings.document_max_bytes,
+                        "media_types": sorted(ctx.settings.allowed_media_types)}
     return out
 
 

@@ -11,10 +11,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from app.models.attachments import seal_addresses
+from app.models.attachments import seal_addresses, size_text
 from app.models.changes import Changes
 from app.models.db import Store
+from app.models.document_limits import read_limits
 from app.models.letters import ContentChanged, add_signature, letter_content, transition
 from app.models.lifecycle import IllegalTransition, State
 from app.models.referrals import record_answer
@@ -54,14 +56,31 @@ def require_signatory(letter: Letter) -> None:
         raise InvalidContent("signatories", "no signatory with a national code is listed", NO_SIGNATORY_FA)
 
 
+def require_attachments_within_limits(s: Session, letter: Letter) -> None:
+    """InvalidContent naming the first attachment the server would refuse (too large, or a type it
+    does not take: its limits as the last sync brought them): replaced before anyone signs, not after."""
+    limits = read_limits(s)
+    for a in letter.attachments:
+        if a.size > limits.max_bytes:
+            raise InvalidContent("attachments", f"{a.file_name!r}: {a.size} bytes, more than {limits.max_bytes}",
+                                 f"پیوست «{a.file_name}» ({size_text(a.size)}) از سقف مجاز پیوست در کارگزار "
+                                 f"({size_text(limits.max_bytes)}) بزرگ‌تر است؛ آن را بردارید یا پرونده‌ای "
+                                 "کوچک‌تر پیوست کنید.")
+        if not limits.allows_type(a.media_type):
+            raise InvalidContent("attachments", f"{a.file_name!r}: the server does not take {a.media_type}",
+                                 f"کارگزار پیوستی از نوع پروندهٔ «{a.file_name}» نمی‌پذیرد؛ آن را بردارید.")
+
+
 def submit_for_signature(store: Store, guid: str, *, actor: str = "") -> Changes:
     """A finished draft goes to the signatory's «awaiting signature» folder (InvalidContent
-    when it lists no signatory), its attachments addressed on the profile's server."""
+    when it lists no signatory or an attachment the server would refuse), its attachments
+    addressed on the profile's server."""
     with store.session() as s:
         letter = s.get(Letter, guid)
         if letter is None or letter.state != State.DRAFT:
             return Changes()
         require_signatory(letter)
+        require_attachments_within_limits(s, letter)
         seal_addresses(s, letter)  # the attachments' addresses: from here on the signature covers them
         transition(s, letter, State.AWAITING_SIGNATURE, actor=actor)
         answered = record_answer(s, guid)  # an answer to a referral: the referral is answered now

@@ -81,6 +81,12 @@ def missing_locally(job_name: str) -> ApiError:
                     f"the attachment {job_name!r} is missing or altered in the local blob store")
 
 
+def _naming(exc: ApiError, name: str) -> ApiError:
+    """The server's refusal of one attachment, saying which (its message speaks of «the file»)."""
+    return ApiError(exc.status, exc.code, f"پیوست «{name}»: {exc.message_fa}", f"attachment {name!r}: {exc.message_en}",
+                    exc.field)
+
+
 class _Progress:
     """Reports an upload's progress (bytes, rate, time left) and keeps its confirmed offset in the store."""
 
@@ -140,7 +146,7 @@ def upload_pending(store: Store, api: DabirApi, call: Callable[[Callable[[], Any
             refused.add(job.letter_guid)
             progress.save()
             log.warning("server refused attachment %s of %s: %s", job.sha256[:12], job.letter_guid, exc)
-            yield "attachment_refused", {"guid": job.letter_guid, "op_id": job.op_id, "error": exc}
+            yield "attachment_refused", {"guid": job.letter_guid, "op_id": job.op_id, "error": _naming(exc, job.name)}
             continue
         except OSError as exc:  # the blob changed under the upload
             refused.add(job.letter_guid)

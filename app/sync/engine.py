@@ -30,6 +30,7 @@ from app.models.attachments import from_content
 from app.models.citizen_answer import goes_by_payam
 from app.models.db import Store
 from app.models.directory import keep_channels
+from app.models.document_limits import keep_limits
 from app.models.incoming import apply_registration, store_paper_record
 from app.models.lifecycle import State
 from app.models.profile import signed_in_roles
@@ -636,8 +637,10 @@ _NEXT = {State.SENT: (State.DELIVERED, State.ACKNOWLEDGED), State.DELIVERED: (St
 
 
 def apply_directory(s: Session, page: dict[str, Any]) -> int:
-    """Upsert one page of directory changes (agencies, units, people); keep its channel list."""
+    """Upsert one page of directory changes (agencies, units, people); keep its channel list and
+    the server's limits on attachments."""
     keep_channels(s, page)
+    keep_limits(s, page)
     n = 0
     for a in page.get("agencies", []):
         agency = s.get(Agency, a["national_id"]) or Agency(national_id=a["national_id"])
