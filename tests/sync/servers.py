@@ -45,6 +45,14 @@ def signing_server(tmp_path_factory: pytest.TempPathFactory, name: str) -> Itera
     srv.stop()
 
 
+def started(srv: ServerProcess) -> Iterator[ServerProcess]:
+    """A module fixture's body: the server set up and running, stopped after."""
+    srv.setup()
+    srv.start()
+    yield srv
+    srv.stop()
+
+
 def api(server: ServerProcess, username: str) -> DabirApi:
     """A client logged in as ``username``."""
     client = DabirApi(server.base_url, server.ca_bundle)

@@ -8,25 +8,23 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
 
 from app.models import letters as L
-from app.models.attachments import copy_in
 from app.models.db import Store, open_store
 from app.models.document_limits import DEFAULT, LIMITS_SETTING, DocumentLimits, read_limits
-from app.models.drafts import DraftValues, save_draft
 from app.models.letter_actions import submit_for_signature
-from app.models.tables import Letter, Recipient, Setting
+from app.models.tables import Letter, Setting
 from app.protocol.canonical import InvalidContent, canonical_bytes, content_sha256
 from app.protocol.media import PDF, TEXT
 from app.sync import account as acc
 from app.sync import outbox
 from app.sync.engine import SyncEngine
-from devkit.file_keyring import FileKeyring
 from devkit.pki import TestPKI
 from devkit.sample_documents import write_sample
 from devkit.server_process import DEMO_PASSWORD, ServerProcess
+from tests.sync.servers import file_keyring, started
+from tests.sync.test_attachments_sync import draft_with
 
 LIMIT = 64 * 1024
 pytestmark = pytest.mark.server
@@ -35,22 +33,14 @@ pytestmark = pytest.mark.server
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """A server that takes attachments up to 64 KB, PDF and text only."""
-    srv = ServerProcess(tmp_path_factory.mktemp("limits-server"), TestPKI(name="Dabir Limits Test"),
-                        env_extra={"DABIR_SERVER_DOCUMENT_MAX_BYTES": str(LIMIT),
-                                   "DABIR_SERVER_DOCUMENT_MEDIA_TYPES": f"{PDF}|{TEXT}"})
-    srv.setup()
-    srv.start()
-    yield srv
-    srv.stop()
+    yield from started(ServerProcess(tmp_path_factory.mktemp("limits-server"), TestPKI(name="Dabir Limits Test"),
+                                     env_extra={"DABIR_SERVER_DOCUMENT_MAX_BYTES": str(LIMIT),
+                                                "DABIR_SERVER_DOCUMENT_MEDIA_TYPES": f"{PDF}|{TEXT}"}))
 
 
 @pytest.fixture(autouse=True)
-def file_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("DABIR_TEST_KEYRING_FILE", str(tmp_path / "keyring.json"))
-    previous = keyring.get_keyring()
-    keyring.set_keyring(FileKeyring())
-    yield
-    keyring.set_keyring(previous)
+def _keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    yield from file_keyring(tmp_path, monkeypatch)
 
 
 def desk(server: ServerProcess, folder: Path) -> Store:
@@ -62,20 +52,6 @@ def desk(server: ServerProcess, folder: Path) -> Store:
 def sync(store: Store) -> object:
     with acc.open_api(store) as api:
         return SyncEngine(store, api).run_once()
-
-
-def draft(store: Store, server: ServerProcess, files: list[Path]) -> str:
-    a, b = server.demo["agencies"][:2]
-    values = DraftValues(subject="گزارش با پیوست", body="<p>با سلام؛ گزارش پیوست است.</p>",
-                         attachments=[copy_in(store, f) for f in files])
-    sender = {"agency": a["national_id"], "unit": "secretariat", "person": "a.secretary", "name": a["name"]}
-    guid = save_draft(store, None, values, kind="outgoing", sender=sender).guid
-    with store.session() as s:
-        letter = s.get(Letter, guid)
-        assert letter is not None
-        letter.recipients.append(Recipient(position=0, role="to", agency=b["national_id"], name=b["name"]))
-        letter.signatories = [{"national_code": "0012345679", "name": "امضاکننده"}]
-    return guid
 
 
 def sample(folder: Path, kind: str, name: str, extra: int = 0) -> Path:
@@ -100,18 +76,18 @@ def test_a_file_the_server_would_refuse_is_refused_before_signing(tmp_path: Path
     limits = read_limits_of(store)
     assert limits.max_bytes == LIMIT and limits.allows_type(PDF) and not limits.allows_type("image/jpeg")
 
-    guid = draft(store, server, [sample(tmp_path, "scan.pdf", "big.pdf", LIMIT)])
+    guid = draft_with(store, server, [sample(tmp_path, "scan.pdf", "big.pdf", LIMIT)])
     with pytest.raises(InvalidContent) as too_big:
         submit_for_signature(store, guid)
     assert "پیوست «big.pdf»" in too_big.value.message_fa and "۶۴ کیلوبایت" in too_big.value.message_fa
     assert state_of(store, guid)[0] == "draft"
 
-    guid = draft(store, server, [sample(tmp_path, "photo.jpg", "photo.jpg")])
+    guid = draft_with(store, server, [sample(tmp_path, "photo.jpg", "photo.jpg")])
     with pytest.raises(InvalidContent) as wrong_type:
         submit_for_signature(store, guid)
     assert "«photo.jpg»" in wrong_type.value.message_fa and state_of(store, guid)[0] == "draft"
 
-    guid = draft(store, server, [sample(tmp_path, "scan.pdf", "small.pdf")])
+    guid = draft_with(store, server, [sample(tmp_path, "scan.pdf", "small.pdf")])
     submit_for_signature(store, guid)
     assert state_of(store, guid)[0] == "awaiting_signature"
 
@@ -119,7 +95,7 @@ def test_a_file_the_server_would_refuse_is_refused_before_signing(tmp_path: Path
 def test_a_letter_signed_before_the_limits_were_known_comes_back_naming_the_file(
         tmp_path: Path, server: ServerProcess) -> None:
     store = desk(server, tmp_path / "a")  # never synced: the defaults let the file through
-    guid = draft(store, server, [sample(tmp_path, "scan.pdf", "big.pdf", LIMIT)])
+    guid = draft_with(store, server, [sample(tmp_path, "scan.pdf", "big.pdf", LIMIT)])
     submit_for_signature(store, guid)
     with store.session() as s:
         letter = s.get(Letter, guid)

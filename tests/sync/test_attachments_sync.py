@@ -103,6 +103,19 @@ def sha256_of(path: Path) -> str:
 
 def letter_with(store: Store, server: ServerProcess, files: list[Path], sign: Callable[[bytes], bytes]) -> str:
     """Draft with these files attached (copied into the blob store), sent for signature, signed, queued."""
+    guid = draft_with(store, server, files)
+    submit_for_signature(store, guid)
+    with store.session() as s:
+        letter = s.get(Letter, guid)
+        assert letter is not None
+        content = L.letter_content(letter)
+        L.add_signature(s, letter, cms=sign(canonical_bytes(content)), content_sha256_hex=content_sha256(content))
+        outbox.queue_letter(s, letter)
+    return guid
+
+
+def draft_with(store: Store, server: ServerProcess, files: list[Path]) -> str:
+    """A draft from agency A to B with these files attached (copied into the blob store), signatory listed."""
     a, b = server.demo["agencies"][:2]
     values = DraftValues(subject="ارسال گزارش و پیوست‌ها", body="<p>با سلام؛ گزارش پیوست است.</p>",
                          attachments=[copy_in(store, f) for f in files])
@@ -113,13 +126,6 @@ def letter_with(store: Store, server: ServerProcess, files: list[Path], sign: Ca
         assert letter is not None
         letter.recipients.append(Recipient(position=0, role="to", agency=b["national_id"], name=b["name"]))
         letter.signatories = [{"national_code": SIGNER_CODE, "name": "امضاکننده"}]
-    submit_for_signature(store, guid)
-    with store.session() as s:
-        letter = s.get(Letter, guid)
-        assert letter is not None
-        content = L.letter_content(letter)
-        L.add_signature(s, letter, cms=sign(canonical_bytes(content)), content_sha256_hex=content_sha256(content))
-        outbox.queue_letter(s, letter)
     return guid
 
 

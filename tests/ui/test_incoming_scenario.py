@@ -56,7 +56,15 @@ from devkit.letters import make_signer
 from devkit.pki import TestPKI, pem
 from devkit.server_process import DEMO_PASSWORD, ServerProcess
 from devkit.softhsm import softhsm_available
-from tests.sync.servers import InTransit, crafted, engine_through, file_keyring, token_signer, unreachable
+from tests.sync.servers import (
+    InTransit,
+    crafted,
+    engine_through,
+    file_keyring,
+    started,
+    token_signer,
+    unreachable,
+)
 from tests.sync.test_end_to_end import draft, upload_signatory_cert
 from tests.ui.editor_conftest_helpers import save_screenshot, type_text
 from tests.ui.workflow_helpers import sync_pass
@@ -75,11 +83,7 @@ def pki() -> TestPKI:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, pki: TestPKI) -> Iterator[ServerProcess]:
-    srv = ServerProcess(tmp_path_factory.mktemp("scenario-server"), pki)
-    srv.setup()
-    srv.start()
-    yield srv
-    srv.stop()
+    yield from started(ServerProcess(tmp_path_factory.mktemp("scenario-server"), pki))
 
 
 @pytest.fixture(autouse=True)
