@@ -29,7 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from app.protocol.documents import document_address
-from app.protocol.media import Sniffer, safe_file_name, same_type
+from app.protocol.media import Sniffer, runnable_name, safe_file_name, same_type
 from app.protocol.persian import to_persian_digits
 from server.attachments import may_read
 from server.auth import Principal
@@ -140,6 +140,9 @@ async def create_upload(ctx: ServerContext, storage: Storage, principal: Princip
         raise _refuse(422, "empty_document", "پرونده خالی است و بارگذاری نمی‌شود.", "The file is empty.", "size")
     if not any(same_type(body.media_type, allowed) for allowed in settings.allowed_media_types):
         raise _not_allowed(body.media_type)
+    if runnable_name(body.name):  # the client refuses it too (app.models.attachments.check_file)
+        raise _refuse(422, "name_not_allowed", "نام این پرونده نام یک برنامه یا اسکریپت است و بارگذاری نمی‌شود.",
+                      "The name ends like a program or script.", "name")
     with ctx.db.read() as conn:
         have = may_read(conn, principal, body.sha256)
         known = conn.execute(select(documents.c.media_type).where(documents.c.sha256 == body.sha256)).scalar()

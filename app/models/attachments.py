@@ -8,8 +8,11 @@ whole into memory.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
+import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +22,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.db import Store
-from app.models.profile import SERVER_BASE_SETTING
+from app.models.profile import SERVER_BASE_SETTING, read_setting, write_setting
 from app.models.tables import Attachment, Letter, Setting
 from app.protocol.documents import document_address
-from app.protocol.media import DEFAULT_ALLOWED, safe_file_name, sniff
+from app.protocol.media import (
+    DEFAULT_ALLOWED,
+    EXECUTABLE,
+    name_for_type,
+    runnable_name,
+    safe_file_name,
+    same_type,
+    shown_name,
+    sniff,
+)
 from app.protocol.persian import to_persian_digits
 
 MAX_DOCUMENT_SIZE = 2 * 1024**3  # bytes: the server's default limit, checked before a byte is copied
@@ -63,22 +75,26 @@ def size_text(size: int) -> str:
 
 def check_file(path: Path) -> str:
     """The media type of a file that may be attached, told by its content as the server tells it,
-    or AttachmentRefused: too large, or not one of the allowed kinds of document."""
+    or AttachmentRefused: named like a program or script, too large, or not an allowed kind of
+    document. The messages name the file sanitized and isolated (a bidi override would turn them around)."""
+    name, shown = safe_file_name(path.name), shown_name(path.name)
+    if runnable_name(name):
+        raise AttachmentRefused(f"{name!r}: named like a program or script",
+                                f"پروندهٔ «{shown}» به نام یک برنامه یا اسکریپت است و پیوست نمی‌شود.")
     try:
         size = path.stat().st_size
         if size > MAX_DOCUMENT_SIZE:
             raise AttachmentRefused(
-                f"{path.name}: {size} bytes, more than {MAX_DOCUMENT_SIZE}",
-                f"پروندهٔ «{path.name}» ({size_text(size)}) از سقف مجاز پیوست ({size_text(MAX_DOCUMENT_SIZE)}) "
+                f"{name!r}: {size} bytes, more than {MAX_DOCUMENT_SIZE}",
+                f"پروندهٔ «{shown}» ({size_text(size)}) از سقف مجاز پیوست ({size_text(MAX_DOCUMENT_SIZE)}) "
                 "بزرگ‌تر است.")
         media_type = sniff(path)
     except OSError as exc:
-        raise AttachmentRefused(f"{path.name}: cannot be read: {exc}",
-                                f"پروندهٔ «{path.name}» خوانده نشد.") from exc
+        raise AttachmentRefused(f"{name!r}: cannot be read: {exc}", f"پروندهٔ «{shown}» خوانده نشد.") from exc
     if media_type not in DEFAULT_ALLOWED:
         raise AttachmentRefused(
-            f"{path.name}: {media_type} is not an allowed kind of document",
-            f"نوع پروندهٔ «{path.name}» برای پیوست مجاز نیست؛ پرونده‌های Word، Excel، PowerPoint، PDF، "
+            f"{name!r}: {media_type} is not an allowed kind of document",
+            f"نوع پروندهٔ «{shown}» برای پیوست مجاز نیست؛ پرونده‌های Word، Excel، PowerPoint، PDF، "
             "تصویر (JPG، PNG، TIFF)، ویدئوی MP4، متن و ZIP را می‌توان پیوست کرد.")
     return media_type
 
@@ -156,20 +172,81 @@ def read_attachments(store: Store, guid: str) -> list[Listed]:
     return [Listed(e, store.blobs.has(e.sha256)) for e in listed]
 
 
-def export_copy(store: Store, entry: AttachmentEntry, target: Path) -> Path:
+def checked_name(store: Store, entry: AttachmentEntry) -> str:
+    """The name a downloaded attachment is handed out under (opened or saved): its extension is one
+    of the signed media type's, and the bytes here must be of that type too (AttachmentRefused
+    otherwise), so the desktop never runs what arrived as a document."""
+    found = sniff(store.blobs.path(entry.sha256), entry.name)
+    if found == EXECUTABLE or not same_type(entry.media_type, found):
+        raise AttachmentRefused(
+            f"attachment {entry.sha256[:12]}: signed as {entry.media_type!r}, the content is {found!r}",
+            f"نوع محتوای پیوست «{shown_name(entry.name)}» با نوع ثبت‌شده در نامه مطابقت ندارد؛ "
+            "برای ایمنی باز یا ذخیره نمی‌شود.")
+    return name_for_type(entry.name, entry.media_type, entry.sha256[:16])
+
+
+def export_copy(store: Store, entry: AttachmentEntry, target: Path, *, mode: int = 0o600) -> Path:
     """Copy a stored attachment to ``target`` (streamed; owner-only, as the profile's data is)."""
     tmp = target.with_name(target.name + ".part")
     with store.blobs.open(entry.sha256) as src, open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
                                                      "wb") as out:
         shutil.copyfileobj(src, out, 1024 * 1024)
+    os.chmod(tmp, mode)
     os.replace(tmp, target)
     return target
 
 
+def save_copy(store: Store, entry: AttachmentEntry, target: Path) -> Path:
+    """«Save as…»: a copy where the user chose, once the content is checked (:func:`checked_name`)."""
+    checked_name(store, entry)
+    return export_copy(store, entry, target)
+
+
+OPENED_FOLDER = "opened"
+OPENED_KEPT = dt.timedelta(days=1)
+
+
 def open_copy(store: Store, entry: AttachmentEntry) -> Path:
-    """A copy under its own name for the system's default application (which must not change the
-    stored blob), in the profile's ``opened`` folder."""
-    folder = store.data_dir / "opened" / entry.sha256[:16]
-    for owner_only in (folder.parent, folder):  # mkdir(parents=True) would give "opened" the umask's mode
-        owner_only.mkdir(exist_ok=True, mode=0o700)
-    return export_copy(store, entry, folder / safe_file_name(entry.name, entry.sha256[:16]))
+    """A copy for the system's default application: each open gets a fresh read-only copy in a
+    folder of its own under the profile's ``opened`` folder (an edit the user made in an earlier one
+    is never overwritten, the program offers «save as»), under :func:`checked_name`."""
+    name = checked_name(store, entry)
+    opened = store.data_dir / OPENED_FOLDER
+    opened.mkdir(exist_ok=True, mode=0o700)  # mkdir(parents=True) would give it the umask's mode
+    folder = Path(tempfile.mkdtemp(dir=opened, prefix=entry.sha256[:12] + "-"))  # owner-only
+    return export_copy(store, entry, folder / name, mode=0o400)
+
+
+def remove_old_copies(store: Store, now: float | None = None) -> int:
+    """Remove the opened copies older than OPENED_KEPT (at start-up); how many folders went. One
+    still open in a program (Windows keeps it) stays until a later start."""
+    opened = store.data_dir / OPENED_FOLDER
+    limit = (time.time() if now is None else now) - OPENED_KEPT.total_seconds()
+    removed = 0
+    for folder in opened.iterdir() if opened.is_dir() else ():
+        try:
+            if folder.lstat().st_mtime >= limit:
+                continue
+            if folder.is_dir() and not folder.is_symlink():
+                for copy in folder.iterdir():
+                    copy.chmod(0o600)  # Windows refuses to delete a read-only file
+                shutil.rmtree(folder)
+            else:
+                folder.unlink()
+            removed += 1
+        except OSError:
+            continue
+    return removed
+
+
+LAST_FOLDER_SETTING = "attachments:last_folder"  # where the attach dialogs (editor, paper letters) start
+
+
+def last_folder(store: Store) -> str | None:
+    value = read_setting(store, LAST_FOLDER_SETTING)
+    return value if isinstance(value, str) else None
+
+
+def remember_folder(store: Store, chosen: str) -> None:
+    """The folder of the file just chosen: the attach dialogs' next start."""
+    write_setting(store, LAST_FOLDER_SETTING, str(Path(chosen).parent))

@@ -29,6 +29,18 @@ UNKNOWN = "application/octet-stream"
 
 DEFAULT_ALLOWED = (DOC, DOCX, XLS, XLSX, PPT, PPTX, PDF, JPEG, PNG, TIFF, MP4, TEXT, ZIP)
 
+# The extensions a type's file may end with, its canonical one first (what :func:`name_for_type` appends).
+EXTENSIONS: dict[str, tuple[str, ...]] = {
+    DOC: ("doc", "dot"), DOCX: ("docx",), XLS: ("xls", "xlt"), XLSX: ("xlsx",), PPT: ("ppt", "pps", "pot"),
+    PPTX: ("pptx",), PDF: ("pdf",), JPEG: ("jpg", "jpeg", "jpe"), PNG: ("png",), TIFF: ("tif", "tiff"),
+    MP4: ("mp4", "m4v"), TEXT: ("txt", "csv", "text"), ZIP: ("zip",),
+}
+OTHER_EXTENSION = "bin"  # a type without its own: no system opens it as a program
+# What Windows runs (or asks to run) when a file of this extension is opened: never attached.
+RUNNABLE_EXTENSIONS = frozenset((
+    "exe", "com", "scr", "bat", "cmd", "vbs", "vbe", "js", "jse", "wsf", "wsh", "ps1", "msi", "lnk", "hta",
+    "jar", "cpl", "reg", "pif"))
+
 # (prefix, media type), first match wins
 _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"MZ", EXECUTABLE),  # Windows PE
@@ -148,3 +160,39 @@ def safe_file_name(name: str, fallback: str = "document") -> str:
         ext = ext if dot and 0 < len(ext) <= 10 else ""
         name = (stem if ext else name)[:MAX_NAME - len(ext) - 1].rstrip() + (f".{ext}" if ext else "")
     return name or fallback
+
+
+def extension(name: str) -> str:
+    """A name's extension in lower case ("" for none): what a desktop opens the file by."""
+    stem, dot, ext = name.rpartition(".")
+    return ext.lower() if dot and stem else ""
+
+
+def runnable_name(name: str) -> bool:
+    """The (sanitized) name ends like a program or script Windows would run when it is opened."""
+    return extension(safe_file_name(name)) in RUNNABLE_EXTENSIONS
+
+
+def name_for_type(name: str, media_type: str, fallback: str = "document") -> str:
+    """The name to hand a file to the system under (open, save): :func:`safe_file_name`, ending with an
+    extension of its media type, so the desktop opens it as what its content is. A matching
+    extension stays (``report.PDF``, ``photo.jpeg``); otherwise the type's canonical one is added
+    (``run.bat`` as text: ``run.bat.txt``; ``invoice<U+202E>fdp.exe`` as PDF: ``invoicefdp.exe.pdf``)."""
+    media_type = media_type.split(";", 1)[0].strip().lower()
+    known = EXTENSIONS.get(media_type) or (EXTENSIONS[TEXT] if media_type.startswith("text/") else (OTHER_EXTENSION,))
+    name = safe_file_name(name, fallback)
+    if extension(name) in known:
+        return name
+    suffix = "." + known[0]
+    return name[:MAX_NAME - len(suffix)].rstrip(". ") + suffix
+
+
+def shown_name(name: str) -> str:
+    """A file name to put in Persian text: sanitized and isolated (FSI…PDI), so it does not turn the
+    sentence around; when its stem ends in digits a left-to-right mark before the extension keeps
+    them together, «صورتجلسه-۱۴۰۵.jpg» (not «jpg.۱۴۰۵» with the extension before the number)."""
+    name = safe_file_name(name)
+    stem, dot, ext = name.rpartition(".")
+    if dot and stem[-1:].isdigit() and ext.isascii():
+        name = f"{stem}\u200e.{ext}"
+    return f"\u2068{name}\u2069"

@@ -11,8 +11,12 @@ then opened with the system's default application or saved elsewhere.
 from __future__ import annotations
 
 import logging
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QMimeData, QMimeDatabase, QRectF, Qt, QUrl, Signal
 from PySide6.QtGui import (
@@ -28,7 +32,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -39,18 +42,31 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.models.attachments import AttachmentEntry, AttachmentRefused, Listed, copy_in, export_copy, open_copy
+from app.models.attachments import (
+    AttachmentEntry,
+    AttachmentRefused,
+    Listed,
+    copy_in,
+    last_folder,
+    open_copy,
+    remember_folder,
+    save_copy,
+)
 from app.models.attachments import read_attachments as read_listed
 from app.models.db import Store
-from app.protocol.persian import to_persian_digits
+from app.protocol.media import name_for_type, shown_name
+from app.protocol.persian import ltr_island, to_persian_digits
 from app.sync import account
 from app.sync.attachments import fetch
-from app.ui.file_dialogs import ask, file_dialog
+from app.ui.attachments_progress import Speed, transfer_text
+from app.ui.file_dialogs import ask, ask_many, file_dialog
 from app.ui.ops import Op, OpContext
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 ERROR_STYLE = "color: #c62828;"
+NOTICE_STYLE = "color: #2e7d32;"
 _ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 _MIMES = QMimeDatabase()
 
@@ -104,16 +120,19 @@ class AttachmentList(QListWidget):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
         self.setMaximumHeight(110)
+        # a long name loses its middle, never its extension, and the list never scrolls sideways
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
     def set_entries(self, entries: Iterable[AttachmentEntry], suffix: Callable[[AttachmentEntry], str] | None = None
                     ) -> None:
         self.clear()
         for entry in entries:
             # The name is isolated: a Latin name with dots and digits keeps its own order in the RTL row.
-            text = f"\u2068{entry.name}\u2069 — {entry.size_text}" + (suffix(entry) if suffix else "")
+            text = f"{shown_name(entry.name)} — {entry.size_text}" + (suffix(entry) if suffix else "")
             item = QListWidgetItem(type_icon(entry.media_type), text)
             item.setData(_ENTRY_ROLE, entry)
-            item.setToolTip(f"{entry.media_type}\n{to_persian_digits(entry.size)} بایت")
+            item.setToolTip(f"{shown_name(entry.name)}\n{entry.media_type}\n{to_persian_digits(entry.size)} بایت")
             self.addItem(item)
         self.setVisible(self.count() > 0)
 
@@ -158,7 +177,9 @@ class _Panel(QWidget):
         layout.addWidget(self.error)
         self.list.hide()
 
-    def show_error(self, text: str) -> None:
+    def show_error(self, text: str, *, error: bool = True) -> None:
+        """The line under the list: a reason in red, or (``error=False``) a confirmation in green."""
+        self.error.setStyleSheet(ERROR_STYLE if error else NOTICE_STYLE)
         self.error.setText(text)
         self.error.setVisible(bool(text))
 
@@ -188,8 +209,8 @@ class AttachmentsEditor(_Panel):
         self._store = store
         self._read_only = False
         self._copying = 0
-        # Tests replace this: the dialog asking which file to attach.
-        self.ask_file: Callable[[], str] = self._ask_file
+        # Tests replace this: the dialog asking which files to attach.
+        self.ask_files: Callable[[], list[str]] = self._ask_files
         self.attach_button = QPushButton(self.tr("Attach…"), self)
         self.attach_button.setObjectName("attachButton")
         self.attach_button.setToolTip(self.tr("Attach a file (or drop files on the letter)"))
@@ -231,17 +252,18 @@ class AttachmentsEditor(_Panel):
 
     # --- adding and removing --------------------------------------------------------------
 
-    def _ask_file(self) -> str:
-        dialog = file_dialog(self, self.tr("Attach a file"), self.tr("All files (*)"))
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        return ask(dialog)
+    def _ask_files(self) -> list[str]:
+        """The Persian file dialog, several files at once, in the folder the last ones came from."""
+        return ask_many(file_dialog(self, self.tr("Attach files"), self.tr("All files (*)"), many=True,
+                                    folder=last_folder(self._store)))
 
     def choose_file(self) -> None:
         if self._read_only:
             return
-        path = self.ask_file()
-        if path:
-            self.attach_files([Path(path)])
+        paths = self.ask_files()
+        if paths:
+            remember_folder(self._store, paths[0])
+            self.attach_files([Path(p) for p in paths])
 
     def attach_files(self, paths: list[Path]) -> None:
         """Check and copy the files into the blob store on a worker, in order; list each once copied."""
@@ -254,7 +276,7 @@ class AttachmentsEditor(_Panel):
         def work(ctx: OpContext) -> list[AttachmentEntry | AttachmentRefused]:
             out: list[AttachmentEntry | AttachmentRefused] = []
             for path in paths:
-                text = self.tr("Copying «%1»").replace("%1", path.name)
+                text = self.tr("Copying «%1»").replace("%1", shown_name(path.name))
 
                 def step(done: int, total: int, text: str = text) -> None:
                     ctx.raise_if_cancelled()
@@ -318,6 +340,21 @@ class AttachmentsEditor(_Panel):
             event.ignore()
 
 
+def program_for(media_type: str) -> bool:
+    """Whether this computer has a program for the type. On Linux QDesktopServices answers True as
+    soon as xdg-open starts, whatever follows, so xdg-mime is asked for the default application
+    first; elsewhere (and when xdg-mime cannot tell) the system's answer to opening is the answer."""
+    tool = shutil.which("xdg-mime") if sys.platform.startswith("linux") else None
+    if tool is None:
+        return True
+    try:
+        answer = subprocess.run([tool, "query", "default", media_type], capture_output=True, text=True,
+                                timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return True
+    return answer.returncode != 0 or bool(answer.stdout.strip())
+
+
 # The receiving side: download on demand (``fetch``), then open or save a copy.
 Fetch = Callable[[Store, AttachmentEntry, Callable[[int, int], None]], None]
 
@@ -339,10 +376,12 @@ class AttachmentsViewer(_Panel):
         self._store = store
         self._guid = guid
         self._fetch = fetch
-        self._busy: Op[Path] | None = None
+        self._busy: Op[Any] | None = None
         self.listed: list[Listed] = []
-        # Tests replace these: the system's default application, and the "save as" dialog.
+        # Tests replace these: the system's default application, whether it has a program for a
+        # type (asked on the worker), and the "save as" dialog.
         self.open_file: Callable[[Path], bool] = lambda path: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        self.has_program: Callable[[str], bool] = program_for
         self.ask_save_path: Callable[[str], str] = self._ask_save_path
         self.open_button = QPushButton(self.tr("Open"), self)
         self.open_button.setObjectName("openAttachment")
@@ -362,12 +401,14 @@ class AttachmentsViewer(_Panel):
         Op(self, lambda _ctx: read_listed(store, guid)).success(self._show).run()
 
     def _show(self, listed: list[Listed]) -> None:
+        """List them again (one may be here now), keeping the row the user chose."""
+        chosen = self.list.currentRow()
         self.listed = listed
         here = {x.entry.sha256 for x in listed if x.here}
         self.list.set_entries([x.entry for x in listed],
                               lambda e: "" if e.sha256 in here else " — " + self.tr("not downloaded yet"))
-        if listed and self.list.currentRow() < 0:
-            self.list.setCurrentRow(0)
+        if listed:
+            self.list.setCurrentRow(chosen if 0 <= chosen < len(listed) else 0)
         self.setVisible(bool(listed))
         self._update_buttons()
 
@@ -379,46 +420,62 @@ class AttachmentsViewer(_Panel):
     def _ask_save_path(self, name: str) -> str:
         dialog = file_dialog(self, self.tr("Save the attachment"), self.tr("All files (*)"), save=True)
         dialog.selectFile(name)
+        dialog.setDefaultSuffix(name.rpartition(".")[2])  # a name typed without one gets the type's extension
         return ask(dialog)
 
     def open_current(self) -> None:
         entry = self.list.current_entry()
-        if entry is not None:
-            self._get(entry, lambda: open_copy(self._store, entry), self._open)
+        if entry is None:
+            return
+        store, has_program = self._store, self.has_program
+        self._get(entry, "open", lambda: (open_copy(store, entry), has_program(entry.media_type)), self._open)
 
-    def _open(self, path: Path) -> None:
+    def _open(self, opened: tuple[Path, bool]) -> None:
         """Hand the file to the system's application for its type; say so when there is none."""
-        if not self.open_file(path):
+        path, has_program = opened
+        if not has_program or not self.open_file(path):
             self.show_error(self.tr("No program on this computer opens «%1»; save a copy with «Save as…» "
-                                    "and open it with a suitable program.").replace("%1", path.name))
+                                    "and open it with a suitable program.").replace("%1", shown_name(path.name)))
 
     def save_current(self) -> None:
+        """«Save as…»: the name suggested ends with an extension of the attachment's type."""
         entry = self.list.current_entry()
         if entry is None:
             return
-        target = self.ask_save_path(entry.name)
+        target = self.ask_save_path(name_for_type(entry.name, entry.media_type, entry.sha256[:16]))
         if target:
-            self._get(entry, lambda: export_copy(self._store, entry, Path(target)), lambda _path: None)
+            store = self._store
+            self._get(entry, "save", lambda: save_copy(store, entry, Path(target)), self._saved)
 
-    def _get(self, entry: AttachmentEntry, then: Callable[[], Path], done: Callable[[Path], object]) -> None:
-        """Download the attachment if it is not here yet (checked against its hash), then ``then``."""
+    def _saved(self, path: Path) -> None:
+        self.show_error(self.tr("Saved as «%1».").replace("%1", ltr_island(str(path))), error=False)
+
+    def _get(self, entry: AttachmentEntry, action: str, then: Callable[[], T], done: Callable[[T], object]) -> None:
+        """Download the attachment if it is not here yet (checked against its hash), then ``then``;
+        ``action`` ("open" or "save") words a failure."""
         if self._busy is not None:
             return
         self.show_error("")
         store = self._store
-        downloading = self.tr("Downloading «%1»").replace("%1", entry.name)
+        downloading = self.tr("Downloading «%1»: %2 of %3")
 
-        def work(ctx: OpContext) -> Path:
+        def work(ctx: OpContext) -> T:
             if not store.blobs.has(entry.sha256):
-                self._fetch(store, entry, lambda d, t: ctx.progress(d, t, downloading))
+                speed = Speed()
+
+                def step(done: int, total: int) -> None:
+                    rate, eta = speed(done, total)
+                    ctx.progress(done, total, transfer_text(downloading, entry.name, done, total, rate, eta))
+                self._fetch(store, entry, step)
             return then()
 
-        def finished(path: Path) -> None:
+        def finished(result: T) -> None:
             self._ended()
             self.refresh()
-            done(path)
+            done(result)
 
-        self._busy = Op(self, work).with_progress(self._progress).success(finished).failure(self._failed).run()
+        self._busy = Op(self, work).with_progress(self._progress).success(finished) \
+            .failure(lambda exc: self._failed(exc, entry, action)).run()
         self._update_buttons()
 
     def _ended(self) -> None:
@@ -426,8 +483,17 @@ class AttachmentsViewer(_Panel):
         self._progress_done()
         self._update_buttons()
 
-    def _failed(self, exc: BaseException) -> None:
+    def _failed(self, exc: BaseException, entry: AttachmentEntry, action: str) -> None:
         self._ended()
+        if getattr(exc, "code", None) == "document_corrupt":  # the bytes are not the ones the letter signed
+            log.warning("attachment %s failed its hash check and was not kept: %s", entry.sha256[:12], exc)
+            fa = (self.tr("The file received does not match the hash recorded in the letter; it is not opened.")
+                  if action == "open" else
+                  self.tr("The file received does not match the hash recorded in the letter; it is not saved."))
+            self.show_error(fa)
+            return
+        if isinstance(exc, AttachmentRefused):
+            log.warning("attachment %s refused: %s", entry.sha256[:12], exc)
         message = getattr(exc, "message_fa", None)
         if not message:
             log.error("an attachment could not be fetched", exc_info=exc)

@@ -1,15 +1,19 @@
-"""The sync's upload of attachments as people follow it: a progress bar in the status bar with the
-file, the bytes sent, the speed and the time left («۱۲ از ۴۸ مگابایت — ۳٫۱ مگابایت در ثانیه —
-۱۲ ثانیه مانده»), fed by the sync bridge's ``upload_progress`` events."""
+"""Attachments going up or coming down as people follow them: the file, the bytes, the speed and the
+time left («۱۲ مگابایت از ۴۸ مگابایت — ۳٫۱ مگابایت در ثانیه — ۱۲ ثانیه مانده»), worded by one
+formatter (:func:`transfer_text`) for the sync's uploads (a progress bar in the status bar, fed by
+the sync bridge's ``upload_progress`` events) and the letter view's downloads."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 
 from app.models.attachments import size_text
+from app.protocol.media import shown_name
 from app.protocol.persian import to_persian_digits
 
 
@@ -27,20 +31,39 @@ def time_left(seconds: float | None) -> str:
     return _tr("%1 hours left").replace("%1", to_persian_digits(round(seconds / 3600, 1)).replace(".", "٫"))
 
 
-def upload_text(data: dict[str, Any], *, with_bytes: bool = True) -> str:
-    """«بارگذاری «گزارش.pdf»: ۱۲ مگابایت از ۴۸ مگابایت — ۳٫۱ مگابایت در ثانیه — ۱۲ ثانیه مانده»."""
-    done, total = int(data.get("done") or 0), int(data.get("total") or 0)
-    name = f"\u2068{data.get('name') or ''}\u2069"  # isolated: a Latin name keeps its order in the line
-    if with_bytes:
-        first = _tr("Uploading «%1»: %2 of %3").replace("%2", size_text(done)).replace("%3", size_text(total))
-    else:
-        first = _tr("Uploading «%1»")
-    parts = [first.replace("%1", name)]
-    rate = float(data.get("rate") or 0)
+def transfer_text(template: str, name: str, done: int, total: int, rate: float = 0, eta: float | None = None) -> str:
+    """``template`` («… «%1»: %2 of %3», translated) with the name, the bytes, then the speed and
+    the time left while it goes on: «دریافت «گزارش.pdf»: ۱۲ مگابایت از ۴۸ مگابایت — ۳٫۱ مگابایت در ثانیه — ۱۲ ثانیه مانده»."""
+    first = template.replace("%2", size_text(done)).replace("%3", size_text(total)).replace("%1", shown_name(name))
+    parts = [first]
     if rate > 0 and done < total:
         parts.append(_tr("%1 per second").replace("%1", size_text(int(rate))))
-        parts.append(time_left(data.get("eta")))
+        parts.append(time_left(eta))
     return " — ".join(p for p in parts if p)
+
+
+def upload_text(data: dict[str, Any], *, with_bytes: bool = True) -> str:
+    """An ``upload_progress`` event in words (:func:`transfer_text`; without the bytes when the bar shows them)."""
+    template = _tr("Uploading «%1»: %2 of %3") if with_bytes else _tr("Uploading «%1»")
+    return transfer_text(template, str(data.get("name") or ""), int(data.get("done") or 0),
+                         int(data.get("total") or 0), float(data.get("rate") or 0), data.get("eta"))
+
+
+class Speed:
+    """The speed and time left of one transfer, from its (done, total) reports: since the first
+    report, so bytes already here (a resumed download) do not count as fast ones."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._start: tuple[float, int] | None = None
+
+    def __call__(self, done: int, total: int) -> tuple[float, float | None]:
+        now = self._clock()
+        if self._start is None:
+            self._start = (now, done)
+        started, first = self._start
+        rate = (done - first) / (now - started) if now > started else 0.0
+        return rate, ((total - done) / rate if rate > 0 else None)
 
 
 class UploadProgress(QWidget):

@@ -52,6 +52,7 @@ from PySide6.QtWidgets import QDialog, QWidget
 
 from app.models.letter_view import LetterView
 from app.models.qr_payload import qr_matrix
+from app.protocol.media import shown_name
 from app.protocol.persian import to_persian_digits
 from app.protocol.shams import LRI, PDI, display_text
 from app.ui.fonts import FAMILY, load_bundled_fonts
@@ -359,7 +360,7 @@ def _content_document(view: LetterView, device: QPagedPaintDevice, geo: _Geometr
     if view.attachment_names:  # what «پیوست: ۲ فایل» in the header refers to
         w.paragraph([("پیوست‌ها:", chars(10, bold=True))], top_mm=6 if view.copies else 10)
         for i, name in enumerate(view.attachment_names, 1):
-            w.paragraph([(f"{to_persian_digits(i)}. ", chars(10)), (name, chars(10))])
+            w.paragraph([(f"{to_persian_digits(i)}. ", chars(10)), (shown_name(name), chars(10))])
 
     doc.setPageSize(QSizeF(geo.width, geo.content_height))
     return doc, stamp

@@ -29,6 +29,7 @@ from PySide6.QtCore import QThreadPool, QTimer, SignalInstance
 from PySide6.QtGui import QIcon, Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
+from app.models.attachments import remove_old_copies
 from app.models.db import Store, StoreTooNewError, default_data_dir, open_store
 from app.models.site_config import load_site_config
 from app.ui.collector import collect_on_gui_thread
@@ -171,6 +172,7 @@ def run_gui(args: argparse.Namespace) -> int:
             print(f"dabir: {exc}", file=sys.stderr, flush=True)
         return STORE_TOO_NEW_EXIT
     try:
+        remove_old_copies(store)  # attachments handed to other programs more than a day ago
         startup = Startup(app, store, started)
         startup.begin()
         code = app.exec()

@@ -26,12 +26,18 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from app.models.attachments import (
+    AttachmentEntry,
+    AttachmentRefused,
+    check_file,
+    last_folder,
+    remember_folder,
+)
 from app.models.changes import Changed, Changes
 from app.models.db import Store
 from app.models.directory import all_agencies, citizen_channels, last_channel, remember_channel
@@ -39,6 +45,7 @@ from app.models.incoming import CITIZEN_KINDS, PaperLetter, check_sender, regist
 from app.protocol.canonical import Classification, InvalidContent, Priority
 from app.protocol.citizen import MAX_ADDRESS, validate_mobile, validate_postal_code
 from app.protocol.persian import InvalidIdentifier, to_ascii_digits, to_persian_digits
+from app.ui.attachments_panel import AttachmentList
 from app.ui.file_dialogs import ask_many, file_dialog
 from app.ui.jalali_date_picker import JalaliDateEdit
 from app.ui.labels import classification_name, priority_name
@@ -58,6 +65,7 @@ class PaperIncomingDialog(QDialog):
         self.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
         self.store, self.actor = store, actor
         self.scans: list[Path] = []
+        self._entries: list[AttachmentEntry] = []  # the scans as listed
         # Tests replace this: which files to attach (instead of the file dialog).
         self.ask_scan_files: Callable[[], list[str]] = self._ask_scan_files
 
@@ -111,21 +119,22 @@ class PaperIncomingDialog(QDialog):
         self.classification = QComboBox()
         for c in Classification:
             self.classification.addItem(classification_name(c.value), c.value)
-        self.scan_list = QListWidget()
+        self.scan_list = AttachmentList()  # as the letter's attachments are listed: icon, name, size
         self.scan_list.setObjectName("scanList")
-        self.scan_list.setMaximumHeight(80)
+        self.scan_list.setMinimumHeight(self.scan_list.fontMetrics().lineSpacing() * 4)
         add = QPushButton(self.tr("Add scanned pages or files…"))
         add.setObjectName("addScans")
         add.clicked.connect(self.add_scans)
         remove = QPushButton(self.tr("Remove"))
         remove.clicked.connect(self._remove_scan)
-        scan_buttons = QVBoxLayout()
+        scan_buttons = QHBoxLayout()  # above the list, as for a letter's attachments: the list gets the width
         scan_buttons.addWidget(add)
         scan_buttons.addWidget(remove)
         scan_buttons.addStretch(1)
-        scans = QHBoxLayout()
-        scans.addWidget(self.scan_list, 1)
+        scans = QVBoxLayout()
         scans.addLayout(scan_buttons)
+        scans.addWidget(self.scan_list)
+        scans.setContentsMargins(0, 0, 0, 0)
         note = QLabel(self.tr("Pages and files stay on this computer until attachments are uploaded."))
         note.setStyleSheet("color: #555;")
         note.setWordWrap(True)
@@ -163,8 +172,6 @@ class PaperIncomingDialog(QDialog):
         form.addRow(self.tr("Summary:"), self.summary)
         form.addRow(self.tr("Priority:"), self.priority)
         form.addRow(self.tr("Classification:"), self.classification)
-        form.addRow(self.tr("Pages and files:"), scans)
-        form.addRow("", note)
         self.form = form
         self.buttons = QDialogButtonBox()
         self.register_button = self.buttons.addButton(self.tr("Register"), QDialogButtonBox.ButtonRole.AcceptRole)
@@ -174,7 +181,14 @@ class PaperIncomingDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         columns = QHBoxLayout()  # right to left: the sender first
         columns.addWidget(sender_box, 1)
-        columns.addWidget(letter_box, 1)
+        pages_box = QGroupBox(self.tr("Pages and files"))  # the column's whole width: names are read whole
+        pages = QVBoxLayout(pages_box)
+        pages.addLayout(scans)
+        pages.addWidget(note)
+        letter_column = QVBoxLayout()
+        letter_column.addWidget(letter_box)
+        letter_column.addWidget(pages_box)
+        columns.addLayout(letter_column, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(columns)
         layout.addWidget(self.error)
@@ -283,25 +297,42 @@ class PaperIncomingDialog(QDialog):
     # --- scans --------------------------------------------------------------------------
 
     def scan_dialog(self) -> QFileDialog:
-        """The Persian file dialog, in Documents, for scanned pages or the files the sender brought."""
+        """The Persian file dialog, several files at once, in the folder the last attached files came
+        from (else Documents), for scanned pages or the files the sender brought."""
         return file_dialog(self, self.tr("Scanned pages or files"),
-                           self.tr("Scanned pages and documents (*.png *.jpg *.jpeg *.tif *.tiff *.pdf *.doc *.docx *.xls *.xlsx *.ppt *.pptx *.mp4 *.txt *.zip)"), many=True)
+                           self.tr("Scanned pages and documents (*.png *.jpg *.jpeg *.tif *.tiff *.pdf *.doc *.docx *.xls *.xlsx *.ppt *.pptx *.mp4 *.txt *.zip)"),
+                           many=True, folder=last_folder(self.store))
 
     def _ask_scan_files(self) -> list[str]:
         return ask_many(self.scan_dialog())
 
     def add_scans(self) -> None:
-        for name in self.ask_scan_files():
+        """List the chosen files with their type and size; one that cannot be attached is said so at once."""
+        chosen = self.ask_scan_files()
+        if chosen:
+            remember_folder(self.store, chosen[0])
+        refused: list[str] = []
+        for name in chosen:
             path = Path(name)
-            if path not in self.scans:
-                self.scans.append(path)
-                self.scan_list.addItem(path.name)
+            if path in self.scans:
+                continue
+            try:
+                media_type = check_file(path)
+            except AttachmentRefused as exc:
+                refused.append(exc.message_fa)
+                continue
+            self.scans.append(path)
+            self._entries.append(AttachmentEntry("", path.stat().st_size, media_type, path.name))
+        self.scan_list.set_entries(self._entries)
+        self.scan_list.show()
+        self.show_error("\n".join(refused))
 
     def _remove_scan(self) -> None:
         row = self.scan_list.currentRow()
         if 0 <= row < len(self.scans):
-            del self.scans[row]
-            self.scan_list.takeItem(row)
+            del self.scans[row], self._entries[row]
+            self.scan_list.set_entries(self._entries)
+            self.scan_list.show()
 
     # --- registering --------------------------------------------------------------------
 

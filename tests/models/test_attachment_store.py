@@ -66,3 +66,27 @@ def test_received_attachments_come_from_the_content() -> None:
     rows = from_content({"attachments": [{"address": address, "sha256": SHA, "size": 5, "media_type": "text/plain",
                                           "name": "یادداشت.txt"}, "junk", {"sha256": 5}]})
     assert [(r.position, r.file_name, r.remote_address, r.size) for r in rows] == [(0, "یادداشت.txt", address, 5)]
+
+
+def test_opened_copies_older_than_a_day_are_removed(tmp_path: Path) -> None:
+    """The trial found a 290 MB copy handed to a program weeks before, still in ``opened``."""
+    import io
+    import os
+    import time
+
+    from app.models.attachments import open_copy, remove_old_copies
+    from app.models.db import open_store
+
+    store = open_store(tmp_path / "profile")
+    try:
+        sha, size = store.blobs.put_stream(io.BytesIO(b"%PDF-1.4 report"))
+        entry = AttachmentEntry(sha, size, "application/pdf", "گزارش.pdf")
+        old, fresh = open_copy(store, entry), open_copy(store, entry)
+        assert old != fresh and old.read_bytes() == fresh.read_bytes()
+        two_days_ago = time.time() - 2 * 86400
+        os.utime(old.parent, (two_days_ago, two_days_ago))
+        assert remove_old_copies(store) == 1
+        assert not old.parent.exists() and fresh.exists()  # read-only, yet removed; today's copy stays
+        assert store.blobs.has(sha)
+    finally:
+        store.close()

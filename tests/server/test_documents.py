@@ -95,6 +95,9 @@ def test_an_upload_belongs_to_its_agency(env: Env, tmp_path: Path) -> None:
     ({"name": "a.pdf", "size": 0, "media_type": "application/pdf", "sha256": "a" * 64}, "empty_document"),
     ({"name": "a.exe", "size": 10, "media_type": "application/x-msdownload", "sha256": "a" * 64},
      "media_type_not_allowed"),
+    ({"name": "run.bat", "size": 10, "media_type": "text/plain", "sha256": "a" * 64}, "name_not_allowed"),
+    ({"name": "invoice\u202efdp.exe", "size": 10, "media_type": "application/pdf", "sha256": "a" * 64},
+     "name_not_allowed"),
 ])
 def test_bad_uploads_are_refused_with_a_reason(env: Env, body: dict[str, Any], code: str) -> None:
     with env.client("a.secretary") as a:

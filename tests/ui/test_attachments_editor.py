@@ -81,8 +81,8 @@ def make_editor(qtbot, store: Store, guid: str | None = None) -> LetterEditor:  
     return editor
 
 
-def attach_by_dialog(qtbot, editor: LetterEditor, path: Path) -> None:  # type: ignore[no-untyped-def]
-    """Click «پیوست…» and choose the file in the real (Persian, non-native) file dialog."""
+def attach_by_dialog(qtbot, editor: LetterEditor, *paths: Path) -> list[QFileDialog]:  # type: ignore[no-untyped-def]
+    """Click «پیوست…» and choose the files in the real (Persian, non-native) file dialog."""
     seen: list[QFileDialog] = []
 
     def choose() -> None:
@@ -93,15 +93,16 @@ def attach_by_dialog(qtbot, editor: LetterEditor, path: Path) -> None:  # type: 
         dialog = dialogs[0]
         seen.append(dialog)
         name_box = dialog.findChild(QLineEdit, "fileNameEdit")  # typed, as a user may
-        name_box.setText(str(path))
+        name_box.setText(str(paths[0]) if len(paths) == 1 else " ".join(f'"{p}"' for p in paths))
         dialog.accept()
         if dialog.isVisible():  # not accepted: do not leave the test hanging in its event loop
             dialog.reject()
 
     QTimer.singleShot(50, choose)
     qtbot.mouseClick(editor.attachments.attach_button, Qt.MouseButton.LeftButton)
-    assert seen and seen[0].windowTitle() == "پیوست کردن پرونده"
+    assert seen and seen[0].windowTitle() == "پیوست کردن پرونده‌ها"
     assert seen[0].testOption(QFileDialog.Option.DontUseNativeDialog)
+    return seen
 
 
 def drop_files(widget, paths: list[Path]) -> None:  # type: ignore[no-untyped-def]
@@ -228,7 +229,7 @@ def test_refused_before_copying(fa_app, qtbot, profile: Store, tmp_path: Path) -
         f.truncate(MAX_DOCUMENT_SIZE + 1)
     editor.attachments.attach_files([fake])
     qtbot.waitUntil(lambda: not editor.attachments.error.isHidden(), timeout=5000)
-    assert "نوع پروندهٔ «نامه.pdf» برای پیوست مجاز نیست" in editor.attachments.error.text()
+    assert "نوع پروندهٔ «\u2068نامه.pdf\u2069» برای پیوست مجاز نیست" in editor.attachments.error.text()
     editor.attachments.attach_files([huge])
     qtbot.waitUntil(lambda: "سقف مجاز" in editor.attachments.error.text(), timeout=5000)
     assert "۲ گیگابایت" in editor.attachments.error.text()
@@ -312,3 +313,35 @@ def test_closing_while_a_file_is_copied_keeps_it_with_the_draft(fa_app, qtbot, p
     with qtbot.waitSignal(editor.readyToClose, timeout=30_000):
         assert not editor.flush()  # waits for the copy, then saves
     assert [row[0] for row in stored_attachments(profile, editor.guid or "")] == ["بزرگ.pdf"]
+
+
+def test_several_files_at_once_from_the_last_folder_used(fa_app, qtbot, profile: Store, tmp_path: Path) -> None:
+    """The trial: one file per dialog, always starting in the home folder."""
+    scans = tmp_path / "اسکن‌ها"
+    scans.mkdir()
+    pdf, docx = pdf_file(scans, size=1000), docx_file(scans)
+    editor = make_editor(qtbot, profile)
+    first = attach_by_dialog(qtbot, editor, pdf, docx)
+    assert first[0].fileMode() == QFileDialog.FileMode.ExistingFiles
+    wait_listed(qtbot, editor, 2)
+    assert [e.name for e in editor.attachments.entries()] == ["گزارش عملکرد.pdf", "صورت‌جلسه.docx"]
+    again = attach_by_dialog(qtbot, editor, docx_file(scans, "دوم.docx"))
+    assert Path(again[0].directory().absolutePath()) == scans
+    wait_listed(qtbot, editor, 3)
+
+
+def test_refusals_name_the_file_sanitized(fa_app, qtbot, profile: Store, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                          artifacts_dir: Path) -> None:
+    """A name with a right-to-left override turned the Persian sentence around; a script's name is refused."""
+    exe = tmp_path / "report\u202eftx.pdf"
+    exe.write_bytes(b"MZ\x90\x00" + os.urandom(100))
+    script = tmp_path / "run.bat"
+    script.write_text("@echo off\r\n")
+    editor = make_editor(qtbot, profile)
+    editor.attachments.attach_files([exe, script])
+    qtbot.waitUntil(lambda: not editor.attachments.error.isHidden(), timeout=5000)
+    text = editor.attachments.error.text()
+    assert "\u202e" not in text and "«\u2068reportftx.pdf\u2069»" in text, text
+    assert "«\u2068run.bat\u2069» به نام یک برنامه یا اسکریپت است" in text, text
+    assert editor.attachments.entries() == []
+    save_screenshot(editor.attachments, artifacts_dir / "attachment_refusals.png")

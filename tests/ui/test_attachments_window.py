@@ -78,6 +78,7 @@ def test_upload_progress_then_the_recipient_opens_a_checked_attachment(
     assert "۹۶ مگابایت" in rows[2], rows
     opened: list[Path] = []
     viewer.open_file = lambda path: opened.append(path) is None  # the system's default application opens it
+    viewer.has_program = lambda _type: True  # and has a program for the type
     viewer.list.setCurrentRow(0)
     qtbot.mouseClick(viewer.open_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(opened), timeout=30_000)
@@ -89,7 +90,7 @@ def test_upload_progress_then_the_recipient_opens_a_checked_attachment(
     viewer.open_file = lambda _path: False
     qtbot.mouseClick(viewer.open_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: viewer.error.isVisible(), timeout=10_000)
-    assert "«گزارش عملکرد.pdf»" in viewer.error.text() and "ذخیره" in viewer.error.text(), viewer.error.text()
+    assert "«\u2068گزارش عملکرد.pdf\u2069»" in viewer.error.text() and "ذخیره" in viewer.error.text(), viewer.error.text()
     viewer.open_file = lambda path: opened.append(path) is None
 
     # "Save as": a copy where the user chooses.

@@ -28,8 +28,8 @@ def test_the_referee_sees_and_opens_the_scans(persian_app: QApplication, qtbot, 
     viewer = view.attachments
     qtbot.waitUntil(lambda: viewer.isVisible() and viewer.list.count() == 2, timeout=10_000)
     rows = [viewer.list.item(i).text() for i in range(2)]
-    assert rows[0].startswith("\u2068صفحه ۱.pdf\u2069 — ") and rows[0].endswith("هنوز دریافت نشده"), rows
-    assert rows[1].startswith("\u2068صفحه ۲.jpg\u2069 — "), rows
+    assert rows[0].startswith("\u2068صفحه ۱\u200e.pdf\u2069 — ") and rows[0].endswith("هنوز دریافت نشده"), rows
+    assert rows[1].startswith("\u2068صفحه ۲\u200e.jpg\u2069 — "), rows
     lines = view.info.toPlainText().splitlines()  # a row's value comes before its label
     at = lines.index("صفحه‌های پویش‌شده:")
     assert lines[at - 2:at] == ["صفحه ۱.pdf", "صفحه ۲.jpg"], lines  # not «ندارد», not "on this computer only"
@@ -38,6 +38,7 @@ def test_the_referee_sees_and_opens_the_scans(persian_app: QApplication, qtbot, 
 
     opened: list[Path] = []
     viewer.open_file = lambda path: opened.append(path) is None  # the system's default application opens it
+    viewer.has_program = lambda _type: True  # and has a program for the type
     viewer.list.setCurrentRow(0)
     qtbot.mouseClick(viewer.open_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(opened), timeout=30_000)

@@ -16,8 +16,8 @@
         <translation>حذف</translation>
     </message>
     <message>
-        <source>Attach a file</source>
-        <translation>پیوست کردن پرونده</translation>
+        <source>Attach files</source>
+        <translation>پیوست کردن پرونده‌ها</translation>
     </message>
     <message>
         <source>All files (*)</source>
@@ -59,8 +59,20 @@
         <translation>همهٔ پرونده‌ها (*)</translation>
     </message>
     <message>
-        <source>Downloading «%1»</source>
-        <translation>در حال دریافت «%1»</translation>
+        <source>Downloading «%1»: %2 of %3</source>
+        <translation>دریافت «%1»: %2 از %3</translation>
+    </message>
+    <message>
+        <source>Saved as «%1».</source>
+        <translation>پیوست در «%1» ذخیره شد.</translation>
+    </message>
+    <message>
+        <source>The file received does not match the hash recorded in the letter; it is not opened.</source>
+        <translation>پرونده دریافت‌شده با چکیده ثبت‌شده در نامه مطابقت ندارد؛ پرونده باز نمی‌شود.</translation>
+    </message>
+    <message>
+        <source>The file received does not match the hash recorded in the letter; it is not saved.</source>
+        <translation>پرونده دریافت‌شده با چکیده ثبت‌شده در نامه مطابقت ندارد؛ پرونده ذخیره نمی‌شود.</translation>
     </message>
     <message>
         <source>The attachment could not be downloaded; try again when the server can be reached.</source>

@@ -91,8 +91,8 @@
         <translation>طبقه‌بندی:</translation>
     </message>
     <message>
-        <source>Pages and files:</source>
-        <translation>صفحه‌ها و پرونده‌ها:</translation>
+        <source>Pages and files</source>
+        <translation>صفحه‌ها و پرونده‌ها</translation>
     </message>
     <message>
         <source>Register</source>
