@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,11 +22,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.db import Store
+from app.models.document_limits import DEFAULT, DocumentLimits, server_limits
 from app.models.profile import SERVER_BASE_SETTING, read_setting, write_setting
 from app.models.tables import Attachment, Letter, Setting
 from app.protocol.documents import document_address
 from app.protocol.media import (
-    DEFAULT_ALLOWED,
     EXECUTABLE,
     name_for_type,
     runnable_name,
@@ -37,7 +37,6 @@ from app.protocol.media import (
 )
 from app.protocol.persian import to_persian_digits
 
-MAX_DOCUMENT_SIZE = 2 * 1024**3  # bytes: the server's default limit, checked before a byte is copied
 _UNITS = ("بایت", "کیلوبایت", "مگابایت", "گیگابایت")
 
 
@@ -73,36 +72,53 @@ def size_text(size: int) -> str:
     return f"{to_persian_digits(number).replace('.', '٫')} {_UNITS[unit]}"
 
 
-def check_file(path: Path) -> str:
+def check_file(path: Path, limits: DocumentLimits = DEFAULT) -> str:
     """The media type of a file that may be attached, told by its content as the server tells it,
-    or AttachmentRefused: named like a program or script, too large, or not an allowed kind of
-    document. The messages name the file sanitized and isolated (a bidi override would turn them around)."""
+    or AttachmentRefused: named like a program or script, or beyond the server's ``limits``. The
+    messages name the file sanitized and isolated (a bidi override would turn them around)."""
     name, shown = safe_file_name(path.name), shown_name(path.name)
     if runnable_name(name):
         raise AttachmentRefused(f"{name!r}: named like a program or script",
                                 f"پروندهٔ «{shown}» به نام یک برنامه یا اسکریپت است و پیوست نمی‌شود.")
     try:
         size = path.stat().st_size
-        if size > MAX_DOCUMENT_SIZE:
-            raise AttachmentRefused(
-                f"{name!r}: {size} bytes, more than {MAX_DOCUMENT_SIZE}",
-                f"پروندهٔ «{shown}» ({size_text(size)}) از سقف مجاز پیوست ({size_text(MAX_DOCUMENT_SIZE)}) "
-                "بزرگ‌تر است.")
+        require_size_within(name, size, limits)  # before a byte is read
         media_type = sniff(path)
     except OSError as exc:
         raise AttachmentRefused(f"{name!r}: cannot be read: {exc}", f"پروندهٔ «{shown}» خوانده نشد.") from exc
-    if media_type not in DEFAULT_ALLOWED:
-        raise AttachmentRefused(
-            f"{name!r}: {media_type} is not an allowed kind of document",
-            f"نوع پروندهٔ «{shown}» برای پیوست مجاز نیست؛ پرونده‌های Word، Excel، PowerPoint، PDF، "
-            "تصویر (JPG، PNG، TIFF)، ویدئوی MP4، متن و ZIP را می‌توان پیوست کرد.")
+    require_type_within(name, media_type, limits)
     return media_type
+
+
+def require_size_within(name: str, size: int, limits: DocumentLimits) -> None:
+    if size > limits.max_bytes:
+        raise AttachmentRefused(
+            f"{name!r}: {size} bytes, more than {limits.max_bytes}",
+            f"پروندهٔ «{shown_name(name)}» ({size_text(size)}) از سقف مجاز پیوست ({size_text(limits.max_bytes)}) "
+            "بزرگ‌تر است.")
+
+
+def require_type_within(name: str, media_type: str, limits: DocumentLimits) -> None:
+    if not limits.allows_type(media_type):
+        kinds = ("پرونده‌های Word، Excel، PowerPoint، PDF، تصویر (JPG، PNG، TIFF)، ویدئوی MP4، متن و ZIP را "
+                 "می‌توان پیوست کرد." if limits.media_types == DEFAULT.media_types
+                 else "کارگزار این نوع پرونده را نمی‌پذیرد.")
+        raise AttachmentRefused(f"{name!r}: {media_type} is not an allowed kind of document",
+                                f"نوع پروندهٔ «{shown_name(name)}» برای پیوست مجاز نیست؛ {kinds}")
+
+
+def require_within(attachments: Iterable[Attachment], limits: DocumentLimits) -> None:
+    """AttachmentRefused for the first of a letter's attachments the server would refuse."""
+    for a in attachments:
+        require_size_within(a.file_name, a.size, limits)
+        require_type_within(a.file_name, a.media_type, limits)
 
 
 def copy_in(store: Store, path: Path, on_progress: Callable[[int, int], None] | None = None) -> AttachmentEntry:
     """Check a file and copy it into the blob store (progress as (done, total) bytes; the callback
-    may raise to stop). Nothing is copied when the file is refused."""
-    media_type = check_file(path)
+    may raise to stop). Nothing is copied when the file is refused (beyond the server's limits as
+    the last sync brought them, too)."""
+    media_type = check_file(path, server_limits(store))
     total = path.stat().st_size
     sha, size = store.blobs.put_file(path, (lambda done: on_progress(done, total)) if on_progress else None)
     return AttachmentEntry(sha, size, media_type, safe_file_name(path.name, sha[:16]))

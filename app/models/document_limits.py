@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.models.db import Store
 from app.models.tables import Setting
 from app.protocol.media import DEFAULT_ALLOWED, same_type
 
@@ -46,3 +47,8 @@ def read_limits(s: Session) -> DocumentLimits:
     if row is None or not row.value.get("media_types"):
         return DEFAULT
     return DocumentLimits(int(row.value["max_bytes"]), frozenset(row.value["media_types"]))
+
+
+def server_limits(store: Store) -> DocumentLimits:
+    with store.reader() as s:
+        return read_limits(s)

@@ -24,6 +24,7 @@ from app.models import letters as L
 from app.models.attachments import AttachmentRefused, check_file, from_content, server_base
 from app.models.changes import Changes
 from app.models.db import Store
+from app.models.document_limits import DEFAULT, DocumentLimits, server_limits
 from app.models.lifecycle import State
 from app.models.tables import Attachment, Letter, OutboxOperation, new_guid, utcnow
 from app.protocol.canonical import (
@@ -37,6 +38,7 @@ from app.protocol.canonical import (
 )
 from app.protocol.citizen import MAX_ADDRESS, validate_mobile, validate_postal_code
 from app.protocol.documents import document_address
+from app.protocol.media import safe_file_name
 from app.protocol.persian import (
     InvalidIdentifier,
     to_persian_digits,
@@ -147,11 +149,11 @@ def check_sender(kind: str, sender_id: str) -> str:
         raise InvalidContent("sender.id", str(exc), exc.message_fa) from exc
 
 
-def scan_type(path: Path) -> str:
+def scan_type(path: Path, limits: DocumentLimits = DEFAULT) -> str:
     """The media type of a scanned page or a file the sender brought, told by its content as for any
     attachment (InvalidContent with the Persian reason: too large, or not an allowed kind of document)."""
     try:
-        return check_file(path)
+        return check_file(path, limits)
     except AttachmentRefused as exc:
         raise InvalidContent("scans", str(exc), exc.message_fa) from exc
 
@@ -171,7 +173,8 @@ def register_paper(store: Store, paper: PaperLetter, *, actor: str = "", now: dt
     priority = choice(paper.priority, "priority", Priority)
     classification = choice(paper.classification, "classification", Classification)
     mobile, postal_code, address = check_contact(paper)
-    types = [scan_type(p) for p in paper.scans]
+    limits = server_limits(store)
+    types = [scan_type(p, limits) for p in paper.scans]
     blobs = [store.blobs.put_file(p) for p in paper.scans]  # before the transaction: files may be large
     guid = new_guid()
     with store.session() as s:
@@ -186,7 +189,7 @@ def register_paper(store: Store, paper: PaperLetter, *, actor: str = "", now: dt
         )
         for i, (path, media, (sha, size)) in enumerate(zip(paper.scans, types, blobs, strict=True)):
             letter.attachments.append(Attachment(position=i, sha256=sha, size=size, media_type=media,
-                                                 file_name=path.name[:500], remote_address=None))
+                                                 file_name=safe_file_name(path.name, sha[:16]), remote_address=None))
         s.add(letter)
         s.flush()
         _enqueue(s, guid)

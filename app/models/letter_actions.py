@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models.attachments import seal_addresses, size_text
+from app.models.attachments import AttachmentRefused, require_within, seal_addresses
 from app.models.changes import Changes
 from app.models.db import Store
 from app.models.document_limits import read_limits
@@ -57,18 +57,12 @@ def require_signatory(letter: Letter) -> None:
 
 
 def require_attachments_within_limits(s: Session, letter: Letter) -> None:
-    """InvalidContent naming the first attachment the server would refuse (too large, or a type it
-    does not take: its limits as the last sync brought them): replaced before anyone signs, not after."""
-    limits = read_limits(s)
-    for a in letter.attachments:
-        if a.size > limits.max_bytes:
-            raise InvalidContent("attachments", f"{a.file_name!r}: {a.size} bytes, more than {limits.max_bytes}",
-                                 f"پیوست «{a.file_name}» ({size_text(a.size)}) از سقف مجاز پیوست در کارگزار "
-                                 f"({size_text(limits.max_bytes)}) بزرگ‌تر است؛ آن را بردارید یا پرونده‌ای "
-                                 "کوچک‌تر پیوست کنید.")
-        if not limits.allows_type(a.media_type):
-            raise InvalidContent("attachments", f"{a.file_name!r}: the server does not take {a.media_type}",
-                                 f"کارگزار پیوستی از نوع پروندهٔ «{a.file_name}» نمی‌پذیرد؛ آن را بردارید.")
+    """InvalidContent naming the first attachment the server would refuse (its limits as the last
+    sync brought them): replaced before anyone signs, not after."""
+    try:
+        require_within(letter.attachments, read_limits(s))
+    except AttachmentRefused as exc:
+        raise InvalidContent("attachments", str(exc), exc.message_fa) from exc
 
 
 def submit_for_signature(store: Store, guid: str, *, actor: str = "") -> Changes:

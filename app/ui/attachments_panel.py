@@ -262,11 +262,11 @@ class AttachmentsEditor(_Panel):
             return
         paths = self.ask_files()
         if paths:
-            remember_folder(self._store, paths[0])
-            self.attach_files([Path(p) for p in paths])
+            self.attach_files([Path(p) for p in paths], remember=True)
 
-    def attach_files(self, paths: list[Path]) -> None:
-        """Check and copy the files into the blob store on a worker, in order; list each once copied."""
+    def attach_files(self, paths: list[Path], *, remember: bool = False) -> None:
+        """Check and copy the files into the blob store on a worker, in order; list each once copied
+        (``remember``: their folder is where the next file dialog starts)."""
         if self._read_only or not paths:
             return
         self.show_error("")
@@ -275,6 +275,8 @@ class AttachmentsEditor(_Panel):
 
         def work(ctx: OpContext) -> list[AttachmentEntry | AttachmentRefused]:
             out: list[AttachmentEntry | AttachmentRefused] = []
+            if remember:
+                remember_folder(store, str(paths[0]))
             for path in paths:
                 text = self.tr("Copying «%1»").replace("%1", shown_name(path.name))
 

@@ -12,6 +12,7 @@ letter's sit side by side, so the form fits a 1366×768 screen.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -41,6 +42,7 @@ from app.models.attachments import (
 from app.models.changes import Changed, Changes
 from app.models.db import Store
 from app.models.directory import all_agencies, citizen_channels, last_channel, remember_channel
+from app.models.document_limits import server_limits
 from app.models.incoming import CITIZEN_KINDS, PaperLetter, check_sender, register_paper
 from app.protocol.canonical import Classification, InvalidContent, Priority
 from app.protocol.citizen import MAX_ADDRESS, validate_mobile, validate_postal_code
@@ -49,8 +51,10 @@ from app.ui.attachments_panel import AttachmentList
 from app.ui.file_dialogs import ask_many, file_dialog
 from app.ui.jalali_date_picker import JalaliDateEdit
 from app.ui.labels import classification_name, priority_name
-from app.ui.ops import OpContext, StoreOp
+from app.ui.ops import Op, OpContext, StoreOp
 from app.ui.persian_text_edit import PersianPlainTextEdit
+
+log = logging.getLogger(__name__)
 
 
 class PaperIncomingDialog(QDialog):
@@ -65,6 +69,7 @@ class PaperIncomingDialog(QDialog):
         self.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
         self.store, self.actor = store, actor
         self.scans: list[Path] = []
+        self.checking_scans = False  # the files just chosen are being checked (on a worker)
         self._entries: list[AttachmentEntry] = []  # the scans as listed
         # Tests replace this: which files to attach (instead of the file dialog).
         self.ask_scan_files: Callable[[], list[str]] = self._ask_scan_files
@@ -307,25 +312,41 @@ class PaperIncomingDialog(QDialog):
         return ask_many(self.scan_dialog())
 
     def add_scans(self) -> None:
-        """List the chosen files with their type and size; one that cannot be attached is said so at once."""
-        chosen = self.ask_scan_files()
-        if chosen:
-            remember_folder(self.store, chosen[0])
-        refused: list[str] = []
-        for name in chosen:
-            path = Path(name)
-            if path in self.scans:
-                continue
-            try:
-                media_type = check_file(path)
-            except AttachmentRefused as exc:
-                refused.append(exc.message_fa)
-                continue
-            self.scans.append(path)
-            self._entries.append(AttachmentEntry("", path.stat().st_size, media_type, path.name))
+        """List the chosen files with their type and size; one that cannot be attached is said so at
+        once. Checked on a worker (a file's type is read from its content: a big text file is read whole)."""
+        chosen = [Path(name) for name in dict.fromkeys(self.ask_scan_files()) if Path(name) not in self.scans]
+        if not chosen:
+            return
+        store = self.store
+
+        def work(_ctx: OpContext) -> list[tuple[Path, AttachmentEntry | AttachmentRefused]]:
+            remember_folder(store, str(chosen[0]))
+            limits = server_limits(store)
+            checked: list[tuple[Path, AttachmentEntry | AttachmentRefused]] = []
+            for path in chosen:
+                try:
+                    checked.append((path, AttachmentEntry("", path.stat().st_size, check_file(path, limits), path.name)))
+                except AttachmentRefused as exc:
+                    checked.append((path, exc))
+            return checked
+
+        self.checking_scans = True
+        Op(self, work).success(self._scans_checked).failure(self._scans_failed).run()
+
+    def _scans_failed(self, exc: BaseException) -> None:
+        self.checking_scans = False
+        log.error("the chosen files could not be checked", exc_info=exc)
+        self.show_error(self.tr("The chosen files could not be read."))
+
+    def _scans_checked(self, checked: list[tuple[Path, AttachmentEntry | AttachmentRefused]]) -> None:
+        self.checking_scans = False
+        for path, result in checked:
+            if isinstance(result, AttachmentEntry) and path not in self.scans:
+                self.scans.append(path)
+                self._entries.append(result)
         self.scan_list.set_entries(self._entries)
         self.scan_list.show()
-        self.show_error("\n".join(refused))
+        self.show_error("\n".join(r.message_fa for _, r in checked if isinstance(r, AttachmentRefused)))
 
     def _remove_scan(self) -> None:
         row = self.scan_list.currentRow()

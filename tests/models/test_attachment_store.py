@@ -90,3 +90,15 @@ def test_opened_copies_older_than_a_day_are_removed(tmp_path: Path) -> None:
         assert store.blobs.has(sha)
     finally:
         store.close()
+
+
+def test_a_paper_letters_scans_keep_sanitized_names(store: Store, tmp_path: Path) -> None:
+    """A scan named with a bidi override (``gpj.exe`` shown as ``exe.jpg``) or a path-like name enters
+    the letter (and the server's copy of it) under its sanitized name, as an editor's attachment does."""
+    from app.models.incoming import PaperLetter, register_paper
+
+    scan = tmp_path / "page\u202egpj.pdf"
+    scan.write_bytes(b"%PDF-1.4\n" + b"x" * 100)
+    guid = register_paper(store, PaperLetter(sender_kind="person", sender_id="۰۰۱۰۲۰۳۰۴۴", sender_name="علی رضایی",
+                                             subject="درخواست", scans=[scan]))
+    assert [listed.entry.name for listed in read_attachments(store, guid)] == ["pagegpj.pdf"]

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from app.models import letters as L
+from app.models.attachments import AttachmentRefused, copy_in
 from app.models.db import Store, open_store
 from app.models.document_limits import DEFAULT, LIMITS_SETTING, DocumentLimits, read_limits
 from app.models.letter_actions import submit_for_signature
@@ -71,25 +72,28 @@ def state_of(store: Store, guid: str) -> tuple[str, str | None]:
 
 def test_a_file_the_server_would_refuse_is_refused_before_signing(tmp_path: Path, server: ServerProcess) -> None:
     store = desk(server, tmp_path / "a")
-    assert read_limits_of(store) == DEFAULT  # before the first sync: the defaults
+    assert read_limits_of(store) == DEFAULT  # before the first sync: the defaults let both files in
+    big = draft_with(store, server, [sample(tmp_path, "scan.pdf", "big.pdf", LIMIT)])
+    photo = draft_with(store, server, [sample(tmp_path, "photo.jpg", "photo.jpg")])
     sync(store)
     limits = read_limits_of(store)
     assert limits.max_bytes == LIMIT and limits.allows_type(PDF) and not limits.allows_type("image/jpeg")
 
-    guid = draft_with(store, server, [sample(tmp_path, "scan.pdf", "big.pdf", LIMIT)])
     with pytest.raises(InvalidContent) as too_big:
-        submit_for_signature(store, guid)
-    assert "پیوست «big.pdf»" in too_big.value.message_fa and "۶۴ کیلوبایت" in too_big.value.message_fa
-    assert state_of(store, guid)[0] == "draft"
-
-    guid = draft_with(store, server, [sample(tmp_path, "photo.jpg", "photo.jpg")])
+        submit_for_signature(store, big)
+    assert "big.pdf" in too_big.value.message_fa and "(۶۴ کیلوبایت) بزرگ‌تر است" in too_big.value.message_fa
     with pytest.raises(InvalidContent) as wrong_type:
-        submit_for_signature(store, guid)
-    assert "«photo.jpg»" in wrong_type.value.message_fa and state_of(store, guid)[0] == "draft"
+        submit_for_signature(store, photo)
+    assert "photo.jpg" in wrong_type.value.message_fa
+    assert "کارگزار این نوع پرونده را نمی‌پذیرد" in wrong_type.value.message_fa
+    assert [state_of(store, guid)[0] for guid in (big, photo)] == ["draft", "draft"]
 
-    guid = draft_with(store, server, [sample(tmp_path, "scan.pdf", "small.pdf")])
-    submit_for_signature(store, guid)
-    assert state_of(store, guid)[0] == "awaiting_signature"
+    for kind, name, extra in (("photo.jpg", "photo2.jpg", 0), ("scan.pdf", "big2.pdf", LIMIT)):
+        with pytest.raises(AttachmentRefused):  # and, now the limits are known, at attach time
+            copy_in(store, sample(tmp_path, kind, name, extra))
+    small = draft_with(store, server, [sample(tmp_path, "scan.pdf", "small.pdf")])
+    submit_for_signature(store, small)
+    assert state_of(store, small)[0] == "awaiting_signature"
 
 
 def test_a_letter_signed_before_the_limits_were_known_comes_back_naming_the_file(

@@ -18,8 +18,9 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit
 
-from app.models.attachments import MAX_DOCUMENT_SIZE, AttachmentEntry, copy_in, size_text
+from app.models.attachments import AttachmentEntry, copy_in, size_text
 from app.models.db import Store, open_store
+from app.models.document_limits import DEFAULT_MAX_BYTES
 from app.models.letter_actions import submit_for_signature
 from app.models.letters import add_signature, letter_content
 from app.models.tables import Letter, Recipient, Setting
@@ -226,7 +227,7 @@ def test_refused_before_copying(fa_app, qtbot, profile: Store, tmp_path: Path) -
     fake.write_bytes(b"MZ\x90\x00" + os.urandom(4000))  # a Windows program named .pdf
     huge = tmp_path / "فیلم.mp4"
     with huge.open("wb") as f:  # sparse: the limit is checked on the size, before a byte is read or copied
-        f.truncate(MAX_DOCUMENT_SIZE + 1)
+        f.truncate(DEFAULT_MAX_BYTES + 1)
     editor.attachments.attach_files([fake])
     qtbot.waitUntil(lambda: not editor.attachments.error.isHidden(), timeout=5000)
     assert "نوع پروندهٔ «\u2068نامه.pdf\u2069» برای پیوست مجاز نیست" in editor.attachments.error.text()

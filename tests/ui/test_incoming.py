@@ -110,6 +110,7 @@ def test_paper_form_checks_the_national_code_and_registers_with_scans(  # type: 
     dialog.priority.setCurrentIndex(dialog.priority.findData("urgent"))
     dialog.ask_scan_files = lambda: [str(p) for p in scans]
     dialog.add_scans()
+    qtbot.waitUntil(lambda: not dialog.checking_scans, timeout=5000)
     assert dialog.scan_list.count() == 2
     QApplication.processEvents()
     save_screenshot(dialog, artifacts_dir / "paper_incoming_form.png")

@@ -437,6 +437,7 @@ def test_the_incoming_desk_end_to_end(  # type: ignore[no-untyped-def]
     type_text(form.summary, "متقاضی صدور مجوز تأسیس دفتر خدمات است.")
     form.ask_scan_files = lambda: [str(p) for p in scans]
     form.add_scans()
+    qtbot.waitUntil(lambda: not form.checking_scans, timeout=5000)
     save_screenshot(form, artifacts_dir / "scenario_paper_form.png")
     with qtbot.waitSignal(form.registered, timeout=5000) as registered:
         form.register_button.click()

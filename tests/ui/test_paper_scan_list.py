@@ -32,6 +32,7 @@ def test_pages_are_listed_with_icon_name_and_size(persian_app: QApplication, qtb
     assert dialog.scan_dialog().directory().absolutePath() != str(folder)
     dialog.ask_scan_files = lambda: [str(page), str(photo), str(script)]
     dialog.add_scans()
+    qtbot.waitUntil(lambda: not dialog.checking_scans, timeout=5000)
     rows = [dialog.scan_list.item(i).text() for i in range(dialog.scan_list.count())]
     assert rows == ["\u2068صفحه اول نامهٔ شرکت ساختمانی-۱۴۰۵\u200e.pdf\u2069 — ۳۹٫۱ کیلوبایت",
                     "\u2068عکس.jpg\u2069 — ۲ کیلوبایت"], rows

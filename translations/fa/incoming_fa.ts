@@ -119,6 +119,10 @@
         <translation>صفحه‌های پویش‌شده و اسناد (*.png *.jpg *.jpeg *.tif *.tiff *.pdf *.doc *.docx *.xls *.xlsx *.ppt *.pptx *.mp4 *.txt *.zip)</translation>
     </message>
     <message>
+        <source>The chosen files could not be read.</source>
+        <translation>پرونده‌های برگزیده خوانده نشدند.</translation>
+    </message>
+    <message>
         <source>The letter could not be registered.</source>
         <translation>ثبت نامه ممکن نشد.</translation>
     </message>
