@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, exists, literal, or_, select
 
 from app.protocol.documents import sha256_from_address
-from app.protocol.media import safe_file_name
+from app.protocol.media import runnable_name, safe_file_name
 from server.auth import Principal
 from server.context import ServerContext
 from server.errors import ApiError
@@ -40,6 +40,9 @@ def check_attachments(conn: Connection, agency_id: int, content: dict[str, Any])
     completely uploaded (or received it): otherwise 422 / 409 ``attachment_missing``."""
     shas = []
     for i, a in enumerate(content.get("attachments") or []):
+        if runnable_name(a["name"] or ""):  # as an upload's name (the letter may name it anew)
+            raise ApiError(422, "name_not_allowed", "نام یکی از پیوست‌ها نام یک برنامه یا اسکریپت است.",
+                           "An attachment's name ends like a program or script.", f"content.attachments[{i}].name")
         if sha256_from_address(a["address"]) != a["sha256"]:
             raise ApiError(422, "attachment_address_mismatch", "نشانی پیوست با چکیده آن مطابقت ندارد.",
                            "The attachment's address does not name its SHA-256.", f"content.attachments[{i}].address")

@@ -125,15 +125,19 @@ def test_chunks_must_name_their_range_and_carry_it(env: Env) -> None:
 
 
 @pytest.mark.server
-def test_an_attachment_address_must_name_its_hash(env: Env) -> None:
-    sha = "b" * 64
+@pytest.mark.parametrize(("address_sha", "name", "code"), [
+    ("c" * 64, "a.pdf", "attachment_address_mismatch"),
+    ("b" * 64, "invoice\u202efdp.exe", "name_not_allowed"),  # the name a letter gives it, not only the upload's
+])
+def test_an_attachment_must_be_named_by_its_hash_and_not_like_a_program(env: Env, address_sha: str, name: str,
+                                                                         code: str) -> None:
     content = build_content(guid=str(uuid.uuid4()), kind="outgoing", subject="پیوست", body="متن",
                             sender={"agency": env.nid_a, "unit": "secretariat"}, recipients=[{"agency": env.nid_b}],
-                            attachments=[{"address": document_address("https://x", "c" * 64), "sha256": sha,
-                                          "size": 1, "media_type": "application/pdf", "name": "a.pdf"}])
+                            attachments=[{"address": document_address("https://x", address_sha), "sha256": "b" * 64,
+                                          "size": 1, "media_type": "application/pdf", "name": name}])
     with env.client("a.secretary") as a, pytest.raises(ApiError) as refused:
         a.register(sign(LetterPackage(content=content), env.signer_a))
-    assert (refused.value.status, refused.value.code) == (422, "attachment_address_mismatch")
+    assert (refused.value.status, refused.value.code) == (422, code)
 
 
 def test_storage_settings_are_checked_at_start(tmp_path: Path) -> None:
