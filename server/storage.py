@@ -261,9 +261,13 @@ class S3Storage:
 
         self.bucket = bucket
         self.prefix = prefix
+        # No CRC32 per part and no SHA-256 of each body for its signature (boto3's defaults): completing
+        # an upload reads it back and checks its SHA-256, so they would only cost CPU, not add a guarantee.
         self.client = boto3.client("s3", endpoint_url=endpoint_url, region_name=region,
                                    config=Config(retries={"max_attempts": 5, "mode": "standard"},
-                                                 max_pool_connections=32))
+                                                 max_pool_connections=32,
+                                                 request_checksum_calculation="when_required",
+                                                 s3={"payload_signing_enabled": False}))
 
     def upload_key(self, upload_id: str) -> str:
         return f"{self.prefix}uploads/{upload_id}"
