@@ -18,6 +18,7 @@ import hashlib
 import logging
 import re
 import uuid
+from collections import deque
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -213,14 +214,21 @@ async def put_chunk(ctx: ServerContext, storage: Storage, principal: Principal, 
 
 
 def _inspect(storage: Storage, upload_id: str, name: str) -> tuple[int, str, str]:
-    """Read the assembled upload once: its size, SHA-256 and media type."""
+    """Read the assembled upload once: its size, SHA-256 and media type. Its last MiB stays at hand:
+    a ZIP's directory is there, and S3 would be asked for it again, a request per read."""
     digest, size, sniffer = hashlib.sha256(), 0, Sniffer(name)
+    end: deque[bytes] = deque()
+    kept = 0
     for piece in storage.read_upload(upload_id):
         digest.update(piece)
         size += len(piece)
         if sniffer.wants_more:
             sniffer.feed(piece)
-    return size, digest.hexdigest(), sniffer.media_type(lambda: storage.open_upload(upload_id))
+        end.append(piece)
+        kept += len(piece)
+        while kept - len(end[0]) >= PIECE:
+            kept -= len(end.popleft())
+    return size, digest.hexdigest(), sniffer.media_type(lambda: storage.open_upload(upload_id, b"".join(end)))
 
 
 async def complete(ctx: ServerContext, storage: Storage, principal: Principal, upload_id: str) -> dict[str, Any]:

@@ -48,8 +48,9 @@ class Storage(Protocol):
 
     def read_upload(self, upload_id: str) -> Iterator[bytes]: ...
 
-    def open_upload(self, upload_id: str) -> BinaryIO:
-        """The assembled upload, seekable (a ZIP's directory is read from its end)."""
+    def open_upload(self, upload_id: str, end: bytes = b"") -> BinaryIO:
+        """The assembled upload, seekable (a ZIP's directory is read from its end); ``end``, its last
+        bytes when the caller has them, spares fetching them again."""
 
     def promote(self, upload_id: str, sha256: str) -> None:
         """The assembled upload becomes document ``sha256`` (unless stored already); the upload is gone."""
@@ -147,8 +148,8 @@ class LocalStorage:
     def read_upload(self, upload_id: str) -> Iterator[bytes]:
         return _read_file(self._upload(upload_id), 0, None)
 
-    def open_upload(self, upload_id: str) -> BinaryIO:
-        return self._upload(upload_id).open("rb")
+    def open_upload(self, upload_id: str, end: bytes = b"") -> BinaryIO:
+        return self._upload(upload_id).open("rb")  # a file's end costs nothing to read again
 
     def promote(self, upload_id: str, sha256: str) -> None:
         target = self._document(sha256)
@@ -219,10 +220,11 @@ class _S3Part:
 
 
 class _S3Reader(io.RawIOBase):
-    """An object as a seekable read-only file: each read is one ranged GET."""
+    """An object as a seekable read-only file: each read is one ranged GET, but for reads within
+    ``end`` (the object's last bytes, known already)."""
 
-    def __init__(self, store: S3Storage, key: str) -> None:
-        self._store, self._key, self._pos = store, key, 0
+    def __init__(self, store: S3Storage, key: str, end: bytes) -> None:
+        self._store, self._key, self._pos, self._end = store, key, 0, end
         self._size = int(store.client.head_object(Bucket=store.bucket, Key=key)["ContentLength"])
 
     def readable(self) -> bool:
@@ -242,8 +244,12 @@ class _S3Reader(io.RawIOBase):
         end = min(self._pos + len(buffer), self._size)
         if end <= self._pos:
             return 0
-        data = self._store.client.get_object(Bucket=self._store.bucket, Key=self._key,
-                                             Range=f"bytes={self._pos}-{end - 1}")["Body"].read()
+        known = self._size - len(self._end)
+        if self._pos >= known:
+            data = self._end[self._pos - known:end - known]
+        else:
+            data = self._store.client.get_object(Bucket=self._store.bucket, Key=self._key,
+                                                 Range=f"bytes={self._pos}-{end - 1}")["Body"].read()
         buffer[:len(data)] = data
         self._pos += len(data)
         return len(data)
@@ -261,9 +267,13 @@ class S3Storage:
 
         self.bucket = bucket
         self.prefix = prefix
+        # No CRC32 per part and no SHA-256 of each body for its signature (boto3's defaults): completing
+        # an upload reads it back and checks its SHA-256, so they would only cost CPU, not add a guarantee.
         self.client = boto3.client("s3", endpoint_url=endpoint_url, region_name=region,
                                    config=Config(retries={"max_attempts": 5, "mode": "standard"},
-                                                 max_pool_connections=32))
+                                                 max_pool_connections=32,
+                                                 request_checksum_calculation="when_required",
+                                                 s3={"payload_signing_enabled": False}))
 
     def upload_key(self, upload_id: str) -> str:
         return f"{self.prefix}uploads/{upload_id}"
@@ -292,8 +302,8 @@ class S3Storage:
     def read_upload(self, upload_id: str) -> Iterator[bytes]:
         return self._stream(self.upload_key(upload_id), None)
 
-    def open_upload(self, upload_id: str) -> BinaryIO:
-        return io.BufferedReader(_S3Reader(self, self.upload_key(upload_id)), buffer_size=64 * 1024)
+    def open_upload(self, upload_id: str, end: bytes = b"") -> BinaryIO:
+        return io.BufferedReader(_S3Reader(self, self.upload_key(upload_id), end), buffer_size=64 * 1024)
 
     def promote(self, upload_id: str, sha256: str) -> None:
         source = {"Bucket": self.bucket, "Key": self.upload_key(upload_id)}

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
+import zipfile
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ import pytest
 
 from app.protocol.canonical import build_content
 from app.protocol.documents import document_address
-from app.protocol.media import sniff
+from app.protocol.media import DOCX, sniff
 from app.protocol.package import LetterPackage
 from app.sync.api import ApiError, DabirApi
 from app.sync.documents import DocumentCorrupt, UploadState, download_document, upload_document
@@ -130,6 +131,22 @@ def test_each_allowed_type_uploads_and_downloads_byte_identical(docs: DocEnv, tm
             got = _download(a, path, tmp_path / f"got-{name}")
             assert got.read_bytes() == path.read_bytes(), name
             assert got.stat().st_mode & 0o077 == 0  # owner-only
+
+
+@pytest.mark.server
+def test_a_docx_whose_zip_directory_is_megabytes_is_found_a_docx(docs: DocEnv, tmp_path: Path) -> None:
+    """The server keeps only the last MiB it reads back; a directory (a ZIP's end) larger than that
+    is read partly from the store and partly from what it kept."""
+    path = tmp_path / "many-parts.docx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<document/>")
+        for n in range(30_000):  # ~3 MiB of directory entries
+            archive.writestr(f"word/media/image-{n:05d}-of-a-long-series-of-parts.png", b"")
+    assert 2 * 1024 * 1024 < path.stat().st_size < 2 * CHUNK
+    with docs.client("a.secretary") as a:
+        answer = _upload(a, path, media_type=DOCX)
+    assert answer["media_type"] == DOCX
 
 
 @pytest.mark.server
