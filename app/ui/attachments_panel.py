@@ -71,15 +71,16 @@ _ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 _MIMES = QMimeDatabase()
 
 
-# A badge per kind of document where the desktop theme has no icon for it (colour, label).
+# A badge per kind of document where the desktop theme has no icon for it (colour, label): a
+# format's own name as its files show it (PDF, DOC …), else a Persian word.
 _BADGES = (("pdf", "#c62828", "PDF"), ("word", "#1565c0", "DOC"), ("msword", "#1565c0", "DOC"),
            ("sheet", "#2e7d32", "XLS"), ("excel", "#2e7d32", "XLS"), ("presentation", "#e65100", "PPT"),
-           ("powerpoint", "#e65100", "PPT"), ("image/", "#6a1b9a", "IMG"), ("video/", "#37474f", "MP4"),
-           ("zip", "#5d4037", "ZIP"), ("text/", "#546e7a", "TXT"))
+           ("powerpoint", "#e65100", "PPT"), ("image/", "#6a1b9a", "تصویر"), ("video/", "#37474f", "MP4"),
+           ("zip", "#5d4037", "ZIP"), ("text/", "#546e7a", "متن"))
 
 
 def _badge(media_type: str) -> QIcon:
-    color, label = next(((c, t) for key, c, t in _BADGES if key in media_type), ("#757575", "FILE"))
+    color, label = next(((c, t) for key, c, t in _BADGES if key in media_type), ("#757575", "پرونده"))
     pixmap = QPixmap(32, 32)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
