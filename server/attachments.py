@@ -1,7 +1,7 @@
-"""Who may read a document: every user of the agency that uploaded it; in an agency a letter listing
-it was sent to, the desk (secretaries, signatories, the admin: they handle every letter) and those the
-letter was referred to — anyone else gets 404, as for no document. A letter names only documents its
-agency holds, and sending it lets the recipients read them."""
+"""Who may read a document: every user of the agency that uploaded it; in an agency that registered
+or was sent a letter listing it, the desk (secretaries, signatories, the admin: they handle every
+letter) and those such a letter was referred to — anyone else gets 404, as for no document. A letter
+names only documents its agency holds, and sending it lets the recipients read them."""
 
 from __future__ import annotations
 
@@ -61,7 +61,8 @@ def require_uploaded(conn: Connection, agency_id: int, entry: dict[str, Any], fi
 
 
 def grant(ctx: ServerContext, conn: Connection, shas: list[str], agency_ids: list[int], guid: str) -> None:
-    """The recipient agencies of a letter hold its attachments (in the write that delivers it)."""
+    """These agencies hold a letter's attachments as that letter's (in the write that registers it
+    for its own agency, and in the one that delivers it for the recipients)."""
     now = ctx.clock()
     for sha in dict.fromkeys(shas):
         for agency_id in agency_ids:

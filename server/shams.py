@@ -27,7 +27,7 @@ from app.protocol.package import MAX_SIGNATURES, InvalidPackage, LetterPackage
 from app.protocol.receipt import format_time
 from app.protocol.shams import Domain, Shams
 from app.protocol.trust import TrustStore
-from server.attachments import check_attachments
+from server.attachments import check_attachments, grant
 from server.auth import Principal, Role
 from server.context import ServerContext, as_utc
 from server.db import Database
@@ -307,6 +307,8 @@ def _registration(ctx: ServerContext, principal: Principal, package: LetterPacka
             "verify_code": row["verify_code"]})
         record_answers(ctx, conn, agency_id=principal.agency_id, user_id=principal.user_id, content=content,
                        shams=shams.canonical, at=now)
+        # its attachments are this letter's too: those it is referred to inside the agency read them
+        grant(ctx, conn, [a["sha256"] for a in content.get("attachments") or []], [principal.agency_id], package.guid)
         body = orjson.dumps(registration_view(ctx, row))
         store(ctx, conn, principal.user_id, key, digest, 200, body)
         return body

@@ -195,3 +195,30 @@ def test_document_access_per_letter_migration_keeps_who_holds_what(tmp_path: Pat
             assert conn.execute(text(rows)).all() == [("d1", 1, None), ("d1", 2, None)]
     finally:
         engine.dispose()
+
+
+@pytest.mark.server
+def test_a_forwarded_attachment_reads_for_those_the_forwarding_letter_is_referred_to(env: Env, tmp_path: Path) -> None:
+    """B received a document with A's letter and lists it in a letter of its own: a staff member
+    that letter is referred to reads it (not only those the letter that brought it was referred to)."""
+    with env.client("a.secretary") as a, env.client("b.secretary") as b, env.client("b.staff") as b_staff:
+        sha, data = upload_text(a, tmp_path, "گزارش.txt")
+        entry = {"address": document_address(a.base_url, sha), "sha256": sha, "size": len(data),
+                 "media_type": "text/plain", "name": "گزارش.txt"}
+
+        def letter(sender: str, recipient: str, signer: Any) -> LetterPackage:
+            content = build_content(guid=str(uuid.uuid4()), kind="outgoing", subject="گزارش پیوست", body="متن",
+                                    sender={"agency": sender, "unit": "secretariat"}, recipients=[{"agency": recipient}],
+                                    attachments=[entry])
+            return sign(LetterPackage(content=content), signer)
+
+        brought = letter(env.nid_a, env.nid_b, env.signer_a)
+        brought.receipts = [a.register(brought)["receipt"]]
+        a.send(brought)
+        forwarding = letter(env.nid_b, env.nid_a, env.signer_b)  # B's own letter listing what it received
+        b.register(forwarding)
+        assert _raw(env, b_staff, "GET", f"/documents/{sha}").status_code == 404
+        b.refer({"id": str(uuid.uuid4()), "letter_guid": forwarding.guid, "to": ["b.staff"],
+                 "instruction": "برای اطلاع", "postscript": "", "due_date": None})
+        got = _raw(env, b_staff, "GET", f"/documents/{sha}")
+        assert (got.status_code, got.content) == (200, data)
