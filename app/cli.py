@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from app import __version__
+from app.log_file import LOG_FORMAT
 
 # Each module exposes ``register(subparsers)`` and sets ``func`` on its parsers.
 COMMAND_MODULES = ("app.token.cli", "app.sync.cli")
@@ -54,7 +55,7 @@ def _main(argv: Sequence[str] | None) -> int:
         args = build_parser().parse_args(argv)
     else:
         args, args.command = base, None
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=args.log_level.upper(), format=LOG_FORMAT)
     if args.command is None:
         from app.ui.main import run_gui  # Qt only when the window is wanted
 

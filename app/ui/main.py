@@ -29,6 +29,7 @@ from PySide6.QtCore import QThreadPool, QTimer, SignalInstance
 from PySide6.QtGui import QIcon, Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
+from app.log_file import log_to_file
 from app.models.attachments import remove_old_copies
 from app.models.db import Store, StoreTooNewError, default_data_dir, open_store
 from app.models.site_config import load_site_config
@@ -160,6 +161,7 @@ def run_gui(args: argparse.Namespace) -> int:
     prepare_app(app)
 
     data_dir = Path(args.data_dir).expanduser() if getattr(args, "data_dir", None) else default_data_dir()
+    log_to_file(data_dir, logging.getLogger().getEffectiveLevel())
     try:
         store = open_store(data_dir)
     except StoreTooNewError as exc:

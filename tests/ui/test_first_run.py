@@ -25,6 +25,7 @@ from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMessageBox, QWizard
 
+from app.log_file import stop_logging_to_file
 from app.models.db import DB_FILE, Store, open_store
 from app.models.profile import (
     FIRST_RUN_SETTING,
@@ -408,6 +409,11 @@ def test_a_store_from_a_newer_dabir_is_refused_with_a_persian_message_and_status
     [(text, buttons)] = shown
     assert "نسخه" in text and buttons and all(persian(b) for b in buttons), buttons  # Qt's own «تأیید»
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+    # started from a menu there is no console: what it said is in the profile's log file, owner-only
+    log_file = tmp_path / "profile" / "logs" / "dabir.log"
+    assert "newer than this Dabir knows" in log_file.read_text(encoding="utf-8")
+    assert (log_file.stat().st_mode & 0o777, log_file.parent.stat().st_mode & 0o777) == (0o600, 0o700)
+    stop_logging_to_file()
 
 
 @pytest.mark.parametrize("with_account", [False, True])
