@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, exists, literal, or_, select
+from sqlalchemy import Connection, Select, exists, or_, select
 
 from app.protocol.documents import sha256_from_address
 from app.protocol.media import runnable_name, safe_file_name
@@ -18,21 +18,27 @@ from server.tables.documents import UPLOADED, document_access
 from server.tables.referrals import referral_recipients, referrals
 
 
+def _held(agency_id: int, sha256: str) -> Select[Any]:
+    access = document_access.c
+    return select(access.agency_id).where(access.sha256 == sha256, access.agency_id == agency_id).limit(1)
+
+
 def agency_holds(conn: Connection, agency_id: int, sha256: str) -> bool:
-    """Whether the agency uploaded this document or was sent a letter listing it."""
-    return conn.execute(select(document_access.c.agency_id).where(
-        document_access.c.sha256 == sha256, document_access.c.agency_id == agency_id)).first() is not None
+    """Whether the agency uploaded this document or registered or was sent a letter listing it."""
+    return conn.execute(_held(agency_id, sha256)).first() is not None
 
 
 def may_read(conn: Connection, principal: Principal, sha256: str) -> bool:
     """Whether this user may read the document (the rule in the module's docstring)."""
-    access = document_access.c
-    referred = exists().where(referrals.c.agency_id == access.agency_id, referrals.c.letter_guid == access.letter_guid,
-                              referral_recipients.c.referral_id == referrals.c.id,
-                              referral_recipients.c.user_id == principal.user_id)
-    return conn.execute(select(access.agency_id).where(
-        access.sha256 == sha256, access.agency_id == principal.agency_id,
-        or_(literal(principal.at_desk), access.letter_guid == UPLOADED, referred)).limit(1)).first() is not None
+    held = _held(principal.agency_id, sha256)
+    if not principal.at_desk:  # the agency's own upload, or a letter referred to this user
+        access = document_access.c
+        referred = exists().where(referrals.c.agency_id == access.agency_id,
+                                  referrals.c.letter_guid == access.letter_guid,
+                                  referral_recipients.c.referral_id == referrals.c.id,
+                                  referral_recipients.c.user_id == principal.user_id)
+        held = held.where(or_(access.letter_guid == UPLOADED, referred))
+    return conn.execute(held).first() is not None
 
 
 def check_attachments(conn: Connection, agency_id: int, content: dict[str, Any]) -> list[str]:

@@ -16,7 +16,7 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from app.models.db import Store
-from app.models.profile import read_setting, write_setting
+from app.models.profile import put_setting, read_setting, write_setting
 from app.models.tables import Agency, Person, Recipient, Setting, Unit
 from app.protocol.citizen import CHANNEL_CODE, DEFAULT_CHANNELS
 from app.protocol.persian import normalize
@@ -192,13 +192,8 @@ def keep_channels(s: Session, page: dict[str, Any]) -> None:
     """Keep the citizen channels a directory page lists (a page without a list keeps the last one)."""
     listed: Any = [{"code": str(c["code"]), "name": str(c["name"])} for c in page.get("citizen_channels") or []
                    if isinstance(c, dict) and CHANNEL_CODE.fullmatch(str(c.get("code") or "")) and c.get("name")]
-    if not listed:
-        return
-    row = s.get(Setting, CHANNELS_SETTING)
-    if row is None:
-        s.add(Setting(key=CHANNELS_SETTING, value=listed))
-    elif row.value != listed:
-        row.value = listed
+    if listed:
+        put_setting(s, CHANNELS_SETTING, listed)
 
 
 def _channels(s: Session) -> dict[str, str]:

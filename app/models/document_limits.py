@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.models.db import Store
+from app.models.profile import put_setting
 from app.models.tables import Setting
 from app.protocol.media import DEFAULT_ALLOWED, same_type
 
@@ -34,12 +35,7 @@ def keep_limits(s: Session, page: dict[str, Any]) -> None:
     if not isinstance(given, dict) or not isinstance(given.get("max_bytes"), int) or given["max_bytes"] <= 0:
         return
     types = sorted({str(t).lower() for t in given.get("media_types") or [] if isinstance(t, str) and "/" in t})
-    value = {"max_bytes": given["max_bytes"], "media_types": types}
-    row = s.get(Setting, LIMITS_SETTING)
-    if row is None:
-        s.add(Setting(key=LIMITS_SETTING, value=value))
-    elif row.value != value:
-        row.value = value
+    put_setting(s, LIMITS_SETTING, {"max_bytes": given["max_bytes"], "media_types": types})
 
 
 def read_limits(s: Session) -> DocumentLimits:

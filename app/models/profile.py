@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from app.models.changes import Changes
 from app.models.db import Store
 from app.models.site_config import SiteConfig, load_site_config
@@ -44,15 +46,20 @@ def token_module_setting(store: Store) -> str | None:
 def write_setting(store: Store, key: str, value: Any) -> Changes:
     """Store a setting (JSON); ``None`` removes it."""
     with store.session() as s:
-        row = s.get(Setting, key)
-        if value is None:
-            if row is not None:
-                s.delete(row)
-        elif row is None:
-            s.add(Setting(key=key, value=value))
-        elif row.value != value:
-            row.value = value
+        put_setting(s, key, value)
     return Changes(settings=True)
+
+
+def put_setting(s: Session, key: str, value: Any) -> None:
+    """A setting (JSON) in this session's write; ``None`` removes it."""
+    row = s.get(Setting, key)
+    if value is None:
+        if row is not None:
+            s.delete(row)
+    elif row is None:
+        s.add(Setting(key=key, value=value))
+    elif row.value != value:
+        row.value = value
 
 
 def token_module(store: Store, site: SiteConfig | None = None) -> str | None:

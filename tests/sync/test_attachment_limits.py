@@ -10,22 +10,22 @@ from pathlib import Path
 
 import pytest
 
-from app.models import letters as L
 from app.models.attachments import AttachmentRefused, copy_in
 from app.models.db import Store, open_store
 from app.models.document_limits import DEFAULT, LIMITS_SETTING, DocumentLimits, read_limits
 from app.models.letter_actions import submit_for_signature
 from app.models.tables import Letter, Setting
-from app.protocol.canonical import InvalidContent, canonical_bytes, content_sha256
+from app.protocol.canonical import InvalidContent
 from app.protocol.media import PDF, TEXT
 from app.sync import account as acc
-from app.sync import outbox
 from app.sync.engine import SyncEngine
+from app.token.signing import sign_detached
+from devkit.letters import make_signer
 from devkit.pki import TestPKI
 from devkit.sample_documents import write_sample
 from devkit.server_process import DEMO_PASSWORD, ServerProcess
 from tests.sync.servers import file_keyring, started
-from tests.sync.test_attachments_sync import draft_with
+from tests.sync.test_attachments_sync import draft_with, letter_with
 
 LIMIT = 64 * 1024
 pytestmark = pytest.mark.server
@@ -99,14 +99,9 @@ def test_a_file_the_server_would_refuse_is_refused_before_signing(tmp_path: Path
 def test_a_letter_signed_before_the_limits_were_known_comes_back_naming_the_file(
         tmp_path: Path, server: ServerProcess) -> None:
     store = desk(server, tmp_path / "a")  # never synced: the defaults let the file through
-    guid = draft_with(store, server, [sample(tmp_path, "scan.pdf", "big.pdf", LIMIT)])
-    submit_for_signature(store, guid)
-    with store.session() as s:
-        letter = s.get(Letter, guid)
-        assert letter is not None
-        content = L.letter_content(letter)
-        L.add_signature(s, letter, cms=b"0\x00" + canonical_bytes(content)[:8], content_sha256_hex=content_sha256(content))
-        outbox.queue_letter(s, letter)
+    signer = make_signer(TestPKI(name="Dabir Limits Signer"), "امضاکننده", "0012345679")
+    guid = letter_with(store, server, [sample(tmp_path, "scan.pdf", "big.pdf", LIMIT)],
+                       lambda data: sign_detached(data, signer.pyhanko()))
     sync(store)
     state, reason = state_of(store, guid)
     assert state == "rejected" and reason is not None and reason.startswith("پیوست «big.pdf»:"), reason
