@@ -87,30 +87,43 @@ def _naming(exc: ApiError, name: str) -> ApiError:
                     exc.field)
 
 
+class Speed:
+    """The speed and time left of one transfer, from its (done, total) reports: since the first
+    report, so bytes already here (a resumed download) do not count as fast ones."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._start: tuple[float, int] | None = None
+
+    def __call__(self, done: int, total: int) -> tuple[float, float | None]:
+        now = self._clock()
+        if self._start is None:
+            self._start = (now, done)
+        started, first = self._start
+        rate = (done - first) / (now - started) if now > started else 0.0
+        return rate, ((total - done) / rate if rate > 0 else None)
+
+
 class _Progress:
     """Reports an upload's progress (bytes, rate, time left) and keeps its confirmed offset in the store."""
 
     def __init__(self, store: Store, job: _Job, state: UploadState, on_event: Callable[[str, dict[str, Any]], None]
                  ) -> None:
         self.store, self.job, self.state, self.on_event = store, job, state, on_event
-        self.started = time.monotonic()
-        self.first: int | None = None  # bytes the server had when this run began
+        self.speed = Speed()  # from the bytes the server had when this run began
         self.saved = (job.upload_id, job.uploaded)
         self.last_event = 0.0
 
     def __call__(self, done: int, total: int) -> None:
         now = time.monotonic()
-        if self.first is None:
-            self.first = done
+        rate, eta = self.speed(done, total)
         if (self.state.upload_id, self.state.received) != self.saved:  # a chunk confirmed: one short write
             self.save()
         if now - self.last_event >= EVENT_EVERY_S or done >= total:
             self.last_event = now
-            elapsed = max(now - self.started, 1e-6)
-            rate = (done - self.first) / elapsed
             self.on_event("upload_progress", {
                 "guid": self.job.letter_guid, "name": self.job.name, "done": done, "total": total,
-                "rate": rate, "eta": (total - done) / rate if rate > 0 else None})
+                "rate": rate, "eta": eta})
 
     def save(self) -> None:
         """Keep the upload id and the offset the server confirmed (a restart resumes from it)."""

@@ -57,8 +57,8 @@ from app.models.db import Store
 from app.protocol.media import name_for_type, shown_name
 from app.protocol.persian import ltr_island, to_persian_digits
 from app.sync import account
-from app.sync.attachments import fetch
-from app.ui.attachments_progress import Speed, transfer_text
+from app.sync.attachments import Speed, fetch
+from app.ui.attachments_progress import transfer_text
 from app.ui.file_dialogs import ask, ask_many, file_dialog
 from app.ui.ops import Op, OpContext
 

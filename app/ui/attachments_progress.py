@@ -5,8 +5,6 @@ the sync bridge's ``upload_progress`` events) and the letter view's downloads.""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication
@@ -47,23 +45,6 @@ def upload_text(data: dict[str, Any], *, with_bytes: bool = True) -> str:
     template = _tr("Uploading «%1»: %2 of %3") if with_bytes else _tr("Uploading «%1»")
     return transfer_text(template, str(data.get("name") or ""), int(data.get("done") or 0),
                          int(data.get("total") or 0), float(data.get("rate") or 0), data.get("eta"))
-
-
-class Speed:
-    """The speed and time left of one transfer, from its (done, total) reports: since the first
-    report, so bytes already here (a resumed download) do not count as fast ones."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._start: tuple[float, int] | None = None
-
-    def __call__(self, done: int, total: int) -> tuple[float, float | None]:
-        now = self._clock()
-        if self._start is None:
-            self._start = (now, done)
-        started, first = self._start
-        rate = (done - first) / (now - started) if now > started else 0.0
-        return rate, ((total - done) / rate if rate > 0 else None)
 
 
 class UploadProgress(QWidget):
